@@ -1,0 +1,30 @@
+import type { Config } from '../policy.ts';
+import type { Matrix, Mdev, MdevName, State } from '../state.ts';
+import { setMdev, setVm, dropVm, EMPTY_MATRIX } from '../state.ts';
+import { mdevOf } from './queries.ts';
+
+/** Replace some fields of mdev `m`. */
+export const patchMdev = (s: State, m: MdevName, patch: Partial<Mdev>): State =>
+  setMdev(s, m, { ...mdevOf(s, m), ...patch });
+
+export const setMatrix = (s: State, m: MdevName, matrix: Matrix): State => patchMdev(s, m, { matrix });
+export const setShadow = (s: State, m: MdevName, shadow: Matrix | null): State => patchMdev(s, m, { shadow });
+
+/** Set the CRYCB of `vm` (KVM's kvm_arch_crypto_set_masks); an empty CRYCB with no hook drops the VM entry. */
+export function setCrycb(s: State, vm: string, crycb: Matrix): State {
+  const v = s.vms[vm];
+  const hook = v?.hook ?? null;
+  if (hook === null && crycb.apm === 0 && crycb.aqm === 0 && crycb.adm === 0) return v ? dropVm(s, vm) : s;
+  if (v && v.crycb.apm === crycb.apm && v.crycb.aqm === crycb.aqm && v.crycb.adm === crycb.adm) return s;
+  return setVm(s, vm, { crycb, hook });
+}
+
+/**
+ * vfio_ap_mdev_update_guest_apcb(): if a guest is attached, its CRYCB becomes the shadow
+ * (all three masks). Nothing happens without a guest (spec §8.2).
+ */
+export function updateApcb(_cfg: Config, s: State, m: MdevName): State {
+  const x = mdevOf(s, m);
+  if (x.kvm === null) return s;
+  return setCrycb(s, x.kvm, x.shadow ?? EMPTY_MATRIX);
+}

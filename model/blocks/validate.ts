@@ -1,0 +1,47 @@
+import { has, intersects, type Mask } from '../bits.ts';
+import type { Errno } from '../errno.ts';
+import type { Resource } from '../ops.ts';
+import type { Config } from '../policy.ts';
+import type { MdevName, State } from '../state.ts';
+import { isBound, mdevOf, sharers } from './queries.ts';
+
+/** apm_max / aqm_max / adm_max (vfio_ap_matrix_init): the scope is the model machine's Na / Nd. */
+export function maxId(cfg: Config, res: Resource): number {
+  if (res === 'adapter') return cfg.scope.adapters - 1;
+  if (res === 'domain') return cfg.scope.domains - 1;
+  return cfg.scope.control_domains - 1;
+}
+
+/** ENODEV for an id above the maximum (the sysfs parse never fails for the integer ids ops carry). */
+export const idError = (cfg: Config, res: Resource, id: number): Errno | null =>
+  id > maxId(cfg, res) ? 'ENODEV' : null;
+
+/** vfio_ap_mdev_validate_masks() part 1: EADDRNOTAVAIL if some APQN of apm × aqm is default-owned. */
+export const checkNotReserved = (s: State, apm: Mask, aqm: Mask): Errno | null =>
+  intersects(apm, s.bus.apmask) && intersects(aqm, s.bus.aqmask) ? 'EADDRNOTAVAIL' : null;
+
+/** vfio_ap_mdev_verify_no_sharing(): EADDRINUSE if another mdev's matrix shares an APQN with apm × aqm. */
+export const checkNotShared = (s: State, m: MdevName, apm: Mask, aqm: Mask): Errno | null =>
+  sharers(s, m, apm, aqm).length > 0 ? 'EADDRINUSE' : null;
+
+/** vfio_ap_mdev_validate_masks() (D0+): the whole matrix, default ownership first, then sharing. */
+export const validateMatrix = (s: State, m: MdevName, apm: Mask, aqm: Mask): Errno | null =>
+  checkNotReserved(s, apm, aqm) ?? checkNotShared(s, m, apm, aqm);
+
+/**
+ * The static design's reservation check for assigning `id` (spec §5): with no assigned domain
+ * (adapter), at least one queue of the adapter must be bound to vfio_ap; otherwise every APQN of the
+ * new row (column) must be. EADDRNOTAVAIL otherwise.
+ */
+export function checkReservedForVfio(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number): Errno | null {
+  const x = mdevOf(s, m);
+  const other = res === 'adapter' ? x.matrix.aqm : x.matrix.apm;
+  const n = res === 'adapter' ? cfg.scope.domains : cfg.scope.adapters;
+  const bound = (o: number) => (res === 'adapter' ? isBound(cfg, s, id, o, 'vfio_ap') : isBound(cfg, s, o, id, 'vfio_ap'));
+  if (other === 0) {
+    for (let o = 0; o < n; o++) if (bound(o)) return null;
+    return 'EADDRNOTAVAIL';
+  }
+  for (let o = 0; o < 32; o++) if (has(other, o) && !bound(o)) return 'EADDRNOTAVAIL';
+  return null;
+}

@@ -1,0 +1,155 @@
+/**
+ * The AP bus (spec §4): mask writes with the in_use refusal and the re-probes that follow, manual
+ * bind/unbind (every unbind ZAPQs), and the scan that notices host configuration changes. Driver
+ * callbacks come from the policy in `cfg`.
+ */
+import { has, minus } from './bits.ts';
+import { defOwned, maskDriver, queueAt } from './blocks/queries.ts';
+import { zapq } from './blocks/reset.ts';
+import { parseMaskWrite } from './mask-syntax.ts';
+import type { Config, Outcome } from './policy.ts';
+import { qix } from './scope.ts';
+import type { Driver, Matrix, State } from './state.ts';
+import { sameMatrix, setQueue } from './state.ts';
+
+/** Bind a registered, unbound queue to `driver` (the driver core's probe; the mask rule is checked by callers). */
+function probeDevice(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): State {
+  const i = qix(cfg.scope, apid, apqi);
+  s = setQueue(s, i, { driver, link: null, reset: 'normal' });
+  if (driver === 'vfio_ap') return cfg.policy.probe(cfg, s, apid, apqi);
+  // A zcrypt probe starts the queue's state machine with a reset (spec §4.3).
+  return zapq(cfg, s, apid, apqi).state;
+}
+
+/** ap_device_remove(): the driver's remove callback, then the bus's ZAPQ (spec §4.4). The device stays, unbound. */
+function unbindDevice(cfg: Config, s: State, apid: number, apqi: number): State {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || q.driver === null) return s;
+  if (q.driver === 'vfio_ap') s = cfg.policy.remove(cfg, s, apid, apqi);
+  s = zapq(cfg, s, apid, apqi).state;
+  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: null, link: null, reset: 'normal' });
+}
+
+/** Is a re-probe of ap_bus_revise_bindings() pending for this queue? Unbound queues are left alone (§4.2, §15.2). */
+export function reprobePending(cfg: Config, s: State, apid: number, apqi: number): boolean {
+  const q = queueAt(cfg, s, apid, apqi);
+  return q !== null && q.driver !== null && q.driver !== maskDriver(s, apid, apqi);
+}
+
+/** One re-probe: unbind from the wrong driver, then bind to the one the masks select. */
+export function reprobe(cfg: Config, s: State, apid: number, apqi: number): Outcome {
+  if (!reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
+  s = unbindDevice(cfg, s, apid, apqi);
+  return probeDevice(cfg, s, apid, apqi, maskDriver(s, apid, apqi));
+}
+
+/** Every pending re-probe, in device order (the whole of ap_bus_revise_bindings()). */
+export function reviseBindings(cfg: Config, s: State): State {
+  for (let a = 0; a < cfg.scope.adapters; a++) {
+    for (let d = 0; d < cfg.scope.domains; d++) {
+      const r = reprobe(cfg, s, a, d);
+      if (typeof r !== 'string') s = r;
+    }
+  }
+  return s;
+}
+
+/**
+ * apmask_store / aqmask_store (spec §4.2): EINVAL → (unchanged: OK, nothing else) → EBUSY if the
+ * policy's in_use objects to the newly set bits → commit; then the re-probes, unless `async`.
+ */
+export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', value: string, async: boolean): Outcome {
+  const isAp = which === 'apmask';
+  const cur = { mask: isAp ? s.bus.apmask : s.bus.aqmask, high: isAp ? s.bus.apmaskHigh : s.bus.aqmaskHigh };
+  const next = parseMaskWrite(value, cur);
+  if (next === 'EINVAL') return 'EINVAL';
+  if (next.mask === cur.mask && next.high === cur.high) return s;
+  const reserved = minus(next.mask, cur.mask);
+  const inUse = cfg.policy.in_use;
+  if (reserved !== 0 && inUse) {
+    const refused = isAp ? inUse(cfg, s, reserved, s.bus.aqmask) : inUse(cfg, s, s.bus.apmask, reserved);
+    if (refused) return 'EBUSY';
+  }
+  s = {
+    ...s,
+    bus: isAp
+      ? { ...s.bus, apmask: next.mask, apmaskHigh: next.high }
+      : { ...s.bus, aqmask: next.mask, aqmaskHigh: next.high },
+  };
+  return async ? s : reviseBindings(cfg, s);
+}
+
+/** drivers/<driver>/bind: ENODEV (no device) → EBUSY (already bound, newer driver cores, §15.3) → ENODEV (mask rule). */
+export function bind(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): Outcome {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null) return 'ENODEV';
+  if (q.driver !== null) return 'EBUSY';
+  if (maskDriver(s, apid, apqi) !== driver) return 'ENODEV';
+  return probeDevice(cfg, s, apid, apqi, driver);
+}
+
+/** drivers/<driver>/unbind: ENODEV unless the queue is bound to that driver (any driver when none is named). */
+export function unbind(cfg: Config, s: State, apid: number, apqi: number, driver: Driver | undefined): Outcome {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || q.driver === null || (driver !== undefined && q.driver !== driver)) return 'ENODEV';
+  return unbindDevice(cfg, s, apid, apqi);
+}
+
+// --- the bus scan (§4.5) ----------------------------------------------------------------
+
+/** Step 1: fetch the QCI; if it changed, on_config_changed(new, old). EAGAIN while a scan is under way. */
+export function scanStart(cfg: Config, s: State): Outcome {
+  if (s.bus.scan !== null) return 'EAGAIN';
+  const qci: Matrix = s.host;
+  const old = s.bus.qci;
+  const changed = !sameMatrix(qci, old);
+  const hook = cfg.policy.on_config_changed;
+  if (changed && hook) s = hook(cfg, s, qci, old);
+  return { ...s, bus: { ...s.bus, qci, scan: { qci, old, changed } } };
+}
+
+/** The next device the scan adds or removes, in (adapter, domain) order, or null. */
+function nextScanDevice(cfg: Config, s: State): { apid: number; apqi: number; add: boolean } | null {
+  const scan = s.bus.scan;
+  if (scan === null) return null;
+  for (let a = 0; a < cfg.scope.adapters; a++) {
+    for (let d = 0; d < cfg.scope.domains; d++) {
+      const exists = s.queues[qix(cfg.scope, a, d)] !== null;
+      const wanted = has(scan.qci.apm, a) && has(scan.qci.aqm, d);
+      if (exists !== wanted) return { apid: a, apqi: d, add: wanted };
+    }
+  }
+  return null;
+}
+
+/** Step 2, one device: remove it (driver remove + ZAPQ) or register it (probed by the driver the masks select). */
+export function scanStep(cfg: Config, s: State): Outcome {
+  const n = nextScanDevice(cfg, s);
+  if (n === null) return 'EAGAIN';
+  if (!n.add) return setQueue(unbindDevice(cfg, s, n.apid, n.apqi), qix(cfg.scope, n.apid, n.apqi), null);
+  s = setQueue(s, qix(cfg.scope, n.apid, n.apqi), { driver: null, link: null, reset: 'normal' });
+  return probeDevice(cfg, s, n.apid, n.apqi, defOwned(s, n.apid, n.apqi) ? 'cex4queue' : 'vfio_ap');
+}
+
+/** Step 3: on_scan_complete(new, old) if the configuration changed. EAGAIN while devices are still to do. */
+export function scanComplete(cfg: Config, s: State): Outcome {
+  const scan = s.bus.scan;
+  if (scan === null || nextScanDevice(cfg, s) !== null) return 'EAGAIN';
+  const hook = cfg.policy.on_scan_complete;
+  if (scan.changed && hook) s = hook(cfg, s, scan.qci, scan.old);
+  return { ...s, bus: { ...s.bus, scan: null } };
+}
+
+/** Run the scan under way to its end: every device step, then on_scan_complete. */
+function finishScan(cfg: Config, s: State): State {
+  for (let r = scanStep(cfg, s); typeof r !== 'string'; r = scanStep(cfg, s)) s = r;
+  const c = scanComplete(cfg, s);
+  return typeof c === 'string' ? s : c;
+}
+
+/** A whole scan (`echo 1 > scans`, then wait for bindings complete): finish one under way, then run one. */
+export function scanAll(cfg: Config, s: State): State {
+  if (s.bus.scan !== null) s = finishScan(cfg, s);
+  const started = scanStart(cfg, s);
+  return typeof started === 'string' ? s : finishScan(cfg, started);
+}

@@ -1,0 +1,90 @@
+/**
+ * `d0`: vfio_ap 6.0 – 6.7 (before 850fb7fa / CVE-2024-26620), spec §7. The structure of `upstream`,
+ * with the delta filter, no reset of filtered queues, no probe deferral during scans, one-queue reset
+ * on unbind, and no ap_config. Differences verified against late-D0 sources (~6.5–6.7).
+ */
+import { and, del, of } from '../bits.ts';
+import { filterCdoms, filterScoped, inShadow } from '../blocks/filter.ts';
+import { linkAll, unlink } from '../blocks/link.ts';
+import { mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
+import { resetQueue } from '../blocks/reset.ts';
+import { patchMdev, setShadow, updateApcb } from '../blocks/update.ts';
+import type { Config, Policy } from '../policy.ts';
+import type { Matrix, MdevName, State } from '../state.ts';
+import { assignControlDomain, assignUsage, removeMdev, upstream } from './upstream.ts';
+
+/** Plug if the shadow changed; D0 does not reset the queues that filtering dropped (spec §7). */
+function plugIfChanged(cfg: Config, f: { state: State; changed: boolean }, m: MdevName): State {
+  return f.changed ? updateApcb(cfg, f.state, m) : f.state;
+}
+
+/** D0 probe: link, then filter the whole matrix as scope; no deferral while a scan has adds pending. */
+function probe(cfg: Config, s: State, apid: number, apqi: number): State {
+  const m = ownerOf(s, apid, apqi);
+  if (m === null) return s;
+  s = linkAll(cfg, s, m, [apid], [apqi]);
+  const x = mdevOf(s, m).matrix;
+  return plugIfChanged(cfg, filterScoped(cfg, s, m, x.apm, x.aqm), m);
+}
+
+/**
+ * D0 queue remove: a queue in the shadow takes its adapter out of the guest, but only this queue is
+ * reset, and it is reset even when it has left the host configuration (spec §7).
+ */
+function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
+  const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
+  if (m !== null && s.mdevs[m] && inShadow(s, m, apid, apqi)) {
+    const sh = mdevOf(s, m).shadow!;
+    s = updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m);
+  }
+  s = resetQueue(cfg, s, apid, apqi);
+  return m !== null ? unlink(cfg, s, apid, apqi) : s;
+}
+
+/** D0 scan complete (vfio_ap_mdev_hot_plug_cfg): filter with the pending adds as scope, then cdoms. */
+function onScanComplete(cfg: Config, s: State, _qci: Matrix, _old: Matrix): State {
+  for (const m of Object.keys(s.mdevs)) {
+    const x = mdevOf(s, m);
+    const p = x.pending;
+    if (p === null) continue;
+    const apm = and(x.matrix.apm, p.apm);
+    const aqm = and(x.matrix.aqm, p.aqm);
+    // The adapters-only and domains-only branches take the other dimension from the shadow as
+    // vfio_ap_mdev_filter_matrix rebuilds it (helper-verified ~6.5–6.7 code; the else branch also runs for adm-only adds).
+    const scope =
+      apm !== 0 && aqm !== 0 ? [apm, aqm] : apm !== 0 ? [apm, and(x.matrix.aqm, s.info.aqm)] : [and(x.matrix.apm, s.info.apm), aqm];
+    const f = filterScoped(cfg, s, m, scope[0]!, scope[1]!);
+    s = f.state;
+    let changed = f.changed;
+    if (and(p.adm, x.matrix.adm) !== 0) {
+      const c = filterCdoms(cfg, s, m);
+      s = c.state;
+      changed ||= c.changed;
+    }
+    if (changed) s = updateApcb(cfg, s, m);
+    s = patchMdev(s, m, { pending: null });
+  }
+  return s;
+}
+
+export const d0: Policy = {
+  ...upstream,
+  name: 'd0',
+  summary: 'Linux 6.0–6.7 (D0): delta filtering (CVE-2024-26620), filtered queues not reset',
+  // §3/§7: 6.6–6.7 keep the response code and force a deconfigured queue's to 0; a checkstop is not passable before 6.8.
+  passable: (r) => r === 'normal' || r === 'deconfigured',
+  probe,
+  remove: removeQueue,
+  on_scan_complete: onScanComplete,
+  assign: (cfg, s, m, res, id) => {
+    if (res === 'control_domain') return assignControlDomain(cfg, s, m, id);
+    return assignUsage(cfg, s, m, res, id, (c, st, mm) => {
+      const x = mdevOf(st, mm).matrix;
+      const f = res === 'adapter' ? filterScoped(c, st, mm, of(id), x.aqm) : filterScoped(c, st, mm, x.apm, of(id));
+      return plugIfChanged(c, f, mm);
+    });
+  },
+  ap_config: null,
+  // 6.0–6.4 block the remove until close; 6.5–6.7 relay `request` to QEMU but do not clear the CRYCB (§8.3).
+  remove_mdev: (cfg, s, m) => removeMdev(cfg, s, m, false),
+};

@@ -1,0 +1,15 @@
+import type { Policy } from '../policy.ts';
+import { d0 } from './d0.ts';
+import { staticPolicy } from './static.ts';
+import { upstream } from './upstream.ts';
+import { v12Fcfs } from './v12-fcfs.ts';
+
+/** The built-in designs, oldest first. */
+export const POLICIES: Readonly<Record<string, Policy>> = {
+  static: staticPolicy,
+  'v12-fcfs': v12Fcfs,
+  d0,
+  upstream,
+};
+
+export { d0, staticPolicy, upstream, v12Fcfs };

@@ -1,0 +1,84 @@
+/**
+ * `static`: vfio_ap 5.3 – 5.19 (S1), spec §5. The guest gets the unfiltered matrix; assignments are
+ * checked only at assign time (bound to vfio_ap) and frozen while a guest is attached; vfio_ap
+ * implements none of the AP bus hooks, so mask writes and host changes never consult it.
+ */
+import { add, del, has } from '../bits.ts';
+import { attachGuest, createMdev, deleteMdev, detachGuest } from '../blocks/mdev.ts';
+import { mdevOf } from '../blocks/queries.ts';
+import { resetApqns, zapq } from '../blocks/reset.ts';
+import { apqns } from '../blocks/queries.ts';
+import { patchMdev, setMatrix } from '../blocks/update.ts';
+import { checkNotShared, checkReservedForVfio, idError } from '../blocks/validate.ts';
+import type { Resource } from '../ops.ts';
+import type { Config, Outcome, Policy } from '../policy.ts';
+import type { MdevName, State } from '../state.ts';
+
+/** S*: EBUSY while attached (before parsing) → ENODEV → EADDRNOTAVAIL (not bound) → EADDRINUSE (spec §5, §14). */
+function assign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
+  const x = mdevOf(s, m);
+  if (x.kvm !== null) return 'EBUSY';
+  const e = idError(cfg, res, id);
+  if (e) return e;
+  if (res === 'control_domain') return has(x.matrix.adm, id) ? s : setMatrix(s, m, { ...x.matrix, adm: add(x.matrix.adm, id) });
+  const r = checkReservedForVfio(cfg, s, m, res, id);
+  if (r) return r;
+  const matrix = res === 'adapter' ? { ...x.matrix, apm: add(x.matrix.apm, id) } : { ...x.matrix, aqm: add(x.matrix.aqm, id) };
+  const sh = checkNotShared(s, m, matrix.apm, matrix.aqm);
+  if (sh) return sh;
+  return matrix.apm === x.matrix.apm && matrix.aqm === x.matrix.aqm ? s : setMatrix(s, m, matrix);
+}
+
+/** S*: EBUSY while attached → ENODEV → clear the bit. No reset. */
+function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
+  const x = mdevOf(s, m);
+  if (x.kvm !== null) return 'EBUSY';
+  const e = idError(cfg, res, id);
+  if (e) return e;
+  const mx = x.matrix;
+  const key = res === 'adapter' ? 'apm' : res === 'domain' ? 'aqm' : 'adm';
+  return has(mx[key], id) ? setMatrix(s, m, { ...mx, [key]: del(mx[key], id) }) : s;
+}
+
+/** Reset every APQN of the matrix by APQN (vfio_ap_mdev_reset_queues of 5.x). */
+const resetMatrix = (cfg: Config, s: State, m: MdevName): State => {
+  const mx = mdevOf(s, m).matrix;
+  return resetApqns(cfg, s, mx.apm, mx.aqm);
+};
+
+export const staticPolicy: Policy = {
+  name: 'static',
+  summary: 'Linux 5.3–5.19 (S1): guest = matrix, checked only at assign time, frozen while attached',
+  // No filtering and no stored reset status in the static design; resets matter only for I9.
+  passable: (r) => r === 'normal',
+  // S1 allocates a queue object; the guest's CRYCB is not touched.
+  probe: (_cfg, s) => s,
+  // S1 resets the queue (ZAPQ with retry) and frees it; the CRYCB is not touched.
+  remove: (cfg, s, apid, apqi) => zapq(cfg, s, apid, apqi).state,
+  in_use: null,
+  on_config_changed: null,
+  on_scan_complete: null,
+  create: (cfg, s, m) => createMdev(cfg, s, m, 'EPERM', false),
+  // 5.13+ (the newest reading of 5.3–5.19): the remove blocks until the device is closed (§5).
+  remove_mdev: (cfg, s, m) => {
+    const x = mdevOf(s, m);
+    if (x.kvm !== null) return x.removing ? s : patchMdev(s, m, { removing: true });
+    return deleteMdev(cfg, resetMatrix(cfg, s, m), m);
+  },
+  assign,
+  unassign,
+  ap_config: null,
+  attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).matrix),
+  detach: (cfg, s, m) => (mdevOf(s, m).kvm === null ? s : resetMatrix(cfg, detachGuest(s, m), m)),
+  reset: (cfg, s, m) => {
+    const mx = mdevOf(s, m).matrix;
+    let state = s;
+    let errno: 'EIO' | null = null;
+    for (const [a, d] of apqns(mx)) {
+      const r = zapq(cfg, state, a, d);
+      state = r.state;
+      if (r.status !== 'normal') errno = 'EIO';
+    }
+    return { state, errno };
+  },
+};

@@ -1,0 +1,134 @@
+/**
+ * `v12-fcfs`: the v12 dynamic-configuration proposal (Nov 2020, not merged), spec §6. A shadow that
+ * exists only while a guest is attached, first-come-first-served hot plug, no reset on unassign,
+ * host-config removals that unassign, and the in_use callback of the same series.
+ */
+import { add, del, EMPTY, has, ids, minus, of } from '../bits.ts';
+import { fcfsInitialShadow, fcfsPlug } from '../blocks/fcfs.ts';
+import { inShadow } from '../blocks/filter.ts';
+import { linkAll, unlink } from '../blocks/link.ts';
+import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
+import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
+import { abnormalLinked, resetLinked, resetQueue } from '../blocks/reset.ts';
+import { patchMdev, setMatrix, setShadow, updateApcb } from '../blocks/update.ts';
+import { idError, validateMatrix } from '../blocks/validate.ts';
+import type { Resource } from '../ops.ts';
+import type { Config, Outcome, Policy } from '../policy.ts';
+import type { Matrix, MdevName, State } from '../state.ts';
+
+/** Plug `id` by FCFS if a guest is attached, then write the shadow to the CRYCB. */
+function plug(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number): State {
+  if (mdevOf(s, m).kvm === null) return s;
+  return updateApcb(cfg, fcfsPlug(cfg, s, m, res, id), m);
+}
+
+/**
+ * assign (spec §6, errno order assumed as D0's per §15.9, inferred): ENODEV → EADDRNOTAVAIL →
+ * EADDRINUSE; no EBUSY while attached. An already-assigned id runs the FCFS attempt again.
+ */
+function assign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
+  const e = idError(cfg, res, id);
+  if (e) return e;
+  const x = mdevOf(s, m);
+  if (res === 'control_domain') {
+    s = setMatrix(s, m, { ...x.matrix, adm: add(x.matrix.adm, id) });
+    if (!x.shadow) return s;
+    return updateApcb(cfg, setShadow(s, m, { ...x.shadow, adm: add(x.shadow.adm, id) }), m);
+  }
+  const isA = res === 'adapter';
+  const matrix = isA ? { ...x.matrix, apm: add(x.matrix.apm, id) } : { ...x.matrix, aqm: add(x.matrix.aqm, id) };
+  const v = validateMatrix(s, m, matrix.apm, matrix.aqm);
+  if (v) return v;
+  s = setMatrix(s, m, matrix);
+  s = isA ? linkAll(cfg, s, m, [id], ids(matrix.aqm)) : linkAll(cfg, s, m, ids(matrix.apm), [id]);
+  return plug(cfg, s, m, res, id);
+}
+
+/** Clear `id` from the matrix and the shadow, unlink its queues, update the CRYCB. No reset (spec §6). */
+function unassignIds(cfg: Config, s: State, m: MdevName, rem: Matrix): State {
+  const x = mdevOf(s, m);
+  for (const a of ids(rem.apm)) for (const d of ids(x.matrix.aqm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
+  for (const d of ids(rem.aqm)) for (const a of ids(x.matrix.apm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
+  const cut = (mx: Matrix): Matrix => ({ apm: minus(mx.apm, rem.apm), aqm: minus(mx.aqm, rem.aqm), adm: minus(mx.adm, rem.adm) });
+  s = setMatrix(s, m, cut(x.matrix));
+  if (!x.shadow) return s;
+  return updateApcb(cfg, setShadow(s, m, cut(x.shadow)), m);
+}
+
+function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
+  const e = idError(cfg, res, id);
+  if (e) return e;
+  const x = mdevOf(s, m).matrix;
+  if (!has(res === 'adapter' ? x.apm : res === 'domain' ? x.aqm : x.adm, id)) return s;
+  const one = (r: Resource) => (r === res ? of(id) : EMPTY);
+  return unassignIds(cfg, s, m, { apm: one('adapter'), aqm: one('domain'), adm: one('control_domain') });
+}
+
+/** v12 13/17 probe: link, then FCFS hot plug of the queue's APID and APQI. */
+function probe(cfg: Config, s: State, apid: number, apqi: number): State {
+  const m = ownerOf(s, apid, apqi);
+  if (m === null) return s;
+  s = linkAll(cfg, s, m, [apid], [apqi]);
+  return plug(cfg, plug(cfg, s, m, 'adapter', apid), m, 'domain', apqi);
+}
+
+/** v12 13/17 remove: an APQN in the shadow takes its APID out; the queue is reset (S1 behaviour); unlink. */
+function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
+  const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
+  if (m !== null && s.mdevs[m] && inShadow(s, m, apid, apqi)) {
+    const sh = mdevOf(s, m).shadow!;
+    s = updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m);
+  }
+  s = resetQueue(cfg, s, apid, apqi);
+  return m !== null ? unlink(cfg, s, apid, apqi) : s;
+}
+
+/** v12 15/17: resources removed from the host configuration are unassigned from every mdev. */
+function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix): State {
+  const rem: Matrix = { apm: minus(old.apm, qci.apm), aqm: minus(old.aqm, qci.aqm), adm: minus(old.adm, qci.adm) };
+  for (const m of Object.keys(s.mdevs)) s = unassignIds(cfg, s, m, rem);
+  return { ...s, info: qci };
+}
+
+/** v12 16/17: FCFS hot plug of the resources the scan brought back (only those still assigned). */
+function onScanComplete(cfg: Config, s: State, qci: Matrix, old: Matrix): State {
+  for (const m of Object.keys(s.mdevs)) {
+    const x = mdevOf(s, m);
+    if (x.kvm === null) continue;
+    for (const a of ids(minus(qci.apm, old.apm))) if (has(x.matrix.apm, a)) s = plug(cfg, s, m, 'adapter', a);
+    for (const d of ids(minus(qci.aqm, old.aqm))) if (has(x.matrix.aqm, d)) s = plug(cfg, s, m, 'domain', d);
+  }
+  return s;
+}
+
+export const v12Fcfs: Policy = {
+  name: 'v12-fcfs',
+  summary: 'v12 proposal (Nov 2020, not merged): shadow only while attached, first-come-first-served hot plug',
+  // v12 admits by "bound to vfio_ap" alone and kept the 5.10 rc == 0 rule for resets (§3).
+  passable: (r) => r === 'normal',
+  probe,
+  remove: removeQueue,
+  in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
+  on_config_changed: onConfigChanged,
+  on_scan_complete: onScanComplete,
+  // A 5.10-based mdev core: EPERM when no instance is available (§5).
+  create: (cfg, s, m) => createMdev(cfg, s, m, 'EPERM', false),
+  // Before 5.13 a remove of an open device was refused (§5, S0 … 5.12).
+  remove_mdev: (cfg, s, m) => (mdevOf(s, m).kvm !== null ? 'EBUSY' : deleteMdev(cfg, resetLinked(cfg, s, m), m)),
+  assign,
+  unassign,
+  ap_config: null,
+  attach: (cfg, s, m, vm) => {
+    const r = attachGuest(s, m, vm, fcfsInitialShadow(cfg, s, m));
+    return typeof r === 'string' ? r : setShadow(r, m, r.vms[vm]!.crycb);
+  },
+  detach: (cfg, s, m) => {
+    if (mdevOf(s, m).kvm === null) return s;
+    s = resetLinked(cfg, detachGuest(s, m), m);
+    return patchMdev(s, m, { shadow: null });
+  },
+  reset: (cfg, s, m) => {
+    const state = resetLinked(cfg, s, m);
+    return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };
+  },
+};

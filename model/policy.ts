@@ -1,0 +1,76 @@
+import type { Mask } from './bits.ts';
+import type { Errno } from './errno.ts';
+import type { Resource } from './ops.ts';
+import type { Scope } from './scope.ts';
+import type { Matrix, MdevName, ResetStatus, State, VmName } from './state.ts';
+
+/** What a callback that can fail returns: the next state, or the errno the kernel returns (state unchanged). */
+export type Outcome = State | Errno;
+
+/** An operation that did its work and may still report an error (VFIO_DEVICE_RESET's EIO). */
+export interface Reported {
+  readonly state: State;
+  readonly errno: Errno | null;
+}
+
+/** The ids of an ap_config write (apm, aqm, adm), as the op carries them. */
+export interface MatrixIds {
+  readonly apm: readonly number[];
+  readonly aqm: readonly number[];
+  readonly adm: readonly number[];
+}
+
+/** Everything a callback may consult besides the state: the scope and the policy in force (late binding). */
+export interface Config {
+  readonly scope: Scope;
+  readonly policy: Policy;
+}
+
+/**
+ * A vfio_ap design: the callbacks the AP bus (struct ap_driver) and the mdev sysfs files / VFIO
+ * device call. Every callback is pure: it returns a new state (or an errno) and never mutates `s`.
+ * Callbacks receive `cfg`, so a policy built by overriding one callback of another is seen by the
+ * callbacks it did not override (they call `cfg.policy.passable`, for instance).
+ */
+export interface Policy {
+  readonly name: string;
+  /** One line: which kernels or proposal, and what is special. */
+  readonly summary: string;
+  /** Which stored reset statuses let a queue into the guest (spec §3 `passable`, §9). */
+  readonly passable: (r: ResetStatus) => boolean;
+
+  // --- struct ap_driver: called by the AP bus ---
+  /** A queue was bound to vfio_ap (manual bind, re-probe, scan). Cannot fail. */
+  readonly probe: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  /** A vfio_ap-bound queue is being unbound (manual unbind, re-probe, scan removal). The bus ZAPQs afterwards. */
+  readonly remove: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  /** Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). */
+  readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => boolean) | null;
+  readonly on_config_changed: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
+  readonly on_scan_complete: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
+
+  // --- the mdev and its VFIO device ---
+  /** mdev_supported_types/.../create (the mdev core's checks included). */
+  readonly create: (cfg: Config, s: State, m: MdevName) => Outcome;
+  /** `echo 1 > remove`; for an attached mdev this may only mark it `removing` (completed at detach). */
+  readonly remove_mdev: (cfg: Config, s: State, m: MdevName) => Outcome;
+  readonly assign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
+  readonly unassign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
+  /** The ap_config attribute (6.10+); null where the design has none (writes give ENOENT). */
+  readonly ap_config: ((cfg: Config, s: State, m: MdevName, ids: MatrixIds) => Outcome) | null;
+  /** Guest attach (open_device + set_kvm). */
+  readonly attach: (cfg: Config, s: State, m: MdevName, vm: VmName) => Outcome;
+  /** Guest detach (close_device + unset_kvm). Cannot fail. */
+  readonly detach: (cfg: Config, s: State, m: MdevName) => State;
+  /**
+   * VFIO_DEVICE_RESET. The ioctl resets queues and may still report EIO (a queue did not answer
+   * normal), so it returns the state after the resets together with that errno, if any.
+   */
+  readonly reset: (cfg: Config, s: State, m: MdevName) => Reported;
+}
+
+/** Build a policy from another by replacing some callbacks: `extend(upstream, { name, unassign })`. */
+export const extend = (base: Policy, changes: Partial<Policy> & { readonly name: string }): Policy => ({
+  ...base,
+  ...changes,
+});

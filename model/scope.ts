@@ -1,0 +1,35 @@
+import { MAX_ID } from './bits.ts';
+
+/**
+ * How big the modelled machine is. `adapters` plays the role of the QCI's Na + 1 (apm_max =
+ * adapters - 1), `domains` of Nd + 1 for usage domains (aqm_max), `control_domains` of the ADM
+ * range (adm_max). `mdevs` is the mdev core's instance limit; `vms` bounds the explorers' VM names.
+ */
+export interface Scope {
+  readonly adapters: number;
+  readonly domains: number;
+  readonly control_domains: number;
+  readonly mdevs: number;
+  readonly vms: number;
+}
+
+export const DEFAULT_SCOPE: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
+
+export const SCOPE_KEYS = ['adapters', 'domains', 'control_domains', 'mdevs', 'vms'] as const;
+
+/** A problem with a scope, or null. The model represents ids 0..MAX_ID. */
+export function scopeProblem(s: Scope): string | null {
+  for (const k of SCOPE_KEYS) {
+    const v = s[k];
+    const max = k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1;
+    if (!Number.isInteger(v) || v < 1 || v > max) return `${k} must be an integer from 1 to ${max}, got ${v}`;
+  }
+  return null;
+}
+
+/** Index of APQN (apid, apqi) in the per-queue arrays of the state. */
+export const qix = (scope: Scope, apid: number, apqi: number): number => apid * scope.domains + apqi;
+
+/** `%02x.%04x`, as sysfs prints an APQN. */
+export const apqnName = (apid: number, apqi: number): string =>
+  apid.toString(16).padStart(2, '0') + '.' + apqi.toString(16).padStart(4, '0');

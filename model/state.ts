@@ -1,0 +1,148 @@
+import { EMPTY, type Mask, range, ids } from './bits.ts';
+import { qix, type Scope } from './scope.ts';
+
+export type MdevName = string;
+export type VmName = string;
+/** The queue drivers: zcrypt's default `cex4queue` and the non-default `vfio_ap` (spec §2). */
+export type Driver = 'cex4queue' | 'vfio_ap';
+/** What a ZAPQ answered, as vfio_ap stores it in `q->reset_status` (spec §9). */
+export type ResetStatus = 'normal' | 'deconfigured' | 'checkstopped' | 'failed';
+/** Hardware condition of a queue, set by the trace (never by chance): §9's nondeterministic reset outcomes. */
+export type Fault = 'none' | 'checkstop' | 'reset_fails';
+
+/** apm / aqm / adm: a host configuration (QCI), a matrix, a shadow APCB or a CRYCB. */
+export interface Matrix {
+  readonly apm: Mask;
+  readonly aqm: Mask;
+  readonly adm: Mask;
+}
+export const EMPTY_MATRIX: Matrix = { apm: EMPTY, aqm: EMPTY, adm: EMPTY };
+
+/** A queue device on the AP bus (`/sys/bus/ap/devices/aa.dddd`), with vfio_ap's queue object when bound to it. */
+export interface QueueDev {
+  readonly driver: Driver | null;
+  /** The queue's half of the link (`q->matrix_mdev`); null unless bound to vfio_ap and linked. */
+  readonly link: MdevName | null;
+  /** `q->reset_status`; a fresh vfio_ap queue object starts zeroed, i.e. 'normal' (spec §4.1). */
+  readonly reset: ResetStatus;
+}
+
+/** A vfio_ap mediated matrix device (`struct ap_matrix_mdev`). */
+export interface Mdev {
+  /** What the administrator assigned. */
+  readonly matrix: Matrix;
+  /** shadow_apcb, shown as guest_matrix; null where the design has none (static; v12 without a guest). */
+  readonly shadow: Matrix | null;
+  /** The mdev's half of the link (its qtable): per apid, the apqis of queues linked to it. */
+  readonly qtable: readonly Mask[];
+  readonly kvm: VmName | null;
+  /** apm_add / aqm_add / adm_add recorded by on_config_changed until on_scan_complete (D0+). */
+  readonly pending: Matrix | null;
+  /** A remove was requested while a guest holds the device; it completes when the guest lets go. */
+  readonly removing: boolean;
+}
+
+/** A KVM guest: its CRYCB (APCB) and the mdev owning its PQAP(AQIC) hook. */
+export interface Vm {
+  readonly crycb: Matrix;
+  readonly hook: MdevName | null;
+}
+
+/** A bus scan between on_config_changed and on_scan_complete (spec §4.5). */
+export interface Scan {
+  readonly qci: Matrix;
+  readonly old: Matrix;
+  readonly changed: boolean;
+}
+
+export interface Bus {
+  readonly apmask: Mask;
+  readonly aqmask: Mask;
+  /** Bits 32..255 of the masks lie outside the model; they are kept, uniformly, only for printing. */
+  readonly apmaskHigh: boolean;
+  readonly aqmaskHigh: boolean;
+  /** The QCI the bus saw at its last scan. */
+  readonly qci: Matrix;
+  readonly scan: Scan | null;
+}
+
+/** The whole stack: hardware, AP bus, vfio_ap and KVM (spec §3). Plain data, never mutated. */
+export interface State {
+  /** The hardware's AP configuration now (what QCI would return). */
+  readonly host: Matrix;
+  /** Adapters deconfigured through cardXX/config (SCLP; a state change, not a QCI change, spec §4.6). */
+  readonly cardOff: Mask;
+  /** Per APQN (index apid * domains + apqi). */
+  readonly fault: readonly Fault[];
+  /** Ghost, per APQN: the VM that may have left data in the queue since its last reset (spec §9, I9). */
+  readonly dirty: readonly (VmName | null)[];
+  readonly bus: Bus;
+  /** Per APQN: the queue device, or null when the bus has none. */
+  readonly queues: readonly (QueueDev | null)[];
+  /** vfio_ap's copy of the QCI (`matrix_dev->info`), updated in on_config_changed. */
+  readonly info: Matrix;
+  readonly mdevs: Readonly<Record<MdevName, Mdev>>;
+  readonly vms: Readonly<Record<VmName, Vm>>;
+}
+
+/** The host configuration with every resource of the scope configured. */
+export const fullHost = (scope: Scope): Matrix => ({
+  apm: range(scope.adapters),
+  aqm: range(scope.domains),
+  adm: range(scope.control_domains),
+});
+
+/**
+ * A booted host: every resource of `host` (default: the whole scope) configured, apmask and aqmask
+ * all ones, so every queue is bound to cex4queue; vfio_ap loaded; no mdev, no guest.
+ */
+export function initialState(scope: Scope, host: Matrix = fullHost(scope)): State {
+  const n = scope.adapters * scope.domains;
+  const queues: (QueueDev | null)[] = new Array<QueueDev | null>(n).fill(null);
+  for (const a of ids(host.apm)) {
+    for (const d of ids(host.aqm)) queues[qix(scope, a, d)] = { driver: 'cex4queue', link: null, reset: 'normal' };
+  }
+  return {
+    host,
+    cardOff: EMPTY,
+    fault: new Array<Fault>(n).fill('none'),
+    dirty: new Array<VmName | null>(n).fill(null),
+    bus: { apmask: range(32), aqmask: range(32), apmaskHigh: true, aqmaskHigh: true, qci: host, scan: null },
+    queues,
+    info: host,
+    mdevs: {},
+    vms: {},
+  };
+}
+
+// --- immutable updates -------------------------------------------------------------------
+
+export function setQueue(s: State, i: number, q: QueueDev | null): State {
+  if (s.queues[i] === q) return s;
+  const queues = s.queues.slice();
+  queues[i] = q;
+  return { ...s, queues };
+}
+
+export const setMdev = (s: State, name: MdevName, m: Mdev): State => ({ ...s, mdevs: { ...s.mdevs, [name]: m } });
+
+export function dropMdev(s: State, name: MdevName): State {
+  const { [name]: _gone, ...mdevs } = s.mdevs;
+  return { ...s, mdevs };
+}
+
+export const setVm = (s: State, name: VmName, vm: Vm): State => ({ ...s, vms: { ...s.vms, [name]: vm } });
+
+export function dropVm(s: State, name: VmName): State {
+  const { [name]: _gone, ...vms } = s.vms;
+  return { ...s, vms };
+}
+
+export function setDirty(s: State, i: number, v: VmName | null): State {
+  if (s.dirty[i] === v) return s;
+  const dirty = s.dirty.slice();
+  dirty[i] = v;
+  return { ...s, dirty };
+}
+
+export const sameMatrix = (a: Matrix, b: Matrix): boolean => a.apm === b.apm && a.aqm === b.aqm && a.adm === b.adm;

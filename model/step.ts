@@ -1,0 +1,180 @@
+/**
+ * The reducer: step(cfg, state, op) → { state, result }. Pure and total: no I/O, no clock, no
+ * randomness, inputs never mutated, no throw for kernel-level errors. A rejected operation returns
+ * its errno and the very same state object (spec §14, I15).
+ */
+import { add, and, del, has, ids, MAX_ID, minus } from './bits.ts';
+import { bind, reprobe, scanAll, scanComplete, scanStart, scanStep, unbind, writeMask } from './bus.ts';
+import type { Errno } from './errno.ts';
+import { assertNever, RESOURCE_OF, type Op, type VfioOp } from './ops.ts';
+import type { Config, Outcome, Reported } from './policy.ts';
+import { qix } from './scope.ts';
+import type { Matrix, State } from './state.ts';
+import { setDirty } from './state.ts';
+
+export type Result = 'ok' | Errno;
+
+export interface Step {
+  readonly state: State;
+  readonly result: Result;
+}
+
+const validId = (id: number): boolean => Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+
+/** Apply one operation. */
+export function step(cfg: Config, s: State, op: Op): Step {
+  const r = apply(cfg, s, op);
+  if (typeof r === 'string') return { state: s, result: r };
+  if ('errno' in r) return { state: markDirty(cfg, r.state), result: r.errno ?? 'ok' };
+  return { state: markDirty(cfg, r), result: 'ok' };
+}
+
+/** Run a whole list of operations from `s`; the states after each step. */
+export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
+  const out: Step[] = [];
+  for (const op of ops) {
+    const r = step(cfg, s, op);
+    out.push(r);
+    s = r.state;
+  }
+  return out;
+}
+
+function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
+  const p = cfg.policy;
+  switch (op.kind) {
+    case 'apmask':
+    case 'aqmask':
+      return writeMask(cfg, s, op.kind, op.value, op.async === true);
+    case 'reprobe':
+      return validId(op.apid) && validId(op.apqi) ? reprobe(cfg, s, op.apid, op.apqi) : 'EINVAL';
+    case 'bind':
+      return validId(op.apid) && validId(op.apqi) ? bind(cfg, s, op.apid, op.apqi, op.driver) : 'EINVAL';
+    case 'unbind':
+      return validId(op.apid) && validId(op.apqi) ? unbind(cfg, s, op.apid, op.apqi, op.driver) : 'EINVAL';
+    case 'scan':
+      return scanAll(cfg, s);
+    case 'scan_start':
+      return scanStart(cfg, s);
+    case 'scan_step':
+      return scanStep(cfg, s);
+    case 'scan_complete':
+      return scanComplete(cfg, s);
+    case 'host':
+      return hostChange(cfg, s, op.action, op.resource, op.id, op.async === true);
+    case 'card_config':
+      return cardConfig(cfg, s, op.apid, op.config);
+    case 'fault': {
+      if (op.apid >= cfg.scope.adapters || op.apqi >= cfg.scope.domains || !validId(op.apid) || !validId(op.apqi)) return 'EINVAL';
+      const i = qix(cfg.scope, op.apid, op.apqi);
+      if (s.fault[i] === op.fault) return s;
+      const fault = s.fault.slice();
+      fault[i] = op.fault;
+      return { ...s, fault };
+    }
+    default:
+      return applyVfio(cfg, s, op);
+  }
+}
+
+function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
+  const p = cfg.policy;
+  if (op.kind === 'create') return p.create(cfg, s, op.mdev);
+  // Every other op names an mdev's sysfs directory: ENOENT when it does not exist.
+  const x = s.mdevs[op.mdev];
+  if (x === undefined) return 'ENOENT';
+  switch (op.kind) {
+    case 'remove':
+      return p.remove_mdev(cfg, s, op.mdev);
+    case 'assign_adapter':
+    case 'assign_domain':
+    case 'assign_control_domain':
+      return validId(op.id) ? p.assign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'ENODEV';
+    case 'unassign_adapter':
+    case 'unassign_domain':
+    case 'unassign_control_domain':
+      return validId(op.id) ? p.unassign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'ENODEV';
+    case 'ap_config':
+      if (p.ap_config === null) return 'ENOENT';
+      return [...op.apm, ...op.aqm, ...op.adm].every(validId) ? p.ap_config(cfg, s, op.mdev, op) : 'EINVAL';
+    case 'start':
+      return p.attach(cfg, s, op.mdev, op.vm);
+    case 'stop': {
+      // No guest holds the device: nothing to close (a modelling choice; QEMU would not be running).
+      if (x.kvm === null) return 'ENODEV';
+      const d = p.detach(cfg, s, op.mdev);
+      const gone = d.mdevs[op.mdev];
+      if (!gone?.removing) return d;
+      const done = p.remove_mdev(cfg, d, op.mdev);
+      return typeof done === 'string' ? d : done;
+    }
+    case 'vfio_reset':
+      // The ioctl needs the open device, i.e. an attached guest.
+      return x.kvm === null ? 'ENODEV' : p.reset(cfg, s, op.mdev);
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Host AP configuration change (HMC/SE); unless `async`, the bus scan that notices it runs to the end. */
+function hostChange(cfg: Config, s: State, action: 'add' | 'remove', res: keyof typeof KEY, id: number, async: boolean): Outcome {
+  const limit = res === 'adapter' ? cfg.scope.adapters : res === 'domain' ? cfg.scope.domains : cfg.scope.control_domains;
+  if (!Number.isInteger(id) || id < 0 || id >= limit) return 'EINVAL';
+  const k = KEY[res];
+  const cur = s.host[k];
+  const next = action === 'add' ? add(cur, id) : del(cur, id);
+  if (next !== cur) {
+    const host: Matrix = { ...s.host, [k]: next };
+    s = { ...s, host };
+    // §11 I9: an APQN that leaves the host configuration is exempt from reset-before-reuse.
+    if (action === 'remove' && k !== 'adm') s = forgetDirtyOutside(cfg, s);
+  }
+  return async ? s : scanAll(cfg, s);
+}
+
+const KEY = { adapter: 'apm', domain: 'aqm', control_domain: 'adm' } as const;
+
+function forgetDirtyOutside(cfg: Config, s: State): State {
+  for (let a = 0; a < cfg.scope.adapters; a++) {
+    for (let d = 0; d < cfg.scope.domains; d++) {
+      if (!has(s.host.apm, a) || !has(s.host.aqm, d)) s = setDirty(s, qix(cfg.scope, a, d), null);
+    }
+  }
+  return s;
+}
+
+/**
+ * cardXX/config (spec §4.6): SCLP deconfigure / configure. Queues stay; resets then answer
+ * 'deconfigured'. ENODEV when the bus has no card device. Configuring brings the adapter's queues
+ * up zeroized, so their ghost dirty marks go (inferred; the spec is silent).
+ */
+function cardConfig(cfg: Config, s: State, apid: number, config: 0 | 1): Outcome {
+  if (!validId(apid) || apid >= cfg.scope.adapters || !has(s.bus.qci.apm, apid)) return 'ENODEV';
+  const off = has(s.cardOff, apid);
+  if (off === (config === 0)) return s;
+  s = { ...s, cardOff: config === 0 ? add(s.cardOff, apid) : del(s.cardOff, apid) };
+  if (config === 1) for (let d = 0; d < cfg.scope.domains; d++) s = setDirty(s, qix(cfg.scope, apid, d), null);
+  return s;
+}
+
+/**
+ * Ghost state for I9 (spec §9): after every step, a queue a guest can use (its APQN in the VM's
+ * CRYCB, in the host configuration, the card configured, not checkstopped) is marked dirty by that
+ * VM. A mark is never overwritten by another VM: only a reset clears it, so a mark of VM v on a
+ * queue in VM w's CRYCB is a reuse without reset.
+ */
+function markDirty(cfg: Config, s: State): State {
+  for (const vm in s.vms) {
+    const c = s.vms[vm]!.crycb;
+    const apm = minus(and(c.apm, s.host.apm), s.cardOff);
+    if (apm === 0) continue;
+    const ds = ids(and(c.aqm, s.host.aqm));
+    for (const a of ids(apm)) {
+      for (const d of ds) {
+        const i = qix(cfg.scope, a, d);
+        if (s.dirty[i] === null && s.fault[i] !== 'checkstop') s = setDirty(s, i, vm);
+      }
+    }
+  }
+  return s;
+}
