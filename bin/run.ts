@@ -1,0 +1,59 @@
+/** `apmc run`: execute a trace and print each step, its result and what changed. */
+import type { ChalkInstance } from 'chalk';
+import { observe, type Observation } from '../model/observe.ts';
+import type { Policy } from '../model/policy.ts';
+import type { Scope } from '../model/scope.ts';
+import { execTrace, type Executed } from '../trace/exec.ts';
+import { formatOp } from '../trace/format.ts';
+import type { Trace } from '../trace/types.ts';
+import { changes } from './changes.ts';
+
+export interface RunStep {
+  readonly op: string;
+  readonly result: string;
+  readonly changes: string[];
+}
+
+export interface RunReport {
+  readonly format: 'apmc-run/1';
+  readonly policy: string;
+  readonly scope: Scope;
+  readonly steps: RunStep[];
+  readonly final: Observation;
+}
+
+export function runReport(t: Trace, policy: Policy): RunReport {
+  const ex: Executed = execTrace(t, policy);
+  let before = observe(ex.cfg, ex.initial);
+  const steps = ex.steps.map((s) => {
+    const after = observe(ex.cfg, s.state);
+    const r = { op: formatOp(s.op), result: s.result, changes: changes(before, after) };
+    before = after;
+    return r;
+  });
+  return { format: 'apmc-run/1', policy: policy.name, scope: t.scope, steps, final: before };
+}
+
+const list = (xs: readonly string[] | null): string => (xs === null ? '(no shadow)' : xs.length ? xs.join(' ') : '(empty)');
+
+/** The text rendering: numbered steps, results, indented changes; then the final matrices. */
+export function renderRun(c: ChalkInstance, r: RunReport): string {
+  const lines: string[] = [c.bold(`policy ${r.policy}, scope ${Object.entries(r.scope).map(([k, v]) => `${k}=${v}`).join(' ')}`)];
+  const w = Math.min(44, Math.max(...r.steps.map((s) => s.op.length), 10));
+  const n = String(r.steps.length).length;
+  r.steps.forEach((s, i) => {
+    const res = s.result === 'ok' ? c.green('ok') : c.red(s.result);
+    lines.push(`${String(i + 1).padStart(n)}  ${s.op.padEnd(w)}  ${res}`);
+    for (const ch of s.changes) lines.push(`${' '.repeat(n + 2)}  ${c.dim('·')} ${ch}`);
+  });
+  lines.push('', c.bold('final'));
+  for (const [m, x] of Object.entries(r.final.mdevs)) {
+    lines.push(`  ${m}${x.vm ? ` (attached to ${x.vm})` : ''}${x.removing ? ' (remove pending)' : ''}`);
+    lines.push(`    matrix:       ${list(x.matrix)}`);
+    lines.push(`    guest_matrix: ${list(x.guest_matrix)}`);
+    if (x.control_domains.length) lines.push(`    control_domains: ${x.control_domains.join(' ')}`);
+  }
+  for (const [v, x] of Object.entries(r.final.vms)) lines.push(`  ${v} crycb: ${list(x.crycb)}${x.mdev ? ` (mdev ${x.mdev})` : ''}`);
+  if (Object.keys(r.final.mdevs).length + Object.keys(r.final.vms).length === 0) lines.push('  no mdev, no guest');
+  return lines.join('\n');
+}

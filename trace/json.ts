@@ -1,0 +1,169 @@
+/** The JSON trace format `apmc-trace/1`: the same content as the text format, converting both ways without loss. */
+import type { Op } from '../model/ops.ts';
+import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
+import { checkTrace } from './check.ts';
+import { InputError, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
+
+type Field = 'int' | 'str' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
+const APQN: Record<string, Field> = { apid: 'int', apqi: 'int' };
+const MDEV: Record<string, Field> = { mdev: 'str' };
+const ID: Record<string, Field> = { mdev: 'str', id: 'int' };
+
+/** The fields of each op kind (hand-written guards; no schema library). */
+const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
+  apmask: { value: 'str', async: 'async?' },
+  aqmask: { value: 'str', async: 'async?' },
+  reprobe: APQN,
+  bind: { ...APQN, driver: 'driver' },
+  unbind: { ...APQN, driver: 'driver?' },
+  scan: {},
+  scan_start: {},
+  scan_step: {},
+  scan_complete: {},
+  host: { action: 'action', resource: 'resource', id: 'int', async: 'async?' },
+  card_config: { apid: 'int', config: 'config' },
+  fault: { ...APQN, fault: 'fault' },
+  create: MDEV,
+  remove: MDEV,
+  assign_adapter: ID,
+  assign_domain: ID,
+  assign_control_domain: ID,
+  unassign_adapter: ID,
+  unassign_domain: ID,
+  unassign_control_domain: ID,
+  ap_config: { mdev: 'str', apm: 'ints', aqm: 'ints', adm: 'ints' },
+  start: { mdev: 'str', vm: 'str' },
+  stop: MDEV,
+  vfio_reset: MDEV,
+};
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
+const isStrs = (x: unknown): x is string[] => Array.isArray(x) && x.every((c) => typeof c === 'string');
+
+function fieldOk(f: Field, v: unknown): boolean {
+  switch (f) {
+    case 'int':
+      return isInt(v);
+    case 'str':
+      return typeof v === 'string' && /^[A-Za-z][\w-]*$/.test(v);
+    case 'ints':
+      return Array.isArray(v) && v.every(isInt);
+    case 'driver':
+      return v === 'vfio_ap' || v === 'cex4queue';
+    case 'driver?':
+      return v === undefined || v === 'vfio_ap' || v === 'cex4queue';
+    case 'fault':
+      return v === 'none' || v === 'checkstop' || v === 'reset_fails';
+    case 'action':
+      return v === 'add' || v === 'remove';
+    case 'resource':
+      return v === 'adapter' || v === 'domain' || v === 'control_domain';
+    case 'config':
+      return v === 0 || v === 1;
+    case 'async?':
+      return v === undefined || v === true;
+  }
+}
+
+/** Validate one op object; returns the op (only its own fields) or a problem. */
+function parseOp(x: unknown): Op | string {
+  if (!isObj(x)) return 'expected an object';
+  const kind = x['kind'];
+  if (typeof kind !== 'string' || !Object.hasOwn(SHAPES, kind)) return `unknown operation kind ${JSON.stringify(kind)}`;
+  const shape = SHAPES[kind as Op['kind']];
+  const op: Record<string, unknown> = { kind };
+  for (const [k, f] of Object.entries(shape)) {
+    if (!fieldOk(f, x[k])) return `${kind}.${k}: bad or missing value ${JSON.stringify(x[k])}`;
+    if (x[k] !== undefined) op[k] = x[k];
+  }
+  for (const k of Object.keys(x)) {
+    if (k !== 'kind' && k !== 'comment' && k !== 'comments_before' && !Object.hasOwn(shape, k)) return `${kind}: unknown field '${k}'`;
+  }
+  return op as unknown as Op;
+}
+
+/** The trace as its JSON document (a plain object; `JSON.stringify` it). */
+export function traceToJson(t: Trace): Record<string, unknown> {
+  const doc: Record<string, unknown> = { format: TRACE_FORMAT, scope: { ...t.scope } };
+  if (t.policy !== null) doc['policy'] = t.policy;
+  if (t.initial !== null) doc['initial'] = t.initial;
+  if (t.header.length > 0) doc['comments'] = t.header;
+  doc['ops'] = t.steps.map((s) => ({
+    ...s.op,
+    ...(s.comment !== undefined ? { comment: s.comment } : {}),
+    ...(s.before ? { comments_before: s.before } : {}),
+  }));
+  if (t.trailer.length > 0) doc['comments_after'] = t.trailer;
+  return doc;
+}
+
+/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError. */
+export function parseJsonTrace(input: string | unknown, file: string): Trace {
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const pos = /position (\d+)/.exec(msg);
+      const line = pos ? input.slice(0, Number(pos[1])).split('\n').length : null;
+      throw new InputError(file, line, `malformed JSON: ${msg}`);
+    }
+  }
+  return traceFromDoc(doc, file);
+}
+
+export function traceFromDoc(doc: unknown, file: string): Trace {
+  const bad = (p: string): never => {
+    throw new InputError(file, null, p);
+  };
+  if (!isObj(doc)) return bad('expected a JSON object with "format": "apmc-trace/1"');
+  if (doc['format'] !== TRACE_FORMAT) bad(`unknown format ${JSON.stringify(doc['format'])} (expected "${TRACE_FORMAT}")`);
+  const scopeIn = doc['scope'] ?? {};
+  if (!isObj(scopeIn)) return bad('"scope" must be an object');
+  const scope: Record<string, number> = { ...DEFAULT_SCOPE };
+  const scopeSet: (keyof Scope)[] = [];
+  for (const [k, v] of Object.entries(scopeIn)) {
+    if (!(SCOPE_KEYS as readonly string[]).includes(k)) bad(`scope: unknown key '${k}' (${SCOPE_KEYS.join(', ')})`);
+    if (!isInt(v)) bad(`scope.${k}: expected an integer, got ${JSON.stringify(v)}`);
+    scope[k] = v as number;
+    scopeSet.push(k as keyof Scope);
+  }
+  const policy = doc['policy'] ?? null;
+  if (policy !== null && typeof policy !== 'string') bad('"policy" must be a string');
+  let initial: InitialHost | null = null;
+  if (doc['initial'] !== undefined) {
+    const i = doc['initial'];
+    if (!isObj(i)) return bad('"initial" must be an object');
+    const out: Record<string, number[]> = {};
+    for (const [k, v] of Object.entries(i)) {
+      if (!['adapters', 'domains', 'control_domains'].includes(k)) bad(`initial: unknown key '${k}'`);
+      if (!Array.isArray(v) || !v.every(isInt)) bad(`initial.${k}: expected an array of ids`);
+      out[k] = v as number[];
+    }
+    initial = out;
+  }
+  const header = doc['comments'] ?? [];
+  const trailer = doc['comments_after'] ?? [];
+  if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of strings');
+  if (!Array.isArray(doc['ops'])) return bad('"ops" must be an array');
+  const steps: TraceStep[] = doc['ops'].map((x: unknown, i: number) => {
+    const op = parseOp(x);
+    if (typeof op === 'string') return bad(`ops[${i}]: ${op}`);
+    const o = x as Record<string, unknown>;
+    const comment = o['comment'];
+    const before = o['comments_before'];
+    if (comment !== undefined && typeof comment !== 'string') bad(`ops[${i}].comment must be a string`);
+    if (before !== undefined && !isStrs(before)) bad(`ops[${i}].comments_before must be an array of strings`);
+    return {
+      op,
+      ...(typeof comment === 'string' ? { comment } : {}),
+      ...(isStrs(before) ? { before } : {}),
+    };
+  });
+  return checkTrace(
+    { scope: scope as unknown as Scope, scopeSet, policy: policy as string | null, initial, header, steps, trailer },
+    file,
+  );
+}

@@ -1,0 +1,49 @@
+import type { Op } from '../model/ops.ts';
+import type { Scope } from '../model/scope.ts';
+
+/** An initial host AP configuration other than "everything in the scope" (ids; an omitted list = all of the scope). */
+export interface InitialHost {
+  readonly adapters?: readonly number[];
+  readonly domains?: readonly number[];
+  readonly control_domains?: readonly number[];
+}
+
+/** One operation of a trace with the comments around it (kept so text ↔ JSON loses nothing). */
+export interface TraceStep {
+  readonly op: Op;
+  /** The `# ...` at the end of the op's line. */
+  readonly comment?: string;
+  /** Whole-line comments between the previous op and this one. */
+  readonly before?: readonly string[];
+  /** 1-based line in the source text, for error messages (not serialized). */
+  readonly line?: number;
+}
+
+/** A trace: what to run, from which initial state, under which policy (a name or a file path). */
+export interface Trace {
+  readonly scope: Scope;
+  /** Fields the source set explicitly (the rest come from DEFAULT_SCOPE); flags may still override. */
+  readonly scopeSet: readonly (keyof Scope)[];
+  readonly policy: string | null;
+  readonly initial: InitialHost | null;
+  /** Comment lines before the first directive or op. */
+  readonly header: readonly string[];
+  readonly steps: readonly TraceStep[];
+  /** Comment lines after the last op. */
+  readonly trailer: readonly string[];
+}
+
+export const TRACE_FORMAT = 'apmc-trace/1';
+
+/** A problem with an input file: where and what. Rendered as one line `file:line: problem`. */
+export class InputError extends Error {
+  readonly file: string;
+  readonly line: number | null;
+  readonly problem: string;
+  constructor(file: string, line: number | null, problem: string) {
+    super(`${file}${line !== null ? `:${line}` : ''}: ${problem}`);
+    this.file = file;
+    this.line = line;
+    this.problem = problem;
+  }
+}
