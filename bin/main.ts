@@ -63,7 +63,8 @@ function cmdConvert(args: string[]): number {
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
   const t = loadTrace(file);
-  const to = values.to ?? (/^\s*\{/.test(JSON.stringify(traceToJson(t))) && file.endsWith('.json') ? 'text' : 'json');
+  // Default: to the other format (JSON files become text, text files JSON).
+  const to = values.to ?? (file.endsWith('.json') ? 'text' : 'json');
   if (to === 'json') console.log(JSON.stringify(traceToJson(t), null, 2));
   else if (to === 'text') process.stdout.write(formatTrace(t));
   else throw new UsageError(`--to: expected 'json' or 'text', got '${to}'`);

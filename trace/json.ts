@@ -4,15 +4,15 @@ import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
 import { InputError, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
-type Field = 'int' | 'str' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
+type Field = 'int' | 'str' | 'value' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
 const APQN: Record<string, Field> = { apid: 'int', apqi: 'int' };
 const MDEV: Record<string, Field> = { mdev: 'str' };
 const ID: Record<string, Field> = { mdev: 'str', id: 'int' };
 
 /** The fields of each op kind (hand-written guards; no schema library). */
 const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
-  apmask: { value: 'str', async: 'async?' },
-  aqmask: { value: 'str', async: 'async?' },
+  apmask: { value: 'value', async: 'async?' },
+  aqmask: { value: 'value', async: 'async?' },
   reprobe: APQN,
   bind: { ...APQN, driver: 'driver' },
   unbind: { ...APQN, driver: 'driver?' },
@@ -39,7 +39,10 @@ const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
-const isStrs = (x: unknown): x is string[] => Array.isArray(x) && x.every((c) => typeof c === 'string');
+/** Comments as the text format can carry them: one line each, no trailing blanks. */
+const isStrs = (x: unknown): x is string[] => Array.isArray(x) && x.every(isComment);
+const isComment = (c: unknown): c is string => typeof c === 'string' && !/[\r\n]/.test(c);
+const tidy = (cs: readonly string[]): string[] => cs.map((c) => c.trimEnd());
 
 function fieldOk(f: Field, v: unknown): boolean {
   switch (f) {
@@ -47,6 +50,9 @@ function fieldOk(f: Field, v: unknown): boolean {
       return isInt(v);
     case 'str':
       return typeof v === 'string' && /^[A-Za-z][\w-]*$/.test(v);
+    case 'value':
+      // What the text format can carry: one word, no '#'.
+      return typeof v === 'string' && /^[^\s#]+$/.test(v);
     case 'ints':
       return Array.isArray(v) && v.every(isInt);
     case 'driver':
@@ -107,7 +113,8 @@ export function parseJsonTrace(input: string | unknown, file: string): Trace {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       const pos = /position (\d+)/.exec(msg);
-      const line = pos ? input.slice(0, Number(pos[1])).split('\n').length : null;
+      const at = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? input.length : null;
+      const line = at === null ? null : input.slice(0, at).split('\n').length;
       throw new InputError(file, line, `malformed JSON: ${msg}`);
     }
   }
@@ -146,7 +153,7 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
   }
   const header = doc['comments'] ?? [];
   const trailer = doc['comments_after'] ?? [];
-  if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of strings');
+  if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of one-line strings');
   if (!Array.isArray(doc['ops'])) return bad('"ops" must be an array');
   const steps: TraceStep[] = doc['ops'].map((x: unknown, i: number) => {
     const op = parseOp(x);
@@ -154,16 +161,16 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
     const o = x as Record<string, unknown>;
     const comment = o['comment'];
     const before = o['comments_before'];
-    if (comment !== undefined && typeof comment !== 'string') bad(`ops[${i}].comment must be a string`);
-    if (before !== undefined && !isStrs(before)) bad(`ops[${i}].comments_before must be an array of strings`);
+    if (comment !== undefined && !isComment(comment)) bad(`ops[${i}].comment must be a one-line string`);
+    if (before !== undefined && !isStrs(before)) bad(`ops[${i}].comments_before must be an array of one-line strings`);
     return {
       op,
-      ...(typeof comment === 'string' ? { comment } : {}),
-      ...(isStrs(before) ? { before } : {}),
+      ...(isComment(comment) ? { comment: comment.trimEnd() } : {}),
+      ...(isStrs(before) ? { before: tidy(before) } : {}),
     };
   });
   return checkTrace(
-    { scope: scope as unknown as Scope, scopeSet, policy: policy as string | null, initial, header, steps, trailer },
+    { scope: scope as unknown as Scope, scopeSet, policy: policy as string | null, initial, header: tidy(header), steps, trailer: tidy(trailer) },
     file,
   );
 }

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+/** Run the real `apmc` entry point (bin/apmc.js registers tsx, as `npx apmc` does). */
+function apmc(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+interface RunJson {
+  steps: { op: string; result: string; changes: string[] }[];
+  final: {
+    mdevs: Record<string, { matrix: string[]; guest_matrix: string[] | null; control_domains: string[] }>;
+    vms: Record<string, { crycb: string[]; mdev: string | null }>;
+    apmask: string;
+    aqmask: string;
+    queues: Record<string, string | null>;
+  };
+}
+
+const runJson = (...args: string[]): RunJson => {
+  const r = apmc('run', '--json', ...args);
+  assert.is(r.code, 0, r.err);
+  return JSON.parse(r.out) as RunJson;
+};
+
+// ---
+const done = suite('apmc run: the outcomes issue #2 names');
+
+// Why: these are the scenarios apmc exists to settle (spec §6, §10 examples 1 and 2).
+done("Halil's two orders under v12-fcfs give different guests", () => {
+  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-a.trace').final.vms['vm1']!.crycb, ['00.0000', '00.0001']);
+  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-b.trace').final.vms['vm1']!.crycb, ['00.0000', '01.0000']);
+});
+
+done("Halil's two orders under upstream give the same guest", () => {
+  for (const f of ['traces/halil-order-a.trace', 'traces/halil-order-b.trace']) {
+    const r = runJson('--policy', 'upstream', f);
+    assert.equal(r.final.mdevs['m1']!.guest_matrix, ['00.0000', '00.0001'], f);
+    assert.equal(r.final.vms['vm1']!.crycb, ['00.0000', '00.0001'], f);
+  }
+});
+
+done('CVE-2024-26620: d0 hands the guest the unbound 01.0001, upstream does not', () => {
+  const d0 = runJson('--policy', 'd0', 'traces/cve-2024-26620.trace');
+  assert.is(d0.final.queues['01.0001'], null);
+  assert.ok(d0.final.vms['vm1']!.crycb.includes('01.0001'));
+  const up = runJson('--policy', 'upstream', 'traces/cve-2024-26620.trace');
+  assert.not.ok(up.final.vms['vm1']!.crycb.includes('01.0001'));
+  assert.equal(up.final.vms['vm1']!.crycb, ['00.0000', '00.0001', '00.0002']);
+});
+
+done('the README example policy loads from a file and changes the outcome', () => {
+  const mine = runJson('--policy', './examples/refilter-on-unassign.ts', 'examples/adapter-pops-up.trace');
+  const up = runJson('--policy', 'upstream', 'examples/adapter-pops-up.trace');
+  assert.equal(mine.final.vms['vm1']!.crycb, ['00.0000', '01.0000']);
+  assert.equal(up.final.vms['vm1']!.crycb, ['00.0000']);
+});
+
+done('JSON report shape: steps with op text and result, masks as the kernel prints them', () => {
+  const r = runJson('--policy', 'static', 'traces/halil-order-a.trace');
+  assert.is(r.steps[0]!.op, 'apmask -0,-1');
+  assert.is(r.steps[0]!.result, 'ok');
+  assert.is(r.steps.at(-1)!.result, 'EBUSY'); // static: no assignment while a guest is attached
+  assert.is(r.final.apmask, '0x3f' + 'f'.repeat(62));
+  assert.is(r.final.queues['00.0000'], 'vfio_ap');
+  assert.is(r.final.mdevs['m1']!.guest_matrix, null);
+});
+
+done.run();
+
+// ---
+const bad = suite('bad input: one line, exit 2');
+
+bad('unknown policy suggests the closest name', () => {
+  const r = apmc('run', '--policy', 'upstrem', 'traces/halil-order-a.trace');
+  assert.is(r.code, 2);
+  assert.match(r.err, /^apmc: unknown policy 'upstrem' \(did you mean 'upstream'\?\)/);
+  assert.is(r.err.trim().split('\n').length, 1);
+});
+
+bad('unknown flag, missing file, scope too large', () => {
+  for (const args of [['run', '--frob', 'x'], ['run', 'no/such.trace'], ['run', '--domains', '33', 'traces/halil-order-a.trace'], ['frob']]) {
+    const r = apmc(...args);
+    assert.is(r.code, 2, args.join(' '));
+    assert.is(r.err.trim().split('\n').length, 1, r.err);
+    assert.is(r.out, '');
+  }
+});
+
+bad('a broken policy file is reported, not thrown', () => {
+  const r = apmc('run', '--policy', './package.json', 'traces/halil-order-a.trace');
+  assert.is(r.code, 2);
+  assert.match(r.err, /package\.json: /);
+});
+
+bad.run();
+
+// ---
+const conv = suite('apmc convert');
+
+conv('text → JSON → text', () => {
+  const j = apmc('convert', '--to', 'json', 'traces/halil-order-b.trace');
+  assert.is(j.code, 0, j.err);
+  const doc = JSON.parse(j.out) as { format: string; ops: { kind: string }[] };
+  assert.is(doc.format, 'apmc-trace/1');
+  assert.is(doc.ops.length, 9);
+});
+
+conv.run();

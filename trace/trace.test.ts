@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Op } from '../model/ops.ts';
+import { DEFAULT_SCOPE } from '../model/scope.ts';
+import { formatOp, formatTrace, InputError, parseJsonTrace, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
+
+const strip = <T>(t: T): T => JSON.parse(JSON.stringify(t, (k, v) => (k === 'line' ? undefined : v)));
+
+// ---
+const roundTrip = suite('round trips');
+
+const files = ['traces', 'examples'].flatMap((d) =>
+  readdirSync(d).filter((f) => f.endsWith('.trace')).map((f) => `${d}/${f}`),
+);
+
+for (const f of files) {
+  roundTrip(`${f}: text → JSON → text → JSON loses nothing`, () => {
+    const t1 = parseTextTrace(readFileSync(f, 'utf8'), f);
+    const json = JSON.stringify(traceToJson(t1));
+    const t2 = parseJsonTrace(json, 'x.json');
+    assert.equal(strip(t2.steps), strip(t1.steps));
+    assert.equal(t2.header, t1.header);
+    assert.equal(t2.scope, t1.scope);
+    const text = formatTrace(t2);
+    const t3 = parseTextTrace(text, 'y.trace');
+    assert.equal(strip(t3.steps), strip(t1.steps));
+    assert.equal(JSON.stringify(traceToJson(t3)), json);
+  });
+}
+
+const name = fc.constantFrom('m1', 'm2', 'mdev-a');
+const id = fc.integer({ min: 0, max: 31 });
+const ids = fc.uniqueArray(id, { maxLength: 4 }).map((a) => [...a].sort((x, y) => x - y));
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('apmask' as const, 'aqmask' as const), value: fc.constantFrom('-0,-1', '+3', '0xc0', '-0-7,+2') }),
+  fc.record({ kind: fc.constantFrom('apmask' as const), value: fc.constant('-1'), async: fc.constant(true as const) }),
+  fc.record({ kind: fc.constantFrom('reprobe' as const), apid: id, apqi: id }),
+  fc.record({ kind: fc.constant('bind' as const), apid: id, apqi: id, driver: fc.constantFrom('vfio_ap' as const, 'cex4queue' as const) }),
+  fc.record({ kind: fc.constant('unbind' as const), apid: id, apqi: id }),
+  fc.record({ kind: fc.constant('unbind' as const), apid: id, apqi: id, driver: fc.constant('vfio_ap' as const) }),
+  fc.record({ kind: fc.constantFrom('scan' as const, 'scan_start' as const, 'scan_step' as const, 'scan_complete' as const) }),
+  fc.record({ kind: fc.constant('host' as const), action: fc.constantFrom('add' as const, 'remove' as const), resource: fc.constantFrom('adapter' as const, 'domain' as const, 'control_domain' as const), id }),
+  fc.record({ kind: fc.constant('card_config' as const), apid: id, config: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ kind: fc.constant('fault' as const), apid: id, apqi: id, fault: fc.constantFrom('none' as const, 'checkstop' as const, 'reset_fails' as const) }),
+  fc.record({ kind: fc.constantFrom('create' as const, 'remove' as const, 'stop' as const, 'vfio_reset' as const), mdev: name }),
+  fc.record({ kind: fc.constantFrom('assign_adapter' as const, 'unassign_domain' as const, 'assign_control_domain' as const), mdev: name, id }),
+  fc.record({ kind: fc.constant('ap_config' as const), mdev: name, apm: ids, aqm: ids, adm: ids }),
+  fc.record({ kind: fc.constant('start' as const), mdev: name, vm: fc.constantFrom('vm1', 'guest-2') }),
+);
+
+roundTrip('every op: formatOp then parseOpLine gives it back (fast-check)', () => {
+  fc.assert(fc.property(opArb, (op) => {
+    assert.equal(parseOpLine(formatOp(op)), JSON.parse(JSON.stringify(op)));
+  }), { numRuns: 2000, seed: 42 });
+});
+
+roundTrip('whole random traces: JSON ↔ text (fast-check)', () => {
+  fc.assert(fc.property(fc.array(opArb, { maxLength: 12 }), fc.array(fc.stringMatching(/^[a-z ]{0,12}$/), { maxLength: 2 }), (ops, notes) => {
+    const steps = [{ kind: 'create', mdev: 'm1' }, { kind: 'create', mdev: 'm2' }, { kind: 'create', mdev: 'mdev-a' }, ...ops].map((op, i) => ({
+      op: op as Op,
+      ...(notes[i] !== undefined ? { comment: notes[i] } : {}),
+    }));
+    const doc = { format: 'apmc-trace/1', scope: { ...DEFAULT_SCOPE, adapters: 32, domains: 32, control_domains: 32 }, ops: steps.map((s) => ({ ...s.op, ...(s.comment !== undefined ? { comment: s.comment } : {}) })) };
+    const t = parseJsonTrace(JSON.stringify(doc), 'r.json');
+    const back = parseTextTrace(formatTrace(t), 'r.trace');
+    assert.equal(traceToJson(back), traceToJson(t));
+  }), { numRuns: 300, seed: 7 });
+});
+
+roundTrip.run();
+
+// ---
+const errors = suite('parse errors name the line and the problem');
+
+const problem = (text: string): string => {
+  try {
+    parseTrace(text, 't.trace');
+  } catch (e) {
+    if (e instanceof InputError) return e.message;
+    throw e;
+  }
+  return 'no error';
+};
+
+const table: [string, string][] = [
+  ['create m1\nm1 frobnicate 3\n', "t.trace:2: unknown operation 'm1 frobnicate 3'"],
+  ['unbind 1.1\n', "t.trace:1: bad APQN '1.1' (expected aa.dddd in hex, e.g. 05.002c)"],
+  ['create m1\nm2 assign_adapter 0\n', "t.trace:2: mdev 'm2' was never created (add 'create m2' before this line)"],
+  ['create m1\nm1 assign_adapter zz\n', "t.trace:2: bad adapter 'zz' (expected a number: 5, 0x2c or 054)"],
+  ['host remove adapter 7\n', "t.trace:1: adapter 7 is outside the scope (adapters 0..1; raise it with 'scope' or a flag)"],
+  ['create m1\nm1 assign_adapter 40\n', 't.trace:2: id 40 is beyond what the model represents (0..31)'],
+  ['create m1\nscope adapters=3\n', "t.trace:2: 'scope' must come before the first operation"],
+  ['scope adapters=99\n', 't.trace: scope: adapters must be an integer from 1 to 32, got 99'],
+  ['scope cards=3\n', "t.trace:1: bad 'cards=3' in 'scope cards=3' (expected adapters=, domains=, control_domains=, mdevs=, vms=)"],
+  ['bind 00.0000 zcrypt\n', "t.trace:1: unknown driver 'zcrypt' (vfio_ap or cex4queue)"],
+  ['create m1\nstart m1\n', "t.trace:2: expected 'start <mdev> <vm>'"],
+  ['create m1 &\n', "t.trace:1: '&' (leave the asynchronous work pending) only follows apmask, aqmask and host"],
+  ['{"format": "apmc-trace/2", "ops": []}', 't.trace: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
+  ['{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}', 't.trace: ops[0]: bind.apqi: bad or missing value undefined'],
+  ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace: ops[0]: mdev 'm9' was never created (add 'create m9' before this line)"],
+];
+for (const [text, msg] of table) errors(JSON.stringify(text).slice(0, 60), () => assert.is(problem(text), msg));
+
+errors('truncated JSON names the line', () => {
+  assert.match(problem('{\n  "format": "apmc-trace/1",\n  "ops": [\n'), /^t\.trace:\d+: malformed JSON/);
+});
+
+errors('a kernel rejection is not bad input: a malformed mask value parses (the kernel says EINVAL)', () => {
+  assert.is(problem('apmask 0xZZ\n'), 'no error');
+});
+
+errors.run();
