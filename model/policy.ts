@@ -54,6 +54,10 @@ export interface Policy {
   readonly create: (cfg: Config, s: State, m: MdevName) => Outcome;
   /** `echo 1 > remove`; for an attached mdev this may only mark it `removing` (completed at detach). */
   readonly remove_mdev: (cfg: Config, s: State, m: MdevName) => Outcome;
+  /**
+   * assign_adapter / _domain / _control_domain. `id` may exceed the scope (and MAX_ID): check it with
+   * `idError` (ENODEV) before using it as a bit, as the kernel checks apm_max before set_bit_inv.
+   */
   readonly assign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
   readonly unassign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
   /** The ap_config attribute (6.10+); null where the design has none (writes give ENOENT). */

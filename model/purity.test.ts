@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bits, DEFAULT_SCOPE, ERRNO, initialState, POLICIES, run, step } from './index.ts';
+import { bits, DEFAULT_SCOPE, ERRNO, extend, initialState, POLICIES, run, step } from './index.ts';
 import type { Config, Matrix, Op, Scope, State } from './index.ts';
 
 /** Freeze `x` and everything reachable from it; returns `x`. */
@@ -81,18 +81,26 @@ function alphabet(scope: Scope): Op[] {
   return ops;
 }
 
-/** A deterministic op sequence: mostly mdev work, with setup ops (masks, create, assign) frequent. */
+/** Ops that tend to build up interesting states: handing queues to vfio_ap, mdevs with assignments, guests. */
+const PRODUCTIVE: readonly Op[] = deepFreeze<Op[]>([
+  { kind: 'apmask', value: '-0-1' },
+  { kind: 'aqmask', value: '-0' },
+  { kind: 'create', mdev: 'm0' },
+  { kind: 'create', mdev: 'm1' },
+  ...(['m0', 'm1'] as const).flatMap((mdev): Op[] => [
+    { kind: 'assign_adapter', mdev, id: mdev === 'm0' ? 0 : 1 },
+    { kind: 'assign_domain', mdev, id: 0 },
+    { kind: 'assign_domain', mdev, id: 1 },
+    { kind: 'assign_control_domain', mdev, id: 0 },
+    { kind: 'start', mdev, vm: mdev === 'm0' ? 'v0' : 'v1' },
+  ]),
+]);
+
+/** A deterministic op sequence: one op in three from the whole alphabet, the others productive. */
 function sequence(alpha: readonly Op[], seed: number, length: number): Op[] {
   const rnd = lcg(seed);
   const out: Op[] = [];
-  // A few steps that make later assignments succeed more often.
-  const warm: Op[] = [
-    { kind: 'apmask', value: '-0-1' },
-    { kind: 'create', mdev: 'm0' },
-    { kind: 'create', mdev: 'm1' },
-  ];
-  for (const op of warm) if (rnd(2) === 0) out.push(op);
-  while (out.length < length) out.push(alpha[rnd(alpha.length)]!);
+  while (out.length < length) out.push(rnd(3) === 0 ? alpha[rnd(alpha.length)]! : PRODUCTIVE[rnd(PRODUCTIVE.length)]!);
   return out;
 }
 
@@ -209,6 +217,19 @@ for (const c of CASES) {
     }
   });
 }
+unmutated('harness self-check: a policy that mutates its input throws on a frozen state', () => {
+  const up = POLICIES['upstream'];
+  assert.ok(up);
+  const bad = extend(up, {
+    name: 'mutating',
+    create: (cfg, s, m) => {
+      (s.mdevs as Record<string, unknown>)[m] = {};
+      return s;
+    },
+  });
+  const cfg: Config = { scope: DEFAULT_SCOPE, policy: bad };
+  assert.throws(() => step(cfg, deepFreeze(initialState(DEFAULT_SCOPE)), { kind: 'create', mdev: 'm' }), TypeError);
+});
 unmutated('initialState is a fresh value each time, equal across calls', () => {
   const a = initialState(DEFAULT_SCOPE);
   const b = initialState(DEFAULT_SCOPE);

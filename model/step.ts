@@ -19,7 +19,10 @@ export interface Step {
   readonly result: Result;
 }
 
+/** A model id: what the state's masks can hold. */
 const validId = (id: number): boolean => Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+/** A kernel id: anything kstrtoul accepts reaches the kernel's own checks (ENODEV above the maximum, §2). */
+const kernelId = (id: number): boolean => Number.isInteger(id) && id >= 0;
 
 /** Apply one operation. */
 export function step(cfg: Config, s: State, op: Op): Step {
@@ -46,12 +49,13 @@ function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
     case 'apmask':
     case 'aqmask':
       return writeMask(cfg, s, op.kind, op.value, op.async === true);
+    // A queue name outside the scope names no device: ENODEV (bind/unbind), nothing pending (reprobe).
     case 'reprobe':
-      return validId(op.apid) && validId(op.apqi) ? reprobe(cfg, s, op.apid, op.apqi) : 'EINVAL';
+      return reprobe(cfg, s, op.apid, op.apqi);
     case 'bind':
-      return validId(op.apid) && validId(op.apqi) ? bind(cfg, s, op.apid, op.apqi, op.driver) : 'EINVAL';
+      return bind(cfg, s, op.apid, op.apqi, op.driver);
     case 'unbind':
-      return validId(op.apid) && validId(op.apqi) ? unbind(cfg, s, op.apid, op.apqi, op.driver) : 'EINVAL';
+      return unbind(cfg, s, op.apid, op.apqi, op.driver);
     case 'scan':
       return scanAll(cfg, s);
     case 'scan_start':
@@ -89,14 +93,15 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
     case 'assign_adapter':
     case 'assign_domain':
     case 'assign_control_domain':
-      return validId(op.id) ? p.assign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'ENODEV';
+      return kernelId(op.id) ? p.assign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'EINVAL';
     case 'unassign_adapter':
     case 'unassign_domain':
     case 'unassign_control_domain':
-      return validId(op.id) ? p.unassign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'ENODEV';
+      return kernelId(op.id) ? p.unassign(cfg, s, op.mdev, RESOURCE_OF[op.kind], op.id) : 'EINVAL';
     case 'ap_config':
       if (p.ap_config === null) return 'ENOENT';
-      return [...op.apm, ...op.aqm, ...op.adm].every(validId) ? p.ap_config(cfg, s, op.mdev, op) : 'EINVAL';
+      // 64 hex digits per field: ids 0..255 parse; anything else is EINVAL.
+      return [...op.apm, ...op.aqm, ...op.adm].every((id) => kernelId(id) && id < 256) ? p.ap_config(cfg, s, op.mdev, op) : 'EINVAL';
     case 'start':
       return p.attach(cfg, s, op.mdev, op.vm);
     case 'stop': {

@@ -1,4 +1,4 @@
-import { MAX_ID, of, range } from '../model/bits.ts';
+import { of, range } from '../model/bits.ts';
 import { scopeProblem, type Scope } from '../model/scope.ts';
 import type { Matrix } from '../model/state.ts';
 import type { Op } from '../model/ops.ts';
@@ -8,7 +8,8 @@ import { InputError, type InitialHost, type Trace } from './types.ts';
 function idProblem(op: Op, scope: Scope): string | null {
   const within = (id: number, n: number, what: string) =>
     id >= n ? `${what} ${id} is outside the scope (${what}s 0..${n - 1}; raise it with 'scope' or a flag)` : null;
-  const model = (id: number, what: string) => (id > MAX_ID ? `${what} ${id} is beyond what the model represents (0..${MAX_ID})` : null);
+  // Kernel-facing ids may lie outside the scope (the kernel answers ENODEV); the architecture stops at 255.
+  const model = (id: number, what: string) => (id > 255 ? `${what} ${id} is beyond the architecture's 0..255` : null);
   switch (op.kind) {
     case 'host': {
       const n = op.resource === 'adapter' ? scope.adapters : op.resource === 'domain' ? scope.domains : scope.control_domains;

@@ -16,9 +16,15 @@ export function maxId(cfg: Config, res: Resource): number {
 export const idError = (cfg: Config, res: Resource, id: number): Errno | null =>
   id > maxId(cfg, res) ? 'ENODEV' : null;
 
-/** vfio_ap_mdev_validate_masks() part 1: EADDRNOTAVAIL if some APQN of apm × aqm is default-owned. */
-export const checkNotReserved = (s: State, apm: Mask, aqm: Mask): Errno | null =>
-  intersects(apm, s.bus.apmask) && intersects(aqm, s.bus.aqmask) ? 'EADDRNOTAVAIL' : null;
+/**
+ * vfio_ap_mdev_validate_masks() part 1: EADDRNOTAVAIL if some APQN of apm × aqm is default-owned.
+ * `apmHigh` / `aqmHigh`: the write also names ids above MAX_ID (the bus masks keep those bits uniform).
+ */
+export const checkNotReserved = (s: State, apm: Mask, aqm: Mask, apmHigh = false, aqmHigh = false): Errno | null =>
+  (intersects(apm, s.bus.apmask) || (apmHigh && s.bus.apmaskHigh)) &&
+  (intersects(aqm, s.bus.aqmask) || (aqmHigh && s.bus.aqmaskHigh))
+    ? 'EADDRNOTAVAIL'
+    : null;
 
 /** vfio_ap_mdev_verify_no_sharing(): EADDRINUSE if another mdev's matrix shares an APQN with apm × aqm. */
 export const checkNotShared = (s: State, m: MdevName, apm: Mask, aqm: Mask): Errno | null =>

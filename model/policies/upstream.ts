@@ -3,14 +3,14 @@
  * Every callback is built from the public building blocks; the pieces are exported so that other
  * policies (d0, a reviewer's variant) can reuse them.
  */
-import { add, and, del, has, ids, minus, of, type Mask } from '../bits.ts';
+import { add, and, del, has, ids, MAX_ID, minus, of, type Mask } from '../bits.ts';
 import { filterCdoms, filterMatrix, inShadow } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
 import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
 import { abnormalLinked, resetApids, resetLinked, resetList, resetQueue } from '../blocks/reset.ts';
 import { patchMdev, setCrycb, setMatrix, setShadow, updateApcb } from '../blocks/update.ts';
-import { idError, maxId, validateMatrix } from '../blocks/validate.ts';
+import { checkNotReserved, checkNotShared, idError, maxId, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
 import type { Config, MatrixIds, Outcome, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
@@ -96,12 +96,15 @@ export function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: 
   return hotUnplug(cfg, s, m, res, id, isA ? x.matrix.aqm : x.matrix.apm);
 }
 
-const toMask = (list: readonly number[]): Mask => of(...list);
+/** The ids the model's masks can hold; ids above MAX_ID only matter to the checks below. */
+const toMask = (list: readonly number[]): Mask => of(...list.filter((id) => id <= MAX_ID));
+const anyHigh = (list: readonly number[]): boolean => list.some((id) => id > MAX_ID);
 
 /** The ap_config write (6.10+, spec §8.3): all or nothing; EINVAL → EADDRNOTAVAIL → EADDRINUSE → ENODEV. */
 export function apConfig(cfg: Config, s: State, m: MdevName, w: MatrixIds): Outcome {
   const next: Matrix = { apm: toMask(w.apm), aqm: toMask(w.aqm), adm: toMask(w.adm) };
-  const v = validateMatrix(s, m, next.apm, next.aqm);
+  // No other mdev can hold an id above the maximum, so sharing needs only the modelled ids.
+  const v = checkNotReserved(s, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm)) ?? checkNotShared(s, m, next.apm, next.aqm);
   if (v) return v;
   const over = (list: readonly number[], res: Resource) => list.some((id) => id > maxId(cfg, res));
   if (over(w.apm, 'adapter') || over(w.aqm, 'domain') || over(w.adm, 'control_domain')) return 'ENODEV';
