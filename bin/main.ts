@@ -1,4 +1,4 @@
-/** The apmc command line. Exit codes: 0 done, 2 bad usage or input, 3 internal error. */
+/** The apmc command line. Exit codes: see README (0, 1, 4, 5 from check; 2 bad usage or input; 3 internal error). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -8,7 +8,14 @@ import { makeChalk } from './color.ts';
 import { loadPolicy } from './load-policy.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, UsageError } from './usage.ts';
+import { closest, HELP, UsageError } from './usage.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
+import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
+import { exitCode, runCheck } from './check.ts';
+import { checkJson, renderCheck } from './render-check.ts';
+import { saveCounterexamples } from './save.ts';
 
 const COMMON = {
   color: { type: 'boolean' },
@@ -71,6 +78,82 @@ function cmdConvert(args: string[]): number {
   return 0;
 }
 
+async function cmdCheck(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string', multiple: true },
+    property: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    runs: { type: 'string' },
+    time: { type: 'string' },
+    json: { type: 'boolean' },
+    save: { type: 'boolean' },
+    ci: { type: 'boolean' },
+    ...SCOPE_FLAGS,
+  });
+  if (values.help) return help();
+  if (positionals.length > 0) throw new UsageError(`apmc check takes no file arguments (got '${positionals[0]}')`);
+  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${v}'`);
+    return Number(v);
+  };
+  const scope = scopeFromFlags(values);
+  const policies = await Promise.all((values.policy ?? Object.keys(POLICIES)).map((p) => loadPolicy(p)));
+  const props = (values.property ?? PROPERTY_NAMES).map((n) => {
+    const p = propertyByName(n);
+    if (!p) {
+      const hint = closest(n, PROPERTY_NAMES);
+      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; see the README's property list`);
+    }
+    return p;
+  });
+  const seed = int('seed', values.seed, 1, 0);
+  const runs = int('runs', values.runs, 50000, 1);
+  const time = values.time === undefined ? undefined : int('time', values.time, 0, 1) * 1000;
+  const run = runCheck(policies, props, scope, seed, runs, time);
+  let code = exitCode(run.cells);
+  if (values.json) console.log(JSON.stringify(checkJson(run, values.ci && code === 4 ? 0 : code), null, 2));
+  else {
+    const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+    console.log(renderCheck(c, run, policies));
+    console.log('\n' + c.bold(EXIT_TEXT[code] ?? ''));
+  }
+  if (values.save) {
+    const r = saveCounterexamples(join(packageRoot(), 'counterexamples'), scope, run.cells);
+    for (const p of r.written) console.error(`saved ${p}`);
+    for (const p of r.existing) console.error(`kept ${p} (exists)`);
+  }
+  if (values.ci && code === 4) code = 0;
+  return code;
+}
+
+const EXIT_TEXT: Record<number, string> = {
+  0: 'every property checked holds (exit 0)',
+  1: 'a violation that is not expected (exit 1)',
+  4: 'violations found, all of them expected (exit 4; --ci makes this 0)',
+  5: 'no new violation, but an expected violation was not found (exit 5)',
+};
+
+function scopeFromFlags(v: Partial<Record<'adapters' | 'domains' | 'control-domains' | 'mdevs' | 'vms', string | undefined>>): Scope {
+  const t = withScopeFlags(
+    { scope: DEFAULT_SCOPE, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] },
+    { adapters: v.adapters, domains: v.domains, control_domains: v['control-domains'], mdevs: v.mdevs, vms: v.vms },
+    'scope flags',
+  );
+  return t.scope;
+}
+
+/** The directory holding package.json, found by walking up from this file (works from source and from a build). */
+function packageRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+
 function cmdPolicies(): number {
   for (const p of Object.values(POLICIES)) console.log(`${p.name.padEnd(10)} ${p.summary}`);
   return 0;
@@ -88,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdRun(rest);
     case 'convert':
       return cmdConvert(rest);
+    case 'check':
+      return cmdCheck(rest);
     case 'policies':
       return cmdPolicies();
     case undefined:
@@ -96,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       return help();
     default:
-      throw new UsageError(`unknown command '${cmd}' (run, convert, policies, help)`);
+      throw new UsageError(`unknown command '${cmd}' (run, check, convert, policies, help)`);
   }
 }
 

@@ -11,7 +11,7 @@ export * from './state.ts';
 export * from './ops.ts';
 export * from './policy.ts';
 export { step, run, type Step, type Result } from './step.ts';
-export { observe, matrixLines, crycbApqns, queueStatus, type Observation } from './observe.ts';
+export { observe, matrixLines, crycbApqns, domainLines, queueStatus, type Observation } from './observe.ts';
 export { parseMaskWrite } from './mask-syntax.ts';
 export * from './blocks/queries.ts';
 export * from './blocks/update.ts';

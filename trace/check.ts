@@ -45,14 +45,14 @@ export function checkTrace(t: Trace, file: string): Trace {
   const sp = scopeProblem(t.scope);
   if (sp) throw new InputError(file, null, `scope: ${sp}`);
   if (t.initial) initialMatrix(t.scope, t.initial, file);
-  const created = new Set<string>();
+  // An op on an mdev created only later is a kernel-level ENOENT; one that no line ever creates is a typo.
+  const created = new Set(t.steps.flatMap((s) => (s.op.kind === 'create' ? [s.op.mdev] : [])));
   for (const [i, s] of t.steps.entries()) {
     const where = s.line ?? null;
     const problem = idProblem(s.op, t.scope);
     if (problem) throw new InputError(file, where, where === null ? `ops[${i}]: ${problem}` : problem);
-    if (s.op.kind === 'create') created.add(s.op.mdev);
-    else if ('mdev' in s.op && !created.has(s.op.mdev)) {
-      const msg = `mdev '${s.op.mdev}' was never created (add 'create ${s.op.mdev}' before this line)`;
+    if ('mdev' in s.op && !created.has(s.op.mdev)) {
+      const msg = `mdev '${s.op.mdev}' is never created (no 'create ${s.op.mdev}' line)`;
       throw new InputError(file, where, where === null ? `ops[${i}]: ${msg}` : msg);
     }
   }

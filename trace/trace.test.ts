@@ -89,7 +89,7 @@ const problem = (text: string): string => {
 const table: [string, string][] = [
   ['create m1\nm1 frobnicate 3\n', "t.trace:2: unknown operation 'm1 frobnicate 3'"],
   ['unbind 1.1\n', "t.trace:1: bad APQN '1.1' (expected aa.dddd in hex, e.g. 05.002c)"],
-  ['create m1\nm2 assign_adapter 0\n', "t.trace:2: mdev 'm2' was never created (add 'create m2' before this line)"],
+  ['create m1\nm2 assign_adapter 0\n', "t.trace:2: mdev 'm2' is never created (no 'create m2' line)"],
   ['create m1\nm1 assign_adapter zz\n', "t.trace:2: bad adapter 'zz' (expected a number: 5, 0x2c or 054)"],
   ['host remove adapter 7\n', "t.trace:1: adapter 7 is outside the scope (adapters 0..1; raise it with 'scope' or a flag)"],
   ['create m1\nm1 assign_adapter 256\n', "t.trace:2: id 256 is beyond the architecture's 0..255"],
@@ -101,12 +101,16 @@ const table: [string, string][] = [
   ['create m1 &\n', "t.trace:1: '&' (leave the asynchronous work pending) only follows apmask, aqmask and host"],
   ['{"format": "apmc-trace/2", "ops": []}', 't.trace: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
   ['{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}', 't.trace: ops[0]: bind.apqi: bad or missing value undefined'],
-  ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace: ops[0]: mdev 'm9' was never created (add 'create m9' before this line)"],
+  ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace: ops[0]: mdev 'm9' is never created (no 'create m9' line)"],
 ];
 for (const [text, msg] of table) errors(JSON.stringify(text).slice(0, 60), () => assert.is(problem(text), msg));
 
 errors('truncated JSON names the line', () => {
   assert.match(problem('{\n  "format": "apmc-trace/1",\n  "ops": [\n'), /^t\.trace:\d+: malformed JSON/);
+});
+
+errors('an mdev created only later is a kernel ENOENT, not bad input', () => {
+  assert.is(problem('m1 assign_adapter 0\ncreate m1\n'), 'no error');
 });
 
 errors('a kernel rejection is not bad input: a malformed mask value parses (the kernel says EINVAL)', () => {

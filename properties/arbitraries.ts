@@ -1,0 +1,102 @@
+/**
+ * fast-check arbitraries for cases over a scope, biased toward operations the kernel accepts and that
+ * matter: ids in scope with a few just outside, the scope's mdev and VM names, a setup that moves
+ * queues to vfio_ap early and attaches a guest, and assignments weighted heavily.
+ */
+import fc from 'fast-check';
+import type { Op } from '../model/ops.ts';
+import type { Scope } from '../model/scope.ts';
+import type { Case } from './case.ts';
+
+export function opArb(scope: Scope): fc.Arbitrary<Op> {
+  const mdev = fc.integer({ min: 1, max: scope.mdevs }).map((i) => `m${i}`);
+  const vm = fc.integer({ min: 1, max: scope.vms }).map((i) => `vm${i}`);
+  // Ids in scope, and now and then one just outside (ENODEV paths).
+  const idIn = (n: number) => fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: n - 1 }) }, { weight: 1, arbitrary: fc.constant(n) });
+  const apid = fc.integer({ min: 0, max: scope.adapters - 1 });
+  const apqi = fc.integer({ min: 0, max: scope.domains - 1 });
+  const usage = fc.oneof(
+    fc.record({ kind: fc.constantFrom('assign_adapter' as const, 'unassign_adapter' as const), mdev, id: idIn(scope.adapters) }),
+    fc.record({ kind: fc.constantFrom('assign_domain' as const, 'unassign_domain' as const), mdev, id: idIn(scope.domains) }),
+  );
+  const cdom = fc.record({
+    kind: fc.constantFrom('assign_control_domain' as const, 'unassign_control_domain' as const),
+    mdev,
+    id: idIn(scope.control_domains),
+  });
+  const mask = fc.record({
+    kind: fc.constantFrom('apmask' as const, 'aqmask' as const),
+    sign: fc.constantFrom('+', '-'),
+    id: fc.integer({ min: 0, max: Math.max(scope.adapters, scope.domains) - 1 }),
+    async: fc.boolean(),
+  }).map(({ kind, sign, id, async }): Op => (async ? { kind, value: `${sign}${id}`, async: true } : { kind, value: `${sign}${id}` }));
+  const host = fc.record({
+    action: fc.constantFrom('add' as const, 'remove' as const),
+    res: fc.constantFrom('adapter' as const, 'domain' as const, 'control_domain' as const),
+    n: fc.nat(),
+    async: fc.boolean(),
+  }).map(({ action, res, n, async }): Op => {
+    const lim = res === 'adapter' ? scope.adapters : res === 'domain' ? scope.domains : scope.control_domains;
+    const op = { kind: 'host' as const, action, resource: res, id: n % lim };
+    return async ? { ...op, async: true } : op;
+  });
+  return fc.oneof(
+    { weight: 12, arbitrary: usage },
+    { weight: 1, arbitrary: cdom },
+    { weight: 2, arbitrary: mdev.map((m): Op => ({ kind: 'create', mdev: m })) },
+    { weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'remove', mdev: m })) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('start' as const), mdev, vm }) },
+    { weight: 2, arbitrary: mdev.map((m): Op => ({ kind: 'stop', mdev: m })) },
+    { weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'vfio_reset', mdev: m })) },
+    { weight: 3, arbitrary: mask },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('unbind' as const), apid, apqi }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('bind' as const), apid, apqi, driver: fc.constantFrom('vfio_ap' as const, 'cex4queue' as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi }) },
+    { weight: 2, arbitrary: host },
+    { weight: 1, arbitrary: fc.constantFrom<Op>({ kind: 'scan' }, { kind: 'scan_start' }, { kind: 'scan_step' }, { kind: 'scan_complete' }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config: fc.constantFrom(0 as const, 1 as const) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault: fc.constantFrom('none' as const, 'reset_fails' as const, 'checkstop' as const) }) },
+  );
+}
+
+/**
+ * Setup prefixes: 0 none; 1 every queue to vfio_ap; 2 and an mdev with a guest attached (hot plug
+ * from there); 3 and an mdev with the whole scope (control domains too) assigned, then the guest (the
+ * static design's way).
+ */
+export function setupOps(scope: Scope, level: number): Op[] {
+  if (level === 0) return [];
+  const all = (n: number) => Array.from({ length: n }, (_, i) => `-${i}`).join(',');
+  const ops: Op[] = [{ kind: 'apmask', value: all(scope.adapters) }, { kind: 'aqmask', value: all(scope.domains) }];
+  ops.push({ kind: 'create', mdev: 'm1' });
+  if (level === 3) {
+    for (let a = 0; a < scope.adapters; a++) ops.push({ kind: 'assign_adapter', mdev: 'm1', id: a });
+    for (let d = 0; d < scope.domains; d++) ops.push({ kind: 'assign_domain', mdev: 'm1', id: d });
+    for (let c = 0; c < scope.control_domains; c++) ops.push({ kind: 'assign_control_domain', mdev: 'm1', id: c });
+  }
+  if (level >= 2) ops.push({ kind: 'start', mdev: 'm1', vm: 'vm1' });
+  return ops;
+}
+
+export function caseArb(scope: Scope, maxOps = 20): fc.Arbitrary<Case> {
+  return fc
+    .record({
+      setup: fc.constantFrom(2, 3, 1, 0),
+      body: fc.array(opArb(scope), { maxLength: maxOps }),
+      swaps: fc.array(fc.nat({ max: maxOps + 8 }), { minLength: 1, maxLength: 3 }),
+      disturb: fc.nat({ max: 6 }),
+      target: fc.nat({ max: scope.adapters * scope.domains - 1 }),
+    })
+    .map(({ setup, body, swaps, disturb, target }) => ({
+      ops: validTrace([...setupOps(scope, setup), ...body]),
+      swaps,
+      disturb,
+      target,
+    }));
+}
+
+/** Drop ops on mdevs that no op creates, so that every case is also a valid trace file. */
+function validTrace(ops: Op[]): Op[] {
+  const created = new Set(ops.flatMap((o) => (o.kind === 'create' ? [o.mdev] : [])));
+  return ops.filter((o) => !('mdev' in o) || created.has(o.mdev));
+}

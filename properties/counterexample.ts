@@ -1,0 +1,79 @@
+/**
+ * Counterexamples as data: `counterexamples/<property>/<name>.json` is a trace in the apmc-trace/1
+ * JSON format (so `apmc run` replays it) with the property, the expected verdict, where it was found,
+ * and the second history (order independence) or the disturbance length (recovery).
+ */
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import type { Scope } from '../model/scope.ts';
+import { traceFromDoc, traceToJson } from '../trace/json.ts';
+import { InputError, type Trace } from '../trace/types.ts';
+import { traceInitialState } from '../trace/exec.ts';
+import { firstStepViolation, orderViolation, recoveryWith, type Violation } from './case.ts';
+import type { Found } from './explore.ts';
+import type { Property } from './types.ts';
+
+export interface Counterexample {
+  readonly trace: Trace;
+  readonly property: string;
+  readonly expect: 'violates' | 'holds';
+  readonly note: string;
+  readonly other?: readonly Op[];
+  readonly tail?: number;
+}
+
+/** The trace of a found violation, as a Trace (no comments). */
+export function foundTrace(scope: Scope, policy: string, ops: readonly Op[]): Trace {
+  return { scope, scopeSet: [], policy, initial: null, header: [], steps: ops.map((op) => ({ op })), trailer: [] };
+}
+
+export function counterexampleDoc(scope: Scope, policy: string, f: Found, expect: 'violates' | 'holds', note: string): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    ...traceToJson(foundTrace(scope, policy, f.ops)),
+    property: f.property,
+    expect,
+    note,
+    reason: f.reason,
+    found: { seed: f.seed, path: f.path, runs: f.afterRuns },
+  };
+  if (f.at !== null) doc['at'] = f.at;
+  if (f.other) doc['other_ops'] = f.other;
+  if (f.tail) doc['tail'] = f.tail;
+  return doc;
+}
+
+export function parseCounterexample(doc: unknown, file: string): Counterexample {
+  const trace = traceFromDoc(doc, file);
+  const d = doc as Record<string, unknown>;
+  const bad = (p: string): never => {
+    throw new InputError(file, null, p);
+  };
+  if (typeof d['property'] !== 'string') bad('"property" must be a property name');
+  if (d['expect'] !== 'violates' && d['expect'] !== 'holds') bad('"expect" must be "violates" or "holds"');
+  let other: Op[] | undefined;
+  if (d['other_ops'] !== undefined) {
+    other = traceFromDoc({ format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] }, `${file} (other_ops)`).steps.map((s) => s.op);
+  }
+  const tail = d['tail'];
+  if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length)) bad('"tail" must be the number of disturbance ops');
+  return {
+    trace,
+    property: d['property'] as string,
+    expect: d['expect'] as 'violates' | 'holds',
+    note: typeof d['note'] === 'string' ? d['note'] : '',
+    ...(other ? { other } : {}),
+    ...(typeof tail === 'number' ? { tail } : {}),
+  };
+}
+
+/** Re-check a counterexample's property on its trace(s) under `cfg.policy`: the violation, or null if it holds. */
+export function replay(cfg: Config, cx: Counterexample, prop: Property): Violation | null {
+  const s0 = traceInitialState(cx.trace);
+  const ops = cx.trace.steps.map((s) => s.op);
+  if (prop.kind !== 'history') return firstStepViolation(cfg, s0, ops, [prop]);
+  if (prop.history === 'order-independence') return cx.other ? orderViolation(cfg, s0, ops, cx.other) : null;
+  const t = cx.tail ?? 0;
+  if (t < 2) return null;
+  const tailOps = ops.slice(ops.length - t);
+  return recoveryWith(cfg, s0, ops.slice(0, ops.length - t), [tailOps.slice(0, t / 2), tailOps.slice(t / 2)]);
+}

@@ -1,0 +1,13 @@
+import type { StepProperty } from './types.ts';
+
+/** I15: a rejected operation changes nothing (the very same state). VFIO_DEVICE_RESET's EIO reports a reset that was done. */
+export const failedOpChangesNothing: StepProperty = {
+  kind: 'step',
+  name: 'failed-op-changes-nothing',
+  statement: 'An operation that fails with an errno leaves the state unchanged.',
+  spec: 'I15',
+  check: (_cfg, before, op, after) =>
+    after.result !== 'ok' && !(op.kind === 'vfio_reset' && after.result === 'EIO') && after.state !== before
+      ? `${op.kind} failed with ${after.result} but changed the state`
+      : null,
+};

@@ -1,0 +1,10 @@
+import type { HistoryProperty } from './types.ts';
+
+/** I7, policy-agnostic: the guest matrix is a function of the configuration, not of the order of operations. */
+export const orderIndependence: HistoryProperty = {
+  kind: 'history',
+  history: 'order-independence',
+  name: 'order-independence',
+  statement: 'Two histories that end in the same configuration give every mdev the same guest_matrix.',
+  spec: 'I7',
+};

@@ -1,0 +1,27 @@
+import { has } from '../model/bits.ts';
+import type { StepProperty } from './types.ts';
+import { apqnName, cross } from './util.ts';
+
+/**
+ * I10: a mask write that would make an assigned APQN default-owned is refused atomically (EBUSY) and
+ * the masks stay as they were.
+ */
+export const refusedMaskWriteChangesNothing: StepProperty = {
+  kind: 'step',
+  name: 'in-use-refuses-mask-write',
+  statement: 'A mask write that would hand an assigned APQN to the default driver is refused and changes nothing.',
+  spec: 'I10',
+  check: (_cfg, before, op, after) => {
+    if (op.kind !== 'apmask' && op.kind !== 'aqmask') return null;
+    if (after.result === 'EBUSY') return after.state === before ? null : 'the refused mask write changed the state';
+    if (after.result !== 'ok') return null;
+    const b = after.state.bus;
+    for (const m in before.mdevs) {
+      for (const [a, d] of cross(before.mdevs[m]!.matrix)) {
+        const was = has(before.bus.apmask, a) && has(before.bus.aqmask, d);
+        if (!was && has(b.apmask, a) && has(b.aqmask, d)) return `${op.kind} handed ${apqnName(a, d)}, assigned to ${m}, to the default driver`;
+      }
+    }
+    return null;
+  },
+};

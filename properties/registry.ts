@@ -1,0 +1,52 @@
+import { assignedNotDefaultOwned } from './assigned-not-default-owned.ts';
+import { assignIdempotent } from './assign-idempotent.ts';
+import { crycbEqualsGuestMatrix } from './crycb-equals-guest-matrix.ts';
+import { failedOpChangesNothing } from './failed-op-changes-nothing.ts';
+import { guestControlDomainsAllowed } from './guest-control-domains-allowed.ts';
+import { guestQueuesAssigned } from './guest-queues-assigned.ts';
+import { guestQueuesBoundToVfioAp } from './guest-queues-bound-to-vfio-ap.ts';
+import { guestQueuesInHostConfig } from './guest-queues-in-host-config.ts';
+import { guestQueuesLinkedAndPassable } from './guest-queues-linked-and-passable.ts';
+import { linksFollowAssignment } from './links-follow-assignment.ts';
+import { linksHalvesAgree } from './links-halves-agree.ts';
+import { noApqnInTwoGuests } from './no-apqn-in-two-guests.ts';
+import { noApqnInTwoMdevs } from './no-apqn-in-two-mdevs.ts';
+import { noApqnSharedWithHost } from './no-apqn-shared-with-host.ts';
+import { oneMdevPerVm } from './one-mdev-per-vm.ts';
+import { orderIndependence } from './order-independence.ts';
+import { recovery } from './recovery.ts';
+import { refusedMaskWriteChangesNothing } from './refused-mask-write-changes-nothing.ts';
+import { removedMdevLeavesNothing } from './removed-mdev-leaves-nothing.ts';
+import { resetBeforeReuse } from './reset-before-reuse.ts';
+import { shadowWithinBounds } from './shadow-within-bounds.ts';
+import { statusAttributeTruthful } from './status-attribute-truthful.ts';
+import type { Property } from './types.ts';
+
+/** Every property, in spec order (I1 … I17). */
+export const PROPERTIES: readonly Property[] = [
+  noApqnInTwoMdevs,
+  assignedNotDefaultOwned,
+  guestQueuesInHostConfig,
+  guestQueuesBoundToVfioAp,
+  guestQueuesAssigned,
+  guestQueuesLinkedAndPassable,
+  guestControlDomainsAllowed,
+  noApqnInTwoGuests,
+  noApqnSharedWithHost,
+  crycbEqualsGuestMatrix,
+  orderIndependence,
+  recovery,
+  resetBeforeReuse,
+  refusedMaskWriteChangesNothing,
+  oneMdevPerVm,
+  removedMdevLeavesNothing,
+  assignIdempotent,
+  statusAttributeTruthful,
+  failedOpChangesNothing,
+  linksHalvesAgree,
+  linksFollowAssignment,
+  shadowWithinBounds,
+];
+
+export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);
+export const propertyByName = (n: string): Property | undefined => PROPERTIES.find((p) => p.name === n);

@@ -1,0 +1,23 @@
+import { sharedApqn } from './util.ts';
+import type { StepProperty } from './types.ts';
+
+/** I12: once an mdev is gone, no guest holds its APQNs and no queue is linked to it. */
+export const removedMdevLeavesNothing: StepProperty = {
+  kind: 'step',
+  name: 'removed-mdev-leaves-nothing',
+  statement: 'When an mdev is removed, no guest keeps any of its APQNs and no queue stays linked to it.',
+  spec: 'I12',
+  check: (_cfg, before, _op, after) => {
+    const s = after.state;
+    for (const m in before.mdevs) {
+      if (s.mdevs[m]) continue;
+      const x = before.mdevs[m]!;
+      for (const vm in s.vms) {
+        const q = sharedApqn(s.vms[vm]!.crycb, x.matrix);
+        if (q && !Object.values(s.mdevs).some((o) => o.kvm === vm)) return `${m} was removed but ${vm} still has ${q}`;
+      }
+      if (s.queues.some((q) => q?.link === m)) return `${m} was removed but a queue is still linked to it`;
+    }
+    return null;
+  },
+};

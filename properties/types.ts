@@ -1,0 +1,34 @@
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import type { State } from '../model/state.ts';
+import type { Step } from '../model/step.ts';
+
+interface Named {
+  /** kebab-case, what must always be true (`no-apqn-in-two-mdevs`). */
+  readonly name: string;
+  /** One sentence. */
+  readonly statement: string;
+  /** The invariant of spec §11 it encodes (I1–I17). */
+  readonly spec: string;
+}
+
+/** Checked after every step (or only at quiescent points). null = holds; a string says why not. */
+export interface StateInvariant extends Named {
+  readonly kind: 'state';
+  readonly quiescentOnly: boolean;
+  readonly check: (cfg: Config, s: State) => string | null;
+}
+
+/** Checked on every transition (before, op, after). */
+export interface StepProperty extends Named {
+  readonly kind: 'step';
+  readonly check: (cfg: Config, before: State, op: Op, after: Step) => string | null;
+}
+
+/** Compares two histories; run by the explorer with a second, derived history. */
+export interface HistoryProperty extends Named {
+  readonly kind: 'history';
+  readonly history: 'order-independence' | 'recovery';
+}
+
+export type Property = StateInvariant | StepProperty | HistoryProperty;
