@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -109,3 +112,55 @@ conv('text → JSON → text', () => {
 });
 
 conv.run();
+
+// ---
+const check = suite('apmc check: verdicts and exit codes');
+
+check('0 when everything checked holds', () => {
+  const r = apmc('check', '--policy', 'upstream', '--property', 'no-apqn-in-two-mdevs', '--runs', '300');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /no-apqn-in-two-mdevs \(I1\)\s+holds/);
+});
+
+check('4 when every violation is expected, 0 with --ci; the counterexample shows both orders', () => {
+  const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000');
+  assert.is(r.code, 4, r.err);
+  assert.match(r.out, /# order A/);
+  assert.match(r.out, /# order B/);
+  assert.is(apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci').code, 0);
+});
+
+check('5 when an expected violation is not found within the budget', () => {
+  assert.is(apmc('check', '--policy', 'upstream', '--property', 'order-independence', '--runs', '5').code, 5);
+});
+
+check('1 for a violation nobody expected (a user policy has no expectations)', () => {
+  const r = apmc('check', '--policy', './examples/refilter-on-unassign.ts', '--property', 'status-attribute-truthful', '--runs', '2000');
+  assert.is(r.code, 1, r.err);
+  assert.match(r.out, /NEW/);
+});
+
+check('--json: verdicts per (policy, property), counterexamples that apmc run replays', () => {
+  const r = apmc('check', '--policy', 'd0', '--property', 'guest-queues-bound-to-vfio-ap', '--runs', '10000', '--json');
+  assert.is(r.code, 4, r.err);
+  const rep = JSON.parse(r.out) as { exit: number; results: { policy: string; verdict: string; status: string; counterexample?: Record<string, unknown> }[] };
+  assert.is(rep.exit, 4);
+  const c = rep.results[0]!;
+  assert.is(c.verdict, 'violated');
+  assert.is(c.status, 'as-expected');
+  const file = join(mkdtempSync(join(tmpdir(), 'apmc-')), 'cx.json');
+  writeFileSync(file, JSON.stringify(c.counterexample));
+  const run = apmc('run', '--json', file);
+  assert.is(run.code, 0, run.err);
+  const final = (JSON.parse(run.out) as RunJson).final;
+  const vm = Object.values(final.vms)[0]!;
+  assert.ok(vm.crycb.some((q) => final.queues[q] !== 'vfio_ap'), 'the replay shows a guest queue not bound to vfio_ap');
+});
+
+check('bad usage: unknown property suggests the closest', () => {
+  const r = apmc('check', '--property', 'order-independance');
+  assert.is(r.code, 2);
+  assert.match(r.err, /did you mean 'order-independence'/);
+});
+
+check.run();
