@@ -21,8 +21,9 @@ export interface ExploreOptions {
 }
 
 export interface Found extends Violation {
-  /** Cases tried when it was found, and ms since the start. */
+  /** Cases tried when it was found; ms since the start when found, and when shrunk. */
   readonly afterRuns: number;
+  readonly foundMs: number;
   readonly afterMs: number;
   /** fast-check's seed and path, to replay the unshrunk case. */
   readonly seed: number;
@@ -67,12 +68,14 @@ export function explore(cfg: Config, s0: State, props: readonly Property[], opt:
     if (result.interrupted) interrupted = true;
     const ce = result.counterexample?.[0];
     if (!result.failed || ce === undefined) break;
+    const foundMs = Date.now() - t0;
     const v = checkCase(cfg, s0, ce, active);
     if (v === null) break; // cannot happen for a deterministic model; stop rather than loop
     const prop = active.find((p) => p.name === v.property)!;
     found.push({
       ...shrinkViolation(cfg, s0, v, prop),
       afterRuns: runs,
+      foundMs,
       afterMs: Date.now() - t0,
       seed,
       path: result.counterexamplePath ?? '',
