@@ -222,7 +222,7 @@ unmutated('harness self-check: a policy that mutates its input throws on a froze
   assert.ok(up);
   const bad = extend(up, {
     name: 'mutating',
-    create: (cfg, s, m) => {
+    create: (_cfg, s, m) => {
       (s.mdevs as Record<string, unknown>)[m] = {};
       return s;
     },

@@ -44,7 +44,6 @@ export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
 }
 
 function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
-  const p = cfg.policy;
   switch (op.kind) {
     case 'apmask':
     case 'aqmask':

@@ -1,5 +1,4 @@
 import { has, ids, intersects } from '../model/bits.ts';
-import type { Config } from '../model/policy.ts';
 import { apqnName } from '../model/scope.ts';
 import type { Matrix, State } from '../model/state.ts';
 
@@ -26,7 +25,7 @@ export function* guests(s: State): Generator<{ vm: string; crycb: Matrix; mdev: 
   }
 }
 
-export const queue = (cfg: Config, s: State, a: number, d: number) =>
-  a < cfg.scope.adapters && d < cfg.scope.domains ? (s.queues[a * cfg.scope.domains + d] ?? null) : null;
+/** The queue device of an APQN, or null (model/blocks/queries.ts). */
+export { queueAt as queue } from '../model/blocks/queries.ts';
 
 export { apqnName };

@@ -1,5 +1,5 @@
 import { has, ids, type Mask } from '../bits.ts';
-import type { Config } from '../policy.ts';
+import type { Config, Reported } from '../policy.ts';
 import { qix } from '../scope.ts';
 import type { MdevName, ResetStatus, State } from '../state.ts';
 import { setDirty, setQueue } from '../state.ts';
@@ -62,4 +62,10 @@ export function resetApqns(cfg: Config, s: State, apm: Mask, aqm: Mask): State {
 /** The stored reset statuses of the queues linked to `m` that are not 'normal' (VFIO_DEVICE_RESET's EIO). */
 export function abnormalLinked(cfg: Config, s: State, m: MdevName): [number, number][] {
   return linkedApqns(s, m).filter(([a, d]) => queueAt(cfg, s, a, d)?.reset !== 'normal');
+}
+
+/** VFIO_DEVICE_RESET of the dynamic designs: reset every linked queue; EIO if a stored response is not normal (§8.4). */
+export function vfioResetLinked(cfg: Config, s: State, m: MdevName): Reported {
+  const state = resetLinked(cfg, s, m);
+  return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };
 }

@@ -1,3 +1,4 @@
+import { del, has } from '../bits.ts';
 import type { Config } from '../policy.ts';
 import type { Matrix, Mdev, MdevName, State } from '../state.ts';
 import { setMdev, setVm, dropVm, EMPTY_MATRIX } from '../state.ts';
@@ -27,4 +28,15 @@ export function updateApcb(_cfg: Config, s: State, m: MdevName): State {
   const x = mdevOf(s, m);
   if (x.kvm === null) return s;
   return setCrycb(s, x.kvm, x.shadow ?? EMPTY_MATRIX);
+}
+
+/**
+ * A queue of `m`'s guest is going away: the architecture cannot unplug a single APQN, so its whole
+ * adapter leaves the shadow and the CRYCB is updated. No-op when the APQN is not in the shadow.
+ * Returns whether it unplugged.
+ */
+export function unplugAdapterOf(cfg: Config, s: State, m: MdevName, apid: number, apqi: number): { state: State; unplugged: boolean } {
+  const sh = mdevOf(s, m).shadow;
+  if (sh === null || !has(sh.apm, apid) || !has(sh.aqm, apqi)) return { state: s, unplugged: false };
+  return { state: updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m), unplugged: true };
 }

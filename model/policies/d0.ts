@@ -3,12 +3,12 @@
  * with the delta filter, no reset of filtered queues, no probe deferral during scans, one-queue reset
  * on unbind, and no ap_config. Differences verified against late-D0 sources (~6.5–6.7).
  */
-import { and, del, of } from '../bits.ts';
-import { filterCdoms, filterScoped, inShadow } from '../blocks/filter.ts';
+import { and, of } from '../bits.ts';
+import { filterCdoms, filterScoped } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
 import { resetQueue } from '../blocks/reset.ts';
-import { patchMdev, setShadow, updateApcb } from '../blocks/update.ts';
+import { patchMdev, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
 import type { Config, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
 import { assignControlDomain, assignUsage, removeMdev, upstream } from './upstream.ts';
@@ -31,12 +31,9 @@ function probe(cfg: Config, s: State, apid: number, apqi: number): State {
  * D0 queue remove: a queue in the shadow takes its adapter out of the guest, but only this queue is
  * reset, and it is reset even when it has left the host configuration (spec §7).
  */
-function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
+export function removeQueueResetOne(cfg: Config, s: State, apid: number, apqi: number): State {
   const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
-  if (m !== null && s.mdevs[m] && inShadow(s, m, apid, apqi)) {
-    const sh = mdevOf(s, m).shadow!;
-    s = updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m);
-  }
+  if (m !== null && s.mdevs[m]) s = unplugAdapterOf(cfg, s, m, apid, apqi).state;
   s = resetQueue(cfg, s, apid, apqi);
   return m !== null ? unlink(cfg, s, apid, apqi) : s;
 }
@@ -74,7 +71,7 @@ export const d0: Policy = {
   // §3/§7: 6.6–6.7 keep the response code and force a deconfigured queue's to 0; a checkstop is not passable before 6.8.
   passable: (r) => r === 'normal' || r === 'deconfigured',
   probe,
-  remove: removeQueue,
+  remove: removeQueueResetOne,
   on_scan_complete: onScanComplete,
   assign: (cfg, s, m, res, id) => {
     if (res === 'control_domain') return assignControlDomain(cfg, s, m, id);

@@ -4,12 +4,12 @@
  * policies (d0, a reviewer's variant) can reuse them.
  */
 import { add, and, del, has, ids, MAX_ID, minus, of, type Mask } from '../bits.ts';
-import { filterCdoms, filterMatrix, inShadow } from '../blocks/filter.ts';
+import { filterCdoms, filterMatrix } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
 import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
-import { abnormalLinked, resetApids, resetLinked, resetList, resetQueue } from '../blocks/reset.ts';
-import { patchMdev, setCrycb, setMatrix, setShadow, updateApcb } from '../blocks/update.ts';
+import { resetApids, resetLinked, resetList, resetQueue, vfioResetLinked } from '../blocks/reset.ts';
+import { patchMdev, setCrycb, setMatrix, setShadow, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
 import { checkNotReserved, checkNotShared, idError, maxId, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
 import type { Config, MatrixIds, Outcome, Policy } from '../policy.ts';
@@ -136,15 +136,11 @@ export function probe(cfg: Config, s: State, apid: number, apqi: number): State 
  * Then unlink. No re-filter.
  */
 export function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
-  const q = queueAt(cfg, s, apid, apqi);
-  const m = q?.link ?? null;
-  if (m !== null && s.mdevs[m] && inShadow(s, m, apid, apqi)) {
-    const sh = mdevOf(s, m).shadow!;
-    s = updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m);
-    s = resetApids(cfg, s, m, of(apid));
-  } else if (has(s.info.apm, apid) && has(s.info.aqm, apqi)) {
-    s = resetQueue(cfg, s, apid, apqi);
-  }
+  const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
+  const u = m !== null && s.mdevs[m] ? unplugAdapterOf(cfg, s, m, apid, apqi) : { state: s, unplugged: false };
+  s = u.state;
+  if (u.unplugged) s = resetApids(cfg, s, m!, of(apid));
+  else if (has(s.info.apm, apid) && has(s.info.aqm, apqi)) s = resetQueue(cfg, s, apid, apqi);
   return m !== null ? unlink(cfg, s, apid, apqi) : s;
 }
 
@@ -239,9 +235,6 @@ export const upstream: Policy = {
   ap_config: apConfig,
   attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).shadow ?? EMPTY_MATRIX),
   detach,
-  reset: (cfg, s, m) => {
-    const state = resetLinked(cfg, s, m);
-    return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };
-  },
+  reset: vfioResetLinked,
 };
 

@@ -3,18 +3,18 @@
  * exists only while a guest is attached, first-come-first-served hot plug, no reset on unassign,
  * host-config removals that unassign, and the in_use callback of the same series.
  */
-import { add, del, EMPTY, has, ids, minus, of } from '../bits.ts';
+import { add, EMPTY, has, ids, minus, of } from '../bits.ts';
 import { fcfsInitialShadow, fcfsPlug } from '../blocks/fcfs.ts';
-import { inShadow } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
-import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
-import { abnormalLinked, resetLinked, resetQueue } from '../blocks/reset.ts';
+import { isLinked, mdevOf, ownerOf } from '../blocks/queries.ts';
+import { resetLinked, vfioResetLinked } from '../blocks/reset.ts';
 import { patchMdev, setMatrix, setShadow, updateApcb } from '../blocks/update.ts';
 import { idError, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
 import type { Config, Outcome, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
+import { removeQueueResetOne } from './d0.ts';
 
 /** Plug `id` by FCFS if a guest is attached, then write the shadow to the CRYCB. */
 function plug(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number): State {
@@ -72,17 +72,6 @@ function probe(cfg: Config, s: State, apid: number, apqi: number): State {
   return plug(cfg, plug(cfg, s, m, 'adapter', apid), m, 'domain', apqi);
 }
 
-/** v12 13/17 remove: an APQN in the shadow takes its APID out; the queue is reset (S1 behaviour); unlink. */
-function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
-  const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
-  if (m !== null && s.mdevs[m] && inShadow(s, m, apid, apqi)) {
-    const sh = mdevOf(s, m).shadow!;
-    s = updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m);
-  }
-  s = resetQueue(cfg, s, apid, apqi);
-  return m !== null ? unlink(cfg, s, apid, apqi) : s;
-}
-
 /** v12 15/17: resources removed from the host configuration are unassigned from every mdev. */
 function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix): State {
   const rem: Matrix = { apm: minus(old.apm, qci.apm), aqm: minus(old.aqm, qci.aqm), adm: minus(old.adm, qci.adm) };
@@ -107,7 +96,8 @@ export const v12Fcfs: Policy = {
   // v12 admits by "bound to vfio_ap" alone and kept the 5.10 rc == 0 rule for resets (§3).
   passable: (r) => r === 'normal',
   probe,
-  remove: removeQueue,
+  // 13/17: an APQN in the shadow takes its APID out; the queue alone is reset (S1 behaviour); unlink.
+  remove: removeQueueResetOne,
   in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
   on_config_changed: onConfigChanged,
   on_scan_complete: onScanComplete,
@@ -127,8 +117,5 @@ export const v12Fcfs: Policy = {
     s = resetLinked(cfg, detachGuest(s, m), m);
     return patchMdev(s, m, { shadow: null });
   },
-  reset: (cfg, s, m) => {
-    const state = resetLinked(cfg, s, m);
-    return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };
-  },
+  reset: vfioResetLinked,
 };
