@@ -137,12 +137,18 @@ export function recoveryViolation(cfg: Config, s0: State, ops: readonly Op[], wh
   const before = runSettled(cfg, s0, ops);
   if (!Object.values(before.mdevs).some((x) => x.kvm !== null)) return null;
   const dr = disturbance(cfg, before, which, target);
-  return dr === null ? null : recoveryWith(cfg, s0, ops, dr);
+  return dr === null ? null : recoveryWith(cfg, s0, ops, dr, before);
 }
 
-/** Recovery with an explicit disturbance [goes away, comes back] after ops. */
-export function recoveryWith(cfg: Config, s0: State, ops: readonly Op[], dr: readonly [readonly Op[], readonly Op[]]): Violation | null {
-  const before = runSettled(cfg, s0, ops);
+/** Recovery with an explicit disturbance [goes away, comes back] after ops (`settled`: ops already run and settled). */
+export function recoveryWith(
+  cfg: Config,
+  s0: State,
+  ops: readonly Op[],
+  dr: readonly [readonly Op[], readonly Op[]],
+  settled?: State,
+): Violation | null {
+  const before = settled ?? runSettled(cfg, s0, ops);
   if (!Object.values(before.mdevs).some((x) => x.kvm !== null)) return null;
   let s = before;
   for (const op of dr[0]) {
