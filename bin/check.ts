@@ -5,6 +5,7 @@ import type { Scope } from '../model/scope.ts';
 import { explore, type Exploration, type Found } from '../properties/explore.ts';
 import { expectation, type Expectation } from '../properties/expected.ts';
 import type { Property } from '../properties/types.ts';
+import type { ExhaustiveRun } from './check-exhaustive.ts';
 
 export type Verdict = 'holds' | 'violated' | 'unknown';
 /** How a verdict compares with the expectation. */
@@ -17,6 +18,8 @@ export interface Cell {
   readonly expected: Expectation | null;
   readonly status: Status;
   readonly found?: Found;
+  /** Why an unknown verdict is unknown (exhaustive engine: the bound reached and the depth). */
+  readonly bound?: string;
 }
 
 export interface CheckRun {
@@ -25,6 +28,10 @@ export interface CheckRun {
   readonly runs: number;
   readonly cells: Cell[];
   readonly explorations: { readonly policy: string; readonly x: Exploration }[];
+  readonly engine?: 'random' | 'exhaustive';
+  readonly exhaustive?: readonly ExhaustiveRun[];
+  /** This run is shard k of n (`--shard k/n`). */
+  readonly shard?: { readonly k: number; readonly n: number };
 }
 
 function status(verdict: Verdict, expected: Expectation | null): Status {
@@ -33,7 +40,15 @@ function status(verdict: Verdict, expected: Expectation | null): Status {
   return verdict === 'unknown' ? 'unknown' : 'holds';
 }
 
-export function runCheck(policies: readonly Policy[], props: readonly Property[], scope: Scope, seed: number, runs: number, timeMs: number | undefined): CheckRun {
+export function runCheck(
+  policies: readonly Policy[],
+  props: readonly Property[],
+  scope: Scope,
+  seed: number,
+  runs: number,
+  timeMs: number | undefined,
+  shard?: { readonly k: number; readonly n: number },
+): CheckRun {
   const cells: Cell[] = [];
   const explorations: CheckRun['explorations'] = [];
   const t0 = Date.now();
@@ -50,13 +65,17 @@ export function runCheck(policies: readonly Policy[], props: readonly Property[]
       cells.push({ policy: policy.name, property: p, verdict, expected, status: status(verdict, expected), ...(found ? { found } : {}) });
     }
   });
-  return { scope, seed, runs, cells, explorations };
+  return { scope, seed, runs, cells, explorations, engine: 'random', ...(shard ? { shard } : {}) };
 }
 
-/** Exit codes (README): 1 a new violation; 5 an expected violation not found; 4 violations, all expected; 0 all holds. */
+/**
+ * Exit codes (README): 1 a new violation; 5 an expected violation not found; 6 a bound (--max-states,
+ * memory) ended an exhaustive run before a verdict; 4 violations, all expected; 0 all holds.
+ */
 export function exitCode(cells: readonly Cell[]): number {
   if (cells.some((c) => c.status === 'new')) return 1;
   if (cells.some((c) => c.status === 'missing')) return 5;
+  if (cells.some((c) => c.status === 'unknown' && c.bound !== undefined && /^(states|memory) bound/.test(c.bound))) return 6;
   if (cells.some((c) => c.status === 'as-expected')) return 4;
   return 0;
 }

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
 import { exitCode, runCheck } from './check.ts';
+import { ENGINE_FLAGS, engineSettings, runExhaustiveCheck } from './engine-flags.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { saveCounterexamples } from './save.ts';
 
@@ -88,10 +89,12 @@ async function cmdCheck(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     save: { type: 'boolean' },
     ci: { type: 'boolean' },
+    ...ENGINE_FLAGS,
     ...SCOPE_FLAGS,
   });
   if (values.help) return help();
   if (positionals.length > 0) throw new UsageError(`apmc check takes no file arguments (got '${positionals[0]}')`);
+  const eng = engineSettings(values);
   const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
     if (v === undefined) return dflt;
     if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${v}'`);
@@ -110,7 +113,11 @@ async function cmdCheck(args: string[]): Promise<number> {
   const seed = int('seed', values.seed, 1, 0);
   const runs = int('runs', values.runs, 50000, 1);
   const time = values.time === undefined ? undefined : int('time', values.time, 0, 1) * 1000;
-  const run = runCheck(policies, props, scope, seed, runs, time);
+  const specs = values.policy ?? Object.keys(POLICIES);
+  const run =
+    eng.engine === 'exhaustive'
+      ? await runExhaustiveCheck(policies, specs, props, scope, { ...eng.settings, ...(time !== undefined ? { timeMs: time } : {}) }, !values.json && process.stderr.isTTY === true)
+      : runCheck(policies, props, scope, eng.settings.shard ? seed * eng.settings.shard.n + eng.settings.shard.k : seed, eng.settings.shard ? Math.ceil(runs / eng.settings.shard.n) : runs, time, eng.settings.shard);
   let code = exitCode(run.cells);
   if (values.json) console.log(JSON.stringify(checkJson(run, values.ci && code === 4 ? 0 : code), null, 2));
   else {
@@ -128,6 +135,7 @@ async function cmdCheck(args: string[]): Promise<number> {
 }
 
 const EXIT_TEXT: Record<number, string> = {
+  6: 'a bound (--max-states or memory) ended the search before a verdict (exit 6)',
   0: 'every property checked holds (exit 0)',
   1: 'a violation that is not expected (exit 1)',
   4: 'violations found, all of them expected (exit 4; --ci makes this 0)',

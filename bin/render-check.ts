@@ -8,6 +8,7 @@ import { counterexampleDoc, foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Cell, CheckRun } from './check.ts';
+import { exhaustiveSummary } from './engine-flags.ts';
 
 const MARK: Record<Cell['status'], string> = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' };
 
@@ -42,7 +43,7 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   const cw = Math.max(12, ...names.map((n) => n.length + 2));
   const s = run.scope;
   const out: string[] = [
-    c.bold(`apmc check: seed ${run.seed}, up to ${run.runs} cases per policy, scope ${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains, ${s.mdevs} mdevs, ${s.vms} VMs`),
+    c.bold(`apmc check: ${run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : `seed ${run.seed}, up to ${run.runs} cases per policy`}${run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : ''}, scope ${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains, ${s.mdevs} mdevs, ${s.vms} VMs`),
     '',
     ''.padEnd(w0) + names.map((n) => n.padEnd(cw)).join(''),
   ];
@@ -57,6 +58,8 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     out.push(label(p).padEnd(w0) + row.join(''));
   }
   out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: the budget ran out first'));
+  for (const x of run.exhaustive ?? []) out.push(c.dim(exhaustiveSummary(x)));
+  for (const cell of run.cells) if (cell.bound) out.push(c.dim(`${cell.policy}: ${cell.property.name} unknown: ${cell.bound}`));
   for (const { policy, x } of run.explorations) {
     out.push(c.dim(`${policy}: ${x.runs} cases, ${x.ops} operations in ${(x.ms / 1000).toFixed(1)} s${x.interrupted ? ' (stopped by --time)' : ''}`));
   }
@@ -69,7 +72,8 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     out.push(`   ${cell.property.statement}`);
     out.push(`   ${c.bold(f.reason)}`);
     if (cell.expected) out.push(c.dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`));
-    out.push(c.dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`));
+    if (run.engine === 'exhaustive') out.push(c.dim(`   a shortest trace: ${Math.max(f.ops.length, f.other?.length ?? 0)} ops; found after ${f.afterRuns} states (${f.afterMs} ms)`));
+    else out.push(c.dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`));
     if (f.other) {
       out.push('   # order A', ...traceBlock(policy, run, f.ops, null, null).map((l) => `   ${l}`));
       out.push('   # order B', ...traceBlock(policy, run, f.other, null, null).map((l) => `   ${l}`));
@@ -92,7 +96,25 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
     runs: run.runs,
     scope: run.scope,
     exit,
+    engine: run.engine ?? 'random',
+    ...(run.shard ? { shard: { k: run.shard.k + 1, n: run.shard.n } } : {}),
     explorations: run.explorations.map(({ policy, x }) => ({ policy, cases: x.runs, operations: x.ops, ms: x.ms, interrupted: x.interrupted })),
+    ...(run.exhaustive
+      ? {
+          exhaustive: run.exhaustive.map(({ policy, r, parts }) => ({
+            policy,
+            states: r.states,
+            transitions: r.transitions,
+            depth: r.depth,
+            complete: r.complete,
+            bound: r.bound,
+            ms: r.ms,
+            bytes: r.bytes,
+            symmetry_reduction: r.reduction,
+            workers: parts,
+          })),
+        }
+      : {}),
     results: run.cells.map((c) => ({
       policy: c.policy,
       property: c.property.name,
@@ -100,6 +122,7 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
       verdict: c.verdict,
       expected: c.expected !== null,
       status: c.status,
+      ...(c.bound ? { bound: c.bound } : {}),
       ...(c.expected ? { why_expected: c.expected.why, expected_kind: c.expected.kind } : {}),
       ...(c.found
         ? {

@@ -17,6 +17,8 @@ export interface KeyOptions {
   readonly ignoreResets?: boolean;
   /** Leave out mdev matrices (recovery: only the kernel can change them during a disturbance). */
   readonly ignoreMatrices?: boolean;
+  /** Leave out the mdevs altogether (the caller keys them itself). */
+  readonly ignoreMdevs?: boolean;
 }
 
 export function configurationKey(s: State, opt: KeyOptions = {}): string {
@@ -26,6 +28,7 @@ export function configurationKey(s: State, opt: KeyOptions = {}): string {
     s.bus.apmask, s.bus.aqmask, s.bus.apmaskHigh, s.bus.aqmaskHigh,
   ];
   for (const q of s.queues) parts.push(q === null ? '-' : `${q.driver ?? 'none'}${ignoreResets ? '' : `/${q.reset}`}`);
+  if (opt.ignoreMdevs) return parts.join('|');
   for (const m of Object.keys(s.mdevs).sort()) {
     const x = s.mdevs[m]!;
     if (opt.ignoreMatrices) parts.push(m, x.kvm ?? '', x.removing);

@@ -1,0 +1,348 @@
+/**
+ * A packed, canonical encoding of a State as a few 32-bit words, for the exhaustive engine's state
+ * set: two states encode to the same words iff they behave the same. Fields are bit-packed in a fixed
+ * order sized by the scope; the creation order of mdevs (the kernel's mdev list order, which decides
+ * who comes first in on_scan_complete) and of VMs is part of the key.
+ *
+ * Limits (checked, an Error otherwise): mdev and VM names are the scope's (m1.., vm1..); masks
+ * beyond the scope are all ones or all zeros (the alphabet never writes them); matrices stay in scope.
+ */
+import { type Mask, range } from '../model/bits.ts';
+import type { Scope } from '../model/scope.ts';
+import type { Driver, Fault, Matrix, Mdev, QueueDev, ResetStatus, State, Vm } from '../model/state.ts';
+import { mdevNames, vmNames } from './alphabet.ts';
+
+const FAULTS: readonly Fault[] = ['none', 'checkstop', 'reset_fails'];
+const RESETS: readonly ResetStatus[] = ['normal', 'deconfigured', 'checkstopped', 'failed'];
+const bitsFor = (n: number): number => (n <= 1 ? 0 : 32 - Math.clz32(n - 1));
+
+export interface Codec {
+  readonly scope: Scope;
+  /** Words per state. */
+  readonly words: number;
+  /** Bits actually used. */
+  readonly bits: number;
+  /** Write s into out[off .. off+words). */
+  encode(s: State, out: Uint32Array, off: number): void;
+  /** The state stored at buf[off .. off+words). */
+  decode(buf: Uint32Array, off: number): State;
+  /**
+   * For an id permutation (adapters pa, domains pd, control domains pc): srcOf[dst] = the bit of a
+   * key that lands on bit dst of the permuted state's key (names unchanged), or -1 for padding.
+   */
+  bitPermutation(pa: readonly number[], pd: readonly number[], pc: readonly number[]): Int32Array;
+}
+
+export function makeCodec(scope: Scope): Codec {
+  const A = scope.adapters;
+  const D = scope.domains;
+  const C = scope.control_domains;
+  const N = A * D;
+  const M = scope.mdevs;
+  const V = scope.vms;
+  const mb = bitsFor(M + 1); // 0 = none, i+1 = m(i+1)
+  const vb = bitsFor(V + 1);
+  const mdevs = mdevNames(scope);
+  const vms = vmNames(scope);
+  const mdevIx = new Map(mdevs.map((m, i) => [m, i + 1]));
+  const vmIx = new Map(vms.map((v, i) => [v, i + 1]));
+  const MB = A + D + C; // one matrix
+  const bits =
+    MB + A + 2 * N + vb * N + // host, cardOff, fault, dirty
+    (A + 1) + (D + 1) + 2 + MB + (1 + 2 * MB + 1) + // masks (+rest), high flags, qci, scan
+    N * (2 + mb + 2) + MB + // queues, info
+    M * mb + M * (MB + 1 + MB + N + vb + 1 + MB + 1) + // mdev order; matrix, shadow, qtable, kvm, pending, removing
+    V * vb + V * (MB + mb); // vm order; crycb, hook
+  const words = Math.max(1, Math.ceil(bits / 32));
+  const fullA = range(A);
+  const fullD = range(D);
+  const fullC = range(C);
+  const dnames: readonly (string | null)[] = [null, ...vms];
+
+  // --- bit writer / reader over a word buffer (module-level cursor: no allocation) ---
+  let buf: Uint32Array = new Uint32Array(0);
+  let pos = 0; // bit position from the start of the state
+  let base = 0; // word offset of the state
+  const put = (v: number, n: number): void => {
+    if (n === 0) return;
+    const w = base + (pos >>> 5);
+    const b = pos & 31;
+    buf[w] = (buf[w]! | (v << b)) >>> 0;
+    if (b + n > 32) buf[w + 1] = (buf[w + 1]! | (v >>> (32 - b))) >>> 0;
+    pos += n;
+  };
+  const get = (n: number): number => {
+    if (n === 0) return 0;
+    const w = base + (pos >>> 5);
+    const b = pos & 31;
+    let v = buf[w]! >>> b;
+    if (b + n > 32) v |= buf[w + 1]! << (32 - b);
+    pos += n;
+    return n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
+  };
+  const inScope = (m: Mask, full: Mask, what: string): number => {
+    if ((m & ~full) !== 0) throw new Error(`codec: ${what} ${m.toString(16)} has ids outside the scope`);
+    return m;
+  };
+  const putMatrix = (x: Matrix): void => {
+    put(inScope(x.apm, fullA, 'apm'), A);
+    put(inScope(x.aqm, fullD, 'aqm'), D);
+    put(inScope(x.adm, fullC, 'adm'), C);
+  };
+  const getMatrix = (): Matrix => ({ apm: get(A) as Mask, aqm: get(D) as Mask, adm: get(C) as Mask });
+  const putBusMask = (m: Mask, full: Mask, n: number): void => {
+    const rest = (m & ~full) >>> 0;
+    if (rest !== 0 && rest !== ((~full) >>> 0)) throw new Error('codec: a bus mask beyond the scope is neither all ones nor all zeros');
+    put(m & full, n);
+    put(rest === 0 ? 0 : 1, 1);
+  };
+  const getBusMask = (full: Mask, n: number): Mask => {
+    const v = get(n);
+    return (get(1) === 1 ? (v | ~full) >>> 0 : v) as Mask;
+  };
+  const nameIx = (map: Map<string, number>, name: string | null): number => {
+    if (name === null) return 0;
+    const i = map.get(name);
+    if (i === undefined) throw new Error(`codec: name ${name} is outside the scope`);
+    return i;
+  };
+
+  function encode(s: State, out: Uint32Array, off: number): void {
+    buf = out;
+    base = off;
+    pos = 0;
+    out.fill(0, off, off + words);
+    putMatrix(s.host);
+    put(inScope(s.cardOff, fullA, 'cardOff'), A);
+    for (let i = 0; i < N; i++) put(FAULTS.indexOf(s.fault[i]!), 2);
+    for (let i = 0; i < N; i++) put(nameIx(vmIx, s.dirty[i] ?? null), vb);
+    const bus = s.bus;
+    putBusMask(bus.apmask, fullA, A);
+    putBusMask(bus.aqmask, fullD, D);
+    put(bus.apmaskHigh ? 1 : 0, 1);
+    put(bus.aqmaskHigh ? 1 : 0, 1);
+    putMatrix(bus.qci);
+    if (bus.scan === null) {
+      put(0, 1);
+      pos += 2 * MB + 1;
+    } else {
+      put(1, 1);
+      putMatrix(bus.scan.qci);
+      putMatrix(bus.scan.old);
+      put(bus.scan.changed ? 1 : 0, 1);
+    }
+    for (let i = 0; i < N; i++) {
+      const q = s.queues[i]!;
+      if (q === null) {
+        pos += 2 + mb + 2;
+        continue;
+      }
+      put(q.driver === null ? 1 : q.driver === 'cex4queue' ? 2 : 3, 2);
+      put(nameIx(mdevIx, q.link), mb);
+      put(RESETS.indexOf(q.reset), 2);
+    }
+    putMatrix(s.info);
+    let k = 0;
+    for (const name in s.mdevs) {
+      put(nameIx(mdevIx, name), mb);
+      k++;
+    }
+    pos += (M - k) * mb;
+    for (const name of mdevs) {
+      const x = s.mdevs[name];
+      if (x === undefined) {
+        pos += MB + 1 + MB + N + vb + 1 + MB + 1;
+        continue;
+      }
+      putMatrix(x.matrix);
+      if (x.shadow === null) {
+        put(0, 1);
+        pos += MB;
+      } else {
+        put(1, 1);
+        putMatrix(x.shadow);
+      }
+      for (let a = 0; a < A; a++) put(inScope(x.qtable[a]!, fullD, 'qtable'), D);
+      put(nameIx(vmIx, x.kvm), vb);
+      if (x.pending === null) {
+        put(0, 1);
+        pos += MB;
+      } else {
+        put(1, 1);
+        putMatrix(x.pending);
+      }
+      put(x.removing ? 1 : 0, 1);
+    }
+    k = 0;
+    for (const name in s.vms) {
+      put(nameIx(vmIx, name), vb);
+      k++;
+    }
+    pos += (V - k) * vb;
+    for (const name of vms) {
+      const v = s.vms[name];
+      if (v === undefined) {
+        pos += MB + mb;
+        continue;
+      }
+      putMatrix(v.crycb);
+      put(nameIx(mdevIx, v.hook), mb);
+    }
+  }
+
+  function decode(src: Uint32Array, off: number): State {
+    buf = src;
+    base = off;
+    pos = 0;
+    const host = getMatrix();
+    const cardOff = get(A) as Mask;
+    const fault: Fault[] = new Array<Fault>(N);
+    for (let i = 0; i < N; i++) fault[i] = FAULTS[get(2)]!;
+    const dirty: (string | null)[] = new Array<string | null>(N);
+    for (let i = 0; i < N; i++) dirty[i] = dnames[get(vb)]!;
+    const apmask = getBusMask(fullA, A);
+    const aqmask = getBusMask(fullD, D);
+    const apmaskHigh = get(1) === 1;
+    const aqmaskHigh = get(1) === 1;
+    const qci = getMatrix();
+    let scan: State['bus']['scan'] = null;
+    if (get(1) === 1) scan = { qci: getMatrix(), old: getMatrix(), changed: get(1) === 1 };
+    else pos += 2 * MB + 1;
+    const queues: (QueueDev | null)[] = new Array<QueueDev | null>(N);
+    for (let i = 0; i < N; i++) {
+      const d = get(2);
+      if (d === 0) {
+        queues[i] = null;
+        pos += mb + 2;
+        continue;
+      }
+      const driver: Driver | null = d === 1 ? null : d === 2 ? 'cex4queue' : 'vfio_ap';
+      const l = get(mb);
+      queues[i] = { driver, link: l === 0 ? null : mdevs[l - 1]!, reset: RESETS[get(2)]! };
+    }
+    const info = getMatrix();
+    const order: number[] = [];
+    for (let i = 0; i < M; i++) {
+      const m = get(mb);
+      if (m !== 0) order.push(m - 1);
+    }
+    const byIx: (Mdev | undefined)[] = new Array<Mdev | undefined>(M);
+    for (let i = 0; i < M; i++) {
+      if (!order.includes(i)) {
+        pos += MB + 1 + MB + N + vb + 1 + MB + 1;
+        continue;
+      }
+      const matrix = getMatrix();
+      let shadow: Matrix | null = null;
+      if (get(1) === 1) shadow = getMatrix();
+      else pos += MB;
+      const qtable: Mask[] = new Array<Mask>(A);
+      for (let a = 0; a < A; a++) qtable[a] = get(D) as Mask;
+      const kv = get(vb);
+      let pending: Matrix | null = null;
+      if (get(1) === 1) pending = getMatrix();
+      else pos += MB;
+      byIx[i] = { matrix, shadow, qtable, kvm: kv === 0 ? null : vms[kv - 1]!, pending, removing: get(1) === 1 };
+    }
+    const mdevRec: Record<string, Mdev> = {};
+    for (const i of order) mdevRec[mdevs[i]!] = byIx[i]!;
+    const vorder: number[] = [];
+    for (let i = 0; i < V; i++) {
+      const v = get(vb);
+      if (v !== 0) vorder.push(v - 1);
+    }
+    const vmByIx: (Vm | undefined)[] = new Array<Vm | undefined>(V);
+    for (let i = 0; i < V; i++) {
+      if (!vorder.includes(i)) {
+        pos += MB + mb;
+        continue;
+      }
+      const crycb = getMatrix();
+      const h = get(mb);
+      vmByIx[i] = { crycb, hook: h === 0 ? null : mdevs[h - 1]! };
+    }
+    const vmRec: Record<string, Vm> = {};
+    for (const i of vorder) vmRec[vms[i]!] = vmByIx[i]!;
+    return {
+      host,
+      cardOff,
+      fault,
+      dirty,
+      bus: { apmask, aqmask, apmaskHigh, aqmaskHigh, qci, scan },
+      queues,
+      info,
+      mdevs: mdevRec,
+      vms: vmRec,
+    };
+  }
+
+  // The layout, field by field in encode order: which id each bit belongs to.
+  type Role = { t: 'fixed' } | { t: 'mask'; dim: 0 | 1 | 2; at: number; id: number } | { t: 'apqn'; at: number; width: number; q: number; j: number };
+  const roles: Role[] = [];
+  const fixed = (n: number): void => {
+    for (let i = 0; i < n; i++) roles.push({ t: 'fixed' });
+  };
+  const mask = (dim: 0 | 1 | 2, n: number): void => {
+    const at = roles.length;
+    for (let id = 0; id < n; id++) roles.push({ t: 'mask', dim, at, id });
+  };
+  const matrix = (): void => {
+    mask(0, A);
+    mask(1, D);
+    mask(2, C);
+  };
+  const perApqn = (width: number): void => {
+    const at = roles.length;
+    for (let q = 0; q < N; q++) for (let j = 0; j < width; j++) roles.push({ t: 'apqn', at, width, q, j });
+  };
+  matrix();
+  mask(0, A);
+  perApqn(2);
+  perApqn(vb);
+  mask(0, A);
+  fixed(1);
+  mask(1, D);
+  fixed(3);
+  matrix();
+  fixed(1);
+  matrix();
+  matrix();
+  fixed(1);
+  perApqn(2 + mb + 2);
+  matrix();
+  fixed(M * mb);
+  for (let i = 0; i < M; i++) {
+    matrix();
+    fixed(1);
+    matrix();
+    perApqn(1); // qtable: apid-major, one bit per domain
+    fixed(vb);
+    fixed(1);
+    matrix();
+    fixed(1);
+  }
+  fixed(V * vb);
+  for (let i = 0; i < V; i++) {
+    matrix();
+    fixed(mb);
+  }
+  if (roles.length !== bits) throw new Error(`codec: layout has ${roles.length} bits, encode ${bits}`);
+
+  function bitPermutation(pa: readonly number[], pd: readonly number[], pc: readonly number[]): Int32Array {
+    const srcOf = new Int32Array(words * 32).fill(-1);
+    const dims = [pa, pd, pc];
+    roles.forEach((r, src) => {
+      let dst = src;
+      if (r.t === 'mask') dst = r.at + dims[r.dim]![r.id]!;
+      else if (r.t === 'apqn') {
+        const a = Math.floor(r.q / D);
+        const d = r.q % D;
+        dst = r.at + (pa[a]! * D + pd[d]!) * r.width + r.j;
+      }
+      srcOf[dst] = src;
+    });
+    return srcOf;
+  }
+
+  return { scope, words, bits, encode, decode, bitPermutation };
+}

@@ -1,0 +1,315 @@
+/**
+ * The exhaustive engine: breadth-first search of every state reachable from the initial state with
+ * the scope's whole alphabet, deduplicated by the packed state (optionally its symmetry-canonical
+ * representative). Every state invariant is checked on every reached state and every step property
+ * on every transition; breadth-first order makes the first violation of each property a shortest one.
+ *
+ * History properties, exhaustively (README, "Exhaustive engine"):
+ * - order-independence is a functional dependency: every reached state is settled (scan finished,
+ *   re-probes done), and any two settled states with the same configuration must give every mdev's
+ *   guest the same APQNs and control domains. The two traces reported are shortest traces to each.
+ * - recovery: from every reached state with a guest attached, every disturbance of the random engine
+ *   (every target) is applied and undone; the guest must get back what it rightly had.
+ */
+import v8 from 'node:v8';
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import { initialState, type Mdev, type State } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { disturbance, firstStepViolation, orderViolation, recoveryWith, runSettled, type Violation } from '../properties/case.ts';
+import { configurationKey } from '../properties/configuration.ts';
+import { quiescent, settle } from '../properties/quiescence.ts';
+import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
+import { crycbApqns, domainLines } from '../model/observe.ts';
+import { alphabet } from './alphabet.ts';
+import { makeCodec } from './codec.ts';
+import { StateStore } from './store.ts';
+import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
+
+export type Bound = 'depth' | 'states' | 'memory' | 'time' | 'interrupted';
+
+export interface ExhaustiveOptions {
+  /** Explore states up to this many ops from the initial state (default: no limit). */
+  readonly depth?: number;
+  /** Stop when this many distinct states are stored. */
+  readonly maxStates?: number;
+  /** Stop when the process's heap or arena use would pass this many bytes. */
+  readonly maxMemory?: number;
+  readonly timeMs?: number;
+  /** Symmetry reduction over interchangeable adapters, domains, mdevs and VMs. */
+  readonly symmetry?: boolean;
+  /** Only expand, at depth `shard.depth`, the states whose number ≡ k (mod n). */
+  readonly shard?: { readonly k: number; readonly n: number; readonly depth: number };
+  /** Called a few times a second (never on the hot path). */
+  readonly progress?: (p: Progress) => void;
+  /** Polled between states: set `aborted` to end the run cleanly. */
+  readonly signal?: { readonly aborted: boolean };
+  readonly initial?: State;
+}
+
+export interface Progress {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly ms: number;
+}
+
+export interface ExhaustiveFound extends Violation {
+  /** Length of the (first) trace; states stored and ms since the start when found. */
+  readonly depth: number;
+  readonly afterStates: number;
+  readonly foundMs: number;
+}
+
+export interface ExhaustiveResult {
+  readonly states: number;
+  readonly transitions: number;
+  /** Every state at this distance or less was expanded (or is a leaf of the depth bound). */
+  readonly depth: number;
+  /** No state left to expand: the whole reachable state space (within the depth bound) was seen. */
+  readonly complete: boolean;
+  readonly bound: Bound | null;
+  readonly ms: number;
+  readonly bytes: number;
+  readonly alphabet: number;
+  readonly found: ExhaustiveFound[];
+  /** States per symmetry class, estimated on the stored states (1 without symmetry). */
+  readonly reduction: number;
+}
+
+const givesOf = (x: Mdev): string =>
+  x.shadow === null ? '-' : [...crycbApqns(x.shadow), ...domainLines(x.shadow.adm).map((c) => `cd${c}`)].join(' ');
+
+function gives(s: State): string {
+  const out: string[] = [];
+  for (const m of Object.keys(s.mdevs).sort()) out.push(m, givesOf(s.mdevs[m]!));
+  return out.join('|');
+}
+
+/**
+ * The configuration and the guests with mdev and VM names left out: mdevs sorted by (matrix,
+ * attached, removing, what the guest gets). `tie`: two mdevs with the same configuration give
+ * different guests, so renaming them gives the same configuration with other guests.
+ */
+function nameFreeKey(s: State): { c: string; g: string; tie: boolean } {
+  const rows = Object.keys(s.mdevs).map((m) => {
+    const x = s.mdevs[m]!;
+    return { c: `${x.matrix.apm},${x.matrix.aqm},${x.matrix.adm},${x.kvm === null ? 0 : 1},${x.removing ? 1 : 0}`, g: givesOf(x) };
+  });
+  rows.sort((a, b) => (a.c < b.c ? -1 : a.c > b.c ? 1 : a.g < b.g ? -1 : a.g > b.g ? 1 : 0));
+  let tie = false;
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.c === rows[i - 1]!.c && rows[i]!.g !== rows[i - 1]!.g) tie = true;
+  return { c: configurationKey(s, { ignoreMatrices: true, ignoreMdevs: true }) + '#' + rows.map((r) => r.c).join('|'), g: rows.map((r) => r.g).join('|'), tie };
+}
+
+export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions = {}): ExhaustiveResult {
+  const t0 = Date.now();
+  const scope = cfg.scope;
+  const ops = alphabet(scope);
+  const codec = makeCodec(scope);
+  const W = codec.words;
+  const store = new StateStore(W);
+  const sym: Symmetry | null = opt.symmetry ? makeSymmetry(scope, codec) : null;
+  const key = new Uint32Array(W);
+  const s0 = opt.initial ?? initialState(scope);
+  const maxDepth = opt.depth ?? Infinity;
+  const maxStates = opt.maxStates ?? Infinity;
+  const maxMemory = opt.maxMemory ?? Infinity;
+
+  const open = new Set(props.map((p) => p.name));
+  const stateProps = props.filter((p): p is StateInvariant => p.kind === 'state');
+  const stepProps = props.filter((p): p is StepProperty => p.kind === 'step');
+  const wantOrder = props.some((p) => p.name === 'order-independence');
+  const wantRecovery = props.some((p) => p.name === 'recovery');
+  const configs = new Map<string, { n: number; g: string }>();
+  const found: ExhaustiveFound[] = [];
+  let transitions = 0;
+
+  const canon = (s: State): void => {
+    if (sym) sym.canonical(s, key);
+    else codec.encode(s, key, 0);
+  };
+  /** The ops that ran from s0 to stored state n, with the ids that actually ran. */
+  const trace = (n: number): Op[] => (sym ? sym.replay(cfg, s0, store, ops, n) : store.path(n).map((k) => ops[k]!));
+  const report = (v: Violation, depth: number): void => {
+    open.delete(v.property);
+    found.push({ ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 });
+  };
+  /** Re-run the reconstructed trace: the violation as the random engine would report it. */
+  const confirm = (p: Property, path: Op[], extra: Op | null): void => {
+    const all = extra ? [...path, extra] : path;
+    const v = firstStepViolation(cfg, s0, all, [p]);
+    if (v === null) throw new Error(`exhaustive: ${p.name}: the reconstructed trace does not reproduce the violation`);
+    report(v, all.length);
+  };
+  /** Two real traces to states n and m whose settled states share a configuration but not the guests. */
+  const orderWitness = (a: number, b: number): Violation => {
+    let ta = trace(a);
+    let tb = trace(b);
+    if (sym) {
+      // The traces reach images of the stored states: find the images that conflict and rename the ops.
+      const A = runSettled(cfg, s0, ta);
+      const B = runSettled(cfg, s0, tb);
+      const ka = configurationKey(A);
+      const e = sym.elements.find((x) => {
+        const gb = applyState(scope, B, x);
+        return configurationKey(gb) === ka && gives(gb) !== gives(A);
+      });
+      if (e === undefined) {
+        const both = sym.elements.flatMap((x) => sym.elements.map((y) => [x, y] as const));
+        const pair = both.find(([x, y]) => {
+          const ga = applyState(scope, A, x);
+          const gb = applyState(scope, B, y);
+          return configurationKey(ga) === configurationKey(gb) && gives(ga) !== gives(gb);
+        });
+        if (pair === undefined) throw new Error('exhaustive: order-independence: no conflicting images of the two states');
+        ta = ta.map((o) => applyOp(o, pair[0]));
+        tb = tb.map((o) => applyOp(o, pair[1]));
+      } else tb = tb.map((o) => applyOp(o, e));
+    }
+    const v = orderViolation(cfg, s0, ta, tb);
+    if (v === null) throw new Error('exhaustive: order-independence: the two traces do not reproduce the violation');
+    return v;
+  };
+  const onNewState = (n: number, s: State, depth: number): void => {
+    let q: boolean | null = null;
+    for (const p of stateProps) {
+      if (!open.has(p.name)) continue;
+      if (p.quiescentOnly && (q ??= quiescent(cfg, s)) === false) continue;
+      if (p.check(cfg, s) !== null) confirm(p, trace(n), null);
+    }
+    if (!wantOrder && !wantRecovery) return;
+    const settled = (q ??= quiescent(cfg, s)) ? s : settle(cfg, s);
+    if (wantOrder && open.has('order-independence')) {
+      // Under symmetry the dependency must hold between every images of the states: names are taken
+      // out of the key (mdevs sorted by what they are), ids by trying every id permutation.
+      for (const img of sym ? sym.perms.map((g) => permuteIds(scope, settled, g)) : [settled]) {
+        const { c, g, tie } = sym ? nameFreeKey(img) : { c: configurationKey(img), g: gives(img), tie: false };
+        if (tie) {
+          report(orderWitness(n, n), depth);
+          break;
+        }
+        const seen = configs.get(c);
+        if (seen === undefined) configs.set(c, { n, g });
+        else if (seen.g !== g) {
+          report(orderWitness(seen.n, n), depth);
+          break;
+        }
+      }
+    }
+    if (wantRecovery && open.has('recovery') && Object.values(settled.vms).some((v) => v.crycb.apm !== 0 && v.crycb.aqm !== 0)) {
+      const targets = scope.adapters * scope.domains * Math.max(1, scope.mdevs);
+      for (let which = 0; which < 7 && open.has('recovery'); which++) {
+        for (let target = 0; target < (which === 6 ? targets : scope.adapters * scope.domains); target++) {
+          const dr = disturbance(cfg, settled, which, target);
+          if (dr === null) continue;
+          const v = recoveryWith(cfg, s0, [], dr, settled);
+          if (v !== null) {
+            const path = trace(n);
+            const again = recoveryWith(cfg, s0, path, dr);
+            if (again === null) throw new Error('exhaustive: recovery: the reconstructed trace does not reproduce the violation');
+            report(again, path.length + (again.tail ?? 0));
+            break;
+          }
+        }
+      }
+    }
+  };
+
+  canon(s0);
+  store.add(key, 0, -1, 0);
+  onNewState(0, s0, 0);
+
+  let bound: Bound | null = null;
+  let levelStart = 0;
+  let levelEnd = 1;
+  let depth = 0; // depth of the states being expanded
+  let lastTick = t0;
+
+  outer: while (levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
+    if (depth >= maxDepth) {
+      bound = 'depth';
+      break;
+    }
+    for (let i = levelStart; i < levelEnd; i++) {
+      if (opt.shard && depth === opt.shard.depth && i % opt.shard.n !== opt.shard.k) continue;
+      if ((i & 255) === 0) {
+        const now = Date.now();
+        if (opt.signal?.aborted) {
+          bound = 'interrupted';
+          break outer;
+        }
+        if (opt.timeMs !== undefined && now - t0 >= opt.timeMs) {
+          bound = 'time';
+          break outer;
+        }
+        const used = memoryInUse(store);
+        if (used === Infinity || used > maxMemory) {
+          bound = 'memory';
+          break outer;
+        }
+        if (opt.progress && now - lastTick >= 250) {
+          lastTick = now;
+          opt.progress({ states: store.count, transitions, depth, ms: now - t0 });
+        }
+      }
+      const s = codec.decode(store.arena, i * W);
+      let active = stepProps.filter((p) => open.has(p.name));
+      for (let k = 0; k < ops.length; k++) {
+        const op = ops[k]!;
+        const r = step(cfg, s, op);
+        transitions++;
+        for (const p of active) {
+          if (p.check(cfg, s, op, r) !== null) {
+            confirm(p, trace(i), op);
+            active = active.filter((x) => x !== p);
+          }
+        }
+        if (r.state === s) continue;
+        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
+          // Entering a scan: every id image of the successor is reachable (from the images of s) and
+          // is its own class while the scan runs (canonical() then only normalises names).
+          for (const t of sym.images(r.state)) {
+            canon(t);
+            const n = store.add(key, 0, i, k);
+            if (n >= 0) onNewState(n, t, depth + 1);
+          }
+        } else {
+          canon(r.state);
+          const n = store.add(key, 0, i, k);
+          if (n < 0) continue;
+          onNewState(n, r.state, depth + 1);
+        }
+        if (store.count >= maxStates) {
+          bound = 'states';
+          break outer;
+        }
+      }
+    }
+    levelStart = levelEnd;
+    levelEnd = store.count;
+    depth++;
+  }
+  const complete = bound === null && levelStart >= levelEnd;
+  return {
+    states: store.count,
+    transitions,
+    depth: complete ? depth - 1 : bound === 'depth' ? depth : Math.max(0, depth - 1),
+    complete,
+    bound,
+    ms: Date.now() - t0,
+    bytes: store.bytes,
+    alphabet: ops.length,
+    found,
+    reduction: sym ? sym.reduction(store) : 1,
+  };
+}
+
+/** Bytes the search holds: the store's typed arrays plus the JS heap in use. */
+function memoryInUse(store: StateStore): number {
+  const heap = process.memoryUsage().heapUsed;
+  // The JS heap has its own ceiling: treat getting near it like reaching the memory bound.
+  if (heap > 0.85 * HEAP_LIMIT) return Infinity;
+  return store.bytes + heap;
+}
+const HEAP_LIMIT = v8.getHeapStatistics().heap_size_limit;

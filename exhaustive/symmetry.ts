@@ -1,0 +1,366 @@
+/**
+ * Symmetry reduction: adapters, domains, control domains, mdevs and VMs are interchangeable, so the
+ * engine stores one representative per class. Names are normalised by creation order (the first mdev
+ * created is m1, …; VMs likewise), which is exact because creation order is part of the state; ids
+ * are canonicalised by trying every permutation of adapters, domains and control domains and keeping
+ * the least packed key. Traces are still reported with the ids that actually ran: `replay` walks
+ * the stored path again from the real initial state, choosing at each step an op whose successor has
+ * the stored representative.
+ *
+ * This is sound only if the policy treats ids alike (step(g·s, g·op) = g·step(s, op)); the engine
+ * checks that on a sample of transitions (`equivariant`) and stops with an error if not.
+ */
+import { type Mask } from '../model/bits.ts';
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import type { Scope } from '../model/scope.ts';
+import type { Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { mdevNames, vmNames } from './alphabet.ts';
+import type { Codec } from './codec.ts';
+import type { StateStore } from './store.ts';
+
+type Perm = readonly number[];
+
+/** A permutation of the scope: ids map i → p[i]; names map via the records. */
+export interface IdPerm {
+  readonly pa: Perm;
+  readonly pd: Perm;
+  readonly pc: Perm;
+}
+
+function permutations(n: number): Perm[] {
+  if (n === 0) return [[]];
+  const out: Perm[] = [];
+  for (const p of permutations(n - 1)) {
+    for (let i = p.length; i >= 0; i--) out.push([...p.slice(0, i), n - 1, ...p.slice(i)]); // identity first
+  }
+  return out;
+}
+
+const isIdentity = (p: Perm): boolean => p.every((v, i) => v === i);
+
+function permMask(m: Mask, p: Perm): Mask {
+  let out = (m & ~((1 << p.length) - 1)) >>> 0; // ids beyond the scope stay where they are
+  for (let i = 0; i < p.length; i++) if ((m >>> i) & 1) out |= 1 << p[i]!;
+  return (out >>> 0) as Mask;
+}
+const permMatrix = (x: Matrix, g: IdPerm): Matrix => ({ apm: permMask(x.apm, g.pa), aqm: permMask(x.aqm, g.pd), adm: permMask(x.adm, g.pc) });
+
+/** g·s for an id permutation, names unchanged. */
+export function permuteIds(scope: Scope, s: State, g: IdPerm): State {
+  const D = scope.domains;
+  const N = scope.adapters * D;
+  const fault = new Array<State['fault'][number]>(N);
+  const dirty = new Array<string | null>(N);
+  const queues = new Array<QueueDev | null>(N);
+  for (let a = 0; a < scope.adapters; a++) {
+    for (let d = 0; d < D; d++) {
+      const from = a * D + d;
+      const to = g.pa[a]! * D + g.pd[d]!;
+      fault[to] = s.fault[from]!;
+      dirty[to] = s.dirty[from]!;
+      queues[to] = s.queues[from]!;
+    }
+  }
+  const mdevs: Record<string, Mdev> = {};
+  for (const name in s.mdevs) {
+    const x = s.mdevs[name]!;
+    const qtable = new Array<Mask>(x.qtable.length);
+    for (let a = 0; a < x.qtable.length; a++) qtable[g.pa[a] ?? a] = permMask(x.qtable[a]!, g.pd);
+    mdevs[name] = {
+      ...x,
+      matrix: permMatrix(x.matrix, g),
+      shadow: x.shadow && permMatrix(x.shadow, g),
+      qtable,
+      pending: x.pending && permMatrix(x.pending, g),
+    };
+  }
+  const vms: Record<string, Vm> = {};
+  for (const name in s.vms) vms[name] = { ...s.vms[name]!, crycb: permMatrix(s.vms[name]!.crycb, g) };
+  const b = s.bus;
+  return {
+    host: permMatrix(s.host, g),
+    cardOff: permMask(s.cardOff, g.pa),
+    fault,
+    dirty,
+    bus: {
+      ...b,
+      apmask: permMask(b.apmask, g.pa),
+      aqmask: permMask(b.aqmask, g.pd),
+      qci: permMatrix(b.qci, g),
+      scan: b.scan && { qci: permMatrix(b.scan.qci, g), old: permMatrix(b.scan.old, g), changed: b.scan.changed },
+    },
+    queues,
+    info: permMatrix(s.info, g),
+    mdevs,
+    vms,
+  };
+}
+
+/**
+ * s with mdevs and VMs renamed by creation order; VMs that are gone but still mark a queue dirty take
+ * the remaining names in their own name order (so that the result does not depend on id order).
+ */
+export function normaliseNames(scope: Scope, s: State, mdevs = mdevNames(scope), vms = vmNames(scope)): State {
+  const mn = new Map<string, string>();
+  for (const name in s.mdevs) mn.set(name, mdevs[mn.size]!);
+  const vn = new Map<string, string>();
+  for (const name in s.vms) vn.set(name, vms[vn.size]!);
+  if (vn.size < vms.length) {
+    const gone = [...new Set(s.dirty.filter((v): v is string => v !== null && !vn.has(v)))].sort();
+    for (const v of gone) vn.set(v, vms[vn.size]!);
+  }
+  let same = true;
+  for (const [k, v] of mn) if (k !== v) same = false;
+  for (const [k, v] of vn) if (k !== v) same = false;
+  if (same) return s;
+  return renameState(s, mn, vn);
+}
+
+/** s with mdev and VM names mapped (names not in the maps stay). */
+export function renameState(s: State, mn: ReadonlyMap<string, string>, vn: ReadonlyMap<string, string>): State {
+  const m = (x: string | null): string | null => (x === null ? null : mn.get(x) ?? x);
+  const v = (x: string | null): string | null => (x === null ? null : vn.get(x) ?? x);
+  const mdevs: Record<string, Mdev> = {};
+  for (const name in s.mdevs) {
+    const x = s.mdevs[name]!;
+    mdevs[m(name)!] = { ...x, kvm: v(x.kvm) };
+  }
+  const vmsOut: Record<string, Vm> = {};
+  for (const name in s.vms) vmsOut[v(name)!] = { ...s.vms[name]!, hook: m(s.vms[name]!.hook) };
+  return {
+    ...s,
+    dirty: s.dirty.map(v),
+    queues: s.queues.map((q) => (q === null || q.link === null ? q : { ...q, link: m(q.link) })),
+    // Keys are inserted in the original creation order, which the new names keep.
+    mdevs,
+    vms: vmsOut,
+  };
+}
+
+/** The op g·op (ids permuted; names are left alone). */
+export function permuteOp(op: Op, g: IdPerm): Op {
+  switch (op.kind) {
+    case 'apmask':
+    case 'aqmask': {
+      const m = /^([+-])(\d+)$/.exec(op.value);
+      if (!m) return op;
+      const p = op.kind === 'apmask' ? g.pa : g.pd;
+      return { ...op, value: `${m[1]}${p[Number(m[2])] ?? Number(m[2])}` };
+    }
+    case 'reprobe':
+    case 'bind':
+    case 'unbind':
+    case 'fault':
+      return { ...op, apid: g.pa[op.apid] ?? op.apid, apqi: g.pd[op.apqi] ?? op.apqi };
+    case 'card_config':
+      return { ...op, apid: g.pa[op.apid] ?? op.apid };
+    case 'host': {
+      const p = op.resource === 'adapter' ? g.pa : op.resource === 'domain' ? g.pd : g.pc;
+      return { ...op, id: p[op.id] ?? op.id };
+    }
+    case 'assign_adapter':
+    case 'unassign_adapter':
+      return { ...op, id: g.pa[op.id] ?? op.id };
+    case 'assign_domain':
+    case 'unassign_domain':
+      return { ...op, id: g.pd[op.id] ?? op.id };
+    case 'assign_control_domain':
+    case 'unassign_control_domain':
+      return { ...op, id: g.pc[op.id] ?? op.id };
+    default:
+      return op;
+  }
+}
+
+export interface Symmetry {
+  /** How many id permutations are tried per state. */
+  readonly size: number;
+  readonly perms: readonly IdPerm[];
+  /** Write the canonical key of s into out[0..W). */
+  canonical(s: State, out: Uint32Array): void;
+  /** The ops, with the ids that actually ran, from s0 to stored state n. */
+  replay(cfg: Config, s0: State, store: StateStore, ops: readonly Op[], n: number): Op[];
+  /** Average class size over (a sample of) the stored states: the reduction factor. */
+  reduction(store: StateStore): number;
+  /** The id images of a state entering a scan (each its own class while the scan runs). */
+  images(s: State): State[];
+  /** g·s for every id and name permutation g. */
+  orbit(s: State): State[];
+  /** Every element of the group (id permutation, mdev renaming, VM renaming). */
+  readonly elements: readonly GroupElement[];
+}
+
+export interface GroupElement {
+  readonly g: IdPerm;
+  readonly mn: ReadonlyMap<string, string>;
+  readonly vn: ReadonlyMap<string, string>;
+}
+
+export const applyState = (scope: Scope, s: State, e: GroupElement): State => renameState(permuteIds(scope, s, e.g), e.mn, e.vn);
+
+/** e·op: ids permuted, mdev and VM names renamed. */
+export function applyOp(op: Op, e: GroupElement): Op {
+  const o = permuteOp(op, e.g);
+  const m = (x: string): string => e.mn.get(x) ?? x;
+  switch (o.kind) {
+    case 'start':
+      return { ...o, mdev: m(o.mdev), vm: e.vn.get(o.vm) ?? o.vm };
+    case 'create':
+    case 'remove':
+    case 'stop':
+    case 'vfio_reset':
+    case 'ap_config':
+    case 'assign_adapter':
+    case 'assign_domain':
+    case 'assign_control_domain':
+    case 'unassign_adapter':
+    case 'unassign_domain':
+    case 'unassign_control_domain':
+      return { ...o, mdev: m(o.mdev) };
+    default:
+      return o;
+  }
+}
+
+export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
+  const perms: IdPerm[] = [];
+  for (const pa of permutations(scope.adapters)) {
+    for (const pd of permutations(scope.domains)) {
+      for (const pc of permutations(scope.control_domains)) perms.push({ pa, pd, pc });
+    }
+  }
+  const mdevs = mdevNames(scope);
+  const vms = vmNames(scope);
+  const W = codec.words;
+  const tmp = new Uint32Array(W);
+
+  // Gather tables: for each non-identity id permutation, where each bit of the permuted key comes from.
+  const tables = perms
+    .filter((g) => !(isIdentity(g.pa) && isIdentity(g.pd) && isIdentity(g.pc)))
+    .map((g) => codec.bitPermutation(g.pa, g.pd, g.pc));
+
+  function canonical(s: State, out: Uint32Array): void {
+    codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
+    // A scan under way steps through its devices in id order, which no id permutation preserves.
+    if (tables.length === 0 || s.bus.scan !== null) return;
+    tmp.set(out);
+    for (const srcOf of tables) {
+      // Build the permuted key word by word; give up as soon as it is greater than the best so far.
+      let better = false;
+      for (let w = 0; w < W; w++) {
+        let v = 0;
+        const base = w * 32;
+        for (let b = 0; b < 32; b++) {
+          const src = srcOf[base + b]!;
+          if (src >= 0 && (tmp[src >>> 5]! >>> (src & 31)) & 1) v |= 1 << b;
+        }
+        v >>>= 0;
+        if (!better) {
+          if (v > out[w]!) break;
+          if (v < out[w]!) better = true;
+        }
+        if (better) out[w] = v;
+      }
+    }
+  }
+
+  const key = new Uint32Array(W);
+  function replay(cfg: Config, s0: State, store: StateStore, ops: readonly Op[], n: number): Op[] {
+    const chain: number[] = [];
+    for (let i = n; i > 0; i = store.parent[i]!) chain.push(i);
+    chain.reverse();
+    // Real states whose class is the stored one, step by step (all the symmetric images the path
+    // allows, so that a scan entered from any of them can be matched exactly).
+    type Cand = { s: State; op: Op | null; from: Cand | null };
+    let cands: Cand[] = [{ s: s0, op: null, from: null }];
+    const raw = new Uint32Array(W);
+    for (const target of chain) {
+      const want = store.arena.subarray(target * W, target * W + W);
+      const next: Cand[] = [];
+      const seen = new Set<string>();
+      for (const c of cands) {
+        for (const op of ops) {
+          const r = step(cfg, c.s, op);
+          if (r.state === c.s) continue;
+          canonical(r.state, key);
+          if (!key.every((w, i) => w === want[i])) continue;
+          codec.encode(r.state, raw, 0);
+          const k = raw.join(',') + JSON.stringify(Object.keys(r.state.mdevs)) + JSON.stringify(Object.keys(r.state.vms));
+          if (seen.has(k)) continue;
+          seen.add(k);
+          next.push({ s: r.state, op, from: c });
+        }
+        if (next.length >= 256) break;
+      }
+      if (next.length === 0) throw new Error('symmetry: a stored path cannot be replayed from the initial state (the policy is not symmetric)');
+      cands = next;
+    }
+    const out: Op[] = [];
+    for (let c: Cand | null = cands[0]!; c !== null && c.op !== null; c = c.from) out.push(c.op);
+    return out.reverse();
+  }
+
+  /** The distinct classes of g·s (names normalised) over every id permutation: a scan's entry states. */
+  function images(s: State): State[] {
+    const out: State[] = [];
+    const seen = new Set<string>();
+    for (const g of perms) {
+      const t = normaliseNames(scope, permuteIds(scope, s, g), mdevs, vms);
+      codec.encode(t, key, 0);
+      const k = key.join(',');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** Every state of the class of s under ids and names (for the order-independence check). */
+  const elements: GroupElement[] = [];
+  for (const g of perms) {
+    for (const pm of permutations(scope.mdevs)) {
+      for (const pv of permutations(scope.vms)) {
+        elements.push({ g, mn: new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!])), vn: new Map(vms.map((v, i) => [v, vms[pv[i]!]!])) });
+      }
+    }
+  }
+  const orbit = (s: State): State[] => elements.map((e) => applyState(scope, s, e));
+
+  function reduction(store: StateStore): number {
+    const sample = Math.min(store.count, 2000);
+    if (sample === 0) return 1;
+    const stride = Math.max(1, Math.floor(store.count / sample));
+    let total = 0;
+    let k = 0;
+    for (let i = 0; i < store.count && k < sample; i += stride, k++) total += classSize(codec.decode(store.arena, i * W));
+    return total / k;
+  }
+
+  /** Distinct states in the class of s: id permutations × name permutations (counted by name normalisation). */
+  function classSize(s: State): number {
+    const seen = new Set<string>();
+    for (const g of s.bus.scan === null ? perms : perms.slice(0, 1)) {
+      const t = permuteIds(scope, s, g);
+      for (const nm of namePerms(t)) {
+        codec.encode(nm, tmp, 0);
+        seen.add(tmp.join(','));
+      }
+    }
+    return seen.size;
+  }
+
+  const mdevPerms = permutations(scope.mdevs);
+  const vmPerms = permutations(scope.vms);
+  function namePerms(s: State): State[] {
+    const out: State[] = [];
+    for (const pm of mdevPerms) {
+      const mn = new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!]));
+      for (const pv of vmPerms) out.push(renameState(s, mn, new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))));
+    }
+    return out;
+  }
+
+  return { size: perms.length, perms, canonical, replay, reduction, images, orbit, elements };
+}
