@@ -10,6 +10,8 @@ export interface TextOptions {
   /** What is explained, for the header: a file name. */
   readonly title?: string;
   readonly width?: number;
+  /** Print the grid legend at the end (default true; apmc check prints it once for all). */
+  readonly legend?: boolean;
 }
 
 const GRID_INDENT = '      ';
@@ -66,7 +68,7 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
   }
   const last = h.steps.at(-1);
   if (!last || h.settled || !(last.changed || last.failed)) {
-    out.push(h.settled ? 'at the end, after the bus settles:' : 'at the end:', ...grids(c, h.final, width));
+    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:', ...grids(c, h.final, width));
   }
   return out;
 }
@@ -105,6 +107,6 @@ export function explainText(c: ChalkInstance, ex: Explanation, o: TextOptions): 
   const [a, b] = ex.histories;
   if (a && b) out.push(...twoHistories(c, a, b, width));
   else if (a) out.push(...steps(c, ex, a, width));
-  out.push('', ...LEGEND.map((l) => c.dim(l)));
+  if (o.legend !== false) out.push('', ...LEGEND.map((l) => c.dim(l)));
   return out.join('\n');
 }
