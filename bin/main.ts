@@ -17,6 +17,8 @@ import { exitCode, runCheck } from './check.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { saveCounterexamples } from './save.ts';
 import { diffCommand, explainCommand } from './explain.ts';
+import { reportHtml } from '../render/report.ts';
+import { writeReport } from './report.ts';
 
 const COMMON = {
   color: { type: 'boolean' },
@@ -89,6 +91,7 @@ async function cmdCheck(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     save: { type: 'boolean' },
     ci: { type: 'boolean' },
+    report: { type: 'string' },
     ...SCOPE_FLAGS,
   });
   if (values.help) return help();
@@ -124,6 +127,7 @@ async function cmdCheck(args: string[]): Promise<number> {
     for (const p of r.written) console.error(`saved ${p}`);
     for (const p of r.existing) console.error(`kept ${p} (exists)`);
   }
+  if (values.report !== undefined) console.error(`report written to ${writeReport(values.report, reportHtml(run, policies, EXIT_TEXT[code] ?? ''))}`);
   if (values.ci && code === 4) code = 0;
   return code;
 }
