@@ -29,7 +29,8 @@ export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP
 usage:
   apmc run [--policy <name|file>] [scope flags] [--json] <trace>   run a trace, print every step
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
-             [scope flags] [--json] [--save] [--ci]                check properties by random exploration
+             [scope flags] [--json] [--save] [--ci] [--report <dir>]
+                                                                  check properties by random exploration
   apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags] <trace|counterexample.json>
                                                                   a trace step by step, with guest grids
   apmc diff --policy <A> --policy <B> [scope flags] <trace>       where two policies first differ (exit 1)
