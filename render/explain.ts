@@ -121,8 +121,9 @@ export function explain(subject: Subject, policy: Policy, given?: Violation | nu
   let v: Violation | null;
   if (given !== undefined) v = given;
   else if (property) {
-    const cx = { trace: t, property: property.name, expect: subject.expect ?? 'violates', note: '' } as const;
-    v = replay(cfg, { ...cx, ...(subject.other ? { other: subject.other } : {}), ...(subject.tail ? { tail: subject.tail } : {}) }, property);
+    const { other, tail } = subject;
+    const cx = { trace: t, property: property.name, expect: subject.expect ?? 'violates', note: '', ...(other ? { other } : {}), ...(tail ? { tail } : {}) };
+    v = replay(cfg, cx, property);
   } else {
     v = firstStepViolation(cfg, s0, ops, LOCAL);
     property = v ? (LOCAL.find((p) => p.name === v!.property) ?? null) : null;
