@@ -122,11 +122,13 @@ check('0 when everything checked holds', () => {
   assert.match(r.out, /no-apqn-in-two-mdevs \(I1\)\s+holds/);
 });
 
-check('4 when every violation is expected, 0 with --ci; the counterexample shows both orders', () => {
+check('4 when every violation is expected, 0 with --ci; the counterexample is explained: both orders, both grids', () => {
   const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000');
   assert.is(r.code, 4, r.err);
-  assert.match(r.out, /# order A/);
-  assert.match(r.out, /# order B/);
+  // The default rendering is apmc explain's: the histories side by side, then the final guest grids.
+  assert.match(r.out, /history A +history B/);
+  assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n/);
+  assert.match(r.out, /\ngrids: a row per adapter, a column per domain/);
   assert.is(apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci').code, 0);
 });
 

@@ -17,6 +17,9 @@ import { exitCode, runCheck } from './check.ts';
 import { ENGINE_FLAGS, engineSettings, runExhaustiveCheck } from './engine-flags.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { saveCounterexamples } from './save.ts';
+import { diffCommand, explainCommand } from './explain.ts';
+import { reportHtml } from '../render/report.ts';
+import { writeReport } from './report.ts';
 
 const COMMON = {
   color: { type: 'boolean' },
@@ -90,6 +93,7 @@ async function cmdCheck(args: string[]): Promise<number> {
     save: { type: 'boolean' },
     ci: { type: 'boolean' },
     ...ENGINE_FLAGS,
+    report: { type: 'string' },
     ...SCOPE_FLAGS,
   });
   if (values.help) return help();
@@ -130,8 +134,36 @@ async function cmdCheck(args: string[]): Promise<number> {
     for (const p of r.written) console.error(`saved ${p}`);
     for (const p of r.existing) console.error(`kept ${p} (exists)`);
   }
+  if (values.report !== undefined) console.error(`report written to ${writeReport(values.report, reportHtml(run, policies, EXIT_TEXT[code] ?? ''))}`);
   if (values.ci && code === 4) code = 0;
   return code;
+}
+
+const scopeValues = (v: Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>) => ({
+  adapters: v.adapters,
+  domains: v.domains,
+  control_domains: v['control-domains'],
+  mdevs: v.mdevs,
+  vms: v.vms,
+});
+
+async function cmdExplain(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { policy: { type: 'string' }, format: { type: 'string' }, ...SCOPE_FLAGS });
+  if (values.help) return help();
+  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+  const f = { format: values.format, policy: values.policy, scope: scopeValues(values) };
+  console.log(await explainCommand(c, onePositional(positionals, 'trace or counterexample file'), f));
+  return 0;
+}
+
+/** Exit 0: the policies agree on every step; 1: they differ. */
+async function cmdDiff(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { policy: { type: 'string', multiple: true }, ...SCOPE_FLAGS });
+  if (values.help) return help();
+  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+  const d = await diffCommand(c, onePositional(positionals, 'trace file'), values.policy ?? [], scopeValues(values));
+  console.log(d.text);
+  return d.differ ? 1 : 0;
 }
 
 const EXIT_TEXT: Record<number, string> = {
@@ -181,6 +213,10 @@ async function main(argv: string[]): Promise<number> {
       return cmdConvert(rest);
     case 'check':
       return cmdCheck(rest);
+    case 'explain':
+      return cmdExplain(rest);
+    case 'diff':
+      return cmdDiff(rest);
     case 'policies':
       return cmdPolicies();
     case undefined:
@@ -189,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       return help();
     default:
-      throw new UsageError(`unknown command '${cmd}' (run, check, convert, policies, help)`);
+      throw new UsageError(`unknown command '${cmd}' (run, check, explain, diff, convert, policies, help)`);
   }
 }
 

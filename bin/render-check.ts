@@ -1,12 +1,11 @@
 /** Text and JSON renderings of an `apmc check` run. */
 import type { ChalkInstance } from 'chalk';
-import type { Op } from '../model/ops.ts';
-import { step } from '../model/step.ts';
-import { initialState } from '../model/state.ts';
 import type { Policy } from '../model/policy.ts';
 import { counterexampleDoc, foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
-import { formatOp } from '../trace/format.ts';
+import { explain } from '../render/explain.ts';
+import { LEGEND } from '../render/grid.ts';
+import { explainText } from '../render/text.ts';
 import type { Cell, CheckRun } from './check.ts';
 import { exhaustiveSummary } from './engine-flags.ts';
 
@@ -19,20 +18,6 @@ function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (x.status === 'new' || x.status === 'missing') return c.red.bold(s);
   if (x.verdict === 'violated') return c.yellow(s);
   return x.verdict === 'unknown' ? c.dim(s) : c.green(s);
-}
-
-/** A trace as trace text, each line followed by its result, the failing step marked. */
-export function traceBlock(policy: Policy, run: CheckRun, ops: readonly Op[], at: number | null, reason: string | null): string[] {
-  const cfg = { scope: run.scope, policy };
-  let s = initialState(run.scope);
-  const texts = ops.map(formatOp);
-  const w = Math.min(36, Math.max(...texts.map((t) => t.length)));
-  return ops.map((op, i) => {
-    const r = step(cfg, s, op);
-    s = r.state;
-    const line = `${texts[i]!.padEnd(w)}  # ${r.result}`;
-    return i === at && reason ? `${line}  <-- ${reason}` : line;
-  });
 }
 
 export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly Policy[]): string {
@@ -74,18 +59,11 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     if (cell.expected) out.push(c.dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`));
     if (run.engine === 'exhaustive') out.push(c.dim(`   a shortest trace: ${Math.max(f.ops.length, f.other?.length ?? 0)} ops; found after ${f.afterRuns} states (${f.afterMs} ms)`));
     else out.push(c.dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`));
-    if (f.other) {
-      out.push('   # order A', ...traceBlock(policy, run, f.ops, null, null).map((l) => `   ${l}`));
-      out.push('   # order B', ...traceBlock(policy, run, f.other, null, null).map((l) => `   ${l}`));
-    } else {
-      const tail = f.tail ?? 0;
-      const lines = traceBlock(policy, run, f.ops, f.at, f.at !== null ? f.reason : null);
-      lines.forEach((l, i) => {
-        if (tail && i === lines.length - tail) out.push('   # the resource goes away, then comes back:');
-        out.push(`   ${l}`);
-      });
-    }
+    // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
+    const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail };
+    out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   }
+  if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));
   return out.join('\n');
 }
 

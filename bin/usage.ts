@@ -29,7 +29,11 @@ export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP
 usage:
   apmc run [--policy <name|file>] [scope flags] [--json] <trace>   run a trace, print every step
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
-             [scope flags] [--json] [--save] [--ci]                check properties by random exploration
+             [scope flags] [--json] [--save] [--ci] [--report <dir>]
+                                                                  check properties by random exploration
+  apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags] <trace|counterexample.json>
+                                                                  a trace step by step, with guest grids
+  apmc diff --policy <A> --policy <B> [scope flags] <trace>       where two policies first differ (exit 1)
   apmc convert [--to json|text] <trace>                           convert a trace between formats
   apmc policies                                                   list the built-in policies
   apmc help                                                       this text
@@ -38,6 +42,7 @@ scope flags (override the trace's 'scope' line; defaults in parentheses):
   --adapters N (2)  --domains N (2)  --control-domains N (1)  --mdevs N (2)  --vms N (2)
 
 common flags: --color / --no-color (NO_COLOR is honoured)
-exit codes: run/convert: 0 done (kernel rejections are results). check: 0 every property holds,
+exit codes: run/convert/explain: 0 done (kernel rejections are results). diff: 0 no difference,
+  1 the policies differ. check: 0 every property holds,
   1 a violation not recorded as expected, 4 violations found and all expected (0 with --ci),
   5 an expected violation was not found. All: 2 bad usage or input, 3 internal error.`;

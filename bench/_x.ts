@@ -1,0 +1,10 @@
+import { exploreExhaustive } from '../exhaustive/engine.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import { PROPERTIES } from '../properties/registry.ts';
+const [pol, a, d, m, v, depth, props] = process.argv.slice(2);
+const policy = POLICIES[pol!]!;
+const scope = { adapters: +a!, domains: +d!, control_domains: 1, mdevs: +m!, vms: +v! };
+const r = exploreExhaustive({ scope, policy }, props === 'all' ? PROPERTIES : [], { ...(depth === "inf" ? {} : { depth: +depth! }), maxStates: 3_000_000, symmetry: process.env["SYM"] === "1" });
+console.log(pol, JSON.stringify({ ...r, found: r.found.map((f) => [f.property, f.depth, f.foundMs]) }), Math.round(r.states / r.ms * 1000), 'states/s');
+import { formatOp } from '../trace/format.ts';
+if (process.env['SHOW']) for (const f of r.found) console.log(f.property, f.reason, '\n  ' + f.ops.map((o) => formatOp(o)).join('\n  '), f.other ? '\n other:\n  ' + f.other.map((o) => formatOp(o)).join('\n  ') : '');

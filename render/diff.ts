@@ -1,0 +1,135 @@
+/**
+ * `apmc diff`: one trace under two policies, compared step by step on what can be observed.
+ *
+ * Observable (model/observe.ts): each step's result; each queue's driver; each mdev's matrix, what its
+ * guest_matrix gives (its APQNs; no shadow gives nothing, as an adapter without domains does), its
+ * control domains and its guest; each VM's CRYCB (APQNs and control domains) and its mdev. The queue
+ * `status` attribute and the masks are left out: the first follows from the guest_matrix, the second
+ * from the trace.
+ */
+import type { ChalkInstance } from 'chalk';
+import { observe } from '../model/observe.ts';
+import type { Config, Policy } from '../model/policy.ts';
+import type { State } from '../model/state.ts';
+import { step, type Result } from '../model/step.ts';
+import { traceInitialState } from '../trace/exec.ts';
+import { formatOp } from '../trace/format.ts';
+import type { Trace } from '../trace/types.ts';
+import { guestGrids, gridLines, LEGEND, type Grid } from './grid.ts';
+import { pad, sideBySide, wrap } from './layout.ts';
+
+export interface Difference {
+  readonly what: string;
+  readonly a: string;
+  readonly b: string;
+}
+
+export interface DiffStep {
+  readonly n: number;
+  readonly op: string;
+  readonly results: readonly [Result, Result];
+  readonly diffs: Difference[];
+  readonly grids: readonly [Grid[], Grid[]];
+}
+
+export interface DiffReport {
+  readonly policies: readonly [string, string];
+  readonly steps: DiffStep[];
+  /** Index into steps of the first step after which the observable states differ, or null. */
+  readonly first: number | null;
+  /** The differences after the last step. */
+  readonly final: Difference[];
+}
+
+const set = (xs: readonly string[]) => `{${xs.join(' ')}}`;
+
+/** The observable state as flat `what → value` entries, so that two compare entry by entry. */
+export function observable(cfg: Config, s: State, result: Result | null): Map<string, string> {
+  const o = observe(cfg, s);
+  const m = new Map<string, string>();
+  if (result !== null) m.set('result', result);
+  for (const [q, d] of Object.entries(o.queues)) m.set(`${q} driver`, d ?? 'none');
+  for (const [name, x] of Object.entries(o.mdevs)) {
+    m.set(`${name} matrix`, set(x.matrix));
+    // What the guest_matrix gives: full APQNs only (`aa.` / `.dddd` lines and no shadow give nothing).
+    m.set(`${name} guest_matrix`, set((x.guest_matrix ?? []).filter((l) => /^[0-9a-f]{2}\.[0-9a-f]{4}$/.test(l))));
+    m.set(`${name} control_domains`, set(x.control_domains));
+    m.set(`${name} guest`, x.vm ?? 'none');
+  }
+  for (const [name, v] of Object.entries(o.vms)) {
+    m.set(`${name} crycb`, set(v.crycb));
+    m.set(`${name} crycb control domains`, set(v.control_domains));
+    m.set(`${name} mdev`, v.mdev ?? 'none');
+  }
+  return m;
+}
+
+function differences(x: Map<string, string>, y: Map<string, string>): Difference[] {
+  const keys = [...new Set([...x.keys(), ...y.keys()])];
+  return keys.filter((k) => x.get(k) !== y.get(k)).map((k) => ({ what: k, a: x.get(k) ?? '(absent)', b: y.get(k) ?? '(absent)' }));
+}
+
+/** Run `t` under both policies side by side. Pure. */
+export function diffTraces(t: Trace, pa: Policy, pb: Policy): DiffReport {
+  const ca: Config = { scope: t.scope, policy: pa };
+  const cb: Config = { scope: t.scope, policy: pb };
+  let sa = traceInitialState(t);
+  let sb = sa;
+  const steps = t.steps.map(({ op }, i): DiffStep => {
+    const ra = step(ca, sa, op);
+    const rb = step(cb, sb, op);
+    sa = ra.state;
+    sb = rb.state;
+    return {
+      n: i + 1,
+      op: formatOp(op),
+      results: [ra.result, rb.result],
+      diffs: differences(observable(ca, sa, ra.result), observable(cb, sb, rb.result)),
+      grids: [guestGrids(ca, sa), guestGrids(cb, sb)],
+    };
+  });
+  const first = steps.findIndex((s) => s.diffs.length > 0);
+  const final = differences(observable(ca, sa, null), observable(cb, sb, null));
+  return { policies: [pa.name, pb.name], steps, first: first < 0 ? null : first, final };
+}
+
+function diffLines(d: DiffReport, ds: readonly Difference[], width: number): string[] {
+  const [a, b] = d.policies;
+  return ds.flatMap((x) => wrap(`${x.what}: ${x.a} under ${a}, ${x.b} under ${b}`, width, '    ', '  '));
+}
+
+function bothGrids(c: ChalkInstance, d: DiffReport, gs: readonly [Grid[], Grid[]], width: number): string[] {
+  const [a, b] = d.policies;
+  const blocks = [...gs[0].map((g) => ({ ...g, title: `${a}: ${g.title}` })), ...gs[1].map((g) => ({ ...g, title: `${b}: ${g.title}` }))];
+  if (blocks.length === 0) return ['  (no mdev, no guest)'];
+  return sideBySide(blocks.map((g) => gridLines(c, g)), width - 2).map((l) => (l ? '  ' + l : l));
+}
+
+/** The diff as text within `width` columns. */
+export function diffText(c: ChalkInstance, d: DiffReport, title: string, width = 80): string {
+  const [a, b] = d.policies;
+  const out = [c.bold(`${title} under ${a} and under ${b}`), ''];
+  const nw = String(d.steps.length).length;
+  const ow = Math.min(36, Math.max(9, ...d.steps.map((s) => s.op.length)));
+  const rw = Math.max(a.length, 6);
+  out.push(c.bold(`  ${'#'.padStart(nw)}  ${pad('operation', ow)}  ${pad(a, rw)}  ${b}`));
+  for (const [i, s] of d.steps.entries()) {
+    const gutter = i === d.first ? c.red.bold('>') : s.diffs.length > 0 ? '*' : ' ';
+    const r = (x: Result) => (x === 'ok' ? c.green(x) : c.red(x));
+    out.push(`${gutter} ${String(s.n).padStart(nw)}  ${pad(s.op, ow)}  ${pad(r(s.results[0]), rw)}  ${r(s.results[1])}`);
+  }
+  out.push(c.dim(`> first difference   * the observable states differ after this step`), '');
+  if (d.first === null) {
+    out.push(c.bold(`no difference: every step gives the same result and the same observable state under ${a} and ${b}`));
+    return out.join('\n');
+  }
+  const f = d.steps[d.first]!;
+  out.push(c.bold(`first difference, after step ${f.n} (${f.op}):`), ...diffLines(d, f.diffs, width), '', ...bothGrids(c, d, f.grids, width));
+  const last = d.steps.at(-1)!;
+  out.push('');
+  if (f === last) out.push(c.bold('that is the last step: the final states differ as shown'));
+  else if (d.final.length === 0) out.push(c.bold(`at the end (after step ${last.n}) the observable states agree again`));
+  else out.push(c.bold(`at the end (after step ${last.n}), ${d.final.length} difference${d.final.length > 1 ? 's' : ''}:`), ...diffLines(d, d.final, width), '', ...bothGrids(c, d, last.grids, width));
+  out.push('', ...LEGEND.map((l) => c.dim(l)));
+  return out.join('\n');
+}

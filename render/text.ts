@@ -1,0 +1,112 @@
+/** `apmc explain` as plain text within 80 columns (colour only when the caller's chalk has it). */
+import type { ChalkInstance } from 'chalk';
+import type { Explanation, HistoryView, StepView } from './explain.ts';
+import { gridLines, LEGEND, type Grid } from './grid.ts';
+import { pad, sideBySide, visible, wrap } from './layout.ts';
+
+export interface TextOptions {
+  /** Print the verdict, statement, reason and note first (apmc check prints its own). */
+  readonly header: boolean;
+  /** What is explained, for the header: a file name. */
+  readonly title?: string;
+  readonly width?: number;
+  /** Print the grid legend at the end (default true; apmc check prints it once for all). */
+  readonly legend?: boolean;
+}
+
+const GRID_INDENT = '      ';
+
+/** The verdict line: what was checked and what came out. */
+export function verdictLine(ex: Explanation): string {
+  const p = ex.property;
+  const what = p ? `${p.name} (${p.spec}) under ${ex.policy}` : `under ${ex.policy}`;
+  if (ex.violation) return `${what}: violated${ex.expect === 'holds' ? ' (recorded as holding!)' : ''}`;
+  if (!p) return `${what}: no state or step property is violated`;
+  return `${what}: holds${ex.expect === 'violates' ? ' (recorded as violated!)' : ex.expect === 'holds' ? ' (as recorded)' : ''}`;
+}
+
+function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number): string[] {
+  const v = verdictLine(ex);
+  // A path too long for the line keeps its end, which names the file.
+  const title = o.title && o.title.length >= width ? `…${o.title.slice(o.title.length - width + 2)}` : o.title;
+  const whole = title ? `${title}: ${v}` : v;
+  const out = (whole.length <= width || !title ? wrap(whole, width) : [`${title}:`, ...wrap(v, width)]).map((l) => c.bold(l));
+  if (ex.property) out.push(...wrap(ex.property.statement, width, '  '));
+  if (ex.violation) out.push(...wrap(ex.violation.reason, width, '  ').map((l) => c.bold(l)));
+  if (ex.note) out.push(...wrap(`note: ${ex.note}`, width, '  ').map((l) => c.dim(l)));
+  return out;
+}
+
+const res = (c: ChalkInstance, r: string) => (r === 'ok' ? c.green(r) : c.red(r));
+
+function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''): string[] {
+  if (gs.length === 0) return [GRID_INDENT + c.dim('(no mdev, no guest)')];
+  const blocks = gs.map((g) => gridLines(c, { ...g, title: prefix + g.title }));
+  return sideBySide(blocks, width - GRID_INDENT.length).map((l) => (l === '' ? l : GRID_INDENT + l));
+}
+
+/** One history, one step per line; the guest views after every step that changes them. */
+function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number): string[] {
+  const out: string[] = [];
+  const nw = String(h.steps.length).length;
+  const ow = Math.min(36, Math.max(10, ...h.steps.map((s) => s.op.length)));
+  const rw = Math.max(2, ...h.steps.map((s) => s.result.length));
+  const opCol = 2 + nw + 2;
+  for (const s of h.steps) {
+    if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
+    const head = `${s.failed ? c.red.bold('>') : ' '} ${String(s.n).padStart(nw)}  ${pad(s.op, ow)}  ${pad(res(c, s.result), rw)}`;
+    const note = s.comment ? `  # ${s.comment}` : '';
+    if (note && visible(head) + note.length <= width) out.push(head + c.dim(note));
+    else {
+      out.push(head.trimEnd());
+      if (note) out.push(...wrap(`# ${s.comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
+    }
+    if (s.failed && ex.violation) {
+      out.push(...wrap(`^ ${ex.property?.name ?? ex.violation.property} breaks here: ${ex.violation.reason}`, width, ' '.repeat(opCol)).map((l) => c.red(l)));
+    }
+    if (s.changed || s.failed) out.push(...grids(c, s.grids, width));
+  }
+  const last = h.steps.at(-1);
+  if (!last || h.settled || !(last.changed || last.failed)) {
+    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:', ...grids(c, h.final, width));
+  }
+  return out;
+}
+
+/** Two histories next to each other when every line fits half the width; '*' marks where they differ. */
+function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: number): string[] {
+  const n = Math.max(a.steps.length, b.steps.length);
+  const nw = String(n).length;
+  const ow = (h: HistoryView) => Math.max(0, ...h.steps.map((s) => s.op.length));
+  const line = (s: StepView | undefined, w: number) => (s ? `${String(s.n).padStart(nw)}  ${s.op.padEnd(w)}  ${res(c, s.result)}` : '');
+  const half = Math.floor((width - 4) / 2);
+  const diff = (i: number) => a.steps[i]?.op !== b.steps[i]?.op;
+  const out: string[] = [];
+  const [wa, wb] = [ow(a), ow(b)];
+  const fits = Array.from({ length: n }, (_, i) => i).every((i) => visible(line(a.steps[i], wa)) <= half && visible(line(b.steps[i], wb)) <= half);
+  if (fits) {
+    out.push(c.bold(pad(`  ${a.label}`, half + 2) + '  ' + b.label) + c.dim('   (* the order differs)'));
+    for (let i = 0; i < n; i++) out.push(`${diff(i) ? '*' : ' '} ${pad(line(a.steps[i], wa), half)}  ${line(b.steps[i], wb)}`.trimEnd());
+  } else {
+    for (const [h, w] of [[a, wa], [b, wb]] as const) {
+      out.push(c.bold(`  ${h.label}`) + c.dim('   (* the order differs)'));
+      h.steps.forEach((s, i) => out.push(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`));
+    }
+  }
+  out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
+  out.push(...grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
+  return out;
+}
+
+/** The whole explanation as text lines (each at most `width` columns, colour codes aside). */
+export function explainText(c: ChalkInstance, ex: Explanation, o: TextOptions): string {
+  const width = o.width ?? 80;
+  const out: string[] = o.header ? [...header(c, ex, o, width), ''] : [];
+  out.push(...wrap(`initial: ${ex.initial.join(' ')}`, width, '  ', ''));
+  out.push('');
+  const [a, b] = ex.histories;
+  if (a && b) out.push(...twoHistories(c, a, b, width));
+  else if (a) out.push(...steps(c, ex, a, width));
+  if (o.legend !== false) out.push('', ...LEGEND.map((l) => c.dim(l)));
+  return out.join('\n');
+}
