@@ -30,6 +30,8 @@ QEMU=${'$'}{QEMU:-qemu-system-s390x}
 SOCAT=${'$'}{SOCAT:-socat}
 APMC_QEMU_ARGS=${'$'}{APMC_QEMU_ARGS:--machine s390-ccw-virtio,accel=kvm -cpu host -m 512 -nodefaults -display none -S}
 APMC_NONINTERACTIVE=${'$'}{APMC_NONINTERACTIVE:-0}
+APMC_MANUAL=${'$'}{APMC_MANUAL:-skip}
+APMC_TTY=${'$'}{APMC_TTY:-/dev/tty}
 APMC_ERRNO=${'$'}{APMC_ERRNO:-strict}
 APMC_CHECK_STEPS=${'$'}{APMC_CHECK_STEPS:-0}
 APMC_TIMEOUT=${'$'}{APMC_TIMEOUT:-30}
@@ -177,12 +179,13 @@ force_scan() {  # echo 1 > scans, wait for the scan counter to move, then for th
 manual() {  # manual <instruction>: a change only the operator can make; 0 when done, 1 when skipped
   printf '  >>> MANUAL STEP: %s\n' "$1"
   if [ "$APMC_NONINTERACTIVE" = 1 ]; then
+    [ "$APMC_MANUAL" = abort ] && abort "a manual step, and no operator (APMC_NONINTERACTIVE=1, APMC_MANUAL=abort)"
     printf '  skipped (APMC_NONINTERACTIVE=1); later results may differ because of it\n'
     skipped=$((skipped + 1)); return 1
   fi
   while :; do
     printf '  Press Enter when done, s to skip, q to abort: '
-    read -r _ans < /dev/tty || { printf '\n'; abort "no terminal to answer on"; }
+    read -r _ans <&3 || { printf '\n'; abort "no answer from $APMC_TTY"; }
     case $_ans in
       '') return 0 ;;
       s|S) skipped=$((skipped + 1)); return 1 ;;
@@ -207,8 +210,9 @@ vm_unplug() {  # vm_unplug <vm> <device id>
   case $_o in *Error*) printf '  QEMU: %s\n' "$_o"; return 1 ;; esac
 }
 vm_stop() {  # vm_stop <vm>: quit QEMU (close_device: detach) and wait for it to exit
+  _pid=$(cat "$APMC_RUN/$1.pid" 2>/dev/null)   # before quit: QEMU deletes its pidfile as it exits
   vm_monitor "$1" quit > /dev/null
-  _pid=$(cat "$APMC_RUN/$1.pid" 2>/dev/null) || return 0
+  [ -n "$_pid" ] || return 0
   _t=0
   while kill -0 "$_pid" 2>/dev/null; do
     if [ "$_t" -ge "$APMC_TIMEOUT" ]; then warn "QEMU $1 ignores quit: killing $_pid"; kill "$_pid"; break; fi
@@ -282,7 +286,8 @@ bg_wait() {  # bg_wait <m> <expected>: the result of a pending remove, once it i
   _p=$(getv "RM_$1")
   [ -n "$_p" ] || return 0
   _t=0
-  while kill -0 "$_p" 2>/dev/null && [ "$_t" -lt "$APMC_TIMEOUT" ]; do sleep 1; _t=$((_t + 1)); done
+  # At least one second: a refusal (EBUSY) comes back at once, but not before the background write has run.
+  while kill -0 "$_p" 2>/dev/null && { [ "$_t" -lt "$APMC_TIMEOUT" ] || [ "$_t" = 0 ]; }; do sleep 1; _t=$((_t + 1)); done
   if kill -0 "$_p" 2>/dev/null; then
     mismatch "remove of $(getv "U_$1"): expected $2, but it is still blocked after $APMC_TIMEOUT s"
     return

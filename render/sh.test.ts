@@ -108,6 +108,38 @@ w('host configuration changes are manual steps; without a terminal they are skip
 
 // ---
 
+const o = suite('the operator');
+
+o('asked first; anything but y changes nothing (exit 3)', () => {
+  const r = replay(halil, upstream, { answers: 'n\n' });
+  assert.is(r.status, 3);
+  assert.match(r.stdout, 'Go on? [y/N]');
+  assert.equal(r.log, []);
+});
+
+o('a manual step waits for Enter; done, it is a full replay, and the cleanup lists what to undo by hand', () => {
+  const r = replay('host remove domain 1\n', upstream, { answers: 'y\n\n' });
+  assert.match(r.stdout, 'Press Enter when done, s to skip, q to abort');
+  assert.match(r.stdout, 'undo by hand on the HMC/SE:\n    add back usage domain 0x002c (model domain 1)\n');
+  assert.is(r.status, 0, r.stdout);
+});
+
+o('q at a manual step aborts (exit 3), after the cleanup', () => {
+  const r = replay('create m1\nhost remove domain 1\nm1 assign_adapter 0\n', upstream, { answers: 'y\nq\n' });
+  assert.is(r.status, 3);
+  assert.match(r.stdout, 'aborted: stopped by the operator');
+  assert.ok(r.log.includes(`${M0}/remove\t1`), r.log.join('\n'));
+  assert.not.ok(r.log.includes(`${M0}/assign_adapter\t0x05`));
+});
+
+o('without an operator, APMC_MANUAL=abort stops at the first manual step (exit 3)', () => {
+  const r = replay('host remove domain 1\n', upstream, { env: { APMC_MANUAL: 'abort' } });
+  assert.is(r.status, 3);
+  assert.equal(actions(r.log), ['/bus/ap/apmask\t+5,+6', '/bus/ap/aqmask\t+4,+44']);
+});
+
+// ---
+
 const v = suite('the verdict follows what the system answers');
 
 v('the model agrees with the fake: exit 0', () => {
@@ -180,4 +212,5 @@ v('the expectations come from the given policy (d0 keeps 01.0001 out of the gues
 });
 
 w.run();
+o.run();
 v.run();

@@ -33,6 +33,8 @@ export interface FakeOptions {
   /** Initial /sys/bus/ap/apmask (default: all ones). */
   readonly apmask?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** The operator's answers, one per line: the script runs interactively and reads them as its terminal. */
+  readonly answers?: string;
 }
 
 export interface FakeRun {
@@ -146,6 +148,10 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
     for (let i = 0; i < s.control_domains; i++) env[`APMC_CONTROL_DOMAIN_${i}`] = String(realControlDomain(i));
     const file = join(root, 'replay.sh');
     writeFileSync(file, script);
+    if (opts.answers !== undefined) {
+      writeFileSync(join(root, 'answers'), opts.answers);
+      env['APMC_TTY'] = join(root, 'answers');
+    }
     const log = join(root, 'log');
     writeFileSync(log, '');
     const r = spawnSync('sh', [file], {
@@ -158,7 +164,7 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
         APMC_FAKE: root,
         APMC_LOG: log,
         APMC_RUN: join(root, 'run'),
-        APMC_NONINTERACTIVE: '1',
+        APMC_NONINTERACTIVE: opts.answers === undefined ? '1' : '0',
         APMC_TIMEOUT: '0',
         ...env,
         ...opts.env,
