@@ -3,17 +3,15 @@
  * (spec §12.4), checks every step's result and, at the end, every mdev's files and every queue's
  * driver against the model, cleans up, and exits non-zero when reality disagrees with the model.
  */
-import { has } from '../model/bits.ts';
 import type { Op } from '../model/ops.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Policy } from '../model/policy.ts';
-import { observe } from '../model/observe.ts';
-import type { State } from '../model/state.ts';
 import { execTrace } from '../trace/exec.ts';
 import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { SH_FUNCTIONS, SH_SETTINGS } from './sh-lib.ts';
-import { domainWords, idVar, matrixWords, q, stepLines, type ShNames } from './sh-steps.ts';
+import { cleanupLines, endLines, envName, KINDS, range, setupLines, traceLines, type ShContext } from './sh-sections.ts';
+import type { ShNames } from './sh-steps.ts';
 
 export interface ShOptions {
   /** The design the expectations come from. Default: the trace's built-in policy, else upstream. */
@@ -30,9 +28,6 @@ const MANUAL: ReadonlySet<Op['kind']> = new Set(['host', 'fault']);
 /** The ops whose interleaving the kernel decides, not the script. */
 const timing = (op: Op): boolean =>
   op.kind === 'reprobe' || op.kind === 'scan_start' || op.kind === 'scan_step' || (('async' in op) && op.async === true);
-
-/** Environment-variable suffix for an mdev or VM name (names are [A-Za-z][\w-]*). */
-const envName = (name: string): string => name.replace(/-/g, '_');
 
 function resolvePolicy(t: Trace, p: Policy | undefined): Policy {
   if (p) return p;
@@ -64,12 +59,6 @@ function outsideIds(t: Trace): Record<'A' | 'D' | 'C', number[]> {
   return { A: sorted(out.A), D: sorted(out.D), C: sorted(out.C) };
 }
 
-const KINDS = [
-  ['A', 'adapters', 'ADAPTER', 'adapter', 'MAXA', 'ahex'],
-  ['D', 'domains', 'DOMAIN', 'domain', 'MAXD', 'dhex'],
-  ['C', 'control_domains', 'CONTROL_DOMAIN', 'control domain', 'MAXD', 'dhex'],
-] as const;
-
 /** The script. Pure: the same trace and options always give the same text. */
 export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const policy = resolvePolicy(trace, opts.policy);
@@ -84,13 +73,12 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const scope = trace.scope;
   const outside = outsideIds(trace);
   const texts = trace.steps.map(({ op }) => formatOp(op));
-  const manualSteps = texts.flatMap((x, i) => (MANUAL.has(trace.steps[i]!.op.kind) ? [i + 1] : []));
-  const timingSteps = texts.flatMap((x, i) => (timing(trace.steps[i]!.op) ? [i + 1] : []));
-  const range = (k: number) => Array.from({ length: k }, (_, i) => i);
-  const sizes = { A: scope.adapters, D: scope.domains, C: scope.control_domains };
+  const manualSteps = texts.flatMap((_, i) => (MANUAL.has(trace.steps[i]!.op.kind) ? [i + 1] : []));
+  const timingSteps = texts.flatMap((_, i) => (timing(trace.steps[i]!.op) ? [i + 1] : []));
   const title = opts.property
     ? `${opts.property} (${policy.name})`
     : `${opts.source ?? 'a trace'} (${policy.name})`;
+  const c: ShContext = { trace, policy, run, n, title, texts };
 
   const L: string[] = [];
   const push = (...xs: string[]) => L.push(...xs);
@@ -104,8 +92,8 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   if (opts.note) push(`# ${opts.note}`);
   if (opts.source) push(`# Source: ${opts.source}`);
   push('#', '# The trace (model ids), and the result of each step in the model:');
-  const traceLines = formatTrace(trace).trimEnd().split('\n');
-  push(...traceLines.map((l) => `#   ${l}`));
+  const listing = formatTrace(trace).trimEnd().split('\n');
+  push(...listing.map((l) => `#   ${l}`));
   push('# Results:', ...run.steps.map((s, i) => `#   [${i + 1}] ${texts[i]}: ${s.result}`));
   if (manualSteps.length > 0) {
     push(`# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ${manualSteps.join(', ')}.`);
@@ -142,162 +130,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   for (const [v, i] of n.vm) push(`V_${i}=\${APMC_VM_${envName(v)}:-apmc-${v}}   # guest ${v} (QEMU -name)`);
   push('', SH_SETTINGS, '', SH_FUNCTIONS, '# shellcheck source=/dev/null', '[ -z "${APMC_VM_HOOKS:-}" ] || . "$APMC_VM_HOOKS"', '');
 
-  // --- setup: validate the mapping, check the system is in the trace's initial state ----------
-  push(
-    '# --- setup: nothing is changed until every check here has passed ---------------------------------',
-    '[ -d "$AP" ] || die "$AP: no AP bus here (SYSFS=$SYSFS)"',
-    '[ -d "$AP/drivers/vfio_ap" ] || die "vfio_ap is not loaded (modprobe vfio_ap)"',
-    '[ -d "$T" ] || die "$T: no vfio_ap-passthrough mdev type"',
-    '[ -w "$AP/apmask" ] || die "$AP/apmask: not writable (run as root)"',
-    'MAXA=$(maxid "$AP/ap_max_adapter_id" 63) || exit 2',
-    'MAXD=$(maxid "$AP/ap_max_domain_id" 15) || exit 2',
-  );
-  for (const [k, key, env, word, max] of KINDS) {
-    for (const i of range(scope[key])) push(`${k}${i}=$(realid APMC_${env}_${i} "$${k}${i}" "$${max}") || exit 2`);
-    push(`distinct ${q(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
-    for (const id of outside[k]) {
-      push(`X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`);
-    }
-  }
-  for (const [m, i] of n.mdev) {
-    push(
-      `[ -n "$U_${i}" ] || U_${i}=$(gen_uuid) || exit 2`,
-      `case $U_${i} in *[!0-9a-fA-F-]*) die "APMC_UUID_${envName(m)}=$U_${i}: not a UUID" ;; esac`,
-      `N_${i}=${m}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
-    );
-  }
-  for (const [v, i] of n.vm) {
-    push(`case $V_${i} in ''|*[!A-Za-z0-9_.-]*) die "APMC_VM_${envName(v)}=$V_${i}: not a plain name" ;; esac`, `UP_${i}=0; NDEV_${i}=0`);
-  }
-  const init = run.initial;
-  for (const a of range(scope.adapters)) {
-    push(`owned "$AP/apmask" "$A${a}" "model adapter ${a}"`);
-    push(`hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0} "adapter $(ahex "$A${a}") (model adapter ${a})"`);
-  }
-  for (const d of range(scope.domains)) {
-    push(`owned "$AP/aqmask" "$D${d}" "model domain ${d}"`);
-    push(`hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0} "domain $(dhex "$D${d}") (model domain ${d})"`);
-  }
-  for (const c of range(scope.control_domains)) {
-    push(`hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0} "control domain $(dhex "$C${c}") (model control domain ${c})"`);
-  }
-  push(
-    'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
-    '  { : < "$APMC_TTY"; } 2>/dev/null || die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
-    '  exec 3< "$APMC_TTY"',
-    'fi',
-    'if [ -z "${APMC_RUN:-}" ]; then APMC_RUN=${TMPDIR:-/tmp}/apmc-replay.$$; own_run=1; fi',
-    'mkdir -p "$APMC_RUN" || die "cannot create $APMC_RUN"',
-    '',
-    `printf 'apmc replay: %s\\n' ${q(title)}`,
-    `printf 'model id -> real id\\n'`,
-  );
-  for (const [k, key, , word, , hex] of KINDS) {
-    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${q(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
-  }
-  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${q(`mdev ${m}`)} "$U_${i}"`);
-  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${q(`guest ${v}`)} "$V_${i}"`);
-  push(
-    'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
-    `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
-    '  read -r _ans <&3 || exit 3',
-    '  case $_ans in y|Y|yes) ;; *) echo "$ME: nothing done"; exit 3 ;; esac',
-    'fi',
-    '',
-  );
-
-  // --- cleanup (defined before the steps: an abort calls it) ------------------------------------
-  const apqns = range(scope.adapters).flatMap((a) => range(scope.domains).map((d) => `"$(apqn "$A${a}" "$D${d}")"`));
-  push(
-    'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
-    '  APMC_STEP=cleanup',
-    '  trap - INT TERM HUP',
-    `  printf '\\n== cleanup\\n'`,
-    `  if [ "$APMC_KEEP" = 1 ]; then printf '  skipped (APMC_KEEP=1)\\n'; return 0; fi`,
-  );
-  if (n.vm.size > 0) {
-    push(
-      `  _j=0; while [ "$_j" -lt ${n.vm.size} ]; do`,
-      '    if [ "$(getv "UP_$_j")" = 1 ]; then log vm "stop $(getv "V_$_j")"; vm_stop "$(getv "V_$_j")"; setv "UP_$_j" 0; fi',
-      '    _j=$((_j + 1))',
-      '  done',
-      '  wait   # removes that waited for a guest',
-    );
-  }
-  if (n.mdev.size > 0) {
-    push(
-      `  _i=0; while [ "$_i" -lt ${n.mdev.size} ]; do`,
-      '    [ "$(getv "MINE_$_i")" = 1 ] && [ -d "$MX/$(getv "U_$_i")" ] && quiet "$MX/$(getv "U_$_i")/remove" 1',
-      '    _i=$((_i + 1))',
-      '  done',
-    );
-  }
-  push(
-    '  for _a in $cards_off; do quiet "$AP/devices/card$(printf %02x "$_a")/config" 1; done',
-    `  quiet "$AP/apmask" "${range(scope.adapters).map((a) => `+$A${a}`).join(',')}"`,
-    `  quiet "$AP/aqmask" "${range(scope.domains).map((d) => `+$D${d}`).join(',')}"`,
-    '  settle',
-    `  for _q in ${apqns.join(' ')}; do`,
-    '    [ "$(qdriver "$_q")" = unbound ] && quiet "$AP/drivers/cex4queue/bind" "$_q"',
-    '  done',
-    `  [ -z "$undo" ] || { printf '  undo by hand on the HMC/SE:\\n'; printf '%s\\n' "$undo" | tr ';' '\\n' | sed '/^ *$/d; s/^ */    /'; }`,
-    '  if [ $own_run = 1 ] && [ $((fail_real + fail_after)) -eq 0 ]; then rm -rf "$APMC_RUN"',
-    `  else printf '  QEMU logs: %s\\n' "$APMC_RUN"; fi`,
-    '}',
-    `trap 'abort interrupted' INT TERM HUP`,
-    '',
-    '# --- the trace, one step per op ---------------------------------------------------------------',
-  );
-
-  // --- steps -------------------------------------------------------------------------------------
-  let before: State = run.initial;
-  trace.steps.forEach((ts, i) => {
-    const r = run.steps[i]!;
-    for (const c of ts.before ?? []) push(`# ${c}`);
-    if (ts.comment) push(`# ${ts.comment}`);
-    push(...stepLines(n, i + 1, ts.op, before, r.result, r.state, texts[i]!));
-    for (const [m, mi] of n.mdev) {
-      const x = r.state.mdevs[m];
-      const was = before.mdevs[m];
-      if (!x?.shadow || (was?.shadow && was.shadow.apm === x.shadow.apm && was.shadow.aqm === x.shadow.aqm)) continue;
-      push(`step_gm ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
-    }
-    before = r.state;
-  });
-
-  // --- the end: sysfs against the model ---------------------------------------------------------
-  const fin = run.final;
-  const obs = observe(run.cfg, fin);
-  push(
-    '',
-    '# --- the end: every queue and every mdev against the model -------------------------------------',
-    'APMC_STEP=end',
-    `printf '\\n== the end: sysfs against the model\\n'`,
-    'settle',
-  );
-  for (const a of range(scope.adapters)) {
-    for (const d of range(scope.domains)) {
-      const name = `${a.toString(16).padStart(2, '0')}.${d.toString(16).padStart(4, '0')}`;
-      const st = name in obs.queues ? obs.queues[name] ?? 'unbound' : 'none';
-      push(`queue_is "$(apqn "$A${a}" "$D${d}")" ${st}`);
-    }
-  }
-  for (const [m, mi] of n.mdev) {
-    const x = fin.mdevs[m];
-    if (!x) {
-      push(`# mdev ${m}: removed in the model (its remove was checked when it completed)`);
-      continue;
-    }
-    if (x.removing) {
-      // The model's guest holds on until a stop; QEMU (6.5+) answers the remove request by unplugging at once.
-      push(`printf '  %s\\n' ${q(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
-      continue;
-    }
-    push(`mdev_file ${mi} matrix ${matrixWords(n, x.matrix).join(' ')}`.trimEnd());
-    if (x.shadow) push(`mdev_file ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
-    else push(`# mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`);
-    push(`mdev_file ${mi} control_domains ${domainWords(n, x.matrix.adm).join(' ')}`.trimEnd());
-  }
+  push(...setupLines(c, outside), ...cleanupLines(c), ...traceLines(c), ...endLines(c));
   push('', 'cleanup', 'summary', 'exit $?', '');
   return L.join('\n');
 }
