@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { d0, upstream } from '../model/policies/index.ts';
@@ -98,6 +99,28 @@ w('a second mdev on a running guest is a QEMU device_add; EPERM shows as a failu
   assert.is(r.status, 0, r.stdout);
 });
 
+w('ap_config: three 64-digit MSB0 masks of the real ids', () => {
+  const r = replay('create m1\nm1 ap_config apm=0 aqm=0,1 adm=0\n');
+  const z = (n: number) => '0'.repeat(n);
+  // adapter 0x05: bit 5; domains 4 and 44: bits 4 and 44; control domain 4: bit 4
+  assert.equal(actions(r.log)[1], `${M0}/ap_config\t0x04${z(62)},0x08${z(9)}8${z(52)},0x08${z(62)}`);
+  assert.is(r.status, 0, r.stdout);
+});
+
+w('card config: the card of the real adapter, configured again by the cleanup', () => {
+  const r = replay('card01 config 0\n');
+  const a = actions(r.log);
+  assert.equal(a[0], '/bus/ap/devices/card06/config\t0');
+  assert.ok(a.includes('/bus/ap/devices/card06/config\t1'), a.join('\n'));
+});
+
+w('stop and vfio_reset without a guest: ENODEV, from the script\'s own record of its guests', () => {
+  const r = replay('create m1\nstop m1\nvfio_reset m1\n');
+  assert.match(r.stdout, `no guest holds ${U0} (nothing to stop): expected ENODEV, got ENODEV`);
+  assert.match(r.stdout, `no guest holds ${U0} (nothing to reset): expected ENODEV, got ENODEV`);
+  assert.is(r.status, 0, r.stdout);
+});
+
 w('host configuration changes are manual steps; without a terminal they are skipped (exit 4), then a scan', () => {
   const r = replay('host remove domain 1\n');
   assert.match(r.stdout, ">>> MANUAL STEP: On the HMC/SE (Change LPAR Cryptographic Controls), remove usage domain 0x002c (model domain 1) from this LPAR's configuration");
@@ -147,6 +170,14 @@ v('the model agrees with the fake: exit 0', () => {
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.equal(mismatches(r.stdout), []);
   assert.match(r.stdout, 'm1 guest_matrix: {05.0004 05.002c} as expected');
+});
+
+v('the same under bash, /bin/sh on most s390 distributions', () => {
+  if (spawnSync('bash', ['--version']).status !== 0) return;
+  const good = replay(halil, upstream, { shell: 'bash' });
+  assert.is(good.status, 0, good.stdout + good.stderr);
+  const bad = replay(halil, upstream, { shell: 'bash', results: (i, m) => (i === 3 ? 'EBUSY' : m) });
+  assert.equal(mismatches(bad.stdout), ['  MISMATCH at step 3: bus/ap/drivers/vfio_ap/unbind <- 06.002c: expected ok, got EBUSY']);
 });
 
 v('a guest_matrix other than the model\'s: exit 1, and the line says what differs', () => {

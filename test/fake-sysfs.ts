@@ -35,6 +35,8 @@ export interface FakeOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The operator's answers, one per line: the script runs interactively and reads them as its terminal. */
   readonly answers?: string;
+  /** The shell to run the script with (default sh). */
+  readonly shell?: string;
 }
 
 export interface FakeRun {
@@ -154,7 +156,7 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
     }
     const log = join(root, 'log');
     writeFileSync(log, '');
-    const r = spawnSync('sh', [file], {
+    const r = spawnSync(opts.shell ?? 'sh', [file], {
       encoding: 'utf8',
       timeout: 20_000,
       stdio: ['ignore', 'pipe', 'pipe'],
