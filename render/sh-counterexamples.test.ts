@@ -7,7 +7,7 @@
  * it checks the smallest set of scripts that together contain every distinct line shape (ids and
  * quoted text aside) of all of them: the first in full, the others without the library functions
  * (render/sh-lib.ts SH_FUNCTIONS, the same text in every script), in two parallel processes.
- * SHELLCHECK=all checks every script in full.
+ * SHELLCHECK=all checks every script in full. The fake-sysfs runs also go two at a time.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPolicy } from '../bin/load-policy.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
-import { runFake } from '../test/fake-sysfs.ts';
+import { runFakeAsync, type FakeRun } from '../test/fake-sysfs.ts';
 import { SH_FUNCTIONS } from './sh-lib.ts';
 import { renderSh } from './sh.ts';
 
@@ -26,7 +26,7 @@ const DIR = join(ROOT, 'counterexamples');
 const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'apmc-sh-'));
-const scripts: { file: string; path: string; text: string }[] = [];
+const scripts: { readonly file: string; readonly path: string; readonly text: string }[] = [];
 
 /** Greedy set cover over line shapes: the scripts that together show every kind of generated line. */
 function coveringSet(xs: typeof scripts): typeof scripts {
@@ -54,21 +54,46 @@ t('there are counterexamples', () => {
   assert.ok(files.length >= 20, `only ${files.length}`);
 });
 
-for (const f of files) {
-  t(`${f}: valid sh, runs to the end in a fake sysfs`, async () => {
+interface Case {
+  readonly file: string;
+  readonly path: string;
+  readonly text: string;
+  readonly manual: boolean;
+  readonly syntax: { readonly status: number | null; readonly stderr: string };
+  run?: FakeRun;
+}
+const cases = new Map<string, Case>();
+const pending: (() => Promise<void>)[] = [];
+
+// Render every script, check its syntax, then run them all in the fake sysfs, two at a time (2 cores).
+t.before(async () => {
+  for (const f of files) {
     const cx = parseCounterexample(JSON.parse(readFileSync(join(DIR, f), 'utf8')), f);
     const policy = await loadPolicy(cx.trace.policy ?? 'upstream', ROOT);
     const text = renderSh(cx.trace, { policy, property: cx.property, note: cx.note, source: `counterexamples/${f}` });
     const path = join(tmp, f.replace(/\//g, '__') + '.sh');
     writeFileSync(path, text);
-    scripts.push({ file: f, path, text });
-    const n = spawnSync('sh', ['-n', path], { encoding: 'utf8' });
-    assert.is(n.status, 0, n.stderr);
-    const r = runFake(text, cx.trace, { policy });
+    const syntax = spawnSync('sh', ['-n', path], { encoding: 'utf8' });
     const manual = cx.trace.steps.some(({ op }) => op.kind === 'host' || op.kind === 'fault');
-    assert.is(r.status, manual ? 4 : 0, r.stdout + r.stderr);
+    const c: Case = { file: f, path, text, manual, syntax: { status: syntax.status, stderr: syntax.stderr } };
+    cases.set(f, c);
+    scripts.push(c);
+    pending.push(() => runFakeAsync(text, cx.trace, { policy }).then((r) => void (c.run = r)));
+  }
+  const queue = [...pending];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) await job();
+  };
+  await Promise.all([worker(), worker()]);
+});
+for (const f of files) {
+  t(`${f}: valid sh, runs to the end in a fake sysfs`, () => {
+    const c = cases.get(f)!;
+    assert.is(c.syntax.status, 0, c.syntax.stderr);
+    const r = c.run!;
+    assert.is(r.status, c.manual ? 4 : 0, r.stdout + r.stderr);
     assert.not.match(r.stdout, 'MISMATCH');
-    assert.match(r.stdout, manual ? 'not a full replay' : 'reality agrees with the model');
+    assert.match(r.stdout, c.manual ? 'not a full replay' : 'reality agrees with the model');
   });
 }
 

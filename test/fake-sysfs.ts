@@ -6,7 +6,7 @@
  * links, each mdev's matrix, guest_matrix, control_domains) hold the model's final state, mapped to
  * the real ids, unless a test overrides them.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,8 +85,17 @@ exit 0
 `,
 };
 
-/** Build the fake tree for `trace`, run `script` in it non-interactively, and clean up. */
-export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRun {
+interface Prepared {
+  readonly root: string;
+  readonly sys: string;
+  readonly log: string;
+  readonly shell: string;
+  readonly file: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Build the fake tree for `trace` and write `script` into it. */
+function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
   const root = mkdtempSync(join(tmpdir(), 'apmc-fake-'));
   try {
     const sys = join(root, 'sys');
@@ -97,7 +106,6 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
     const ap = join(sys, 'bus/ap');
     const run = execTrace(trace, opts.policy);
     const s = trace.scope;
-    const all = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
     w(join(ap, 'apmask'), `${opts.apmask ?? '0x' + 'f'.repeat(64)}\n`);
     w(join(ap, 'aqmask'), `0x${'f'.repeat(64)}\n`);
     w(join(ap, 'scans'), '0\n');
@@ -156,10 +164,12 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
     }
     const log = join(root, 'log');
     writeFileSync(log, '');
-    const r = spawnSync(opts.shell ?? 'sh', [file], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return {
+      root,
+      sys,
+      log,
+      shell: opts.shell ?? 'sh',
+      file,
       env: {
         PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
         SYSFS: sys,
@@ -171,15 +181,43 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
         ...env,
         ...opts.env,
       },
-    });
-    const logLines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : [];
-    return {
-      status: r.status,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      log: logLines.map((l) => l.split(sys).join('')),
     };
-  } finally {
+  } catch (e) {
     rmSync(root, { recursive: true, force: true });
+    throw e;
   }
+}
+
+/** Collect a run's log (paths relative to the fake sysfs root) and remove the tree. */
+function finish(p: Prepared, status: number | null, stdout: string, stderr: string): FakeRun {
+  try {
+    const logLines = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').filter((l) => l !== '') : [];
+    return { status, stdout, stderr, log: logLines.map((l) => l.split(p.sys).join('')) };
+  } finally {
+    rmSync(p.root, { recursive: true, force: true });
+  }
+}
+
+/** Build the fake tree for `trace`, run `script` in it (non-interactively unless `answers`), and clean up. */
+export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRun {
+  const p = prepare(script, trace, opts);
+  const r = spawnSync(p.shell, [p.file], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+  return finish(p, r.status, r.stdout, r.stderr);
+}
+
+/** The same, without blocking: several runs can share the cores. */
+export function runFakeAsync(script: string, trace: Trace, opts: FakeOptions): Promise<FakeRun> {
+  const p = prepare(script, trace, opts);
+  return new Promise((resolve, reject) => {
+    const c = spawn(p.shell, [p.file], { stdio: ['ignore', 'pipe', 'pipe'], env: p.env, timeout: 20_000 });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', (e) => {
+      rmSync(p.root, { recursive: true, force: true });
+      reject(e);
+    });
+    c.on('close', (code) => resolve(finish(p, code, out, err)));
+  });
 }
