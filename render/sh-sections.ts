@@ -1,0 +1,218 @@
+/**
+ * The parts of a replay script that depend on the trace: the checks before anything changes, the
+ * cleanup, the steps, and the final comparison with the model (render/sh.ts puts them together).
+ */
+import { has } from '../model/bits.ts';
+import { observe } from '../model/observe.ts';
+import type { Policy } from '../model/policy.ts';
+import type { State } from '../model/state.ts';
+import type { Executed } from '../trace/exec.ts';
+import type { Trace } from '../trace/types.ts';
+import { domainWords, matrixWords, q, stepLines, type ShNames } from './sh-steps.ts';
+
+/** What every section needs. */
+export interface ShContext {
+  readonly trace: Trace;
+  readonly policy: Policy;
+  readonly run: Executed;
+  readonly n: ShNames;
+  readonly title: string;
+  /** Each step as a trace line. */
+  readonly texts: readonly string[];
+}
+
+/** Per kind of id: shell prefix, scope key, environment name, word, maximum variable, hex function. */
+export const KINDS = [
+  ['A', 'adapters', 'ADAPTER', 'adapter', 'MAXA', 'ahex'],
+  ['D', 'domains', 'DOMAIN', 'domain', 'MAXD', 'dhex'],
+  ['C', 'control_domains', 'CONTROL_DOMAIN', 'control domain', 'MAXD', 'dhex'],
+] as const;
+
+/** Environment-variable suffix for an mdev or VM name (names are [A-Za-z][\w-]*). */
+export const envName = (name: string): string => name.replace(/-/g, '_');
+export const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+
+/** Validate the mapping, check the system is in the trace's initial state, show the table, ask. */
+export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C', readonly number[]>>): string[] {
+  const { n, run, title } = c;
+  const scope = c.trace.scope;
+  const sizes = { A: scope.adapters, D: scope.domains, C: scope.control_domains };
+  const L: string[] = [];
+  const push = (...xs: string[]) => L.push(...xs);
+  push(
+    '# --- setup: nothing is changed until every check here has passed ---------------------------------',
+    '[ -d "$AP" ] || die "$AP: no AP bus here (SYSFS=$SYSFS)"',
+    '[ -d "$AP/drivers/vfio_ap" ] || die "vfio_ap is not loaded (modprobe vfio_ap)"',
+    '[ -d "$T" ] || die "$T: no vfio_ap-passthrough mdev type"',
+    '[ -w "$AP/apmask" ] || die "$AP/apmask: not writable (run as root)"',
+    'MAXA=$(maxid "$AP/ap_max_adapter_id" 63) || exit 2',
+    'MAXD=$(maxid "$AP/ap_max_domain_id" 15) || exit 2',
+  );
+  for (const [k, key, env, word, max] of KINDS) {
+    for (const i of range(scope[key])) push(`${k}${i}=$(realid APMC_${env}_${i} "$${k}${i}" "$${max}") || exit 2`);
+    push(`distinct ${q(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
+    for (const id of outside[k]) {
+      push(`X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`);
+    }
+  }
+  for (const [m, i] of n.mdev) {
+    push(
+      `[ -n "$U_${i}" ] || U_${i}=$(gen_uuid) || exit 2`,
+      `case $U_${i} in *[!0-9a-fA-F-]*) die "APMC_UUID_${envName(m)}=$U_${i}: not a UUID" ;; esac`,
+      `N_${i}=${m}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
+    );
+  }
+  for (const [v, i] of n.vm) {
+    push(`case $V_${i} in ''|*[!A-Za-z0-9_.-]*) die "APMC_VM_${envName(v)}=$V_${i}: not a plain name" ;; esac`, `UP_${i}=0; NDEV_${i}=0`);
+  }
+  const init = run.initial;
+  for (const a of range(scope.adapters)) {
+    push(`owned "$AP/apmask" "$A${a}" "model adapter ${a}"`);
+    push(`hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0} "adapter $(ahex "$A${a}") (model adapter ${a})"`);
+  }
+  for (const d of range(scope.domains)) {
+    push(`owned "$AP/aqmask" "$D${d}" "model domain ${d}"`);
+    push(`hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0} "domain $(dhex "$D${d}") (model domain ${d})"`);
+  }
+  for (const c of range(scope.control_domains)) {
+    push(`hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0} "control domain $(dhex "$C${c}") (model control domain ${c})"`);
+  }
+  push(
+    'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
+    '  { : < "$APMC_TTY"; } 2>/dev/null || die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
+    '  exec 3< "$APMC_TTY"',
+    'fi',
+    'if [ -z "${APMC_RUN:-}" ]; then APMC_RUN=${TMPDIR:-/tmp}/apmc-replay.$$; own_run=1; fi',
+    'mkdir -p "$APMC_RUN" || die "cannot create $APMC_RUN"',
+    '',
+    `printf 'apmc replay: %s\\n' ${q(title)}`,
+    `printf 'model id -> real id\\n'`,
+  );
+  for (const [k, key, , word, , hex] of KINDS) {
+    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${q(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
+  }
+  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${q(`mdev ${m}`)} "$U_${i}"`);
+  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${q(`guest ${v}`)} "$V_${i}"`);
+  push(
+    'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
+    `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
+    '  read -r _ans <&3 || exit 3',
+    '  case $_ans in y|Y|yes) ;; *) echo "$ME: nothing done"; exit 3 ;; esac',
+    'fi',
+    '',
+  );
+  return L;
+}
+
+/** cleanup(): defined before the steps, because an abort calls it. */
+export function cleanupLines(c: ShContext): string[] {
+  const { n } = c;
+  const scope = c.trace.scope;
+  const L: string[] = [];
+  const push = (...xs: string[]) => L.push(...xs);
+  const apqns = range(scope.adapters).flatMap((a) => range(scope.domains).map((d) => `"$(apqn "$A${a}" "$D${d}")"`));
+  push(
+    'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
+    '  APMC_STEP=cleanup',
+    '  trap - INT TERM HUP',
+    `  printf '\\n== cleanup\\n'`,
+    `  if [ "$APMC_KEEP" = 1 ]; then printf '  skipped (APMC_KEEP=1)\\n'; return 0; fi`,
+  );
+  if (n.vm.size > 0) {
+    push(
+      `  _j=0; while [ "$_j" -lt ${n.vm.size} ]; do`,
+      '    if [ "$(getv "UP_$_j")" = 1 ]; then log vm "stop $(getv "V_$_j")"; vm_stop "$(getv "V_$_j")"; setv "UP_$_j" 0; fi',
+      '    _j=$((_j + 1))',
+      '  done',
+      '  wait   # removes that waited for a guest',
+    );
+  }
+  if (n.mdev.size > 0) {
+    push(
+      `  _i=0; while [ "$_i" -lt ${n.mdev.size} ]; do`,
+      '    [ "$(getv "MINE_$_i")" = 1 ] && [ -d "$MX/$(getv "U_$_i")" ] && quiet "$MX/$(getv "U_$_i")/remove" 1',
+      '    _i=$((_i + 1))',
+      '  done',
+    );
+  }
+  push(
+    '  for _a in $cards_off; do quiet "$AP/devices/card$(printf %02x "$_a")/config" 1; done',
+    `  quiet "$AP/apmask" "${range(scope.adapters).map((a) => `+$A${a}`).join(',')}"`,
+    `  quiet "$AP/aqmask" "${range(scope.domains).map((d) => `+$D${d}`).join(',')}"`,
+    '  settle',
+    `  for _q in ${apqns.join(' ')}; do`,
+    '    [ "$(qdriver "$_q")" = unbound ] && quiet "$AP/drivers/cex4queue/bind" "$_q"',
+    '  done',
+    `  [ -z "$undo" ] || { printf '  undo by hand on the HMC/SE:\\n'; printf '%s\\n' "$undo" | tr ';' '\\n' | sed '/^ *$/d; s/^ */    /'; }`,
+    '  if [ $own_run = 1 ] && [ $((fail_real + fail_after)) -eq 0 ]; then rm -rf "$APMC_RUN"',
+    `  else printf '  QEMU logs: %s\\n' "$APMC_RUN"; fi`,
+    '}',
+    `trap 'abort interrupted' INT TERM HUP`,
+    '',
+    '# --- the trace, one step per op ---------------------------------------------------------------',
+  );
+  return L;
+}
+
+/** Each step, and with APMC_CHECK_STEPS=1 the guest_matrix of every mdev the step changes. */
+export function traceLines(c: ShContext): string[] {
+  const { n, run, trace, texts } = c;
+  const L: string[] = [];
+  const push = (...xs: string[]) => L.push(...xs);
+  let before: State = run.initial;
+  trace.steps.forEach((ts, i) => {
+    const r = run.steps[i]!;
+    for (const c of ts.before ?? []) push(`# ${c}`);
+    if (ts.comment) push(`# ${ts.comment}`);
+    push(...stepLines(n, i + 1, ts.op, before, r.result, r.state, texts[i]!));
+    for (const [m, mi] of n.mdev) {
+      const x = r.state.mdevs[m];
+      const was = before.mdevs[m];
+      if (!x?.shadow || (was?.shadow && was.shadow.apm === x.shadow.apm && was.shadow.aqm === x.shadow.aqm)) continue;
+      push(`step_gm ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
+    }
+    before = r.state;
+  });
+  return L;
+}
+
+/** The end: every queue's driver and every mdev's files against the model's final state. */
+export function endLines(c: ShContext): string[] {
+  const { n, run, policy } = c;
+  const scope = c.trace.scope;
+  const L: string[] = [];
+  const push = (...xs: string[]) => L.push(...xs);
+  const fin = run.final;
+  const obs = observe(run.cfg, fin);
+  push(
+    '',
+    '# --- the end: every queue and every mdev against the model -------------------------------------',
+    'APMC_STEP=end',
+    `printf '\\n== the end: sysfs against the model\\n'`,
+    'settle',
+  );
+  for (const a of range(scope.adapters)) {
+    for (const d of range(scope.domains)) {
+      const name = `${a.toString(16).padStart(2, '0')}.${d.toString(16).padStart(4, '0')}`;
+      const st = name in obs.queues ? obs.queues[name] ?? 'unbound' : 'none';
+      push(`queue_is "$(apqn "$A${a}" "$D${d}")" ${st}`);
+    }
+  }
+  for (const [m, mi] of n.mdev) {
+    const x = fin.mdevs[m];
+    if (!x) {
+      push(`# mdev ${m}: removed in the model (its remove was checked when it completed)`);
+      continue;
+    }
+    if (x.removing) {
+      // The model's guest holds on until a stop; QEMU (6.5+) answers the remove request by unplugging at once.
+      push(`printf '  %s\\n' ${q(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
+      continue;
+    }
+    push(`mdev_file ${mi} matrix ${matrixWords(n, x.matrix).join(' ')}`.trimEnd());
+    if (x.shadow) push(`mdev_file ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
+    else push(`# mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`);
+    push(`mdev_file ${mi} control_domains ${domainWords(n, x.matrix.adm).join(' ')}`.trimEnd());
+  }
+  return L;
+}

@@ -1,0 +1,223 @@
+/**
+ * A fake LPAR for replay scripts: a sysfs tree of plain files in a temp dir, and stub `printf`, QEMU and
+ * socat on PATH. Plain files accept any write, so the fake kernel's answers come from the stubs: a
+ * step's writes fail with the errno text in `fail/<step>` (the script writes through `env printf`, so
+ * the stub stands where the kernel's store() would). The files a script reads at the end (queue driver
+ * links, each mdev's matrix, guest_matrix, control_domains) hold the model's final state, mapped to
+ * the real ids, unless a test overrides them.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ids, type Mask } from '../model/bits.ts';
+import { ERRNO_TEXT } from '../model/errno.ts';
+import type { Policy } from '../model/policy.ts';
+import type { Result } from '../model/step.ts';
+import { execTrace } from '../trace/exec.ts';
+import type { Trace } from '../trace/types.ts';
+
+/** Real ids for model ids: adapter i → 0x05 + i, domain 0 → 0x0004, domain i ≥ 1 → 0x002b + i, control domain i → 0x0004 + i. */
+export const realAdapter = (i: number): number => 5 + i;
+export const realDomain = (i: number): number => (i === 0 ? 4 : 43 + i);
+export const realControlDomain = (i: number): number => 4 + i;
+export const uuidOf = (i: number): string => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+const envName = (name: string): string => name.replace(/-/g, '_');
+
+export interface FakeOptions {
+  readonly policy: Policy;
+  /** The fake kernel's result for each step (1-based). Default: the model's own result. */
+  readonly results?: (step: number, model: Result) => Result;
+  /** Final file contents to use instead of the model's: mdev name → file name → lines. */
+  readonly files?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /** Initial /sys/bus/ap/apmask (default: all ones). */
+  readonly apmask?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** The operator's answers, one per line: the script runs interactively and reads them as its terminal. */
+  readonly answers?: string;
+  /** The shell to run the script with (default sh). */
+  readonly shell?: string;
+}
+
+export interface FakeRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** `$APMC_LOG`, with the fake sysfs root cut off the paths: "/bus/ap/apmask\t-5,-6", "vm\tstart …", "exec:qemu\t…". */
+  readonly log: string[];
+}
+
+const hex2 = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+/** A 256-bit mask as sysfs prints it: 0x + 64 hex digits, MSB0. */
+function kernelMask(real: readonly number[]): string {
+  const nib = new Array<number>(64).fill(0);
+  for (const r of real) nib[r >> 2]! |= 8 >> (r & 3);
+  return '0x' + nib.map((x) => x.toString(16)).join('');
+}
+const lines = (xs: readonly string[]): string => xs.map((x) => `${x}\n`).join('');
+
+/** sysfs matrix-file lines for a model matrix, in real ids. */
+export function realMatrixLines(apm: Mask, aqm: Mask): string[] {
+  const as = ids(apm).map(realAdapter);
+  const ds = ids(aqm).map(realDomain);
+  if (as.length > 0 && ds.length === 0) return as.map((a) => `${hex2(a, 2)}.`);
+  if (as.length === 0) return ds.map((d) => `.${hex2(d, 4)}`);
+  return as.flatMap((a) => ds.map((d) => `${hex2(a, 2)}.${hex2(d, 4)}`));
+}
+
+const STUBS: Record<string, string> = {
+  printf: `#!/bin/sh
+f="$APMC_FAKE/fail/$APMC_STEP"
+if [ -f "$f" ]; then printf 'printf: write error: %s\\n' "$(cat "$f")" >&2; exit 1; fi
+printf "$@"
+`,
+  'qemu-system-s390x': `#!/bin/sh
+printf 'exec:qemu\\t%s\\n' "$*" >> "$APMC_LOG"
+f="$APMC_FAKE/fail/$APMC_STEP"
+if [ -f "$f" ]; then echo "qemu-system-s390x: vfio-ap: $(cat "$f")" >&2; exit 1; fi
+`,
+  socat: `#!/bin/sh
+read -r cmd
+printf 'exec:socat\\t%s\\t%s\\n' "$*" "$cmd" >> "$APMC_LOG"
+f="$APMC_FAKE/fail/$APMC_STEP"
+case $cmd in device_*) [ -f "$f" ] && echo "Error: $(cat "$f")" ;; esac
+exit 0
+`,
+};
+
+interface Prepared {
+  readonly root: string;
+  readonly sys: string;
+  readonly log: string;
+  readonly shell: string;
+  readonly file: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Build the fake tree for `trace` and write `script` into it. */
+function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
+  const root = mkdtempSync(join(tmpdir(), 'apmc-fake-'));
+  try {
+    const sys = join(root, 'sys');
+    const w = (path: string, text: string) => {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, text);
+    };
+    const ap = join(sys, 'bus/ap');
+    const run = execTrace(trace, opts.policy);
+    const s = trace.scope;
+    w(join(ap, 'apmask'), `${opts.apmask ?? '0x' + 'f'.repeat(64)}\n`);
+    w(join(ap, 'aqmask'), `0x${'f'.repeat(64)}\n`);
+    w(join(ap, 'scans'), '0\n');
+    w(join(ap, 'bindings'), '4/4 (complete)\n');
+    w(join(ap, 'ap_max_adapter_id'), '255\n');
+    w(join(ap, 'ap_max_domain_id'), '255\n');
+    w(join(ap, 'ap_adapter_mask'), `${kernelMask(ids(run.initial.host.apm).map(realAdapter))}\n`);
+    w(join(ap, 'ap_usage_domain_mask'), `${kernelMask(ids(run.initial.host.aqm).map(realDomain))}\n`);
+    w(join(ap, 'ap_control_domain_mask'), `${kernelMask(ids(run.initial.host.adm).map(realControlDomain))}\n`);
+    for (const drv of ['cex4queue', 'vfio_ap']) for (const f of ['bind', 'unbind']) w(join(ap, 'drivers', drv, f), '');
+    for (let a = 0; a < s.adapters; a++) {
+      w(join(ap, 'devices', `card${hex2(realAdapter(a), 2)}`, 'config'), '1\n');
+      for (let d = 0; d < s.domains; d++) {
+        const q = run.final.queues[a * s.domains + d];
+        if (!q) continue;
+        const dir = join(ap, 'devices', `${hex2(realAdapter(a), 2)}.${hex2(realDomain(d), 4)}`);
+        mkdirSync(dir, { recursive: true });
+        if (q.driver) symlinkSync(join(ap, 'drivers', q.driver), join(dir, 'driver'));
+      }
+    }
+    const mx = join(sys, 'devices/vfio_ap/matrix');
+    w(join(mx, 'mdev_supported_types/vfio_ap-passthrough/create'), '');
+    const env: Record<string, string> = {};
+    const names = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
+    names.forEach((m, i) => {
+      env[`APMC_UUID_${envName(m)}`] = uuidOf(i);
+      const dir = join(mx, uuidOf(i));
+      mkdirSync(dir, { recursive: true });
+      const x = run.final.mdevs[m];
+      const files: Record<string, readonly string[]> = x
+        ? {
+            matrix: realMatrixLines(x.matrix.apm, x.matrix.aqm),
+            guest_matrix: x.shadow ? realMatrixLines(x.shadow.apm, x.shadow.aqm) : [],
+            control_domains: ids(x.matrix.adm).map((c) => hex2(realControlDomain(c), 4)),
+          }
+        : {};
+      for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
+    });
+    run.steps.forEach((st, i) => {
+      const r = opts.results ? opts.results(i + 1, st.result) : st.result;
+      if (r !== 'ok') w(join(root, 'fail', String(i + 1)), ERRNO_TEXT[r]);
+    });
+    const bin = join(root, 'bin');
+    for (const [name, text] of Object.entries(STUBS)) {
+      w(join(bin, name), text);
+      chmodSync(join(bin, name), 0o755);
+    }
+    for (let i = 0; i < s.adapters; i++) env[`APMC_ADAPTER_${i}`] = `0x${hex2(realAdapter(i), 2)}`;
+    for (let i = 0; i < s.domains; i++) env[`APMC_DOMAIN_${i}`] = String(realDomain(i));
+    for (let i = 0; i < s.control_domains; i++) env[`APMC_CONTROL_DOMAIN_${i}`] = String(realControlDomain(i));
+    const file = join(root, 'replay.sh');
+    writeFileSync(file, script);
+    if (opts.answers !== undefined) {
+      writeFileSync(join(root, 'answers'), opts.answers);
+      env['APMC_TTY'] = join(root, 'answers');
+    }
+    const log = join(root, 'log');
+    writeFileSync(log, '');
+    return {
+      root,
+      sys,
+      log,
+      shell: opts.shell ?? 'sh',
+      file,
+      env: {
+        PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+        SYSFS: sys,
+        APMC_FAKE: root,
+        APMC_LOG: log,
+        APMC_RUN: join(root, 'run'),
+        APMC_NONINTERACTIVE: opts.answers === undefined ? '1' : '0',
+        APMC_TIMEOUT: '0',
+        ...env,
+        ...opts.env,
+      },
+    };
+  } catch (e) {
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Collect a run's log (paths relative to the fake sysfs root) and remove the tree. */
+function finish(p: Prepared, status: number | null, stdout: string, stderr: string): FakeRun {
+  try {
+    const logLines = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').filter((l) => l !== '') : [];
+    return { status, stdout, stderr, log: logLines.map((l) => l.split(p.sys).join('')) };
+  } finally {
+    rmSync(p.root, { recursive: true, force: true });
+  }
+}
+
+/** Build the fake tree for `trace`, run `script` in it (non-interactively unless `answers`), and clean up. */
+export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRun {
+  const p = prepare(script, trace, opts);
+  const r = spawnSync(p.shell, [p.file], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+  return finish(p, r.status, r.stdout, r.stderr);
+}
+
+/** The same, without blocking: several runs can share the cores. */
+export function runFakeAsync(script: string, trace: Trace, opts: FakeOptions): Promise<FakeRun> {
+  const p = prepare(script, trace, opts);
+  return new Promise((resolve, reject) => {
+    const c = spawn(p.shell, [p.file], { stdio: ['ignore', 'pipe', 'pipe'], env: p.env, timeout: 20_000 });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', (e) => {
+      rmSync(p.root, { recursive: true, force: true });
+      reject(e);
+    });
+    c.on('close', (code) => resolve(finish(p, code, out, err)));
+  });
+}
