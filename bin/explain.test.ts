@@ -66,10 +66,14 @@ ex('--format json is the trace JSON, with the counterexample fields, and parses 
   assert.is(parseJsonTrace(json, 'out.json').steps.length, 9);
 });
 
-ex('--format sh is not in this build: a usage error, exit 2', () => {
-  const r = apmc('explain', '--format', 'sh', 'traces/halil-order-a.trace');
-  assert.is(r.code, 2);
-  assert.is(r.err, 'apmc: --format sh: sh format not available in this build\n');
+ex('--format sh: a POSIX replay script that passes sh -n, exit 0', () => {
+  const r = apmc('explain', '--format', 'sh', 'counterexamples/order-independence/v12-fcfs-halil-pasic-2020.json');
+  assert.is(r.code, 0, r.err);
+  assert.ok(r.out.startsWith('#!/bin/sh'));
+  assert.match(r.out, /assign_domain/);
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-sh-'));
+  writeFileSync(join(dir, 'replay.sh'), r.out);
+  assert.is(spawnSync('sh', ['-n', join(dir, 'replay.sh')]).status, 0);
 });
 
 ex.run();

@@ -1,4 +1,5 @@
 /** `apmc explain` and `apmc diff`: load a trace or a counterexample file, render it. */
+import { renderSh } from '../render/sh.ts';
 import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
@@ -66,11 +67,15 @@ export async function explainCommand(c: ChalkInstance, file: string, f: ExplainF
   const subject: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
   const policyName = f.policy ?? subject.trace.policy ?? 'upstream';
   const trace: Trace = { ...subject.trace, policy: policyName };
-  if (format === 'sh') {
-    // --format sh is wired at merge, here: `return renderSh(trace);` (render/sh.ts, not in this branch).
-    throw new UsageError('--format sh: sh format not available in this build');
-  }
   const policy = await loadPolicy(policyName);
+  if (format === 'sh') {
+    return renderSh(trace, {
+      policy,
+      source: file,
+      ...(subject.property ? { property: subject.property.name } : {}),
+      ...(subject.note ? { note: subject.note } : {}),
+    });
+  }
   const ex = explain(subject, policy);
   if (format === 'json') {
     const v = ex.violation;
