@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { POLICIES } from '../model/policies/index.ts';
+import type { Scope } from '../model/scope.ts';
+import { initialState, type State } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { explore } from '../properties/explore.ts';
+import { PROPERTIES, propertyByName } from '../properties/registry.ts';
+import { alphabet } from './alphabet.ts';
+import { makeCodec } from './codec.ts';
+import { exploreExhaustive } from './engine.ts';
+import { mergeResults } from './merge.ts';
+import { makeSymmetry, normaliseNames, permuteIds } from './symmetry.ts';
+
+const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+const SMALL: Scope = { adapters: 2, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+const DEFAULT: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
+
+/** A random walk over the alphabet: the states it visits. */
+function walk(scope: Scope, policy: string, picks: readonly number[]): State[] {
+  const cfg = { scope, policy: POLICIES[policy]! };
+  const ops = alphabet(scope);
+  const out: State[] = [initialState(scope)];
+  for (const k of picks) out.push(step(cfg, out[out.length - 1]!, ops[k % ops.length]!).state);
+  return out;
+}
+const picksArb = fc.array(fc.nat(), { minLength: 1, maxLength: 30 });
+
+const codec = suite('packed states');
+
+codec('decode(encode(s)) is s, key order of mdevs and VMs included, for every policy', () => {
+  for (const policy of Object.keys(POLICIES)) {
+    const c = makeCodec(DEFAULT);
+    const buf = new Uint32Array(c.words);
+    fc.assert(
+      fc.property(picksArb, (picks) => {
+        for (const s of walk(DEFAULT, policy, picks)) {
+          c.encode(s, buf, 0);
+          assert.is(JSON.stringify(c.decode(buf, 0)), JSON.stringify(s));
+        }
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  }
+});
+
+codec('a bit permutation of the key is the key of the permuted state', () => {
+  const c = makeCodec(DEFAULT);
+  const sym = makeSymmetry(DEFAULT, c);
+  const a = new Uint32Array(c.words);
+  const b = new Uint32Array(c.words);
+  fc.assert(
+    fc.property(picksArb, fc.nat(), (picks, gi) => {
+      const g = sym.perms[gi % sym.perms.length]!;
+      const table = c.bitPermutation(g.pa, g.pd, g.pc);
+      for (const s of walk(DEFAULT, 'upstream', picks)) {
+        const n = normaliseNames(DEFAULT, s);
+        c.encode(n, a, 0);
+        c.encode(normaliseNames(DEFAULT, permuteIds(DEFAULT, n, g)), b, 0);
+        for (let w = 0; w < c.words; w++) {
+          let v = 0;
+          for (let bit = 0; bit < 32; bit++) {
+            const src = table[w * 32 + bit]!;
+            if (src >= 0 && (a[src >>> 5]! >>> (src & 31)) & 1) v |= 1 << bit;
+          }
+          assert.is(v >>> 0, b[w]);
+        }
+      }
+    }),
+    { numRuns: 150, seed: 11 },
+  );
+});
+
+const eng = suite('exhaustive engine');
+
+/** An independent breadth-first search keyed by JSON (key order included): states per depth. */
+function referenceCounts(scope: Scope, policy: string, depth: number): number {
+  const cfg = { scope, policy: POLICIES[policy]! };
+  const ops = alphabet(scope);
+  const seen = new Set<string>();
+  let frontier = [initialState(scope)];
+  seen.add(JSON.stringify(frontier[0]));
+  for (let d = 0; d < depth; d++) {
+    const next: State[] = [];
+    for (const s of frontier) {
+      for (const op of ops) {
+        const t = step(cfg, s, op).state;
+        const k = JSON.stringify(t);
+        if (!seen.has(k)) {
+          seen.add(k);
+          next.push(t);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return seen.size;
+}
+
+// Pinned: the reachable states within 5 ops at the tiny scope (1 adapter, 1 domain, 1 control domain, 1 mdev, 1 VM).
+const PINNED: Record<string, number> = { static: 6869, 'v12-fcfs': 8014, d0: 7923, upstream: 7970 };
+
+eng('reachable state counts at a tiny scope: pinned, and equal to a JSON-keyed reference search', () => {
+  for (const policy of Object.keys(POLICIES)) {
+    const r = exploreExhaustive({ scope: TINY, policy: POLICIES[policy]! }, [], { depth: 5 });
+    assert.is(r.bound, 'depth');
+    assert.is(r.states, referenceCounts(TINY, policy, 5), policy);
+    assert.is(r.states, PINNED[policy], `${policy}: pinned count`);
+  }
+});
+
+eng('symmetry reduction finds every violation at the same depth as the plain search', () => {
+  for (const policy of Object.keys(POLICIES)) {
+    const cfg = { scope: SMALL, policy: POLICIES[policy]! };
+    const plain = exploreExhaustive(cfg, PROPERTIES, { depth: 3 });
+    const sym = exploreExhaustive(cfg, PROPERTIES, { depth: 3, symmetry: true });
+    const depths = (r: typeof plain) => Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
+    assert.equal(depths(sym), depths(plain), policy);
+    assert.ok(sym.states < plain.states, `${policy}: ${sym.states} < ${plain.states}`);
+  }
+});
+
+eng('shards partition the search: merged, they find what one search finds, as short', () => {
+  const cfg = { scope: SMALL, policy: POLICIES['static']! };
+  const one = exploreExhaustive(cfg, PROPERTIES, { depth: 3 });
+  const parts = [0, 1, 2].map((k) => exploreExhaustive(cfg, PROPERTIES, { depth: 3, shard: { k, n: 3, depth: 2 } }));
+  const merged = mergeResults(parts);
+  const depths = (r: typeof one) => Object.fromEntries(r.found.filter((f) => f.property !== 'order-independence').map((f) => [f.property, f.depth]));
+  assert.equal(depths(merged), depths(one));
+});
+
+eng('every counterexample the random engine finds is at least as long as the shortest one', () => {
+  let checked = 0;
+  for (const policy of Object.keys(POLICIES)) {
+    const cfg = { scope: SMALL, policy: POLICIES[policy]! };
+    const x = explore(cfg, initialState(SMALL), PROPERTIES, { seed: 3, runs: 400 });
+    for (const f of x.found) {
+      const len = Math.max(f.ops.length, f.other?.length ?? 0);
+      if (len > 5) continue; // deeper searches belong in bench/
+      const r = exploreExhaustive(cfg, [propertyByName(f.property)!], { depth: len });
+      const g = r.found.find((v) => v.property === f.property);
+      assert.ok(g, `${policy} ${f.property}: the exhaustive search within ${len} ops found nothing`);
+      assert.ok(g!.depth <= len, `${policy} ${f.property}: ${g!.depth} > ${len}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 4, `only ${checked} counterexamples compared`);
+});
+
+eng('a run that reaches --max-states ends cleanly with its bound and depth', () => {
+  const r = exploreExhaustive({ scope: DEFAULT, policy: POLICIES['upstream']! }, PROPERTIES, { maxStates: 3000 });
+  assert.is(r.bound, 'states');
+  assert.is(r.complete, false);
+  assert.ok(r.states >= 3000 && r.states < 3200);
+  assert.ok(r.depth >= 1);
+});
+
+codec.run();
+eng.run();
