@@ -70,12 +70,13 @@ export function runCheck(
 
 /**
  * Exit codes (README): 1 a new violation; 5 an expected violation not found; 6 a bound (--max-states,
- * memory) ended an exhaustive run before a verdict; 4 violations, all expected; 0 all holds.
+ * memory) ended an exhaustive run before a verdict, or (merge) a shard is missing; 4 violations, all
+ * expected; 0 all holds.
  */
 export function exitCode(cells: readonly Cell[]): number {
   if (cells.some((c) => c.status === 'new')) return 1;
   if (cells.some((c) => c.status === 'missing')) return 5;
-  if (cells.some((c) => c.status === 'unknown' && c.bound !== undefined && /^(states|memory) bound/.test(c.bound))) return 6;
+  if (cells.some((c) => c.status === 'unknown' && c.bound !== undefined && /^(states bound|memory bound|a shard is missing)/.test(c.bound))) return 6;
   if (cells.some((c) => c.status === 'as-expected')) return 4;
   return 0;
 }

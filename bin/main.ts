@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
 import { exitCode, runCheck } from './check.ts';
+import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { ENGINE_FLAGS, engineSettings, runExhaustiveCheck } from './engine-flags.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { saveCounterexamples } from './save.ts';
@@ -167,7 +168,7 @@ async function cmdDiff(args: string[]): Promise<number> {
 }
 
 const EXIT_TEXT: Record<number, string> = {
-  6: 'a bound (--max-states or memory) ended the search before a verdict (exit 6)',
+  6: 'not finished: a bound (--max-states or memory) ended the search, or a shard is missing (exit 6)',
   0: 'every property checked holds (exit 0)',
   1: 'a violation that is not expected (exit 1)',
   4: 'violations found, all of them expected (exit 4; --ci makes this 0)',
@@ -199,6 +200,22 @@ function cmdPolicies(): number {
   return 0;
 }
 
+function cmdMerge(args: string[]): number {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
+  if (values.help) return help();
+  if (positionals.length === 0) throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
+  const m = mergeReports(positionals);
+  let code = mergedExit(m);
+  if (values.ci && code === 4) code = 0;
+  if (values.json) console.log(JSON.stringify({ format: 'apmc-check/1', merged_from: positionals, exit: code, notes: m.notes, results: m.results }, null, 2));
+  else {
+    const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+    console.log(renderMerged(c, m, positionals));
+    console.log('\n' + c.bold(EXIT_TEXT[mergedExit(m)] ?? ''));
+  }
+  return code;
+}
+
 function help(): number {
   console.log(HELP);
   return 0;
@@ -217,6 +234,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdExplain(rest);
     case 'diff':
       return cmdDiff(rest);
+    case 'merge':
+      return cmdMerge(rest);
     case 'policies':
       return cmdPolicies();
     case undefined:
@@ -225,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       return help();
     default:
-      throw new UsageError(`unknown command '${cmd}' (run, check, explain, diff, convert, policies, help)`);
+      throw new UsageError(`unknown command '${cmd}' (run, check, explain, diff, merge, convert, policies, help)`);
   }
 }
 

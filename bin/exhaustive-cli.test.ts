@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+function apmc(...args: string[]): { code: number; out: string; err: string } {
+  const { FORCE_COLOR: _f, ...env } = process.env;
+  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+const SMALL = ['--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1'];
+
+const cli = suite('apmc check --engine exhaustive, apmc merge');
+
+cli('a shortest counterexample, in the random engine\'s report format, with the search figures', () => {
+  const r = apmc('check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'static', '--property', 'links-follow-assignment');
+  assert.is(r.code, 4, r.err);
+  assert.match(r.out, /links-follow-assignment \(I16\)\s+violated\*/);
+  assert.match(r.out, /a shortest trace: 4 ops/);
+  assert.match(r.out, /static: stopped at depth \d: every property violated; [\d,]+ states, [\d,]+ transitions, [\d,]+ states\/s, depth \d, [\d.]+ MB, symmetry reduction ×[\d.]+/);
+});
+
+cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () => {
+  const r = apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
+  assert.is(r.code, 6, r.err);
+  const doc = JSON.parse(r.out) as { exit: number; results: { verdict: string; bound?: string }[]; exhaustive: { states: number; bound: string }[] };
+  assert.is(doc.exit, 6);
+  assert.is(doc.exhaustive[0]!.bound, 'states');
+  assert.ok(doc.results.every((x) => x.verdict === 'unknown' || x.verdict === 'violated'));
+  assert.match(doc.results.find((x) => x.verdict === 'unknown')!.bound!, /^states bound reached at depth \d+$/);
+});
+
+cli('shards k/n merge into the verdicts of one run; a missing shard gives unknown and exit 6', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-shard-'));
+  const one = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--json');
+  const files = [1, 2, 3].map((k) => {
+    const r = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--shard', `${k}/3`, '--json');
+    const f = join(dir, `shard-${k}.json`);
+    writeFileSync(f, r.out);
+    return f;
+  });
+  const m = apmc('merge', '--json', ...files);
+  const verdicts = (out: string) =>
+    Object.fromEntries((JSON.parse(out) as { results: { property: string; verdict: string }[] }).results.filter((x) => x.property !== 'order-independence').map((x) => [x.property, x.verdict]));
+  assert.equal(verdicts(m.out), verdicts(one.out));
+  assert.is(m.code, one.code);
+  const partial = apmc('merge', files[0]!, files[2]!);
+  assert.is(partial.code, 6);
+  assert.match(partial.out, /shards missing: 2\/3/);
+});
+
+cli('random shards run disjoint seeds and merge', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
+  const files = [1, 2].map((k) => {
+    const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '4000', '--shard', `${k}/2`, '--json');
+    const f = join(dir, `r-${k}.json`);
+    writeFileSync(f, r.out);
+    assert.is((JSON.parse(r.out) as { shard: { k: number } }).shard.k, k);
+    return f;
+  });
+  const m = apmc('merge', '--ci', ...files);
+  assert.is(m.code, 0, m.out);
+  assert.match(m.out, /order-independence\s+violated\*/);
+});
+
+cli('bad engine flags: one line, exit 2', () => {
+  for (const [args, msg] of [
+    [['--engine', 'dfs'], /--engine: expected 'random' or 'exhaustive', got 'dfs'/],
+    [['--depth', '3'], /--depth needs --engine exhaustive/],
+    [['--engine', 'exhaustive', '--max-states', 'many'], /--max-states: expected a whole number/],
+    [['--shard', '3/2'], /--shard: expected k\/n with 1 ≤ k ≤ n/],
+    [['--engine', 'exhaustive', '--symmetry', 'maybe'], /--symmetry: expected 'on' or 'off'/],
+  ] as const) {
+    const r = apmc('check', ...args);
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(r.err, msg);
+    assert.is(r.err.trim().split('\n').length, 1, r.err);
+    assert.is(r.out, '');
+  }
+  const bad = apmc('merge', 'package.json');
+  assert.is(bad.code, 2);
+  assert.match(bad.err, /^apmc: package.json:1: not an apmc check report/);
+});
+
+cli.run();

@@ -1,0 +1,147 @@
+/**
+ * `apmc merge <report.json>...`: combine the JSON reports of the shards of one `apmc check`
+ * (`--shard k/n --json`, one per CI job) into one verdict table and exit code. Per policy and
+ * property: violated if any shard found a violation (the shortest counterexample is kept), unknown
+ * if any shard did not finish it or a shard is missing, holds otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
+import { expectation } from '../properties/expected.ts';
+import { propertyByName } from '../properties/registry.ts';
+import { InputError } from '../trace/types.ts';
+import { exitCode, type Cell, type Verdict } from './check.ts';
+
+interface Result {
+  policy: string;
+  property: string;
+  verdict: Verdict;
+  bound?: string;
+  counterexample?: { ops: unknown[]; other_ops?: unknown[]; reason?: string } & Record<string, unknown>;
+}
+interface Report {
+  format: string;
+  engine?: string;
+  scope: Record<string, number>;
+  shard?: { k: number; n: number };
+  results: Result[];
+  explorations?: { policy: string; cases: number; operations: number; ms: number }[];
+  exhaustive?: { policy: string; states: number; transitions: number; depth: number; ms: number }[];
+}
+
+function readReport(file: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, null, `cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const pos = /position (\d+)/.exec(msg);
+    const at = pos ? Number(pos[1]) : text.length;
+    throw new InputError(file, text.slice(0, at).split('\n').length, `malformed JSON: ${msg}`);
+  }
+  const d = doc as Partial<Report> | null;
+  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, `not an apmc check report (expected "format": "apmc-check/1"; make it with apmc check --json)`);
+  if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
+  for (const r of d.results) {
+    if (!propertyByName(String(r.property))) throw new InputError(file, null, `unknown property '${String(r.property)}'`);
+    if (!['holds', 'violated', 'unknown'].includes(String(r.verdict))) throw new InputError(file, null, `unknown verdict '${String(r.verdict)}'`);
+  }
+  return d as Report;
+}
+
+export interface Merged {
+  readonly cells: Cell[];
+  readonly results: Result[];
+  readonly notes: string[];
+  readonly reports: Report[];
+}
+
+export function mergeReports(files: readonly string[]): Merged {
+  const reports = files.map(readReport);
+  const notes: string[] = [];
+  const first = reports[0]!;
+  reports.forEach((r, i) => {
+    if (JSON.stringify(r.scope) !== JSON.stringify(first.scope)) throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
+    if ((r.engine ?? 'random') !== (first.engine ?? 'random')) throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
+  });
+  // Which shards are there? A missing one makes every unviolated verdict unknown.
+  let missing = false;
+  const n = first.shard?.n;
+  if (n !== undefined) {
+    const ks = new Set<number>();
+    reports.forEach((r, i) => {
+      if (r.shard?.n !== n) throw new InputError(files[i]!, null, `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`);
+      if (ks.has(r.shard.k)) throw new InputError(files[i]!, null, `shard ${r.shard.k}/${n} given twice`);
+      ks.add(r.shard.k);
+    });
+    const absent = Array.from({ length: n }, (_, k) => k + 1).filter((k) => !ks.has(k));
+    if (absent.length > 0) {
+      missing = true;
+      notes.push(`shards missing: ${absent.map((k) => `${k}/${n}`).join(', ')}; verdicts not violated are unknown`);
+    }
+  } else if (reports.length > 1) notes.push('the reports are not shards (no --shard): merged as independent runs');
+  const keys = [...new Map(reports.flatMap((r) => r.results.map((x) => [`${x.policy}\0${x.property}`, x] as const))).keys()];
+  const results: Result[] = [];
+  const cells: Cell[] = [];
+  for (const key of keys) {
+    const [policy, property] = key.split('\0') as [string, string];
+    const all = reports.map((r) => r.results.find((x) => x.policy === policy && x.property === property));
+    const present = all.filter((x): x is Result => x !== undefined);
+    const violated = present.filter((x) => x.verdict === 'violated' && x.counterexample);
+    const len = (x: Result) => Math.max(x.counterexample!.ops.length, x.counterexample!.other_ops?.length ?? 0);
+    let verdict: Verdict;
+    let best: Result | undefined;
+    let bound: string | undefined;
+    if (violated.length > 0) {
+      verdict = 'violated';
+      best = violated.reduce((a, b) => (len(b) < len(a) ? b : a));
+    } else if (missing || present.length < reports.length || present.some((x) => x.verdict === 'unknown')) {
+      verdict = 'unknown';
+      bound = present.find((x) => x.bound)?.bound ?? (missing ? 'a shard is missing' : 'not finished in every shard');
+    } else verdict = 'holds';
+    const expected = expectation(policy, property);
+    const status: Cell['status'] = verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' ? 'unknown' : expected ? 'missing' : 'holds';
+    cells.push({ policy, property: propertyByName(property)!, verdict, expected, status, ...(bound ? { bound } : {}) });
+    results.push({ policy, property, verdict, ...(bound ? { bound } : {}), ...(best?.counterexample ? { counterexample: best.counterexample } : {}) });
+  }
+  return { cells, results, notes, reports };
+}
+
+export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string[]): string {
+  const policies = [...new Set(m.cells.map((x) => x.policy))];
+  const props = [...new Set(m.cells.map((x) => x.property.name))];
+  const w0 = Math.max(...props.map((p) => p.length)) + 2;
+  const cw = Math.max(12, ...policies.map((p) => p.length + 2));
+  const MARK: Record<Cell['status'], string> = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' };
+  const out = [c.bold(`apmc merge: ${files.length} reports`), '', ''.padEnd(w0) + policies.map((p) => p.padEnd(cw)).join('')];
+  for (const p of props) {
+    out.push(
+      p.padEnd(w0) +
+        policies
+          .map((pol) => {
+            const x = m.cells.find((y) => y.policy === pol && y.property.name === p);
+            return (x ? `${x.verdict}${MARK[x.status]}` : 'not checked').padEnd(cw);
+          })
+          .join(''),
+    );
+  }
+  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found'));
+  for (const r of m.reports) {
+    for (const x of r.exhaustive ?? []) out.push(c.dim(`${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.states} states, ${x.transitions} transitions, depth ${x.depth}, ${(x.ms / 1000).toFixed(1)} s`));
+    for (const x of r.explorations ?? []) out.push(c.dim(`${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.cases} cases, ${x.operations} operations, ${(x.ms / 1000).toFixed(1)} s`));
+  }
+  for (const note of m.notes) out.push(c.yellow(note));
+  for (const r of m.results) {
+    if (!r.counterexample) continue;
+    out.push('', c.bold(`== ${r.policy}: ${r.property} violated`), `   ${r.counterexample.reason ?? ''}`);
+    out.push(c.dim(`   apmc explain on the --json report's counterexample shows it step by step`));
+  }
+  return out.join('\n');
+}
+
+export const mergedExit = (m: Merged): number => exitCode(m.cells);
