@@ -70,7 +70,7 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
 
 function inWorker(data: unknown): Promise<ExhaustiveResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./exhaustive-worker.ts', import.meta.url), { workerData: data, execArgv: ['--import', 'tsx'] });
+    const w = new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: data });
     w.once('message', (m: { ok: true; r: ExhaustiveResult } | { ok: false; error: string }) => (m.ok ? resolve(m.r) : reject(new Error(m.error))));
     w.once('error', reject);
   });
