@@ -137,8 +137,17 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
   };
   /** Re-run the reconstructed trace: the violation as the random engine would report it. */
   const confirm = (p: Property, path: Op[], extra: Op | null): void => {
-    const all = extra ? [...path, extra] : path;
-    const v = firstStepViolation(cfg, s0, all, [p]);
+    let all = extra ? [...path, extra] : path;
+    let v = firstStepViolation(cfg, s0, all, [p]);
+    if (v === null && extra !== null && sym !== null) {
+      // The path reaches an image of the stored state: the failing op is the image of `extra`.
+      for (const op of ops) {
+        all = [...path, op];
+        v = firstStepViolation(cfg, s0, all, [p]);
+        if (v !== null && v.at === path.length) break;
+        v = null;
+      }
+    }
     if (v === null) throw new Error(`exhaustive: ${p.name}: the reconstructed trace does not reproduce the violation`);
     report(v, all.length);
   };
@@ -206,7 +215,12 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
           const v = recoveryWith(cfg, s0, [], dr, settled);
           if (v !== null) {
             const path = trace(n);
-            const again = recoveryWith(cfg, s0, path, dr);
+            // The path reaches an image of the stored state: the disturbance is then an image too.
+            let again = recoveryWith(cfg, s0, path, dr);
+            for (const e of sym && again === null ? sym.elements : []) {
+              again = recoveryWith(cfg, s0, path, [dr[0].map((o) => applyOp(o, e)), dr[1].map((o) => applyOp(o, e))]);
+              if (again !== null) break;
+            }
             if (again === null) throw new Error('exhaustive: recovery: the reconstructed trace does not reproduce the violation');
             report(again, path.length + (again.tail ?? 0));
             break;

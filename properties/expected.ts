@@ -6,6 +6,8 @@
 export interface Expectation {
   readonly why: string;
   readonly kind: 'design' | 'modelling';
+  /** Only the exhaustive engine is expected to find it: the random engine not finding it is no surprise. */
+  readonly foundBy?: 'exhaustive';
 }
 
 export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectation>>>> = {
@@ -37,6 +39,11 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     recovery: { kind: 'design', why: 'Filtering scoped by matrix.aqm drops an adapter for a domain that left the host, so it does not come back (§10 example 3, fixed by 16fb78cb).' },
     'guest-queues-linked-and-passable': { kind: 'design', why: 'A queue whose reset failed stays in the guest until the next filter event (§7, §9).' },
     'reset-before-reuse': { kind: 'design', why: 'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach (§7).' },
+    'no-apqn-shared-with-host': {
+      kind: 'design',
+      foundBy: 'exhaustive',
+      why: 'Between an aqmask write and its re-probes (§4.2 step 6) an APQN is no longer default-owned but still bound to cex4queue: assign passes the mask check, and the delta filter plugs back an adapter with that queue, so guest and host share it (the CVE-2024-26620 pattern, in the re-probe window). Found by the exhaustive engine only.',
+    },
   },
   upstream: {
     'order-independence': { kind: 'design', why: 'unassign only clears bits and never re-filters (§8.3): an adapter filtered for an unbound queue stays out after that queue’s domain is unassigned, so the guest depends on the order of unbind and unassign. Worth reporting: Halil Pasic asked this in the v12 review; examples/refilter-on-unassign.ts fixes it.' },
