@@ -290,6 +290,7 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
           }
         } else {
           canon(r.state);
+          if (sameAsParent(store.arena, i * W, key, W)) continue; // a new object, the same state
           const n = store.add(key, 0, i, k);
           if (n < 0) continue;
           onNewState(n, r.state, depth + 1);
@@ -317,6 +318,11 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
     found,
     reduction: sym ? sym.reduction(store) : 1,
   };
+}
+
+function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: number): boolean {
+  for (let w = 0; w < W; w++) if (arena[at + w] !== key[w]) return false;
+  return true;
 }
 
 /** Bytes the search holds: the store's typed arrays plus the JS heap in use. */

@@ -122,6 +122,16 @@ function nextScanDevice(cfg: Config, s: State): { apid: number; apqi: number; ad
   return null;
 }
 
+/** Every queue device the host configuration calls for exists, and no other. */
+function devicesMatch(cfg: Config, s: State): boolean {
+  for (let a = 0; a < cfg.scope.adapters; a++) {
+    for (let d = 0; d < cfg.scope.domains; d++) {
+      if ((s.queues[qix(cfg.scope, a, d)] !== null) !== (has(s.host.apm, a) && has(s.host.aqm, d))) return false;
+    }
+  }
+  return true;
+}
+
 /** Step 2, one device: remove it (driver remove + ZAPQ) or register it (probed by the driver the masks select). */
 export function scanStep(cfg: Config, s: State): Outcome {
   const n = nextScanDevice(cfg, s);
@@ -149,6 +159,8 @@ function finishScan(cfg: Config, s: State): State {
 
 /** A whole scan (`echo 1 > scans`, then wait for bindings complete): finish one under way, then run one. */
 export function scanAll(cfg: Config, s: State): State {
+  // Nothing to see (the bus already has the host's configuration and every device): the scan changes nothing.
+  if (s.bus.scan === null && sameMatrix(s.host, s.bus.qci) && devicesMatch(cfg, s)) return s;
   if (s.bus.scan !== null) s = finishScan(cfg, s);
   const started = scanStart(cfg, s);
   return typeof started === 'string' ? s : finishScan(cfg, started);
