@@ -11,7 +11,8 @@ import { staticPolicy } from '../../model/policies/static.ts';
 import type { Scope } from '../../model/scope.ts';
 import { initialState, type State } from '../../model/state.ts';
 import { step } from '../../model/step.ts';
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pmlFields } from './gen-pml.ts';
 import { parseScopeArgs, stateKey } from './reference-bfs.ts';
 
@@ -68,14 +69,17 @@ export function projectionKey(scope: Scope, s: State): string {
     .join(' ');
 }
 
-/** BFS to `depth` (or to the end); every state with its depth. Reports projection collisions. */
-export function exploreWithProjections(scope: Scope, depth = Infinity): { states: Map<string, { s: State; d: number }>; collisions: [State, State][] } {
+/**
+ * BFS to `depth` (or to the end). Returns every reachable state's projection, mapped to the state's
+ * JSON key (the state itself, for diagnostics), and the number of distinct States: the projection is
+ * injective over the reachable states exactly when the two counts agree.
+ */
+export function exploreWithProjections(scope: Scope, depth = Infinity): { states: number; projections: Map<string, string> } {
   const cfg = { scope, policy: staticPolicy };
   const ops = alphabet(scope);
   const s0 = initialState(scope);
-  const states = new Map<string, { s: State; d: number }>([[stateKey(s0), { s: s0, d: 0 }]]);
-  const byProj = new Map<string, State>([[projectionKey(scope, s0), s0]]);
-  const collisions: [State, State][] = [];
+  const seen = new Set<string>([stateKey(s0)]);
+  const projections = new Map<string, string>([[projectionKey(scope, s0), stateKey(s0)]]);
   let frontier = [s0];
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
     const next: State[] = [];
@@ -83,42 +87,52 @@ export function exploreWithProjections(scope: Scope, depth = Infinity): { states
       for (const op of ops) {
         const r = step(cfg, s, op).state;
         const k = stateKey(r);
-        if (states.has(k)) continue;
-        states.set(k, { s: r, d });
+        if (seen.has(k)) continue;
+        seen.add(k);
         next.push(r);
-        const p = projectionKey(scope, r);
-        const other = byProj.get(p);
-        if (other) collisions.push([other, r]);
-        else byProj.set(p, r);
+        projections.set(projectionKey(scope, r), k);
       }
     }
     frontier = next;
   }
-  return { states, collisions };
+  return { states: seen.size, projections };
 }
 
+/**
+ *   node --import tsx bench/spin/project.ts [scope flags] [--depth K] [--spin-dump FILE|-]
+ *
+ * Counts the reachable States and their projections (to depth K, default all). With --spin-dump, also
+ * reads the output of pan built from `gen-pml.ts --dump` with -DPRINTF (every transition prints its
+ * post-state; to depth K with -DBFS -mK) and diffs the two sets of states. For the whole space, pipe it:
+ *   pan -m100 | node --max-old-space-size=8000 --import tsx bench/spin/project.ts --spin-dump -
+ */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const scope = parseScopeArgs(argv);
   const di = argv.indexOf('--depth');
-  const { states, collisions } = exploreWithProjections(scope, di >= 0 ? Number(argv[di + 1]) : Infinity);
-  console.log(`${states.size} states, ${collisions.length} projection collisions`);
-  for (const [a, b] of collisions.slice(0, 3)) console.log(JSON.stringify(a), '\n', JSON.stringify(b), '\n');
-  // --spin-dump FILE: the output of a -DPRINTF pan of a --dump model; diff the sets of states.
+  const { states, projections } = exploreWithProjections(scope, di >= 0 ? Number(argv[di + 1]) : Infinity);
+  console.log(`${states} states, ${projections.size} distinct projections (${states - projections.size} collisions)`);
   const fi = argv.indexOf('--spin-dump');
   if (fi >= 0) {
-    const spin = new Map<string, string>();
-    for (const line of readFileSync(argv[fi + 1]!, 'utf8').split('\n')) {
-      const m = /^STATE (.*)\|(.*)$/.exec(line);
-      if (m && !spin.has(m[2]!)) spin.set(m[2]!, m[1]!);
+    const file = argv[fi + 1]!;
+    const lines = createInterface({ input: file === '-' ? process.stdin : createReadStream(file), crlfDelay: Infinity });
+    const spin = new Set<string>();
+    const onlySpin = new Map<string, string>();
+    let n = 0;
+    for await (const line of lines) {
+      if (!line.startsWith('STATE ')) continue;
+      n++;
+      const bar = line.indexOf('|');
+      const v = line.slice(bar + 1);
+      if (spin.has(v)) continue;
+      spin.add(v);
+      if (!projections.has(v)) onlySpin.set(v, line.slice(6, bar));
     }
-    const ref = new Map<string, State>();
-    for (const { s } of states.values()) ref.set(projectionKey(scope, s), s);
-    const onlySpin = [...spin.keys()].filter((k) => !ref.has(k));
-    const onlyRef = [...ref.keys()].filter((k) => !spin.has(k));
-    console.log(`spin dump: ${spin.size} distinct states; ${onlySpin.length} only in spin, ${onlyRef.length} only in the reference`);
-    console.log('fields: ' + pmlFields(scope).map(([f, n]) => (n ? `${f}[${n}]` : f)).join(' '));
-    for (const k of onlySpin.slice(0, 5)) console.log(`spin only (after ${spin.get(k)}): ${k}`);
-    for (const k of onlyRef.slice(0, 5)) console.log(`ref only: ${k}\n  ${JSON.stringify(ref.get(k))}`);
+    const onlyRef = [...projections.keys()].filter((k) => !spin.has(k));
+    console.log(`spin dump: ${n} transitions, ${spin.size} distinct post-states; ${onlySpin.size} only in spin, ${onlyRef.length} only in the reference`);
+    console.log('fields: ' + pmlFields(scope).map(([f, k]) => (k ? `${f}[${k}]` : f)).join(' '));
+    for (const [k, op] of [...onlySpin].slice(0, 5)) console.log(`spin only (after ${op}): ${k}`);
+    for (const k of onlyRef.slice(0, 5)) console.log(`ref only: ${k}\n  ${projections.get(k)}`);
+    if (onlySpin.size + onlyRef.length > 0) process.exitCode = 1;
   }
 }
