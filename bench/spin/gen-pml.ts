@@ -225,7 +225,7 @@ export function genPml(scope: Scope, opts: GenOptions = {}): string {
   for (const [a, d] of all) out(`  reprobe(${a}, ${d}, ${qi(a, d)});`);
   out(`  skip\n}`);
   out(`/* writeMask (bus.ts), relative +id / -id: unchanged → nothing (not even re-probes); static has no in_use */`);
-  for (const [mask, w] of [['apmask', A], ['aqmask', D]] as const) {
+  for (const mask of ['apmask', 'aqmask'] as const) {
     out(`inline write_${mask}(newval, sync) {
   xt = newval;
   if
@@ -237,7 +237,6 @@ export function genPml(scope: Scope, opts: GenOptions = {}): string {
   :: else -> skip
   fi
 }`);
-    void w;
   }
   out(`/* bind (bus.ts): ENODEV (no device) → EBUSY (bound) → ENODEV (mask rule) → probe */`);
   out(`inline bind(a, d, i, dr) {
@@ -265,7 +264,7 @@ export function genPml(scope: Scope, opts: GenOptions = {}): string {
 }`);
   out(`/* scanStep: the first device (adapter, domain order) to add or remove; stepped = 0 when none (EAGAIN) */`);
   {
-    let s = '  stepped = 0';
+    const s = '  stepped = 0';
     let chain = '';
     let close = '';
     for (const [a, d] of all) {
@@ -273,7 +272,6 @@ export function genPml(scope: Scope, opts: GenOptions = {}): string {
       close = '\n  fi' + close;
     }
     out(`inline scanStep() {\n${s};${chain} skip${close}\n}`);
-    s = '';
   }
   out(`inline scanStart() {
   oldApm = qciApm; oldAqm = qciAqm; oldAdm = qciAdm;
