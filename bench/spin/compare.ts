@@ -1,0 +1,214 @@
+/**
+ * npm run bench:spin: apmc's `static` policy at one scope, explored exhaustively by Spin and by the
+ * reference BFS over the reducer; the state counts must agree. Prints both rates.
+ *
+ *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
+ *        [--no-ref] [--variants] [--keep DIR] [--json]
+ *
+ * `--no-ref` skips the reference BFS (about 4 minutes at the default scope). `--variants` also times the
+ * other Spin settings (byte-sized variables, -DBFS, -DCOLLAPSE). `--keep DIR` leaves the .pml and pan there.
+ *
+ * The engine under test plugs in through `spinRun(scope)` (and `referenceBfs` from reference-bfs.ts).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { staticPolicy } from '../../model/policies/static.ts';
+import type { Scope } from '../../model/scope.ts';
+import { genPml } from './gen-pml.ts';
+import { parseScopeArgs, referenceBfs, scopeName } from './reference-bfs.ts';
+
+/** The smallest scope: already 1,394,736 states for `static`. */
+export const SPIN_SCOPE: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+
+export interface SpinOptions {
+  /** 'dfs' (default, pan's default search) or 'bfs' (-DBFS; needs scratch: 'reset'). */
+  readonly search?: 'dfs' | 'bfs';
+  /** -DCOLLAPSE state compression (still exact, full storage). Default off: slower here. */
+  readonly collapse?: boolean;
+  /** Scalars as Promela bit-fields (`unsigned x : w`). Default on: the smallest state vector. */
+  readonly bitfields?: boolean;
+  /** Scratch variables `hidden` (default for DFS) or zeroed after every d_step ('reset'; needed for BFS). */
+  readonly scratch?: 'hidden' | 'reset';
+  /** gcc optimisation flags. Default ['-O2']. */
+  readonly optimize?: readonly string[];
+  /** Memory limit for pan in MB (-DMEMLIM). Default 16000. */
+  readonly memlimMB?: number;
+  /** Keep the work files in this directory (created) instead of a temporary one removed afterwards. */
+  readonly keepDir?: string;
+}
+
+export interface SpinResult {
+  /** pan's "states, stored". */
+  readonly states: number;
+  /** pan's "transitions (= stored+matched)": every op tried in every state, plus one. */
+  readonly transitions: number;
+  /** pan's own "elapsed time" of the search (wall clock). */
+  readonly seconds: number;
+  /** pan's own "rate" (states/second, wall clock); states/seconds if pan printed none. */
+  readonly rate: number;
+  /** CPU time (user + system) of the pan process: robust on a loaded machine. */
+  readonly cpuSeconds: number;
+  /** Wall time of the pan process, start-up and report included. */
+  readonly wallSeconds: number;
+  /** spin -a plus gcc, wall clock. */
+  readonly compileSeconds: number;
+  readonly spinSeconds: number;
+  readonly gccSeconds: number;
+  readonly depth: number;
+  readonly vectorBytes: number;
+  readonly memoryMB: number;
+  readonly commands: { readonly spin: string; readonly gcc: string; readonly pan: string };
+}
+
+interface Ran {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+  readonly wall: number;
+}
+
+function run(cmd: string, args: readonly string[], cwd: string): Promise<Ran> {
+  return new Promise((res, rej) => {
+    const t0 = process.hrtime.bigint();
+    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code, out, err, wall: Number(process.hrtime.bigint() - t0) / 1e9 }));
+  });
+}
+
+async function must(cmd: string, args: readonly string[], cwd: string): Promise<Ran> {
+  const r = await run(cmd, args, cwd);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.err}${r.out}`);
+  return r;
+}
+
+const num = (text: string, re: RegExp): number | null => {
+  const m = re.exec(text);
+  return m ? Number(m[1]) : null;
+};
+
+/** The gcc flags of a setting (documented in README.md). */
+export function gccFlags(opts: SpinOptions = {}): string[] {
+  return [
+    ...(opts.optimize ?? ['-O2']),
+    '-DNOREDUCE', // no partial-order reduction (one process anyway)
+    '-DSAFETY', // safety properties only: no cycle detection, no nested DFS
+    '-DNOBOUNDCHECK', // no run-time array index checks (indices are generated constants or slot numbers)
+    `-DMEMLIM=${opts.memlimMB ?? 16000}`,
+    ...(opts.search === 'bfs' ? ['-DBFS'] : []),
+    ...(opts.collapse ? ['-DCOLLAPSE'] : []),
+    '-w', // gcc: no warnings (pan.c has many)
+  ];
+}
+
+/**
+ * Generate static.pml for `scope`, compile it (spin -o2 -a, gcc) and run the exhaustive search. Full
+ * state storage: no bitstate, no hash compaction. `spin -o2` keeps write-only variables in the state
+ * vector (by default Spin hides them, and the count would drop to 249,184: q->reset_status and
+ * scan.old are never read by `static`, yet they are part of apmc's State).
+ */
+export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {}): Promise<SpinResult> {
+  const search = opts.search ?? 'dfs';
+  const scratch = opts.scratch ?? (search === 'bfs' ? 'reset' : 'hidden');
+  if (search === 'bfs' && scratch === 'hidden') throw new Error('pan refuses -DBFS with hidden variables');
+  const dir = opts.keepDir ? resolve(opts.keepDir) : mkdtempSync(join(tmpdir(), 'apmc-spin-'));
+  mkdirSync(dir, { recursive: true });
+  try {
+    writeFileSync(join(dir, 'static.pml'), genPml(scope, { bitfields: opts.bitfields ?? true, scratch }));
+    const spinArgs = ['-o2', '-a', 'static.pml'];
+    const sp = await must('spin', spinArgs, dir);
+    const cc = gccFlags(opts);
+    const gccArgs = [...cc, '-o', 'pan', 'pan.c'];
+    const gc = await must('gcc', gccArgs, dir);
+    // DFS needs -m above the deepest path (661,171 at the default scope); double it until pan is happy.
+    let depthLimit = search === 'bfs' ? 10_000 : 4_000_000;
+    for (;;) {
+      const panArgs = [`-m${depthLimit}`];
+      const timeArgs = ['-f', 'TIME %U %S %e', './pan', ...panArgs];
+      const r = await run('/usr/bin/time', timeArgs, dir);
+      const o = r.out;
+      if (/max search depth too small/.test(o)) {
+        depthLimit *= 2;
+        continue;
+      }
+      if (r.code !== 0 || !/states, stored/.test(o)) throw new Error(`pan failed (${r.code}):\n${r.err}${o}`);
+      const errors = num(o, /errors: (\d+)/);
+      if (errors !== 0) throw new Error(`pan reported errors:\n${o}`);
+      const t = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.err);
+      const states = num(o, /(\d+) states, stored/)!;
+      const seconds = num(o, /pan: elapsed time ([\d.e+]+) seconds/) ?? 0;
+      return {
+        states,
+        transitions: num(o, /(\d+) transitions \(= stored\+matched\)/)!,
+        seconds,
+        rate: num(o, /pan: rate\s+([\d.e+]+) states\/second/) ?? (seconds > 0 ? states / seconds : 0),
+        cpuSeconds: t ? Number(t[1]) + Number(t[2]) : NaN,
+        wallSeconds: t ? Number(t[3]) : r.wall,
+        compileSeconds: sp.wall + gc.wall,
+        spinSeconds: sp.wall,
+        gccSeconds: gc.wall,
+        depth: num(o, /depth reached (\d+)/)!,
+        vectorBytes: num(o, /State-vector (\d+) byte/)!,
+        memoryMB: num(o, /([\d.]+)\s+total actual memory usage/)!,
+        commands: { spin: `spin ${spinArgs.join(' ')}`, gcc: `gcc ${gccArgs.join(' ')}`, pan: `./pan ${panArgs.join(' ')}` },
+      };
+    }
+  } finally {
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const scope = parseScopeArgs(argv, SPIN_SCOPE);
+  const json = argv.includes('--json');
+  const ki = argv.indexOf('--keep');
+  const keepDir = ki >= 0 ? argv[ki + 1] : undefined;
+  const log = (s: string) => (json ? undefined : console.log(s));
+  log(`apmc static policy, scope ${scopeName(scope)}; spin ${(await run('spin', ['-V'], '.')).out.trim()}; node ${process.version}`);
+
+  const variants: [string, SpinOptions][] = [['dfs, bit-fields, hidden scratch (default)', {}]];
+  if (argv.includes('--variants')) {
+    variants.push(
+      ['dfs, byte variables, scratch reset', { bitfields: false, scratch: 'reset' }],
+      ['bfs (-DBFS), bit-fields, scratch reset', { search: 'bfs' }],
+      ['dfs, -DCOLLAPSE', { collapse: true }],
+      ['dfs, -O3 -march=native', { optimize: ['-O3', '-march=native'] }],
+    );
+  }
+  const results: { name: string; r: SpinResult }[] = [];
+  for (const [name, o] of variants) {
+    const r = await spinRun(scope, { ...o, ...(keepDir && results.length === 0 ? { keepDir } : {}) });
+    results.push({ name, r });
+    log(`\nSpin, ${name}`);
+    log(`  ${r.commands.spin} && ${r.commands.gcc} && ${r.commands.pan}`);
+    log(`  compile ${r.compileSeconds.toFixed(2)} s (spin -a ${r.spinSeconds.toFixed(2)} s, gcc ${r.gccSeconds.toFixed(2)} s)`);
+    log(`  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, vector ${r.vectorBytes} B, ${r.memoryMB} MB`);
+    log(`  search ${r.seconds} s (pan), rate ${fmt(r.rate)} states/s (pan, wall); cpu ${r.cpuSeconds.toFixed(2)} s = ${fmt(r.states / r.cpuSeconds)} states/cpu-s`);
+  }
+
+  let ref: ReturnType<typeof referenceBfs> | null = null;
+  let refCpu = NaN;
+  if (!argv.includes('--no-ref')) {
+    log('\nReference BFS (bench/spin/reference-bfs.ts: step() on every op of the alphabet, JSON keys) ...');
+    const c0 = process.cpuUsage();
+    ref = referenceBfs(scope, staticPolicy);
+    const c = process.cpuUsage(c0);
+    refCpu = (c.user + c.system) / 1e6;
+    log(`  ${fmt(ref.states)} states, ${fmt(ref.applied)} ops applied, ${ref.depths.length - 1} levels`);
+    log(`  ${ref.seconds.toFixed(1)} s = ${fmt(ref.states / ref.seconds)} states/s (wall); cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`);
+  }
+  const agree = ref === null || results.every(({ r }) => r.states === ref.states);
+  if (ref !== null) log(`\nstate counts ${agree ? 'agree' : 'DIFFER'}: reference ${fmt(ref.states)}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}`);
+  if (json) console.log(JSON.stringify({ scope, spin: results, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
+  if (!agree) process.exitCode = 1;
+}
