@@ -6,7 +6,6 @@
  * - for each expected violation: the exhaustive engine's time to its shortest counterexample and its
  *   length (all properties of the policy in one search, BENCH_TIME s), next to the random engine's
  *   time to its first counterexample (seed 1) and its length after shrinking.
- * Then, when Spin is installed, apmc against Spin on the same state space (bench/spin/).
  */
 import { exploreExhaustive, type ExhaustiveResult } from '../exhaustive/engine.ts';
 import { POLICIES } from '../model/policies/index.ts';
@@ -56,13 +55,4 @@ for (const [label, scope] of SCOPES) {
     }
     console.log(`${''.padEnd(46)} ${fmt(ex.states)} states, ${fmt(rate(ex))} states/s with every property checked`);
   }
-}
-
-// apmc against Spin on the same state space (bench/spin/README.md); skipped without spin and gcc.
-const SPIN = './spin/compare.ts';
-try {
-  const spin = (await import(SPIN)) as { main?: () => Promise<void> };
-  if (spin.main) await spin.main();
-} catch (e) {
-  console.log(`\n(spin comparison skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
 }

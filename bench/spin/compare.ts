@@ -3,9 +3,9 @@
  * reference BFS over the reducer; the state counts must agree. Prints both rates.
  *
  *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
- *        [--no-ref] [--variants] [--keep DIR] [--json]
+ *        [--ref] [--variants] [--keep DIR] [--json]
  *
- * `--no-ref` skips the reference BFS (about 4 minutes at the default scope). `--variants` also times the
+ * `--ref` also runs the reference BFS (about 4 minutes at the default scope). `--variants` also times the
  * other Spin settings (byte-sized variables, -DBFS, -DCOLLAPSE). `--keep DIR` leaves the .pml and pan there.
  *
  * The engine under test plugs in through `spinRun(scope)` (and `referenceBfs` from reference-bfs.ts).
@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { staticPolicy } from '../../model/policies/static.ts';
 import type { Scope } from '../../model/scope.ts';
+import { exploreExhaustive } from '../../exhaustive/engine.ts';
 import { genPml } from './gen-pml.ts';
 import { parseScopeArgs, referenceBfs, scopeName } from './reference-bfs.ts';
 
@@ -196,9 +197,23 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     log(`  search ${r.seconds} s (pan), rate ${fmt(r.rate)} states/s (pan, wall); cpu ${r.cpuSeconds.toFixed(2)} s = ${fmt(r.states / r.cpuSeconds)} states/cpu-s`);
   }
 
+  // apmc's exhaustive engine on the same state space (no symmetry: the same states, one by one).
+  log('\napmc exhaustive engine (exhaustive/engine.ts, symmetry off) ...');
+  const e0 = process.cpuUsage();
+  const ex = exploreExhaustive({ scope, policy: staticPolicy }, [], {});
+  const ec = process.cpuUsage(e0);
+  const exCpu = (ec.user + ec.system) / 1e6;
+  const exRate = (ex.states / ex.ms) * 1000;
+  log(`  ${fmt(ex.states)} states, ${fmt(ex.transitions)} transitions, depth ${ex.depth}, ${ex.complete ? 'complete' : `bound ${ex.bound}`}, ${(ex.bytes / 1048576).toFixed(1)} MB`);
+  log(`  ${(ex.ms / 1000).toFixed(1)} s = ${fmt(exRate)} states/s (wall); cpu ${exCpu.toFixed(1)} s = ${fmt(ex.states / exCpu)} states/cpu-s`);
+  const spin0 = results[0]!.r;
+  log(`\nside by side (same model, same scope, same ${fmt(spin0.states)}-state space):`);
+  log(`  apmc ${fmt(exRate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(exRate / spin0.rate).toFixed(2)}; per CPU-second ${(ex.states / exCpu / (spin0.states / spin0.cpuSeconds)).toFixed(2)})`);
+  log(`  Spin with compilation: ${fmt(spin0.states / (spin0.seconds + spin0.compileSeconds))} states/s (apmc/Spin = ${(exRate / (spin0.states / (spin0.seconds + spin0.compileSeconds))).toFixed(2)})`);
+
   let ref: ReturnType<typeof referenceBfs> | null = null;
   let refCpu = NaN;
-  if (!argv.includes('--no-ref')) {
+  if (argv.includes('--ref')) {
     log('\nReference BFS (bench/spin/reference-bfs.ts: step() on every op of the alphabet, JSON keys) ...');
     const c0 = process.cpuUsage();
     ref = referenceBfs(scope, staticPolicy);
@@ -207,8 +222,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     log(`  ${fmt(ref.states)} states, ${fmt(ref.applied)} ops applied, ${ref.depths.length - 1} levels`);
     log(`  ${ref.seconds.toFixed(1)} s = ${fmt(ref.states / ref.seconds)} states/s (wall); cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`);
   }
-  const agree = ref === null || results.every(({ r }) => r.states === ref.states);
-  if (ref !== null) log(`\nstate counts ${agree ? 'agree' : 'DIFFER'}: reference ${fmt(ref.states)}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}`);
-  if (json) console.log(JSON.stringify({ scope, spin: results, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
+  const agree = results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states));
+  log(`\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`);
+  if (json) console.log(JSON.stringify({ scope, spin: results, apmc: { ...ex, found: [], cpuSeconds: exCpu, rate: exRate }, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
   if (!agree) process.exitCode = 1;
 }
