@@ -8,14 +8,15 @@ import { counterexampleDoc, foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Cell, CheckRun } from './check.ts';
+import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
 
-const MARK: Record<Cell['status'], string> = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' };
+const MARK: Record<Cell['status'], string> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');
-  const word = x.verdict === 'violated' ? 'violated' : x.verdict === 'unknown' ? 'unknown' : 'holds';
-  const s = `${word}${MARK[x.status]}`;
-  if (x.status === 'new' || x.status === 'missing') return c.red.bold(s);
+  const s = `${x.verdict === 'policy-error' ? 'policy error' : x.verdict}${MARK[x.status]}`;
+  if (x.status === 'new' || x.status === 'missing' || x.status === 'policy-error') return c.red.bold(s);
+  if (x.verdict === 'vacuous') return c.cyan(s);
   if (x.verdict === 'violated') return c.yellow(s);
   return x.verdict === 'unknown' ? c.dim(s) : c.green(s);
 }
@@ -56,10 +57,8 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     });
     out.push(label(p).padEnd(w0) + row.join(''));
   }
-  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: the budget ran out first'));
-  for (const { policy, x } of run.explorations) {
-    out.push(c.dim(`${policy}: ${x.runs} cases, ${x.ops} operations in ${(x.ms / 1000).toFixed(1)} s${x.interrupted ? ' (stopped by --time)' : ''}`));
-  }
+  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: stopped first   vacuous: never exercised'));
+  for (const r of run.explorations) out.push(c.dim(progressLine(r)));
   for (const cell of run.cells) {
     if (!cell.found) continue;
     const f = cell.found;
@@ -82,6 +81,7 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
       });
     }
   }
+  out.push(...policyErrorLines(c, run, policies));
   return out.join('\n');
 }
 
@@ -92,7 +92,17 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
     runs: run.runs,
     scope: run.scope,
     exit,
-    explorations: run.explorations.map(({ policy, x }) => ({ policy, cases: x.runs, operations: x.ops, ms: x.ms, interrupted: x.interrupted })),
+    stopped_by: run.stoppedBy,
+    explorations: run.explorations.map((r) => ({
+      policy: r.policy,
+      cases: r.x.runs,
+      operations: r.x.ops,
+      ms: r.x.ms,
+      interrupted: r.x.interrupted,
+      stopped_by: r.x.stoppedBy,
+      coverage: statsJson(r),
+    })),
+    policy_errors: run.explorations.flatMap((r) => (r.x.policyError ? [policyErrorJson(run.scope, r.x.policyError)] : [])),
     results: run.cells.map((c) => ({
       policy: c.policy,
       property: c.property.name,
