@@ -1,5 +1,7 @@
 /** `apmc run` with a misbehaving policy: which step of the trace made the guarded policy fault. */
+import { readFileSync } from 'node:fs';
 import { step } from '../model/step.ts';
+import { scanJson } from '../trace/json-lines.ts';
 import { asFault } from '../properties/policy-error.ts';
 import type { PolicyFault, PolicyGuard } from '../properties/policy-guard.ts';
 import { traceInitialState } from '../trace/exec.ts';
@@ -24,9 +26,20 @@ export function runFault(t: Trace, guard: PolicyGuard, file: string, e: unknown)
     try {
       s = step(cfg, s, st.op).state;
     } catch (err) {
-      const where = `${file}${st.line !== undefined ? `:${st.line}` : ` (step ${i + 1})`}`;
+      const line = st.line ?? jsonOpLine(file, i);
+      const where = `${file}${line !== null ? `:${line}` : ` (step ${i + 1})`}`;
       return new TracePolicyError(where, asFault(guard.policy.name, err), formatOp(st.op));
     }
   }
   return new TracePolicyError(file, asFault(guard.policy.name, e), null);
+}
+
+/** The line of ops[i] in a JSON trace file (text traces carry their lines). */
+function jsonOpLine(file: string, i: number): number | null {
+  try {
+    const scan = scanJson(readFileSync(file, 'utf8'));
+    return 'lines' in scan ? (scan.lines.get(`ops[${i}]`) ?? null) : null;
+  } catch {
+    return null;
+  }
 }
