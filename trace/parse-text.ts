@@ -32,7 +32,8 @@ const NAME = /^[A-Za-z][\w-]*$/;
 function splitComment(line: string): [string, string | undefined] {
   const i = line.indexOf('#');
   if (i < 0) return [line.trim(), undefined];
-  return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').trimEnd()];
+  // A stray \r inside a comment becomes a space: JSON comments are single lines (found by fuzzing).
+  return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').replace(/\r/g, ' ').trimEnd()];
 }
 
 /** Parse one operation line (comment already removed). Throws a message string on a problem. */
