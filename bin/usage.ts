@@ -29,7 +29,7 @@ export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP
 usage:
   apmc run [--policy <name|file>] [scope flags] [--json] <trace>   run a trace, print every step
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
-             [scope flags] [--json] [--save] [--ci]                check properties by random exploration
+             [scope flags] [--json] [--stats] [--save [DIR]] [--ci]  check properties by random exploration
   apmc convert [--to json|text] <trace>                           convert a trace between formats
   apmc policies                                                   list the built-in policies
   apmc help                                                       this text
@@ -38,6 +38,7 @@ scope flags (override the trace's 'scope' line; defaults in parentheses):
   --adapters N (2)  --domains N (2)  --control-domains N (1)  --mdevs N (2)  --vms N (2)
 
 common flags: --color / --no-color (NO_COLOR is honoured)
-exit codes: run/convert: 0 done (kernel rejections are results). check: 0 every property holds,
-  1 a violation not recorded as expected, 4 violations found and all expected (0 with --ci),
-  5 an expected violation was not found. All: 2 bad usage or input, 3 internal error.`;
+exit codes: run/convert: 0 done (kernel rejections are results). check: 0 every property holds
+  (or is vacuous), 1 a violation not recorded as expected, 4 violations found and all expected
+  (0 with --ci), 5 an expected violation was not found, 130/143 stopped by SIGINT/SIGTERM.
+  check and run: 7 a policy error. All: 2 bad usage or input, 3 internal error.`;

@@ -91,15 +91,15 @@ export function exerciseTracker(cfg: Config, props: readonly Property[]): Exerci
   return {
     exercised,
     observe(before, op, after) {
-      if (pending.length === 0) return;
       let q: boolean | null = null;
-      const left = pending.filter(({ p, f, quiet }) => {
-        if (quiet && (q ??= quiescent(cfg, after.state)) === false) return true;
-        if (!f(cfg, before, op, after)) return true;
-        exercised.add(p.name);
-        return false;
-      });
-      if (left.length !== pending.length) pending = left;
+      let done = false;
+      for (const x of pending) {
+        if (x.quiet && (q ??= quiescent(cfg, after.state)) === false) continue;
+        if (!x.f(cfg, before, op, after)) continue;
+        exercised.add(x.p.name);
+        done = true;
+      }
+      if (done) pending = pending.filter((x) => !exercised.has(x.p.name));
     },
   };
 }

@@ -61,7 +61,7 @@ export interface Exploration {
 
 /** How often the event loop may turn, and one case in how many runs with the policy guard thorough. */
 const YIELD_MS = 20;
-export const THOROUGH_EVERY = 32;
+export const THOROUGH_EVERY = 128;
 
 export async function explore(cfg: Config, s0: State, props: readonly Property[], opt: ExploreOptions): Promise<Exploration> {
   const t0 = Date.now();
