@@ -28,7 +28,7 @@ for (const [name, props] of Object.entries(EXPECTED)) {
     const cases: number[] = [];
     const lens: number[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const f = explore(cfg, s0, [prop], { seed, runs: RUNS }).found[0];
+      const f = (await explore(cfg, s0, [prop], { seed, runs: RUNS })).found[0];
       if (!f) continue;
       ms.push(f.foundMs);
       cases.push(f.afterRuns);

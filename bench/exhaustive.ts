@@ -44,7 +44,7 @@ for (const [label, scope] of SCOPES) {
     if (only && name !== only) continue;
     const cfg = { scope, policy };
     const ex = exploreExhaustive(cfg, PROPERTIES, { timeMs: TIME, symmetry: true });
-    const rnd = explore(cfg, initialState(scope), Object.keys(EXPECTED[name] ?? {}).map((p) => propertyByName(p)!), { seed: 1, runs: 50000, timeMs: TIME });
+    const rnd = await explore(cfg, initialState(scope), Object.keys(EXPECTED[name] ?? {}).map((p) => propertyByName(p)!), { seed: 1, runs: 50000, timeMs: TIME });
     for (const prop of Object.keys(EXPECTED[name] ?? {})) {
       const e = ex.found.find((f) => f.property === prop);
       const r = rnd.found.find((f) => f.property === prop);

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
-import { exploreExhaustive, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustiveResult, type Progress } from '../exhaustive/engine.ts';
+import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustiveResult, type Progress } from '../exhaustive/engine.ts';
 import { mergeResults } from '../exhaustive/merge.ts';
 import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
@@ -52,7 +52,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
 export async function runPolicy(policy: Policy, policySpec: string, props: readonly Property[], scope: Scope, s: ExhaustiveSettings): Promise<ExhaustiveRun> {
   const cfg = { scope, policy };
   if (s.workers <= 1) {
-    const r = exploreExhaustive(cfg, props, options(s, policy.name, s.shard));
+    const r = await exploreExhaustiveAsync(cfg, props, options(s, policy.name, s.shard));
     return { policy: policy.name, r, parts: 1 };
   }
   // Worker k of n explores shard (k, n) of this job's shard: a sub-partition when --shard is given too.

@@ -6,10 +6,14 @@ import { explore, type Exploration, type Found } from '../properties/explore.ts'
 import { expectation, type Expectation } from '../properties/expected.ts';
 import type { Property } from '../properties/types.ts';
 import type { ExhaustiveRun } from './check-exhaustive.ts';
+import type { AbortFlag } from '../properties/abort.ts';
+import { exerciseTracker } from '../properties/exercised.ts';
+import { guardPolicy } from '../properties/policy-guard.ts';
+import { opStats, type OpStats } from '../properties/stats.ts';
 
-export type Verdict = 'holds' | 'violated' | 'unknown';
+export type Verdict = 'holds' | 'vacuous' | 'violated' | 'unknown' | 'policy-error';
 /** How a verdict compares with the expectation. */
-export type Status = 'holds' | 'as-expected' | 'new' | 'missing' | 'unknown';
+export type Status = 'holds' | 'vacuous' | 'as-expected' | 'new' | 'missing' | 'unknown' | 'policy-error';
 
 export interface Cell {
   readonly policy: string;
@@ -22,59 +26,103 @@ export interface Cell {
   readonly bound?: string;
 }
 
+/** One policy's exploration, with its operation coverage and the properties it exercised. */
+export interface PolicyRun {
+  readonly policy: string;
+  readonly x: Exploration;
+  readonly stats: OpStats;
+  readonly exercised: ReadonlySet<string>;
+}
+
 export interface CheckRun {
   readonly scope: Scope;
   readonly seed: number;
   readonly runs: number;
   readonly cells: Cell[];
-  readonly explorations: { readonly policy: string; readonly x: Exploration }[];
+  readonly explorations: PolicyRun[];
+  /** A signal's name if one stopped the run, else null ('time' for the budget shows per exploration). */
+  readonly stoppedBy: string | null;
   readonly engine?: 'random' | 'exhaustive';
   readonly exhaustive?: readonly ExhaustiveRun[];
   /** This run is shard k of n (`--shard k/n`). */
   readonly shard?: { readonly k: number; readonly n: number };
 }
 
+export interface CheckHooks {
+  /** Polled by the engine; bin/signals.ts sets it. */
+  readonly signal?: AbortFlag;
+  /** Each violation as soon as it is found and shrunk. */
+  readonly onFound?: (policy: string, f: Found) => void;
+}
+
 function status(verdict: Verdict, expected: Expectation | null): Status {
+  if (verdict === 'policy-error') return 'policy-error';
   if (verdict === 'violated') return expected ? 'as-expected' : 'new';
   if (expected?.foundBy === 'exhaustive') return verdict === 'unknown' ? 'unknown' : 'holds'; // rare for random exploration
   if (expected) return 'missing';
-  return verdict === 'unknown' ? 'unknown' : 'holds';
+  return verdict;
 }
 
-export function runCheck(
+function verdictOf(p: Property, found: Found | undefined, r: PolicyRun): Verdict {
+  if (found) return 'violated';
+  if (r.x.policyError) return 'policy-error';
+  if (r.x.interrupted) return 'unknown';
+  return r.exercised.has(p.name) ? 'holds' : 'vacuous';
+}
+
+export async function runCheck(
   policies: readonly Policy[],
   props: readonly Property[],
   scope: Scope,
   seed: number,
   runs: number,
   timeMs: number | undefined,
+  hooks: CheckHooks = {},
   shard?: { readonly k: number; readonly n: number },
-): CheckRun {
+): Promise<CheckRun> {
   const cells: Cell[] = [];
-  const explorations: CheckRun['explorations'] = [];
+  const explorations: PolicyRun[] = [];
   const t0 = Date.now();
-  policies.forEach((policy, i) => {
-    const cfg = { scope, policy };
+  for (const [i, policy] of policies.entries()) {
+    // Every policy runs guarded: a misbehaving one is a policy error, not a crash (properties/policy-guard.ts).
+    const guard = guardPolicy(policy);
+    const cfg = { scope, policy: guard.policy };
+    const stats = opStats();
+    const tracker = exerciseTracker(cfg, props);
     // The time budget is shared out evenly among the policies still to run.
     const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
-    const x = explore(cfg, initialState(scope), props, { seed, runs, ...(left !== undefined ? { timeMs: left } : {}) });
-    explorations.push({ policy: policy.name, x });
+    const x = await explore(cfg, initialState(scope), props, {
+      seed,
+      runs,
+      guard,
+      ...(left !== undefined ? { timeMs: left } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onStep: (before, op, after) => {
+        stats.recordOp(op.kind, after.result);
+        tracker.observe(before, op, after);
+      },
+      onFound: (f) => hooks.onFound?.(policy.name, f),
+    });
+    const r: PolicyRun = { policy: policy.name, x, stats, exercised: tracker.exercised };
+    explorations.push(r);
     for (const p of props) {
       const found = x.found.find((f) => f.property === p.name);
-      const verdict: Verdict = found ? 'violated' : x.interrupted ? 'unknown' : 'holds';
+      const verdict = verdictOf(p, found, r);
       const expected = expectation(policy.name, p.name);
       cells.push({ policy: policy.name, property: p, verdict, expected, status: status(verdict, expected), ...(found ? { found } : {}) });
     }
-  });
-  return { scope, seed, runs, cells, explorations, engine: 'random', ...(shard ? { shard } : {}) };
+  }
+  const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;
+  return { scope, seed, runs, cells, explorations, stoppedBy, engine: 'random', ...(shard ? { shard } : {}) };
 }
 
 /**
- * Exit codes (README): 1 a new violation; 5 an expected violation not found; 6 a bound (--max-states,
- * memory) ended an exhaustive run before a verdict, or (merge) a shard is missing; 4 violations, all
- * expected; 0 all holds.
+ * Exit codes (README): 7 a policy error; 1 a new violation; 5 an expected violation not found;
+ * 6 a bound (--max-states, memory) ended an exhaustive run before a verdict, or (merge) a shard is
+ * missing; 4 violations, all expected; 0 all holds (vacuous counts as holds). A signal's code is main's.
  */
 export function exitCode(cells: readonly Cell[]): number {
+  if (cells.some((c) => c.status === 'policy-error')) return 7;
   if (cells.some((c) => c.status === 'new')) return 1;
   if (cells.some((c) => c.status === 'missing')) return 5;
   if (cells.some((c) => c.status === 'unknown' && c.bound !== undefined && /^(states bound|memory bound|a shard is missing)/.test(c.bound))) return 6;

@@ -4,6 +4,7 @@ import type { Scope } from '../model/scope.ts';
 import type { Progress } from '../exhaustive/engine.ts';
 import type { Property } from '../properties/types.ts';
 import type { CheckRun } from './check.ts';
+import type { Found } from '../properties/explore.ts';
 import { exhaustiveCells, runPolicy, type ExhaustiveRun, type ExhaustiveSettings } from './check-exhaustive.ts';
 import { UsageError } from './usage.ts';
 
@@ -63,6 +64,7 @@ export async function runExhaustiveCheck(
   scope: Scope,
   settings: ExhaustiveSettings,
   tty: boolean,
+  onFound?: (policy: string, f: Found) => void,
 ): Promise<CheckRun> {
   const progress = tty
     ? (policy: string, p: Progress): void => {
@@ -77,9 +79,23 @@ export async function runExhaustiveCheck(
     const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}) });
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
-    cells.push(...exhaustiveCells(policy.name, props, r, settings.shard !== undefined || settings.workers > 1));
+    const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined || settings.workers > 1);
+    for (const c of mine) if (c.found) onFound?.(policy.name, c.found);
+    cells.push(...mine);
+    if (settings.signal?.aborted) break;
   }
-  return { scope, seed: 0, runs: 0, cells, explorations: [], engine: 'exhaustive', exhaustive: runs, ...(settings.shard ? { shard: settings.shard } : {}) };
+  const sig = settings.signal as { aborted: boolean; reason?: string | null } | undefined;
+  return {
+    scope,
+    seed: 0,
+    runs: 0,
+    cells,
+    explorations: [],
+    stoppedBy: sig?.aborted ? (sig.reason ?? 'signal') : null,
+    engine: 'exhaustive',
+    exhaustive: runs,
+    ...(settings.shard ? { shard: settings.shard } : {}),
+  };
 }
 
 /** The closing line of one policy's search: how much was checked, how fast, with what reduction. */

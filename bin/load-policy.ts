@@ -34,8 +34,12 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new UsageError(`${spec}: cannot load policy file: ${msg}`);
+    // esbuild (through tsx) puts the useful line, file:line:col: ERROR: …, after a header line.
+    const lines = e instanceof Error ? e.message.split('\n') : [String(e)];
+    const msg = lines.find((l) => /ERROR:/.test(l))?.trim() ?? lines[0]!;
+    // tsx loads a .ts file as CommonJS unless the nearest package.json says "type": "module".
+    const hint = /require\(\) ES Module|cycle/.test(msg) ? ' (outside an ES-module package, name the file .mts, or add a package.json with "type": "module")' : '';
+    throw new UsageError(`${spec}: cannot load policy file: ${msg.replace(/\.\s.*$/, '.')}${hint}`);
   }
   let p = mod['default'] ?? mod['policy'];
   if (typeof p === 'function') {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MAX_ID } from '../model/bits.ts';
 import { type Scope, SCOPE_KEYS } from '../model/scope.ts';
 import { checkTrace, parseTrace, type Trace } from '../trace/index.ts';
 import { UsageError } from './usage.ts';
@@ -22,9 +23,26 @@ export function withScopeFlags(t: Trace, flags: Partial<Record<keyof Scope, stri
   for (const k of SCOPE_KEYS) {
     const v = flags[k];
     if (v === undefined) continue;
-    if (!/^\d+$/.test(v)) throw new UsageError(`--${k.replace('_', '-')}: expected a whole number, got '${v}'`);
+    const max = k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1;
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
+      throw new UsageError(`--${k.replace('_', '-')}: expected a whole number from 1 to ${max} (the most the model supports), got '${v}'`);
+    }
     scope[k] = Number(v);
     set.add(k);
   }
   return checkTrace({ ...t, scope: scope as unknown as Scope, scopeSet: [...set] }, file);
+}
+
+/** The line of a trace file's `policy` directive (text) or "policy" key (JSON), for error messages; null if none. */
+export function policyLine(path: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split(/\r?\n/);
+  const re = /^\s*\{/.test(text) ? /"policy"\s*:/ : /^\s*policy\s/;
+  const i = lines.findIndex((l) => re.test(l));
+  return i < 0 ? null : i + 1;
 }

@@ -1,70 +1,48 @@
-/** The apmc command line. Exit codes: see README (0, 1, 4, 5 from check; 2 bad usage or input; 3 internal error). */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+/** The apmc command line. Exit codes: see README (0, 1, 4, 5, 7 from check; 2 bad usage or input; 3 internal error; 130/143 a signal). */
 import { POLICIES } from '../model/policies/index.ts';
 import { formatTrace, InputError, traceToJson } from '../trace/index.ts';
 import { makeChalk } from './color.ts';
 import { loadPolicy } from './load-policy.ts';
-import { loadTrace, withScopeFlags } from './load-trace.ts';
+import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { closest, HELP, UsageError } from './usage.ts';
+import { HELP, UsageError } from './usage.ts';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
-import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
+import { dirname, join, resolve } from 'node:path';
 import { exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { ENGINE_FLAGS, engineSettings, runExhaustiveCheck } from './engine-flags.ts';
 import { checkJson, renderCheck } from './render-check.ts';
-import { saveCounterexamples } from './save.ts';
 import { diffCommand, explainCommand } from './explain.ts';
 import { reportHtml } from '../render/report.ts';
 import { writeReport } from './report.ts';
-
-const COMMON = {
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-const SCOPE_FLAGS = {
-  adapters: { type: 'string' },
-  domains: { type: 'string' },
-  'control-domains': { type: 'string' },
-  mdevs: { type: 'string' },
-  vms: { type: 'string' },
-} as const;
-
-function parse<const O extends ParseArgsOptionsConfig>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.split('\n')[0]! : String(e));
-  }
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
-  return positionals[0]!;
-}
+import { saveFound } from './save.ts';
+import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
+import { abortFlag } from '../properties/abort.ts';
+import { expectation } from '../properties/expected.ts';
+import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
+import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
+import { statsLines } from './render-robust.ts';
+import { runFault, TracePolicyError } from './run-fault.ts';
 
 async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
-  const t = withScopeFlags(
-    loadTrace(file),
-    {
-      adapters: values.adapters,
-      domains: values.domains,
-      control_domains: values['control-domains'],
-      mdevs: values.mdevs,
-      vms: values.vms,
-    },
-    file,
-  );
-  const policy = await loadPolicy(values.policy ?? t.policy ?? 'upstream');
-  const report = runReport(t, policy);
+  const t = withScopeFlags(loadTrace(file), scopeFlagValues(values), file);
+  const policy = await loadPolicy(values.policy ?? t.policy ?? 'upstream').catch((e: unknown) => {
+    // A bad `policy` line of the trace is bad input of the trace: name its file and line.
+    if (values.policy === undefined && t.policy !== null && e instanceof UsageError) throw new InputError(file, policyLine(file), e.message);
+    throw e;
+  });
+  // Guarded, so that a misbehaving policy is a one-line policy error (exit 7), not a stack trace.
+  const guard = guardPolicy(policy);
+  guard.thorough = true;
+  let report;
+  try {
+    report = runReport(t, guard.policy);
+  } catch (e) {
+    throw runFault(t, guard, file, e);
+  }
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(renderRun(makeChalk({ color: values.color, noColor: values['no-color'] }), report));
   return 0;
@@ -74,69 +52,51 @@ function cmdConvert(args: string[]): number {
   const { values, positionals } = parse(args, { to: { type: 'string' } });
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
+  if (values.to !== undefined && values.to !== 'json' && values.to !== 'text') throw new UsageError(`--to: expected 'json' or 'text', got '${values.to}'`);
   const t = loadTrace(file);
   // Default: to the other format (JSON files become text, text files JSON).
   const to = values.to ?? (file.endsWith('.json') ? 'text' : 'json');
   if (to === 'json') console.log(JSON.stringify(traceToJson(t), null, 2));
-  else if (to === 'text') process.stdout.write(formatTrace(t));
-  else throw new UsageError(`--to: expected 'json' or 'text', got '${to}'`);
+  else process.stdout.write(formatTrace(t));
   return 0;
 }
 
 async function cmdCheck(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string', multiple: true },
-    property: { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    runs: { type: 'string' },
-    time: { type: 'string' },
-    json: { type: 'boolean' },
-    save: { type: 'boolean' },
-    ci: { type: 'boolean' },
-    ...ENGINE_FLAGS,
-    report: { type: 'string' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
-  if (positionals.length > 0) throw new UsageError(`apmc check takes no file arguments (got '${positionals[0]}')`);
-  const eng = engineSettings(values);
-  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
-    if (v === undefined) return dflt;
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${v}'`);
-    return Number(v);
+  const a = parseCheckArgs(args);
+  if (a.help) return help();
+  const specs = a.policies ?? Object.keys(POLICIES);
+  const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
+  const saveDir = a.save === null ? null : a.save === '' ? join(packageRoot(), 'counterexamples') : resolve(a.save);
+  // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
+  const onFound = (policy: string, f: Parameters<typeof saveFound>[3]) => {
+    if (saveDir === null) return;
+    const r = saveFound(saveDir, a.scope, policy, f, expectation(policy, f.property));
+    console.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
   };
-  const scope = scopeFromFlags(values);
-  const policies = await Promise.all((values.policy ?? Object.keys(POLICIES)).map((p) => loadPolicy(p)));
-  const props = (values.property ?? PROPERTY_NAMES).map((n) => {
-    const p = propertyByName(n);
-    if (!p) {
-      const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; see the README's property list`);
-    }
-    return p;
-  });
-  const seed = int('seed', values.seed, 1, 0);
-  const runs = int('runs', values.runs, 50000, 1);
-  const time = values.time === undefined ? undefined : int('time', values.time, 0, 1) * 1000;
-  const specs = values.policy ?? Object.keys(POLICIES);
-  const run =
-    eng.engine === 'exhaustive'
-      ? await runExhaustiveCheck(policies, specs, props, scope, { ...eng.settings, ...(time !== undefined ? { timeMs: time } : {}) }, !values.json && process.stderr.isTTY === true)
-      : runCheck(policies, props, scope, eng.settings.shard ? seed * eng.settings.shard.n + eng.settings.shard.k : seed, eng.settings.shard ? Math.ceil(runs / eng.settings.shard.n) : runs, time, eng.settings.shard);
+  const signal = abortFlag();
+  const restore = stopOnSignals(signal);
+  const { engine, settings } = a.engine;
+  const shard = settings.shard;
+  let run;
+  try {
+    run =
+      engine === 'exhaustive'
+        ? await runExhaustiveCheck(policies, specs, a.properties, a.scope, { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) }, !a.json && process.stderr.isTTY === true, onFound)
+        : await runCheck(policies, a.properties, a.scope, shard ? a.seed * shard.n + shard.k : a.seed, shard ? Math.ceil(a.runs / shard.n) : a.runs, a.timeMs, { signal, onFound }, shard);
+  } finally {
+    restore();
+  }
   let code = exitCode(run.cells);
-  if (values.json) console.log(JSON.stringify(checkJson(run, values.ci && code === 4 ? 0 : code), null, 2));
+  if (a.ci && code === 4) code = 0;
+  if (run.stoppedBy !== null) code = SIGNAL_EXIT[run.stoppedBy] ?? code;
+  if (a.json) console.log(JSON.stringify(checkJson(run, code), null, 2));
   else {
-    const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+    const c = makeChalk({ color: a.color, noColor: a.noColor });
     console.log(renderCheck(c, run, policies));
-    console.log('\n' + c.bold(EXIT_TEXT[code] ?? ''));
+    if (a.stats) console.log(statsLines(c, run).join('\n'));
+    console.log('\n' + c.bold(exitText(code, run.stoppedBy)));
   }
-  if (values.save) {
-    const r = saveCounterexamples(join(packageRoot(), 'counterexamples'), scope, run.cells);
-    for (const p of r.written) console.error(`saved ${p}`);
-    for (const p of r.existing) console.error(`kept ${p} (exists)`);
-  }
-  if (values.report !== undefined) console.error(`report written to ${writeReport(values.report, reportHtml(run, policies, EXIT_TEXT[code] ?? ''))}`);
-  if (values.ci && code === 4) code = 0;
+  if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, exitText(code, run.stoppedBy)))}`);
   return code;
 }
 
@@ -173,16 +133,11 @@ const EXIT_TEXT: Record<number, string> = {
   1: 'a violation that is not expected (exit 1)',
   4: 'violations found, all of them expected (exit 4; --ci makes this 0)',
   5: 'no new violation, but an expected violation was not found (exit 5)',
+  7: 'a policy misbehaved: policy error (exit 7)',
 };
 
-function scopeFromFlags(v: Partial<Record<'adapters' | 'domains' | 'control-domains' | 'mdevs' | 'vms', string | undefined>>): Scope {
-  const t = withScopeFlags(
-    { scope: DEFAULT_SCOPE, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] },
-    { adapters: v.adapters, domains: v.domains, control_domains: v['control-domains'], mdevs: v.mdevs, vms: v.vms },
-    'scope flags',
-  );
-  return t.scope;
-}
+const exitText = (code: number, signal: string | null): string =>
+  signal !== null ? `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished (exit ${code})` : (EXIT_TEXT[code] ?? '');
 
 /** The directory holding package.json, found by walking up from this file (works from source and from a build). */
 function packageRoot(): string {
@@ -248,14 +203,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** One line, whatever the input held: control characters (a stray \r, \n or escape) are shown escaped. */
+const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+// A reader that goes away (`apmc check | head`) ends the output, not apmc with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw e;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   if (e instanceof UsageError || e instanceof InputError) {
-    console.error(`apmc: ${e.message}`);
+    console.error(`apmc: ${oneLine(e.message)}`);
     process.exitCode = 2;
+  } else if (e instanceof TracePolicyError) {
+    console.error(`apmc: ${oneLine(e.message)}`);
+    process.exitCode = 7;
+  } else if (e instanceof PolicyFault) {
+    console.error(`apmc: policy error in '${e.policy}': ${oneLine(e.message)}`);
+    process.exitCode = 7;
   } else {
-    console.error(`apmc: internal error: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`apmc: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}`);
     process.exitCode = 3;
   }
 }

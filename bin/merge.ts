@@ -49,7 +49,7 @@ function readReport(file: string): Report {
   if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
   for (const r of d.results) {
     if (!propertyByName(String(r.property))) throw new InputError(file, null, `unknown property '${String(r.property)}'`);
-    if (!['holds', 'violated', 'unknown'].includes(String(r.verdict))) throw new InputError(file, null, `unknown verdict '${String(r.verdict)}'`);
+    if (!['holds', 'vacuous', 'violated', 'unknown', 'policy-error'].includes(String(r.verdict))) throw new InputError(file, null, `unknown verdict '${String(r.verdict)}'`);
   }
   return d as Report;
 }
@@ -117,7 +117,7 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   const props = [...new Set(m.cells.map((x) => x.property.name))];
   const w0 = Math.max(...props.map((p) => p.length)) + 2;
   const cw = Math.max(12, ...policies.map((p) => p.length + 2));
-  const MARK: Record<Cell['status'], string> = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' };
+  const MARK: Record<Cell['status'], string> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
   const out = [c.bold(`apmc merge: ${files.length} reports`), '', ''.padEnd(w0) + policies.map((p) => p.padEnd(cw)).join('')];
   for (const p of props) {
     out.push(

@@ -8,14 +8,15 @@ import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
 import type { Cell, CheckRun } from './check.ts';
 import { exhaustiveSummary } from './engine-flags.ts';
+import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
 
-const MARK: Record<Cell['status'], string> = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' };
+const MARK: Record<Cell['status'], string> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');
-  const word = x.verdict === 'violated' ? 'violated' : x.verdict === 'unknown' ? 'unknown' : 'holds';
-  const s = `${word}${MARK[x.status]}`;
-  if (x.status === 'new' || x.status === 'missing') return c.red.bold(s);
+  const s = `${x.verdict === 'policy-error' ? 'policy error' : x.verdict}${MARK[x.status]}`;
+  if (x.status === 'new' || x.status === 'missing' || x.status === 'policy-error') return c.red.bold(s);
+  if (x.verdict === 'vacuous') return c.cyan(s);
   if (x.verdict === 'violated') return c.yellow(s);
   return x.verdict === 'unknown' ? c.dim(s) : c.green(s);
 }
@@ -42,12 +43,10 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     });
     out.push(label(p).padEnd(w0) + row.join(''));
   }
-  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: the budget ran out first'));
+  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: stopped first   vacuous: never exercised'));
   for (const x of run.exhaustive ?? []) out.push(c.dim(exhaustiveSummary(x)));
   for (const cell of run.cells) if (cell.bound) out.push(c.dim(`${cell.policy}: ${cell.property.name} unknown: ${cell.bound}`));
-  for (const { policy, x } of run.explorations) {
-    out.push(c.dim(`${policy}: ${x.runs} cases, ${x.ops} operations in ${(x.ms / 1000).toFixed(1)} s${x.interrupted ? ' (stopped by --time)' : ''}`));
-  }
+  for (const r of run.explorations) out.push(c.dim(progressLine(r)));
   for (const cell of run.cells) {
     if (!cell.found) continue;
     const f = cell.found;
@@ -64,6 +63,7 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   }
   if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));
+  out.push(...policyErrorLines(c, run, policies));
   return out.join('\n');
 }
 
@@ -76,7 +76,17 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
     exit,
     engine: run.engine ?? 'random',
     ...(run.shard ? { shard: { k: run.shard.k + 1, n: run.shard.n } } : {}),
-    explorations: run.explorations.map(({ policy, x }) => ({ policy, cases: x.runs, operations: x.ops, ms: x.ms, interrupted: x.interrupted })),
+    stopped_by: run.stoppedBy,
+    explorations: run.explorations.map((r) => ({
+      policy: r.policy,
+      cases: r.x.runs,
+      operations: r.x.ops,
+      ms: r.x.ms,
+      interrupted: r.x.interrupted,
+      stopped_by: r.x.stoppedBy,
+      coverage: statsJson(r),
+    })),
+    policy_errors: run.explorations.flatMap((r) => (r.x.policyError ? [policyErrorJson(run.scope, r.x.policyError)] : [])),
     ...(run.exhaustive
       ? {
           exhaustive: run.exhaustive.map(({ policy, r, parts }) => ({

@@ -19,7 +19,7 @@ import { writeReport } from './report.ts';
 const v12 = POLICIES['v12-fcfs']!;
 const chromium = (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, 'chromium')));
 
-const run = runCheck([v12], [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!], DEFAULT_SCOPE, 1, 20000, undefined);
+const run = await runCheck([v12], [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!], DEFAULT_SCOPE, 1, 20000, undefined);
 const dir = mkdtempSync(join(tmpdir(), 'apmc-report-'));
 const path = writeReport(dir, reportHtml(run, [v12], 'violations found, all of them expected (exit 4)'));
 const html = readFileSync(path, 'utf8');

@@ -29,7 +29,7 @@ export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP
 usage:
   apmc run [--policy <name|file>] [scope flags] [--json] <trace>   run a trace, print every step
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
-             [scope flags] [--json] [--save] [--ci] [--report <dir>] [--shard k/n]
+             [scope flags] [--json] [--stats] [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
              [--engine random|exhaustive] [--depth N] [--max-states N] [--max-memory MB]
              [--symmetry on|off] [--workers N]
                                                                   check properties (random or exhaustive)
@@ -46,7 +46,8 @@ scope flags (override the trace's 'scope' line; defaults in parentheses):
 
 common flags: --color / --no-color (NO_COLOR is honoured)
 exit codes: run/convert/explain: 0 done (kernel rejections are results). diff: 0 no difference,
-  1 the policies differ. check: 0 every property holds,
-  1 a violation not recorded as expected, 4 violations found and all expected (0 with --ci),
-  5 an expected violation was not found, 6 a bound (--max-states, memory) ended an exhaustive
-  search before a verdict. merge: as check. All: 2 bad usage or input, 3 internal error.`;
+  1 the policies differ. check: 0 every property holds (or is vacuous), 1 a violation not recorded
+  as expected, 4 violations found and all expected (0 with --ci), 5 an expected violation was not
+  found, 6 a bound (--max-states, memory) ended an exhaustive search before a verdict, or merge
+  misses a shard, 130/143 stopped by SIGINT/SIGTERM. check and run: 7 a policy error. merge: as
+  check. All: 2 bad usage or input, 3 internal error.`;

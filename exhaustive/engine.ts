@@ -12,6 +12,7 @@
  *   (every target) is applied and undone; the guest must get back what it rightly had.
  */
 import v8 from 'node:v8';
+import { yieldTurn } from '../properties/abort.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type Mdev, type State } from '../model/state.ts';
@@ -102,7 +103,22 @@ function nameFreeKey(s: State): { c: string; g: string; tie: boolean } {
   return { c: configurationKey(s, { ignoreMatrices: true, ignoreMdevs: true }) + '#' + rows.map((r) => r.c).join('|'), g: rows.map((r) => r.g).join('|'), tie };
 }
 
+/** The search, run to its end in this turn of the event loop (tests, bench, worker threads). */
 export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions = {}): ExhaustiveResult {
+  const g = search(cfg, props, opt);
+  for (let r = g.next(); ; r = g.next()) if (r.done) return r.value;
+}
+
+/** The search, letting the event loop turn every 20 ms so that signal handlers can set `opt.signal`. */
+export async function exploreExhaustiveAsync(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions = {}): Promise<ExhaustiveResult> {
+  const g = search(cfg, props, opt);
+  for (let r = g.next(); ; r = g.next()) {
+    if (r.done) return r.value;
+    await yieldTurn();
+  }
+}
+
+function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions): Generator<void, ExhaustiveResult> {
   const t0 = Date.now();
   const scope = cfg.scope;
   const ops = alphabet(scope);
@@ -239,6 +255,7 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
   let levelEnd = 1;
   let depth = 0; // depth of the states being expanded
   let lastTick = t0;
+  let lastYield = t0;
 
   outer: while (levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
     if (depth >= maxDepth) {
@@ -249,6 +266,10 @@ export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: 
       if (opt.shard && depth === opt.shard.depth && i % opt.shard.n !== opt.shard.k) continue;
       if ((i & 255) === 0) {
         const now = Date.now();
+        if (now - lastYield >= 20) {
+          lastYield = now;
+          yield;
+        }
         if (opt.signal?.aborted) {
           bound = 'interrupted';
           break outer;

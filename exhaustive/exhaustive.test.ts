@@ -130,11 +130,11 @@ eng('shards partition the search: merged, they find what one search finds, as sh
   assert.equal(depths(merged), depths(one));
 });
 
-eng('every counterexample the random engine finds is at least as long as the shortest one', () => {
+eng('every counterexample the random engine finds is at least as long as the shortest one', async () => {
   let checked = 0;
   for (const policy of Object.keys(POLICIES)) {
     const cfg = { scope: SMALL, policy: POLICIES[policy]! };
-    const x = explore(cfg, initialState(SMALL), PROPERTIES, { seed: 3, runs: 400 });
+    const x = await explore(cfg, initialState(SMALL), PROPERTIES, { seed: 3, runs: 400 });
     for (const f of x.found) {
       const len = Math.max(f.ops.length, f.other?.length ?? 0);
       if (len > 5) continue; // deeper searches belong in bench/

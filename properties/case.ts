@@ -8,7 +8,7 @@ import { crycbApqns, domainLines, observe } from '../model/observe.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { Mdev, State } from '../model/state.ts';
-import { step } from '../model/step.ts';
+import { step, type Step } from '../model/step.ts';
 import { configurationKey } from './configuration.ts';
 import { quiescent, settle } from './quiescence.ts';
 import type { Property } from './types.ts';
@@ -35,12 +35,16 @@ export interface Violation {
   readonly tail?: number;
 }
 
+/** Sees every step of a case's first history (engines use it for operation stats and vacuity). */
+export type StepHook = (before: State, op: Op, after: Step) => void;
+
 /** Run ops, checking state and step properties after each step; the first violation, or null. */
-export function firstStepViolation(cfg: Config, s0: State, ops: readonly Op[], props: readonly Property[]): Violation | null {
+export function firstStepViolation(cfg: Config, s0: State, ops: readonly Op[], props: readonly Property[], onStep?: StepHook): Violation | null {
   let s = s0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const r = step(cfg, s, op);
+    onStep?.(s, op, r);
     let q: boolean | null = null;
     for (const p of props) {
       let why: string | null = null;
@@ -192,9 +196,9 @@ export function recoveryWith(
 }
 
 /** Every violation of `props` in this case (at most one per property kind of check). */
-export function checkCase(cfg: Config, s0: State, c: Case, props: readonly Property[]): Violation | null {
+export function checkCase(cfg: Config, s0: State, c: Case, props: readonly Property[], onStep?: StepHook): Violation | null {
   const local = props.filter((p) => p.kind !== 'history');
-  const v = local.length > 0 ? firstStepViolation(cfg, s0, c.ops, local) : null;
+  const v = local.length > 0 || onStep ? firstStepViolation(cfg, s0, c.ops, local, onStep) : null;
   if (v) return v;
   if (props.some((p) => p.name === 'order-independence') && c.swaps.length > 0) {
     const o = orderViolation(cfg, s0, c.ops, applySwaps(c.ops, c.swaps));

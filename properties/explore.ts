@@ -2,12 +2,21 @@
  * The random explorer: fast-check generates cases for one policy, every selected property is
  * checked after every step, and each violation found is shrunk (fast-check's shrinking, then
  * apmc's own passes) for the property it broke. Deterministic for a given seed.
+ *
+ * It is asynchronous only so that it can be stopped: every few tens of ms it lets the event loop
+ * turn (so that a SIGINT handler can set `signal.aborted`), and it polls the flag and the time budget
+ * before each case. A stop during the search ends fast-check's loop with a sentinel failure that is
+ * then discarded; a stop while shrinking keeps the counterexample shrunk so far. Yielding does not
+ * change what is generated, so an uninterrupted run finds what the synchronous explorer found.
  */
 import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
+import { yieldTurn, type AbortFlag } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
-import { checkCase, type Violation } from './case.ts';
+import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
+import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
+import { copyState, type PolicyGuard } from './policy-guard.ts';
 import { shrinkViolation } from './shrink.ts';
 import type { Property } from './types.ts';
 
@@ -18,6 +27,14 @@ export interface ExploreOptions {
   /** Wall-clock budget in ms (a run that hits it ends with 'unknown' for what it did not finish). */
   readonly timeMs?: number;
   readonly maxOps?: number;
+  /** Polled before each case and while shrinking. */
+  readonly signal?: AbortFlag;
+  /** The guard whose `policy` is cfg.policy: a policy error ends the exploration (see policy-guard.ts). */
+  readonly guard?: PolicyGuard;
+  /** Every step of the generated cases' first histories (not the shrinking replays): stats, vacuity. */
+  readonly onStep?: StepHook;
+  /** Each violation as soon as it is shrunk (to save it at once). */
+  readonly onFound?: (f: Found) => void;
 }
 
 export interface Found extends Violation {
@@ -32,55 +49,132 @@ export interface Found extends Violation {
 
 export interface Exploration {
   readonly found: Found[];
-  /** Cases executed in all, and whether the budget ran out before `runs` cases. */
+  /** Cases executed in all, and whether the budget or a signal ended the run before `runs` cases. */
   readonly runs: number;
   readonly ms: number;
   readonly interrupted: boolean;
   readonly ops: number;
+  /** Why it ended early: 'time' (the budget), a signal's name, or 'policy-error'; null if it did not. */
+  readonly stoppedBy: string | null;
+  readonly policyError?: PolicyError;
 }
 
-export function explore(cfg: Config, s0: State, props: readonly Property[], opt: ExploreOptions): Exploration {
+/** How often the event loop may turn, and one case in how many runs with the policy guard thorough. */
+const YIELD_MS = 20;
+export const THOROUGH_EVERY = 128;
+
+export async function explore(cfg: Config, s0: State, props: readonly Property[], opt: ExploreOptions): Promise<Exploration> {
   const t0 = Date.now();
+  const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
+  const guard = opt.guard;
   const found: Found[] = [];
   let remaining = [...props];
   let runs = 0;
   let ops = 0;
   let round = 0;
-  let interrupted = false;
+  let stoppedBy: string | null = null;
+  let policyError: PolicyError | undefined;
+  let nextYield = t0 + YIELD_MS;
   const arb = caseArb(cfg.scope, opt.maxOps ?? 20);
-  while (remaining.length > 0 && runs < opt.runs) {
-    const left = opt.timeMs === undefined ? undefined : opt.timeMs - (Date.now() - t0);
-    if (left !== undefined && left <= 0) {
-      interrupted = true;
-      break;
-    }
+  // Unsampled cases and shrinking step with the raw policy (see PolicyGuard.raw).
+  const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
+  const stopRequested = (): string | null => (opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null);
+
+  while (remaining.length > 0 && runs < opt.runs && stoppedBy === null) {
     const seed = (opt.seed + round * 7919) | 0;
     round++;
     const active = remaining;
-    const result = fc.check(
-      fc.property(arb, (c) => {
+    // search: cases as generated; shrink: fast-check shrinking a failure; stop: let fast-check finish at once.
+    let phase: 'search' | 'shrink' | 'stop' = 'search';
+    let sentinel = false;
+    let searched = 0;
+    const result = await fc.check(
+      fc.asyncProperty(arb, async (c) => {
+        if (phase === 'stop') return true;
+        if (Date.now() >= nextYield) {
+          await yieldTurn();
+          nextYield = Date.now() + YIELD_MS;
+        }
+        const stop = stopRequested();
+        if (stop !== null) {
+          stoppedBy = stop;
+          // Searching: a sentinel failure ends the loop. Shrinking: passing everything keeps the last failure.
+          sentinel = phase === 'search';
+          phase = 'stop';
+          return !sentinel;
+        }
+        if (phase === 'search') searched++;
         ops += c.ops.length;
-        return checkCase(cfg, s0, c, active) === null;
+        // Shrinking runs unguarded-fast; settleFailure re-checks the result thoroughly.
+        if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
+        let v: Violation | null;
+        try {
+          v = checkCase(guard?.thorough ? cfg : fast, guard ? copyState(s0) : s0, c, active, phase === 'search' ? opt.onStep : undefined);
+        } catch (e) {
+          if (!guard) throw e;
+          v = { property: 'policy-error', ops: c.ops, at: null, reason: String(e) };
+        }
+        if (v !== null && phase === 'search') phase = 'shrink';
+        return v === null;
       }),
-      { seed, numRuns: opt.runs - runs, ...(left !== undefined ? { interruptAfterTimeLimit: left, markInterruptAsFailure: false } : {}) },
+      { seed, numRuns: opt.runs - runs },
     );
-    runs += result.numRuns;
-    if (result.interrupted) interrupted = true;
+    runs += searched;
     const ce = result.counterexample?.[0];
-    if (!result.failed || ce === undefined) break;
+    if (!result.failed || ce === undefined || sentinel) break;
     const foundMs = Date.now() - t0;
-    const v = checkCase(cfg, s0, ce, active);
-    if (v === null) break; // cannot happen for a deterministic model; stop rather than loop
-    const prop = active.find((p) => p.name === v.property)!;
-    found.push({
-      ...shrinkViolation(cfg, s0, v, prop),
-      afterRuns: runs,
-      foundMs,
-      afterMs: Date.now() - t0,
-      seed,
-      path: result.counterexamplePath ?? '',
-    });
-    remaining = remaining.filter((p) => p.name !== v.property);
+    const where = { afterRuns: runs, seed, path: result.counterexamplePath ?? '' };
+    const outcome = settleFailure(cfg, fast, guard ? copyState(s0) : s0, ce, active, guard, where);
+    if ('policy' in outcome) {
+      policyError = outcome;
+      stoppedBy = 'policy-error';
+      break;
+    }
+    const f: Found = { ...outcome, ...where, foundMs, afterMs: Date.now() - t0 };
+    found.push(f);
+    opt.onFound?.(f);
+    remaining = remaining.filter((p) => p.name !== f.property);
   }
-  return { found, runs, ms: Date.now() - t0, interrupted, ops };
+  return {
+    found,
+    runs,
+    ms: Date.now() - t0,
+    interrupted: stoppedBy !== null && stoppedBy !== 'policy-error',
+    ops,
+    stoppedBy,
+    ...(policyError ? { policyError } : {}),
+  };
+}
+
+/**
+ * A failing case, once more with the guard thorough: the property violation it shows, shrunk, or
+ * the policy error. Without a guard a case that does not fail again cannot happen (the model is
+ * deterministic); with one it means the policy is not.
+ */
+function settleFailure(
+  cfg: Config,
+  fast: Config,
+  s0: State,
+  ce: Case,
+  active: readonly Property[],
+  guard: PolicyGuard | undefined,
+  where: { afterRuns: number; seed: number; path: string },
+): Violation | PolicyError {
+  if (!guard) {
+    const v = checkCase(cfg, s0, ce, active);
+    if (v === null) throw new Error('a failing case passed when run again: the model is not deterministic');
+    return shrinkViolation(cfg, s0, v, active.find((p) => p.name === v.property)!);
+  }
+  // The case and the shrunk violation are run thoroughly; the shrinking replays in between are not.
+  try {
+    guard.thorough = true;
+    const v = checkCase(cfg, s0, ce, active);
+    if (v !== null) {
+      const shrunk = shrinkViolation(fast, s0, v, active.find((p) => p.name === v.property)!);
+      if (!faultIn(cfg, guard, s0, shrunk.ops) && !(shrunk.other && faultIn(cfg, guard, s0, shrunk.other))) return shrunk;
+    }
+  } catch {
+    // A policy fault: below.
+  }
+  return policyErrorOf(cfg, guard, s0, ce, where);
 }

@@ -53,9 +53,9 @@ reg.run();
 const ex = suite('the explorer');
 
 // Why: issue #3's acceptance: v12's order dependence within 10 s, no longer than Halil's 9 ops.
-ex('finds v12-fcfs order dependence quickly, shrunk to at most 9 operations, with both histories', () => {
+ex('finds v12-fcfs order dependence quickly, shrunk to at most 9 operations, with both histories', async () => {
   const v12 = { scope: DEFAULT_SCOPE, policy: POLICIES['v12-fcfs']! };
-  const r = explore(v12, s0, PROPERTIES.filter((p) => p.name === 'order-independence'), { seed: 1, runs: 20000, timeMs: 10000 });
+  const r = await explore(v12, s0, PROPERTIES.filter((p) => p.name === 'order-independence'), { seed: 1, runs: 20000, timeMs: 10000 });
   const f = r.found[0];
   assert.ok(f, 'not found');
   assert.ok(f.ops.length <= 9, `${f.ops.length} ops`);
@@ -63,29 +63,29 @@ ex('finds v12-fcfs order dependence quickly, shrunk to at most 9 operations, wit
   assert.ok(r.ms < 10000);
 });
 
-ex('is deterministic for a seed', () => {
+ex('is deterministic for a seed', async () => {
   const d0 = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
-  const a = explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
-  const b = explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
+  const a = await explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
+  const b = await explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
   assert.equal(a.found.map((f) => [f.property, f.ops]), b.found.map((f) => [f.property, f.ops]));
 });
 
-ex('finds the static gap: a running guest keeps a queue that was unbound or handed to the default driver', () => {
+ex('finds the static gap: a running guest keeps a queue that was unbound or handed to the default driver', async () => {
   const st = { scope: DEFAULT_SCOPE, policy: POLICIES['static']! };
   const props = PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap' || p.name === 'no-apqn-shared-with-host');
-  const r = explore(st, s0, props, { seed: 1, runs: 5000 });
+  const r = await explore(st, s0, props, { seed: 1, runs: 5000 });
   assert.equal(r.found.map((f) => f.property).sort(), ['guest-queues-bound-to-vfio-ap', 'no-apqn-shared-with-host']);
 });
 
-ex('finds the CVE-2024-26620 class under d0: a guest holds a queue not bound to vfio_ap', () => {
+ex('finds the CVE-2024-26620 class under d0: a guest holds a queue not bound to vfio_ap', async () => {
   const d0 = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
-  const r = explore(d0, s0, PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap'), { seed: 1, runs: 10000 });
+  const r = await explore(d0, s0, PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap'), { seed: 1, runs: 10000 });
   assert.ok(r.found[0]);
   assert.match(r.found[0]!.reason, /has no driver|bound to cex4queue/);
 });
 
-ex('--time bounds a run and reports it as interrupted', () => {
-  const r = explore(cfg, s0, PROPERTIES, { seed: 1, runs: 10_000_000, timeMs: 300 });
+ex('--time bounds a run and reports it as interrupted', async () => {
+  const r = await explore(cfg, s0, PROPERTIES, { seed: 1, runs: 10_000_000, timeMs: 300 });
   assert.ok(r.interrupted);
   assert.ok(r.ms < 2000, `${r.ms} ms`);
 });

@@ -88,6 +88,18 @@ export function shrinkViolation(cfg: Config, s0: State, v: Violation, prop: Prop
   } else {
     c = { ops: v.at !== null ? v.ops.slice(0, v.at + 1) : v.ops };
   }
+  return shrinkCand(c, test, v);
+}
+
+/**
+ * The same passes for any plain trace and any test that says whether a candidate still fails (and
+ * how): used for policy errors, whose test is "the guarded policy still faults".
+ */
+export function shrinkOps(ops: readonly Op[], test: (ops: readonly Op[]) => Violation | null, v: Violation): Violation {
+  return shrinkCand({ ops }, (c) => test(c.ops), v);
+}
+
+function shrinkCand(c: Cand, test: Test, v: Violation): Violation {
   let best = test(c) ?? v;
   const accept = (next: Cand): boolean => {
     const r = test(next);

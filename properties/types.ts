@@ -10,6 +10,11 @@ interface Named {
   readonly statement: string;
   /** The invariant of spec §11 it encodes (I1–I17). */
   readonly spec: string;
+  /**
+   * When a transition of a generated history gives the check something to bite on; never true in a
+   * whole run makes the verdict 'vacuous'. Optional: properties/exercised.ts has the built-ins'.
+   */
+  readonly exercised?: (cfg: Config, before: State, op: Op, after: Step) => boolean;
 }
 
 /** Checked after every step (or only at quiescent points). null = holds; a string says why not. */

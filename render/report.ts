@@ -143,7 +143,7 @@ const SCRIPT = `
 function verdictTable(run: CheckRun, ids: Map<object, number>): string {
   const names = [...new Set(run.cells.map((c) => c.policy))];
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
-  const mark = { holds: '', 'as-expected': '*', new: '!', missing: '?', unknown: '' } as const;
+  const mark = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' } as const;
   const rows = props.map((p) => {
     const tds = names.map((n) => {
       const cell = run.cells.find((x) => x.policy === n && x.property.name === p.name);

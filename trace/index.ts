@@ -9,6 +9,6 @@ import { parseJsonTrace } from './json.ts';
 import { parseTextTrace } from './parse-text.ts';
 import type { Trace } from './types.ts';
 
-/** Parse a trace in either format: JSON when the text starts with `{`, the text format otherwise. */
+/** Parse a trace in either format: JSON when the text starts with `{` (or `[`, which no text trace does), text otherwise. */
 export const parseTrace = (text: string, file: string): Trace =>
-  /^\s*\{/.test(text) ? parseJsonTrace(text, file) : parseTextTrace(text, file);
+  /^\s*[{[]/.test(text) ? parseJsonTrace(text, file) : parseTextTrace(text, file);

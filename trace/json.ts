@@ -2,6 +2,7 @@
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
+import { lineAt, problemPath, scanJson } from './json-lines.ts';
 import { InputError, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
 type Field = 'int' | 'str' | 'value' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
@@ -104,21 +105,28 @@ export function traceToJson(t: Trace): Record<string, unknown> {
   return doc;
 }
 
-/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError. */
+/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError naming the line where it can. */
 export function parseJsonTrace(input: string | unknown, file: string): Trace {
-  let doc: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      doc = JSON.parse(input);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const pos = /position (\d+)/.exec(msg);
-      const at = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? input.length : null;
-      const line = at === null ? null : input.slice(0, at).split('\n').length;
-      throw new InputError(file, line, `malformed JSON: ${msg}`);
-    }
+  if (typeof input !== 'string') return traceFromDoc(input, file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(input);
+  } catch (e) {
+    // V8 words syntax errors differently across versions, and gives a position only for some.
+    const scan = scanJson(input);
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+    const pos = /position (\d+)/.exec(msg);
+    const at = 'error' in scan ? scan.offset : pos ? Number(pos[1]) : input.length;
+    throw new InputError(file, lineAt(input, at), `malformed JSON: ${'error' in scan ? scan.error : msg}`);
   }
-  return traceFromDoc(doc, file);
+  try {
+    return traceFromDoc(doc, file);
+  } catch (e) {
+    if (!(e instanceof InputError) || e.line !== null) throw e;
+    const scan = scanJson(input);
+    const line = 'lines' in scan ? (problemPath(e.problem, scan.lines) ?? 1) : 1;
+    throw new InputError(file, line, e.problem);
+  }
 }
 
 export function traceFromDoc(doc: unknown, file: string): Trace {

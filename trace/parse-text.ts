@@ -32,7 +32,8 @@ const NAME = /^[A-Za-z][\w-]*$/;
 function splitComment(line: string): [string, string | undefined] {
   const i = line.indexOf('#');
   if (i < 0) return [line.trim(), undefined];
-  return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').trimEnd()];
+  // A stray \r inside a comment becomes a space: JSON comments are single lines (found by fuzzing).
+  return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').replace(/\r/g, ' ').trimEnd()];
 }
 
 /** Parse one operation line (comment already removed). Throws a message string on a problem. */
@@ -165,6 +166,7 @@ export function parseTextTrace(text: string, file: string): Trace {
   const steps: TraceStep[] = [];
   let pending: string[] = [];
   let seenDirective = false;
+  const lineOf: { scope?: number; initial?: number } = {};
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
@@ -180,6 +182,7 @@ export function parseTextTrace(text: string, file: string): Trace {
       if (directive === 'scope' || directive === 'policy' || directive === 'initial') {
         if (steps.length > 0) throw `'${directive}' must come before the first operation`;
         seenDirective = true;
+        if (directive !== 'policy') lineOf[directive] = line;
         if (directive === 'policy') {
           if (words.length !== 2) throw `expected 'policy <name|file>'`;
           policy = words[1]!;
@@ -225,5 +228,12 @@ export function parseTextTrace(text: string, file: string): Trace {
       throw e;
     }
   });
-  return checkTrace({ scope, scopeSet, policy, initial, header, steps, trailer: pending }, file);
+  try {
+    return checkTrace({ scope, scopeSet, policy, initial, header, steps, trailer: pending }, file);
+  } catch (e) {
+    // A problem with the scope or the initial configuration: name the directive's line.
+    if (!(e instanceof InputError) || e.line !== null) throw e;
+    const at = /^scope/.test(e.problem) ? lineOf.scope : /^initial/.test(e.problem) ? lineOf.initial : null;
+    throw at === undefined || at === null ? e : new InputError(file, at, e.problem);
+  }
 }

@@ -94,14 +94,14 @@ const table: [string, string][] = [
   ['host remove adapter 7\n', "t.trace:1: adapter 7 is outside the scope (adapters 0..1; raise it with 'scope' or a flag)"],
   ['create m1\nm1 assign_adapter 256\n', "t.trace:2: id 256 is beyond the architecture's 0..255"],
   ['create m1\nscope adapters=3\n', "t.trace:2: 'scope' must come before the first operation"],
-  ['scope adapters=99\n', 't.trace: scope: adapters must be an integer from 1 to 32, got 99'],
+  ['scope adapters=99\n', 't.trace:1: scope: adapters must be an integer from 1 to 32, got 99'],
   ['scope cards=3\n', "t.trace:1: bad 'cards=3' in 'scope cards=3' (expected adapters=, domains=, control_domains=, mdevs=, vms=)"],
   ['bind 00.0000 zcrypt\n', "t.trace:1: unknown driver 'zcrypt' (vfio_ap or cex4queue)"],
   ['create m1\nstart m1\n', "t.trace:2: expected 'start <mdev> <vm>'"],
   ['create m1 &\n', "t.trace:1: '&' (leave the asynchronous work pending) only follows apmask, aqmask and host"],
-  ['{"format": "apmc-trace/2", "ops": []}', 't.trace: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
-  ['{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}', 't.trace: ops[0]: bind.apqi: bad or missing value undefined'],
-  ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace: ops[0]: mdev 'm9' is never created (no 'create m9' line)"],
+  ['{"format": "apmc-trace/2", "ops": []}', 't.trace:1: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
+  ['{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}', 't.trace:1: ops[0]: bind.apqi: bad or missing value undefined'],
+  ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace:1: ops[0]: mdev 'm9' is never created (no 'create m9' line)"],
 ];
 for (const [text, msg] of table) errors(JSON.stringify(text).slice(0, 60), () => assert.is(problem(text), msg));
 

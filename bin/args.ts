@@ -1,0 +1,145 @@
+/**
+ * Command-line parsing, without I/O: every bad flag or value is a UsageError with one line naming the
+ * flag and the problem (tested by fuzzing, test/fuzz.test.ts).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
+import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
+import type { Property } from '../properties/types.ts';
+import { withScopeFlags } from './load-trace.ts';
+import { closest, UsageError } from './usage.ts';
+import { ENGINE_FLAGS, engineSettings } from './engine-flags.ts';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMON = {
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+export const SCOPE_FLAGS = {
+  adapters: { type: 'string' },
+  domains: { type: 'string' },
+  'control-domains': { type: 'string' },
+  mdevs: { type: 'string' },
+  vms: { type: 'string' },
+} as const;
+
+/** node:util parseArgs in strict mode, its errors as one-line UsageErrors. */
+export function parse<const O extends ParseArgsOptionsConfig>(args: string[], options: O) {
+  const all = { ...COMMON, ...options };
+  try {
+    return parseArgs({ args, options: all, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const code = (e as { code?: string }).code;
+    const flag = /'(--?[^' ]+)/.exec(msg)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const hint = closest(flag.replace(/^-+/, ''), Object.keys(all));
+      throw new UsageError(`unknown option '${flag}'${hint ? ` (did you mean '--${hint}'?)` : ''}`);
+    }
+    if (/ambiguous/.test(msg)) {
+      const i = args.indexOf(flag);
+      throw new UsageError(`${flag}: missing value (got '${args[i + 1] ?? ''}'; write ${flag}=<value> for a value that starts with '-')`);
+    }
+    if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
+    throw new UsageError(msg.split('\n')[0]!);
+  }
+}
+
+export function onePositional(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
+  return positionals[0]!;
+}
+
+type ScopeFlagValues = Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>;
+
+/** The scope flags as trace-file keys (for withScopeFlags). */
+export const scopeFlagValues = (v: ScopeFlagValues) => ({
+  adapters: v.adapters,
+  domains: v.domains,
+  control_domains: v['control-domains'],
+  mdevs: v.mdevs,
+  vms: v.vms,
+});
+
+export function scopeFromFlags(v: ScopeFlagValues): Scope {
+  const empty = { scope: DEFAULT_SCOPE, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] };
+  return withScopeFlags(empty, scopeFlagValues(v), 'scope flags').scope;
+}
+
+export interface CheckArgs {
+  readonly help: boolean;
+  /** Policy names or files, unresolved (bin/load-policy.ts resolves them). */
+  readonly policies: readonly string[] | null;
+  readonly properties: readonly Property[];
+  readonly scope: Scope;
+  readonly seed: number;
+  readonly runs: number;
+  readonly timeMs: number | undefined;
+  readonly json: boolean;
+  readonly ci: boolean;
+  readonly stats: boolean;
+  /** --save: null (no), or the directory ('' = the package's counterexamples/). */
+  readonly save: string | null;
+  readonly color: boolean | undefined;
+  readonly noColor: boolean | undefined;
+  /** --report DIR: the HTML report's directory. */
+  readonly report: string | undefined;
+  /** --engine and the exhaustive engine's flags, --shard. */
+  readonly engine: ReturnType<typeof engineSettings>;
+}
+
+const int = (name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
+  return Number(v);
+};
+
+/** `apmc check`'s arguments. */
+export function parseCheckArgs(args: string[]): CheckArgs {
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string', multiple: true },
+    property: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    runs: { type: 'string' },
+    time: { type: 'string' },
+    json: { type: 'boolean' },
+    save: { type: 'boolean' },
+    ci: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    report: { type: 'string' },
+    ...ENGINE_FLAGS,
+    ...SCOPE_FLAGS,
+  });
+  // `--save DIR`: the one positional check accepts.
+  if (positionals.length > (values.save ? 1 : 0)) {
+    throw new UsageError(`apmc check takes no file arguments (got '${positionals.at(-1)}'${values.save ? '' : '; --save DIR names a directory'})`);
+  }
+  const properties = (values.property ?? PROPERTY_NAMES).map((n) => {
+    const p = propertyByName(n);
+    if (!p) {
+      const hint = closest(n, PROPERTY_NAMES);
+      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; see the README's property list`);
+    }
+    return p;
+  });
+  const time = values.time === undefined ? undefined : int('time', values.time, 0, 1, 86400 * 365) * 1000;
+  return {
+    help: values.help === true,
+    policies: values.policy ?? null,
+    properties,
+    scope: scopeFromFlags(values),
+    seed: int('seed', values.seed, 1, 0, 2 ** 31 - 1),
+    runs: int('runs', values.runs, 50000, 1, 1e12),
+    timeMs: time,
+    json: values.json === true,
+    ci: values.ci === true,
+    stats: values.stats === true,
+    save: values.save ? (positionals[0] ?? '') : null,
+    color: values.color,
+    noColor: values['no-color'],
+    report: values.report,
+    engine: engineSettings(values),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The policy guard: no false alarms on the built-in policies (checked thoroughly on every call), each
+ * kind of misbehaviour caught in-process, and the explorer's stop flag.
+ */
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { extend, POLICIES, upstream, type Policy, type State } from '../model/index.ts';
+import { DEFAULT_SCOPE } from '../model/scope.ts';
+import { initialState } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { abortFlag } from './abort.ts';
+import { caseArb } from './arbitraries.ts';
+import { explore } from './explore.ts';
+import { faultIn } from './policy-error.ts';
+import { guardPolicy, PolicyFault } from './policy-guard.ts';
+import { PROPERTIES } from './registry.ts';
+
+const s0 = initialState(DEFAULT_SCOPE);
+const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 150);
+
+// ---
+const clean = suite('the guard raises no false alarm');
+
+for (const p of Object.values(POLICIES)) {
+  clean(`${p.name}: every callback, thoroughly, on generated cases`, () => {
+    const g = guardPolicy(p);
+    const cfg = { scope: DEFAULT_SCOPE, policy: g.policy };
+    fc.assert(
+      fc.property(caseArb(DEFAULT_SCOPE, 20), (c) => {
+        const f = faultIn(cfg, g, s0, c.ops);
+        return f === null || assert.unreachable(f.fault.message);
+      }),
+      { seed: 7, numRuns: NUM_RUNS },
+    );
+  });
+}
+
+clean.run();
+
+// ---
+const caught = suite('the guard catches each kind of misbehaviour');
+
+function faultOf(policy: Policy, ops: Parameters<typeof step>[2][]): PolicyFault {
+  const g = guardPolicy(policy);
+  g.thorough = true;
+  const cfg = { scope: DEFAULT_SCOPE, policy: g.policy };
+  let s: State = s0;
+  try {
+    for (const op of ops) s = step(cfg, s, op).state;
+  } catch (e) {
+    if (e instanceof PolicyFault) return e;
+    throw e;
+  }
+  assert.unreachable('no fault');
+  throw new Error('unreachable');
+}
+
+caught('an exception', () => {
+  const f = faultOf(extend(upstream, { name: 'x', create: () => { throw new RangeError('nope'); } }), [{ kind: 'create', mdev: 'm1' }]);
+  assert.is(f.kind, 'threw');
+  assert.is(f.callback, 'create');
+  assert.match(f.message, /RangeError: nope/);
+});
+
+caught('a write to the input state, by path, strict or not', () => {
+  const p = extend(upstream, {
+    name: 'x',
+    create: (cfg, s, m) => {
+      (s.queues as (typeof s.queues)[number][])[0] = null;
+      return upstream.create(cfg, s, m);
+    },
+  });
+  const f = faultOf(p, [{ kind: 'create', mdev: 'm1' }]);
+  assert.is(f.kind, 'mutated');
+  assert.match(f.message, /state\.queues\[0\]/);
+});
+
+caught('an errno that is not one', () => {
+  const f = faultOf(extend(upstream, { name: 'x', create: () => 'ENOPE' as 'EBUSY' }), [{ kind: 'create', mdev: 'm1' }]);
+  assert.is(f.kind, 'malformed');
+  assert.match(f.message, /"ENOPE" is not an errno name/);
+});
+
+caught('a malformed state, even without thorough checks', () => {
+  const g = guardPolicy(extend(upstream, { name: 'x', create: () => ({}) as State }));
+  const cfg = { scope: DEFAULT_SCOPE, policy: g.policy };
+  assert.throws(() => step(cfg, s0, { kind: 'create', mdev: 'm1' }), (e: unknown) => e instanceof PolicyFault && e.kind === 'malformed');
+});
+
+caught('two different answers to the same question', () => {
+  let n = 0;
+  const p = extend(upstream, { name: 'x', create: (cfg, s, m) => (++n % 2 === 0 ? 'EBUSY' : upstream.create(cfg, s, m)) });
+  const f = faultOf(p, [{ kind: 'create', mdev: 'm1' }]);
+  assert.is(f.kind, 'nondeterministic');
+  assert.match(f.message, /an object vs "EBUSY"/);
+});
+
+caught.run();
+
+// ---
+const stop = suite('the explorer stops when asked');
+
+stop('an abort flag set during a long run ends it promptly, with how far it got', async () => {
+  const flag = abortFlag();
+  setTimeout(() => {
+    flag.aborted = true;
+    flag.reason = 'test';
+  }, 300);
+  const t0 = Date.now();
+  const x = await explore({ scope: DEFAULT_SCOPE, policy: upstream }, s0, PROPERTIES.slice(0, 2), { seed: 1, runs: 10_000_000, signal: flag });
+  assert.ok(Date.now() - t0 < 1500, `${Date.now() - t0} ms`);
+  assert.ok(x.interrupted);
+  assert.is(x.stoppedBy, 'test');
+  assert.ok(x.runs > 0 && x.ops > 0);
+});
+
+stop('a flag never set changes nothing: same counterexamples as without one', async () => {
+  const cfg = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
+  const a = await explore(cfg, s0, PROPERTIES, { seed: 3, runs: 1500 });
+  const b = await explore(cfg, s0, PROPERTIES, { seed: 3, runs: 1500, signal: abortFlag() });
+  assert.equal(b.found.map((f) => [f.property, f.ops, f.path]), a.found.map((f) => [f.property, f.ops, f.path]));
+});
+
+stop.run();

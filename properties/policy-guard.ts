@@ -1,0 +1,298 @@
+/**
+ * A guard around a policy, so that a misbehaving policy is reported as a *policy error* instead of
+ * corrupting the exploration or crashing apmc. Every callback the model calls (the outermost call;
+ * calls a callback makes through `cfg.policy` pass straight through) is wrapped:
+ *
+ * - always: an exception becomes a PolicyFault ('threw', or 'mutated' for a write to a frozen object),
+ *   and the result's kind is checked cheaply (an errno name, a state-like object, a boolean);
+ * - when `thorough` is set (engines set it on a sample of cases): the callback is called twice on
+ *   the same inputs; inputs that differ afterwards from a snapshot taken before are a 'mutated' fault
+ *   (whether the code is strict or not), two results that differ structurally a 'nondeterministic'
+ *   one, and the result's whole shape is validated.
+ *
+ * Engines own the sampling: set `guard.thorough` before each case (or state), step with
+ * `guard.policy` in the Config (or, on unsampled cases, with `guard.raw`: cheaper, and what it throws
+ * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
+ */
+import { ERRNO } from '../model/errno.ts';
+import type { Config, Policy } from '../model/policy.ts';
+import type { Scope } from '../model/scope.ts';
+
+export type FaultKind = 'threw' | 'mutated' | 'malformed' | 'nondeterministic';
+
+/** What a misbehaving callback did. Thrown by the guarded policy; caught by the engines. */
+export class PolicyFault extends Error {
+  readonly policy: string;
+  readonly callback: string;
+  readonly kind: FaultKind;
+  readonly detail: string;
+  constructor(policy: string, callback: string, kind: FaultKind, detail: string) {
+    super(`'${callback}' ${KIND_TEXT[kind]}: ${detail}`);
+    this.policy = policy;
+    this.callback = callback;
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+const KIND_TEXT: Record<FaultKind, string> = {
+  threw: 'threw',
+  mutated: 'mutated its input',
+  malformed: 'returned a malformed result',
+  nondeterministic: 'is not deterministic',
+};
+
+export interface PolicyGuard {
+  /** The guarded policy: put it in the Config the engine steps with. */
+  readonly policy: Policy;
+  /**
+   * The policy itself. Engines step unsampled cases with it (no wrapper on the hot path) and catch
+   * what it throws; a run with the guarded policy then finds out what it was.
+   */
+  readonly raw: Policy;
+  /** Freeze inputs, validate results fully and call twice to compare, on the next calls. */
+  thorough: boolean;
+}
+
+type ResultKind = 'state' | 'outcome' | 'reported' | 'boolean';
+const CALLBACKS: Readonly<Record<string, ResultKind>> = {
+  probe: 'state',
+  remove: 'state',
+  on_config_changed: 'state',
+  on_scan_complete: 'state',
+  detach: 'state',
+  create: 'outcome',
+  remove_mdev: 'outcome',
+  assign: 'outcome',
+  unassign: 'outcome',
+  ap_config: 'outcome',
+  attach: 'outcome',
+  reset: 'reported',
+  in_use: 'boolean',
+  passable: 'boolean',
+};
+
+/** A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates its input cannot corrupt the cases after it. */
+export function copyState<T>(x: T): T {
+  if (x === null || typeof x !== 'object') return x;
+  if (Array.isArray(x)) {
+    const a: unknown[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) a[i] = copyState(x[i]);
+    return a as T;
+  }
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(x)) o[k] = copyState((x as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/** The first path where a and b differ structurally (`at` names the root), or null when they are equal. */
+export function difference(a: unknown, b: unknown, at = 'the result'): string | null {
+  const path: string[] = [];
+  const d = diff(a, b, path);
+  return d === null ? null : `${at}${path.reverse().join('')}: ${d}`;
+}
+
+/** What differs, with the path pushed innermost first; the path is built only when something differs. */
+function diff(a: unknown, b: unknown, path: string[]): string | null {
+  if (Object.is(a, b)) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return `${show(a)} vs ${show(b)}`;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const arr = Array.isArray(a);
+  for (const k in x) {
+    const d = diff(x[k], y[k], path);
+    if (d !== null) {
+      path.push(arr ? `[${k}]` : `.${k}`);
+      return d;
+    }
+  }
+  for (const k in y) {
+    if (!(k in x)) {
+      path.push(`.${k}`);
+      return `absent vs ${show(y[k])}`;
+    }
+  }
+  return null;
+}
+
+function show(x: unknown): string {
+  if (typeof x === 'object' && x !== null) return Array.isArray(x) ? 'an array' : 'an object';
+  const s = typeof x === 'string' ? JSON.stringify(x) : String(x);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+const message = (e: unknown): string => {
+  const m = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error ${show(e)}`;
+  return m.split('\n')[0]!;
+};
+const FROZEN_WRITE = /read[- ]only|not extensible|Cannot (assign|add|delete|define|redefine)|object is frozen/i;
+
+/** Wrap every callback of `p`; see the module comment. */
+export function guardPolicy(p: Policy): PolicyGuard {
+  let depth = 0;
+  const g: { policy: Policy; raw: Policy; thorough: boolean } = { policy: p, raw: p, thorough: false };
+  const fault = (cb: string, kind: FaultKind, detail: string) => new PolicyFault(p.name, cb, kind, detail);
+  const thrown = (cb: string, e: unknown): PolicyFault =>
+    e instanceof PolicyFault ? e : fault(cb, e instanceof TypeError && FROZEN_WRITE.test(e.message) ? 'mutated' : 'threw', message(e));
+  const call = (cb: string, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
+    try {
+      return raw(...args);
+    } catch (e) {
+      throw thrown(cb, e);
+    }
+  };
+  // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
+  const wrap = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown) =>
+    (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
+      if (depth > 0) return raw(a, b, c, d, e);
+      if (!g.thorough) {
+        depth++;
+        let r: unknown;
+        try {
+          r = raw(a, b, c, d, e);
+        } catch (x) {
+          throw thrown(cb, x);
+        } finally {
+          depth--;
+        }
+        if (!cheapOk(kind, r)) throw fault(cb, 'malformed', resultProblem(kind, r, null) ?? `unexpected ${show(r)}`);
+        return r;
+      }
+      return thoroughCall(cb, kind, raw, [a, b, c, d, e]);
+    };
+  // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
+  const thoroughCall = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
+    depth++;
+    try {
+      // cfg (the first argument of all but `passable`) holds the policy itself: leave it alone.
+      const first = cb === 'passable' ? 0 : 1;
+      // The state (or, for `passable`, the reset status) is the input that matters; the other
+      // arguments are ids and masks. JSON.stringify is native: the cheapest snapshot to compare.
+      const before = JSON.stringify(args[first]);
+      const r1 = call(cb, raw, args);
+      // After the first call only: a second one would find the same.
+      if (JSON.stringify(args[first]) !== before) {
+        const where = difference(JSON.parse(before), args[first], first === 0 ? 'its argument' : 'state');
+        throw fault(cb, 'mutated', `${where ?? 'a value JSON does not show'} (before vs after the call)`);
+      }
+      const r = call(cb, raw, args);
+      const problem = resultProblem(kind, r, first === 0 ? null : (args[0] as Config).scope);
+      if (problem) throw fault(cb, 'malformed', problem);
+      const d = difference(r1, r);
+      if (d) throw fault(cb, 'nondeterministic', `two calls on the same input gave different results (${d})`);
+      return r;
+    } finally {
+      depth--;
+    }
+  };
+  const out: Record<string, unknown> = { ...p };
+  for (const [cb, kind] of Object.entries(CALLBACKS)) {
+    const raw = (p as unknown as Record<string, unknown>)[cb];
+    if (typeof raw === 'function') out[cb] = wrap(cb, kind, raw as (...a: unknown[]) => unknown);
+  }
+  g.policy = out as unknown as Policy;
+  return g;
+}
+
+/** The check made on every call: the right kind of value (an errno name, a state-like object, a boolean). */
+function cheapOk(kind: ResultKind, r: unknown): boolean {
+  if (kind === 'boolean') return typeof r === 'boolean';
+  if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
+  if (typeof r !== 'object' || r === null) return false;
+  return kind === 'reported' ? typeof (r as { state?: unknown }).state === 'object' : (r as { mdevs?: unknown }).mdevs !== undefined;
+}
+
+/** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
+function resultProblem(kind: ResultKind, r: unknown, scope: Scope | null): string | null {
+  switch (kind) {
+    case 'boolean':
+      return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
+    case 'outcome':
+      if (typeof r === 'string') return Object.hasOwn(ERRNO, r) ? null : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
+      return stateProblem(r, scope);
+    case 'state':
+      return stateProblem(r, scope);
+    case 'reported': {
+      if (typeof r !== 'object' || r === null) return `expected { state, errno }, got ${show(r)}`;
+      const o = r as Record<string, unknown>;
+      if (o['errno'] !== null && !(typeof o['errno'] === 'string' && Object.hasOwn(ERRNO, o['errno']))) return `errno: ${show(o['errno'])} is neither null nor an errno name`;
+      const sp = stateProblem(o['state'], scope);
+      return sp ? `state: ${sp}` : null;
+    }
+  }
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isMask = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
+const name = (x: unknown): boolean => typeof x === 'string';
+
+function matrixProblem(x: unknown, at: string): string | null {
+  if (!isObj(x)) return `${at} is ${show(x)}, not a matrix`;
+  for (const k of ['apm', 'aqm', 'adm']) if (!isMask(x[k])) return `${at}.${k} is ${show(x[k])}, not a mask (a uint32)`;
+  return null;
+}
+
+/**
+ * A problem with the shape of a state (spec §3, model/state.ts), or null. Without a scope only the
+ * top level is looked at (cheap, for every call); with one, everything.
+ */
+export function stateProblem(s: unknown, scope: Scope | null): string | null {
+  if (!isObj(s)) return `expected a state or an errno name, got ${show(s)}`;
+  for (const k of ['host', 'bus', 'queues', 'mdevs', 'vms', 'fault', 'dirty', 'info']) if (!(k in s)) return `the state has no '${k}'`;
+  if (scope === null) return null;
+  const n = scope.adapters * scope.domains;
+  const arr = (k: string, ok: (x: unknown) => boolean, what: string): string | null => {
+    const v = s[k];
+    if (!Array.isArray(v) || v.length !== n) return `${k} must be an array of ${n} entries (one per APQN), got ${Array.isArray(v) ? `${v.length} entries` : show(v)}`;
+    const i = v.findIndex((x) => !ok(x));
+    return i < 0 ? null : `${k}[${i}] is ${show(v[i])}, not ${what}`;
+  };
+  const queue = (q: unknown) =>
+    q === null ||
+    (isObj(q) &&
+      (q['driver'] === null || q['driver'] === 'vfio_ap' || q['driver'] === 'cex4queue') &&
+      (q['link'] === null || name(q['link'])) &&
+      ['normal', 'deconfigured', 'checkstopped', 'failed'].includes(q['reset'] as string));
+  const problem =
+    matrixProblem(s['host'], 'host') ??
+    matrixProblem(s['info'], 'info') ??
+    (isMask(s['cardOff']) ? null : `cardOff is ${show(s['cardOff'])}, not a mask`) ??
+    arr('fault', (x) => x === 'none' || x === 'checkstop' || x === 'reset_fails', 'a fault') ??
+    arr('dirty', (x) => x === null || name(x), 'null or a VM name') ??
+    arr('queues', queue, 'null or a queue { driver, link, reset }') ??
+    busProblem(s['bus']);
+  if (problem) return problem;
+  if (!isObj(s['mdevs'])) return `mdevs is ${show(s['mdevs'])}, not an object`;
+  for (const [m, x] of Object.entries(s['mdevs'])) {
+    if (!isObj(x)) return `mdevs.${m} is ${show(x)}, not an mdev`;
+    const p =
+      matrixProblem(x['matrix'], `mdevs.${m}.matrix`) ??
+      (x['shadow'] === null ? null : matrixProblem(x['shadow'], `mdevs.${m}.shadow`)) ??
+      (x['pending'] === null ? null : matrixProblem(x['pending'], `mdevs.${m}.pending`)) ??
+      (Array.isArray(x['qtable']) && x['qtable'].every(isMask) ? null : `mdevs.${m}.qtable must be an array of masks`) ??
+      (x['kvm'] === null || name(x['kvm']) ? null : `mdevs.${m}.kvm is ${show(x['kvm'])}, not null or a VM name`) ??
+      (typeof x['removing'] === 'boolean' ? null : `mdevs.${m}.removing is ${show(x['removing'])}, not a boolean`);
+    if (p) return p;
+  }
+  if (!isObj(s['vms'])) return `vms is ${show(s['vms'])}, not an object`;
+  for (const [v, x] of Object.entries(s['vms'])) {
+    if (!isObj(x)) return `vms.${v} is ${show(x)}, not a VM`;
+    const p = matrixProblem(x['crycb'], `vms.${v}.crycb`) ?? (x['hook'] === null || name(x['hook']) ? null : `vms.${v}.hook is ${show(x['hook'])}`);
+    if (p) return p;
+  }
+  return null;
+}
+
+function busProblem(b: unknown): string | null {
+  if (!isObj(b)) return `bus is ${show(b)}, not an object`;
+  if (!isMask(b['apmask']) || !isMask(b['aqmask'])) return 'bus.apmask and bus.aqmask must be masks';
+  if (typeof b['apmaskHigh'] !== 'boolean' || typeof b['aqmaskHigh'] !== 'boolean') return 'bus.apmaskHigh and bus.aqmaskHigh must be booleans';
+  const q = matrixProblem(b['qci'], 'bus.qci');
+  if (q) return q;
+  const sc = b['scan'];
+  if (sc === null) return null;
+  if (!isObj(sc) || typeof sc['changed'] !== 'boolean') return 'bus.scan must be null or { qci, old, changed }';
+  return matrixProblem(sc['qci'], 'bus.scan.qci') ?? matrixProblem(sc['old'], 'bus.scan.old');
+}
