@@ -92,13 +92,13 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
     else if (sharded && p.name === 'order-independence') {
       verdict = 'unknown';
       bound = 'sharded: order dependences across shards are not compared';
-    } else if (r.complete || r.bound === 'depth') verdict = 'holds';
+    } else if (r.complete || r.bound === 'depth') verdict = r.exercised.includes(p.name) ? 'holds' : 'vacuous';
     else if (r.bound === null) verdict = 'unknown'; // stopped early: every other property was violated
     else {
       verdict = 'unknown';
-      bound = `${r.bound} bound reached at depth ${r.depth}`;
+      bound = r.bound === 'interrupted' ? `interrupted at depth ${r.depth}` : `${r.bound} bound reached at depth ${r.depth}`;
     }
-    const status: Cell['status'] = verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' ? 'unknown' : expected ? 'missing' : 'holds';
+    const status: Cell['status'] = verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' ? 'unknown' : expected ? 'missing' : verdict;
     return { policy, property: p, verdict, expected, status, ...(f ? { found: found(f) } : {}), ...(bound ? { bound } : {}) };
   });
 }

@@ -13,6 +13,7 @@
  */
 import v8 from 'node:v8';
 import { yieldTurn } from '../properties/abort.ts';
+import { exerciseTracker } from '../properties/exercised.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type Mdev, type State } from '../model/state.ts';
@@ -76,6 +77,8 @@ export interface ExhaustiveResult {
   readonly found: ExhaustiveFound[];
   /** States per symmetry class, estimated on the stored states (1 without symmetry). */
   readonly reduction: number;
+  /** The properties some transition exercised (properties/exercised.ts); the others are vacuous. */
+  readonly exercised: string[];
 }
 
 const givesOf = (x: Mdev): string =>
@@ -140,6 +143,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const configs = new Map<string, { n: number; g: string }>();
   const found: ExhaustiveFound[] = [];
   let transitions = 0;
+  const tracker = exerciseTracker(cfg, props);
+  let tracking = props.length > 0;
 
   const canon = (s: State): void => {
     if (sym) sym.canonical(s, key);
@@ -294,6 +299,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         const op = ops[k]!;
         const r = step(cfg, s, op);
         transitions++;
+        if (tracking) {
+          tracker.observe(s, op, r);
+          tracking = tracker.exercised.size < props.length;
+        }
         for (const p of active) {
           if (p.check(cfg, s, op, r) !== null) {
             confirm(p, trace(i), op);
@@ -338,6 +347,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     alphabet: ops.length,
     found,
     reduction: sym ? sym.reduction(store) : 1,
+    exercised: [...tracker.exercised],
   };
 }
 

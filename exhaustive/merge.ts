@@ -26,6 +26,7 @@ export function mergeResults(parts: readonly ExhaustiveResult[]): ExhaustiveResu
     alphabet: parts[0]?.alphabet ?? 0,
     found: [...found.values()],
     reduction: sum(parts.map((r) => r.reduction * r.states)) / Math.max(1, sum(parts.map((r) => r.states))),
+    exercised: [...new Set(parts.flatMap((r) => r.exercised))],
   };
 }
 
