@@ -103,9 +103,12 @@ export function mergeReports(files: readonly string[]): Merged {
     } else if (missing || present.length < reports.length || present.some((x) => x.verdict === 'unknown')) {
       verdict = 'unknown';
       bound = present.find((x) => x.bound)?.bound ?? (missing ? 'a shard is missing' : 'not finished in every shard');
-    } else verdict = 'holds';
+    } else if (present.some((x) => x.verdict === 'policy-error')) verdict = 'policy-error';
+    // Exercised in one shard is exercised: vacuous only if no shard exercised it.
+    else verdict = present.some((x) => x.verdict === 'holds') ? 'holds' : 'vacuous';
     const expected = expectation(policy, property);
-    const status: Cell['status'] = verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' ? 'unknown' : expected ? 'missing' : 'holds';
+    const status: Cell['status'] =
+      verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' || verdict === 'policy-error' ? verdict : expected ? 'missing' : verdict;
     cells.push({ policy, property: propertyByName(property)!, verdict, expected, status, ...(bound ? { bound } : {}) });
     results.push({ policy, property, verdict, ...(bound ? { bound } : {}), ...(best?.counterexample ? { counterexample: best.counterexample } : {}) });
   }
