@@ -11,6 +11,7 @@ import { mergeResults } from '../exhaustive/merge.ts';
 import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
 import type { Property } from '../properties/types.ts';
+import { guardPolicy } from '../properties/policy-guard.ts';
 import type { Cell, Verdict } from './check.ts';
 
 export interface ExhaustiveSettings {
@@ -52,7 +53,8 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
 export async function runPolicy(policy: Policy, policySpec: string, props: readonly Property[], scope: Scope, s: ExhaustiveSettings): Promise<ExhaustiveRun> {
   const cfg = { scope, policy };
   if (s.workers <= 1) {
-    const r = await exploreExhaustiveAsync(cfg, props, options(s, policy.name, s.shard));
+    // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
+    const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy) });
     return { policy: policy.name, r, parts: 1 };
   }
   // Worker k of n explores shard (k, n) of this job's shard: a sub-partition when --shard is given too.
@@ -89,6 +91,7 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
     let verdict: Verdict;
     let bound: string | undefined;
     if (f) verdict = 'violated';
+    else if (r.policyError) verdict = 'policy-error';
     else if (sharded && p.name === 'order-independence') {
       verdict = 'unknown';
       bound = 'sharded: order dependences across shards are not compared';
@@ -98,7 +101,8 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
       verdict = 'unknown';
       bound = r.bound === 'interrupted' ? `interrupted at depth ${r.depth}` : `${r.bound} bound reached at depth ${r.depth}`;
     }
-    const status: Cell['status'] = verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' ? 'unknown' : expected ? 'missing' : verdict;
+    const status: Cell['status'] =
+      verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' || verdict === 'policy-error' ? verdict : expected ? 'missing' : verdict;
     return { policy, property: p, verdict, expected, status, ...(f ? { found: found(f) } : {}), ...(bound ? { bound } : {}) };
   });
 }

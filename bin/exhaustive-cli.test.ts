@@ -84,4 +84,14 @@ cli('bad engine flags: one line, exit 2', () => {
   assert.match(bad.err, /^apmc: package.json:1: not an apmc check report/);
 });
 
+cli('a misbehaving policy is a policy error with a shortest trace, exit 7', () => {
+  const r = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'test/fixtures/mutating.ts', '--property', 'no-apqn-in-two-mdevs');
+  assert.is(r.code, 7, r.err);
+  assert.match(r.out, /POLICY ERROR: 'create' mutated its input/);
+  assert.match(r.out, /create m1 {2}# <-- policy error/);
+  const t = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'test/fixtures/throwing.ts', '--property', 'no-apqn-in-two-mdevs');
+  assert.is(t.code, 7, t.err);
+  assert.match(t.out, /POLICY ERROR: 'assign' threw/);
+});
+
 cli.run();

@@ -7,6 +7,7 @@ import { explain } from '../render/explain.ts';
 import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
 import type { Cell, CheckRun } from './check.ts';
+import { formatOp } from '../trace/format.ts';
 import { exhaustiveSummary } from './engine-flags.ts';
 import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
 
@@ -64,6 +65,12 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   }
   if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));
   out.push(...policyErrorLines(c, run, policies));
+  for (const x of run.exhaustive ?? []) {
+    const e = x.r.policyError;
+    if (!e) continue;
+    out.push('', c.red.bold(`== ${x.policy}: POLICY ERROR: ${e.message}`), c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
+    e.ops.forEach((op, i) => out.push(`   ${formatOp(op)}${i === e.at ? '  # <-- policy error' : ''}`));
+  }
   return out.join('\n');
 }
 
@@ -100,6 +107,7 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
             bytes: r.bytes,
             symmetry_reduction: r.reduction,
             workers: parts,
+            ...(r.policyError ? { policy_error: r.policyError } : {}),
           })),
         }
       : {}),

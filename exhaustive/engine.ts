@@ -14,6 +14,8 @@
 import v8 from 'node:v8';
 import { yieldTurn } from '../properties/abort.ts';
 import { exerciseTracker } from '../properties/exercised.ts';
+import { asFault } from '../properties/policy-error.ts';
+import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type Mdev, type State } from '../model/state.ts';
@@ -28,7 +30,7 @@ import { makeCodec } from './codec.ts';
 import { StateStore } from './store.ts';
 import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
 
-export type Bound = 'depth' | 'states' | 'memory' | 'time' | 'interrupted';
+export type Bound = 'depth' | 'states' | 'memory' | 'time' | 'interrupted' | 'policy-error';
 
 export interface ExhaustiveOptions {
   /** Explore states up to this many ops from the initial state (default: no limit). */
@@ -47,6 +49,17 @@ export interface ExhaustiveOptions {
   /** Polled between states: set `aborted` to end the run cleanly. */
   readonly signal?: { readonly aborted: boolean };
   readonly initial?: State;
+  /** The policy's guard (properties/policy-guard.ts): one expanded state in 128 is stepped thoroughly. */
+  readonly guard?: PolicyGuard;
+}
+
+/** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */
+export interface ExhaustivePolicyError {
+  readonly kind: string;
+  readonly callback: string;
+  readonly message: string;
+  readonly ops: readonly Op[];
+  readonly at: number;
 }
 
 export interface Progress {
@@ -79,6 +92,7 @@ export interface ExhaustiveResult {
   readonly reduction: number;
   /** The properties some transition exercised (properties/exercised.ts); the others are vacuous. */
   readonly exercised: string[];
+  readonly policyError?: ExhaustivePolicyError;
 }
 
 const givesOf = (x: Mdev): string =>
@@ -256,6 +270,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   onNewState(0, s0, 0);
 
   let bound: Bound | null = null;
+  let policyError: ExhaustivePolicyError | undefined;
   let levelStart = 0;
   let levelEnd = 1;
   let depth = 0; // depth of the states being expanded
@@ -295,9 +310,31 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       }
       const s = codec.decode(store.arena, i * W);
       let active = stepProps.filter((p) => open.has(p.name));
+      const guard = opt.guard;
+      const thorough = guard !== undefined && (i & 127) === 0;
+      if (guard) guard.thorough = thorough;
+      const stepCfg = thorough ? { scope, policy: guard!.policy } : cfg;
       for (let k = 0; k < ops.length; k++) {
         const op = ops[k]!;
-        const r = step(cfg, s, op);
+        let r: ReturnType<typeof step>;
+        try {
+          r = step(stepCfg, s, op);
+        } catch (e) {
+          let err = e;
+          if (guard && !thorough) {
+            // The raw policy threw: step once more through the guard, which names the callback.
+            try {
+              step({ scope, policy: guard.policy }, s, op);
+            } catch (e2) {
+              err = e2;
+            }
+          }
+          const path = [...trace(i), op];
+          const f = asFault(cfg.policy.name, err);
+          policyError = { kind: f.kind, callback: f.callback, message: f.message, ops: path, at: path.length - 1 };
+          bound = 'policy-error';
+          break outer;
+        }
         transitions++;
         if (tracking) {
           tracker.observe(s, op, r);
@@ -348,6 +385,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     found,
     reduction: sym ? sym.reduction(store) : 1,
     exercised: [...tracker.exercised],
+    ...(policyError ? { policyError } : {}),
   };
 }
 

@@ -20,13 +20,14 @@ export function mergeResults(parts: readonly ExhaustiveResult[]): ExhaustiveResu
     depth: Math.min(...parts.map((r) => r.depth)),
     complete: parts.every((r) => r.complete),
     // The most serious bound wins: one shard out of memory makes the whole run bounded.
-    bound: (['interrupted', 'memory', 'states', 'time', 'depth'] as const).find((b) => bounds.includes(b)) ?? null,
+    bound: (['policy-error', 'interrupted', 'memory', 'states', 'time', 'depth'] as const).find((b) => bounds.includes(b)) ?? null,
     ms: Math.max(...parts.map((r) => r.ms)),
     bytes: sum(parts.map((r) => r.bytes)),
     alphabet: parts[0]?.alphabet ?? 0,
     found: [...found.values()],
     reduction: sum(parts.map((r) => r.reduction * r.states)) / Math.max(1, sum(parts.map((r) => r.states))),
     exercised: [...new Set(parts.flatMap((r) => r.exercised))],
+    ...(parts.find((r) => r.policyError) ? { policyError: parts.find((r) => r.policyError)!.policyError! } : {}),
   };
 }
 
