@@ -8,7 +8,7 @@ import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { withScopeFlags } from './load-trace.ts';
 import { closest, UsageError } from './usage.ts';
-import { ENGINE_FLAGS, engineSettings } from './engine-flags.ts';
+import type { ExhaustiveSettings } from './check-exhaustive.ts';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -90,7 +90,7 @@ export interface CheckArgs {
   readonly engine: ReturnType<typeof engineSettings>;
 }
 
-const int = (name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+const intFlag = (name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
   return Number(v);
@@ -124,14 +124,14 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     }
     return p;
   });
-  const time = values.time === undefined ? undefined : int('time', values.time, 0, 1, 86400 * 365) * 1000;
+  const time = values.time === undefined ? undefined : intFlag('time', values.time, 0, 1, 86400 * 365) * 1000;
   return {
     help: values.help === true,
     policies: values.policy ?? null,
     properties,
     scope: scopeFromFlags(values),
-    seed: int('seed', values.seed, 1, 0, 2 ** 31 - 1),
-    runs: int('runs', values.runs, 50000, 1, 1e12),
+    seed: intFlag('seed', values.seed, 1, 0, 2 ** 31 - 1),
+    runs: intFlag('runs', values.runs, 50000, 1, 1e12),
     timeMs: time,
     json: values.json === true,
     ci: values.ci === true,
@@ -141,5 +141,49 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     noColor: values['no-color'],
     report: values.report,
     engine: engineSettings(values),
+  };
+}
+
+/** The exhaustive engine's flags and --shard (`apmc check`). */
+export const ENGINE_FLAGS = {
+  engine: { type: 'string' },
+  depth: { type: 'string' },
+  'max-states': { type: 'string' },
+  'max-memory': { type: 'string' },
+  symmetry: { type: 'string' },
+  workers: { type: 'string' },
+  shard: { type: 'string' },
+} as const;
+
+type Flags = Partial<Record<keyof typeof ENGINE_FLAGS, string | undefined>>;
+
+export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; settings: ExhaustiveSettings } {
+  const engine = v.engine ?? 'random';
+  if (engine !== 'random' && engine !== 'exhaustive') throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
+  const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
+    x === undefined ? undefined : intFlag(name, x, 0, min, max);
+  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'workers'] as const).find((f) => v[f] !== undefined);
+  if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
+  const sym = v.symmetry ?? 'on';
+  if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
+  let shard: { k: number; n: number } | undefined;
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected k/n with 1 ≤ k ≤ n (e.g. 2/4), got '${v.shard}'`);
+    shard = { k: Number(m[1]) - 1, n: Number(m[2]) };
+  }
+  const depth = int('depth', v.depth, 0, 1000);
+  const maxStates = int('max-states', v['max-states'], 1);
+  const mb = int('max-memory', v['max-memory'], 64);
+  return {
+    engine,
+    settings: {
+      symmetry: sym === 'on',
+      workers: int('workers', v.workers, 1, 64) ?? 1,
+      ...(depth !== undefined ? { depth } : {}),
+      ...(maxStates !== undefined ? { maxStates } : {}),
+      ...(mb !== undefined ? { maxMemory: mb * 1024 * 1024 } : {}),
+      ...(shard ? { shard } : {}),
+    },
   };
 }

@@ -12,7 +12,7 @@ import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
-import type { Cell, Verdict } from './check.ts';
+import { searchStatus, type Cell, type CheckRun, type Verdict } from './check.ts';
 
 export interface ExhaustiveSettings {
   readonly depth?: number;
@@ -101,8 +101,66 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
       verdict = 'unknown';
       bound = r.bound === 'interrupted' ? `interrupted at depth ${r.depth}` : `${r.bound} bound reached at depth ${r.depth}`;
     }
-    const status: Cell['status'] =
-      verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' || verdict === 'policy-error' ? verdict : expected ? 'missing' : verdict;
+    const status = searchStatus(verdict, expected);
     return { policy, property: p, verdict, expected, status, ...(f ? { found: found(f) } : {}), ...(bound ? { bound } : {}) };
   });
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** One search per policy; on a TTY a progress line on stderr refreshes a few times a second. */
+export async function runExhaustiveCheck(
+  policies: readonly Policy[],
+  specs: readonly string[],
+  props: readonly Property[],
+  scope: Scope,
+  settings: ExhaustiveSettings,
+  tty: boolean,
+  onFound?: (policy: string, f: Found) => void,
+): Promise<CheckRun> {
+  const progress = tty
+    ? (policy: string, p: Progress): void => {
+        const rate = p.ms > 0 ? (p.states / p.ms) * 1000 : 0;
+        process.stderr.write(`\r\x1b[K${policy}: ${fmt(p.states)} states, depth ${p.depth}, ${fmt(rate)} states/s`);
+      }
+    : undefined;
+  const runs: ExhaustiveRun[] = [];
+  const cells: CheckRun['cells'] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const policy = policies[i]!;
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}) });
+    if (tty) process.stderr.write('\r\x1b[K');
+    runs.push(r);
+    const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined || settings.workers > 1);
+    for (const c of mine) if (c.found) onFound?.(policy.name, c.found);
+    cells.push(...mine);
+    if (settings.signal?.aborted) break;
+  }
+  const sig = settings.signal as { aborted: boolean; reason?: string | null } | undefined;
+  return {
+    scope,
+    seed: 0,
+    runs: 0,
+    cells,
+    explorations: [],
+    stoppedBy: sig?.aborted ? (sig.reason ?? 'signal') : null,
+    engine: 'exhaustive',
+    exhaustive: runs,
+    ...(settings.shard ? { shard: settings.shard } : {}),
+  };
+}
+
+/** The closing line of one policy's search: how much was checked, how fast, with what reduction. */
+export function exhaustiveSummary(x: ExhaustiveRun): string {
+  const r = x.r;
+  const rate = r.ms > 0 ? (r.states / r.ms) * 1000 : 0;
+  const end = r.complete
+    ? 'every reachable state'
+    : r.bound === 'depth'
+      ? `every ordering of up to ${r.depth} ops`
+      : r.bound === null
+        ? `stopped at depth ${r.depth}: every property violated`
+        : `${r.bound} bound reached at depth ${r.depth}`;
+  const parts = x.parts > 1 ? `, ${x.parts} workers` : '';
+  return `${x.policy}: ${end}; ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, ${fmt(rate)} states/s, depth ${r.depth}, ${(r.bytes / 1048576).toFixed(1)} MB, symmetry reduction ×${r.reduction.toFixed(2)}${parts}, ${(r.ms / 1000).toFixed(1)} s`;
 }

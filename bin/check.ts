@@ -63,6 +63,16 @@ function status(verdict: Verdict, expected: Expectation | null): Status {
   return verdict;
 }
 
+/** The mark a status adds to its verdict in the tables: expected `*`, new `!`, missing `?`. */
+export const MARK: Readonly<Record<Status, string>> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
+
+/** The status of a search's verdict (exhaustive, merged shards): unfinished is unknown, never missing. */
+export function searchStatus(verdict: Verdict, expected: Expectation | null): Status {
+  if (verdict === 'violated') return expected ? 'as-expected' : 'new';
+  if (verdict === 'unknown' || verdict === 'policy-error') return verdict;
+  return expected ? 'missing' : verdict;
+}
+
 function verdictOf(p: Property, found: Found | undefined, r: PolicyRun): Verdict {
   if (found) return 'violated';
   if (r.x.policyError) return 'policy-error';

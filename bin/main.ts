@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
-import { ENGINE_FLAGS, engineSettings, runExhaustiveCheck } from './engine-flags.ts';
+import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { diffCommand, explainCommand } from './explain.ts';
 import { reportHtml } from '../render/report.ts';

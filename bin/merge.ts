@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { expectation } from '../properties/expected.ts';
 import { propertyByName } from '../properties/registry.ts';
+import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
-import { exitCode, type Cell, type Verdict } from './check.ts';
+import { exitCode, MARK, searchStatus, type Cell, type Verdict } from './check.ts';
 
 interface Result {
   policy: string;
@@ -35,16 +36,7 @@ function readReport(file: string): Report {
   } catch (e) {
     throw new InputError(file, null, `cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    const at = pos ? Number(pos[1]) : text.length;
-    throw new InputError(file, text.slice(0, at).split('\n').length, `malformed JSON: ${msg}`);
-  }
-  const d = doc as Partial<Report> | null;
+  const d = parseJsonText(text, file) as Partial<Report> | null;
   if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, `not an apmc check report (expected "format": "apmc-check/1"; make it with apmc check --json)`);
   if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
   for (const r of d.results) {
@@ -107,8 +99,7 @@ export function mergeReports(files: readonly string[]): Merged {
     // Exercised in one shard is exercised: vacuous only if no shard exercised it.
     else verdict = present.some((x) => x.verdict === 'holds') ? 'holds' : 'vacuous';
     const expected = expectation(policy, property);
-    const status: Cell['status'] =
-      verdict === 'violated' ? (expected ? 'as-expected' : 'new') : verdict === 'unknown' || verdict === 'policy-error' ? verdict : expected ? 'missing' : verdict;
+    const status = searchStatus(verdict, expected);
     cells.push({ policy, property: propertyByName(property)!, verdict, expected, status, ...(bound ? { bound } : {}) });
     results.push({ policy, property, verdict, ...(bound ? { bound } : {}), ...(best?.counterexample ? { counterexample: best.counterexample } : {}) });
   }
@@ -120,7 +111,6 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   const props = [...new Set(m.cells.map((x) => x.property.name))];
   const w0 = Math.max(...props.map((p) => p.length)) + 2;
   const cw = Math.max(12, ...policies.map((p) => p.length + 2));
-  const MARK: Record<Cell['status'], string> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
   const out = [c.bold(`apmc merge: ${files.length} reports`), '', ''.padEnd(w0) + policies.map((p) => p.padEnd(cw)).join('')];
   for (const p of props) {
     out.push(

@@ -6,12 +6,11 @@ import { traceToJson } from '../trace/json.ts';
 import { explain } from '../render/explain.ts';
 import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
-import type { Cell, CheckRun } from './check.ts';
+import { MARK, type Cell, type CheckRun } from './check.ts';
 import { formatOp } from '../trace/format.ts';
-import { exhaustiveSummary } from './engine-flags.ts';
+import { exhaustiveSummary } from './check-exhaustive.ts';
 import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
 
-const MARK: Record<Cell['status'], string> = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' };
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');

@@ -20,11 +20,10 @@ import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type Mdev, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
-import { disturbance, firstStepViolation, orderViolation, recoveryWith, runSettled, type Violation } from '../properties/case.ts';
+import { disturbance, firstStepViolation, gives as guestGives, orderViolation, recoveryWith, runSettled, type Violation } from '../properties/case.ts';
 import { configurationKey } from '../properties/configuration.ts';
 import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
-import { crycbApqns, domainLines } from '../model/observe.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
 import { StateStore } from './store.ts';
@@ -95,8 +94,7 @@ export interface ExhaustiveResult {
   readonly policyError?: ExhaustivePolicyError;
 }
 
-const givesOf = (x: Mdev): string =>
-  x.shadow === null ? '-' : [...crycbApqns(x.shadow), ...domainLines(x.shadow.adm).map((c) => `cd${c}`)].join(' ');
+const givesOf = (x: Mdev): string => guestGives(x) ?? '-';
 
 function gives(s: State): string {
   const out: string[] = [];

@@ -14,6 +14,7 @@ export function mergeResults(parts: readonly ExhaustiveResult[]): ExhaustiveResu
     }
   }
   const bounds = parts.map((r) => r.bound).filter((b) => b !== null);
+  const policyError = parts.find((r) => r.policyError)?.policyError;
   return {
     states: sum(parts.map((r) => r.states)),
     transitions: sum(parts.map((r) => r.transitions)),
@@ -27,7 +28,7 @@ export function mergeResults(parts: readonly ExhaustiveResult[]): ExhaustiveResu
     found: [...found.values()],
     reduction: sum(parts.map((r) => r.reduction * r.states)) / Math.max(1, sum(parts.map((r) => r.states))),
     exercised: [...new Set(parts.flatMap((r) => r.exercised))],
-    ...(parts.find((r) => r.policyError) ? { policyError: parts.find((r) => r.policyError)!.policyError! } : {}),
+    ...(policyError ? { policyError } : {}),
   };
 }
 

@@ -41,17 +41,6 @@ export class StateStore {
     return h >>> 0;
   }
 
-  /** The state number of key[off..], or -1. */
-  find(key: Uint32Array, off: number, h = this.hash(key, off)): number {
-    const W = this.words;
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const e = this.table[slot]!;
-      if (e === 0) return -1;
-      const i = e - 1;
-      if (this.hashes[i] === h && this.same(i * W, key, off)) return i;
-    }
-  }
-
   /**
    * Add key[off..] with its parent and op; the new state's number, or -(n+1) when it was already
    * there as state n.

@@ -175,8 +175,7 @@ export function permuteOp(op: Op, g: IdPerm): Op {
 }
 
 export interface Symmetry {
-  /** How many id permutations are tried per state. */
-  readonly size: number;
+  /** The id permutations tried per state, the identity first. */
   readonly perms: readonly IdPerm[];
   /** Write the canonical key of s into out[0..W). */
   canonical(s: State, out: Uint32Array): void;
@@ -186,8 +185,6 @@ export interface Symmetry {
   reduction(store: StateStore): number;
   /** The id images of a state entering a scan (each its own class while the scan runs). */
   images(s: State): State[];
-  /** g·s for every id and name permutation g. */
-  orbit(s: State): State[];
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
   readonly elements: readonly GroupElement[];
 }
@@ -317,7 +314,6 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return out;
   }
 
-  /** Every state of the class of s under ids and names (for the order-independence check). */
   const elements: GroupElement[] = [];
   for (const g of perms) {
     for (const pm of permutations(scope.mdevs)) {
@@ -326,7 +322,6 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
       }
     }
   }
-  const orbit = (s: State): State[] => elements.map((e) => applyState(scope, s, e));
 
   function reduction(store: StateStore): number {
     const sample = Math.min(store.count, 2000);
@@ -338,29 +333,16 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return total / k;
   }
 
-  /** Distinct states in the class of s: id permutations × name permutations (counted by name normalisation). */
+  /** Distinct states in the class of s: every group element (only renamings while a scan is under way). */
   function classSize(s: State): number {
     const seen = new Set<string>();
-    for (const g of s.bus.scan === null ? perms : perms.slice(0, 1)) {
-      const t = permuteIds(scope, s, g);
-      for (const nm of namePerms(t)) {
-        codec.encode(nm, tmp, 0);
-        seen.add(tmp.join(','));
-      }
+    for (const e of elements) {
+      if (s.bus.scan !== null && e.g !== perms[0]) continue;
+      codec.encode(applyState(scope, s, e), tmp, 0);
+      seen.add(tmp.join(','));
     }
     return seen.size;
   }
 
-  const mdevPerms = permutations(scope.mdevs);
-  const vmPerms = permutations(scope.vms);
-  function namePerms(s: State): State[] {
-    const out: State[] = [];
-    for (const pm of mdevPerms) {
-      const mn = new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!]));
-      for (const pv of vmPerms) out.push(renameState(s, mn, new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))));
-    }
-    return out;
-  }
-
-  return { size: perms.length, perms, canonical, replay, reduction, images, orbit, elements };
+  return { perms, canonical, replay, reduction, images, elements };
 }

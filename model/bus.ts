@@ -108,29 +108,20 @@ export function scanStart(cfg: Config, s: State): Outcome {
   return { ...s, bus: { ...s.bus, qci, scan: { qci, old, changed } } };
 }
 
-/** The next device the scan adds or removes, in (adapter, domain) order, or null. */
-function nextScanDevice(cfg: Config, s: State): { apid: number; apqi: number; add: boolean } | null {
-  const scan = s.bus.scan;
-  if (scan === null) return null;
+/** The first queue device, in (adapter, domain) order, that configuration `qci` adds or removes, or null. */
+function firstDeviceChange(cfg: Config, s: State, qci: Matrix): { apid: number; apqi: number; add: boolean } | null {
   for (let a = 0; a < cfg.scope.adapters; a++) {
     for (let d = 0; d < cfg.scope.domains; d++) {
       const exists = s.queues[qix(cfg.scope, a, d)] !== null;
-      const wanted = has(scan.qci.apm, a) && has(scan.qci.aqm, d);
+      const wanted = has(qci.apm, a) && has(qci.aqm, d);
       if (exists !== wanted) return { apid: a, apqi: d, add: wanted };
     }
   }
   return null;
 }
 
-/** Every queue device the host configuration calls for exists, and no other. */
-function devicesMatch(cfg: Config, s: State): boolean {
-  for (let a = 0; a < cfg.scope.adapters; a++) {
-    for (let d = 0; d < cfg.scope.domains; d++) {
-      if ((s.queues[qix(cfg.scope, a, d)] !== null) !== (has(s.host.apm, a) && has(s.host.aqm, d))) return false;
-    }
-  }
-  return true;
-}
+/** The next device the scan under way adds or removes, or null. */
+const nextScanDevice = (cfg: Config, s: State) => (s.bus.scan === null ? null : firstDeviceChange(cfg, s, s.bus.scan.qci));
 
 /** Step 2, one device: remove it (driver remove + ZAPQ) or register it (probed by the driver the masks select). */
 export function scanStep(cfg: Config, s: State): Outcome {
@@ -160,7 +151,7 @@ function finishScan(cfg: Config, s: State): State {
 /** A whole scan (`echo 1 > scans`, then wait for bindings complete): finish one under way, then run one. */
 export function scanAll(cfg: Config, s: State): State {
   // Nothing to see (the bus already has the host's configuration and every device): the scan changes nothing.
-  if (s.bus.scan === null && sameMatrix(s.host, s.bus.qci) && devicesMatch(cfg, s)) return s;
+  if (s.bus.scan === null && sameMatrix(s.host, s.bus.qci) && firstDeviceChange(cfg, s, s.host) === null) return s;
   if (s.bus.scan !== null) s = finishScan(cfg, s);
   const started = scanStart(cfg, s);
   return typeof started === 'string' ? s : finishScan(cfg, started);

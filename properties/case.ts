@@ -79,7 +79,7 @@ export function applySwaps(ops: readonly Op[], swaps: readonly number[]): Op[] {
 
 
 /** What a guest_matrix gives a guest: its APQNs (the cross product) and control domains; null without a shadow. */
-function gives(x: Mdev): string | null {
+export function gives(x: Mdev): string | null {
   return x.shadow === null ? null : [...crycbApqns(x.shadow), ...domainLines(x.shadow.adm).map((c) => `cd${c}`)].join(' ');
 }
 

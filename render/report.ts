@@ -3,7 +3,7 @@
  * verdict table and every counterexample, whose guest grids can be stepped through. The grids after
  * every step are computed here and embedded as JSON; the script only draws them.
  */
-import type { CheckRun } from '../bin/check.ts';
+import { MARK, type CheckRun } from '../bin/check.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { explain, type Explanation } from './explain.ts';
@@ -143,12 +143,11 @@ const SCRIPT = `
 function verdictTable(run: CheckRun, ids: Map<object, number>): string {
   const names = [...new Set(run.cells.map((c) => c.policy))];
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
-  const mark = { holds: '', vacuous: '', 'as-expected': '*', new: '!', missing: '?', unknown: '', 'policy-error': '' } as const;
   const rows = props.map((p) => {
     const tds = names.map((n) => {
       const cell = run.cells.find((x) => x.policy === n && x.property.name === p.name);
       if (!cell) return '<td class="st-none">not checked</td>';
-      const text = esc(cell.verdict + mark[cell.status]);
+      const text = esc(cell.verdict + MARK[cell.status]);
       const id = ids.get(cell);
       return `<td class="st-${cell.status}">${id !== undefined ? `<a href="#cx-${id}">${text}</a>` : text}</td>`;
     });

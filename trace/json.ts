@@ -105,12 +105,10 @@ export function traceToJson(t: Trace): Record<string, unknown> {
   return doc;
 }
 
-/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError naming the line where it can. */
-export function parseJsonTrace(input: string | unknown, file: string): Trace {
-  if (typeof input !== 'string') return traceFromDoc(input, file);
-  let doc: unknown;
+/** JSON.parse, a syntax error as an InputError naming its line. */
+export function parseJsonText(input: string, file: string): unknown {
   try {
-    doc = JSON.parse(input);
+    return JSON.parse(input);
   } catch (e) {
     // V8 words syntax errors differently across versions, and gives a position only for some.
     const scan = scanJson(input);
@@ -119,6 +117,12 @@ export function parseJsonTrace(input: string | unknown, file: string): Trace {
     const at = 'error' in scan ? scan.offset : pos ? Number(pos[1]) : input.length;
     throw new InputError(file, lineAt(input, at), `malformed JSON: ${'error' in scan ? scan.error : msg}`);
   }
+}
+
+/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError naming the line where it can. */
+export function parseJsonTrace(input: string | unknown, file: string): Trace {
+  if (typeof input !== 'string') return traceFromDoc(input, file);
+  const doc = parseJsonText(input, file);
   try {
     return traceFromDoc(doc, file);
   } catch (e) {
