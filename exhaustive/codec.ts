@@ -31,6 +31,92 @@ export interface Codec {
    * key that lands on bit dst of the permuted state's key (names unchanged), or -1 for padding.
    */
   bitPermutation(pa: readonly number[], pd: readonly number[], pc: readonly number[]): Int32Array;
+  /** Where each leaf of a State lies in the key (exhaustive/memo.ts tracks reads with it). */
+  readonly layout: Layout;
+}
+
+/** Bits [at, at+n) of a key. */
+export interface Range {
+  readonly at: number;
+  readonly n: number;
+}
+export interface MatrixRanges {
+  readonly apm: Range;
+  readonly aqm: Range;
+  readonly adm: Range;
+}
+/**
+ * The key's fields in encode order. A queue's `driver` range also says whether the queue exists
+ * (0 = no device); `shadow`, `pending` and `scan` have a flag bit saying whether they are null; the
+ * mdev and VM order ranges also say which exist; a bus mask's range includes its beyond-scope bit.
+ */
+export interface Layout {
+  readonly host: MatrixRanges;
+  readonly cardOff: Range;
+  readonly fault: readonly Range[];
+  readonly dirty: readonly Range[];
+  readonly apmask: Range;
+  readonly aqmask: Range;
+  readonly apmaskHigh: Range;
+  readonly aqmaskHigh: Range;
+  readonly qci: MatrixRanges;
+  readonly scanFlag: Range;
+  readonly scan: { readonly qci: MatrixRanges; readonly old: MatrixRanges; readonly changed: Range };
+  readonly queues: readonly { readonly driver: Range; readonly link: Range; readonly reset: Range }[];
+  readonly info: MatrixRanges;
+  readonly mdevOrder: Range;
+  readonly mdevs: readonly {
+    readonly matrix: MatrixRanges;
+    readonly shadowFlag: Range;
+    readonly shadow: MatrixRanges;
+    readonly qtable: readonly Range[];
+    readonly kvm: Range;
+    readonly pendingFlag: Range;
+    readonly pending: MatrixRanges;
+    readonly removing: Range;
+  }[];
+  readonly vmOrder: Range;
+  readonly vms: readonly { readonly crycb: MatrixRanges; readonly hook: Range }[];
+}
+
+/** The layout encode() writes, field by field (a test checks it against encode). */
+function layoutOf(A: number, D: number, C: number, M: number, V: number, mb: number, vb: number): Layout {
+  let at = 0;
+  const r = (n: number): Range => {
+    const x = { at, n };
+    at += n;
+    return x;
+  };
+  const mx = (): MatrixRanges => ({ apm: r(A), aqm: r(D), adm: r(C) });
+  const N = A * D;
+  const each = <T>(k: number, f: () => T): T[] => Array.from({ length: k }, f);
+  const host = mx();
+  const cardOff = r(A);
+  const fault = each(N, () => r(2));
+  const dirty = each(N, () => r(vb));
+  const apmask = r(A + 1);
+  const aqmask = r(D + 1);
+  const apmaskHigh = r(1);
+  const aqmaskHigh = r(1);
+  const qci = mx();
+  const scanFlag = r(1);
+  const scan = { qci: mx(), old: mx(), changed: r(1) };
+  const queues = each(N, () => ({ driver: r(2), link: r(mb), reset: r(2) }));
+  const info = mx();
+  const mdevOrder = r(M * mb);
+  const mdevs = each(M, () => ({
+    matrix: mx(),
+    shadowFlag: r(1),
+    shadow: mx(),
+    qtable: each(A, () => r(D)),
+    kvm: r(vb),
+    pendingFlag: r(1),
+    pending: mx(),
+    removing: r(1),
+  }));
+  const vmOrder = r(V * vb);
+  const vms = each(V, () => ({ crycb: mx(), hook: r(mb) }));
+  return { host, cardOff, fault, dirty, apmask, aqmask, apmaskHigh, aqmaskHigh, qci, scanFlag, scan, queues, info, mdevOrder, mdevs, vmOrder, vms };
 }
 
 export function makeCodec(scope: Scope): Codec {
@@ -344,5 +430,8 @@ export function makeCodec(scope: Scope): Codec {
     return srcOf;
   }
 
-  return { scope, words, bits, encode, decode, bitPermutation };
+  const layout = layoutOf(A, D, C, M, V, mb, vb);
+  const last = layout.vms.length > 0 ? layout.vms[V - 1]!.hook : layout.vmOrder;
+  if (last.at + last.n !== bits) throw new Error(`codec: layout ends at bit ${last.at + last.n}, encode at ${bits}`);
+  return { scope, words, bits, encode, decode, bitPermutation, layout };
 }

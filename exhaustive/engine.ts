@@ -26,6 +26,7 @@ import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
+import { type FlaggedStep, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
 
@@ -50,6 +51,11 @@ export interface ExhaustiveOptions {
   readonly initial?: State;
   /** The policy's guard (properties/policy-guard.ts): one expanded state in 128 is stepped thoroughly. */
   readonly guard?: PolicyGuard;
+  /**
+   * Transition caching (exhaustive/memo.ts, default on): successors computed from packed keys with
+   * the effects learnt per op; the reducer runs only on a cache miss. Off: every op is stepped.
+   */
+  readonly memo?: boolean;
 }
 
 /** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */
@@ -91,6 +97,8 @@ export interface ExhaustiveResult {
   readonly reduction: number;
   /** The properties some transition exercised (properties/exercised.ts); the others are vacuous. */
   readonly exercised: string[];
+  /** Transition cache figures, when it was on. */
+  readonly memo?: { readonly hits: number; readonly misses: number; readonly bytes: number };
   readonly policyError?: ExhaustivePolicyError;
 }
 
@@ -157,6 +165,34 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   let transitions = 0;
   const tracker = exerciseTracker(cfg, props);
   let tracking = props.length > 0;
+  // The transition cache: step properties' verdicts are cached as flag bits (31 at most).
+  const memo = opt.memo !== false && sym === null && stepProps.length <= 31 ? makeMemo() : null;
+  function makeMemo(): TransitionMemo {
+    const flagged = (c: Config) => (s: State, op: Op): FlaggedStep => {
+      const r = step(c, s, op);
+      let flags = 0;
+      for (let j = 0; j < stepProps.length; j++) if (stepProps[j]!.check(cfg, s, op, r) !== null) flags |= 1 << j;
+      return { state: r.state, result: r.result, flags };
+    };
+    const guard = opt.guard;
+    const verify = guard
+      ? (s: State, op: Op): FlaggedStep => {
+          guard.thorough = true;
+          try {
+            return flagged({ scope, policy: guard.policy })(s, op);
+          } finally {
+            guard.thorough = false;
+          }
+        }
+      : flagged(cfg);
+    const m = new TransitionMemo(codec, ops, flagged(cfg), 16, verify);
+    m.onMiss = (s, op, r) => {
+      if (!tracking) return;
+      tracker.observe(s, op, r);
+      tracking = tracker.exercised.size < props.length;
+    };
+    return m;
+  }
 
   const canon = (s: State): void => {
     if (sym) sym.canonical(s, key);
@@ -263,6 +299,26 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     }
   };
 
+  /** A policy that threw on op from state i: named through the guard (stepped again) unless it already was. */
+  function stepError(i: number, op: Op, e: unknown, s: State, again: boolean): ExhaustivePolicyError {
+    let err = e;
+    const guard = opt.guard;
+    if (guard && again) {
+      // The raw policy threw: step once more through the guard, which names the callback.
+      try {
+        guard.thorough = true;
+        step({ scope, policy: guard.policy }, s, op);
+      } catch (e2) {
+        err = e2;
+      } finally {
+        guard.thorough = false;
+      }
+    }
+    const path = [...trace(i), op];
+    const f = asFault(cfg.policy.name, err);
+    return { kind: f.kind, callback: f.callback, message: f.message, ops: path, at: path.length - 1 };
+  }
+
   canon(s0);
   store.add(key, 0, -1, 0);
   onNewState(0, s0, 0);
@@ -306,6 +362,42 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           opt.progress({ states: store.count, transitions, depth, ms: now - t0 });
         }
       }
+      if (memo !== null) {
+        for (let k = 0; k < ops.length; k++) {
+          let code: number;
+          try {
+            code = memo.next(store.arena, i * W, i, k, key);
+          } catch (e) {
+            policyError = stepError(i, ops[k]!, e, codec.decode(store.arena, i * W), true);
+            bound = 'policy-error';
+            break outer;
+          }
+          transitions++;
+          const flags = memo.flags;
+          if (flags !== 0) {
+            for (let j = 0; j < stepProps.length; j++) {
+              if ((flags >>> j) & 1 && open.has(stepProps[j]!.name)) confirm(stepProps[j]!, trace(i), ops[k]!);
+            }
+          }
+          if (sameAsParent(store.arena, i * W, key, W)) continue;
+          const n = store.add(key, 0, i, k);
+          if (n < 0) continue;
+          if (props.length > 0) {
+            const t = codec.decode(store.arena, n * W);
+            if (tracking) {
+              // The transition that reached a new state: every reachable state is the after-state of one.
+              tracker.observe(memo.decoded(store.arena, i * W, i), ops[k]!, { state: t, result: memo.result(code) });
+              tracking = tracker.exercised.size < props.length;
+            }
+            onNewState(n, t, depth + 1);
+          }
+          if (store.count >= maxStates) {
+            bound = 'states';
+            break outer;
+          }
+        }
+        continue;
+      }
       const s = codec.decode(store.arena, i * W);
       let active = stepProps.filter((p) => open.has(p.name));
       const guard = opt.guard;
@@ -318,18 +410,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         try {
           r = step(stepCfg, s, op);
         } catch (e) {
-          let err = e;
-          if (guard && !thorough) {
-            // The raw policy threw: step once more through the guard, which names the callback.
-            try {
-              step({ scope, policy: guard.policy }, s, op);
-            } catch (e2) {
-              err = e2;
-            }
-          }
-          const path = [...trace(i), op];
-          const f = asFault(cfg.policy.name, err);
-          policyError = { kind: f.kind, callback: f.callback, message: f.message, ops: path, at: path.length - 1 };
+          policyError = stepError(i, op, e, s, !thorough);
           bound = 'policy-error';
           break outer;
         }
@@ -383,6 +464,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     found,
     reduction: sym ? sym.reduction(store) : 1,
     exercised: [...tracker.exercised],
+    ...(memo ? { memo: { hits: memo.stats.hits, misses: memo.stats.misses, bytes: memo.bytes } } : {}),
     ...(policyError ? { policyError } : {}),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The set of reached states: packed states in one growing Uint32Array arena (state i at words
- * [i*W, (i+1)*W)), an open-addressing hash table of state numbers (linear probing, load ≤ 1/2),
- * and per state its BFS parent and the alphabet index of the op that reached it. States are numbered
- * in insertion order, which for a breadth-first search is also depth order.
+ * [i*W, (i+1)*W)), an open-addressing hash table (linear probing, load ≤ 1/2) whose slots hold the
+ * state number and a copy of the key, so that a lookup touches one cache line, and per state its BFS
+ * parent and the alphabet index of the op that reached it. States are numbered in insertion order,
+ * which for a breadth-first search is also depth order.
  */
 export class StateStore {
   readonly words: number;
@@ -11,7 +12,8 @@ export class StateStore {
   parent: Int32Array;
   via: Uint16Array;
   private hashes: Uint32Array;
-  private table: Int32Array; // state number + 1; 0 = empty
+  /** Slots of W+1 words: state number + 1 (0 = empty), then the key. */
+  private table: Uint32Array;
   private mask: number;
 
   constructor(words: number, capacity = 1 << 16) {
@@ -20,7 +22,7 @@ export class StateStore {
     this.parent = new Int32Array(capacity);
     this.via = new Uint16Array(capacity);
     this.hashes = new Uint32Array(capacity);
-    this.table = new Int32Array(capacity * 2);
+    this.table = new Uint32Array(capacity * 2 * (words + 1));
     this.mask = capacity * 2 - 1;
   }
 
@@ -46,33 +48,49 @@ export class StateStore {
    * there as state n.
    */
   add(key: Uint32Array, off: number, parent: number, via: number): number {
-    const h = this.hash(key, off);
+    return this.addHashed(key, off, this.hash(key, off), parent, via);
+  }
+
+  /**
+   * The first word of key hash h's home slot. Touching the slots of a batch of keys before adding
+   * them lets the CPU fetch their cache lines in parallel (the search batches a state's successors).
+   */
+  peek(h: number): number {
+    return this.table[(h & this.mask) * (this.words + 1)]!;
+  }
+
+  /** `add`, with the key's hash already computed (`hash`). */
+  addHashed(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
     const W = this.words;
+    const S = W + 1;
+    const table = this.table;
     let slot = h & this.mask;
-    for (; ; slot = (slot + 1) & this.mask) {
-      const e = this.table[slot]!;
+    probe: for (; ; slot = (slot + 1) & this.mask) {
+      const at = slot * S;
+      const e = table[at]!;
       if (e === 0) break;
-      const i = e - 1;
-      if (this.hashes[i] === h && this.same(i * W, key, off)) return -(i + 1);
+      for (let w = 0; w < W; w++) if (table[at + 1 + w] !== key[off + w]) continue probe;
+      return -e;
     }
     const n = this.count;
     if (n === this.parent.length) {
       this.grow();
-      return this.add(key, off, parent, via);
+      return this.addHashed(key, off, h, parent, via);
     }
     this.arena.set(key.subarray(off, off + W), n * W);
     this.parent[n] = parent;
     this.via[n] = via;
     this.hashes[n] = h;
-    this.table[slot] = n + 1;
+    this.place(slot, n);
     this.count = n + 1;
     return n;
   }
 
-  private same(at: number, key: Uint32Array, off: number): boolean {
-    const a = this.arena;
-    for (let i = 0; i < this.words; i++) if (a[at + i] !== key[off + i]) return false;
-    return true;
+  private place(slot: number, n: number): void {
+    const W = this.words;
+    const at = slot * (W + 1);
+    this.table[at] = n + 1;
+    this.table.set(this.arena.subarray(n * W, n * W + W), at + 1);
   }
 
   private grow(): void {
@@ -90,12 +108,13 @@ export class StateStore {
     const hashes = new Uint32Array(cap);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    this.table = new Int32Array(cap * 2);
+    const S = W + 1;
+    this.table = new Uint32Array(cap * 2 * S);
     this.mask = cap * 2 - 1;
     for (let i = 0; i < this.count; i++) {
       let slot = this.hashes[i]! & this.mask;
-      while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.table[slot] = i + 1;
+      while (this.table[slot * S] !== 0) slot = (slot + 1) & this.mask;
+      this.place(slot, i);
     }
   }
 

@@ -1,0 +1,361 @@
+/**
+ * Read tracking over a packed state: `view(s)` wraps a decoded State in proxies that record, in
+ * `reads`, the key bits (codec.layout) of every leaf the code reads. `written(out, view)` then tells,
+ * by object identity, which leaves of a result state are the input's own, untouched (the reducer
+ * never mutates: an input object at its own place in the result holds the input's values).
+ *
+ * Soundness (exhaustive/memo.ts relies on it): a deterministic function of the state that reads only
+ * the bits in `reads` takes the same path on every state that agrees on those bits; it creates the
+ * same new objects with the same values and puts the same input objects at the same places. Every
+ * way to get a value out of a state goes through a trap here: get, has, ownKeys and
+ * getOwnPropertyDescriptor (spreads, `in`, `for…in`, Object.keys/values/entries, array methods).
+ * An input object found somewhere else in the result (`shadow: x.matrix`) counts as read whole.
+ */
+import type { State } from '../model/state.ts';
+import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
+import { mdevNames, vmNames } from './alphabet.ts';
+
+/** A place in the state tree: every range below it, and the ranges it holds itself. */
+interface Place {
+  readonly all: readonly Range[];
+}
+
+const INDEX = /^(0|[1-9][0-9]*)$/;
+
+export class ReadTracker {
+  readonly W: number;
+  /** Bits read since the last `reset()` (only while `on`). */
+  readonly reads: Uint32Array;
+  /** The ranges read since the last `reset()`, each once, in the order first read. */
+  readonly seq: Range[] = [];
+  private readonly seen = new Set<Range>();
+  /** Bits of the last `written()` result that are the input's own (untouched). */
+  readonly keep: Uint32Array;
+  on = false;
+  private readonly layout: Layout;
+  private readonly mdevs: readonly string[];
+  private readonly vms: readonly string[];
+  private readonly places: Places;
+  /** Proxy or raw input object → its place. */
+  private origin = new WeakMap<object, Place>();
+  private raw = new WeakMap<object, Place>();
+
+  constructor(codec: Codec) {
+    this.W = codec.words;
+    this.reads = new Uint32Array(this.W);
+    this.keep = new Uint32Array(this.W);
+    this.layout = codec.layout;
+    this.mdevs = mdevNames(codec.scope);
+    this.vms = vmNames(codec.scope);
+    this.places = placesOf(codec.layout);
+  }
+
+  reset(): void {
+    this.reads.fill(0);
+    this.seq.length = 0;
+    this.seen.clear();
+  }
+
+  private mark(r: Range): void {
+    if (this.on) this.add(r);
+  }
+
+  private add(r: Range): void {
+    if (this.seen.has(r)) return;
+    this.seen.add(r);
+    this.seq.push(r);
+    orRange(this.reads, r);
+  }
+
+  private markAll(p: Place): void {
+    for (const r of p.all) this.add(r);
+  }
+
+  /** The state, wrapped: reads through it are recorded while `on`. */
+  view(s: State): State {
+    this.origin = new WeakMap();
+    this.raw = new WeakMap();
+    const L = this.layout;
+    const P = this.places;
+    const mx = (m: object, r: MatrixRanges, p: Place): object => this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
+    const host = mx(s.host, L.host, P.host);
+    const fault = this.arr(s.fault, P.fault, L.fault, null);
+    const dirty = this.arr(s.dirty, P.dirty, L.dirty, null);
+    const b = s.bus;
+    const scan =
+      b.scan === null
+        ? null
+        : this.obj(b.scan, P.scan, { changed: L.scan.changed }, { qci: mx(b.scan.qci, L.scan.qci, P.scanQci), old: mx(b.scan.old, L.scan.old, P.scanOld) }, {});
+    const bus = this.obj(
+      b,
+      P.bus,
+      { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
+      { qci: mx(b.qci, L.qci, P.qci), scan },
+      { scan: L.scanFlag },
+    );
+    const qs = s.queues.map((q, i) => (q === null ? null : this.obj(q, P.queue[i]!, L.queues[i]!, {}, {})));
+    const queues = this.arr(s.queues, P.queues, L.queues.map((q) => q.driver), qs);
+    const info = mx(s.info, L.info, P.info);
+    const mdevKids: Record<string, object> = {};
+    this.mdevs.forEach((name, j) => {
+      const x = s.mdevs[name];
+      if (x === undefined) return;
+      const r = L.mdevs[j]!;
+      const p = P.mdev[j]!;
+      mdevKids[name] = this.obj(
+        x,
+        p.self,
+        { kvm: r.kvm, removing: r.removing },
+        {
+          matrix: mx(x.matrix, r.matrix, p.matrix),
+          shadow: x.shadow === null ? null : mx(x.shadow, r.shadow, p.shadow),
+          qtable: this.arr(x.qtable, p.qtable, r.qtable, null),
+          pending: x.pending === null ? null : mx(x.pending, r.pending, p.pending),
+        },
+        { shadow: r.shadowFlag, pending: r.pendingFlag },
+      );
+    });
+    const vmKids: Record<string, object> = {};
+    this.vms.forEach((name, j) => {
+      const v = s.vms[name];
+      if (v === undefined) return;
+      vmKids[name] = this.obj(v, P.vm[j]!.self, { hook: L.vms[j]!.hook }, { crycb: mx(v.crycb, L.vms[j]!.crycb, P.vm[j]!.crycb) }, {});
+    });
+    const mdevs = this.rec(s.mdevs, P.mdevs, L.mdevOrder, mdevKids);
+    const vms = this.rec(s.vms, P.vms, L.vmOrder, vmKids);
+    return this.obj(s, P.root, { cardOff: L.cardOff }, { host, fault, dirty, bus, queues, info, mdevs, vms }, {}) as State;
+  }
+
+  /**
+   * After `out = f(view)`: `keep` gets the bits of out that are the input's own (an input object at
+   * its own place); input objects found at another place are added to `reads` whole.
+   */
+  written(out: State, input: State): void {
+    const keep = this.keep;
+    keep.fill(0);
+    const was = this.on;
+    this.on = false;
+    try {
+      if (out === input) {
+        keep.fill(0xffffffff);
+        return;
+      }
+      const P = this.places;
+      this.at(out, P.root);
+      this.at(out.host, P.host);
+      this.at(out.fault, P.fault);
+      this.at(out.dirty, P.dirty);
+      if (!this.at(out.bus, P.bus)) {
+        this.at(out.bus.qci, P.qci);
+        const scan = out.bus.scan;
+        if (scan !== null && !this.at(scan, P.scan)) {
+          this.at(scan.qci, P.scanQci);
+          this.at(scan.old, P.scanOld);
+        }
+      }
+      if (!this.at(out.queues, P.queues)) {
+        out.queues.forEach((q, i) => {
+          if (q !== null && q !== undefined) this.at(q, P.queue[i]!);
+        });
+      }
+      this.at(out.info, P.info);
+      if (!this.at(out.mdevs, P.mdevs)) {
+        this.mdevs.forEach((name, j) => {
+          const x = out.mdevs[name];
+          const p = P.mdev[j]!;
+          if (x === undefined || this.at(x, p.self)) return;
+          this.at(x.matrix, p.matrix);
+          if (x.shadow !== null) this.at(x.shadow, p.shadow);
+          this.at(x.qtable, p.qtable);
+          if (x.pending !== null) this.at(x.pending, p.pending);
+        });
+      }
+      if (!this.at(out.vms, P.vms)) {
+        this.vms.forEach((name, j) => {
+          const v = out.vms[name];
+          if (v !== undefined && !this.at(v, P.vm[j]!.self)) this.at(v.crycb, P.vm[j]!.crycb);
+        });
+      }
+    } finally {
+      this.on = was;
+    }
+  }
+
+  /** Is `o` the input's own object at place p? Input objects from elsewhere count as read. */
+  private at(o: object, p: Place): boolean {
+    const from = this.origin.get(o);
+    if (from === p) {
+      for (const r of p.all) orRange(this.keep, r);
+      return true;
+    }
+    const f = from ?? this.raw.get(o);
+    if (f !== undefined) this.markAll(f);
+    return false;
+  }
+
+  /** A fixed-shape object: primitive leaves, child objects (possibly null, with a flag range). */
+  private obj(t: object, place: Place, leaves: Record<string, Range>, kids: Record<string, object | null>, flags: Record<string, Range>): object {
+    const self = this;
+    const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
+    const touch = (p: string | symbol): void => {
+      if (own(leaves, p)) self.mark(leaves[p]!);
+      else if (own(flags, p)) self.mark(flags[p]!);
+    };
+    const px = new Proxy(t, {
+      get(target, p) {
+        touch(p);
+        if (own(kids, p)) return kids[p];
+        return Reflect.get(target, p);
+      },
+      getOwnPropertyDescriptor(target, p) {
+        touch(p);
+        const d = Reflect.getOwnPropertyDescriptor(target, p);
+        if (d !== undefined && own(kids, p)) d.value = kids[p];
+        return d;
+      },
+    });
+    this.origin.set(px, place);
+    this.raw.set(t, place);
+    return px;
+  }
+
+  /** An array indexed by APQN or apid: element i is the range rs[i]; kids are its element objects. */
+  private arr(t: readonly unknown[], place: Place, rs: readonly Range[], kids: readonly (object | null)[] | null): object {
+    const self = this;
+    const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.test(p) ? Number(p) : -1);
+    const px = new Proxy(t as unknown[], {
+      get(target, p) {
+        const i = index(p);
+        if (i < 0 || i >= rs.length) return Reflect.get(target, p);
+        self.mark(rs[i]!);
+        return kids ? kids[i] : target[i];
+      },
+      has(target, p) {
+        const i = index(p);
+        if (i >= 0 && i < rs.length) self.mark(rs[i]!);
+        return Reflect.has(target, p);
+      },
+      getOwnPropertyDescriptor(target, p) {
+        const i = index(p);
+        const d = Reflect.getOwnPropertyDescriptor(target, p);
+        if (i >= 0 && i < rs.length) {
+          self.mark(rs[i]!);
+          if (d !== undefined && kids) d.value = kids[i];
+        }
+        return d;
+      },
+    });
+    this.origin.set(px, place);
+    this.raw.set(t, place);
+    return px;
+  }
+
+  /** A record of mdevs or VMs by name: which names exist, and in which order, is the `order` range. */
+  private rec(t: object, place: Place, order: Range, kids: Record<string, object>): object {
+    const self = this;
+    const px = new Proxy(t, {
+      get(target, p) {
+        if (typeof p !== 'string') return Reflect.get(target, p);
+        self.mark(order);
+        return Object.prototype.hasOwnProperty.call(kids, p) ? kids[p] : Reflect.get(target, p);
+      },
+      has(target, p) {
+        self.mark(order);
+        return Reflect.has(target, p);
+      },
+      ownKeys(target) {
+        self.mark(order);
+        return Reflect.ownKeys(target);
+      },
+      getOwnPropertyDescriptor(target, p) {
+        self.mark(order);
+        const d = Reflect.getOwnPropertyDescriptor(target, p);
+        if (d !== undefined && typeof p === 'string' && Object.prototype.hasOwnProperty.call(kids, p)) d.value = kids[p];
+        return d;
+      },
+    });
+    this.origin.set(px, place);
+    this.raw.set(t, place);
+    return px;
+  }
+}
+
+/** words |= the bits of r. */
+export function orRange(words: Uint32Array, r: Range): void {
+  let at = r.at;
+  let n = r.n;
+  while (n > 0) {
+    const w = at >>> 5;
+    const b = at & 31;
+    const k = Math.min(n, 32 - b);
+    const m = k === 32 ? 0xffffffff : ((1 << k) - 1) << b;
+    words[w] = (words[w]! | m) >>> 0;
+    at += k;
+    n -= k;
+  }
+}
+
+interface MdevPlaces {
+  readonly self: Place;
+  readonly matrix: Place;
+  readonly shadow: Place;
+  readonly qtable: Place;
+  readonly pending: Place;
+}
+interface Places {
+  readonly root: Place;
+  readonly host: Place;
+  readonly fault: Place;
+  readonly dirty: Place;
+  readonly bus: Place;
+  readonly qci: Place;
+  readonly scan: Place;
+  readonly scanQci: Place;
+  readonly scanOld: Place;
+  readonly queues: Place;
+  readonly queue: readonly Place[];
+  readonly info: Place;
+  readonly mdevs: Place;
+  readonly mdev: readonly MdevPlaces[];
+  readonly vms: Place;
+  readonly vm: readonly { readonly self: Place; readonly crycb: Place }[];
+}
+
+const mxr = (m: MatrixRanges): Range[] => [m.apm, m.aqm, m.adm];
+const place = (...rs: (Range | readonly Range[])[]): Place => ({ all: rs.flat() });
+
+function placesOf(L: Layout): Places {
+  const mdev = L.mdevs.map((r) => ({
+    self: place(mxr(r.matrix), r.shadowFlag, mxr(r.shadow), r.qtable, r.kvm, r.pendingFlag, mxr(r.pending), r.removing),
+    matrix: place(mxr(r.matrix)),
+    shadow: place(mxr(r.shadow)),
+    qtable: place(r.qtable),
+    pending: place(mxr(r.pending)),
+  }));
+  const vm = L.vms.map((r) => ({ self: place(mxr(r.crycb), r.hook), crycb: place(mxr(r.crycb)) }));
+  const queue = L.queues.map((q) => place(q.driver, q.link, q.reset));
+  const scan = place(mxr(L.scan.qci), mxr(L.scan.old), L.scan.changed);
+  const bus = place(L.apmask, L.aqmask, L.apmaskHigh, L.aqmaskHigh, mxr(L.qci), L.scanFlag, scan.all);
+  const queues = place(queue.flatMap((q) => q.all));
+  const mdevs = place(L.mdevOrder, mdev.flatMap((m) => m.self.all));
+  const vms = place(L.vmOrder, vm.flatMap((v) => v.self.all));
+  const root = place(mxr(L.host), L.cardOff, L.fault, L.dirty, bus.all, queues.all, mxr(L.info), mdevs.all, vms.all);
+  return {
+    root,
+    host: place(mxr(L.host)),
+    fault: place(L.fault),
+    dirty: place(L.dirty),
+    bus,
+    qci: place(mxr(L.qci)),
+    scan,
+    scanQci: place(mxr(L.scan.qci)),
+    scanOld: place(mxr(L.scan.old)),
+    queues,
+    queue,
+    info: place(mxr(L.info)),
+    mdevs,
+    mdev,
+    vms,
+    vm,
+  };
+}
