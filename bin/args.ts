@@ -151,6 +151,7 @@ export const ENGINE_FLAGS = {
   'max-states': { type: 'string' },
   'max-memory': { type: 'string' },
   symmetry: { type: 'string' },
+  memo: { type: 'string' },
   workers: { type: 'string' },
   shard: { type: 'string' },
 } as const;
@@ -162,10 +163,12 @@ export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; set
   if (engine !== 'random' && engine !== 'exhaustive') throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
   const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
     x === undefined ? undefined : intFlag(name, x, 0, min, max);
-  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'workers'] as const).find((f) => v[f] !== undefined);
+  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'workers'] as const).find((f) => v[f] !== undefined);
   if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
   const sym = v.symmetry ?? 'on';
   if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
+  const memo = v.memo ?? 'auto';
+  if (memo !== 'auto' && memo !== 'on' && memo !== 'off') throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
   let shard: { k: number; n: number } | undefined;
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
@@ -179,6 +182,7 @@ export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; set
     engine,
     settings: {
       symmetry: sym === 'on',
+      ...(memo !== 'auto' ? { memo: memo === 'on' } : {}),
       workers: int('workers', v.workers, 1, 64) ?? 1,
       ...(depth !== undefined ? { depth } : {}),
       ...(maxStates !== undefined ? { maxStates } : {}),

@@ -20,6 +20,8 @@ export interface ExhaustiveSettings {
   readonly maxMemory?: number;
   readonly timeMs?: number;
   readonly symmetry: boolean;
+  /** The transition cache: on, off, or (absent) the engine's choice. */
+  readonly memo?: boolean;
   readonly workers: number;
   readonly shard?: { readonly k: number; readonly n: number };
   readonly progress?: (policy: string, p: Progress) => void;
@@ -45,6 +47,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
     ...(s.signal ? { signal: s.signal } : {}),
     ...(s.progress ? { progress: (p: Progress) => s.progress!(policy, p) } : {}),
     symmetry: s.symmetry,
+    ...(s.memo !== undefined ? { memo: s.memo } : {}),
     ...(shard ? { shard: { ...shard, depth: SHARD_DEPTH } } : {}),
   };
 }

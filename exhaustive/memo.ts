@@ -41,10 +41,12 @@ export interface MemoStats {
   verified: number;
   /** Ops no longer cached: a tracked run and an untracked run disagreed. */
   readonly uncached: number[];
+  /** Ops stepped plainly because caching did not pay: more misses than hits (see `next`). */
+  readonly unprofitable: number[];
 }
 
 export class TransitionMemo {
-  readonly stats: MemoStats = { hits: 0, misses: 0, verified: 0, uncached: [] };
+  readonly stats: MemoStats = { hits: 0, misses: 0, verified: 0, uncached: [], unprofitable: [] };
   /** The flags of the last `next`. */
   flags = 0;
   /** Called after every miss with the transition as the reducer computed it (reads are not tracked). */
@@ -56,18 +58,19 @@ export class TransitionMemo {
   private readonly verifyStep: StepFn;
   private readonly W: number;
   private readonly plain: boolean[];
+  /** Per op: lookups and misses since the last review. */
+  private readonly opLookups: Int32Array;
+  private readonly opMisses: Int32Array;
   private readonly results: Result[] = [];
   private readonly resultIx = new Map<Result, number>();
   private readonly tracker: ReadTracker;
   private readonly tmp: Uint32Array;
-  // The trees, in typed arrays. A link is 0 (nothing yet), node + 1, or -(leaf + 1).
+  // The trees, in one typed array: a node at p is its field (at·32 + n) at tree[p], then its 2^n
+  // links. A link is 0 (nothing yet), a node's p (≥ 1), or -(leaf + 1).
   private readonly roots: Int32Array;
-  private nodeAt = new Int32Array(1024);
-  private nodeN = new Int32Array(1024);
-  private nodeKids = new Int32Array(1024);
+  private tree = new Int32Array(1 << 14);
+  private used = 1;
   private nodes = 0;
-  private kids = new Int32Array(4096);
-  private kidsUsed = 0;
   private keep: Uint32Array;
   private set: Uint32Array;
   private res = new Int32Array(1024);
@@ -90,6 +93,8 @@ export class TransitionMemo {
     this.verifyStep = verifyStep;
     this.W = codec.words;
     this.plain = ops.map(() => false);
+    this.opLookups = new Int32Array(ops.length);
+    this.opMisses = new Int32Array(ops.length);
     this.tracker = new ReadTracker(codec);
     this.tmp = new Uint32Array(this.W);
     this.roots = new Int32Array(ops.length);
@@ -104,7 +109,7 @@ export class TransitionMemo {
 
   /** Bytes held by the trees. */
   get bytes(): number {
-    return this.nodeAt.byteLength * 3 + this.kids.byteLength + this.keep.byteLength * 2 + this.res.byteLength * 2;
+    return this.tree.byteLength + this.keep.byteLength * 2 + this.res.byteLength * 2;
   }
 
   /** Inner nodes and leaves of all trees. */
@@ -119,22 +124,20 @@ export class TransitionMemo {
    */
   next(src: Uint32Array, off: number, id: number, k: number, out: Uint32Array): number {
     let c = this.roots[k]!;
-    const nodeAt = this.nodeAt;
-    const nodeN = this.nodeN;
-    const nodeKids = this.nodeKids;
-    const kids = this.kids;
+    const tree = this.tree;
     while (c > 0) {
-      const nd = c - 1;
-      const at = nodeAt[nd]!;
-      const n = nodeN[nd]!;
+      const f = tree[c]!;
+      const at = f >>> 5;
+      const n = f & 31;
       const w = off + (at >>> 5);
       const b = at & 31;
       let v = src[w]! >>> b;
       if (b + n > 32) v |= src[w + 1]! << (32 - b);
-      c = kids[nodeKids[nd]! + (v & ((1 << n) - 1))]!;
+      c = tree[c + 1 + (v & ((1 << n) - 1))]!;
     }
     if (c === 0 || this.plain[k]) return this.miss(src, off, id, k, out);
     this.stats.hits++;
+    this.opLookups[k] = this.opLookups[k]! + 1;
     const e = -c - 1;
     const W = this.W;
     const keep = this.keep;
@@ -178,6 +181,19 @@ export class TransitionMemo {
     this.stats.misses++;
     const s = this.decoded(src, off, id);
     if (this.plain[k]) return this.plainStep(s, k, out);
+    // A tracked run costs about four plain ones: an op that keeps missing (a whole bus scan reads
+    // nearly everything) is reviewed every 512 misses and stepped plainly if most lookups missed.
+    this.opLookups[k] = this.opLookups[k]! + 1;
+    this.opMisses[k] = this.opMisses[k]! + 1;
+    if (this.opMisses[k]! >= 512) {
+      if (this.opMisses[k]! * 2 > this.opLookups[k]!) {
+        this.plain[k] = true;
+        this.stats.unprofitable.push(k);
+        return this.plainStep(s, k, out);
+      }
+      this.opMisses[k] = 0;
+      this.opLookups[k] = 0;
+    }
     const tr = this.tracker;
     const view = (this.curView ??= tr.view(s));
     tr.reset();
@@ -218,46 +234,38 @@ export class TransitionMemo {
 
   /** Add a run's path to op k's tree; false if it contradicts the tree (a nondeterministic run). */
   private insert(k: number, src: Uint32Array, off: number, seq: readonly Range[], keep: Uint32Array, set: Uint32Array, code: number, flags: number): boolean {
-    // The link being followed: roots[k], or kids[slot].
-    let inRoots = true;
-    let slot = k;
+    // The link being followed: roots[k] (slot -1), or tree[slot].
+    let slot = -1;
+    const link = (): number => (slot < 0 ? this.roots[k]! : this.tree[slot]!);
+    const setLink = (c: number): void => {
+      if (slot < 0) this.roots[k] = c;
+      else this.tree[slot] = c;
+    };
     for (const r of seq) {
       if (r.n > 16) return false; // a field too wide to branch on: not cached
-      let c = inRoots ? this.roots[slot]! : this.kids[slot]!;
+      let c = link();
       if (c === 0) {
-        c = this.newNode(r.at, r.n) + 1;
-        if (inRoots) this.roots[slot] = c;
-        else this.kids[slot] = c;
+        c = this.newNode(r.at, r.n);
+        setLink(c);
       }
-      if (c < 0) return false;
-      const nd = c - 1;
-      if (this.nodeAt[nd] !== r.at || this.nodeN[nd] !== r.n) return false;
-      inRoots = false;
-      slot = this.nodeKids[nd]! + extract(src, off, r.at, r.n);
+      if (c < 0 || this.tree[c] !== r.at * 32 + r.n) return false;
+      slot = c + 1 + extract(src, off, r.at, r.n);
     }
-    const c = inRoots ? this.roots[slot]! : this.kids[slot]!;
+    const c = link();
     if (c > 0) return false;
     if (c < 0) return true; // the same path, already learnt
-    const e = this.newLeaf(keep, set, code, flags);
-    if (inRoots) this.roots[slot] = -(e + 1);
-    else this.kids[slot] = -(e + 1);
+    setLink(-(this.newLeaf(keep, set, code, flags) + 1));
     return true;
   }
 
   private newNode(at: number, n: number): number {
-    if (this.nodes === this.nodeAt.length) {
-      this.nodeAt = grown(this.nodeAt);
-      this.nodeN = grown(this.nodeN);
-      this.nodeKids = grown(this.nodeKids);
-    }
-    const width = 1 << n;
-    while (this.kidsUsed + width > this.kids.length) this.kids = grown(this.kids);
-    const nd = this.nodes++;
-    this.nodeAt[nd] = at;
-    this.nodeN[nd] = n;
-    this.nodeKids[nd] = this.kidsUsed;
-    this.kidsUsed += width;
-    return nd;
+    const size = 1 + (1 << n);
+    while (this.used + size > this.tree.length) this.tree = grown(this.tree);
+    const p = this.used;
+    this.used += size;
+    this.tree[p] = at * 32 + n;
+    this.nodes++;
+    return p;
   }
 
   private newLeaf(keep: Uint32Array, set: Uint32Array, code: number, flags: number): number {

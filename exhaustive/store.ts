@@ -51,14 +51,6 @@ export class StateStore {
     return this.addHashed(key, off, this.hash(key, off), parent, via);
   }
 
-  /**
-   * The first word of key hash h's home slot. Touching the slots of a batch of keys before adding
-   * them lets the CPU fetch their cache lines in parallel (the search batches a state's successors).
-   */
-  peek(h: number): number {
-    return this.table[(h & this.mask) * (this.words + 1)]!;
-  }
-
   /** `add`, with the key's hash already computed (`hash`). */
   addHashed(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
     const W = this.words;

@@ -17,7 +17,7 @@ import type { Scope } from '../model/scope.ts';
 import type { Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
-import type { Codec } from './codec.ts';
+import type { Codec, Range } from './codec.ts';
 import type { StateStore } from './store.ts';
 
 type Perm = readonly number[];
@@ -179,6 +179,11 @@ export interface Symmetry {
   readonly perms: readonly IdPerm[];
   /** Write the canonical key of s into out[0..W). */
   canonical(s: State, out: Uint32Array): void;
+  /**
+   * Make key[0..W) canonical in place: on the key alone when its mdev and VM names are already
+   * in creation order (the usual case), through a decode otherwise.
+   */
+  canonicalKey(key: Uint32Array): void;
   /** The ops, with the ids that actually ran, from s0 to stored state n. */
   replay(cfg: Config, s0: State, store: StateStore, ops: readonly Op[], n: number): Op[];
   /** Average class size over (a sample of) the stored states: the reduction factor. */
@@ -241,7 +246,47 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   function canonical(s: State, out: Uint32Array): void {
     codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
     // A scan under way steps through its devices in id order, which no id permutation preserves.
-    if (tables.length === 0 || s.bus.scan !== null) return;
+    if (s.bus.scan !== null) return;
+    leastImage(out);
+  }
+
+  const L = codec.layout;
+  const field = (k: Uint32Array, r: Range): number => {
+    let v = 0;
+    for (let i = 0; i < r.n; i++) v |= ((k[(r.at + i) >>> 5]! >>> ((r.at + i) & 31)) & 1) << i;
+    return v;
+  };
+  const mb = scope.mdevs > 0 ? L.mdevOrder.n / scope.mdevs : 0;
+  const vb = scope.vms > 0 ? L.vmOrder.n / scope.vms : 0;
+  /** Names in creation order (slot j holds name j+1), and no dirty mark of a VM that is gone. */
+  function namesInOrder(k: Uint32Array): boolean {
+    const order = field(k, L.mdevOrder);
+    for (let j = 0; j < scope.mdevs; j++) {
+      const v = (order >>> (j * mb)) & ((1 << mb) - 1);
+      if (v !== 0 && v !== j + 1) return false;
+    }
+    const vorder = field(k, L.vmOrder);
+    let vmsUp = 0;
+    for (let j = 0; j < scope.vms; j++) {
+      const v = (vorder >>> (j * vb)) & ((1 << vb) - 1);
+      if (v !== 0 && v !== j + 1) return false;
+      if (v !== 0) vmsUp = j + 1;
+    }
+    for (const r of L.dirty) if (field(k, r) > vmsUp) return false;
+    return true;
+  }
+
+  function canonicalKey(k: Uint32Array): void {
+    if (!namesInOrder(k)) {
+      canonical(codec.decode(k, 0), k);
+      return;
+    }
+    if (field(k, L.scanFlag) === 0) leastImage(k);
+  }
+
+  /** out := the least key over the id permutations of out. */
+  function leastImage(out: Uint32Array): void {
+    if (tables.length === 0) return;
     tmp.set(out);
     for (const srcOf of tables) {
       // Build the permuted key word by word; give up as soon as it is greater than the best so far.
@@ -344,5 +389,5 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return seen.size;
   }
 
-  return { perms, canonical, replay, reduction, images, elements };
+  return { perms, canonical, canonicalKey, replay, reduction, images, elements };
 }

@@ -56,10 +56,6 @@ export class ReadTracker {
     this.seen.clear();
   }
 
-  private mark(r: Range): void {
-    if (this.on) this.add(r);
-  }
-
   private add(r: Range): void {
     if (this.seen.has(r)) return;
     this.seen.add(r);
@@ -71,59 +67,76 @@ export class ReadTracker {
     for (const r of p.all) this.add(r);
   }
 
-  /** The state, wrapped: reads through it are recorded while `on`. */
+  /**
+   * The state, wrapped: reads through it are recorded while `on`. Proxies below the root are made
+   * on first access (once each: identity matters), so a view costs what the code touches.
+   */
   view(s: State): State {
     this.origin = new WeakMap();
     this.raw = new WeakMap();
     const L = this.layout;
     const P = this.places;
+    type Kids = Record<string, () => object | null>;
     const mx = (m: object, r: MatrixRanges, p: Place): object => this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
-    const host = mx(s.host, L.host, P.host);
-    const fault = this.arr(s.fault, P.fault, L.fault, null);
-    const dirty = this.arr(s.dirty, P.dirty, L.dirty, null);
     const b = s.bus;
-    const scan =
-      b.scan === null
-        ? null
-        : this.obj(b.scan, P.scan, { changed: L.scan.changed }, { qci: mx(b.scan.qci, L.scan.qci, P.scanQci), old: mx(b.scan.old, L.scan.old, P.scanOld) }, {});
-    const bus = this.obj(
-      b,
-      P.bus,
-      { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
-      { qci: mx(b.qci, L.qci, P.qci), scan },
-      { scan: L.scanFlag },
-    );
-    const qs = s.queues.map((q, i) => (q === null ? null : this.obj(q, P.queue[i]!, L.queues[i]!, {}, {})));
-    const queues = this.arr(s.queues, P.queues, L.queues.map((q) => q.driver), qs);
-    const info = mx(s.info, L.info, P.info);
-    const mdevKids: Record<string, object> = {};
-    this.mdevs.forEach((name, j) => {
-      const x = s.mdevs[name];
-      if (x === undefined) return;
+    const scanKids = (): Kids => ({ qci: () => mx(b.scan!.qci, L.scan.qci, P.scanQci), old: () => mx(b.scan!.old, L.scan.old, P.scanOld) });
+    const bus = (): object =>
+      this.obj(
+        b,
+        P.bus,
+        { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
+        { qci: () => mx(b.qci, L.qci, P.qci), scan: () => (b.scan === null ? null : this.obj(b.scan, P.scan, { changed: L.scan.changed }, scanKids(), {})) },
+        { scan: L.scanFlag },
+      );
+    const queue = (i: number): object | null => {
+      const q = s.queues[i]!;
+      return q === null ? null : this.obj(q, P.queue[i]!, L.queues[i]!, {}, {});
+    };
+    const mdev = (j: number) => (): object => {
+      const x = s.mdevs[this.mdevs[j]!]!;
       const r = L.mdevs[j]!;
       const p = P.mdev[j]!;
-      mdevKids[name] = this.obj(
+      return this.obj(
         x,
         p.self,
         { kvm: r.kvm, removing: r.removing },
         {
-          matrix: mx(x.matrix, r.matrix, p.matrix),
-          shadow: x.shadow === null ? null : mx(x.shadow, r.shadow, p.shadow),
-          qtable: this.arr(x.qtable, p.qtable, r.qtable, null),
-          pending: x.pending === null ? null : mx(x.pending, r.pending, p.pending),
+          matrix: () => mx(x.matrix, r.matrix, p.matrix),
+          shadow: () => (x.shadow === null ? null : mx(x.shadow, r.shadow, p.shadow)),
+          qtable: () => this.arr(x.qtable, p.qtable, r.qtable, null),
+          pending: () => (x.pending === null ? null : mx(x.pending, r.pending, p.pending)),
         },
         { shadow: r.shadowFlag, pending: r.pendingFlag },
       );
+    };
+    const vm = (j: number) => (): object => {
+      const v = s.vms[this.vms[j]!]!;
+      return this.obj(v, P.vm[j]!.self, { hook: L.vms[j]!.hook }, { crycb: () => mx(v.crycb, L.vms[j]!.crycb, P.vm[j]!.crycb) }, {});
+    };
+    const mdevKids: Record<string, () => object> = {};
+    this.mdevs.forEach((name, j) => {
+      if (s.mdevs[name] !== undefined) mdevKids[name] = mdev(j);
     });
-    const vmKids: Record<string, object> = {};
+    const vmKids: Record<string, () => object> = {};
     this.vms.forEach((name, j) => {
-      const v = s.vms[name];
-      if (v === undefined) return;
-      vmKids[name] = this.obj(v, P.vm[j]!.self, { hook: L.vms[j]!.hook }, { crycb: mx(v.crycb, L.vms[j]!.crycb, P.vm[j]!.crycb) }, {});
+      if (s.vms[name] !== undefined) vmKids[name] = vm(j);
     });
-    const mdevs = this.rec(s.mdevs, P.mdevs, L.mdevOrder, mdevKids);
-    const vms = this.rec(s.vms, P.vms, L.vmOrder, vmKids);
-    return this.obj(s, P.root, { cardOff: L.cardOff }, { host, fault, dirty, bus, queues, info, mdevs, vms }, {}) as State;
+    return this.obj(
+      s,
+      P.root,
+      { cardOff: L.cardOff },
+      {
+        host: () => mx(s.host, L.host, P.host),
+        fault: () => this.arr(s.fault, P.fault, L.fault, null),
+        dirty: () => this.arr(s.dirty, P.dirty, L.dirty, null),
+        bus,
+        queues: () => this.arr(s.queues, P.queues, L.queues.map((q) => q.driver), queue),
+        info: () => mx(s.info, L.info, P.info),
+        mdevs: () => this.rec(s.mdevs, P.mdevs, L.mdevOrder, mdevKids),
+        vms: () => this.rec(s.vms, P.vms, L.vmOrder, vmKids),
+      },
+      {},
+    ) as State;
   }
 
   /**
@@ -194,89 +207,137 @@ export class ReadTracker {
   }
 
   /** A fixed-shape object: primitive leaves, child objects (possibly null, with a flag range). */
-  private obj(t: object, place: Place, leaves: Record<string, Range>, kids: Record<string, object | null>, flags: Record<string, Range>): object {
-    const self = this;
-    const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
-    const touch = (p: string | symbol): void => {
-      if (own(leaves, p)) self.mark(leaves[p]!);
-      else if (own(flags, p)) self.mark(flags[p]!);
-    };
-    const px = new Proxy(t, {
-      get(target, p) {
-        touch(p);
-        if (own(kids, p)) return kids[p];
-        return Reflect.get(target, p);
-      },
-      getOwnPropertyDescriptor(target, p) {
-        touch(p);
-        const d = Reflect.getOwnPropertyDescriptor(target, p);
-        if (d !== undefined && own(kids, p)) d.value = kids[p];
-        return d;
-      },
-    });
-    this.origin.set(px, place);
-    this.raw.set(t, place);
-    return px;
+  private obj(t: object, place: Place, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>): object {
+    return this.wrap(t, place, new ObjTraps(this, leaves, make, flags));
   }
 
-  /** An array indexed by APQN or apid: element i is the range rs[i]; kids are its element objects. */
-  private arr(t: readonly unknown[], place: Place, rs: readonly Range[], kids: readonly (object | null)[] | null): object {
-    const self = this;
-    const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.test(p) ? Number(p) : -1);
-    const px = new Proxy(t as unknown[], {
-      get(target, p) {
-        const i = index(p);
-        if (i < 0 || i >= rs.length) return Reflect.get(target, p);
-        self.mark(rs[i]!);
-        return kids ? kids[i] : target[i];
-      },
-      has(target, p) {
-        const i = index(p);
-        if (i >= 0 && i < rs.length) self.mark(rs[i]!);
-        return Reflect.has(target, p);
-      },
-      getOwnPropertyDescriptor(target, p) {
-        const i = index(p);
-        const d = Reflect.getOwnPropertyDescriptor(target, p);
-        if (i >= 0 && i < rs.length) {
-          self.mark(rs[i]!);
-          if (d !== undefined && kids) d.value = kids[i];
-        }
-        return d;
-      },
-    });
-    this.origin.set(px, place);
-    this.raw.set(t, place);
-    return px;
+  /** An array indexed by APQN or apid: element i is the range rs[i]; `make` gives its element objects. */
+  private arr(t: readonly unknown[], place: Place, rs: readonly Range[], make: ((i: number) => object | null) | null): object {
+    return this.wrap(t, place, new ArrTraps(this, rs, make));
   }
 
   /** A record of mdevs or VMs by name: which names exist, and in which order, is the `order` range. */
-  private rec(t: object, place: Place, order: Range, kids: Record<string, object>): object {
-    const self = this;
-    const px = new Proxy(t, {
-      get(target, p) {
-        if (typeof p !== 'string') return Reflect.get(target, p);
-        self.mark(order);
-        return Object.prototype.hasOwnProperty.call(kids, p) ? kids[p] : Reflect.get(target, p);
-      },
-      has(target, p) {
-        self.mark(order);
-        return Reflect.has(target, p);
-      },
-      ownKeys(target) {
-        self.mark(order);
-        return Reflect.ownKeys(target);
-      },
-      getOwnPropertyDescriptor(target, p) {
-        self.mark(order);
-        const d = Reflect.getOwnPropertyDescriptor(target, p);
-        if (d !== undefined && typeof p === 'string' && Object.prototype.hasOwnProperty.call(kids, p)) d.value = kids[p];
-        return d;
-      },
-    });
+  private rec(t: object, place: Place, order: Range, make: Record<string, () => object>): object {
+    return this.wrap(t, place, new RecTraps(this, order, make));
+  }
+
+  private wrap(t: object, place: Place, traps: ProxyHandler<object>): object {
+    const px = new Proxy(t, traps);
     this.origin.set(px, place);
     this.raw.set(t, place);
     return px;
+  }
+
+  /** Record a read of r (while on): the traps call this. */
+  touch(r: Range): void {
+    if (this.on) this.add(r);
+  }
+}
+
+// Proxy traps as classes (the handler is `this` in a trap): one small object per proxy, no closures.
+const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
+
+class ObjTraps implements ProxyHandler<object> {
+  private readonly made: Record<string, object | null> = {};
+  readonly tr: ReadTracker;
+  readonly leaves: Record<string, Range>;
+  readonly make: Record<string, () => object | null>;
+  readonly flags: Record<string, Range>;
+  constructor(tr: ReadTracker, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>) {
+    this.tr = tr;
+    this.leaves = leaves;
+    this.make = make;
+    this.flags = flags;
+  }
+  private touch(p: string | symbol): void {
+    if (own(this.leaves, p)) this.tr.touch(this.leaves[p]!);
+    else if (own(this.flags, p)) this.tr.touch(this.flags[p]!);
+  }
+  private kid(p: string): object | null {
+    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
+  }
+  get(target: object, p: string | symbol): unknown {
+    this.touch(p);
+    if (own(this.make, p)) return this.kid(p);
+    return Reflect.get(target, p);
+  }
+  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
+    this.touch(p);
+    const d = Reflect.getOwnPropertyDescriptor(target, p);
+    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
+    return d;
+  }
+}
+
+const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.test(p) ? Number(p) : -1);
+
+class ArrTraps implements ProxyHandler<object> {
+  private readonly made: (object | null | undefined)[] = [];
+  readonly tr: ReadTracker;
+  readonly rs: readonly Range[];
+  readonly make: ((i: number) => object | null) | null;
+  constructor(tr: ReadTracker, rs: readonly Range[], make: ((i: number) => object | null) | null) {
+    this.tr = tr;
+    this.rs = rs;
+    this.make = make;
+  }
+  private kid(i: number): object | null {
+    const m = this.made[i];
+    return m !== undefined ? m : (this.made[i] = this.make!(i));
+  }
+  get(target: object, p: string | symbol): unknown {
+    const i = index(p);
+    if (i < 0 || i >= this.rs.length) return Reflect.get(target, p);
+    this.tr.touch(this.rs[i]!);
+    return this.make ? this.kid(i) : (target as unknown[])[i];
+  }
+  has(target: object, p: string | symbol): boolean {
+    const i = index(p);
+    if (i >= 0 && i < this.rs.length) this.tr.touch(this.rs[i]!);
+    return Reflect.has(target, p);
+  }
+  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
+    const i = index(p);
+    const d = Reflect.getOwnPropertyDescriptor(target, p);
+    if (i >= 0 && i < this.rs.length) {
+      this.tr.touch(this.rs[i]!);
+      if (d !== undefined && this.make) d.value = this.kid(i);
+    }
+    return d;
+  }
+}
+
+class RecTraps implements ProxyHandler<object> {
+  private readonly made: Record<string, object> = {};
+  readonly tr: ReadTracker;
+  readonly order: Range;
+  readonly make: Record<string, () => object>;
+  constructor(tr: ReadTracker, order: Range, make: Record<string, () => object>) {
+    this.tr = tr;
+    this.order = order;
+    this.make = make;
+  }
+  private kid(p: string): object {
+    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
+  }
+  get(target: object, p: string | symbol): unknown {
+    if (typeof p !== 'string') return Reflect.get(target, p);
+    this.tr.touch(this.order);
+    return own(this.make, p) ? this.kid(p) : Reflect.get(target, p);
+  }
+  has(target: object, p: string | symbol): boolean {
+    this.tr.touch(this.order);
+    return Reflect.has(target, p);
+  }
+  ownKeys(target: object): (string | symbol)[] {
+    this.tr.touch(this.order);
+    return Reflect.ownKeys(target);
+  }
+  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
+    this.tr.touch(this.order);
+    const d = Reflect.getOwnPropertyDescriptor(target, p);
+    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
+    return d;
   }
 }
 
