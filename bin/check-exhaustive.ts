@@ -165,5 +165,5 @@ export function exhaustiveSummary(x: ExhaustiveRun): string {
         ? `stopped at depth ${r.depth}: every property violated`
         : `${r.bound} bound reached at depth ${r.depth}`;
   const parts = x.parts > 1 ? `, ${x.parts} workers` : '';
-  return `${x.policy}: ${end}; ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, ${fmt(rate)} states/s, depth ${r.depth}, ${(r.bytes / 1048576).toFixed(1)} MB, symmetry reduction ×${r.reduction.toFixed(2)}${parts}, ${(r.ms / 1000).toFixed(1)} s`;
+  return `${x.policy}: ${end}; ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, ${fmt(rate)} states/s, depth ${r.depth}, ${(r.bytes / 1048576).toFixed(1)} MB, symmetry reduction ×${r.reduction.toFixed(2)}${r.memo ? `, transition cache ${((100 * r.memo.hits) / Math.max(1, r.memo.hits + r.memo.misses)).toFixed(1)}% hits` : ''}${parts}, ${(r.ms / 1000).toFixed(1)} s`;
 }
