@@ -70,7 +70,6 @@ export class TransitionMemo {
   private readonly roots: Int32Array;
   private tree = new Int32Array(1 << 14);
   private used = 1;
-  private nodes = 0;
   private keep: Uint32Array;
   private set: Uint32Array;
   private res = new Int32Array(1024);
@@ -110,11 +109,6 @@ export class TransitionMemo {
   /** Bytes held by the trees. */
   get bytes(): number {
     return this.tree.byteLength + this.keep.byteLength * 2 + this.res.byteLength * 2;
-  }
-
-  /** Inner nodes and leaves of all trees. */
-  get size(): { nodes: number; leaves: number } {
-    return { nodes: this.nodes, leaves: this.leaves };
   }
 
   /**
@@ -264,7 +258,6 @@ export class TransitionMemo {
     const p = this.used;
     this.used += size;
     this.tree[p] = at * 32 + n;
-    this.nodes++;
     return p;
   }
 

@@ -1,11 +1,12 @@
 /**
  * Read tracking over a packed state: `view(s)` wraps a decoded State in proxies that record, in
- * `reads`, the key bits (codec.layout) of every leaf the code reads. `written(out, view)` then tells,
+ * `seq`, the key fields (codec.layout ranges) of every leaf the code reads, each once, in the order
+ * first read. `written(out, view)` then tells,
  * by object identity, which leaves of a result state are the input's own, untouched (the reducer
  * never mutates: an input object at its own place in the result holds the input's values).
  *
  * Soundness (exhaustive/memo.ts relies on it): a deterministic function of the state that reads only
- * the bits in `reads` takes the same path on every state that agrees on those bits; it creates the
+ * the fields in `seq` takes the same path on every state that agrees on those fields; it creates the
  * same new objects with the same values and puts the same input objects at the same places. Every
  * way to get a value out of a state goes through a trap here: get, has, ownKeys and
  * getOwnPropertyDescriptor (spreads, `in`, `for…in`, Object.keys/values/entries, array methods).
@@ -24,8 +25,6 @@ const INDEX = /^(0|[1-9][0-9]*)$/;
 
 export class ReadTracker {
   readonly W: number;
-  /** Bits read since the last `reset()` (only while `on`). */
-  readonly reads: Uint32Array;
   /** The ranges read since the last `reset()`, each once, in the order first read. */
   readonly seq: Range[] = [];
   private readonly seen = new Set<Range>();
@@ -42,7 +41,6 @@ export class ReadTracker {
 
   constructor(codec: Codec) {
     this.W = codec.words;
-    this.reads = new Uint32Array(this.W);
     this.keep = new Uint32Array(this.W);
     this.layout = codec.layout;
     this.mdevs = mdevNames(codec.scope);
@@ -51,7 +49,6 @@ export class ReadTracker {
   }
 
   reset(): void {
-    this.reads.fill(0);
     this.seq.length = 0;
     this.seen.clear();
   }
@@ -60,7 +57,6 @@ export class ReadTracker {
     if (this.seen.has(r)) return;
     this.seen.add(r);
     this.seq.push(r);
-    orRange(this.reads, r);
   }
 
   private markAll(p: Place): void {
@@ -141,7 +137,7 @@ export class ReadTracker {
 
   /**
    * After `out = f(view)`: `keep` gets the bits of out that are the input's own (an input object at
-   * its own place); input objects found at another place are added to `reads` whole.
+   * its own place); input objects found at another place are added to `seq` whole.
    */
   written(out: State, input: State): void {
     const keep = this.keep;
