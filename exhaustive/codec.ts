@@ -79,6 +79,15 @@ export interface Layout {
   readonly vms: readonly { readonly crycb: MatrixRanges; readonly hook: Range }[];
 }
 
+/** Field r of the key at key[off..] (r.n ≤ 32). */
+export function fieldOf(key: Uint32Array, off: number, r: Range): number {
+  const w = off + (r.at >>> 5);
+  const b = r.at & 31;
+  let v = key[w]! >>> b;
+  if (b + r.n > 32) v |= key[w + 1]! << (32 - b);
+  return r.n >= 32 ? v >>> 0 : (v & ((1 << r.n) - 1)) >>> 0;
+}
+
 /** The layout encode() writes, field by field (a test checks it against encode). */
 function layoutOf(A: number, D: number, C: number, M: number, V: number, mb: number, vb: number): Layout {
   let at = 0;
@@ -362,57 +371,41 @@ export function makeCodec(scope: Scope): Codec {
     };
   }
 
-  // The layout, field by field in encode order: which id each bit belongs to.
+  const layout = layoutOf(A, D, C, M, V, mb, vb);
+  const last = layout.vms.length > 0 ? layout.vms[V - 1]!.hook : layout.vmOrder;
+  if (last.at + last.n !== bits) throw new Error(`codec: layout ends at bit ${last.at + last.n}, encode at ${bits}`);
+
+  // Which id each bit belongs to, from the layout: bits of a mask over adapters, domains or control
+  // domains; bits of a per-APQN field (arrays indexed apid-major); the rest fixed.
   type Role = { t: 'fixed' } | { t: 'mask'; dim: 0 | 1 | 2; at: number; id: number } | { t: 'apqn'; at: number; width: number; q: number; j: number };
-  const roles: Role[] = [];
-  const fixed = (n: number): void => {
-    for (let i = 0; i < n; i++) roles.push({ t: 'fixed' });
+  const roles: Role[] = Array.from({ length: bits }, () => ({ t: 'fixed' }) as Role);
+  const mask = (dim: 0 | 1 | 2, at: number, n: number): void => {
+    for (let id = 0; id < n; id++) roles[at + id] = { t: 'mask', dim, at, id };
   };
-  const mask = (dim: 0 | 1 | 2, n: number): void => {
-    const at = roles.length;
-    for (let id = 0; id < n; id++) roles.push({ t: 'mask', dim, at, id });
+  const matrix = (m: MatrixRanges): void => {
+    mask(0, m.apm.at, A);
+    mask(1, m.aqm.at, D);
+    mask(2, m.adm.at, C);
   };
-  const matrix = (): void => {
-    mask(0, A);
-    mask(1, D);
-    mask(2, C);
+  /** N per-APQN fields of `width` bits from bit `at`. */
+  const perApqn = (at: number, width: number): void => {
+    for (let q = 0; q < N; q++) for (let j = 0; j < width; j++) roles[at + q * width + j] = { t: 'apqn', at, width, q, j };
   };
-  const perApqn = (width: number): void => {
-    const at = roles.length;
-    for (let q = 0; q < N; q++) for (let j = 0; j < width; j++) roles.push({ t: 'apqn', at, width, q, j });
-  };
-  matrix();
-  mask(0, A);
-  perApqn(2);
-  perApqn(vb);
-  mask(0, A);
-  fixed(1);
-  mask(1, D);
-  fixed(3);
-  matrix();
-  fixed(1);
-  matrix();
-  matrix();
-  fixed(1);
-  perApqn(2 + mb + 2);
-  matrix();
-  fixed(M * mb);
-  for (let i = 0; i < M; i++) {
-    matrix();
-    fixed(1);
-    matrix();
-    perApqn(1); // qtable: apid-major, one bit per domain
-    fixed(vb);
-    fixed(1);
-    matrix();
-    fixed(1);
+  const L = layout;
+  for (const m of [L.host, L.qci, L.scan.qci, L.scan.old, L.info]) matrix(m);
+  mask(0, L.cardOff.at, A);
+  mask(0, L.apmask.at, A); // the beyond-scope bit stays fixed
+  mask(1, L.aqmask.at, D);
+  perApqn(L.fault[0]!.at, 2);
+  perApqn(L.dirty[0]!.at, vb);
+  perApqn(L.queues[0]!.driver.at, 2 + mb + 2);
+  for (const x of L.mdevs) {
+    matrix(x.matrix);
+    matrix(x.shadow);
+    matrix(x.pending);
+    perApqn(x.qtable[0]!.at, 1); // qtable: apid-major, one bit per domain
   }
-  fixed(V * vb);
-  for (let i = 0; i < V; i++) {
-    matrix();
-    fixed(mb);
-  }
-  if (roles.length !== bits) throw new Error(`codec: layout has ${roles.length} bits, encode ${bits}`);
+  for (const v of L.vms) matrix(v.crycb);
 
   function bitPermutation(pa: readonly number[], pd: readonly number[], pc: readonly number[]): Int32Array {
     const srcOf = new Int32Array(words * 32).fill(-1);
@@ -430,8 +423,5 @@ export function makeCodec(scope: Scope): Codec {
     return srcOf;
   }
 
-  const layout = layoutOf(A, D, C, M, V, mb, vb);
-  const last = layout.vms.length > 0 ? layout.vms[V - 1]!.hook : layout.vmOrder;
-  if (last.at + last.n !== bits) throw new Error(`codec: layout ends at bit ${last.at + last.n}, encode at ${bits}`);
   return { scope, words, bits, encode, decode, bitPermutation, layout };
 }

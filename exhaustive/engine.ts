@@ -25,7 +25,7 @@ import { configurationKey } from '../properties/configuration.ts';
 import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
-import { makeCodec } from './codec.ts';
+import { fieldOf, makeCodec } from './codec.ts';
 import { type FlaggedStep, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
@@ -170,9 +170,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   let tracking = props.length > 0;
   // The transition cache: step properties' verdicts are cached as flag bits (31 at most).
   const memo = (opt.memo ?? props.length === 0) && stepProps.length <= 31 ? makeMemo() : null;
-  const scanBit = codec.layout.scanFlag.at;
-  const real = new Uint32Array(W);
-  const scanning = (k: Uint32Array, off: number): boolean => ((k[off + (scanBit >>> 5)]! >>> (scanBit & 31)) & 1) === 1;
+  /** The successor before canonicalisation (kept for exercise tracking). */
+  const uncanon = new Uint32Array(W);
+  const scanning = (k: Uint32Array, off: number): boolean => fieldOf(k, off, codec.layout.scanFlag) === 1;
   function makeMemo(): TransitionMemo {
     const flagged = (c: Config) => (s: State, op: Op): FlaggedStep => {
       const r = step(c, s, op);
@@ -181,11 +181,12 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       return { state: r.state, result: r.result, flags };
     };
     const guard = opt.guard;
+    const guarded = guard ? flagged({ scope, policy: guard.policy }) : null;
     const verify = guard
       ? (s: State, op: Op): FlaggedStep => {
           guard.thorough = true;
           try {
-            return flagged({ scope, policy: guard.policy })(s, op);
+            return guarded!(s, op);
           } finally {
             guard.thorough = false;
           }
@@ -401,11 +402,11 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           if (sym !== null) {
             if (!scanning(store.arena, i * W) && scanning(key, 0)) {
               // Entering a scan: every id image of the successor is reachable (see below).
-              const real = codec.decode(key, 0);
-              for (const t of sym.images(real)) {
+              const entered = codec.decode(key, 0);
+              for (const t of sym.images(entered)) {
                 canon(t);
                 const n = store.add(key, 0, i, k);
-                if (n >= 0) newState(n, i, k, code, t, real);
+                if (n >= 0) newState(n, i, k, code, t, entered);
               }
               if (store.count >= maxStates) {
                 bound = 'states';
@@ -413,7 +414,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
               }
               continue;
             }
-            if (tracking) real.set(key);
+            if (tracking) uncanon.set(key);
             sym.canonicalKey(key);
           }
           if (sameAsParent(store.arena, i * W, key, W)) continue;
@@ -421,7 +422,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           if (n < 0) continue;
           if (props.length > 0) {
             const t = codec.decode(store.arena, n * W);
-            newState(n, i, k, code, t, tracking ? (sym ? codec.decode(real, 0) : t) : t);
+            newState(n, i, k, code, t, tracking && sym ? codec.decode(uncanon, 0) : t);
           }
           if (store.count >= maxStates) {
             bound = 'states';

@@ -10,7 +10,7 @@ import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { alphabet } from './alphabet.ts';
-import { type Codec, makeCodec, type Range } from './codec.ts';
+import { fieldOf, makeCodec, type Range } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
 import { type StepFn, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
@@ -128,11 +128,6 @@ memo('a policy that behaves differently on the tracked view is caught by verific
 
 const track = suite('read tracking');
 
-const rangeValue = (c: Codec, key: Uint32Array, r: Range): number => {
-  let v = 0;
-  for (let i = 0; i < r.n; i++) v += ((key[(r.at + i) >>> 5]! >>> ((r.at + i) & 31)) & 1) * 2 ** i;
-  return v;
-};
 
 track('the layout: each leaf of a state is where the key has it', () => {
   const c = makeCodec(DEFAULT);
@@ -144,20 +139,20 @@ track('the layout: each leaf of a state is where the key has it', () => {
       let s = initialState(DEFAULT);
       for (const k of picks) s = step({ scope: DEFAULT, policy: upstream }, s, ops[k]!).state;
       c.encode(s, key, 0);
-      assert.is(rangeValue(c, key, L.host.apm), s.host.apm);
-      assert.is(rangeValue(c, key, L.cardOff), s.cardOff);
-      assert.is(rangeValue(c, key, L.info.aqm), s.info.aqm);
-      assert.is(rangeValue(c, key, L.scanFlag), s.bus.scan === null ? 0 : 1);
+      assert.is(fieldOf(key, 0, L.host.apm), s.host.apm);
+      assert.is(fieldOf(key, 0, L.cardOff), s.cardOff);
+      assert.is(fieldOf(key, 0, L.info.aqm), s.info.aqm);
+      assert.is(fieldOf(key, 0, L.scanFlag), s.bus.scan === null ? 0 : 1);
       s.queues.forEach((q, i) => {
-        assert.is(rangeValue(c, key, L.queues[i]!.driver) === 0, q === null);
-        if (q) assert.is(rangeValue(c, key, L.queues[i]!.link) === 0, q.link === null);
+        assert.is(fieldOf(key, 0, L.queues[i]!.driver) === 0, q === null);
+        if (q) assert.is(fieldOf(key, 0, L.queues[i]!.link) === 0, q.link === null);
       });
       ['m1', 'm2'].forEach((m, j) => {
         const x = s.mdevs[m];
         if (!x) return;
-        assert.is(rangeValue(c, key, L.mdevs[j]!.matrix.apm), x.matrix.apm);
-        assert.is(rangeValue(c, key, L.mdevs[j]!.kvm) === 0, x.kvm === null);
-        assert.is(rangeValue(c, key, L.mdevs[j]!.shadowFlag), x.shadow === null ? 0 : 1);
+        assert.is(fieldOf(key, 0, L.mdevs[j]!.matrix.apm), x.matrix.apm);
+        assert.is(fieldOf(key, 0, L.mdevs[j]!.kvm) === 0, x.kvm === null);
+        assert.is(fieldOf(key, 0, L.mdevs[j]!.shadowFlag), x.shadow === null ? 0 : 1);
       });
     }),
     { numRuns: 100, seed: 3 },
@@ -185,7 +180,7 @@ track('reads are recorded in the order first read, each once; written() keeps wh
   const r = step({ scope: DEFAULT, policy: upstream }, v, op);
   t.on = false;
   t.written(r.state, v);
-  const kept = (rg: Range): boolean => rangeValue(c, t.keep, rg) === 2 ** rg.n - 1;
+  const kept = (rg: Range): boolean => fieldOf(t.keep, 0, rg) === 2 ** rg.n - 1;
   assert.ok(kept(c.layout.host.apm) && kept(c.layout.queues[0]!.driver) && kept(c.layout.apmask));
   assert.not.ok(kept(c.layout.fault[2]!));
   // Object spreads read what they copy: the fault array was copied whole.
@@ -202,7 +197,7 @@ track('an input object moved elsewhere counts as read whole', () => {
   const moved: State = { ...v, info: v.host };
   t.written(moved, v);
   assert.ok(t.seq.includes(c.layout.host.apm) && t.seq.includes(c.layout.host.adm));
-  assert.is(rangeValue(c, t.keep, c.layout.info.apm), 0);
+  assert.is(fieldOf(t.keep, 0, c.layout.info.apm), 0);
 });
 
 memo.run();

@@ -22,7 +22,7 @@
 import type { Op } from '../model/ops.ts';
 import type { State } from '../model/state.ts';
 import type { Result, Step } from '../model/step.ts';
-import type { Codec, Range } from './codec.ts';
+import { type Codec, fieldOf, type Range } from './codec.ts';
 import { ReadTracker } from './track.ts';
 
 /**
@@ -37,16 +37,12 @@ export interface FlaggedStep extends Step {
 export interface MemoStats {
   hits: number;
   misses: number;
-  /** Misses also run untracked and compared. */
-  verified: number;
   /** Ops no longer cached: a tracked run and an untracked run disagreed. */
   readonly uncached: number[];
-  /** Ops stepped plainly because caching did not pay: more misses than hits (see `next`). */
-  readonly unprofitable: number[];
 }
 
 export class TransitionMemo {
-  readonly stats: MemoStats = { hits: 0, misses: 0, verified: 0, uncached: [], unprofitable: [] };
+  readonly stats: MemoStats = { hits: 0, misses: 0, uncached: [] };
   /** The flags of the last `next`. */
   flags = 0;
   /** Called after every miss with the transition as the reducer computed it (reads are not tracked). */
@@ -120,6 +116,7 @@ export class TransitionMemo {
     let c = this.roots[k]!;
     const tree = this.tree;
     while (c > 0) {
+      // fieldOf(src, off, field of node c), inlined: this loop is the engine's hot path.
       const f = tree[c]!;
       const at = f >>> 5;
       const n = f & 31;
@@ -182,7 +179,6 @@ export class TransitionMemo {
     if (this.opMisses[k]! >= 512) {
       if (this.opMisses[k]! * 2 > this.opLookups[k]!) {
         this.plain[k] = true;
-        this.stats.unprofitable.push(k);
         return this.plainStep(s, k, out);
       }
       this.opMisses[k] = 0;
@@ -204,7 +200,6 @@ export class TransitionMemo {
     const code = this.code(r.result);
     this.flags = r.flags;
     if (this.verifyEvery > 0 && this.stats.misses % this.verifyEvery === 0) {
-      this.stats.verified++;
       const p = this.verifyStep(s, this.ops[k]!);
       this.codec.encode(p.state, this.tmp, 0);
       let same = p.result === r.result && p.flags === r.flags;
@@ -243,7 +238,7 @@ export class TransitionMemo {
         setLink(c);
       }
       if (c < 0 || this.tree[c] !== r.at * 32 + r.n) return false;
-      slot = c + 1 + extract(src, off, r.at, r.n);
+      slot = c + 1 + fieldOf(src, off, r);
     }
     const c = link();
     if (c > 0) return false;
@@ -282,13 +277,4 @@ function grown<T extends Int32Array | Uint32Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;
-}
-
-/** Bits [at, at+n) of the key at src[off..] (n ≤ 16). */
-function extract(src: Uint32Array, off: number, at: number, n: number): number {
-  const w = off + (at >>> 5);
-  const b = at & 31;
-  let v = src[w]! >>> b;
-  if (b + n > 32) v |= src[w + 1]! << (32 - b);
-  return v & ((1 << n) - 1);
 }

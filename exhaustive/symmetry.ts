@@ -17,7 +17,7 @@ import type { Scope } from '../model/scope.ts';
 import type { Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
-import type { Codec, Range } from './codec.ts';
+import { type Codec, fieldOf, type Range } from './codec.ts';
 import type { StateStore } from './store.ts';
 
 type Perm = readonly number[];
@@ -206,24 +206,8 @@ export const applyState = (scope: Scope, s: State, e: GroupElement): State => re
 export function applyOp(op: Op, e: GroupElement): Op {
   const o = permuteOp(op, e.g);
   const m = (x: string): string => e.mn.get(x) ?? x;
-  switch (o.kind) {
-    case 'start':
-      return { ...o, mdev: m(o.mdev), vm: e.vn.get(o.vm) ?? o.vm };
-    case 'create':
-    case 'remove':
-    case 'stop':
-    case 'vfio_reset':
-    case 'ap_config':
-    case 'assign_adapter':
-    case 'assign_domain':
-    case 'assign_control_domain':
-    case 'unassign_adapter':
-    case 'unassign_domain':
-    case 'unassign_control_domain':
-      return { ...o, mdev: m(o.mdev) };
-    default:
-      return o;
-  }
+  if (o.kind === 'start') return { ...o, mdev: m(o.mdev), vm: e.vn.get(o.vm) ?? o.vm };
+  return 'mdev' in o ? { ...o, mdev: m(o.mdev) } : o;
 }
 
 export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
@@ -251,11 +235,7 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   }
 
   const L = codec.layout;
-  const field = (k: Uint32Array, r: Range): number => {
-    let v = 0;
-    for (let i = 0; i < r.n; i++) v |= ((k[(r.at + i) >>> 5]! >>> ((r.at + i) & 31)) & 1) << i;
-    return v;
-  };
+  const field = (k: Uint32Array, r: Range): number => fieldOf(k, 0, r);
   const mb = scope.mdevs > 0 ? L.mdevOrder.n / scope.mdevs : 0;
   const vb = scope.vms > 0 ? L.vmOrder.n / scope.vms : 0;
   /** Names in creation order (slot j holds name j+1), and no dirty mark of a VM that is gone. */

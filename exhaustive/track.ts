@@ -24,7 +24,6 @@ interface Place {
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
 export class ReadTracker {
-  readonly W: number;
   /** The ranges read since the last `reset()`, each once, in the order first read. */
   readonly seq: Range[] = [];
   private readonly seen = new Set<Range>();
@@ -40,8 +39,7 @@ export class ReadTracker {
   private raw = new WeakMap<object, Place>();
 
   constructor(codec: Codec) {
-    this.W = codec.words;
-    this.keep = new Uint32Array(this.W);
+    this.keep = new Uint32Array(codec.words);
     this.layout = codec.layout;
     this.mdevs = mdevNames(codec.scope);
     this.vms = vmNames(codec.scope);
@@ -338,7 +336,7 @@ class RecTraps implements ProxyHandler<object> {
 }
 
 /** words |= the bits of r. */
-export function orRange(words: Uint32Array, r: Range): void {
+function orRange(words: Uint32Array, r: Range): void {
   let at = r.at;
   let n = r.n;
   while (n > 0) {
