@@ -150,7 +150,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const ops = alphabet(scope);
   const codec = makeCodec(scope);
   const W = codec.words;
-  const store = new StateStore(W);
+  const store = new StateStore(W, codec.bits);
   const sym: Symmetry | null = opt.symmetry ? makeSymmetry(scope, codec) : null;
   const key = new Uint32Array(W);
   const s0 = opt.initial ?? initialState(scope);

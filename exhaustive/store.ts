@@ -1,9 +1,14 @@
 /**
  * The set of reached states: packed states in one growing Uint32Array arena (state i at words
- * [i*W, (i+1)*W)), an open-addressing hash table (linear probing, load ≤ 1/2) whose slots hold the
- * state number and a copy of the key, so that a lookup touches one cache line, and per state its BFS
- * parent and the alphabet index of the op that reached it. States are numbered in insertion order,
- * which for a breadth-first search is also depth order.
+ * [i*W, (i+1)*W)), an open-addressing hash table (linear probing) of the keys themselves, and per
+ * state its BFS parent and the alphabet index of the op that reached it. States are numbered in
+ * insertion order, which for a breadth-first search is also depth order.
+ *
+ * The table is the hot spot of a search (one random access per successor), so it is kept small
+ * enough to stay in the last-level cache as long as possible: a slot is the key alone, marked as
+ * taken by a bit of the last word the encoding never uses (or, when the encoding fills every bit, by
+ * one extra word), and it is filled up to MAX_LOAD before it doubles. A lookup that finds its key
+ * does not learn the state's number: no caller needs it.
  */
 export class StateStore {
   readonly words: number;
@@ -12,18 +17,28 @@ export class StateStore {
   parent: Int32Array;
   via: Uint16Array;
   private hashes: Uint32Array;
-  /** Slots of W+1 words: state number + 1 (0 = empty), then the key. */
+  /** Slots of `stride` words: the key, its last word or-ed with MARK, or then a word 1. */
   private table: Uint32Array;
   private mask: number;
+  private readonly stride: number;
+  /** Or-ed into the last key word of a taken slot (0 when a marker word follows the key). */
+  private readonly mark: number;
+  /** Grow the table past this many states. */
+  private limit: number;
 
-  constructor(words: number, capacity = 1 << 16) {
+  /** `bits`: how many low bits of the W words an encoding uses (default all). */
+  constructor(words: number, bits = 32 * words, capacity = 1 << 16) {
     this.words = words;
+    const spare = bits < 32 * words;
+    this.stride = spare ? words : words + 1;
+    this.mark = spare ? 0x80000000 : 0;
     this.arena = new Uint32Array(capacity * words);
     this.parent = new Int32Array(capacity);
     this.via = new Uint16Array(capacity);
     this.hashes = new Uint32Array(capacity);
-    this.table = new Uint32Array(capacity * 2 * (words + 1));
-    this.mask = capacity * 2 - 1;
+    this.table = new Uint32Array(capacity * this.stride);
+    this.mask = capacity - 1;
+    this.limit = Math.floor(capacity * MAX_LOAD);
   }
 
   /** Bytes held by the typed arrays. */
@@ -43,10 +58,7 @@ export class StateStore {
     return h >>> 0;
   }
 
-  /**
-   * Add key[off..] with its parent and op; the new state's number, or -(n+1) when it was already
-   * there as state n.
-   */
+  /** Add key[off..] with its parent and op; the new state's number, or -1 when it was already there. */
   add(key: Uint32Array, off: number, parent: number, via: number): number {
     return this.addHashed(key, off, this.hash(key, off), parent, via);
   }
@@ -54,41 +66,42 @@ export class StateStore {
   /** `add`, with the key's hash already computed (`hash`). */
   addHashed(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
     const W = this.words;
-    const S = W + 1;
+    const S = this.stride;
+    const L = S - 1;
+    const last = (key[off + W - 1]! | this.mark) >>> 0;
     const table = this.table;
     let slot = h & this.mask;
     probe: for (; ; slot = (slot + 1) & this.mask) {
       const at = slot * S;
-      const e = table[at]!;
+      const e = table[at + L]!;
       if (e === 0) break;
-      for (let w = 0; w < W; w++) if (table[at + 1 + w] !== key[off + w]) continue probe;
-      return -e;
+      if (S === W && e !== last) continue;
+      for (let w = 0; w < L; w++) if (table[at + w] !== key[off + w]) continue probe;
+      return -1;
     }
     const n = this.count;
-    if (n === this.parent.length) {
-      this.grow();
-      return this.addHashed(key, off, h, parent, via);
-    }
+    if (n === this.parent.length) this.growArena();
     this.arena.set(key.subarray(off, off + W), n * W);
     this.parent[n] = parent;
     this.via[n] = via;
     this.hashes[n] = h;
-    this.place(slot, n);
     this.count = n + 1;
+    if (n >= this.limit) this.growTable();
+    else this.place(slot, n);
     return n;
   }
 
   private place(slot: number, n: number): void {
     const W = this.words;
-    const at = slot * (W + 1);
-    this.table[at] = n + 1;
-    this.table.set(this.arena.subarray(n * W, n * W + W), at + 1);
+    const at = slot * this.stride;
+    this.table.set(this.arena.subarray(n * W, n * W + W), at);
+    if (this.stride === W) this.table[at + W - 1] = (this.table[at + W - 1]! | this.mark) >>> 0;
+    else this.table[at + W] = 1;
   }
 
-  private grow(): void {
+  private growArena(): void {
     const cap = this.parent.length * 2;
-    const W = this.words;
-    const arena = new Uint32Array(cap * W);
+    const arena = new Uint32Array(cap * this.words);
     arena.set(this.arena);
     this.arena = arena;
     const parent = new Int32Array(cap);
@@ -100,12 +113,19 @@ export class StateStore {
     const hashes = new Uint32Array(cap);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    const S = W + 1;
-    this.table = new Uint32Array(cap * 2 * S);
-    this.mask = cap * 2 - 1;
+  }
+
+  /** Double the table and place every state again (the newest included). */
+  private growTable(): void {
+    const slots = (this.mask + 1) * 2;
+    const S = this.stride;
+    const L = S - 1;
+    this.table = new Uint32Array(slots * S);
+    this.mask = slots - 1;
+    this.limit = Math.floor(slots * MAX_LOAD);
     for (let i = 0; i < this.count; i++) {
       let slot = this.hashes[i]! & this.mask;
-      while (this.table[slot * S] !== 0) slot = (slot + 1) & this.mask;
+      while (this.table[slot * S + L] !== 0) slot = (slot + 1) & this.mask;
       this.place(slot, i);
     }
   }
@@ -117,3 +137,6 @@ export class StateStore {
     return out.reverse();
   }
 }
+
+/** Load factor at which the table doubles. */
+const MAX_LOAD = 0.7;
