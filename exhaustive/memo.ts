@@ -23,6 +23,7 @@ import type { Op } from '../model/ops.ts';
 import type { State } from '../model/state.ts';
 import type { Result, Step } from '../model/step.ts';
 import { type Codec, fieldOf, type Range } from './codec.ts';
+import { grown } from './store.ts';
 import { ReadTracker } from './track.ts';
 
 /**
@@ -69,6 +70,8 @@ export class TransitionMemo {
   // The leaves, interned (far fewer distinct effects than paths: 1,045 for 57,878 paths on the Spin
   // comparison's space), each one record of 2W+2 words: keep, set, result code, flags.
   private leaf = new Int32Array(1024);
+  /** Words per leaf record: 2W + 2. */
+  private readonly R: number;
   private leaves = 0;
   private readonly leafIx = new Map<string, number>();
   /** The decoded state of the last miss (and its tracked view), by the caller's state number. */
@@ -87,6 +90,7 @@ export class TransitionMemo {
     this.verifyEvery = verifyEvery;
     this.verifyStep = verifyStep;
     this.W = codec.words;
+    this.R = 2 * this.W + 2;
     this.plain = ops.map(() => false);
     this.opLookups = new Int32Array(ops.length);
     this.opMisses = new Int32Array(ops.length);
@@ -129,7 +133,7 @@ export class TransitionMemo {
     this.opLookups[k] = this.opLookups[k]! + 1;
     const W = this.W;
     const leaf = this.leaf;
-    const at = (-c - 1) * (2 * W + 2);
+    const at = (-c - 1) * this.R;
     for (let w = 0; w < W; w++) out[w] = ((src[off + w]! & leaf[at + w]!) | leaf[at + W + w]!) >>> 0;
     this.flags = leaf[at + 2 * W + 1]!;
     return leaf[at + 2 * W]!;
@@ -258,10 +262,9 @@ export class TransitionMemo {
     const id = `${keep.subarray(0, W).join(',')}/${set.subarray(0, W).join(',')}/${code}/${flags}`;
     const known = this.leafIx.get(id);
     if (known !== undefined) return known;
-    const R = 2 * W + 2;
-    while ((this.leaves + 1) * R > this.leaf.length) this.leaf = grown(this.leaf);
+    while ((this.leaves + 1) * this.R > this.leaf.length) this.leaf = grown(this.leaf);
     const e = this.leaves++;
-    const at = e * R;
+    const at = e * this.R;
     for (let w = 0; w < W; w++) {
       this.leaf[at + w] = keep[w]! | 0;
       this.leaf[at + W + w] = set[w]! | 0;
@@ -271,11 +274,4 @@ export class TransitionMemo {
     this.leafIx.set(id, e);
     return e;
   }
-
-}
-
-function grown<T extends Int32Array | Uint32Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
 }

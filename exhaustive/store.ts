@@ -100,19 +100,10 @@ export class StateStore {
   }
 
   private growArena(): void {
-    const cap = this.parent.length * 2;
-    const arena = new Uint32Array(cap * this.words);
-    arena.set(this.arena);
-    this.arena = arena;
-    const parent = new Int32Array(cap);
-    parent.set(this.parent);
-    this.parent = parent;
-    const via = new Uint16Array(cap);
-    via.set(this.via);
-    this.via = via;
-    const hashes = new Uint32Array(cap);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.arena = grown(this.arena);
+    this.parent = grown(this.parent);
+    this.via = grown(this.via);
+    this.hashes = grown(this.hashes);
   }
 
   /** Double the table and place every state again (the newest included). */
@@ -140,3 +131,10 @@ export class StateStore {
 
 /** Load factor at which the table doubles. */
 const MAX_LOAD = 0.7;
+
+/** A copy of a twice as long (the first half a's contents). */
+export function grown<T extends Uint16Array | Int32Array | Uint32Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
