@@ -210,6 +210,28 @@ export function applyOp(op: Op, e: GroupElement): Op {
   return 'mdev' in o ? { ...o, mdev: m(o.mdev) } : o;
 }
 
+/**
+ * A bit permutation (srcOf[b]: the key bit that lands on bit b, or -1) as a program: for each
+ * destination word, its group count, then per group (source word, left shift, mask) with the bits
+ * that move from the same source word by the same distance. An id permutation moves whole fields
+ * together, so a word needs a handful of groups rather than 32 single-bit moves.
+ */
+export function compile(srcOf: Int32Array, W: number): Int32Array {
+  const out: number[] = [];
+  for (let w = 0; w < W; w++) {
+    const groups = new Map<number, number>(); // (source word, shift) → mask
+    for (let b = 0; b < 32; b++) {
+      const src = srcOf[w * 32 + b]!;
+      if (src < 0) continue;
+      const k = (src >>> 5) * 64 + (b - (src & 31) + 32);
+      groups.set(k, (groups.get(k) ?? 0) | (1 << b));
+    }
+    out.push(groups.size);
+    for (const [k, mask] of groups) out.push(Math.floor(k / 64), (k % 64) - 32, mask);
+  }
+  return Int32Array.from(out);
+}
+
 export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   const perms: IdPerm[] = [];
   for (const pa of permutations(scope.adapters)) {
@@ -222,10 +244,11 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   const W = codec.words;
   const tmp = new Uint32Array(W);
 
-  // Gather tables: for each non-identity id permutation, where each bit of the permuted key comes from.
-  const tables = perms
+  // For each non-identity id permutation, the permuted key as shifts and masks of the key's words
+  // (exhaustive/symmetry.ts `compile`): a few groups per word instead of one test per bit.
+  const programs = perms
     .filter((g) => !(isIdentity(g.pa) && isIdentity(g.pd) && isIdentity(g.pc)))
-    .map((g) => codec.bitPermutation(g.pa, g.pd, g.pc));
+    .map((g) => compile(codec.bitPermutation(g.pa, g.pd, g.pc), W));
 
   function canonical(s: State, out: Uint32Array): void {
     codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
@@ -266,17 +289,19 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
 
   /** out := the least key over the id permutations of out. */
   function leastImage(out: Uint32Array): void {
-    if (tables.length === 0) return;
+    if (programs.length === 0) return;
     tmp.set(out);
-    for (const srcOf of tables) {
+    for (const prog of programs) {
       // Build the permuted key word by word; give up as soon as it is greater than the best so far.
       let better = false;
+      let p = 0;
       for (let w = 0; w < W; w++) {
+        const groups = prog[p++]!;
         let v = 0;
-        const base = w * 32;
-        for (let b = 0; b < 32; b++) {
-          const src = srcOf[base + b]!;
-          if (src >= 0 && (tmp[src >>> 5]! >>> (src & 31)) & 1) v |= 1 << b;
+        for (let j = 0; j < groups; j++, p += 3) {
+          const x = tmp[prog[p]!]!;
+          const d = prog[p + 1]!;
+          v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
         }
         v >>>= 0;
         if (!better) {
