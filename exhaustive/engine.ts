@@ -19,14 +19,14 @@ import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type Mdev, type State } from '../model/state.ts';
-import { step } from '../model/step.ts';
+import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
 import { disturbance, firstStepViolation, gives as guestGives, orderViolation, recoveryWith, runSettled, type Violation } from '../properties/case.ts';
 import { configurationKey } from '../properties/configuration.ts';
 import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec } from './codec.ts';
-import { type FlaggedStep, TransitionMemo } from './memo.ts';
+import { type FlaggedStep, type Split, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
 
@@ -192,7 +192,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           }
         }
       : flagged(cfg);
-    const m = new TransitionMemo(codec, ops, flagged(cfg), 16, verify);
+    // Without properties, a synchronous host change is cached as its asynchronous form, then a scan.
+    const split: Split | undefined =
+      props.length === 0 ? { first: asyncHostChange, firstStep: (s, op) => ({ ...stepUnmarked(cfg, s, op), flags: 0 }), then: { kind: 'scan' } } : undefined;
+    const m = new TransitionMemo(codec, ops, flagged(cfg), 16, verify, split);
     m.onMiss = (s, op, r) => {
       if (!tracking) return;
       tracker.observe(s, op, r);

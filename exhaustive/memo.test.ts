@@ -7,12 +7,12 @@ import { extend, type Policy } from '../model/policy.ts';
 import { POLICIES, upstream } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
-import { step } from '../model/step.ts';
+import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec, type Range } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
-import { type StepFn, TransitionMemo } from './memo.ts';
+import { type Split, type StepFn, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { ReadTracker } from './track.ts';
 
@@ -20,16 +20,23 @@ const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms
 const DEFAULT: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
 
 const plainStep = (policy: Policy, scope: Scope): StepFn => (s, op) => ({ ...step({ scope, policy }, s, op), flags: 0 });
+/** Synchronous host changes as their asynchronous form, unmarked, then a scan (what the engine uses). */
+const hostSplit = (policy: Policy, scope: Scope): Split => ({
+  first: asyncHostChange,
+  firstStep: (s, op) => ({ ...stepUnmarked({ scope, policy }, s, op), flags: 0 }),
+  then: { kind: 'scan' },
+});
 
 /**
  * Breadth-first to `depth`, comparing the memo's successor and result with the reducer's on every
  * transition; the number of transitions that differ.
  */
-function differential(policy: Policy, scope: Scope, depth: number, verifyEvery = 0): { bad: number; transitions: number; memo: TransitionMemo } {
+function differential(policy: Policy, scope: Scope, depth: number, verifyEvery = 0, split?: Split): { bad: number; transitions: number; memo: TransitionMemo } {
   const codec = makeCodec(scope);
   const ops = alphabet(scope);
   const W = codec.words;
-  const memo = new TransitionMemo(codec, ops, plainStep(policy, scope), verifyEvery);
+  const step1 = plainStep(policy, scope);
+  const memo = new TransitionMemo(codec, ops, step1, verifyEvery, step1, split);
   const store = new StateStore(W);
   const key = new Uint32Array(W);
   const ref = new Uint32Array(W);
@@ -69,6 +76,58 @@ memo('on every transition within 5 ops at 1×1×1, every policy: the successor a
 
 memo('on every transition within 2 ops at 2×2×1 with 2 mdevs and 2 VMs, every policy', () => {
   for (const policy of Object.values(POLICIES)) assert.is(differential(policy, DEFAULT, 2).bad, 0, policy.name);
+});
+
+memo('a synchronous host change is its asynchronous form without the ghost marking, then a scan (random walks, every policy)', () => {
+  const ops = alphabet(DEFAULT);
+  const codec = makeCodec(DEFAULT);
+  const a = new Uint32Array(codec.words);
+  const b = new Uint32Array(codec.words);
+  let split = 0;
+  for (const policy of Object.values(POLICIES)) {
+    const cfg = { scope: DEFAULT, policy };
+    fc.assert(
+      fc.property(fc.array(fc.nat(ops.length - 1), { minLength: 1, maxLength: 30 }), (picks) => {
+        let s = initialState(DEFAULT);
+        for (const k of picks) {
+          for (const op of ops) {
+            const first = asyncHostChange(op);
+            if (first === null) continue;
+            split++;
+            const direct = step(cfg, s, op);
+            const part = stepUnmarked(cfg, s, first);
+            const two = part.result === 'ok' ? step(cfg, part.state, { kind: 'scan' }) : { state: s, result: part.result };
+            codec.encode(direct.state, a, 0);
+            codec.encode(two.state, b, 0);
+            assert.is(two.result, direct.result);
+            assert.equal([...b], [...a], `${policy.name}: ${JSON.stringify(op)}`);
+          }
+          s = step(cfg, s, ops[k]!).state;
+        }
+      }),
+      { numRuns: 40, seed: 3 },
+    );
+  }
+  assert.ok(split > 1000);
+});
+
+memo('with synchronous host changes split in two cached steps: the reducer on every transition (1×1×1 within 5 ops, 2×2×1 within 2)', () => {
+  for (const policy of Object.values(POLICIES)) {
+    const tiny = differential(policy, TINY, 5, 0, hostSplit(policy, TINY));
+    assert.is(tiny.bad, 0, policy.name);
+    assert.ok(tiny.memo.stats.hits > tiny.transitions / 2, `${policy.name}: ${tiny.memo.stats.hits} hits of ${tiny.transitions}`);
+    assert.is(differential(policy, DEFAULT, 2, 0, hostSplit(policy, DEFAULT)).bad, 0, policy.name);
+  }
+});
+
+memo('the engine without properties, cached (split host changes) and not: the same states and transitions', () => {
+  for (const name of Object.keys(POLICIES)) {
+    const cfg = { scope: TINY, policy: POLICIES[name]! };
+    const a = exploreExhaustive(cfg, [], { depth: 6, memo: false });
+    const b = exploreExhaustive(cfg, [], { depth: 6, memo: true });
+    assert.is(b.states, a.states, name);
+    assert.is(b.transitions, a.transitions, name);
+  }
 });
 
 memo('along random walks at 2×2×1 (one memo for all walks, so mostly hits): the reducer', () => {

@@ -35,6 +35,21 @@ export interface FlaggedStep extends Step {
   readonly flags: number;
 }
 
+/**
+ * Ops computed as two cached steps: `first(op)` (an op of its own, stepped by `firstStep`), then the
+ * alphabet's op `then` on what that gives, when the first result is 'ok'. A synchronous host change
+ * is its asynchronous form without the ghost marking, then a whole scan (model/step.ts
+ * stepUnmarked): the scan's tree, which every state's own `scan` fills, then serves all six, where
+ * each of them alone reads nearly the whole key and learns a path per state. Only for runs without
+ * flags: the parts' flags are not the op's, and `onMiss` sees the second part run on intermediate
+ * states.
+ */
+export interface Split {
+  readonly first: (op: Op) => Op | null;
+  readonly firstStep: StepFn;
+  readonly then: Op;
+}
+
 export interface MemoStats {
   hits: number;
   misses: number;
@@ -46,7 +61,7 @@ export class TransitionMemo {
   readonly stats: MemoStats = { hits: 0, misses: 0, uncached: [] };
   /** The flags of the last `next`. */
   flags = 0;
-  /** Called after every miss with the transition as the reducer computed it (reads are not tracked). */
+  /** Called after every miss with the transition as the reducer computed it (reads are not tracked); not for first parts of split ops. */
   onMiss: ((s: State, op: Op, r: Step) => void) | null = null;
   private readonly codec: Codec;
   private readonly ops: readonly Op[];
@@ -65,6 +80,15 @@ export class TransitionMemo {
   // The trees, in one typed array: a node at p is its field (at·32 + n) at tree[p], then its 2^n
   // links. A link is 0 (nothing yet), a node's p (≥ 1), or -(leaf + 1).
   private readonly roots: Int32Array;
+  /** Per op: the op index of its first part (≥ ops given), or -1; and of its second part. */
+  private readonly firstOf: Int32Array;
+  private readonly thenOf: Int32Array;
+  /** How many ops the caller gave; the first parts of split ops follow them in `ops`. */
+  private readonly given: number;
+  private readonly firstStep: StepFn | null;
+  private readonly mid: Uint32Array;
+  /** Caller state numbers for the intermediate states of split ops (never a stored state's). */
+  private midId = -2;
   private tree = new Int32Array(1 << 14);
   private used = 1;
   // The leaves, interned (far fewer distinct effects than paths: 1,045 for 57,878 paths on the Spin
@@ -83,8 +107,24 @@ export class TransitionMemo {
    * @param step the reducer call for misses (and for uncached ops)
    * @param verifyEvery run one miss in this many untracked too (through `verifyStep`), 0 never
    */
-  constructor(codec: Codec, ops: readonly Op[], step: StepFn, verifyEvery = 16, verifyStep: StepFn = step) {
+  constructor(codec: Codec, ops: readonly Op[], step: StepFn, verifyEvery = 16, verifyStep: StepFn = step, split?: Split) {
     this.codec = codec;
+    this.given = ops.length;
+    this.firstOf = new Int32Array(ops.length).fill(-1);
+    this.thenOf = new Int32Array(ops.length).fill(-1);
+    this.firstStep = split?.firstStep ?? null;
+    if (split) {
+      const then = ops.findIndex((o) => JSON.stringify(o) === JSON.stringify(split.then));
+      const all = [...ops];
+      ops.forEach((op, k) => {
+        const f = split.first(op);
+        if (f === null || then < 0) return;
+        this.firstOf[k] = all.length;
+        this.thenOf[k] = then;
+        all.push(f);
+      });
+      ops = all;
+    }
     this.ops = ops;
     this.step = step;
     this.verifyEvery = verifyEvery;
@@ -96,6 +136,7 @@ export class TransitionMemo {
     this.opMisses = new Int32Array(ops.length);
     this.tracker = new ReadTracker(codec);
     this.tmp = new Uint32Array(this.W);
+    this.mid = new Uint32Array(this.W);
     this.roots = new Int32Array(ops.length);
   }
 
@@ -115,6 +156,7 @@ export class TransitionMemo {
    * reducer throws.
    */
   next(src: Uint32Array, off: number, id: number, k: number, out: Uint32Array): number {
+    if (k < this.given && this.firstOf[k]! >= 0) return this.split(src, off, id, k, out);
     let c = this.roots[k]!;
     const tree = this.tree;
     while (c > 0) {
@@ -139,6 +181,17 @@ export class TransitionMemo {
     return leaf[at + 2 * W]!;
   }
 
+  /** A split op: its first part, then (when that is 'ok') its second part on the state it gives. */
+  private split(src: Uint32Array, off: number, id: number, k: number, out: Uint32Array): number {
+    const mid = this.mid;
+    const c = this.next(src, off, id, this.firstOf[k]!, mid);
+    if (this.results[c] !== 'ok') {
+      for (let w = 0; w < this.W; w++) out[w] = src[off + w]!;
+      return c;
+    }
+    return this.next(mid, 0, this.midId--, this.thenOf[k]!, out);
+  }
+
   /** The state at src[off..] (the caller's state number `id`), decoded once per state. */
   decoded(src: Uint32Array, off: number, id: number): State {
     if (id !== this.curId || this.curState === null) {
@@ -159,11 +212,16 @@ export class TransitionMemo {
     return c;
   }
 
+  /** The reducer call for op k (the first part of a split op has its own). */
+  private stepFor(k: number): StepFn {
+    return k >= this.given ? this.firstStep! : this.step;
+  }
+
   private plainStep(s: State, k: number, out: Uint32Array): number {
-    const r = this.step(s, this.ops[k]!);
+    const r = this.stepFor(k)(s, this.ops[k]!);
     this.codec.encode(r.state, out, 0);
     this.flags = r.flags;
-    this.onMiss?.(s, this.ops[k]!, r);
+    if (k < this.given) this.onMiss?.(s, this.ops[k]!, r);
     return this.code(r.result);
   }
 
@@ -190,17 +248,17 @@ export class TransitionMemo {
     tr.on = true;
     let r: FlaggedStep;
     try {
-      r = this.step(view, this.ops[k]!);
+      r = this.stepFor(k)(view, this.ops[k]!);
     } finally {
       tr.on = false;
     }
     tr.written(r.state, view);
     this.codec.encode(r.state, out, 0);
-    this.onMiss?.(view, this.ops[k]!, r);
+    if (k < this.given) this.onMiss?.(view, this.ops[k]!, r);
     const code = this.code(r.result);
     this.flags = r.flags;
     if (this.verifyEvery > 0 && this.stats.misses % this.verifyEvery === 0) {
-      const p = this.verifyStep(s, this.ops[k]!);
+      const p = (k >= this.given ? this.firstStep! : this.verifyStep)(s, this.ops[k]!);
       this.codec.encode(p.state, this.tmp, 0);
       let same = p.result === r.result && p.flags === r.flags;
       for (let w = 0; w < W && same; w++) same = this.tmp[w] === out[w];

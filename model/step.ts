@@ -32,6 +32,22 @@ export function step(cfg: Config, s: State, op: Op): Step {
   return { state: markDirty(cfg, r), result: 'ok' };
 }
 
+/**
+ * One op without the ghost marking that ends every step (markDirty, spec §9). A synchronous host
+ * change is its asynchronous form stepped this way, then a whole `scan` (which does the marking):
+ * step(s, host) = step(stepUnmarked(s, async host).state, scan) when the first result is 'ok'. The
+ * exhaustive engine's transition cache computes it so (exhaustive/memo.ts; checked in its tests).
+ */
+export function stepUnmarked(cfg: Config, s: State, op: Op): Step {
+  const r = apply(cfg, s, op);
+  if (typeof r === 'string') return { state: s, result: r };
+  if ('errno' in r) return { state: r.state, result: r.errno ?? 'ok' };
+  return { state: r, result: 'ok' };
+}
+
+/** The asynchronous form of a synchronous host change (see stepUnmarked), else null. */
+export const asyncHostChange = (op: Op): Op | null => (op.kind === 'host' && op.async !== true ? { ...op, async: true } : null);
+
 /** Run a whole list of operations from `s`; the states after each step. */
 export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
   const out: Step[] = [];
