@@ -29,6 +29,11 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     'guest-queues-bound-to-vfio-ap': { kind: 'design', why: 'The FCFS shadow is never re-evaluated on assignment of the other dimension, so a row with an unbound queue can be plugged (§6).' },
     'guest-queues-linked-and-passable': { kind: 'design', why: 'v12 admits queues by binding alone and never re-filters after a failed reset (§6).' },
     'guest-control-domains-allowed': { kind: 'design', why: 'v12 plugs control domains into the CRYCB unconditionally (§6).' },
+    'guest-queues-in-host-config': {
+      kind: 'design',
+      foundBy: 'exhaustive',
+      why: 'The FCFS plug has no host-configuration check (§6): a guest started while a domain is out of the host keeps that domain in a shadow without adapters (the start does not intersect with the host: §15.8, unconfirmed), and assigning another domain then plugs matrix.apm × shadow.aqm, the absent domain included (7 ops). Found by the exhaustive engine only.',
+    },
     'shadow-within-bounds': { kind: 'design', why: 'The same unconditional control-domain plug puts host-absent control domains in the shadow (§6, I17).' },
     'assign-idempotent': { kind: 'modelling', why: 'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a re-assign (§15.9).' },
     'reset-before-reuse': { kind: 'design', why: 'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner unzeroized (§6).' },
