@@ -161,8 +161,6 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const open = new Set(props.map((p) => p.name));
   const stateProps = props.filter((p): p is StateInvariant => p.kind === 'state');
   const stepProps = props.filter((p): p is StepProperty => p.kind === 'step');
-  const wantOrder = props.some((p) => p.name === 'order-independence');
-  const wantRecovery = props.some((p) => p.name === 'recovery');
   const configs = new Map<string, { n: number; g: string }>();
   const found: ExhaustiveFound[] = [];
   let transitions = 0;
@@ -270,7 +268,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       if (p.quiescentOnly && (q ??= quiescent(cfg, s)) === false) continue;
       if (p.check(cfg, s) !== null) confirm(p, trace(n), null);
     }
-    if (!wantOrder && !wantRecovery) return;
+    // `open` holds only the properties asked for, until each is violated.
     if (!open.has('order-independence') && !open.has('recovery')) return;
     const quiet = (q ??= quiescent(cfg, s));
     const settled = quiet ? s : settle(cfg, s);
@@ -280,7 +278,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     if (quiet) settledKey.set(store.arena.subarray(n * W, n * W + W));
     else canonInto(settled, settledKey);
     if (checked.add(settledKey, 0, -1, 0) < 0) return;
-    if (wantOrder && open.has('order-independence')) {
+    if (open.has('order-independence')) {
       // Under symmetry the dependency must hold between every images of the states: names are taken
       // out of the key (mdevs sorted by what they are), ids by trying every id permutation. Only the
       // images with the least configuration are kept: the configuration and the guests of an image
@@ -306,7 +304,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         }
       }
     }
-    if (wantRecovery && open.has('recovery') && Object.values(settled.vms).some((v) => v.crycb.apm !== 0 && v.crycb.aqm !== 0)) {
+    if (open.has('recovery') && Object.values(settled.vms).some((v) => v.crycb.apm !== 0 && v.crycb.aqm !== 0)) {
       const targets = scope.adapters * scope.domains * Math.max(1, scope.mdevs);
       for (let which = 0; which < 7 && open.has('recovery'); which++) {
         for (let target = 0; target < (which === 6 ? targets : scope.adapters * scope.domains); target++) {

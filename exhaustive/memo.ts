@@ -98,9 +98,8 @@ export class TransitionMemo {
   // fields, then 2^(their bits) links, the fields' values concatenated (first field highest).
   private walk = new Int32Array(1 << 14);
   private walkUsed = 1;
-  /** Words of the live walk trees (the rest of walkUsed is old versions). */
-  private walkLive = 0;
   private readonly walkRoots: Int32Array;
+  /** Per op: words of its live walk tree (the rest of walkUsed is old versions). */
   private readonly walkSize: Int32Array;
   /** Per op: lookups that fell back to its tree since its walk tree was built. */
   private readonly fallbacks: Int32Array;
@@ -126,12 +125,12 @@ export class TransitionMemo {
     this.firstOf = new Int32Array(ops.length).fill(-1);
     this.thenOf = new Int32Array(ops.length).fill(-1);
     this.firstStep = split?.firstStep ?? null;
-    if (split) {
-      const then = ops.findIndex((o) => JSON.stringify(o) === JSON.stringify(split.then));
+    const then = split ? ops.findIndex((o) => JSON.stringify(o) === JSON.stringify(split.then)) : -1;
+    if (split && then >= 0) {
       const all = [...ops];
       ops.forEach((op, k) => {
         const f = split.first(op);
-        if (f === null || then < 0) return;
+        if (f === null) return;
         this.firstOf[k] = all.length;
         this.thenOf[k] = then;
         all.push(f);
@@ -207,16 +206,9 @@ export class TransitionMemo {
   /** The link op k's tree (the one misses add to) gives the state: 0 if no path is learnt yet. */
   private learnt(src: Uint32Array, off: number, k: number): number {
     let c = this.roots[k]!;
-    const tree = this.tree;
     while (c > 0) {
-      const f = tree[c]!;
-      const at = f >>> 5;
-      const n = f & 31;
-      const w = off + (at >>> 5);
-      const b = at & 31;
-      let v = src[w]! >>> b;
-      if (b + n > 32) v |= src[w + 1]! << (32 - b);
-      c = tree[c + 1 + (v & ((1 << n) - 1))]!;
+      const f = this.tree[c]!;
+      c = this.tree[c + 1 + fieldOf(src, off, { at: f >>> 5, n: f & 31 })]!;
     }
     // Paths learnt since op k's walk tree was built: rebuild it once they are worth it (amortised:
     // a number of fallbacks proportional to its size).
@@ -233,26 +225,26 @@ export class TransitionMemo {
    */
   private rebuild(k: number): void {
     this.fallbacks[k] = 0;
-    const live = this.walkLive - this.walkSize[k]!;
+    this.walkRoots[k] = 0; // its old version is garbage now
+    this.walkSize[k] = 0;
+    let live = 0;
+    for (const n of this.walkSize) live += n;
     if (this.walkUsed > 2 * live + (1 << 16)) this.compact();
-    const start = this.walkUsed;
-    this.walkRoots[k] = this.build(this.roots[k]!);
-    this.walkSize[k] = this.walkUsed - start;
-    this.walkLive = live + this.walkSize[k]!;
+    this.place(k);
   }
 
   /** Every walk tree built again into a fresh array (old versions of rebuilt trees are dropped). */
   private compact(): void {
     this.walk = new Int32Array(this.walk.length);
     this.walkUsed = 1;
-    this.walkLive = 0;
-    for (let j = 0; j < this.walkRoots.length; j++) {
-      if (this.walkRoots[j] === 0) continue;
-      const start = this.walkUsed;
-      this.walkRoots[j] = this.build(this.roots[j]!);
-      this.walkSize[j] = this.walkUsed - start;
-      this.walkLive += this.walkSize[j]!;
-    }
+    for (let j = 0; j < this.walkRoots.length; j++) if (this.walkRoots[j] !== 0) this.place(j);
+  }
+
+  /** Build op j's walk tree at the end of the walk array. */
+  private place(j: number): void {
+    const start = this.walkUsed;
+    this.walkRoots[j] = this.build(this.roots[j]!);
+    this.walkSize[j] = this.walkUsed - start;
   }
 
   private build(c: number): number {
@@ -323,9 +315,9 @@ export class TransitionMemo {
     return c;
   }
 
-  /** The reducer call for op k (the first part of a split op has its own). */
-  private stepFor(k: number): StepFn {
-    return k >= this.given ? this.firstStep! : this.step;
+  /** The reducer call for op k, or its verifying call (the first part of a split op has its own). */
+  private stepFor(k: number, verify = false): StepFn {
+    return k >= this.given ? this.firstStep! : verify ? this.verifyStep : this.step;
   }
 
   private plainStep(s: State, k: number, out: Uint32Array): number {
@@ -369,7 +361,7 @@ export class TransitionMemo {
     const code = this.code(r.result);
     this.flags = r.flags;
     if (this.verifyEvery > 0 && this.stats.misses % this.verifyEvery === 0) {
-      const p = (k >= this.given ? this.firstStep! : this.verifyStep)(s, this.ops[k]!);
+      const p = this.stepFor(k, true)(s, this.ops[k]!);
       this.codec.encode(p.state, this.tmp, 0);
       let same = p.result === r.result && p.flags === r.flags;
       for (let w = 0; w < W && same; w++) same = this.tmp[w] === out[w];

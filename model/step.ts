@@ -26,10 +26,7 @@ const kernelId = (id: number): boolean => Number.isInteger(id) && id >= 0;
 
 /** Apply one operation. */
 export function step(cfg: Config, s: State, op: Op): Step {
-  const r = apply(cfg, s, op);
-  if (typeof r === 'string') return { state: s, result: r };
-  if ('errno' in r) return { state: markDirty(cfg, r.state), result: r.errno ?? 'ok' };
-  return { state: markDirty(cfg, r), result: 'ok' };
+  return outcome(cfg, s, apply(cfg, s, op), true);
 }
 
 /**
@@ -39,10 +36,14 @@ export function step(cfg: Config, s: State, op: Op): Step {
  * exhaustive engine's transition cache computes it so (exhaustive/memo.ts; checked in its tests).
  */
 export function stepUnmarked(cfg: Config, s: State, op: Op): Step {
-  const r = apply(cfg, s, op);
+  return outcome(cfg, s, apply(cfg, s, op), false);
+}
+
+/** What apply gave, as a step: a bare errno leaves the very same state; otherwise marked or not. */
+function outcome(cfg: Config, s: State, r: Outcome | Reported, mark: boolean): Step {
   if (typeof r === 'string') return { state: s, result: r };
-  if ('errno' in r) return { state: r.state, result: r.errno ?? 'ok' };
-  return { state: r, result: 'ok' };
+  const state = 'errno' in r ? r.state : r;
+  return { state: mark ? markDirty(cfg, state) : state, result: 'errno' in r ? (r.errno ?? 'ok') : 'ok' };
 }
 
 /** The asynchronous form of a synchronous host change (see stepUnmarked), else null. */
