@@ -372,6 +372,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   let depth = 0; // depth of the states being expanded
   let lastTick = t0;
   let lastYield = t0;
+  let lastMemory = -Infinity;
 
   outer: while (levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
     if (depth >= maxDepth) {
@@ -394,10 +395,15 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           bound = 'time';
           break outer;
         }
-        const used = memoryInUse(store) + checked.bytes;
-        if (used === Infinity || used > maxMemory) {
-          bound = 'memory';
-          break outer;
+        // process.memoryUsage() costs tens of microseconds: every 25 ms is often enough (a search
+        // stores at most a few thousand states in that time).
+        if (now - lastMemory >= 25) {
+          lastMemory = now;
+          const used = memoryInUse(store) + checked.bytes;
+          if (used === Infinity || used > maxMemory) {
+            bound = 'memory';
+            break outer;
+          }
         }
         if (opt.progress && now - lastTick >= 250) {
           lastTick = now;

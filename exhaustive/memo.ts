@@ -92,6 +92,11 @@ export class TransitionMemo {
   private readonly mid: Uint32Array;
   /** Caller state numbers for the intermediate states of split ops (never a stored state's). */
   private midId = -2;
+  /** The second part of split ops on the caller's state `thenId` (a stored state), when their first part is the identity. */
+  private thenId = -1;
+  private thenCode = 0;
+  private thenFlags = 0;
+  private readonly thenOut: Uint32Array;
   private tree = new Int32Array(1 << 14);
   private used = 1;
   // The walk trees that hits follow (rebuild): a node at p is its field count m at walk[p], the m
@@ -149,6 +154,7 @@ export class TransitionMemo {
     this.tracker = new ReadTracker(codec);
     this.tmp = new Uint32Array(this.W);
     this.mid = new Uint32Array(this.W);
+    this.thenOut = new Uint32Array(this.W);
     this.roots = new Int32Array(ops.length);
     this.walkRoots = new Int32Array(ops.length);
     this.walkSize = new Int32Array(ops.length);
@@ -287,12 +293,25 @@ export class TransitionMemo {
   /** A split op: its first part, then (when that is 'ok') its second part on the state it gives. */
   private split(src: Uint32Array, off: number, id: number, k: number, out: Uint32Array): number {
     const mid = this.mid;
+    const W = this.W;
     const c = this.next(src, off, id, this.firstOf[k]!, mid);
     if (this.results[c] !== 'ok') {
-      for (let w = 0; w < this.W; w++) out[w] = src[off + w]!;
+      for (let w = 0; w < W; w++) out[w] = src[off + w]!;
       return c;
     }
-    return this.next(mid, 0, this.midId--, this.thenOf[k]!, out);
+    let same = true;
+    for (let w = 0; w < W && same; w++) same = mid[w] === src[off + w];
+    if (!same) return this.next(mid, 0, this.midId--, this.thenOf[k]!, out);
+    // The first part changed nothing (the resource was already in or out): the second part on this
+    // very state, which all such split ops of the state share (half the host changes of a state).
+    if (this.thenId !== id || id < 0) {
+      this.thenId = id;
+      this.thenCode = this.next(src, off, id, this.thenOf[k]!, this.thenOut);
+      this.thenFlags = this.flags;
+    }
+    for (let w = 0; w < W; w++) out[w] = this.thenOut[w]!;
+    this.flags = this.thenFlags;
+    return this.thenCode;
   }
 
   /** The state at src[off..] (the caller's state number `id`), decoded once per state. */
