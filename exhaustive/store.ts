@@ -81,7 +81,8 @@ export class StateStore {
     }
     const n = this.count;
     if (n === this.parent.length) this.growArena();
-    this.arena.set(key.subarray(off, off + W), n * W);
+    const arena = this.arena;
+    for (let w = 0; w < W; w++) arena[n * W + w] = key[off + w]!;
     this.parent[n] = parent;
     this.via[n] = via;
     this.hashes[n] = h;
@@ -94,7 +95,9 @@ export class StateStore {
   private place(slot: number, n: number): void {
     const W = this.words;
     const at = slot * this.stride;
-    this.table.set(this.arena.subarray(n * W, n * W + W), at);
+    const table = this.table;
+    const arena = this.arena;
+    for (let w = 0; w < W; w++) table[at + w] = arena[n * W + w]!;
     if (this.stride === W) this.table[at + W - 1] = (this.table[at + W - 1]! | this.mark) >>> 0;
     else this.table[at + W] = 1;
   }
