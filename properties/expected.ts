@@ -35,6 +35,11 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
       why: 'The FCFS plug has no host-configuration check (§6): a guest started while a domain is out of the host keeps that domain in a shadow without adapters (the start does not intersect with the host: §15.8, unconfirmed), and assigning another domain then plugs matrix.apm × shadow.aqm, the absent domain included (7 ops). Found by the exhaustive engine only.',
     },
     'shadow-within-bounds': { kind: 'design', why: 'The same unconditional control-domain plug puts host-absent control domains in the shadow (§6, I17).' },
+    'no-apqn-shared-with-host': {
+      kind: 'design',
+      foundBy: 'exhaustive',
+      why: 'In the re-probe window of an apmask write (§4.2 step 6) an adapter still bound to cex4queue is no longer default-owned, so assign accepts it; the FCFS shadow keeps it without a domain, and plugging another adapter after a domain puts its queue in the guest while the host has it (7 ops; the v12 plug checks only the new adapter’s queues, §6). Found by the exhaustive engine only.',
+    },
     'assign-idempotent': { kind: 'modelling', why: 'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a re-assign (§15.9).' },
     'reset-before-reuse': { kind: 'design', why: 'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner unzeroized (§6).' },
   },
