@@ -24,6 +24,7 @@ import type { State } from '../model/state.ts';
 import type { Result, Step } from '../model/step.ts';
 import { type Codec, fieldOf, type Range } from './codec.ts';
 import { grown } from './store.ts';
+import { HASHED, hashNode, multipliers } from './hashed-node.ts';
 import { ReadTracker } from './track.ts';
 
 /**
@@ -58,7 +59,7 @@ export interface MemoStats {
 }
 
 /** The most key bits one node of a walk tree branches on (2^6 links). */
-const MAX_NODE_BITS = 6;
+const MAX_NODE_BITS = 8;
 
 export class TransitionMemo {
   readonly stats: MemoStats = { hits: 0, misses: 0, uncached: [] };
@@ -100,7 +101,8 @@ export class TransitionMemo {
   private tree = new Int32Array(1 << 14);
   private used = 1;
   // The walk trees that hits follow (rebuild): a node at p is its field count m at walk[p], the m
-  // fields, then 2^(their bits) links, the fields' values concatenated (first field highest).
+  // fields, then 2^(their bits) links, the fields' values concatenated (first field highest); or a
+  // hashed node (hashed-node.ts): -bits at walk[p], two words' masks, shifts and multipliers, 2^bits links.
   private walk = new Int32Array(1 << 14);
   private walkUsed = 1;
   private readonly walkRoots: Int32Array;
@@ -108,6 +110,8 @@ export class TransitionMemo {
   private readonly walkSize: Int32Array;
   /** Per op: lookups that fell back to its tree since its walk tree was built. */
   private readonly fallbacks: Int32Array;
+  /** Multipliers for hashed walk nodes (exhaustive/hashed-node.ts): deterministic. */
+  private readonly rnd = multipliers();
   // The leaves, interned (far fewer distinct effects than paths: 1,045 for 57,878 paths on the Spin
   // comparison's space), each one record of 2W+2 words: keep, set, result code, flags.
   private leaf = new Int32Array(1024);
@@ -182,8 +186,17 @@ export class TransitionMemo {
     let c = this.walkRoots[k]!;
     const wt = this.walk;
     while (c > 0) {
+      const m = wt[c]!;
+      if (m < 0) {
+        // A hashed node (hashNode): its fields' bits masked out of two words, one multiply-add.
+        // Int32 throughout (>> and | 0, not >>> or a plain sum): a uint32 or a sum past 2^31 is a double.
+        const x0 = Math.imul((src[off + wt[c + 1]!]! & wt[c + 2]!) >> wt[c + 3]!, wt[c + 4]!);
+        const x1 = Math.imul((src[off + wt[c + 5]!]! & wt[c + 6]!) >> wt[c + 7]!, wt[c + 8]!);
+        c = wt[c + 9 + (((x0 + x1) | 0) >>> (32 + m))]!; // 9: HASHED, a literal (an imported binding is loaded each time)
+        continue;
+      }
       // fieldOf(src, off, field) for each field of node c, inlined: this loop is the engine's hot path.
-      const end = c + 1 + wt[c]!;
+      const end = c + 1 + m;
       let v = 0;
       for (let q = c + 1; q < end; q++) {
         const f = wt[q]!;
@@ -226,8 +239,10 @@ export class TransitionMemo {
   /**
    * Build op k's walk tree from its tree: a node takes in the fields of its inner children while they
    * all read the same field and the node stays within MAX_NODE_BITS (a leaf or an empty link is
-   * repeated over the merged field's values). Fewer, wider nodes: fewer dependent loads per walk
-   * (on the Spin comparison's space, 87 nodes per state instead of 213).
+   * repeated over the merged field's values). Fewer, wider nodes: fewer dependent loads per walk.
+   * A node whose fields lie in at most two key words is hashed (hashed-node.ts): one multiply-add
+   * however many fields it has. On the Spin comparison's space a state's walks visit 110 nodes, 99%
+   * of them hashed, and the search takes about 6% less time than with per-field nodes of 6 bits.
    */
   private rebuild(k: number): void {
     this.fallbacks[k] = 0;
@@ -275,6 +290,19 @@ export class TransitionMemo {
       fields.push(g);
       bits += n;
       links = wider;
+    }
+    const h = hashNode(fields, this.rnd);
+    if (h !== null) {
+      const size = HASHED + (1 << h.bits);
+      while (this.walkUsed + size > this.walk.length) this.walk = grown(this.walk);
+      const p = this.walkUsed;
+      this.walkUsed += size;
+      this.walk.set([-h.bits, h.w0, h.m0, h.s0, h.k0, h.w1, h.m1, h.s1, h.k1], p);
+      for (let j = 0; j < links.length; j++) {
+        const l = this.build(links[j]!);
+        this.walk[p + HASHED + h.slot[j]!] = l;
+      }
+      return p;
     }
     const size = 1 + fields.length + links.length;
     while (this.walkUsed + size > this.walk.length) this.walk = grown(this.walk);
