@@ -34,7 +34,6 @@ const TRIES = 64;
 /** Table sizes tried: from the fields' width to SPARE bits more. */
 const SPARE = 2;
 
-
 /** A deterministic xorshift32 generator of multipliers (the same trees on every run). */
 export function multipliers(seed = 0x9e3779b9): () => number {
   let x = seed | 0 || 1;

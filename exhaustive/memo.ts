@@ -58,7 +58,7 @@ export interface MemoStats {
   readonly uncached: number[];
 }
 
-/** The most key bits one node of a walk tree branches on (2^6 links). */
+/** The most key bits one node of a walk tree branches on (2^8 links, up to 2^10 slots when hashed). */
 const MAX_NODE_BITS = 8;
 
 export class TransitionMemo {
