@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustiveResult, type Progress } from '../exhaustive/engine.ts';
-import { mergeResults } from '../exhaustive/merge.ts';
+import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
 import type { Property } from '../properties/types.ts';
@@ -52,7 +52,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
   };
 }
 
-/** Run one policy: here, or as `workers` shards in worker threads, merged. */
+/** Run one policy: in this thread, or over `workers` worker threads. */
 export async function runPolicy(policy: Policy, policySpec: string, props: readonly Property[], scope: Scope, s: ExhaustiveSettings): Promise<ExhaustiveRun> {
   const cfg = { scope, policy };
   if (s.workers <= 1) {
@@ -60,32 +60,21 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
     const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy) });
     return { policy: policy.name, r, parts: 1 };
   }
-  // Worker k of n explores shard (k, n) of this job's shard: a sub-partition when --shard is given too.
-  const outer = s.shard ?? { k: 0, n: 1 };
-  const n = outer.n * s.workers;
-  const parts = await Promise.all(
-    Array.from({ length: s.workers }, (_, w) => {
-      const shard = { k: outer.k + w * outer.n, n };
-      const { progress: _p, signal: _s, ...rest } = options(s, policy.name, shard);
-      return inWorker({ policySpec, props: props.map((p) => p.name), scope, opt: rest });
-    }),
-  );
-  return { policy: policy.name, r: mergeResults(parts), parts: s.workers };
+  // One search over worker threads sharing one state store (exhaustive/parallel.ts).
+  const r = await exploreParallel(cfg, props, options(s, policy.name, s.shard), s.workers, (d) => spawnPart(d, policySpec, scope, true));
+  return { policy: policy.name, r, parts: s.workers };
 }
 
-function inWorker(data: unknown): Promise<ExhaustiveResult> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: data });
-    w.once('message', (m: { ok: true; r: ExhaustiveResult } | { ok: false; error: string }) => (m.ok ? resolve(m.r) : reject(new Error(m.error))));
-    w.once('error', reject);
-  });
+/** A worker thread running its part of a parallel search (bin/exhaustive-worker.ts); `guard`: the policy guard, as in one thread. */
+export function spawnPart(d: PartData, policySpec: string, scope: Scope, guard: boolean): Worker {
+  return new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: { ...d, policySpec, scope, guard } });
 }
 
 function found(f: ExhaustiveFound): Found {
   return { ...f, afterRuns: f.afterStates, afterMs: f.foundMs, seed: 0, path: '' };
 }
 
-/** Cells for one policy's result. Sharded runs cannot see order dependences that span shards. */
+/** Cells for one policy's result. Sharded runs cannot see order dependences that span shards (workers can). */
 export function exhaustiveCells(policy: string, props: readonly Property[], run: ExhaustiveRun, sharded: boolean): Cell[] {
   const r = run.r;
   return props.map((p) => {
@@ -134,7 +123,7 @@ export async function runExhaustiveCheck(
     const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}) });
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
-    const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined || settings.workers > 1);
+    const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined);
     for (const c of mine) if (c.found) onFound?.(policy.name, c.found);
     cells.push(...mine);
     if (settings.signal?.aborted) break;

@@ -22,6 +22,22 @@ cli('a shortest counterexample, in the random engine\'s report format, with the 
   assert.match(r.out, /static: stopped at depth \d: every property violated; [\d,]+ states, [\d,]+ transitions, [\d,]+ states\/s, depth \d, [\d.]+ MB, symmetry reduction ×[\d.]+/);
 });
 
+cli('--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared', () => {
+  const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'v12-fcfs', ...SMALL, '--json'];
+  const one = apmc(...args);
+  const two = apmc(...args, '--workers', '2');
+  assert.is(two.code, one.code, two.err);
+  type Doc = { results: { property: string; verdict: string; found?: { ops: unknown[] } }[]; exhaustive: { states: number; transitions: number; workers: number }[] };
+  const a = JSON.parse(one.out) as Doc;
+  const b = JSON.parse(two.out) as Doc;
+  const cells = (d: Doc) => d.results.map((x) => `${x.property} ${x.verdict} ${x.found?.ops.length ?? ''}`);
+  assert.equal(cells(b), cells(a));
+  assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
+  assert.is(b.exhaustive[0]!.transitions, a.exhaustive[0]!.transitions);
+  assert.is(b.exhaustive[0]!.workers, 2);
+  assert.is.not(b.results.find((x) => x.property === 'order-independence')!.verdict, 'unknown');
+});
+
 cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () => {
   const r = apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
   assert.is(r.code, 6, r.err);

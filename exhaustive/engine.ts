@@ -18,17 +18,19 @@ import { asFault } from '../properties/policy-error.ts';
 import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
-import { initialState, type Mdev, type State } from '../model/state.ts';
+import { initialState, type State } from '../model/state.ts';
 import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
-import { disturbance, firstStepViolation, gives as guestGives, orderViolation, recoveryWith, runSettled, type Violation } from '../properties/case.ts';
+import { disturbance, firstStepViolation, recoveryWith, type Violation } from '../properties/case.ts';
 import { configurationKey } from '../properties/configuration.ts';
 import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec } from './codec.ts';
 import { type FlaggedStep, type Split, TransitionMemo } from './memo.ts';
+import type { SharedStateStore } from './shared-store.ts';
 import { StateStore } from './store.ts';
-import { applyOp, applyState, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
+import { applyOp, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
+import { gives, nameFreeKey, witness } from './witness.ts';
 
 export type Bound = 'depth' | 'states' | 'memory' | 'time' | 'interrupted' | 'policy-error';
 
@@ -59,6 +61,29 @@ export interface ExhaustiveOptions {
    * in the README).
    */
   readonly memo?: boolean;
+}
+
+/**
+ * One worker's part in a parallel search (exhaustive/parallel.ts): the shared store, the work of a
+ * level in chunks, and the barrier between levels, where the coordinator checks order independence.
+ */
+export interface ParallelPart {
+  readonly id: number;
+  readonly store: SharedStateStore;
+  /** The settled classes whose history properties were checked, shared by the workers. */
+  readonly checked: SharedStateStore;
+  /** States a claim hands out. */
+  readonly chunk: number;
+  /** The first state of the next chunk of the level, or -1 when the level is all handed out. */
+  claim(): number;
+  /** Between states: joins a pending growth of the table; a bound when the search must end. */
+  poll(transitions: number): Bound | null;
+  /** This worker ends the search (the first bound set wins; 'done': every property was violated). */
+  stop(b: Bound | 'done'): void;
+  /** A settled class's configuration and guests, compared by the coordinator at the level's end. */
+  record(c: string, g: string, tie: boolean, n: number, depth: number): void;
+  /** The level is expanded: send what was found, wait for the next level (null: the search ends). */
+  endLevel(found: readonly ExhaustiveFound[]): { start: number; end: number; depth: number; closed: readonly string[] } | null;
 }
 
 /** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */
@@ -105,30 +130,6 @@ export interface ExhaustiveResult {
   readonly policyError?: ExhaustivePolicyError;
 }
 
-const givesOf = (x: Mdev): string => guestGives(x) ?? '-';
-
-function gives(s: State): string {
-  const out: string[] = [];
-  for (const m of Object.keys(s.mdevs).sort()) out.push(m, givesOf(s.mdevs[m]!));
-  return out.join('|');
-}
-
-/**
- * The configuration and the guests with mdev and VM names left out: mdevs sorted by (matrix,
- * attached, removing, what the guest gets). `tie`: two mdevs with the same configuration give
- * different guests, so renaming them gives the same configuration with other guests.
- */
-function nameFreeKey(s: State): { c: string; g: string; tie: boolean } {
-  const rows = Object.keys(s.mdevs).map((m) => {
-    const x = s.mdevs[m]!;
-    return { c: `${x.matrix.apm},${x.matrix.aqm},${x.matrix.adm},${x.kvm === null ? 0 : 1},${x.removing ? 1 : 0}`, g: givesOf(x) };
-  });
-  rows.sort((a, b) => (a.c < b.c ? -1 : a.c > b.c ? 1 : a.g < b.g ? -1 : a.g > b.g ? 1 : 0));
-  let tie = false;
-  for (let i = 1; i < rows.length; i++) if (rows[i]!.c === rows[i - 1]!.c && rows[i]!.g !== rows[i - 1]!.g) tie = true;
-  return { c: configurationKey(s, { ignoreMatrices: true, ignoreMdevs: true }) + '#' + rows.map((r) => r.c).join('|'), g: rows.map((r) => r.g).join('|'), tie };
-}
-
 /** The search, run to its end in this turn of the event loop (tests, bench, worker threads). */
 export function exploreExhaustive(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions = {}): ExhaustiveResult {
   const g = search(cfg, props, opt);
@@ -144,13 +145,19 @@ export async function exploreExhaustiveAsync(cfg: Config, props: readonly Proper
   }
 }
 
-function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions): Generator<void, ExhaustiveResult> {
+/** One worker's search in a parallel search (exhaustive/parallel-worker.ts). */
+export function exploreExhaustivePart(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions, par: ParallelPart): ExhaustiveResult {
+  const g = search(cfg, props, opt, par);
+  for (let r = g.next(); ; r = g.next()) if (r.done) return r.value;
+}
+
+function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions, par?: ParallelPart): Generator<void, ExhaustiveResult> {
   const t0 = Date.now();
   const scope = cfg.scope;
   const ops = alphabet(scope);
   const codec = makeCodec(scope);
   const W = codec.words;
-  const store = new StateStore(W, codec.bits);
+  const store = par ? par.store : new StateStore(W, codec.bits);
   const sym: Symmetry | null = opt.symmetry ? makeSymmetry(scope, codec) : null;
   const key = new Uint32Array(W);
   const s0 = opt.initial ?? initialState(scope);
@@ -208,10 +215,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   };
   const canon = (s: State): void => canonInto(s, key);
   /** The classes of settled states whose history properties were checked. */
-  const checked = new StateStore(W, codec.bits);
+  const checked = par ? par.checked : new StateStore(W, codec.bits);
   const settledKey = new Uint32Array(W);
-  /** The ops that ran from s0 to stored state n, with the ids that actually ran. */
-  const trace = (n: number): Op[] => (sym ? sym.replay(cfg, s0, store, ops, n) : store.path(n).map((k) => ops[k]!));
+  const { trace, orderWitness } = witness(cfg, s0, store, ops, sym);
   const report = (v: Violation, depth: number): void => {
     open.delete(v.property);
     found.push({ ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 });
@@ -231,35 +237,6 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     }
     if (v === null) throw new Error(`exhaustive: ${p.name}: the reconstructed trace does not reproduce the violation`);
     report(v, all.length);
-  };
-  /** Two real traces to states n and m whose settled states share a configuration but not the guests. */
-  const orderWitness = (a: number, b: number): Violation => {
-    let ta = trace(a);
-    let tb = trace(b);
-    if (sym) {
-      // The traces reach images of the stored states: find the images that conflict and rename the ops.
-      const A = runSettled(cfg, s0, ta);
-      const B = runSettled(cfg, s0, tb);
-      const ka = configurationKey(A);
-      const e = sym.elements.find((x) => {
-        const gb = applyState(scope, B, x);
-        return configurationKey(gb) === ka && gives(gb) !== gives(A);
-      });
-      if (e === undefined) {
-        const both = sym.elements.flatMap((x) => sym.elements.map((y) => [x, y] as const));
-        const pair = both.find(([x, y]) => {
-          const ga = applyState(scope, A, x);
-          const gb = applyState(scope, B, y);
-          return configurationKey(ga) === configurationKey(gb) && gives(ga) !== gives(gb);
-        });
-        if (pair === undefined) throw new Error('exhaustive: order-independence: no conflicting images of the two states');
-        ta = ta.map((o) => applyOp(o, pair[0]));
-        tb = tb.map((o) => applyOp(o, pair[1]));
-      } else tb = tb.map((o) => applyOp(o, e));
-    }
-    const v = orderViolation(cfg, s0, ta, tb);
-    if (v === null) throw new Error('exhaustive: order-independence: the two traces do not reproduce the violation');
-    return v;
   };
   const onNewState = (n: number, s: State, depth: number): void => {
     let q: boolean | null = null;
@@ -292,6 +269,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         imgs = imgs.filter((x) => x.c === least);
       }
       for (const { c, g, tie } of imgs) {
+        if (par) {
+          par.record(c, g, tie, n, depth);
+          continue;
+        }
         if (tie) {
           report(orderWitness(n, n), depth);
           break;
@@ -361,9 +342,12 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     return { kind: f.kind, callback: f.callback, message: f.message, ops: path, at: path.length - 1 };
   }
 
-  canon(s0);
-  store.add(key, 0, -1, 0);
-  onNewState(0, s0, 0);
+  // A parallel search's coordinator stores the initial state; one worker checks it.
+  if (!par) {
+    canon(s0);
+    store.add(key, 0, -1, 0);
+  }
+  if (!par || par.id === 0) onNewState(0, s0, 0);
 
   let bound: Bound | null = null;
   let policyError: ExhaustivePolicyError | undefined;
@@ -374,7 +358,148 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   let lastYield = t0;
   let lastMemory = -Infinity;
 
-  outer: while (levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
+  /** Expand state i (of the level at `depth`): true when the search must end (`bound` is set). */
+  function expand(i: number): boolean {
+    if (memo !== null) {
+      for (let k = 0; k < ops.length; k++) {
+        let code: number;
+        try {
+          code = memo.next(store.arena, i * W, i, k, key);
+        } catch (e) {
+          policyError = stepError(i, ops[k]!, e, codec.decode(store.arena, i * W), true);
+          bound = 'policy-error';
+          return true;
+        }
+        transitions++;
+        const flags = memo.flags;
+        if (flags !== 0) {
+          for (let j = 0; j < stepProps.length; j++) {
+            if ((flags >>> j) & 1 && open.has(stepProps[j]!.name)) confirm(stepProps[j]!, trace(i), ops[k]!);
+          }
+        }
+        if (sym !== null) {
+          if (!scanning(store.arena, i * W) && scanning(key, 0)) {
+            // Entering a scan: every id image of the successor is reachable (see below).
+            const entered = codec.decode(key, 0);
+            for (const t of sym.images(entered)) {
+              canon(t);
+              const n = store.add(key, 0, i, k);
+              if (n >= 0) newState(n, i, k, code, t, entered);
+            }
+            if (store.count >= maxStates) {
+              bound = 'states';
+              return true;
+            }
+            continue;
+          }
+          if (tracking) uncanon.set(key);
+          sym.canonicalKey(key);
+        }
+        if (sameAsParent(store.arena, i * W, key, W)) continue;
+        const n = store.add(key, 0, i, k);
+        if (n < 0) continue;
+        if (props.length > 0) {
+          const t = codec.decode(store.arena, n * W);
+          newState(n, i, k, code, t, tracking && sym ? codec.decode(uncanon, 0) : t);
+        }
+        if (store.count >= maxStates) {
+          bound = 'states';
+          return true;
+        }
+      }
+      return false;
+    }
+    const s = codec.decode(store.arena, i * W);
+    let active = stepProps.filter((p) => open.has(p.name));
+    const guard = opt.guard;
+    const thorough = guard !== undefined && (i & 127) === 0;
+    if (guard) guard.thorough = thorough;
+    const stepCfg = thorough ? { scope, policy: guard!.policy } : cfg;
+    for (let k = 0; k < ops.length; k++) {
+      const op = ops[k]!;
+      let r: ReturnType<typeof step>;
+      try {
+        r = step(stepCfg, s, op);
+      } catch (e) {
+        policyError = stepError(i, op, e, s, !thorough);
+        bound = 'policy-error';
+        return true;
+      }
+      transitions++;
+      if (tracking) {
+        tracker.observe(s, op, r);
+        tracking = tracker.exercised.size < props.length;
+      }
+      for (const p of active) {
+        if (p.check(cfg, s, op, r) !== null) {
+          confirm(p, trace(i), op);
+          active = active.filter((x) => x !== p);
+        }
+      }
+      if (r.state === s) continue;
+      if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
+        // Entering a scan: every id image of the successor is reachable (from the images of s) and
+        // is its own class while the scan runs (canonical() then only normalises names).
+        for (const t of sym.images(r.state)) {
+          canon(t);
+          const n = store.add(key, 0, i, k);
+          if (n >= 0) onNewState(n, t, depth + 1);
+        }
+      } else {
+        canon(r.state);
+        if (sameAsParent(store.arena, i * W, key, W)) continue; // a new object, the same state
+        const n = store.add(key, 0, i, k);
+        if (n < 0) continue;
+        onNewState(n, r.state, depth + 1);
+      }
+      if (store.count >= maxStates) {
+        bound = 'states';
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A worker of a parallel search: chunks of each level until the coordinator ends the search.
+  // The coordinator stops before a level when the depth bound is reached or every property failed.
+  let sent = 0;
+  if (par) {
+    const shard = opt.shard;
+    levels: for (;;) {
+      for (let a = par.claim(); a >= 0; a = par.claim()) {
+        const b = Math.min(a + par.chunk, levelEnd);
+        for (let i = a; i < b; i++) {
+          const stop = par.poll(transitions);
+          if (stop !== null) {
+            bound = stop;
+            break levels;
+          }
+          if (shard && depth === shard.depth && i % shard.n !== shard.k) continue;
+          if (expand(i)) {
+            par.stop(bound!);
+            break levels;
+          }
+          if (open.size === 0 && props.length > 0) {
+            par.stop('done');
+            break levels;
+          }
+          if (store.count >= maxStates) {
+            bound = 'states';
+            par.stop(bound);
+            break levels;
+          }
+        }
+      }
+      const next = par.endLevel(found.slice(sent));
+      sent = found.length;
+      if (next === null) break;
+      for (const p of next.closed) open.delete(p);
+      levelStart = next.start;
+      levelEnd = next.end;
+      depth = next.depth;
+    }
+  }
+  outer: while (!par && levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
     if (depth >= maxDepth) {
       bound = 'depth';
       break;
@@ -410,103 +535,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           opt.progress({ states: store.count, transitions, depth, ms: now - t0 });
         }
       }
-      if (memo !== null) {
-        for (let k = 0; k < ops.length; k++) {
-          let code: number;
-          try {
-            code = memo.next(store.arena, i * W, i, k, key);
-          } catch (e) {
-            policyError = stepError(i, ops[k]!, e, codec.decode(store.arena, i * W), true);
-            bound = 'policy-error';
-            break outer;
-          }
-          transitions++;
-          const flags = memo.flags;
-          if (flags !== 0) {
-            for (let j = 0; j < stepProps.length; j++) {
-              if ((flags >>> j) & 1 && open.has(stepProps[j]!.name)) confirm(stepProps[j]!, trace(i), ops[k]!);
-            }
-          }
-          if (sym !== null) {
-            if (!scanning(store.arena, i * W) && scanning(key, 0)) {
-              // Entering a scan: every id image of the successor is reachable (see below).
-              const entered = codec.decode(key, 0);
-              for (const t of sym.images(entered)) {
-                canon(t);
-                const n = store.add(key, 0, i, k);
-                if (n >= 0) newState(n, i, k, code, t, entered);
-              }
-              if (store.count >= maxStates) {
-                bound = 'states';
-                break outer;
-              }
-              continue;
-            }
-            if (tracking) uncanon.set(key);
-            sym.canonicalKey(key);
-          }
-          if (sameAsParent(store.arena, i * W, key, W)) continue;
-          const n = store.add(key, 0, i, k);
-          if (n < 0) continue;
-          if (props.length > 0) {
-            const t = codec.decode(store.arena, n * W);
-            newState(n, i, k, code, t, tracking && sym ? codec.decode(uncanon, 0) : t);
-          }
-          if (store.count >= maxStates) {
-            bound = 'states';
-            break outer;
-          }
-        }
-        continue;
-      }
-      const s = codec.decode(store.arena, i * W);
-      let active = stepProps.filter((p) => open.has(p.name));
-      const guard = opt.guard;
-      const thorough = guard !== undefined && (i & 127) === 0;
-      if (guard) guard.thorough = thorough;
-      const stepCfg = thorough ? { scope, policy: guard!.policy } : cfg;
-      for (let k = 0; k < ops.length; k++) {
-        const op = ops[k]!;
-        let r: ReturnType<typeof step>;
-        try {
-          r = step(stepCfg, s, op);
-        } catch (e) {
-          policyError = stepError(i, op, e, s, !thorough);
-          bound = 'policy-error';
-          break outer;
-        }
-        transitions++;
-        if (tracking) {
-          tracker.observe(s, op, r);
-          tracking = tracker.exercised.size < props.length;
-        }
-        for (const p of active) {
-          if (p.check(cfg, s, op, r) !== null) {
-            confirm(p, trace(i), op);
-            active = active.filter((x) => x !== p);
-          }
-        }
-        if (r.state === s) continue;
-        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
-          // Entering a scan: every id image of the successor is reachable (from the images of s) and
-          // is its own class while the scan runs (canonical() then only normalises names).
-          for (const t of sym.images(r.state)) {
-            canon(t);
-            const n = store.add(key, 0, i, k);
-            if (n >= 0) onNewState(n, t, depth + 1);
-          }
-        } else {
-          canon(r.state);
-          if (sameAsParent(store.arena, i * W, key, W)) continue; // a new object, the same state
-          const n = store.add(key, 0, i, k);
-          if (n < 0) continue;
-          onNewState(n, r.state, depth + 1);
-        }
-        if (store.count >= maxStates) {
-          bound = 'states';
-          break outer;
-        }
-      }
+      if (expand(i)) break outer;
+      // Every property violated: the rest of the level cannot give a shorter counterexample.
+      if (open.size === 0 && props.length > 0) break outer;
     }
     levelStart = levelEnd;
     levelEnd = store.count;
@@ -523,7 +554,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     bytes: store.bytes,
     alphabet: ops.length,
     found,
-    reduction: sym ? sym.reduction(store) : 1,
+    reduction: sym && !par ? sym.reduction(store) : 1,
     exercised: [...tracker.exercised],
     ...(memo ? { memo: { hits: memo.stats.hits, misses: memo.stats.misses, bytes: memo.bytes } } : {}),
     ...(policyError ? { policyError } : {}),
@@ -536,10 +567,10 @@ function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: numbe
 }
 
 /** Bytes the search holds: the store's typed arrays plus the JS heap in use. */
-function memoryInUse(store: StateStore): number {
+function memoryInUse(store: { readonly bytes: number }): number {
   const heap = process.memoryUsage().heapUsed;
   // The JS heap has its own ceiling: treat getting near it like reaching the memory bound.
   if (heap > 0.85 * HEAP_LIMIT) return Infinity;
   return store.bytes + heap;
 }
-const HEAP_LIMIT = v8.getHeapStatistics().heap_size_limit;
+export const HEAP_LIMIT = v8.getHeapStatistics().heap_size_limit;

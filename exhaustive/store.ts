@@ -10,7 +10,19 @@
  * one extra word), and it is filled up to MAX_LOAD before it doubles. A lookup that finds its key
  * does not learn the state's number: no caller needs it.
  */
-export class StateStore {
+/** What traces and reports read of a store of reached states (StateStore, SharedStateStore). */
+export interface Stored {
+  readonly words: number;
+  readonly count: number;
+  readonly arena: Uint32Array;
+  readonly parent: Int32Array;
+  readonly via: Uint16Array;
+  readonly bytes: number;
+  /** Alphabet indices of the ops from the initial state to state n. */
+  path(n: number): number[];
+}
+
+export class StateStore implements Stored {
   readonly words: number;
   count = 0;
   arena: Uint32Array;

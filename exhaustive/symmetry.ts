@@ -18,7 +18,7 @@ import type { Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
 import { type Codec, fieldOf, type Range } from './codec.ts';
-import type { StateStore } from './store.ts';
+import type { Stored } from './store.ts';
 
 type Perm = readonly number[];
 
@@ -185,9 +185,9 @@ export interface Symmetry {
    */
   canonicalKey(key: Uint32Array): void;
   /** The ops, with the ids that actually ran, from s0 to stored state n. */
-  replay(cfg: Config, s0: State, store: StateStore, ops: readonly Op[], n: number): Op[];
+  replay(cfg: Config, s0: State, store: Stored, ops: readonly Op[], n: number): Op[];
   /** Average class size over (a sample of) the stored states: the reduction factor. */
-  reduction(store: StateStore): number;
+  reduction(store: Stored): number;
   /** The id images of a state entering a scan (each its own class while the scan runs). */
   images(s: State): State[];
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
@@ -314,7 +314,7 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   }
 
   const key = new Uint32Array(W);
-  function replay(cfg: Config, s0: State, store: StateStore, ops: readonly Op[], n: number): Op[] {
+  function replay(cfg: Config, s0: State, store: Stored, ops: readonly Op[], n: number): Op[] {
     const chain: number[] = [];
     for (let i = n; i > 0; i = store.parent[i]!) chain.push(i);
     chain.reverse();
@@ -373,7 +373,7 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     }
   }
 
-  function reduction(store: StateStore): number {
+  function reduction(store: Stored): number {
     const sample = Math.min(store.count, 2000);
     if (sample === 0) return 1;
     const stride = Math.max(1, Math.floor(store.count / sample));

@@ -3,21 +3,25 @@
  * reference BFS over the reducer; the state counts must agree. Prints both rates.
  *
  *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
- *        [--ref] [--variants] [--keep DIR] [--json]
+ *        [--workers N] [--ref] [--variants] [--keep DIR] [--json]
  *
- * `--ref` also runs the reference BFS (about 4 minutes at the default scope). `--variants` also times the
- * other Spin settings (byte-sized variables, -DBFS, -DCOLLAPSE). `--keep DIR` leaves the .pml and pan there.
+ * apmc runs twice: in one thread, and over `--workers` threads (default: 2, or the CPUs if fewer; 1 skips
+ * it). `--ref` also runs the reference BFS (about 4 minutes at the default scope). `--variants` also
+ * times the other Spin settings (byte-sized variables, -DBFS, -DCOLLAPSE, and Spin's own multi-core
+ * search, -DNCORE, with as many cores as apmc's workers). `--keep DIR` leaves the .pml and pan there.
  *
  * The engine under test plugs in through `spinRun(scope)` (and `referenceBfs` from reference-bfs.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { staticPolicy } from '../../model/policies/static.ts';
 import type { Scope } from '../../model/scope.ts';
-import { exploreExhaustive } from '../../exhaustive/engine.ts';
+import { exploreExhaustive, type ExhaustiveResult } from '../../exhaustive/engine.ts';
+import { exploreParallel } from '../../exhaustive/parallel.ts';
+import { spawnPart } from '../../bin/check-exhaustive.ts';
 import { genPml } from './gen-pml.ts';
 import { parseScopeArgs, referenceBfs, scopeName } from './reference-bfs.ts';
 
@@ -39,6 +43,8 @@ export interface SpinOptions {
   readonly memlimMB?: number;
   /** Keep the work files in this directory (created) instead of a temporary one removed afterwards. */
   readonly keepDir?: string;
+  /** Spin's multi-core search on this many cores (-DNCORE; needs scratch: 'reset'). Default: one core. */
+  readonly ncore?: number;
 }
 
 export interface SpinResult {
@@ -105,6 +111,7 @@ export function gccFlags(opts: SpinOptions = {}): string[] {
     `-DMEMLIM=${opts.memlimMB ?? 16000}`,
     ...(opts.search === 'bfs' ? ['-DBFS'] : []),
     ...(opts.collapse ? ['-DCOLLAPSE'] : []),
+    ...(opts.ncore !== undefined && opts.ncore > 1 ? [`-DNCORE=${opts.ncore}`] : []),
     '-w', // gcc: no warnings (pan.c has many)
   ];
 }
@@ -119,6 +126,7 @@ export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {})
   const search = opts.search ?? 'dfs';
   const scratch = opts.scratch ?? (search === 'bfs' ? 'reset' : 'hidden');
   if (search === 'bfs' && scratch === 'hidden') throw new Error('pan refuses -DBFS with hidden variables');
+  if ((opts.ncore ?? 1) > 1 && scratch === 'hidden') throw new Error('pan refuses -DNCORE with hidden variables');
   const dir = opts.keepDir ? resolve(opts.keepDir) : mkdtempSync(join(tmpdir(), 'apmc-spin-'));
   mkdirSync(dir, { recursive: true });
   try {
@@ -144,12 +152,13 @@ export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {})
       if (errors !== 0) throw new Error(`pan reported errors:\n${o}`);
       const t = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.err);
       const states = num(o, /(\d+) states, stored/)!;
-      const seconds = num(o, /pan: elapsed time ([\d.e+]+) seconds/) ?? 0;
+      // With -DNCORE, cpu0 reports the search's elapsed time and rate.
+      const seconds = num(o, /(?:pan|cpu0): elapsed time ([\d.e+]+) seconds/) ?? 0;
       return {
         states,
         transitions: num(o, /(\d+) transitions \(= stored\+matched\)/)!,
         seconds,
-        rate: num(o, /pan: rate\s+([\d.e+]+) states\/second/) ?? (seconds > 0 ? states / seconds : 0),
+        rate: num(o, /(?:pan|cpu0): rate\s+([\d.e+]+) states\/second/) ?? (seconds > 0 ? states / seconds : 0),
         cpuSeconds: t ? Number(t[1]) + Number(t[2]) : NaN,
         wallSeconds: t ? Number(t[3]) : r.wall,
         compileSeconds: sp.wall + gc.wall,
@@ -173,6 +182,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const scope = parseScopeArgs(argv, SPIN_SCOPE);
   const json = argv.includes('--json');
   const ki = argv.indexOf('--keep');
+  const wi = argv.indexOf('--workers');
+  const workers = wi >= 0 ? Number(argv[wi + 1]) : Math.min(2, availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: expected a positive integer, got '${argv[wi + 1]}'`);
   const keepDir = ki >= 0 ? argv[ki + 1] : undefined;
   const log = (s: string) => (json ? undefined : console.log(s));
   log(`apmc static policy, scope ${scopeName(scope)}; spin ${(await run('spin', ['-V'], '.')).out.trim()}; node ${process.version}`);
@@ -185,6 +197,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ['dfs, -DCOLLAPSE', { collapse: true }],
       ['dfs, -O3 -march=native', { optimize: ['-O3', '-march=native'] }],
     );
+    if (workers > 1) variants.push([`dfs, multi-core -DNCORE=${workers}, scratch reset`, { ncore: workers, scratch: 'reset' }]);
   }
   const results: { name: string; r: SpinResult }[] = [];
   for (const [name, o] of variants) {
@@ -206,10 +219,29 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const exRate = (ex.states / ex.ms) * 1000;
   log(`  ${fmt(ex.states)} states, ${fmt(ex.transitions)} transitions, depth ${ex.depth}, ${ex.complete ? 'complete' : `bound ${ex.bound}`}, ${(ex.bytes / 1048576).toFixed(1)} MB`);
   log(`  ${(ex.ms / 1000).toFixed(1)} s = ${fmt(exRate)} states/s (wall); cpu ${exCpu.toFixed(1)} s = ${fmt(ex.states / exCpu)} states/cpu-s`);
+  // The same search over worker threads sharing one state store (exhaustive/parallel.ts).
+  let par: { r: ExhaustiveResult; wall: number; cpu: number; rate: number } | null = null;
+  if (workers > 1) {
+    log(`\napmc exhaustive engine, ${workers} worker threads (exhaustive/parallel.ts, symmetry off) ...`);
+    const c0 = process.cpuUsage();
+    const w0 = Date.now();
+    const r = await exploreParallel({ scope, policy: staticPolicy }, [], {}, workers, (d) => spawnPart(d, 'static', scope, false));
+    const wall = (Date.now() - w0) / 1000;
+    // The workers' CPU time is the process's (worker threads share it), less this thread's idle wait.
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
+    par = { r, wall, cpu, rate: (r.states / r.ms) * 1000 };
+    log(`  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ${r.complete ? 'complete' : `bound ${r.bound}`}, ${(r.bytes / 1048576).toFixed(1)} MB`);
+    log(`  ${(r.ms / 1000).toFixed(1)} s = ${fmt(par.rate)} states/s (wall, worker start-up included); cpu ${cpu.toFixed(1)} s = ${fmt(r.states / cpu)} states/cpu-s`);
+  }
   const spin0 = results[0]!.r;
-  log(`\nside by side (same model, same scope, same ${fmt(spin0.states)}-state space):`);
-  log(`  apmc ${fmt(exRate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(exRate / spin0.rate).toFixed(2)}; per CPU-second ${(ex.states / exCpu / (spin0.states / spin0.cpuSeconds)).toFixed(2)})`);
-  log(`  Spin with compilation: ${fmt(spin0.states / (spin0.seconds + spin0.compileSeconds))} states/s (apmc/Spin = ${(exRate / (spin0.states / (spin0.seconds + spin0.compileSeconds))).toFixed(2)})`);
+  const perCpu = (states: number, cpu: number): string => (states / cpu / (spin0.states / spin0.cpuSeconds)).toFixed(2);
+  log(`\nside by side (same model, same scope, same ${fmt(spin0.states)}-state space; Spin: ${results[0]!.name}):`);
+  log(`  apmc, one thread: ${fmt(exRate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(exRate / spin0.rate).toFixed(2)}; per CPU-second ${perCpu(ex.states, exCpu)})`);
+  if (par) log(`  apmc, ${workers} workers: ${fmt(par.rate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(par.rate / spin0.rate).toFixed(2)}; per CPU-second ${perCpu(par.r.states, par.cpu)})`);
+  const ncore = results.find(({ r }) => r.commands.gcc.includes('-DNCORE'));
+  if (par && ncore) log(`  apmc, ${workers} workers  vs  Spin -DNCORE=${workers} ${fmt(ncore.r.rate)} states/s  (apmc/Spin = ${(par.rate / ncore.r.rate).toFixed(2)})`);
+  log(`  Spin with compilation: ${fmt(spin0.states / (spin0.seconds + spin0.compileSeconds))} states/s (apmc one thread/Spin = ${(exRate / (spin0.states / (spin0.seconds + spin0.compileSeconds))).toFixed(2)})`);
 
   let ref: ReturnType<typeof referenceBfs> | null = null;
   let refCpu = NaN;
@@ -222,8 +254,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     log(`  ${fmt(ref.states)} states, ${fmt(ref.applied)} ops applied, ${ref.depths.length - 1} levels`);
     log(`  ${ref.seconds.toFixed(1)} s = ${fmt(ref.states / ref.seconds)} states/s (wall); cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`);
   }
-  const agree = results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states));
-  log(`\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`);
-  if (json) console.log(JSON.stringify({ scope, spin: results, apmc: { ...ex, found: [], cpuSeconds: exCpu, rate: exRate }, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
+  const agree = results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states)) && (par === null || par.r.states === ex.states);
+  log(
+    `\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}${par ? ` (${workers} workers: ${fmt(par.r.states)})` : ''}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`,
+  );
+  if (json) {
+    const apmcWorkers = par && { ...par.r, found: [], workers, cpuSeconds: par.cpu, rate: par.rate };
+    console.log(JSON.stringify({ scope, spin: results, apmc: { ...ex, found: [], cpuSeconds: exCpu, rate: exRate }, apmcWorkers, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
+  }
   if (!agree) process.exitCode = 1;
 }
