@@ -67,7 +67,8 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
 
 /** A worker thread running its part of a parallel search (bin/exhaustive-worker.ts); `guard`: the policy guard, as in one thread. */
 export function spawnPart(d: PartData, policySpec: string, scope: Scope, guard: boolean): Worker {
-  return new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: { ...d, policySpec, scope, guard } });
+  // The worker registers tsx itself (exhaustive-worker.js): not inheriting `--import tsx` saves loading it twice.
+  return new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
 }
 
 function found(f: ExhaustiveFound): Found {
