@@ -8,6 +8,7 @@ import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustiveResult, type Progress } from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
+import { workerEntry } from './worker-entry.ts';
 import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
 import type { Property } from '../properties/types.ts';
@@ -61,14 +62,18 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
     return { policy: policy.name, r, parts: 1 };
   }
   // One search over worker threads sharing one state store (exhaustive/parallel.ts).
-  const r = await exploreParallel(cfg, props, options(s, policy.name, s.shard), s.workers, (d) => spawnPart(d, policySpec, scope, true));
+  const entry = await workerEntry(policySpec);
+  const r = await exploreParallel(cfg, props, options(s, policy.name, s.shard), s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
   return { policy: policy.name, r, parts: s.workers };
 }
 
-/** A worker thread running its part of a parallel search (bin/exhaustive-worker.ts); `guard`: the policy guard, as in one thread. */
-export function spawnPart(d: PartData, policySpec: string, scope: Scope, guard: boolean): Worker {
-  // The worker registers tsx itself (exhaustive-worker.js): not inheriting `--import tsx` saves loading it twice.
-  return new Worker(new URL('./exhaustive-worker.js', import.meta.url), { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
+/**
+ * A worker thread running its part of a parallel search (bin/exhaustive-worker.ts, from `workerEntry`);
+ * `guard`: the policy guard, as in one thread.
+ */
+export function spawnPart(entry: URL, d: PartData, policySpec: string, scope: Scope, guard: boolean): Worker {
+  // No inherited `--import tsx`: the bundle does not need it, and exhaustive-worker.js registers it itself.
+  return new Worker(entry, { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
 }
 
 function found(f: ExhaustiveFound): Found {

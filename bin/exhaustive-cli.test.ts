@@ -38,6 +38,18 @@ cli('--workers 2: one search over two threads, the same verdicts and depths as o
   assert.is.not(b.results.find((x) => x.property === 'order-independence')!.verdict, 'unknown');
 });
 
+cli("--workers with a user's policy file: the workers load it too (through tsx), same verdicts as one thread", () => {
+  const args = ['check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'examples/refilter-on-unassign.ts', ...SMALL, '--json'];
+  const one = apmc(...args);
+  const two = apmc(...args, '--workers', '2');
+  assert.is(two.code, one.code, two.err);
+  type Doc = { results: { property: string; verdict: string }[]; exhaustive: { states: number }[] };
+  const a = JSON.parse(one.out) as Doc;
+  const b = JSON.parse(two.out) as Doc;
+  assert.equal(b.results.map((x) => x.verdict), a.results.map((x) => x.verdict));
+  assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
+});
+
 cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () => {
   const r = apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
   assert.is(r.code, 6, r.err);

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnPart } from '../bin/check-exhaustive.ts';
+import { workerEntry } from '../bin/worker-entry.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
@@ -14,8 +15,9 @@ const SMALL: Scope = { adapters: 2, domains: 1, control_domains: 1, mdevs: 1, vm
 
 const par = suite('parallel search');
 
-function parallel(policy: string, scope: Scope, props: typeof PROPERTIES, opt: ExhaustiveOptions, workers = 2): Promise<ExhaustiveResult> {
-  return exploreParallel({ scope, policy: POLICIES[policy]! }, props, opt, workers, (d) => spawnPart(d, policy, scope, false));
+async function parallel(policy: string, scope: Scope, props: typeof PROPERTIES, opt: ExhaustiveOptions, workers = 2): Promise<ExhaustiveResult> {
+  const entry = await workerEntry(policy);
+  return exploreParallel({ scope, policy: POLICIES[policy]! }, props, opt, workers, (d) => spawnPart(entry, d, policy, scope, false));
 }
 
 const depths = (r: ExhaustiveResult): Record<string, number> => Object.fromEntries(r.found.map((f) => [f.property, f.depth]));

@@ -23,6 +23,7 @@ import type { Scope } from '../../model/scope.ts';
 import { exploreExhaustive, type ExhaustiveResult } from '../../exhaustive/engine.ts';
 import { exploreParallel } from '../../exhaustive/parallel.ts';
 import { spawnPart } from '../../bin/check-exhaustive.ts';
+import { workerEntry } from '../../bin/worker-entry.ts';
 import { genPml } from './gen-pml.ts';
 import { parseScopeArgs, referenceBfs, scopeName } from './reference-bfs.ts';
 
@@ -227,14 +228,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     log(`\napmc exhaustive engine, ${workers} worker threads (exhaustive/parallel.ts, symmetry off) ...`);
     const c0 = process.cpuUsage();
     const w0 = Date.now();
-    const r = await exploreParallel({ scope, policy: staticPolicy }, [], {}, workers, (d) => spawnPart(d, 'static', scope, false));
+    const entry = await workerEntry('static');
+    const r = await exploreParallel({ scope, policy: staticPolicy }, [], {}, workers, (d) => spawnPart(entry, d, 'static', scope, false));
+    // From before the worker script is bundled to the result: everything a user waits for.
     const wall = (Date.now() - w0) / 1000;
     // The workers' CPU time is the process's (worker threads share it), less this thread's idle wait.
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
-    par = { r, wall, cpu, rate: (r.states / r.ms) * 1000 };
+    par = { r, wall, cpu, rate: r.states / wall };
     log(`  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ${r.complete ? 'complete' : `bound ${r.bound}`}, ${(r.bytes / 1048576).toFixed(1)} MB`);
-    log(`  ${(r.ms / 1000).toFixed(1)} s = ${fmt(par.rate)} states/s (wall, worker start-up included); cpu ${cpu.toFixed(1)} s = ${fmt(r.states / cpu)} states/cpu-s`);
+    log(`  ${wall.toFixed(1)} s = ${fmt(par.rate)} states/s (wall, bundling the worker script and starting the threads included); cpu ${cpu.toFixed(1)} s = ${fmt(r.states / cpu)} states/cpu-s`);
   }
   const spin0 = results[0]!.r;
   const perCpu = (states: number, cpu: number): string => (states / cpu / (spin0.states / spin0.cpuSeconds)).toFixed(2);
