@@ -11,7 +11,7 @@
  *   table only up to its current size, so untouched pages cost nothing. The table doubles with every
  *   worker stopped at a barrier (`rehash`, by the last to arrive).
  */
-import type { Stored } from './store.ts';
+import { hashKey, type Stored } from './store.ts';
 
 /** Indices into a store's control words. */
 const COUNT = 0;
@@ -135,15 +135,9 @@ export class SharedStateStore implements Stored {
     return (this.mask + 1) * 2 <= this.maxSlots;
   }
 
+  /** The hash StateStore uses (`hashKey`). */
   hash(key: Uint32Array, off: number): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[off + i]!, 0x01000193);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h >>> 0;
+    return hashKey(key, off, this.words);
   }
 
   add(key: Uint32Array, off: number, parent: number, via: number): number {

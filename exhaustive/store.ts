@@ -58,16 +58,9 @@ export class StateStore implements Stored {
     return this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength + this.table.byteLength;
   }
 
-  /** Hash of words key[off .. off+W) (FNV-1a over words, then a murmur3 finaliser). */
+  /** Hash of words key[off .. off+W) (`hashKey`). */
   hash(key: Uint32Array, off: number): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[off + i]!, 0x01000193);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h >>> 0;
+    return hashKey(key, off, this.words);
   }
 
   /** Add key[off..] with its parent and op; the new state's number, or -1 when it was already there. */
@@ -142,6 +135,18 @@ export class StateStore implements Stored {
     for (let i = n; this.parent[i]! >= 0; i = this.parent[i]!) out.push(this.via[i]!);
     return out.reverse();
   }
+}
+
+/** Hash of the W words key[off .. off+W): FNV-1a over words, then a murmur3 finaliser. */
+export function hashKey(key: Uint32Array, off: number, W: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < W; i++) h = Math.imul(h ^ key[off + i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Load factor at which the table doubles. */
