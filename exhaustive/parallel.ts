@@ -182,10 +182,22 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
   const codec = makeCodec(scope);
   const W = codec.words;
   const sym = opt.symmetry ? makeSymmetry(scope, codec) : null;
-  const capacity = capacityFor(W, opt);
   const barrier = growBarrier();
-  const buffers = sharedBuffers(W, codec.bits, capacity, 1 << 16, barrier);
-  const checkedBuffers = sharedBuffers(W, codec.bits, capacity, 1 << 12, barrier);
+  // Reserved, not committed: where the system refuses so much address space (strict overcommit),
+  // ask for half as much until it agrees; the memory bound then comes sooner.
+  let capacity = capacityFor(W, opt);
+  let buffers: SharedBuffers;
+  let checkedBuffers: SharedBuffers;
+  for (;;) {
+    try {
+      buffers = sharedBuffers(W, codec.bits, capacity, 1 << 16, barrier);
+      checkedBuffers = sharedBuffers(W, codec.bits, capacity, 1 << 12, barrier);
+      break;
+    } catch (e) {
+      if (!(e instanceof RangeError) || capacity <= 1 << 16) throw e;
+      capacity = Math.floor(capacity / 2);
+    }
+  }
   const store = new SharedStateStore(buffers);
   const checked = new SharedStateStore(checkedBuffers);
   const control = new SharedArrayBuffer((HEAP + workers) * 4);
