@@ -65,7 +65,7 @@ export interface ExhaustiveOptions {
 
 /**
  * One worker's part in a parallel search (exhaustive/parallel.ts): the shared store, the work of a
- * level in chunks, and the barrier between levels, where the coordinator checks order independence.
+ * level in chunks, and the barrier between levels; the coordinator checks order independence.
  */
 export interface ParallelPart {
   readonly id: number;
@@ -80,7 +80,7 @@ export interface ParallelPart {
   poll(transitions: number): Bound | null;
   /** This worker ends the search (the first bound set wins; 'done': every property was violated). */
   stop(b: Bound | 'done'): void;
-  /** A settled class's configuration and guests, compared by the coordinator at the level's end. */
+  /** A settled class's configuration and guests, for the coordinator to compare (sent in batches). */
   record(c: string, g: string, tie: boolean, n: number, depth: number): void;
   /** The level is expanded: send what was found, wait for the next level (null: the search ends). */
   endLevel(found: readonly ExhaustiveFound[]): { start: number; end: number; depth: number; closed: readonly string[] } | null;
@@ -145,7 +145,7 @@ export async function exploreExhaustiveAsync(cfg: Config, props: readonly Proper
   }
 }
 
-/** One worker's search in a parallel search (exhaustive/parallel-worker.ts). */
+/** One worker's search in a parallel search (run by bin/exhaustive-worker.ts). */
 export function exploreExhaustivePart(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions, par: ParallelPart): ExhaustiveResult {
   const g = search(cfg, props, opt, par);
   for (let r = g.next(); ; r = g.next()) if (r.done) return r.value;
@@ -462,9 +462,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
 
   // A worker of a parallel search: chunks of each level until the coordinator ends the search.
   // The coordinator stops before a level when the depth bound is reached or every property failed.
-  let sent = 0;
   if (par) {
     const shard = opt.shard;
+    let sent = 0; // violations already sent to the coordinator
     levels: for (;;) {
       for (let a = par.claim(); a >= 0; a = par.claim()) {
         const b = Math.min(a + par.chunk, levelEnd);
@@ -483,6 +483,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
             par.stop('done');
             break levels;
           }
+          // The count is shared: the other workers' adds can reach the bound while this state added none.
           if (store.count >= maxStates) {
             bound = 'states';
             par.stop(bound);

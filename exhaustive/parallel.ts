@@ -3,10 +3,11 @@
  * expand each level together, adding successors to one shared state store (shared-store.ts), so no
  * state is stored or expanded twice and the counts are those of the search in one thread.
  *
- * The coordinator (this thread) stores the initial state, hands each level out in chunks through an
- * atomic counter, and between levels, with every worker waiting at the barrier:
- * - compares the order-independence records of the level (one map for the whole search, as in one
- *   thread; a record is a settled class's configuration and guests);
+ * The coordinator (this thread) stores the initial state and hands each level out in chunks through
+ * an atomic counter. It compares the order-independence records as the workers send them, in batches
+ * (one map for the whole search, as in one thread; a record is a settled class's configuration and
+ * guests), so that a level cut short by a bound still counts. Between levels, with every worker
+ * waiting at the barrier, it:
  * - closes the properties some worker found violated, so that no worker looks for them again;
  * - decides whether the search goes on (the same tests, in the same order, as the one-thread loop).
  * The time, memory, signal and progress checks run on a timer here; a worker ends the search itself
