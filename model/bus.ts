@@ -10,7 +10,7 @@ import { parseMaskWrite } from './mask-syntax.ts';
 import type { Config, Outcome } from './policy.ts';
 import { qix } from './scope.ts';
 import type { Driver, Matrix, State } from './state.ts';
-import { sameMatrix, setQueue } from './state.ts';
+import { patchBus, patchState, sameMatrix, setQueue } from './state.ts';
 
 /** Bind a registered, unbound queue to `driver` (the driver core's probe; the mask rule is checked by callers). */
 function probeDevice(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): State {
@@ -70,12 +70,7 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
     const refused = isAp ? inUse(cfg, s, reserved, s.bus.aqmask) : inUse(cfg, s, s.bus.apmask, reserved);
     if (refused) return 'EBUSY';
   }
-  s = {
-    ...s,
-    bus: isAp
-      ? { ...s.bus, apmask: next.mask, apmaskHigh: next.high }
-      : { ...s.bus, aqmask: next.mask, aqmaskHigh: next.high },
-  };
+  s = patchState(s, { bus: patchBus(s.bus, isAp ? { apmask: next.mask, apmaskHigh: next.high } : { aqmask: next.mask, aqmaskHigh: next.high }) });
   return async ? s : reviseBindings(cfg, s);
 }
 
@@ -105,7 +100,7 @@ export function scanStart(cfg: Config, s: State): Outcome {
   const changed = !sameMatrix(qci, old);
   const hook = cfg.policy.on_config_changed;
   if (changed && hook) s = hook(cfg, s, qci, old);
-  return { ...s, bus: { ...s.bus, qci, scan: { qci, old, changed } } };
+  return patchState(s, { bus: patchBus(s.bus, { qci, scan: { qci, old, changed } }) });
 }
 
 /** The first queue device, in (adapter, domain) order, that configuration `qci` adds or removes, or null. */
@@ -138,7 +133,7 @@ export function scanComplete(cfg: Config, s: State): Outcome {
   if (scan === null || nextScanDevice(cfg, s) !== null) return 'EAGAIN';
   const hook = cfg.policy.on_scan_complete;
   if (scan.changed && hook) s = hook(cfg, s, scan.qci, scan.old);
-  return { ...s, bus: { ...s.bus, scan: null } };
+  return patchState(s, { bus: patchBus(s.bus, { scan: null }) });
 }
 
 /** Run the scan under way to its end: every device step, then on_scan_complete. */

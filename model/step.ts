@@ -10,7 +10,7 @@ import { assertNever, RESOURCE_OF, type Op, type VfioOp } from './ops.ts';
 import type { Config, Outcome, Reported } from './policy.ts';
 import { qix } from './scope.ts';
 import type { Matrix, State } from './state.ts';
-import { setDirty } from './state.ts';
+import { patchState, setDirty } from './state.ts';
 
 export type Result = 'ok' | Errno;
 
@@ -90,7 +90,7 @@ function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
       if (s.fault[i] === op.fault) return s;
       const fault = s.fault.slice();
       fault[i] = op.fault;
-      return { ...s, fault };
+      return patchState(s, { fault });
     }
     default:
       return applyVfio(cfg, s, op);
@@ -146,7 +146,7 @@ function hostChange(cfg: Config, s: State, action: 'add' | 'remove', res: keyof 
   const next = action === 'add' ? add(cur, id) : del(cur, id);
   if (next !== cur) {
     const host: Matrix = { ...s.host, [k]: next };
-    s = { ...s, host };
+    s = patchState(s, { host });
     // §11 I9: an APQN that leaves the host configuration is exempt from reset-before-reuse.
     if (action === 'remove' && k !== 'adm') s = forgetDirtyOutside(cfg, s);
   }
@@ -173,7 +173,7 @@ function cardConfig(cfg: Config, s: State, apid: number, config: 0 | 1): Outcome
   if (!validId(apid) || apid >= cfg.scope.adapters || !has(s.bus.qci.apm, apid)) return 'ENODEV';
   const off = has(s.cardOff, apid);
   if (off === (config === 0)) return s;
-  s = { ...s, cardOff: config === 0 ? add(s.cardOff, apid) : del(s.cardOff, apid) };
+  s = patchState(s, { cardOff: config === 0 ? add(s.cardOff, apid) : del(s.cardOff, apid) });
   if (config === 1) for (let d = 0; d < cfg.scope.domains; d++) s = setDirty(s, qix(cfg.scope, apid, d), null);
   return s;
 }

@@ -19,7 +19,7 @@ export function link(cfg: Config, s: State, m: MdevName, apid: number, apqi: num
   const qtable = x.qtable.slice();
   qtable[apid] = add(qtable[apid]!, apqi);
   s = patchMdev(s, m, { qtable });
-  return setQueue(s, qix(cfg.scope, apid, apqi), { ...q, link: m });
+  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: q.driver, link: m, reset: q.reset });
 }
 
 /** vfio_ap_unlink_queue_fr_mdev(): clear both halves of the queue's link, if it has one. */
@@ -32,7 +32,7 @@ export function unlink(cfg: Config, s: State, apid: number, apqi: number): State
     qtable[apid] = del(qtable[apid]!, apqi);
     s = patchMdev(s, q.link, { qtable });
   }
-  return setQueue(s, qix(cfg.scope, apid, apqi), { ...q, link: null });
+  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: q.driver, link: null, reset: q.reset });
 }
 
 /** Link every queue of apm × aqm to `m` (vfio_ap_mdev_link_adapter / _link_domain / _link_apqn). */

@@ -27,7 +27,7 @@ export function resetQueue(cfg: Config, s: State, apid: number, apqi: number): S
   const r = zapq(cfg, s, apid, apqi);
   const q = queueAt(cfg, r.state, apid, apqi);
   if (q === null || q.driver !== 'vfio_ap' || q.reset === r.status) return r.state;
-  return setQueue(r.state, qix(cfg.scope, apid, apqi), { ...q, reset: r.status });
+  return setQueue(r.state, qix(cfg.scope, apid, apqi), { driver: q.driver, link: q.link, reset: r.status });
 }
 
 /** Reset every APQN in the list, in order (resets are issued, then all waited for: the order is immaterial). */

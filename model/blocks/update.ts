@@ -4,9 +4,18 @@ import type { Matrix, Mdev, MdevName, State } from '../state.ts';
 import { setMdev, setVm, dropVm, EMPTY_MATRIX } from '../state.ts';
 import { mdevOf } from './queries.ts';
 
-/** Replace some fields of mdev `m`. */
-export const patchMdev = (s: State, m: MdevName, patch: Partial<Mdev>): State =>
-  setMdev(s, m, { ...mdevOf(s, m), ...patch });
+/** Replace some fields of mdev `m` (one literal of a fixed shape, as state.ts patchState). */
+export function patchMdev(s: State, m: MdevName, p: Partial<Mdev>): State {
+  const x = mdevOf(s, m);
+  return setMdev(s, m, {
+    matrix: p.matrix ?? x.matrix,
+    shadow: p.shadow === undefined ? x.shadow : p.shadow,
+    qtable: p.qtable ?? x.qtable,
+    kvm: p.kvm === undefined ? x.kvm : p.kvm,
+    pending: p.pending === undefined ? x.pending : p.pending,
+    removing: p.removing ?? x.removing,
+  });
+}
 
 export const setMatrix = (s: State, m: MdevName, matrix: Matrix): State => patchMdev(s, m, { matrix });
 export const setShadow = (s: State, m: MdevName, shadow: Matrix | null): State => patchMdev(s, m, { shadow });

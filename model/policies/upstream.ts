@@ -14,7 +14,7 @@ import { checkNotReserved, checkNotShared, idError, maxId, validateMatrix } from
 import type { Resource } from '../ops.ts';
 import type { Config, MatrixIds, Outcome, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
-import { EMPTY_MATRIX } from '../state.ts';
+import { EMPTY_MATRIX, patchState } from '../state.ts';
 
 /** After a change that may admit resources: full filter; if the shadow changed, plug and reset what was dropped. */
 export function refilter(cfg: Config, s: State, m: MdevName): State {
@@ -166,7 +166,7 @@ export function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix)
     const p: Matrix = { apm: and(addd.apm, x.matrix.apm), aqm: and(addd.aqm, x.matrix.aqm), adm: and(addd.adm, x.matrix.adm) };
     s = patchMdev(s, m, { pending: (p.apm | p.aqm | p.adm) !== 0 ? p : null });
   }
-  return { ...s, info: qci };
+  return patchState(s, { info: qci });
 }
 
 /** on_scan_complete (spec §8.6): for each mdev with pending adds, full filter / filter_cdoms, plug, reset, clear. */

@@ -14,6 +14,7 @@ import { idError, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
 import type { Config, Outcome, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
+import { patchState } from '../state.ts';
 import { removeQueueResetOne } from './d0.ts';
 
 /** Plug `id` by FCFS if a guest is attached, then write the shadow to the CRYCB. */
@@ -76,7 +77,7 @@ function probe(cfg: Config, s: State, apid: number, apqi: number): State {
 function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix): State {
   const rem: Matrix = { apm: minus(old.apm, qci.apm), aqm: minus(old.aqm, qci.aqm), adm: minus(old.adm, qci.adm) };
   for (const m of Object.keys(s.mdevs)) s = unassignIds(cfg, s, m, rem);
-  return { ...s, info: qci };
+  return patchState(s, { info: qci });
 }
 
 /** v12 16/17: FCFS hot plug of the resources the scan brought back (only those still assigned). */
