@@ -438,8 +438,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       }
       if (r.state === s) continue;
       if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
-        // Entering a scan: every id image of the successor is reachable (from the images of s) and
-        // is its own class while the scan runs (canonical() then only normalises names).
+        // Entering a scan: every id image of the successor is reachable (from the images of s), and
+        // while the scan runs only the permutations that keep its order join images in one class.
         for (const t of sym.images(r.state)) {
           canon(t);
           const n = store.add(key, 0, i, k);

@@ -3,7 +3,9 @@
  * engine stores one representative per class. Names are normalised by creation order (the first mdev
  * created is m1, …; VMs likewise), which is exact because creation order is part of the state; ids
  * are canonicalised by trying every permutation of adapters, domains and control domains and keeping
- * the least packed key. Traces are still reported with the ids that actually ran: `replay` walks
+ * the least packed key. While a bus scan is under way, only the permutations that keep the id order of
+ * the devices the scan still has to add or remove are tried (`remaining`): scan_step handles them in id
+ * order. Traces are still reported with the ids that actually ran: `replay` walks
  * the stored path again from the real initial state, choosing at each step an op whose successor has
  * the stored representative.
  *
@@ -188,7 +190,7 @@ export interface Symmetry {
   replay(cfg: Config, s0: State, store: Stored, ops: readonly Op[], n: number): Op[];
   /** Average class size over (a sample of) the stored states: the reduction factor. */
   reduction(store: Stored): number;
-  /** The id images of a state entering a scan (each its own class while the scan runs). */
+  /** The id images of a state entering a scan (a scan under way is symmetric only under the permutations that keep its order). */
   images(s: State): State[];
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
   readonly elements: readonly GroupElement[];
@@ -246,19 +248,45 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
 
   // For each non-identity id permutation, the permuted key as shifts and masks of the key's words
   // (exhaustive/symmetry.ts `compile`): a few groups per word instead of one test per bit.
-  const programs = perms
-    .filter((g) => !(isIdentity(g.pa) && isIdentity(g.pd) && isIdentity(g.pc)))
-    .map((g) => compile(codec.bitPermutation(g.pa, g.pd, g.pc), W));
+  const others = perms.filter((g) => !(isIdentity(g.pa) && isIdentity(g.pd) && isIdentity(g.pc)));
+  const programs = others.map((g) => compile(codec.bitPermutation(g.pa, g.pd, g.pc), W));
+  const D = scope.domains;
+  const N = scope.adapters * D;
+  /** Per program: the APQN index (a·D + d) each APQN index goes to. */
+  const apqnTo = others.map((g) => Int32Array.from({ length: N }, (_, i) => g.pa[Math.floor(i / D)]! * D + g.pd[i % D]!));
 
   function canonical(s: State, out: Uint32Array): void {
     codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
-    // A scan under way steps through its devices in id order, which no id permutation preserves.
-    if (s.bus.scan !== null) return;
     leastImage(out);
   }
 
   const L = codec.layout;
   const field = (k: Uint32Array, r: Range): number => fieldOf(k, 0, r);
+  /** The APQN indexes, in id order, of `remaining` (its first `rem.n` entries). */
+  const rem = Object.assign(new Int32Array(N), { n: 0 });
+  /**
+   * The devices a scan under way (key k) still has to add or remove, in the order scan_step takes
+   * them (model/bus.ts firstDeviceChange: a queue device exists where the scan's QCI has none, or the
+   * reverse). Only scan steps add or remove queue devices, and the scan's QCI is fixed when it starts,
+   * so the list only loses its head until the scan completes. An id permutation g that keeps the
+   * list's order makes g·s step as g of s steps, through the scan's end: g·s and s are one class.
+   */
+  function remaining(k: Uint32Array): void {
+    const qa = field(k, L.scan.qci.apm);
+    const qd = field(k, L.scan.qci.aqm);
+    rem.n = 0;
+    for (let i = 0; i < N; i++) {
+      const exists = field(k, L.queues[i]!.driver) !== 0;
+      const wanted = ((qa >>> Math.floor(i / D)) & 1) === 1 && ((qd >>> i % D) & 1) === 1;
+      if (exists !== wanted) rem[rem.n++] = i;
+    }
+  }
+  /** Program j keeps the order of the devices in `rem`. */
+  function keepsOrder(j: number): boolean {
+    const to = apqnTo[j]!;
+    for (let x = 1; x < rem.n; x++) if (to[rem[x - 1]!]! > to[rem[x]!]!) return false;
+    return true;
+  }
   const mb = scope.mdevs > 0 ? L.mdevOrder.n / scope.mdevs : 0;
   const vb = scope.vms > 0 ? L.vmOrder.n / scope.vms : 0;
   /** Names in creation order (slot j holds name j+1), and no dirty mark of a VM that is gone. */
@@ -284,14 +312,21 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
       canonical(codec.decode(k, 0), k);
       return;
     }
-    if (field(k, L.scanFlag) === 0) leastImage(k);
+    leastImage(k);
   }
 
-  /** out := the least key over the id permutations of out. */
+  /**
+   * out := the least key over the id permutations of out (with a scan under way, those that keep the
+   * order of the devices it has left: `remaining`).
+   */
   function leastImage(out: Uint32Array): void {
     if (programs.length === 0) return;
+    const scanning = field(out, L.scanFlag) === 1;
+    if (scanning) remaining(out);
     tmp.set(out);
-    for (const prog of programs) {
+    for (let j = 0; j < programs.length; j++) {
+      if (scanning && rem.n > 1 && !keepsOrder(j)) continue;
+      const prog = programs[j]!;
       // Build the permuted key word by word; give up as soon as it is greater than the best so far.
       let better = false;
       let p = 0;
@@ -383,11 +418,22 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return total / k;
   }
 
-  /** Distinct states in the class of s: every group element (only renamings while a scan is under way). */
+  /**
+   * Distinct states in the class of s: every group element (while a scan is under way, those whose id
+   * permutation keeps the order of the devices it has left).
+   */
   function classSize(s: State): number {
     const seen = new Set<string>();
+    const allowed = new Set<IdPerm>(perms);
+    if (s.bus.scan !== null) {
+      codec.encode(s, tmp, 0);
+      remaining(tmp);
+      others.forEach((g, j) => {
+        if (!keepsOrder(j)) allowed.delete(g);
+      });
+    }
     for (const e of elements) {
-      if (s.bus.scan !== null && e.g !== perms[0]) continue;
+      if (!allowed.has(e.g)) continue;
       codec.encode(applyState(scope, s, e), tmp, 0);
       seen.add(tmp.join(','));
     }
