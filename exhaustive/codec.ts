@@ -24,6 +24,12 @@ export interface Codec {
   readonly bits: number;
   /** Write s into out[off .. off+words). */
   encode(s: State, out: Uint32Array, off: number): void;
+  /**
+   * Set the reference state (src[off..off+words) must be its key), or clear it with null: `encode`
+   * then copies the sections of any state that shares those parts with it, by identity, from its key.
+   * The engine sets the state it expands: most of a successor is its parent's.
+   */
+  reference(s: State | null, src?: Uint32Array, off?: number): void;
   /** The state stored at buf[off .. off+words). */
   decode(buf: Uint32Array, off: number): State;
   /**
@@ -202,15 +208,16 @@ export function makeCodec(scope: Scope): Codec {
     return i;
   };
 
-  function encode(s: State, out: Uint32Array, off: number): void {
-    buf = out;
-    base = off;
-    pos = 0;
-    out.fill(0, off, off + words);
-    putMatrix(s.host);
-    put(inScope(s.cardOff, fullA, 'cardOff'), A);
+  // The key's sections, each a function of one part of the state alone, written from the cursor.
+  const encHost = (s: State): void => putMatrix(s.host);
+  const encCardOff = (s: State): void => put(inScope(s.cardOff, fullA, 'cardOff'), A);
+  const encFault = (s: State): void => {
     for (let i = 0; i < N; i++) put(FAULTS.indexOf(s.fault[i]!), 2);
+  };
+  const encDirty = (s: State): void => {
     for (let i = 0; i < N; i++) put(nameIx(vmIx, s.dirty[i] ?? null), vb);
+  };
+  const encBus = (s: State): void => {
     const bus = s.bus;
     putBusMask(bus.apmask, fullA, A);
     putBusMask(bus.aqmask, fullD, D);
@@ -226,17 +233,18 @@ export function makeCodec(scope: Scope): Codec {
       putMatrix(bus.scan.old);
       put(bus.scan.changed ? 1 : 0, 1);
     }
-    for (let i = 0; i < N; i++) {
-      const q = s.queues[i]!;
-      if (q === null) {
-        pos += 2 + mb + 2;
-        continue;
-      }
-      put(q.driver === null ? 1 : q.driver === 'cex4queue' ? 2 : 3, 2);
-      put(nameIx(mdevIx, q.link), mb);
-      put(RESETS.indexOf(q.reset), 2);
+  };
+  const encQueue = (q: QueueDev | null): void => {
+    if (q === null) {
+      pos += 2 + mb + 2;
+      return;
     }
-    putMatrix(s.info);
+    put(q.driver === null ? 1 : q.driver === 'cex4queue' ? 2 : 3, 2);
+    put(nameIx(mdevIx, q.link), mb);
+    put(RESETS.indexOf(q.reset), 2);
+  };
+  const encInfo = (s: State): void => putMatrix(s.info);
+  const encMdevs = (s: State): void => {
     let k = 0;
     for (const name in s.mdevs) {
       put(nameIx(mdevIx, name), mb);
@@ -268,7 +276,9 @@ export function makeCodec(scope: Scope): Codec {
       }
       put(x.removing ? 1 : 0, 1);
     }
-    k = 0;
+  };
+  const encVms = (s: State): void => {
+    let k = 0;
     for (const name in s.vms) {
       put(nameIx(vmIx, name), vb);
       k++;
@@ -282,6 +292,110 @@ export function makeCodec(scope: Scope): Codec {
       }
       putMatrix(v.crycb);
       put(nameIx(mdevIx, v.hook), mb);
+    }
+  };
+
+  // Section starts, in encode order (the layout is checked against encode below).
+  const QB = 2 + mb + 2; // bits per queue
+  const atCardOff = MB;
+  const atFault = atCardOff + A;
+  const atDirty = atFault + 2 * N;
+  const atBus = atDirty + vb * N;
+  const atQueues = atBus + (A + 1) + (D + 1) + 2 + MB + (1 + 2 * MB + 1);
+  const atInfo = atQueues + N * QB;
+  const atMdevs = atInfo + MB;
+  const atVms = atMdevs + M * mb + M * (MB + 1 + MB + N + vb + 1 + MB + 1);
+
+  /** Bits [at, at+n) of the key at buf[base..] set to 0. */
+  const clear = (at: number, n: number): void => {
+    while (n > 0) {
+      const w = base + (at >>> 5);
+      const b = at & 31;
+      const k = Math.min(n, 32 - b);
+      buf[w] = (buf[w]! & ~(k === 32 ? -1 : ((1 << k) - 1) << b)) >>> 0;
+      at += k;
+      n -= k;
+    }
+  };
+  /** Section [at, end) of the key emptied, the cursor at its start. */
+  const redo = (at: number, end: number): void => {
+    clear(at, end - at);
+    pos = at;
+  };
+
+  // The reference: a state and its key. A state that shares parts with it (by identity: states are
+  // never mutated, and a step returns the parts it did not change) takes those sections of the key
+  // from the reference's key instead of encoding them again.
+  let ref: State | null = null;
+  const refKey = new Uint32Array(words);
+
+  function reference(s: State | null, src?: Uint32Array, off = 0): void {
+    ref = s;
+    if (s !== null) refKey.set(src!.subarray(off, off + words));
+  }
+
+  function encode(s: State, out: Uint32Array, off: number): void {
+    buf = out;
+    base = off;
+    pos = 0;
+    const r = ref;
+    if (r === null || r === s) {
+      if (r === s && r !== null) {
+        for (let w = 0; w < words; w++) out[off + w] = refKey[w]!;
+        return;
+      }
+      out.fill(0, off, off + words);
+      encHost(s);
+      encCardOff(s);
+      encFault(s);
+      encDirty(s);
+      encBus(s);
+      for (let i = 0; i < N; i++) encQueue(s.queues[i]!);
+      encInfo(s);
+      encMdevs(s);
+      encVms(s);
+      return;
+    }
+    for (let w = 0; w < words; w++) out[off + w] = refKey[w]!;
+    if (s.host !== r.host) {
+      redo(0, atCardOff);
+      encHost(s);
+    }
+    if (s.cardOff !== r.cardOff) {
+      redo(atCardOff, atFault);
+      encCardOff(s);
+    }
+    if (s.fault !== r.fault) {
+      redo(atFault, atDirty);
+      encFault(s);
+    }
+    if (s.dirty !== r.dirty) {
+      redo(atDirty, atBus);
+      encDirty(s);
+    }
+    if (s.bus !== r.bus) {
+      redo(atBus, atQueues);
+      encBus(s);
+    }
+    if (s.queues !== r.queues) {
+      for (let i = 0; i < N; i++) {
+        const q = s.queues[i]!;
+        if (q === r.queues[i]) continue;
+        redo(atQueues + i * QB, atQueues + (i + 1) * QB);
+        encQueue(q);
+      }
+    }
+    if (s.info !== r.info) {
+      redo(atInfo, atMdevs);
+      encInfo(s);
+    }
+    if (s.mdevs !== r.mdevs) {
+      redo(atMdevs, atVms);
+      encMdevs(s);
+    }
+    if (s.vms !== r.vms) {
+      redo(atVms, bits);
+      encVms(s);
     }
   }
 
@@ -423,5 +537,9 @@ export function makeCodec(scope: Scope): Codec {
     return srcOf;
   }
 
-  return { scope, words, bits, encode, decode, bitPermutation, layout };
+  if (L.cardOff.at !== atCardOff || L.fault[0]?.at !== atFault || L.apmask.at !== atBus || L.queues[0]?.driver.at !== atQueues || L.info.apm.at !== atInfo || L.mdevOrder.at !== atMdevs || L.vmOrder.at !== atVms) {
+    throw new Error('codec: section starts disagree with the layout');
+  }
+
+  return { scope, words, bits, encode, reference, decode, bitPermutation, layout };
 }

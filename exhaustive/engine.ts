@@ -410,6 +410,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       return false;
     }
     const s = codec.decode(store.arena, i * W);
+    // Successors share most of their parts with s: their keys start from s's (codec.ts `reference`).
+    codec.reference(s, store.arena, i * W);
     let active = stepProps.filter((p) => open.has(p.name));
     const guard = opt.guard;
     const thorough = guard !== undefined && (i & 127) === 0;

@@ -105,6 +105,7 @@ export function permuteIds(scope: Scope, s: State, g: IdPerm): State {
  * the remaining names in their own name order (so that the result does not depend on id order).
  */
 export function normaliseNames(scope: Scope, s: State, mdevs = mdevNames(scope), vms = vmNames(scope)): State {
+  if (namesNormal(s, mdevs, vms)) return s;
   const mn = new Map<string, string>();
   for (const name in s.mdevs) mn.set(name, mdevs[mn.size]!);
   const vn = new Map<string, string>();
@@ -118,6 +119,16 @@ export function normaliseNames(scope: Scope, s: State, mdevs = mdevNames(scope),
   for (const [k, v] of vn) if (k !== v) same = false;
   if (same) return s;
   return renameState(s, mn, vn);
+}
+
+/** The usual case, without building maps: names already in creation order, and no VM that is gone marks a queue. */
+function namesNormal(s: State, mdevs: readonly string[], vms: readonly string[]): boolean {
+  let j = 0;
+  for (const name in s.mdevs) if (name !== mdevs[j++]) return false;
+  j = 0;
+  for (const name in s.vms) if (name !== vms[j++]) return false;
+  for (const v of s.dirty) if (v !== null && s.vms[v] === undefined) return false;
+  return true;
 }
 
 /** s with mdev and VM names mapped (names not in the maps stay). */
