@@ -19,7 +19,7 @@ import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type State } from '../model/state.ts';
-import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
+import { asyncHostChange, hostChangeIsScan, step, stepUnmarked, type Step } from '../model/step.ts';
 import { disturbance, firstStepViolation, recoveryWith, type Violation } from '../properties/case.ts';
 import { configurationKey } from '../properties/configuration.ts';
 import { quiescent, settle } from '../properties/quiescence.ts';
@@ -417,11 +417,16 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     const thorough = guard !== undefined && (i & 127) === 0;
     if (guard) guard.thorough = thorough;
     const stepCfg = thorough ? { scope, policy: guard!.policy } : cfg;
+    // The host changes that leave the host configuration as it is are all the state's `scan`
+    // (model/step.ts hostChangeIsScan): stepped once, its successor stored once.
+    let scan: Step | null = null;
+    let scanStored = false;
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!;
-      let r: ReturnType<typeof step>;
+      let r: Step;
       try {
-        r = step(stepCfg, s, op);
+        if (hostChangeIsScan(stepCfg, s, op) || op.kind === 'scan') r = scan ??= step(stepCfg, s, SCAN);
+        else r = step(stepCfg, s, op);
       } catch (e) {
         policyError = stepError(i, op, e, s, !thorough);
         bound = 'policy-error';
@@ -439,6 +444,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         }
       }
       if (r.state === s) continue;
+      if (r === scan) {
+        if (scanStored) continue;
+        scanStored = true;
+      }
       if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
         // Entering a scan: every id image of the successor is reachable (from the images of s), and
         // while the scan runs only the permutations that keep its order join images in one class.
@@ -563,6 +572,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     ...(policyError ? { policyError } : {}),
   };
 }
+
+const SCAN: Op = { kind: 'scan' };
 
 function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: number): boolean {
   for (let w = 0; w < W; w++) if (arena[at + w] !== key[w]) return false;

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
-import { step } from '../model/step.ts';
+import { hostChangeIsScan, step } from '../model/step.ts';
 import { explore } from '../properties/explore.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
 import { alphabet } from './alphabet.ts';
@@ -305,6 +305,30 @@ eng('a scan under way is one class with its images that keep the order of its de
   // One device left: every permutation keeps its order.
   const one = step(cfg, s, scanStep).state;
   assert.is(key(permuteIds(scope, one, swapD)), key(one));
+});
+
+eng('a host change that leaves the host configuration as it is steps as a whole scan (hostChangeIsScan)', () => {
+  const ops = alphabet(DEFAULT);
+  let same = 0;
+  for (const policy of Object.keys(POLICIES)) {
+    const cfg = { scope: DEFAULT, policy: POLICIES[policy]! };
+    fc.assert(
+      fc.property(picksArb, (picks) => {
+        for (const s of walk(DEFAULT, policy, picks)) {
+          const scan = step(cfg, s, { kind: 'scan' });
+          for (const op of ops) {
+            if (!hostChangeIsScan(cfg, s, op)) continue;
+            const r = step(cfg, s, op);
+            assert.is(r.result, scan.result);
+            assert.is(JSON.stringify(r.state), JSON.stringify(scan.state));
+            same++;
+          }
+        }
+      }),
+      { numRuns: 40, seed: 5 },
+    );
+  }
+  assert.ok(same > 1000, `only ${same} host changes compared`);
 });
 
 eng('shards partition the search: merged, they find what one search finds, as short', () => {

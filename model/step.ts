@@ -46,6 +46,19 @@ function outcome(cfg: Config, s: State, r: Outcome | Reported, mark: boolean): S
   return { state: mark ? markDirty(cfg, state) : state, result: 'errno' in r ? (r.errno ?? 'ok') : 'ok' };
 }
 
+/**
+ * A synchronous host change that leaves the host configuration as it is (adding a configured
+ * resource, removing one that is not) is a whole `scan` alone: step(s, op) and step(s, { kind: 'scan' })
+ * are the same transition (hostChange). The exhaustive engine steps that scan once per state
+ * (exhaustive/engine.ts; checked in its tests).
+ */
+export function hostChangeIsScan(cfg: Config, s: State, op: Op): boolean {
+  if (op.kind !== 'host' || op.async === true) return false;
+  const limit = op.resource === 'adapter' ? cfg.scope.adapters : op.resource === 'domain' ? cfg.scope.domains : cfg.scope.control_domains;
+  if (!Number.isInteger(op.id) || op.id < 0 || op.id >= limit) return false;
+  return has(s.host[KEY[op.resource]], op.id) === (op.action === 'add');
+}
+
 /** The asynchronous form of a synchronous host change (see stepUnmarked), else null. */
 export const asyncHostChange = (op: Op): Op | null => (op.kind === 'host' && op.async !== true ? { ...op, async: true } : null);
 
