@@ -348,6 +348,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     store.add(key, 0, -1, 0);
   }
   if (!par || par.id === 0) onNewState(0, s0, 0);
+  if (tracking) tracker.observeState(s0);
 
   let bound: Bound | null = null;
   let policyError: ExhaustivePolicyError | undefined;
@@ -357,6 +358,29 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   let lastTick = t0;
   let lastYield = t0;
   let lastMemory = -Infinity;
+
+  /** Store r.state, state i's successor by op k (checking what is new): true if some class was new. */
+  function storeSuccessor(i: number, k: number, s: State, r: Step): boolean {
+    let fresh = false;
+    if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
+      // Entering a scan: every id image of the successor is reachable (from the images of s), and
+      // while the scan runs only the permutations that keep its order join images in one class.
+      for (const t of sym.images(r.state)) {
+        canon(t);
+        const n = store.add(key, 0, i, k);
+        if (n < 0) continue;
+        fresh = true;
+        onNewState(n, t, depth + 1);
+      }
+      return fresh;
+    }
+    canon(r.state);
+    if (sameAsParent(store.arena, i * W, key, W)) return false; // a new object, the same state
+    const n = store.add(key, 0, i, k);
+    if (n < 0) return false;
+    onNewState(n, r.state, depth + 1);
+    return true;
+  }
 
   /** Expand state i (of the level at `depth`): true when the search must end (`bound` is set). */
   function expand(i: number): boolean {
@@ -433,37 +457,20 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         return true;
       }
       transitions++;
-      if (tracking) {
-        tracker.observe(s, op, r);
-        tracking = tracker.exercised.size < props.length;
-      }
       for (const p of active) {
         if (p.check(cfg, s, op, r) !== null) {
           confirm(p, trace(i), op);
           active = active.filter((x) => x !== p);
         }
       }
-      if (r.state === s) continue;
-      if (r === scan) {
-        if (scanStored) continue;
-        scanStored = true;
+      const fresh = r.state !== s && !(r === scan && scanStored) && storeSuccessor(i, k, s, r);
+      if (r === scan) scanStored = true;
+      if (tracking) {
+        // Exercise predicates on the after-state alone need each stored class once: when it is new.
+        tracker.observe(s, op, r, !fresh);
+        tracking = tracker.exercised.size < props.length;
       }
-      if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
-        // Entering a scan: every id image of the successor is reachable (from the images of s), and
-        // while the scan runs only the permutations that keep its order join images in one class.
-        for (const t of sym.images(r.state)) {
-          canon(t);
-          const n = store.add(key, 0, i, k);
-          if (n >= 0) onNewState(n, t, depth + 1);
-        }
-      } else {
-        canon(r.state);
-        if (sameAsParent(store.arena, i * W, key, W)) continue; // a new object, the same state
-        const n = store.add(key, 0, i, k);
-        if (n < 0) continue;
-        onNewState(n, r.state, depth + 1);
-      }
-      if (store.count >= maxStates) {
+      if (fresh && store.count >= maxStates) {
         bound = 'states';
         return true;
       }

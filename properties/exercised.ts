@@ -22,7 +22,13 @@ const guestWithQueues = (s: State) => Object.values(s.vms).some((v) => nonEmpty(
 const attached = (s: State) => Object.values(s.mdevs).filter((x) => x.kvm !== null).length;
 const assigned = (s: State) => Object.values(s.mdevs).filter((x) => nonEmpty(x.matrix)).length;
 const vfioBound = (s: State) => s.queues.some((q) => q?.driver === 'vfio_ap');
-const on = (f: (s: State) => boolean): Exercised => (_c, _b, _o, a) => f(a.state);
+/** Predicates that look at the after-state alone (`on`): see `observe`'s `seen`. */
+const stateOnly = new WeakSet<Exercised>();
+const on = (f: (s: State) => boolean): Exercised => {
+  const e: Exercised = (_c, _b, _o, a) => f(a.state);
+  stateOnly.add(e);
+  return e;
+};
 
 /** By property name: what "exercised" means for each built-in property. */
 export const EXERCISED: Readonly<Record<string, Exercised>> = {
@@ -81,25 +87,48 @@ export const exercisedBy = (p: Property): Exercised => p.exercised ?? EXERCISED[
  * generated histories; a property stops being looked at once it is exercised, so the cost vanishes.
  */
 export interface ExerciseTracker {
-  observe(before: State, op: Op, after: Step): void;
+  /**
+   * One transition. `seen`: its after-state (or a symmetric image of it) was already observed as an
+   * after-state or by `observeState`, so the predicates that look at the after-state alone are skipped
+   * (they are symmetric; the exhaustive engine meets each stored state once as new).
+   */
+  observe(before: State, op: Op, after: Step, seen?: boolean): void;
+  /** A state met without a transition (the initial state), for the predicates on the after-state alone. */
+  observeState(s: State): void;
   readonly exercised: ReadonlySet<string>;
 }
 
 export function exerciseTracker(cfg: Config, props: readonly Property[]): ExerciseTracker {
   const exercised = new Set<string>();
-  let pending = props.map((p) => ({ p, f: exercisedBy(p), quiet: p.kind === 'state' && p.quiescentOnly }));
+  let pending = props.map((p) => {
+    const f = exercisedBy(p);
+    return { p, f, quiet: p.kind === 'state' && p.quiescentOnly, stateOnly: stateOnly.has(f) };
+  });
+  const observe = (before: State, op: Op, after: Step, seen = false): void => {
+    let q: boolean | null = null;
+    let done = false;
+    for (const x of pending) {
+      if (seen && x.stateOnly) continue;
+      if (x.quiet && (q ??= quiescent(cfg, after.state)) === false) continue;
+      if (!x.f(cfg, before, op, after)) continue;
+      exercised.add(x.p.name);
+      done = true;
+    }
+    if (done) pending = pending.filter((x) => !exercised.has(x.p.name));
+  };
   return {
     exercised,
-    observe(before, op, after) {
-      let q: boolean | null = null;
-      let done = false;
-      for (const x of pending) {
-        if (x.quiet && (q ??= quiescent(cfg, after.state)) === false) continue;
-        if (!x.f(cfg, before, op, after)) continue;
-        exercised.add(x.p.name);
-        done = true;
-      }
-      if (done) pending = pending.filter((x) => !exercised.has(x.p.name));
+    observe,
+    observeState(s) {
+      const only = pending.filter((x) => x.stateOnly);
+      if (only.length === 0) return;
+      const was = pending;
+      pending = only;
+      observe(s, NO_OP, { state: s, result: 'ok' });
+      pending = was.filter((x) => !exercised.has(x.p.name));
     },
   };
 }
+
+/** The op passed to the after-state predicates by observeState (they do not look at it). */
+const NO_OP: Op = { kind: 'scan' };
