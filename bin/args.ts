@@ -152,6 +152,7 @@ export const ENGINE_FLAGS = {
   'max-memory': { type: 'string' },
   symmetry: { type: 'string' },
   memo: { type: 'string' },
+  order: { type: 'string' },
   workers: { type: 'string' },
   shard: { type: 'string' },
 } as const;
@@ -163,12 +164,14 @@ export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; set
   if (engine !== 'random' && engine !== 'exhaustive') throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
   const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
     x === undefined ? undefined : intFlag(name, x, 0, min, max);
-  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'workers'] as const).find((f) => v[f] !== undefined);
+  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find((f) => v[f] !== undefined);
   if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
   const sym = v.symmetry ?? 'on';
   if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
   const memo = v.memo ?? 'auto';
   if (memo !== 'auto' && memo !== 'on' && memo !== 'off') throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
+  const order = v.order;
+  if (order !== undefined && order !== 'guests-first' && order !== 'plain') throw new UsageError(`--order: expected 'guests-first' or 'plain', got '${order}'`);
   let shard: { k: number; n: number } | undefined;
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
@@ -183,6 +186,7 @@ export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; set
     settings: {
       symmetry: sym === 'on',
       ...(memo !== 'auto' ? { memo: memo === 'on' } : {}),
+      ...(order !== undefined ? { order } : {}),
       workers: int('workers', v.workers, 1, 64) ?? 1,
       ...(depth !== undefined ? { depth } : {}),
       ...(maxStates !== undefined ? { maxStates } : {}),

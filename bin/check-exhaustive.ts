@@ -23,6 +23,8 @@ export interface ExhaustiveSettings {
   readonly symmetry: boolean;
   /** The transition cache: on, off, or (absent) the engine's choice. */
   readonly memo?: boolean;
+  /** The order of the states within a level (ExhaustiveOptions.order), or the engine's choice. */
+  readonly order?: 'guests-first' | 'plain';
   readonly workers: number;
   readonly shard?: { readonly k: number; readonly n: number };
   readonly progress?: (policy: string, p: Progress) => void;
@@ -49,6 +51,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
     ...(s.progress ? { progress: (p: Progress) => s.progress!(policy, p) } : {}),
     symmetry: s.symmetry,
     ...(s.memo !== undefined ? { memo: s.memo } : {}),
+    ...(s.order !== undefined ? { order: s.order } : {}),
     ...(shard ? { shard: { ...shard, depth: SHARD_DEPTH } } : {}),
   };
 }

@@ -31,7 +31,7 @@ usage:
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
              [scope flags] [--json] [--stats] [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
              [--engine random|exhaustive] [--depth N] [--max-states N] [--max-memory MB]
-             [--symmetry on|off] [--memo auto|on|off] [--workers N]
+             [--symmetry on|off] [--memo auto|on|off] [--order guests-first|plain] [--workers N]
                                                                   check properties (random or exhaustive)
   apmc merge [--json] [--ci] <report.json>...                     combine the --json reports of shards
   apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags] <trace|counterexample.json>

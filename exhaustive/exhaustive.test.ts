@@ -331,6 +331,22 @@ eng('a host change that leaves the host configuration as it is steps as a whole 
   assert.ok(same > 1000, `only ${same} host changes compared`);
 });
 
+eng('the order within a level changes neither the states, the transitions, the exercised set nor the depth of any violation', () => {
+  const depths = (r: ReturnType<typeof exploreExhaustive>) => Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
+  let found = 0;
+  for (const policy of Object.keys(POLICIES)) {
+    const cfg = { scope: SMALL, policy: POLICIES[policy]! };
+    const plain = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'plain' });
+    const first = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'guests-first' });
+    assert.is(first.states, plain.states, policy);
+    assert.is(first.transitions, plain.transitions, policy);
+    assert.equal(depths(first), depths(plain), policy);
+    assert.equal([...first.exercised].sort(), [...plain.exercised].sort(), policy);
+    found += first.found.length;
+  }
+  assert.ok(found >= 4, `only ${found} violations compared`);
+});
+
 eng('shards partition the search: merged, they find what one search finds, as short', () => {
   const cfg = { scope: SMALL, policy: POLICIES['static']! };
   const one = exploreExhaustive(cfg, PROPERTIES, { depth: 3 });
