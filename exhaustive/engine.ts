@@ -225,6 +225,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     else codec.encode(s, out, 0);
   };
   const canon = (s: State): void => canonInto(s, key);
+  /** The canonical keys of a scan's entry images (Symmetry.canonicalImages). */
+  const imageKeys = new Uint32Array(W * (sym ? sym.perms.length : 1));
   /** The classes of settled states whose history properties were checked. */
   const checked = par ? par.checked : new StateStore(W, codec.bits);
   const settledKey = new Uint32Array(W);
@@ -392,12 +394,12 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
       // Entering a scan: every id image of the successor is reachable (from the images of s), and
       // while the scan runs only the permutations that keep its order join images in one class.
-      for (const t of sym.images(r.state)) {
-        canon(t);
-        const n = store.add(key, 0, i, k);
+      const m = sym.canonicalImages(r.state, imageKeys);
+      for (let j = 0; j < m; j++) {
+        const n = store.add(imageKeys, j * W, i, k);
         if (n < 0) continue;
         fresh = true;
-        onNewState(n, t, depth + 1);
+        onNewState(n, codec.decode(store.arena, n * W), depth + 1);
       }
       return fresh;
     }

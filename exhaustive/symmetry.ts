@@ -203,6 +203,12 @@ export interface Symmetry {
   reduction(store: Stored): number;
   /** The id images of a state entering a scan (a scan under way is symmetric only under the permutations that keep its order). */
   images(s: State): State[];
+  /**
+   * The canonical keys of every id image of s (a state entering a scan), one after another in out
+   * (perms.length keys of W words, duplicates included): `images` then `canonical` on each, on the
+   * packed key alone.
+   */
+  canonicalImages(s: State, out: Uint32Array): number;
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
   readonly elements: readonly GroupElement[];
 }
@@ -451,5 +457,27 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return seen.size;
   }
 
-  return { perms, canonical, canonicalKey, replay, reduction, images, elements };
+  function canonicalImages(s: State, out: Uint32Array): number {
+    codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
+    const base = out.subarray(0, W);
+    for (let j = 0; j < programs.length; j++) {
+      const prog = programs[j]!;
+      const at = (j + 1) * W;
+      let p = 0;
+      for (let w = 0; w < W; w++) {
+        const groups = prog[p++]!;
+        let v = 0;
+        for (let g = 0; g < groups; g++, p += 3) {
+          const x = base[prog[p]!]!;
+          const d = prog[p + 1]!;
+          v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
+        }
+        out[at + w] = v >>> 0;
+      }
+    }
+    for (let j = programs.length; j >= 0; j--) leastImage(out.subarray(j * W, j * W + W));
+    return programs.length + 1;
+  }
+
+  return { perms, canonical, canonicalKey, replay, reduction, images, canonicalImages, elements };
 }
