@@ -9,8 +9,9 @@
  * the stored path again from the real initial state, choosing at each step an op whose successor has
  * the stored representative.
  *
- * This is sound only if the policy treats ids alike (step(g·s, g·op) = g·step(s, op)); the engine
- * checks that on a sample of transitions (`equivariant`) and stops with an error if not.
+ * This is sound only if the policy treats ids alike (step(g·s, g·op) = g·step(s, op)). Nothing checks
+ * that on every transition: a stored path that cannot be replayed from the real initial state stops
+ * `replay` with an error naming the policy as not symmetric, and `--symmetry off` searches without it.
  */
 import { type Mask } from '../model/bits.ts';
 import type { Op } from '../model/ops.ts';
