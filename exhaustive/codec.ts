@@ -339,11 +339,11 @@ export function makeCodec(scope: Scope): Codec {
     base = off;
     pos = 0;
     const r = ref;
-    if (r === null || r === s) {
-      if (r === s && r !== null) {
-        for (let w = 0; w < words; w++) out[off + w] = refKey[w]!;
-        return;
-      }
+    if (r === s) {
+      for (let w = 0; w < words; w++) out[off + w] = refKey[w]!;
+      return;
+    }
+    if (r === null) {
       out.fill(0, off, off + words);
       encHost(s);
       encCardOff(s);

@@ -434,10 +434,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           if (!scanning(store.arena, i * W) && scanning(key, 0)) {
             // Entering a scan: every id image of the successor is reachable (see below).
             const entered = codec.decode(key, 0);
-            for (const t of sym.images(entered)) {
-              canon(t);
-              const n = store.add(key, 0, i, k);
-              if (n >= 0) newState(n, i, k, code, t, entered);
+            const m = sym.canonicalImages(entered, imageKeys);
+            for (let j = 0; j < m; j++) {
+              const n = store.add(imageKeys, j * W, i, k);
+              if (n >= 0) newState(n, i, k, code, codec.decode(store.arena, n * W), entered);
             }
             if (store.count >= maxStates) {
               bound = 'states';

@@ -202,12 +202,11 @@ export interface Symmetry {
   replay(cfg: Config, s0: State, store: Stored, ops: readonly Op[], n: number): Op[];
   /** Average class size over (a sample of) the stored states: the reduction factor. */
   reduction(store: Stored): number;
-  /** The id images of a state entering a scan (a scan under way is symmetric only under the permutations that keep its order). */
-  images(s: State): State[];
   /**
-   * The canonical keys of every id image of s (a state entering a scan), one after another in out
-   * (perms.length keys of W words, duplicates included): `images` then `canonical` on each, on the
-   * packed key alone.
+   * The canonical keys of every id image of s, a state entering a scan (every image is reachable,
+   * and while the scan runs only the permutations that keep its order join images in one class),
+   * one after another in out: perms.length keys of W words, duplicates included. On the packed key:
+   * one encoding, its bit permutations, each made canonical.
    */
   canonicalImages(s: State, out: Uint32Array): number;
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
@@ -402,21 +401,6 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return out.reverse();
   }
 
-  /** The distinct classes of g·s (names normalised) over every id permutation: a scan's entry states. */
-  function images(s: State): State[] {
-    const out: State[] = [];
-    const seen = new Set<string>();
-    for (const g of perms) {
-      const t = normaliseNames(scope, permuteIds(scope, s, g), mdevs, vms);
-      codec.encode(t, key, 0);
-      const k = key.join(',');
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push(t);
-    }
-    return out;
-  }
-
   const elements: GroupElement[] = [];
   for (const g of perms) {
     for (const pm of permutations(scope.mdevs)) {
@@ -480,5 +464,5 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     return programs.length + 1;
   }
 
-  return { perms, canonical, canonicalKey, replay, reduction, images, canonicalImages, elements };
+  return { perms, canonical, canonicalKey, replay, reduction, canonicalImages, elements };
 }

@@ -54,8 +54,7 @@ function outcome(cfg: Config, s: State, r: Outcome | Reported, mark: boolean): S
  */
 export function hostChangeIsScan(cfg: Config, s: State, op: Op): boolean {
   if (op.kind !== 'host' || op.async === true) return false;
-  const limit = op.resource === 'adapter' ? cfg.scope.adapters : op.resource === 'domain' ? cfg.scope.domains : cfg.scope.control_domains;
-  if (!Number.isInteger(op.id) || op.id < 0 || op.id >= limit) return false;
+  if (!Number.isInteger(op.id) || op.id < 0 || op.id >= idLimit(cfg, op.resource)) return false;
   return has(s.host[KEY[op.resource]], op.id) === (op.action === 'add');
 }
 
@@ -152,8 +151,7 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
 
 /** Host AP configuration change (HMC/SE); unless `async`, the bus scan that notices it runs to the end. */
 function hostChange(cfg: Config, s: State, action: 'add' | 'remove', res: keyof typeof KEY, id: number, async: boolean): Outcome {
-  const limit = res === 'adapter' ? cfg.scope.adapters : res === 'domain' ? cfg.scope.domains : cfg.scope.control_domains;
-  if (!Number.isInteger(id) || id < 0 || id >= limit) return 'EINVAL';
+  if (!Number.isInteger(id) || id < 0 || id >= idLimit(cfg, res)) return 'EINVAL';
   const k = KEY[res];
   const cur = s.host[k];
   const next = action === 'add' ? add(cur, id) : del(cur, id);
@@ -167,6 +165,10 @@ function hostChange(cfg: Config, s: State, action: 'add' | 'remove', res: keyof 
 }
 
 const KEY = { adapter: 'apm', domain: 'aqm', control_domain: 'adm' } as const;
+
+/** The scope's number of ids of a host resource. */
+const idLimit = (cfg: Config, res: keyof typeof KEY): number =>
+  res === 'adapter' ? cfg.scope.adapters : res === 'domain' ? cfg.scope.domains : cfg.scope.control_domains;
 
 function forgetDirtyOutside(cfg: Config, s: State): State {
   for (let a = 0; a < cfg.scope.adapters; a++) {
