@@ -141,7 +141,8 @@ export async function runExhaustiveCheck(
           },
         }
       : {};
-    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}), ...each });
+    const mine = { ...settings, ...(progress ? { progress } : {}), ...each };
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, mine);
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
     cells.push(...exhaustiveCells(policy.name, props, r, settings.shard !== undefined));

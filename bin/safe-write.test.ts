@@ -3,7 +3,16 @@
  * written without following a planted symlink (at the temporary name or the final one), and a saved
  * counterexample's path must not be chosen by a policy's name.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { suite } from 'uvu';
@@ -49,7 +58,10 @@ links("writeReport: a symlink at the old temporary name '.index.html.tmp-<pid>' 
 links('writeFileSafe: many planted symlinks and files in the directory are left alone; the temporary is gone', () => {
   const { dir, victim } = fresh();
   // Every name a predictable scheme could use, pointing at the victim.
-  for (const s of [`x.tmp-${process.pid}`, `.x.tmp-${process.pid}`, `x.${process.pid}.tmp`, 'x.tmp', '.x.tmp']) symlinkSync(victim, join(dir, s));
+  const pid = process.pid;
+  for (const s of [`x.tmp-${pid}`, `.x.tmp-${pid}`, `x.${pid}.tmp`, 'x.tmp', '.x.tmp']) {
+    symlinkSync(victim, join(dir, s));
+  }
   const before = names(dir);
   for (const mode of ['replace', 'new'] as const) {
     const path = join(dir, `x-${mode}`);
@@ -91,11 +103,14 @@ links.run();
 // ---
 const save = suite('--save: names are slugs, paths stay inside the directory');
 
-const found = (property: string): Found => ({ property, ops: [], at: null, reason: 'r', afterRuns: 1, foundMs: 0, afterMs: 0, seed: 0, path: '' });
+const found = (property: string): Found => {
+  return { property, ops: [], at: null, reason: 'r', afterRuns: 1, foundMs: 0, afterMs: 0, seed: 0, path: '' };
+};
 
-save("hostile policy names ('../../x', '/etc/passwd', newline, NUL, dots, long) stay inside, as [a-z0-9._-] slugs", () => {
+save("hostile policy names ('../../x', '/etc/passwd', newline, NUL, dots, long) stay inside, as slugs", () => {
   const { dir } = fresh();
-  const hostile = ['../../x', '/etc/passwd', 'a\nb', 'a\0b', '..', '.hidden', '-rf', 'Upper Case', 'x'.repeat(500), 'é', ''];
+  const hostile = ['../../x', '/etc/passwd', 'a\nb', 'a\0b', '..', '.hidden', '-rf', 'Upper Case', 'x'.repeat(500)];
+  hostile.push('é', '');
   const paths = new Set<string>();
   for (const name of hostile) {
     const { path, written } = saveFound(dir, DEFAULT_SCOPE, name, found('order-independence'), null);
@@ -131,7 +146,7 @@ where('good: an existing writable directory, one to be created', () => {
   assert.equal(names(dir), [], 'nothing created');
 });
 
-where('bad: empty, a file, under /proc, /sys, /dev (also through a symlink), not writable, a symlinked index.html', () => {
+where('bad: empty, a file, under /proc, /sys, /dev (also through a symlink), a symlinked index.html', () => {
   const { dir, victim } = fresh();
   symlinkSync('/proc', join(dir, 'p'));
   mkdirSync(join(dir, 'r'));

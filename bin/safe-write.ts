@@ -126,8 +126,11 @@ export function checkOutputDir(flag: string, dir: string, files: readonly string
   } catch (e) {
     return bad(`cannot use '${dir}' (${code(e) ?? String(e)})`);
   }
-  if (SPECIAL.some((r) => under(abs, r) || under(real, r))) bad(`'${dir}' is under ${SPECIAL.find((r) => under(abs, r) || under(real, r))}: not a place for files`);
-  if (!statSync(real).isDirectory()) bad(existing === abs ? `'${dir}' is not a directory` : `'${dir}': ${existing} is not a directory`);
+  const special = SPECIAL.find((r) => under(abs, r) || under(real, r));
+  if (special !== undefined) bad(`'${dir}' is under ${special}: not a place for files`);
+  if (!statSync(real).isDirectory()) {
+    bad(existing === abs ? `'${dir}' is not a directory` : `'${dir}': ${existing} is not a directory`);
+  }
   try {
     accessSync(real, constants.W_OK | constants.X_OK);
   } catch {

@@ -32,7 +32,10 @@ export function slug(name: string): string {
   return s !== '' && s === name ? s : `${s === '' ? 'x' : s}-${sha(name).slice(0, 6)}`;
 }
 
-/** Save one counterexample under dir/<property>/<policy>-<hash>.json (both slugs); the path, and whether it was written (false: it existed). */
+/**
+ * Save one counterexample under dir/<property>/<policy>-<hash>.json (both slugs); the path, and whether it
+ * was written (false: it existed).
+ */
 export function saveFound(dir: string, scope: Scope, policy: string, f: Found, expected: Expectation | null): { path: string; written: boolean } {
   const doc = counterexampleDoc(scope, policy, f, 'violates', expected?.why ?? 'new violation: describe it, then rename this file to say what it shows');
   const hash = sha(JSON.stringify([doc['ops'], doc['other_ops'] ?? null])).slice(0, 8);
