@@ -80,7 +80,7 @@ export interface CheckArgs {
   readonly json: boolean;
   readonly ci: boolean;
   readonly stats: boolean;
-  /** --save: null (no), or the directory ('' = the package's counterexamples/). */
+  /** --save: null (no), or the directory (default: counterexamples/ of the current directory). */
   readonly save: string | null;
   readonly color: boolean | undefined;
   readonly noColor: boolean | undefined;
@@ -136,7 +136,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     json: values.json === true,
     ci: values.ci === true,
     stats: values.stats === true,
-    save: values.save ? (positionals[0] ?? '') : null,
+    save: values.save ? (positionals[0] ?? 'counterexamples') : null,
     color: values.color,
     noColor: values['no-color'],
     report: values.report,

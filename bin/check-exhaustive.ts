@@ -28,6 +28,8 @@ export interface ExhaustiveSettings {
   readonly workers: number;
   readonly shard?: { readonly k: number; readonly n: number };
   readonly progress?: (policy: string, p: Progress) => void;
+  /** Each counterexample as soon as the search finds it (`--save` writes it then). */
+  readonly onFound?: (policy: string, f: Found) => void;
   readonly signal?: { readonly aborted: boolean };
 }
 
@@ -49,6 +51,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: { k: number; n: 
     ...(s.timeMs !== undefined ? { timeMs: s.timeMs } : {}),
     ...(s.signal ? { signal: s.signal } : {}),
     ...(s.progress ? { progress: (p: Progress) => s.progress!(policy, p) } : {}),
+    ...(s.onFound ? { onFound: (f: ExhaustiveFound) => s.onFound!(policy, found(f)) } : {}),
     symmetry: s.symmetry,
     ...(s.memo !== undefined ? { memo: s.memo } : {}),
     ...(s.order !== undefined ? { order: s.order } : {}),
@@ -129,12 +132,20 @@ export async function runExhaustiveCheck(
   const cells: CheckRun['cells'] = [];
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;
-    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}) });
+    // Counterexamples go to onFound as the search finds them, so that an interrupted run keeps them.
+    const each = onFound
+      ? {
+          onFound: (p: string, f: Found): void => {
+            if (tty) process.stderr.write('\r\x1b[K'); // the progress line makes way
+            onFound(p, f);
+          },
+        }
+      : {};
+    const mine = { ...settings, ...(progress ? { progress } : {}), ...each };
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, mine);
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
-    const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined);
-    for (const c of mine) if (c.found) onFound?.(policy.name, c.found);
-    cells.push(...mine);
+    cells.push(...exhaustiveCells(policy.name, props, r, settings.shard !== undefined));
     if (settings.signal?.aborted) break;
   }
   const sig = settings.signal as { aborted: boolean; reason?: string | null } | undefined;

@@ -10,15 +10,15 @@ import { loadPolicy } from './load-policy.ts';
 import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
 import { HELP, UsageError } from './usage.ts';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { diffCommand, explainCommand } from './explain.ts';
 import { reportHtml } from '../render/report.ts';
-import { writeReport } from './report.ts';
+import { REPORT_FILE, writeReport } from './report.ts';
+import { checkOutputDir } from './safe-write.ts';
 import { saveFound } from './save.ts';
 import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
 import { abortFlag } from '../properties/abort.ts';
@@ -68,9 +68,12 @@ function cmdConvert(args: string[]): number {
 async function cmdCheck(args: string[]): Promise<number> {
   const a = parseCheckArgs(args);
   if (a.help) return help();
+  // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
+  if (a.save !== null) checkOutputDir('--save', a.save);
+  if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
   const specs = a.policies ?? Object.keys(POLICIES);
   const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
-  const saveDir = a.save === null ? null : a.save === '' ? join(packageRoot(), 'counterexamples') : resolve(a.save);
+  const saveDir = a.save === null ? null : resolve(a.save);
   // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
   const onFound = (policy: string, f: Parameters<typeof saveFound>[3]) => {
     if (saveDir === null) return;
@@ -142,17 +145,6 @@ const EXIT_TEXT: Record<number, string> = {
 
 const exitText = (code: number, signal: string | null): string =>
   signal !== null ? `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished (exit ${code})` : (EXIT_TEXT[code] ?? '');
-
-/** The directory holding package.json, found by walking up from this file (works from source and from a build). */
-function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
 
 function cmdPolicies(): number {
   for (const p of Object.values(POLICIES)) console.log(`${p.name.padEnd(10)} ${p.summary}`);

@@ -22,6 +22,9 @@ interface Result {
 interface Report {
   format: string;
   engine?: string;
+  /** The seed this run used (a random shard k/n of --seed s: s·n + k − 1) and its case count per policy. */
+  seed: number;
+  runs: number;
   scope: Record<string, number>;
   shard?: { k: number; n: number };
   results: Result[];
@@ -39,11 +42,20 @@ function readReport(file: string): Report {
   const d = parseJsonText(text, file) as Partial<Report> | null;
   if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, `not an apmc check report (expected "format": "apmc-check/1"; make it with apmc check --json)`);
   if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
+  if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {
+    throw new InputError(file, null, 'report without "seed" or "runs"');
+  }
   for (const r of d.results) {
     if (!propertyByName(String(r.property))) throw new InputError(file, null, `unknown property '${String(r.property)}'`);
     if (!['holds', 'vacuous', 'violated', 'unknown', 'policy-error'].includes(String(r.verdict))) throw new InputError(file, null, `unknown verdict '${String(r.verdict)}'`);
   }
   return d as Report;
+}
+
+/** The --seed a shard was made with: a random shard k/n of --seed s runs seed s·n + k − 1 (bin/cli.ts). */
+function baseSeed(r: Report): number {
+  if ((r.engine ?? 'random') !== 'random' || !r.shard) return r.seed;
+  return (r.seed - (r.shard.k - 1)) / r.shard.n;
 }
 
 export interface Merged {
@@ -57,9 +69,16 @@ export function mergeReports(files: readonly string[]): Merged {
   const reports = files.map(readReport);
   const notes: string[] = [];
   const first = reports[0]!;
+  // One run's reports only: the same scope, engine, policies and properties (and, for shards, seed and runs).
+  const names = (r: Report, key: 'policy' | 'property'): string =>
+    [...new Set(r.results.map((x) => String(x[key])))].sort().join(', ');
   reports.forEach((r, i) => {
+    const differs = (what: string, key: 'policy' | 'property') =>
+      new InputError(files[i]!, null, `${what} differ from ${files[0]}'s (${names(r, key)} vs ${names(first, key)})`);
     if (JSON.stringify(r.scope) !== JSON.stringify(first.scope)) throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
     if ((r.engine ?? 'random') !== (first.engine ?? 'random')) throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
+    if (names(r, 'policy') !== names(first, 'policy')) throw differs('policies', 'policy');
+    if (names(r, 'property') !== names(first, 'property')) throw differs('properties', 'property');
   });
   // Which shards are there? A missing one makes every unviolated verdict unknown.
   let missing = false;
@@ -70,6 +89,18 @@ export function mergeReports(files: readonly string[]): Merged {
       if (r.shard?.n !== n) throw new InputError(files[i]!, null, `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`);
       if (ks.has(r.shard.k)) throw new InputError(files[i]!, null, `shard ${r.shard.k}/${n} given twice`);
       ks.add(r.shard.k);
+      if (r.runs !== first.runs) {
+        const why = `made with --runs ${r.runs} (per shard), not ${first.runs} as ${files[0]}`;
+        throw new InputError(files[i]!, null, why);
+      }
+      const b = baseSeed(r);
+      const b0 = baseSeed(first);
+      if (b !== b0) {
+        const why = Number.isInteger(b)
+          ? `made with --seed ${b}, not ${b0}`
+          : `seed ${r.seed} is not shard ${r.shard.k}/${n} of --seed ${b0}`;
+        throw new InputError(files[i]!, null, `${why} as ${files[0]}`);
+      }
     });
     const absent = Array.from({ length: n }, (_, k) => k + 1).filter((k) => !ks.has(k));
     if (absent.length > 0) {

@@ -7,9 +7,10 @@
  * worker runs the TypeScript through exhaustive-worker.js, as does any worker if bundling fails.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { POLICIES } from '../model/policies/index.ts';
+import { writeFileSafe } from './safe-write.ts';
 
 const SHIM = new URL('./exhaustive-worker.js', import.meta.url);
 let bundled: Promise<URL> | null = null;
@@ -35,11 +36,7 @@ async function bundle(): Promise<URL> {
   // Under the package's node_modules, so that the packages left external resolve as from the sources.
   const dir = new URL('../node_modules/.cache/apmc/', import.meta.url);
   const file = new URL(`exhaustive-worker-${createHash('sha1').update(text).digest('hex').slice(0, 12)}.mjs`, dir);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = new URL(`${file.href}.${process.pid}.tmp`);
-    writeFileSync(tmp, text);
-    renameSync(tmp, file); // whole or not at all, when two processes write it at once
-  }
+  // Whole or not at all, when two processes write it at once (the first one's stays: the same content).
+  if (!existsSync(file)) writeFileSafe(fileURLToPath(file), text, 'new');
   return pathToFileURL(fileURLToPath(file));
 }

@@ -50,6 +50,8 @@ export interface ExhaustiveOptions {
   readonly progress?: (p: Progress) => void;
   /** Polled between states: set `aborted` to end the run cleanly. */
   readonly signal?: { readonly aborted: boolean };
+  /** Each violation as soon as it is found (before the search ends), once per property. */
+  readonly onFound?: (f: ExhaustiveFound) => void;
   readonly initial?: State;
   /** The policy's guard (properties/policy-guard.ts): one expanded state in 128 is stepped thoroughly. */
   readonly guard?: PolicyGuard;
@@ -233,7 +235,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const { trace, orderWitness } = witness(cfg, s0, store, ops, sym);
   const report = (v: Violation, depth: number): void => {
     open.delete(v.property);
-    found.push({ ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 });
+    const f = { ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 };
+    found.push(f);
+    opt.onFound?.(f);
   };
   /** Re-run the reconstructed trace: the violation as the random engine would report it. */
   const confirm = (p: Property, path: Op[], extra: Op | null): void => {

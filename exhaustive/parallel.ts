@@ -232,6 +232,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
   const close = (f: ExhaustiveFound): void => {
     open.delete(f.property);
     found.push(f);
+    opt.onFound?.(f);
   };
   /** The order-independence records of a level, compared as they come (one map for the search). */
   const compare = (records: readonly OrderRecord[]): void => {
@@ -373,7 +374,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
     // Level 0 (the initial state), unless the search ends before it.
     if (!goOn()) setStop(bound ?? 'done');
     else startLevel();
-    const { progress: _p, signal: _s, guard: _g, ...plain } = opt;
+    const { progress: _p, signal: _s, guard: _g, onFound: _f, ...plain } = opt;
     for (let id = 0; id < workers; id++) {
       const t = spawn({ id, workers, buffers, checked: checkedBuffers, control, props: names, opt: plain });
       t.on('message', onMessage);
