@@ -38,7 +38,9 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   const scope = c.trace.scope;
   const sizes = { A: scope.adapters, D: scope.domains, C: scope.control_domains };
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   push(
     '# --- setup: nothing is changed until every check here has passed ---------------------------------',
     '[ -d "$AP" ] || die "$AP: no AP bus here (SYSFS=$SYSFS)"',
@@ -109,7 +111,9 @@ export function cleanupLines(c: ShContext): string[] {
   const { n } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   const apqns = range(scope.adapters).flatMap((a) => range(scope.domains).map((d) => `"$(apqn "$A${a}" "$D${d}")"`));
   push(
     'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
@@ -158,7 +162,9 @@ export function cleanupLines(c: ShContext): string[] {
 export function traceLines(c: ShContext): string[] {
   const { n, run, trace, texts } = c;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   let before: State = run.initial;
   trace.steps.forEach((ts, i) => {
     const r = run.steps[i]!;
@@ -181,7 +187,9 @@ export function endLines(c: ShContext): string[] {
   const { n, run, policy } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   const fin = run.final;
   const obs = observe(run.cfg, fin);
   push(

@@ -80,8 +80,14 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     : `${opts.source ?? 'a trace'} (${policy.name})`;
   const c: ShContext = { trace, policy, run, n, title, texts };
 
+  // Lines are added one at a time: a trace's steps are too many to spread into a call's arguments.
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
+  const pushAll = (xs: Iterable<string>) => {
+    for (const x of xs) L.push(x);
+  };
 
   // --- header --------------------------------------------------------------------------------
   push(
@@ -92,9 +98,9 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   if (opts.note) push(`# ${opts.note}`);
   if (opts.source) push(`# Source: ${opts.source}`);
   push('#', '# The trace (model ids), and the result of each step in the model:');
-  const listing = formatTrace(trace).trimEnd().split('\n');
-  push(...listing.map((l) => `#   ${l}`));
-  push('# Results:', ...run.steps.map((s, i) => `#   [${i + 1}] ${texts[i]}: ${s.result}`));
+  for (const l of formatTrace(trace).trimEnd().split('\n')) L.push(`#   ${l}`);
+  push('# Results:');
+  run.steps.forEach((s, i) => L.push(`#   [${i + 1}] ${texts[i]}: ${s.result}`));
   if (manualSteps.length > 0) {
     push(`# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ${manualSteps.join(', ')}.`);
   }
@@ -130,7 +136,10 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   for (const [v, i] of n.vm) push(`V_${i}=\${APMC_VM_${envName(v)}:-apmc-${v}}   # guest ${v} (QEMU -name)`);
   push('', SH_SETTINGS, '', SH_FUNCTIONS, '# shellcheck source=/dev/null', '[ -z "${APMC_VM_HOOKS:-}" ] || . "$APMC_VM_HOOKS"', '');
 
-  push(...setupLines(c, outside), ...cleanupLines(c), ...traceLines(c), ...endLines(c));
+  pushAll(setupLines(c, outside));
+  pushAll(cleanupLines(c));
+  pushAll(traceLines(c));
+  pushAll(endLines(c));
   push('', 'cleanup', 'summary', 'exit $?', '');
   return L.join('\n');
 }
