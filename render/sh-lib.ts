@@ -4,12 +4,13 @@
  * comparison and the cleanup. `render/sh.ts` emits the trace-specific parts around it.
  */
 import { ERRNO_TEXT, type Errno } from '../model/errno.ts';
+import { shWord } from './shell-quote.ts';
 
 /** errname(): the errno name for an error message as the shell and coreutils print it (spec §12.2). */
 function errnameFunction(): string {
   // dash says "Directory nonexistent" where bash says "No such file or directory" (a missing mdev directory).
   const cases = (Object.entries(ERRNO_TEXT) as [Errno, string][]).map(([name, text]) =>
-    name === 'ENOENT' ? `    *'${text}'*|*nonexistent*) echo ENOENT ;;` : `    *'${text}'*) echo ${name} ;;`,
+    name === 'ENOENT' ? `    *${shWord(text)}*|*nonexistent*) echo ENOENT ;;` : `    *${shWord(text)}*) echo ${name} ;;`,
   );
   return [
     'errname() {  # errname <message>: the errno name in a write error message, or ERROR',
@@ -137,9 +138,9 @@ result() {  # result <expected: ok|ERRNO[|ERRNO…]> <got: ok|ERRNO|ERROR|FAILED
   elif [ "$2" = ERROR ] || [ "$2" = FAILED ]; then printf '  %s: expected %s, got a failure (no errno to compare)\n' "$3" "$1"
   else printf '  %s: expected %s, got %s\n' "$3" "$1" "$2"; fi
 }
-wr() {  # wr <file> <value> <expected>: one sysfs write and the check of its result
+wr() {  # wr <file> <value> <expected> [<value as shown>]: one sysfs write and the check of its result
   log "$1" "$2"
-  result "$3" "$(rawwrite "$1" "$2")" "${'$'}{1#"$SYSFS"/} <- $2"
+  result "$3" "$(rawwrite "$1" "$2")" "${'$'}{1#"$SYSFS"/} <- ${'$'}{4:-$2}"
 }
 quiet() {  # quiet <file> <value>: a write whose result the model does not predict (cleanup, scans)
   log "$1" "$2"

@@ -8,7 +8,8 @@ import type { Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { Executed } from '../trace/exec.ts';
 import type { Trace } from '../trace/types.ts';
-import { domainWords, matrixWords, q, stepLines, type ShNames } from './sh-steps.ts';
+import { domainWords, matrixWords, stepLines, type ShNames } from './sh-steps.ts';
+import { shComment, shLine, shWord } from './shell-quote.ts';
 
 /** What every section needs. */
 export interface ShContext {
@@ -28,7 +29,14 @@ export const KINDS = [
   ['C', 'control_domains', 'CONTROL_DOMAIN', 'control domain', 'MAXD', 'dhex'],
 ] as const;
 
-/** Environment-variable suffix for an mdev or VM name (names are [A-Za-z][\w-]*). */
+/** The trace grammar's mdev and guest names: the only ones that may become part of a variable name. */
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Refuse a name outside the trace grammar (a Trace built without the parser): it would be script text. */
+export function checkName(what: 'mdev' | 'guest', name: string): string {
+  if (!NAME.test(name)) throw new Error(`renderSh: ${what} name ${JSON.stringify(name)} is not [A-Za-z][A-Za-z0-9_-]*`);
+  return name;
+}
+/** Environment-variable suffix for an mdev or VM name (checked with checkName). */
 export const envName = (name: string): string => name.replace(/-/g, '_');
 export const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
@@ -52,7 +60,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   );
   for (const [k, key, env, word, max] of KINDS) {
     for (const i of range(scope[key])) push(`${k}${i}=$(realid APMC_${env}_${i} "$${k}${i}" "$${max}") || exit 2`);
-    push(`distinct ${q(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
+    push(`distinct ${shWord(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
     for (const id of outside[k]) {
       push(`X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`);
     }
@@ -61,7 +69,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     push(
       `[ -n "$U_${i}" ] || U_${i}=$(gen_uuid) || exit 2`,
       `case $U_${i} in *[!0-9a-fA-F-]*) die "APMC_UUID_${envName(m)}=$U_${i}: not a UUID" ;; esac`,
-      `N_${i}=${m}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
+      `N_${i}=${shWord(m)}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
     );
   }
   for (const [v, i] of n.vm) {
@@ -87,14 +95,14 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     'if [ -z "${APMC_RUN:-}" ]; then APMC_RUN=${TMPDIR:-/tmp}/apmc-replay.$$; own_run=1; fi',
     'mkdir -p "$APMC_RUN" || die "cannot create $APMC_RUN"',
     '',
-    `printf 'apmc replay: %s\\n' ${q(title)}`,
+    `printf 'apmc replay: %s\\n' ${shWord(shLine(title))}`,
     `printf 'model id -> real id\\n'`,
   );
   for (const [k, key, , word, , hex] of KINDS) {
-    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${q(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
+    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${shWord(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
   }
-  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${q(`mdev ${m}`)} "$U_${i}"`);
-  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${q(`guest ${v}`)} "$V_${i}"`);
+  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${shWord(`mdev ${m}`)} "$U_${i}"`);
+  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${shWord(`guest ${v}`)} "$V_${i}"`);
   push(
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
     `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
@@ -168,8 +176,8 @@ export function traceLines(c: ShContext): string[] {
   let before: State = run.initial;
   trace.steps.forEach((ts, i) => {
     const r = run.steps[i]!;
-    for (const c of ts.before ?? []) push(`# ${c}`);
-    if (ts.comment) push(`# ${ts.comment}`);
+    for (const c of ts.before ?? []) push(shComment(c));
+    if (ts.comment) push(shComment(ts.comment));
     push(...stepLines(n, i + 1, ts.op, before, r.result, r.state, texts[i]!));
     for (const [m, mi] of n.mdev) {
       const x = r.state.mdevs[m];
@@ -209,17 +217,17 @@ export function endLines(c: ShContext): string[] {
   for (const [m, mi] of n.mdev) {
     const x = fin.mdevs[m];
     if (!x) {
-      push(`# mdev ${m}: removed in the model (its remove was checked when it completed)`);
+      push(shComment(`mdev ${m}: removed in the model (its remove was checked when it completed)`));
       continue;
     }
     if (x.removing) {
       // The model's guest holds on until a stop; QEMU (6.5+) answers the remove request by unplugging at once.
-      push(`printf '  %s\\n' ${q(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
+      push(`printf '  %s\\n' ${shWord(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
       continue;
     }
     push(`mdev_file ${mi} matrix ${matrixWords(n, x.matrix).join(' ')}`.trimEnd());
     if (x.shadow) push(`mdev_file ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
-    else push(`# mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`);
+    else push(shComment(`mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`));
     push(`mdev_file ${mi} control_domains ${domainWords(n, x.matrix.adm).join(' ')}`.trimEnd());
   }
   return L;
