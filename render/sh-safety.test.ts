@@ -4,7 +4,7 @@
  * the script's own files (QEMU pidfiles, monitor sockets, logs) must not be ones another user prepared:
  * a planted symlink would let that user truncate a file, a planted pidfile make the script kill a process.
  * render/sh-counterexamples.test.ts runs every saved counterexample with hostile text in every field; this
- * file covers the paths in through the CLI and names outside the trace grammar.
+ * file covers the paths in through the CLI, names outside the trace grammar, and the run directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -78,6 +78,147 @@ i('mdev and guest names outside the trace grammar are refused, not written into 
 
 // ---
 
-i.after(() => rmSync(tmp, { recursive: true, force: true }));
+const d = suite("the script's run directory (QEMU pidfiles, monitor sockets, logs)");
+
+d('without APMC_RUN: a new private directory (mktemp -d), not a predictable one another user prepared', async () => {
+  // The old name was $TMPDIR/apmc-replay.$$: plant it, owned by another user, before the script starts.
+  const precious = join(tmp, 'precious');
+  writeFileSync(precious, 'keep me\n');
+  const p = victim();
+  const plant = [
+    'export TMPDIR="$APMC_FAKE/tmp"',
+    'mkdir -m 1777 "$TMPDIR"',
+    'P="$TMPDIR/apmc-replay.$$"',
+    'mkdir -m 777 "$P"',
+    `ln -s '${precious}' "$P/apmc-vm1.log"`,
+    `ln -s '${precious}' "$P/apmc-vm1.sock"`,
+    `echo ${p.pid} > "$P/apmc-vm1.pid"`,
+    asRoot ? `chown -h -R ${OTHER}:${OTHER} "$P"` : ':',
+    'echo "$P" > "$APMC_FAKE/planted"',
+  ].join('\n');
+  const r = await runFakeAsync(vmScript, vmTrace, { policy: upstream, env: { APMC_RUN: '' }, prelude: plant });
+  try {
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.is(readFileSync(precious, 'utf8'), 'keep me\n');
+    assert.ok(await stillAlive(p), 'the script killed a process named by a planted pidfile');
+    const qemu = r.log.find((l) => l.startsWith('exec:qemu'))!;
+    const run = /-pidfile (\S+)\/apmc-vm1\.pid/.exec(qemu)?.[1] ?? '';
+    assert.match(run, /\/tmp\/apmc-replay\.[^/]+$/);
+    assert.not.match(run, /\/apmc-replay\.\d+$/);
+  } finally {
+    p.kill();
+  }
+});
+
+d('without APMC_RUN: the directory is mode 700 while the script runs, and removed after a clean run', () => {
+  const probe = join(tmp, 'mode-probe');
+  // The QEMU stub runs inside the script: record the directory's mode there.
+  const r = fake({
+    env: { APMC_RUN: '', APMC_PROBE: probe },
+    prelude: [
+      'export TMPDIR="$APMC_FAKE/tmp"',
+      'mkdir -m 1777 "$TMPDIR"',
+      'q="$APMC_FAKE/bin/qemu-system-s390x"',
+      `printf '%s\\n' 'stat -c %a "$APMC_RUN" > "$APMC_PROBE"' >> "$q"`,
+    ].join('\n'),
+  });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.is(readFileSync(probe, 'utf8'), '700\n');
+  assert.not.match(r.stdout, 'QEMU logs:');
+});
+
+/** The refusals: exit 2, one line on stderr naming APMC_RUN, nothing written. */
+function refused(r: ReturnType<typeof fake>, what: RegExp) {
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^replay\.sh: APMC_RUN=\S+: [^\n]+\n$/);
+  assert.match(r.stderr, what);
+  assert.equal(r.log, []);
+}
+
+d('APMC_RUN: a symlink (to a directory of ours) is refused', () => {
+  const target = join(tmp, 'link-target');
+  mkdirSync(target, { mode: 0o700 });
+  symlinkSync(target, join(tmp, 'link'));
+  refused(fake({ env: { APMC_RUN: join(tmp, 'link') } }), /symlink/);
+  refused(fake({ env: { APMC_RUN: join(tmp, 'link') + '/' } }), /symlink|plain/);
+  assert.equal(readdirSync(target), []);
+});
+
+d('APMC_RUN: a directory under a symlinked parent is refused', () => {
+  mkdirSync(join(tmp, 'real-parent/run'), { recursive: true, mode: 0o700 });
+  symlinkSync(join(tmp, 'real-parent'), join(tmp, 'linked-parent'));
+  refused(fake({ env: { APMC_RUN: join(tmp, 'linked-parent/run') } }), /symlink/);
+  refused(fake({ env: { APMC_RUN: join(tmp, 'linked-parent/new') } }), /symlink/);
+  assert.not.ok(existsSync(join(tmp, 'real-parent/new')));
+});
+
+d('APMC_RUN: a file, a relative path, a directory writable by others are refused', () => {
+  writeFileSync(join(tmp, 'a-file'), '');
+  refused(fake({ env: { APMC_RUN: join(tmp, 'a-file') } }), /not a directory/);
+  refused(fake({ env: { APMC_RUN: 'relative/run' } }), /absolute/);
+  refused(fake({ env: { APMC_RUN: `${tmp}/./x/../run` } }), /plain/);
+  const open = join(tmp, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  refused(fake({ env: { APMC_RUN: open } }), /writable/);
+  mkdirSync(join(open, 'run'), { mode: 0o700 });
+  refused(fake({ env: { APMC_RUN: join(open, 'run') } }), /writable/);
+});
+
+d(`APMC_RUN: a directory another user owns, with planted links and pidfile, is refused${asRoot ? '' : ' (needs root: skipped)'}`, async () => {
+  if (!asRoot) return;
+  const theirs = join(tmp, 'theirs');
+  mkdirSync(theirs, { mode: 0o700 });
+  const precious = join(tmp, 'precious-2');
+  writeFileSync(precious, 'keep me\n');
+  const p = victim();
+  try {
+    symlinkSync(precious, join(theirs, 'apmc-vm1.log'));
+    writeFileSync(join(theirs, 'apmc-vm1.pid'), `${p.pid}\n`);
+    for (const f of ['', 'apmc-vm1.log', 'apmc-vm1.pid']) chownSync(join(theirs, f), OTHER, OTHER);
+    const r = await runFakeAsync(vmScript, vmTrace, { policy: upstream, env: { APMC_RUN: theirs } });
+    refused(r, /owned/);
+    assert.is(readFileSync(precious, 'utf8'), 'keep me\n');
+    assert.ok(await stillAlive(p));
+    // Under a directory another user owns, even a new directory could be swapped: refused too.
+    refused(fake({ env: { APMC_RUN: join(theirs, 'new') } }), /owned|writable/);
+  } finally {
+    p.kill();
+  }
+});
+
+d('APMC_RUN: a directory of ours is used; it is created (mode 700) if missing, and kept', () => {
+  const mine = join(tmp, 'mine');
+  let r = fake({ env: { APMC_RUN: mine } });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.is(statSync(mine).mode & 0o777, 0o700);
+  r = fake({ env: { APMC_RUN: mine } });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.ok(existsSync(mine));
+  assert.ok(actions(r.log).includes('vm\tstart apmc-vm1 00000000-0000-4000-8000-000000000000'));
+});
+
+d('APMC_RUN of ours: leftover links and a pidfile in it are removed, never followed or trusted', async () => {
+  const mine = join(tmp, 'mine-2');
+  mkdirSync(mine, { mode: 0o700 });
+  const precious = join(tmp, 'precious-3');
+  writeFileSync(precious, 'keep me\n');
+  const p = victim();
+  try {
+    symlinkSync(precious, join(mine, 'apmc-vm1.log'));
+    symlinkSync(precious, join(mine, 'apmc-vm1.sock'));
+    symlinkSync(precious, join(mine, 'remove.0'));
+    writeFileSync(join(mine, 'apmc-vm1.pid'), `${p.pid}\n`);
+    const r = await runFakeAsync(vmScript, vmTrace, { policy: upstream, env: { APMC_RUN: mine } });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.is(readFileSync(precious, 'utf8'), 'keep me\n');
+    assert.ok(await stillAlive(p), 'the script killed a process named by a leftover pidfile');
+  } finally {
+    p.kill();
+  }
+});
+
+d.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 i.run();
+d.run();

@@ -92,8 +92,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     '  { : < "$APMC_TTY"; } 2>/dev/null || die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
     '  exec 3< "$APMC_TTY"',
     'fi',
-    'if [ -z "${APMC_RUN:-}" ]; then APMC_RUN=${TMPDIR:-/tmp}/apmc-replay.$$; own_run=1; fi',
-    'mkdir -p "$APMC_RUN" || die "cannot create $APMC_RUN"',
+    'run_dir',
     '',
     `printf 'apmc replay: %s\\n' ${shWord(shLine(title))}`,
     `printf 'model id -> real id\\n'`,
@@ -107,7 +106,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
     `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
     '  read -r _ans <&3 || exit 3',
-    '  case $_ans in y|Y|yes) ;; *) echo "$ME: nothing done"; exit 3 ;; esac',
+    '  case $_ans in y|Y|yes) ;; *) [ $own_run = 0 ] || rmdir "$APMC_RUN"; echo "$ME: nothing done"; exit 3 ;; esac',
     'fi',
     '',
   );

@@ -39,6 +39,11 @@ export interface FakeOptions {
   readonly shell?: string;
   /** The working directory of the run (default: this process's). */
   readonly cwd?: string;
+  /**
+   * Shell commands run just before the script, in the same process (`sh -c '<prelude>; exec sh replay.sh'`):
+   * `$$` there is the script's process id, `$APMC_FAKE` the fake tree's root.
+   */
+  readonly prelude?: string;
 }
 
 export interface FakeRun {
@@ -147,6 +152,10 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
           }
         : {};
       for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
+      // The attributes a script writes exist, as in sysfs (a write must not need to create them).
+      for (const f of ['remove', 'ap_config', ...['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`])]) {
+        w(join(dir, f), '');
+      }
     });
     run.steps.forEach((st, i) => {
       const r = opts.results ? opts.results(i + 1, st.result) : st.result;
@@ -175,7 +184,7 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
       log,
       shell,
       file,
-      args: [file],
+      args: opts.prelude === undefined ? [file] : ['-c', `${opts.prelude}\nexec ${shell} "$0"`, file],
       cwd: opts.cwd,
       env: {
         PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
