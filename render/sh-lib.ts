@@ -10,7 +10,9 @@ import { shWord } from './shell-quote.ts';
 function errnameFunction(): string {
   // dash says "Directory nonexistent" where bash says "No such file or directory" (a missing mdev directory).
   const cases = (Object.entries(ERRNO_TEXT) as [Errno, string][]).map(([name, text]) =>
-    name === 'ENOENT' ? `    *${shWord(text)}*|*nonexistent*) echo ENOENT ;;` : `    *${shWord(text)}*) echo ${name} ;;`,
+    name === 'ENOENT'
+      ? `    *${shWord(text)}*|*nonexistent*) echo ENOENT ;;`
+      : `    *${shWord(text)}*) echo ${name} ;;`,
   );
   return [
     'errname() {  # errname <message>: the errno name in a write error message, or ERROR',
@@ -110,16 +112,18 @@ mask64() {  # mask64 <id>...: 64 hex digits, MSB0, as ap_config takes them (ids 
   done
   printf '%s' "$_out"
 }`,
-  String.raw`mine() {  # mine <path> [<find test>…]: the path itself (a link is not followed) is this user's and passes the tests
+  String.raw`mine() {  # mine <path> [<find test>…]: the path itself (not a link's target) is ours and passes the tests
   _m=$1; shift
   [ -n "$(find "$_m" -prune -user "$my_uid" "$@" -print 2>/dev/null)" ]
 }
-guarded() {  # guarded <dir>: only this user or root can change its entries (owned by one of them; sticky if others may write)
-  [ -n "$(find "$1" -prune -type d \( -user "$my_uid" -o -user 0 \) \( -perm -1000 -o ! -perm -0020 ! -perm -0002 \) -print 2>/dev/null)" ]
+guarded() {  # guarded <dir>: only this user or root can change its entries (owned by one; sticky if others may write)
+  [ -n "$(find "$1" -prune -type d \( -user "$my_uid" -o -user 0 \) \
+    \( -perm -1000 -o ! -perm -0020 ! -perm -0002 \) -print 2>/dev/null)" ]
 }
-run_dir() {  # run_dir: set APMC_RUN to a directory for QEMU pidfiles, sockets and logs that no other user can have prepared
+run_dir() {  # run_dir: APMC_RUN, for QEMU pidfiles, sockets and logs: a directory no other user can have prepared
   if [ -z "${'$'}{APMC_RUN:-}" ]; then
-    APMC_RUN=$(mktemp -d "${'$'}{TMPDIR:-/tmp}/apmc-replay.XXXXXX") || die "cannot create a directory with mktemp -d in ${'$'}{TMPDIR:-/tmp}"
+    APMC_RUN=$(mktemp -d "${'$'}{TMPDIR:-/tmp}/apmc-replay.XXXXXX") ||
+      die "cannot create a directory with mktemp -d in ${'$'}{TMPDIR:-/tmp}"
     own_run=1; return 0
   fi
   _r="APMC_RUN=$APMC_RUN"

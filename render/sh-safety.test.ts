@@ -8,7 +8,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,8 @@ i('a counterexample with a newline in its file name and its note, through apmc e
   const canaries = join(tmp, 'cli-canaries');
   mkdirSync(canaries);
   // A file name cannot hold '/': the commands name files relative to the run's directory (the canaries).
-  const cx = JSON.parse(readFileSync(join(ROOT, 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json'), 'utf8'));
+  const saved = 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json';
+  const cx = JSON.parse(readFileSync(join(ROOT, saved), 'utf8'));
   for (const { tag, text } of hostileTexts((tag) => `from-note-${tag}`)) {
     const name = `a\ntouch from-name-${tag}\n#$(touch from-name-subst-${tag}).json`;
     writeFileSync(join(tmp, name), JSON.stringify({ ...cx, note: text }));
@@ -165,7 +167,8 @@ d('APMC_RUN: a file, a relative path, a directory writable by others are refused
   refused(fake({ env: { APMC_RUN: join(open, 'run') } }), /writable/);
 });
 
-d(`APMC_RUN: a directory another user owns, with planted links and pidfile, is refused${asRoot ? '' : ' (needs root: skipped)'}`, async () => {
+const needsRoot = asRoot ? '' : ' (needs root: skipped)';
+d(`APMC_RUN: a directory another user owns, with planted links and pidfile, is refused${needsRoot}`, async () => {
   if (!asRoot) return;
   const theirs = join(tmp, 'theirs');
   mkdirSync(theirs, { mode: 0o700 });

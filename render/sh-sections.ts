@@ -221,7 +221,8 @@ export function endLines(c: ShContext): string[] {
     }
     if (x.removing) {
       // The model's guest holds on until a stop; QEMU (6.5+) answers the remove request by unplugging at once.
-      push(`printf '  %s\\n' ${shWord(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
+      const why = `mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`;
+      push(`printf '  %s\\n' ${shWord(why)}`);
       continue;
     }
     push(`mdev_file ${mi} matrix ${matrixWords(n, x.matrix).join(' ')}`.trimEnd());

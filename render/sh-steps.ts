@@ -75,7 +75,8 @@ const FAULT_WHAT = {
  */
 function malformed(file: string, value: string, exp: Result): string[] {
   if (value.includes('\0')) {
-    return [`model_only ${shWord(`the value holds a NUL byte, which a shell script cannot write (expected ${exp}): ${shLine(value)}`)}`];
+    const why = `the value holds a NUL byte, which a shell script cannot write (expected ${exp}): ${shLine(value)}`;
+    return [`model_only ${shWord(why)}`];
   }
   const shown = shLine(value);
   return [`wr ${file} ${shWord(value)} ${exp}${shown === value ? '' : ` ${shWord(shown)}`}  # malformed`];
@@ -93,7 +94,10 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       const terms = maskTerms(n, before, op.kind, op.value);
       const file = `"$AP/${op.kind}"`;
       if (terms === null) out.push(...malformed(file, op.value, exp));
-      else if (terms === '') out.push(`model_only ${shWord(`the write changes no mapped ${op.kind === 'apmask' ? 'adapter' : 'domain'} (expected ${exp})`)}`);
+      else if (terms === '') {
+        const what = op.kind === 'apmask' ? 'adapter' : 'domain';
+        out.push(`model_only ${shWord(`the write changes no mapped ${what} (expected ${exp})`)}`);
+      }
       else out.push(`wr ${file} "${terms}" ${exp}`);
       if (op.async) {
         out.push(`printf '  (model: re-probes left pending; the kernel re-probes before the write returns)\\n'`);
@@ -157,7 +161,11 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       return out;
     }
     case 'create':
-      if (exp === 'EUSERS') out.push(`model_only ${shWord(`the model's instance limit (scope mdevs=${n.cfg.scope.mdevs}) refuses it (EUSERS); the real limit is higher`)}`);
+      if (exp === 'EUSERS') {
+        const limit = `the model's instance limit (scope mdevs=${n.cfg.scope.mdevs})`;
+        const why = `${limit} refuses it (EUSERS); the real limit is higher`;
+        out.push(`model_only ${shWord(why)}`);
+      }
       else out.push(`create_mdev ${mi} ${exp}`);
       return out;
     case 'remove':

@@ -10,7 +10,9 @@ import { execTrace } from '../trace/exec.ts';
 import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { SH_FUNCTIONS, SH_SETTINGS } from './sh-lib.ts';
-import { checkName, cleanupLines, endLines, envName, KINDS, range, setupLines, traceLines, type ShContext } from './sh-sections.ts';
+import {
+  checkName, cleanupLines, endLines, envName, KINDS, range, setupLines, traceLines, type ShContext,
+} from './sh-sections.ts';
 import type { ShNames } from './sh-steps.ts';
 import { shComment, shWord } from './shell-quote.ts';
 
@@ -63,8 +65,10 @@ function outsideIds(t: Trace): Record<'A' | 'D' | 'C', number[]> {
 /** The script. Pure: the same trace and options always give the same text. */
 export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const policy = resolvePolicy(trace, opts.policy);
-  const mdevNames = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))].map((m) => checkName('mdev', m));
-  const vmNames = [...new Set(trace.steps.flatMap(({ op }) => (op.kind === 'start' ? [op.vm] : [])))].map((v) => checkName('guest', v));
+  const mdevNames = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
+  const vmNames = [...new Set(trace.steps.flatMap(({ op }) => (op.kind === 'start' ? [op.vm] : [])))];
+  mdevNames.forEach((m) => checkName('mdev', m));
+  vmNames.forEach((v) => checkName('guest', v));
   const run = execTrace(trace, policy);
   const n: ShNames = {
     cfg: run.cfg,
@@ -136,7 +140,9 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   for (const [k, key, env, word] of KINDS) {
     for (const i of range(scope[key])) push(`${k}${i}=\${APMC_${env}_${i}:-${i}}   # model ${word} ${i}`);
   }
-  for (const [m, i] of n.mdev) push(`U_${i}=\${APMC_UUID_${envName(m)}:-}   ${shComment(`mdev ${m} (empty: a generated UUID)`)}`);
+  for (const [m, i] of n.mdev) {
+    push(`U_${i}=\${APMC_UUID_${envName(m)}:-}   ${shComment(`mdev ${m} (empty: a generated UUID)`)}`);
+  }
   for (const [v, i] of n.vm) {
     push(`V_${i}=\${APMC_VM_${envName(v)}:-}   ${shComment(`guest ${v} (QEMU -name; empty: apmc-${v})`)}`);
     push(`[ -n "$V_${i}" ] || V_${i}=${shWord(`apmc-${v}`)}`);

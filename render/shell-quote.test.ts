@@ -11,8 +11,10 @@ import { hostileTexts } from '../test/fake-sysfs.ts';
 import { shComment, shLine, shWord } from './shell-quote.ts';
 
 const hostile = hostileTexts((tag) => `/tmp/canary-${tag}`).map((h) => h.text);
-const fixed = ['', "'", "''", "'\\''", '\\', '"', '$', '`', '\n', '\n\n', 'a\n', '\r', '\t', '-n', '*', '~', '#x', ' a  b '];
-const random = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }), { numRuns: 300, seed: 7 }).filter((s) => !s.includes('\0'));
+const fixed = ['', "'", "''", "'\\''", '\\', '"', '$', '`', '\n', '\n\n', 'a\n', '\r', '\t', '-n', '*', '~', '#x'];
+const random = fc
+  .sample(fc.string({ unit: 'binary', maxLength: 40 }), { numRuns: 300, seed: 7 })
+  .filter((s) => !s.includes('\0'));
 const all = [...fixed, ...hostile, ...random];
 /** The UTF-8 bytes the shell has for a string (a lone surrogate is U+FFFD in the script file). */
 const bytes = (s: string) => Buffer.from(s, 'utf8');

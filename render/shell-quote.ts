@@ -37,7 +37,8 @@ export const shComment = (s: string): string => (s === '' ? '#' : `# ${shLine(s)
 
 const single = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 /** printf's octal escapes for the UTF-8 bytes of `s` (lone surrogates as U+FFFD, as the script file has them). */
-const octal = (s: string): string => [...Buffer.from(s, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+const octal = (s: string): string =>
+  [...Buffer.from(s, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 
 /**
  * A shell word whose value is exactly `s`: single quotes, each ' written as '\''. Characters that may not

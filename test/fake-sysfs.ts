@@ -153,9 +153,8 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
         : {};
       for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
       // The attributes a script writes exist, as in sysfs (a write must not need to create them).
-      for (const f of ['remove', 'ap_config', ...['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`])]) {
-        w(join(dir, f), '');
-      }
+      const written = ['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`]);
+      for (const f of ['remove', 'ap_config', ...written]) w(join(dir, f), '');
     });
     run.steps.forEach((st, i) => {
       const r = opts.results ? opts.results(i + 1, st.result) : st.result;
