@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
+  chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,7 @@ i('a counterexample with a newline in its file name and its note, through apmc e
     const name = `a\ntouch from-name-${tag}\n#$(touch from-name-subst-${tag}).json`;
     writeFileSync(join(tmp, name), JSON.stringify({ ...cx, note: text }));
     const script = await explainCommand(noColour, join(tmp, name), { format: 'sh', scope: {} });
+    assert.not.match(script, /^\s*touch /m, tag);
     if (tag !== 'newline' && tag !== 'substitution' && tag !== 'long') continue;
     const r = runFake(script, parseCounterexample(cx, 'cx.json').trace, { policy: d0, cwd: canaries });
     assert.is(r.status, 4, r.stdout + r.stderr);
@@ -178,7 +179,7 @@ d(`APMC_RUN: a directory another user owns, with planted links and pidfile, is r
   try {
     symlinkSync(precious, join(theirs, 'apmc-vm1.log'));
     writeFileSync(join(theirs, 'apmc-vm1.pid'), `${p.pid}\n`);
-    for (const f of ['', 'apmc-vm1.log', 'apmc-vm1.pid']) chownSync(join(theirs, f), OTHER, OTHER);
+    for (const f of ['', 'apmc-vm1.log', 'apmc-vm1.pid']) lchownSync(join(theirs, f), OTHER, OTHER);
     const r = await runFakeAsync(vmScript, vmTrace, { policy: upstream, env: { APMC_RUN: theirs } });
     refused(r, /owned/);
     assert.is(readFileSync(precious, 'utf8'), 'keep me\n');
