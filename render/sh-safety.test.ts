@@ -130,6 +130,16 @@ d('without APMC_RUN: the directory is mode 700 while the script runs, and remove
   assert.not.match(r.stdout, 'QEMU logs:');
 });
 
+d('without APMC_RUN: an operator who says no, or does not answer, leaves no directory behind', () => {
+  for (const answers of ['n\n', '']) {
+    const dir = mkdtempSync(join(tmp, 'tmpdir-'));
+    const r = fake({ env: { APMC_RUN: '', TMPDIR: dir }, answers });
+    assert.is(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /nothing done\n$/, JSON.stringify(answers));
+    assert.equal(readdirSync(dir), [], JSON.stringify(answers));
+  }
+});
+
 /** The refusals: exit 2, one line on stderr naming APMC_RUN, nothing written. */
 function refused(r: ReturnType<typeof fake>, what: RegExp) {
   assert.is(r.status, 2, r.stdout + r.stderr);

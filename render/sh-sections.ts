@@ -105,7 +105,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   push(
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
     `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
-    '  read -r _ans <&3 || exit 3',
+    '  read -r _ans <&3 || _ans=n',
     '  case $_ans in y|Y|yes) ;; *) [ $own_run = 0 ] || rmdir "$APMC_RUN"; echo "$ME: nothing done"; exit 3 ;; esac',
     'fi',
     '',
