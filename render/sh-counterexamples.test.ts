@@ -1,7 +1,11 @@
 /**
- * Why: every saved counterexample is something a reviewer may want to replay on an LPAR. Its script
- * must be valid POSIX sh, pass shellcheck, and run to the end against a fake sysfs that answers as
- * the model does (exit 0, or 4 when manual steps had to be skipped).
+ * Why: every saved counterexample is something a reviewer may want to replay on an LPAR, as root. Its
+ * script must be valid POSIX sh, pass shellcheck, and run to the end against a fake sysfs that answers as
+ * the model does (exit 0, or 4 when manual steps had to be skipped). Counterexamples travel by email, so
+ * each script is made with hostile text (test/fake-sysfs.ts hostileTexts) in every field that reaches it:
+ * the note, the property, the source file name, the policy's name and summary, the trace's policy line
+ * and comments, and a malformed mask value. No script may hold a raw control or line-separator character
+ * outside a newline, and no injected command may run (a canary file must not appear).
  *
  * shellcheck takes about 0.5 s of CPU per script, most of it in the fixed library part. So by default
  * it checks the smallest set of scripts that together contain every distinct line shape (ids and
@@ -10,14 +14,16 @@
  * SHELLCHECK=all checks every script in full. The fake-sysfs runs also go two at a time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPolicy } from '../bin/load-policy.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
-import { runFakeAsync, type FakeRun } from '../test/fake-sysfs.ts';
+import type { Policy } from '../model/policy.ts';
+import { hostileTexts, runFakeAsync, type FakeRun } from '../test/fake-sysfs.ts';
+import type { Trace } from '../trace/types.ts';
 import { SH_FUNCTIONS } from './sh-lib.ts';
 import { renderSh } from './sh.ts';
 
@@ -27,6 +33,30 @@ const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' }).filter((f)
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'apmc-sh-'));
 const scripts: { readonly file: string; readonly path: string; readonly text: string }[] = [];
+const canaries = join(tmp, 'canary');
+mkdirSync(canaries);
+const hostile = hostileTexts((tag) => join(canaries, tag));
+/** The hostile text for field `j` of counterexample `i`: over all of them, every text reaches every field. */
+const H = (i: number, j: number): string => hostile[(i + j) % hostile.length]!.text;
+/** Characters no script may hold raw (a newline aside): they end a line, or change how it shows. */
+const RAW = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/** The counterexample's trace with hostile comments, policy line, and a last, malformed mask write. */
+function decorate(t: Trace, i: number): Trace {
+  const [first, ...rest] = t.steps;
+  const value = H(i, 7).replace(/[\s#]+/g, '${IFS}');
+  return {
+    ...t,
+    policy: H(i, 8),
+    header: [...t.header, H(i, 9)],
+    steps: [
+      ...(first ? [{ ...first, comment: H(i, 5), before: [...(first.before ?? []), H(i, 6)] }] : []),
+      ...rest,
+      { op: { kind: 'apmask', value }, comment: H(i, 10) },
+    ],
+    trailer: [...t.trailer, H(i, 11)],
+  };
+}
 
 /** Greedy set cover over line shapes: the scripts that together show every kind of generated line. */
 function coveringSet(xs: typeof scripts): typeof scripts {
@@ -67,10 +97,17 @@ const pending: (() => Promise<void>)[] = [];
 
 // Render every script, check its syntax, then run them all in the fake sysfs, two at a time (2 cores).
 t.before(async () => {
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const cx = parseCounterexample(JSON.parse(readFileSync(join(DIR, f), 'utf8')), f);
-    const policy = await loadPolicy(cx.trace.policy ?? 'upstream', ROOT);
-    const text = renderSh(cx.trace, { policy, property: cx.property, note: cx.note, source: `counterexamples/${f}` });
+    const loaded = await loadPolicy(cx.trace.policy ?? 'upstream', ROOT);
+    const policy: Policy = { ...loaded, name: `${loaded.name} ${H(i, 0)}`, summary: H(i, 1) };
+    const trace = decorate(cx.trace, i);
+    const text = renderSh(trace, {
+      policy,
+      property: `${cx.property} ${H(i, 2)}`,
+      note: `${cx.note} ${H(i, 3)}`,
+      source: `counterexamples/${f}${H(i, 4)}`,
+    });
     const path = join(tmp, f.replace(/\//g, '__') + '.sh');
     writeFileSync(path, text);
     const syntax = spawnSync('sh', ['-n', path], { encoding: 'utf8' });
@@ -78,7 +115,7 @@ t.before(async () => {
     const c: Case = { file: f, path, text, manual, syntax: { status: syntax.status, stderr: syntax.stderr } };
     cases.set(f, c);
     scripts.push(c);
-    pending.push(() => runFakeAsync(text, cx.trace, { policy }).then((r) => void (c.run = r)));
+    pending.push(() => runFakeAsync(text, trace, { policy, cwd: canaries }).then((r) => void (c.run = r)));
   }
   const queue = [...pending];
   const worker = async () => {
@@ -94,8 +131,15 @@ for (const f of files) {
     assert.is(r.status, c.manual ? 4 : 0, r.stdout + r.stderr);
     assert.not.match(r.stdout, 'MISMATCH');
     assert.match(r.stdout, c.manual ? 'not a full replay' : 'reality agrees with the model');
+    const raw = RAW.exec(c.text);
+    assert.is(raw, null, `raw U+${raw?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} in the script`);
   });
 }
+
+t('every hostile text reached every field, and none ran a command', () => {
+  assert.ok(files.length >= hostile.length, `${files.length} counterexamples for ${hostile.length} hostile texts`);
+  assert.equal(readdirSync(canaries), []);
+});
 
 /** shellcheck over some files: its gcc-format findings ('' when clean). */
 function shellcheck(paths: readonly string[]): Promise<string> {

@@ -4,12 +4,15 @@
  * comparison and the cleanup. `render/sh.ts` emits the trace-specific parts around it.
  */
 import { ERRNO_TEXT, type Errno } from '../model/errno.ts';
+import { shWord } from './shell-quote.ts';
 
 /** errname(): the errno name for an error message as the shell and coreutils print it (spec §12.2). */
 function errnameFunction(): string {
   // dash says "Directory nonexistent" where bash says "No such file or directory" (a missing mdev directory).
   const cases = (Object.entries(ERRNO_TEXT) as [Errno, string][]).map(([name, text]) =>
-    name === 'ENOENT' ? `    *'${text}'*|*nonexistent*) echo ENOENT ;;` : `    *'${text}'*) echo ${name} ;;`,
+    name === 'ENOENT'
+      ? `    *${shWord(text)}*|*nonexistent*) echo ENOENT ;;`
+      : `    *${shWord(text)}*) echo ${name} ;;`,
   );
   return [
     'errname() {  # errname <message>: the errno name in a write error message, or ERROR',
@@ -45,7 +48,8 @@ fail_after=0   # disagreements after a skipped manual step
 skipped=0      # manual steps skipped
 undo=''        # manual host changes to undo by hand at the end
 cards_off=''   # cards this script deconfigured
-own_run=0`;
+own_run=0      # 1: APMC_RUN is this script's own (mktemp -d), removed after a clean run
+my_uid=$(id -u)`;
 
 /** The functions. Names starting with _ are scratch variables (POSIX sh has no locals). */
 export const SH_FUNCTIONS = [
@@ -108,6 +112,40 @@ mask64() {  # mask64 <id>...: 64 hex digits, MSB0, as ap_config takes them (ids 
   done
   printf '%s' "$_out"
 }`,
+  String.raw`mine() {  # mine <path> [<find test>…]: the path itself (not a link's target) is ours and passes the tests
+  _m=$1; shift
+  [ -n "$(find "$_m" -prune -user "$my_uid" "$@" -print 2>/dev/null)" ]
+}
+guarded() {  # guarded <dir>: only this user or root can change its entries (owned by one; sticky if others may write)
+  [ -n "$(find "$1" -prune -type d \( -user "$my_uid" -o -user 0 \) \
+    \( -perm -1000 -o ! -perm -0020 ! -perm -0002 \) -print 2>/dev/null)" ]
+}
+run_dir() {  # run_dir: APMC_RUN, for QEMU pidfiles, sockets and logs: a directory no other user can have prepared
+  if [ -z "${'$'}{APMC_RUN:-}" ]; then
+    APMC_RUN=$(mktemp -d "${'$'}{TMPDIR:-/tmp}/apmc-replay.XXXXXX") ||
+      die "cannot create a directory with mktemp -d in ${'$'}{TMPDIR:-/tmp}"
+    own_run=1; return 0
+  fi
+  _r="APMC_RUN=$APMC_RUN"
+  case $APMC_RUN in /*) ;; *) die "$_r: not an absolute path" ;; esac
+  case $APMC_RUN/ in *//*|*/./*|*/../*) die "$_r: not a plain path (no //, /./, /../ or trailing /)" ;; esac
+  _p=${'$'}{APMC_RUN%/*}
+  [ -d "${'$'}{_p:-/}" ] || die "$_r: ${'$'}{_p:-/} is not a directory"
+  [ "$(cd -P -- "${'$'}{_p:-/}" && pwd -P)" = "${'$'}{_p:-/}" ] || die "$_r: a symlink in the path (give the real path)"
+  while :; do
+    guarded "${'$'}{_p:-/}" || die "$_r: ${'$'}{_p:-/} is writable by another user, or owned by one"
+    [ -n "$_p" ] || break
+    _p=${'$'}{_p%/*}
+  done
+  [ ! -L "$APMC_RUN" ] || die "$_r: a symlink"
+  [ -e "$APMC_RUN" ] || mkdir -m 700 -- "$APMC_RUN" || die "$_r: cannot create it"
+  if [ ! -d "$APMC_RUN" ] || [ -L "$APMC_RUN" ]; then die "$_r: not a directory"; fi
+  mine "$APMC_RUN" -type d ! -perm -0020 ! -perm -0002 || die "$_r: not owned by this user, or writable by others"
+}
+fresh() {  # fresh <file>…: remove leftovers (a link is removed, never followed) before the script makes these files
+  rm -f -- "$@"
+  for _f in "$@"; do if [ -e "$_f" ] || [ -L "$_f" ]; then warn "cannot remove $_f"; return 1; fi; done
+}`,
   String.raw`rawwrite() {  # rawwrite <file> <value>: echo value > file; prints ok or the errno name
   # coreutils printf reports a failed write with strerror(); dash's builtin only says "I/O error".
   _err=$( { env printf '%s\n' "$2" > "$1"; } 2>&1 ) && { echo ok; return; }
@@ -137,9 +175,9 @@ result() {  # result <expected: ok|ERRNO[|ERRNO…]> <got: ok|ERRNO|ERROR|FAILED
   elif [ "$2" = ERROR ] || [ "$2" = FAILED ]; then printf '  %s: expected %s, got a failure (no errno to compare)\n' "$3" "$1"
   else printf '  %s: expected %s, got %s\n' "$3" "$1" "$2"; fi
 }
-wr() {  # wr <file> <value> <expected>: one sysfs write and the check of its result
+wr() {  # wr <file> <value> <expected> [<value as shown>]: one sysfs write and the check of its result
   log "$1" "$2"
-  result "$3" "$(rawwrite "$1" "$2")" "${'$'}{1#"$SYSFS"/} <- $2"
+  result "$3" "$(rawwrite "$1" "$2")" "${'$'}{1#"$SYSFS"/} <- ${'$'}{4:-$2}"
 }
 quiet() {  # quiet <file> <value>: a write whose result the model does not predict (cleanup, scans)
   log "$1" "$2"
@@ -195,10 +233,13 @@ manual() {  # manual <instruction>: a change only the operator can make; 0 when 
 }`,
   String.raw`vm_start() {  # vm_start <vm> <uuid> <device id>: QEMU, paused, with the mdev (spec §12.3); fails if the attach fails
   # -daemonize: QEMU exits 0 only once the vfio-ap device is realised, i.e. the mdev is open and attached.
+  # The files are new (fresh, then set -C: the log is created O_EXCL); QEMU writes the pidfile itself.
+  fresh "$APMC_RUN/$1.sock" "$APMC_RUN/$1.pid" "$APMC_RUN/$1.log" || return 1
   # shellcheck disable=SC2086
-  "$QEMU" $APMC_QEMU_ARGS -name "$1" -device "vfio-ap,id=$3,sysfsdev=$MX/$2" \
-    -monitor "unix:$APMC_RUN/$1.sock,server=on,wait=off" -pidfile "$APMC_RUN/$1.pid" -daemonize \
-    > "$APMC_RUN/$1.log" 2>&1
+  ( set -C
+    exec "$QEMU" $APMC_QEMU_ARGS -name "$1" -device "vfio-ap,id=$3,sysfsdev=$MX/$2" \
+      -monitor "unix:$APMC_RUN/$1.sock,server=on,wait=off" -pidfile "$APMC_RUN/$1.pid" -daemonize \
+      > "$APMC_RUN/$1.log" 2>&1 )
 }
 vm_monitor() { printf '%s\n' "$2" | "$SOCAT" - "UNIX-CONNECT:$APMC_RUN/$1.sock" 2>&1; }
 vm_hotplug() {  # vm_hotplug <vm> <uuid> <device id>: a second vfio-ap device on a running guest
@@ -210,7 +251,10 @@ vm_unplug() {  # vm_unplug <vm> <device id>
   case $_o in *Error*) printf '  QEMU: %s\n' "$_o"; return 1 ;; esac
 }
 vm_stop() {  # vm_stop <vm>: quit QEMU (close_device: detach) and wait for it to exit
-  _pid=$(cat "$APMC_RUN/$1.pid" 2>/dev/null)   # before quit: QEMU deletes its pidfile as it exits
+  # Before quit: QEMU deletes its pidfile as it exits. Only a regular file of ours, holding a number.
+  _pid=''
+  if mine "$APMC_RUN/$1.pid" -type f; then _pid=$(cat "$APMC_RUN/$1.pid" 2>/dev/null); fi
+  case $_pid in ''|0*|*[!0-9]*) _pid='' ;; esac
   vm_monitor "$1" quit > /dev/null
   [ -n "$_pid" ] || return 0
   _t=0
@@ -274,7 +318,8 @@ remove_mdev() {  # remove_mdev <m> <expected>: echo 1 > remove of an mdev no gue
 bg_remove() {  # bg_remove <m> <expected>: echo 1 > remove while a guest holds the mdev (the kernel waits for it)
   _u=$(getv "U_$1")
   log "$MX/$_u/remove" 1
-  ( rawwrite "$MX/$_u/remove" 1 > "$APMC_RUN/remove.$1" ) &
+  fresh "$APMC_RUN/remove.$1" || return 1
+  ( set -C; { set +C; rawwrite "$MX/$_u/remove" 1; } > "$APMC_RUN/remove.$1" ) &   # only the result file is O_EXCL
   setv "RM_$1" $!
   if [ "$2" = ok ]; then
     printf '  %s <- 1: pending until the guest lets go (expected ok, checked then)\n' "${'$'}{MX#"$SYSFS"/}/$_u/remove"

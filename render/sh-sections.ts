@@ -8,7 +8,8 @@ import type { Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { Executed } from '../trace/exec.ts';
 import type { Trace } from '../trace/types.ts';
-import { domainWords, matrixWords, q, stepLines, type ShNames } from './sh-steps.ts';
+import { domainWords, matrixWords, stepLines, type ShNames } from './sh-steps.ts';
+import { shComment, shLine, shWord } from './shell-quote.ts';
 
 /** What every section needs. */
 export interface ShContext {
@@ -28,7 +29,14 @@ export const KINDS = [
   ['C', 'control_domains', 'CONTROL_DOMAIN', 'control domain', 'MAXD', 'dhex'],
 ] as const;
 
-/** Environment-variable suffix for an mdev or VM name (names are [A-Za-z][\w-]*). */
+/** The trace grammar's mdev and guest names: the only ones that may become part of a variable name. */
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Refuse a name outside the trace grammar (a Trace built without the parser): it would be script text. */
+export function checkName(what: 'mdev' | 'guest', name: string): string {
+  if (!NAME.test(name)) throw new Error(`renderSh: ${what} name ${JSON.stringify(name)} is not [A-Za-z][A-Za-z0-9_-]*`);
+  return name;
+}
+/** Environment-variable suffix for an mdev or VM name (checked with checkName). */
 export const envName = (name: string): string => name.replace(/-/g, '_');
 export const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
@@ -38,7 +46,9 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   const scope = c.trace.scope;
   const sizes = { A: scope.adapters, D: scope.domains, C: scope.control_domains };
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   push(
     '# --- setup: nothing is changed until every check here has passed ---------------------------------',
     '[ -d "$AP" ] || die "$AP: no AP bus here (SYSFS=$SYSFS)"',
@@ -50,7 +60,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   );
   for (const [k, key, env, word, max] of KINDS) {
     for (const i of range(scope[key])) push(`${k}${i}=$(realid APMC_${env}_${i} "$${k}${i}" "$${max}") || exit 2`);
-    push(`distinct ${q(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
+    push(`distinct ${shWord(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
     for (const id of outside[k]) {
       push(`X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`);
     }
@@ -59,7 +69,7 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     push(
       `[ -n "$U_${i}" ] || U_${i}=$(gen_uuid) || exit 2`,
       `case $U_${i} in *[!0-9a-fA-F-]*) die "APMC_UUID_${envName(m)}=$U_${i}: not a UUID" ;; esac`,
-      `N_${i}=${m}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
+      `N_${i}=${shWord(m)}; MINE_${i}=0; ON_${i}=''; RM_${i}=''`,
     );
   }
   for (const [v, i] of n.vm) {
@@ -82,22 +92,21 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     '  { : < "$APMC_TTY"; } 2>/dev/null || die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
     '  exec 3< "$APMC_TTY"',
     'fi',
-    'if [ -z "${APMC_RUN:-}" ]; then APMC_RUN=${TMPDIR:-/tmp}/apmc-replay.$$; own_run=1; fi',
-    'mkdir -p "$APMC_RUN" || die "cannot create $APMC_RUN"',
+    'run_dir',
     '',
-    `printf 'apmc replay: %s\\n' ${q(title)}`,
+    `printf 'apmc replay: %s\\n' ${shWord(shLine(title))}`,
     `printf 'model id -> real id\\n'`,
   );
   for (const [k, key, , word, , hex] of KINDS) {
-    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${q(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
+    for (const i of range(scope[key])) push(`printf '  %-17s %s\\n' ${shWord(`${word} ${i}`)} "$(${hex} "$${k}${i}")"`);
   }
-  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${q(`mdev ${m}`)} "$U_${i}"`);
-  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${q(`guest ${v}`)} "$V_${i}"`);
+  for (const [m, i] of n.mdev) push(`printf '  %-17s %s\\n' ${shWord(`mdev ${m}`)} "$U_${i}"`);
+  for (const [v, i] of n.vm) push(`printf '  %-17s QEMU -name %s\\n' ${shWord(`guest ${v}`)} "$V_${i}"`);
   push(
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
     `  printf 'This changes apmask, aqmask, queue drivers and mdevs for the ids above. Go on? [y/N] '`,
-    '  read -r _ans <&3 || exit 3',
-    '  case $_ans in y|Y|yes) ;; *) echo "$ME: nothing done"; exit 3 ;; esac',
+    '  read -r _ans <&3 || _ans=n',
+    '  case $_ans in y|Y|yes) ;; *) [ $own_run = 0 ] || rmdir "$APMC_RUN"; echo "$ME: nothing done"; exit 3 ;; esac',
     'fi',
     '',
   );
@@ -109,7 +118,9 @@ export function cleanupLines(c: ShContext): string[] {
   const { n } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   const apqns = range(scope.adapters).flatMap((a) => range(scope.domains).map((d) => `"$(apqn "$A${a}" "$D${d}")"`));
   push(
     'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
@@ -158,12 +169,14 @@ export function cleanupLines(c: ShContext): string[] {
 export function traceLines(c: ShContext): string[] {
   const { n, run, trace, texts } = c;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   let before: State = run.initial;
   trace.steps.forEach((ts, i) => {
     const r = run.steps[i]!;
-    for (const c of ts.before ?? []) push(`# ${c}`);
-    if (ts.comment) push(`# ${ts.comment}`);
+    for (const c of ts.before ?? []) push(shComment(c));
+    if (ts.comment) push(shComment(ts.comment));
     push(...stepLines(n, i + 1, ts.op, before, r.result, r.state, texts[i]!));
     for (const [m, mi] of n.mdev) {
       const x = r.state.mdevs[m];
@@ -181,7 +194,9 @@ export function endLines(c: ShContext): string[] {
   const { n, run, policy } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
-  const push = (...xs: string[]) => L.push(...xs);
+  const push = (...xs: string[]) => {
+    for (const x of xs) L.push(x);
+  };
   const fin = run.final;
   const obs = observe(run.cfg, fin);
   push(
@@ -201,17 +216,18 @@ export function endLines(c: ShContext): string[] {
   for (const [m, mi] of n.mdev) {
     const x = fin.mdevs[m];
     if (!x) {
-      push(`# mdev ${m}: removed in the model (its remove was checked when it completed)`);
+      push(shComment(`mdev ${m}: removed in the model (its remove was checked when it completed)`));
       continue;
     }
     if (x.removing) {
       // The model's guest holds on until a stop; QEMU (6.5+) answers the remove request by unplugging at once.
-      push(`printf '  %s\\n' ${q(`mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`)}`);
+      const why = `mdev ${m}: remove pending in the model (QEMU may already have let go on the request): not compared`;
+      push(`printf '  %s\\n' ${shWord(why)}`);
       continue;
     }
     push(`mdev_file ${mi} matrix ${matrixWords(n, x.matrix).join(' ')}`.trimEnd());
     if (x.shadow) push(`mdev_file ${mi} guest_matrix ${matrixWords(n, x.shadow).join(' ')}`.trimEnd());
-    else push(`# mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`);
+    else push(shComment(`mdev ${m}: no guest_matrix in this design (${policy.name}): not compared`));
     push(`mdev_file ${mi} control_domains ${domainWords(n, x.matrix.adm).join(' ')}`.trimEnd());
   }
   return L;

@@ -9,6 +9,7 @@ import type { Config } from '../model/policy.ts';
 import { queueAt } from '../model/blocks/queries.ts';
 import type { Matrix, State } from '../model/state.ts';
 import type { Result } from '../model/step.ts';
+import { shLine, shWord } from './shell-quote.ts';
 
 /** Names in the script for model ids, mdevs and VMs. */
 export interface ShNames {
@@ -17,8 +18,6 @@ export interface ShNames {
   readonly vm: ReadonlyMap<string, number>;
 }
 
-/** Shell single quotes. */
-export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The shell variable holding the real id of a model id: A0 in the scope, XA5 outside it. */
 export function idVar(n: ShNames, kind: 'A' | 'D' | 'C', id: number): string {
@@ -70,9 +69,22 @@ const FAULT_WHAT = {
   reset_fails: 'fail its resets (ZAPQ answers an error response code)',
 } as const;
 
+/**
+ * A malformed mask write, written as it is (the kernel refuses it whatever the mapping). Shown escaped when
+ * it holds characters a terminal should not get; a NUL cannot be in a shell word, so that write is not made.
+ */
+function malformed(file: string, value: string, exp: Result): string[] {
+  if (value.includes('\0')) {
+    const why = `the value holds a NUL byte, which a shell script cannot write (expected ${exp}): ${shLine(value)}`;
+    return [`model_only ${shWord(why)}`];
+  }
+  const shown = shLine(value);
+  return [`wr ${file} ${shWord(value)} ${exp}${shown === value ? '' : ` ${shWord(shown)}`}  # malformed`];
+}
+
 /** The script lines for step `i` (1-based): `before` and `after` are the model states around it. */
 export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Result, after: State, text: string): string[] {
-  const out = [`step ${i} ${q(text)}`];
+  const out = [`step ${i} ${shWord(shLine(text))}`];
   const exp = res;
   const mi = 'mdev' in op ? n.mdev.get(op.mdev)! : -1;
   const mdir = `"$MX/$U_${mi}"`;
@@ -81,8 +93,11 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
     case 'aqmask': {
       const terms = maskTerms(n, before, op.kind, op.value);
       const file = `"$AP/${op.kind}"`;
-      if (terms === null) out.push(`wr ${file} ${q(op.value)} ${exp}  # malformed: the kernel refuses it whatever the mapping`);
-      else if (terms === '') out.push(`model_only ${q(`the write changes no mapped ${op.kind === 'apmask' ? 'adapter' : 'domain'} (expected ${exp})`)}`);
+      if (terms === null) out.push(...malformed(file, op.value, exp));
+      else if (terms === '') {
+        const what = op.kind === 'apmask' ? 'adapter' : 'domain';
+        out.push(`model_only ${shWord(`the write changes no mapped ${what} (expected ${exp})`)}`);
+      }
       else out.push(`wr ${file} "${terms}" ${exp}`);
       if (op.async) {
         out.push(`printf '  (model: re-probes left pending; the kernel re-probes before the write returns)\\n'`);
@@ -104,7 +119,7 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
     }
     case 'scan':
     case 'scan_complete':
-      out.push(`printf '  model: %s\\n' ${q(`${op.kind} ${exp}`)}`, 'force_scan');
+      out.push(`printf '  model: %s\\n' ${shWord(`${op.kind} ${exp}`)}`, 'force_scan');
       return out;
     case 'scan_start':
     case 'scan_step':
@@ -146,7 +161,11 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       return out;
     }
     case 'create':
-      if (exp === 'EUSERS') out.push(`model_only ${q(`the model's instance limit (scope mdevs=${n.cfg.scope.mdevs}) refuses it (EUSERS); the real limit is higher`)}`);
+      if (exp === 'EUSERS') {
+        const limit = `the model's instance limit (scope mdevs=${n.cfg.scope.mdevs})`;
+        const why = `${limit} refuses it (EUSERS); the real limit is higher`;
+        out.push(`model_only ${shWord(why)}`);
+      }
       else out.push(`create_mdev ${mi} ${exp}`);
       return out;
     case 'remove':

@@ -129,6 +129,15 @@ w('host configuration changes are manual steps; without a terminal they are skip
   assert.is(r.status, 4);
 });
 
+w('a trace of 50 000 ops renders (no recursion or argument spread over the steps)', () => {
+  const lines = ['create m1'];
+  for (let k = 0; k < 25_000; k++) lines.push('m1 assign_adapter 0  # on', 'm1 unassign_adapter 0');
+  const t = parseTrace(lines.join('\n') + '\n', 'big.trace');
+  const script = renderSh(t, { policy: upstream });
+  assert.ok(script.includes("\nstep 50001 'm1 unassign_adapter 0'\n"));
+  assert.ok(script.includes('\n#   [50001] m1 unassign_adapter 0: ok\n'));
+});
+
 // ---
 
 const o = suite('the operator');

@@ -37,6 +37,13 @@ export interface FakeOptions {
   readonly answers?: string;
   /** The shell to run the script with (default sh). */
   readonly shell?: string;
+  /** The working directory of the run (default: this process's). */
+  readonly cwd?: string;
+  /**
+   * Shell commands run just before the script, in the same process (`sh -c '<prelude>; exec sh replay.sh'`):
+   * `$$` there is the script's process id, `$APMC_FAKE` the fake tree's root.
+   */
+  readonly prelude?: string;
 }
 
 export interface FakeRun {
@@ -91,6 +98,8 @@ interface Prepared {
   readonly log: string;
   readonly shell: string;
   readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string | undefined;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -143,6 +152,9 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
           }
         : {};
       for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
+      // The attributes a script writes exist, as in sysfs (a write must not need to create them).
+      const written = ['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`]);
+      for (const f of ['remove', 'ap_config', ...written]) w(join(dir, f), '');
     });
     run.steps.forEach((st, i) => {
       const r = opts.results ? opts.results(i + 1, st.result) : st.result;
@@ -164,12 +176,15 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
     }
     const log = join(root, 'log');
     writeFileSync(log, '');
+    const shell = opts.shell ?? 'sh';
     return {
       root,
       sys,
       log,
-      shell: opts.shell ?? 'sh',
+      shell,
       file,
+      args: opts.prelude === undefined ? [file] : ['-c', `${opts.prelude}\nexec ${shell} "$0"`, file],
+      cwd: opts.cwd,
       env: {
         PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
         SYSFS: sys,
@@ -201,7 +216,9 @@ function finish(p: Prepared, status: number | null, stdout: string, stderr: stri
 /** Build the fake tree for `trace`, run `script` in it (non-interactively unless `answers`), and clean up. */
 export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRun {
   const p = prepare(script, trace, opts);
-  const r = spawnSync(p.shell, [p.file], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+  const r = spawnSync(p.shell, p.args, {
+    encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], env: p.env, cwd: p.cwd,
+  });
   return finish(p, r.status, r.stdout, r.stderr);
 }
 
@@ -209,7 +226,7 @@ export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRu
 export function runFakeAsync(script: string, trace: Trace, opts: FakeOptions): Promise<FakeRun> {
   const p = prepare(script, trace, opts);
   return new Promise((resolve, reject) => {
-    const c = spawn(p.shell, [p.file], { stdio: ['ignore', 'pipe', 'pipe'], env: p.env, timeout: 20_000 });
+    const c = spawn(p.shell, p.args, { stdio: ['ignore', 'pipe', 'pipe'], env: p.env, cwd: p.cwd, timeout: 20_000 });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -220,4 +237,42 @@ export function runFakeAsync(script: string, trace: Trace, opts: FakeOptions): P
     });
     c.on('close', (code) => resolve(finish(p, code, out, err)));
   });
+}
+
+/**
+ * Texts that would run `touch <canary(tag)>` if a replay script let them out of a comment or a word: one per
+ * way out (newline, CR, U+2028/2029/0085, command substitution, backticks, quotes, `;`, a here-document,
+ * a backslash-newline, ANSI-C quoting), and the characters that must never reach a script raw (every
+ * control character but NUL, terminal escapes, bidi and zero-width format characters, lone surrogates),
+ * a printf format and a very long line. `canary` must give a path without whitespace.
+ */
+export function hostileTexts(canary: (tag: string) => string): { readonly tag: string; readonly text: string }[] {
+  const controls = Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join('');
+  const c1 = Array.from({ length: 33 }, (_, i) => String.fromCharCode(0x7f + i)).join('');
+  const make: Record<string, (cmd: string) => string> = {
+    newline: (c) => `x\n${c}\n#`,
+    crlf: (c) => `x\r\n${c}\r\n#`,
+    cr: (c) => `x\r${c}\r#`,
+    u2028: (c) => `x\u2028${c}\u2028#`,
+    u2029: (c) => `x\u2029${c}\u2029#`,
+    u0085: (c) => `x\u0085${c}\u0085#`,
+    substitution: (c) => `$(${c})`,
+    backticks: (c) => `\`${c}\``,
+    'single-quote': (c) => `'; ${c}; '`,
+    'double-quote': (c) => `"; ${c}; "`,
+    'quoted-substitution': (c) => `"$(${c})"'$(${c})'`,
+    semicolon: (c) => `; ${c} & ${c} | ${c}`,
+    'here-document': (c) => `<<EOF\n${c}\nEOF`,
+    'parameter-default': (c) => `\${x:-$(${c})}`,
+    'backslash-newline': (c) => `\\\n${c}`,
+    'ansi-c': (c) => `$'\\n${c}\\n'`,
+    controls: (c) => `${controls}${c}\n${c}${c1}`,
+    terminal: (c) => `\x1b]0;owned\x07\x1b[2J\x1b[1A\x1b[2K${c}\x1b[8m\n${c}`,
+    bidi: (c) => `\u202e${c}\u2066\u200b\ufeff\u2069\n${c}`,
+    surrogates: (c) => `\ud800${c}\udfff\n${c}`,
+    'printf-format': (c) => `%s%n%d\\n%b\n${c}`,
+    'option-like': (c) => `-n\n--\n-e ${c}`,
+    long: (c) => `${'A'.repeat(100_000)}\n${c}\n#`,
+  };
+  return Object.entries(make).map(([tag, f]) => ({ tag, text: f(`touch ${canary(tag)}`) }));
 }
