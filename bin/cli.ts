@@ -9,7 +9,7 @@ import { makeChalk } from './color.ts';
 import { loadPolicy } from './load-policy.ts';
 import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, UsageError } from './usage.ts';
+import { HELP, policiesText, UsageError } from './usage.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { exitCode, runCheck } from './check.ts';
@@ -155,7 +155,7 @@ function packageRoot(): string {
 }
 
 function cmdPolicies(): number {
-  for (const p of Object.values(POLICIES)) console.log(`${p.name.padEnd(10)} ${p.summary}`);
+  console.log(policiesText(Object.values(POLICIES)));
   return 0;
 }
 
