@@ -129,7 +129,7 @@ all('merge of two shards, policies, help', async () => {
     writeFileSync(f, r.out);
   }
   await fits(['merge', '--no-color', ...shards]);
-  await fits(['merge', '--no-color', shards[0]!]);
+  await fits(['merge', '--no-color', shards[0]!], [], [6]);
   await fits(['policies']);
   await fits(['help']);
 });

@@ -137,3 +137,35 @@ export function wrapLine(text: string, w: number = WIDTH, indent?: string): stri
   const lead = /^ */.exec(text)![0];
   return wrap(text, w, indent ?? lead + '  ', lead);
 }
+
+/**
+ * The text of an error line, `apmc: <message>`: one line, data escaped. Over 80 columns, the data
+ * in it is clipped in its middle (quoted values, then other long words), except the paths in `keep`
+ * and words holding one: a path stays whole because the user copies it, so only a path makes an
+ * error line longer than 80 columns.
+ */
+export function errorLine(message: string, keep: readonly string[] = []): string {
+  let line = `apmc: ${oneLine(message)}`;
+  const kept = [...new Set(keep.map(oneLine))].filter((p) => p !== '' && line.includes(p));
+  const spare = kept.reduce((m, p) => m + width(p), 0);
+  const held = (s: string) => kept.some((p) => s.includes(p));
+  // Quoted values first ('…' after a space or bracket, before a space, bracket or punctuation), then
+  // any word of more than 24 columns.
+  for (const data of [/(?<=^|[\s(=])'(.+?)'(?=$|[\s),;:.?])/g, /(?<=^|\s)\S{25,}/g]) {
+    const over = width(line) - WIDTH - spare;
+    if (over <= 0) break;
+    const found = [...line.matchAll(data)].map((m) => m[0]).filter((v) => !held(v));
+    let excess = over;
+    const fit = new Map<string, string>();
+    for (const v of [...new Set(found)].sort((a, b) => width(b) - width(a))) {
+      if (excess <= 0) break;
+      const target = Math.max(10, width(v) - excess);
+      if (target >= width(v)) continue;
+      const quoted = v.startsWith("'") && v.endsWith("'") && v.length > 1;
+      fit.set(v, quoted ? `'${clip(v.slice(1, -1), target - 2)}'` : clip(v, target));
+      excess -= width(v) - width(fit.get(v)!);
+    }
+    line = line.replace(data, (v) => fit.get(v) ?? v);
+  }
+  return line;
+}
