@@ -120,7 +120,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     const p = propertyByName(n);
     if (!p) {
       const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; see the README's property list`);
+      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`);
     }
     return p;
   });

@@ -144,6 +144,7 @@ all('error lines: one line each, longer than 80 columns only by a path', async (
     ['run', '--policy', 'no-such-policy-with-a-long-name-that-is-not-built-in', LONG],
     ['check', `--${'q'.repeat(200)}`],
     ['check', '--runs', '9'.repeat(200)],
+    ['check', '--property', 'guest-queues-linked-and-passible'],
     ['diff', '--policy', 'upstream', LONG],
     [`${'w'.repeat(200)}`],
     ['merge', LONG],

@@ -22,23 +22,26 @@ function fence(gs: readonly Grid[], prefix = ''): string[] {
 
 function oneHistory(ex: Explanation, h: HistoryView): string[] {
   const out = ['| # | operation | result | |', '|---:|---|---|---|'];
-  // A comment (or the whole last cell) that would make its row wider than 80 columns is a numbered
-  // note under the table.
+  // A comment that would make its row wider than 80 columns is a numbered note under the table (the
+  // whole last cell when even that is too wide).
   const notes: string[] = [];
+  let k = 0;
   for (const s of h.steps) {
-    const what = [
+    const marks = [
       s.tail && !h.steps[s.n - 2]?.tail ? 'disturbance starts' : '',
-      s.failed ? `**${cell(ex.violation?.property ?? '')} breaks here**` : '',
-      s.comment ? cell(s.comment) : '',
+      // The heading names the property.
+      s.failed ? '**breaks here**' : '',
     ].filter((x) => x !== '');
-    const row = (last: string) => `| ${s.n} | ${code(cell(s.op))} | ${s.result} | ${last} |`;
-    const whole = row(what.join('; '));
-    if (width(whole) <= WIDTH) out.push(whole);
-    else {
-      const k = notes.filter((l) => l.startsWith('[')).length + 1;
-      notes.push(...para(what.join('; '), `[${k}] `, '    '));
-      out.push(row(`[${k}]`));
-    }
+    const comment = s.comment ? [cell(s.comment)] : [];
+    const row = (last: readonly string[]) => `| ${s.n} | ${code(cell(s.op))} | ${s.result} | ${last.join('; ')} |`;
+    const note = (text: readonly string[]) => {
+      k += 1;
+      notes.push(...para(text.join('; '), `[${k}] `, '    '));
+      return `[${k}]`;
+    };
+    if (width(row([...marks, ...comment])) <= WIDTH) out.push(row([...marks, ...comment]));
+    else if (comment.length > 0 && width(row([...marks, `[${k + 1}]`])) <= WIDTH) out.push(row([...marks, note(comment)]));
+    else out.push(row([note([...marks, ...comment])]));
   }
   if (notes.length > 0) out.push('', ...notes);
   // The guest views after the steps that change them, packed side by side in one block: `#5 m1 (vm1)`

@@ -149,9 +149,9 @@ export function errorLine(message: string, keep: readonly string[] = []): string
   const kept = [...new Set(keep.map(oneLine))].filter((p) => p !== '' && line.includes(p));
   const spare = kept.reduce((m, p) => m + width(p), 0);
   const held = (s: string) => kept.some((p) => s.includes(p));
-  // Quoted values first ('…' after a space or bracket, before a space, bracket or punctuation), then
-  // any word of more than 24 columns.
-  for (const data of [/(?<=^|[\s(=])'(.+?)'(?=$|[\s),;:.?])/g, /(?<=^|\s)\S{25,}/g]) {
+  // Quoted values first ('…' after a space or bracket, before a space, bracket or punctuation; not
+  // the suggestion after "did you mean", which is to be copied), then any word of more than 24 columns.
+  for (const data of [/(?<=^|[\s(=])(?<!did you mean )'(.+?)'(?=$|[\s),;:.?])/g, /(?<=^|\s)(?<!did you mean )\S{25,}/g]) {
     const over = width(line) - WIDTH - spare;
     if (over <= 0) break;
     const found = [...line.matchAll(data)].map((m) => m[0]).filter((v) => !held(v));
@@ -159,7 +159,7 @@ export function errorLine(message: string, keep: readonly string[] = []): string
     const fit = new Map<string, string>();
     for (const v of [...new Set(found)].sort((a, b) => width(b) - width(a))) {
       if (excess <= 0) break;
-      const target = Math.max(10, width(v) - excess);
+      const target = Math.max(5, width(v) - excess);
       if (target >= width(v)) continue;
       const quoted = v.startsWith("'") && v.endsWith("'") && v.length > 1;
       fit.set(v, quoted ? `'${clip(v.slice(1, -1), target - 2)}'` : clip(v, target));
