@@ -142,7 +142,7 @@ export function wrapLine(text: string, w: number = WIDTH, indent?: string): stri
  * The text of an error line, `apmc: <message>`: one line, data escaped. Over 80 columns, the data
  * in it is clipped in its middle (quoted values, then other long words), except the paths in `keep`
  * and words holding one: a path stays whole because the user copies it, so only a path makes an
- * error line longer than 80 columns.
+ * error line longer than 80 columns. Prose still too long (a policy's own message) loses its end.
  */
 export function errorLine(message: string, keep: readonly string[] = []): string {
   let line = `apmc: ${oneLine(message)}`;
@@ -150,16 +150,24 @@ export function errorLine(message: string, keep: readonly string[] = []): string
   const spare = kept.reduce((m, p) => m + width(p), 0);
   const held = (s: string) => kept.some((p) => s.includes(p));
   // Quoted values first ('…' after a space or bracket, before a space, bracket or punctuation; not
-  // the suggestion after "did you mean", which is to be copied), then any word of more than 24 columns.
-  for (const data of [/(?<=^|[\s(=])(?<!did you mean )'(.+?)'(?=$|[\s),;:.?])/g, /(?<=^|\s)(?<!did you mean )\S{25,}/g]) {
+  // the suggestion after "did you mean", which is to be copied) down to 12 columns, then any word of
+  // more than 24 columns, then quoted values down to 5.
+  const passes: [RegExp, number][] = [
+    [/(?<=^|[\s(=])(?<!did you mean )'(.+?)'(?=$|[\s),;:.?])/g, 12],
+    [/(?<=^|\s)(?<!did you mean )\S{25,}/g, 12],
+    [/(?<=^|[\s(=])(?<!did you mean )'(.+?)'(?=$|[\s),;:.?])/g, 5],
+  ];
+  for (const [data, least] of passes) {
     const over = width(line) - WIDTH - spare;
-    if (over <= 0) break;
-    const found = [...line.matchAll(data)].map((m) => m[0]).filter((v) => !held(v));
+    if (over <= 0) return line;
+    // Values of fewer than 20 columns (names, ids) are never clipped; the last pass clips further
+    // what the first clipped.
+    const found = [...line.matchAll(data)].map((m) => m[0]).filter((v) => !held(v) && (least === 5 ? v.includes('…') : width(v) >= 20));
     let excess = over;
     const fit = new Map<string, string>();
     for (const v of [...new Set(found)].sort((a, b) => width(b) - width(a))) {
       if (excess <= 0) break;
-      const target = Math.max(5, width(v) - excess);
+      const target = Math.max(least, width(v) - excess);
       if (target >= width(v)) continue;
       const quoted = v.startsWith("'") && v.endsWith("'") && v.length > 1;
       fit.set(v, quoted ? `'${clip(v.slice(1, -1), target - 2)}'` : clip(v, target));
@@ -167,5 +175,9 @@ export function errorLine(message: string, keep: readonly string[] = []): string
     }
     line = line.replace(data, (v) => fit.get(v) ?? v);
   }
-  return line;
+  if (width(line) - spare <= WIDTH) return line;
+  // The end goes, never a kept path: cut after the last one.
+  const after = kept.reduce((m, p) => Math.max(m, line.lastIndexOf(p) + p.length), 0);
+  const room = Math.max(1, WIDTH + spare - width(line.slice(0, after)));
+  return line.slice(0, after) + head(line.slice(after), room - 1) + '…';
 }
