@@ -35,7 +35,7 @@ export function statsLines(c: ChalkInstance, run: CheckRun): string[] {
     out.push('', ...wrapLine(oneLine(`operation coverage, ${r.policy} (steps of the generated histories)`)).map((l) => c.bold(l)));
     out.push(c.dim(`  ${'operation'.padEnd(24)}${'runs'.padStart(9)}${'ok'.padStart(9)}  failed`));
     for (const row of rows) {
-      const failed = Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', ');
+      const failed = oneLine(Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', '));
       // The failed column wraps under itself.
       const cols = `  ${row.op.padEnd(24)}${String(row.total).padStart(9)}${String(row.ok).padStart(9)}  `;
       out.push(...(failed ? wrap(failed, WIDTH, ' '.repeat(cols.length), cols) : [cols.trimEnd()]));
@@ -62,7 +62,7 @@ function faultBlock(policy: Policy, scope: Scope, pe: PolicyError): string[] {
     try {
       const r = step(cfg, s, op);
       s = r.state;
-      lines.push(`${texts[i]!.padEnd(w)}  # ${r.result}`);
+      lines.push(`${texts[i]!.padEnd(w)}  # ${oneLine(r.result)}`);
     } catch {
       lines.push(`${texts[i]!.padEnd(w)}  # <-- policy error`);
       break;

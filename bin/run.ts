@@ -46,7 +46,7 @@ export function renderRun(c: ChalkInstance, r: RunReport): string {
   const w = Math.min(44, r.steps.reduce((m, s) => Math.max(m, oneLine(s.op).length), 10));
   const n = String(r.steps.length).length;
   r.steps.forEach((s, i) => {
-    const res = s.result === 'ok' ? c.green('ok') : c.red(s.result);
+    const res = s.result === 'ok' ? c.green('ok') : c.red(oneLine(s.result));
     add(`${String(i + 1).padStart(n)}  ${oneLine(s.op).padEnd(w)}  ${res}`, ' '.repeat(n + 4));
     for (const ch of s.changes) add(`${' '.repeat(n + 2)}  ${c.dim('·')} ${oneLine(ch)}`, ' '.repeat(n + 6));
   });

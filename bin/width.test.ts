@@ -120,6 +120,10 @@ all('check on every policy with a small budget, with --stats, one policy at a ti
   for (const p of Object.keys(POLICIES)) await fits(['check', '--no-color', '--policy', p, '--runs', '8', '--stats']);
   await fits(['check', '--color', '--runs', '5']);
   await fits(['check', '--no-color', '--runs', '5', '--policy', 'upstream', '--policy', './examples/refilter-on-unassign.ts']);
+  await fits(['check', '--no-color', '--engine', 'exhaustive', '--depth', '3', '--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1']);
+  // A policy error: its message, its trace with the faulting step marked.
+  const pe = await fits(['check', '--no-color', '--runs', '300', '--policy', 'test/fixtures/malformed.ts', '--policy', 'test/fixtures/throwing.ts'], [], [7]);
+  assert.match(pe, /POLICY ERROR/);
 });
 
 all('merge of two shards, policies, help', async () => {

@@ -119,7 +119,7 @@ export function diffText(c: ChalkInstance, d: DiffReport, title: string, width =
   out.push(c.bold(`  ${'#'.padStart(nw)}  ${pad('operation', ow)}  ${pad(a, rw)}  ${b}`));
   for (const [i, s] of d.steps.entries()) {
     const gutter = i === d.first ? c.red.bold('>') : s.diffs.length > 0 ? '*' : ' ';
-    const r = (x: Result) => (x === 'ok' ? c.green(x) : c.red(x));
+    const r = (x: Result) => (x === 'ok' ? c.green(x) : c.red(oneLine(x)));
     const row = `${gutter} ${String(s.n).padStart(nw)}  ${pad(ops[i]!, ow)}  ${pad(r(s.results[0]), rw)}  ${r(s.results[1])}`;
     out.push(...wrapLine(row, width, ' '.repeat(nw + 6)));
   }

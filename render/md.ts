@@ -33,7 +33,7 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
       s.failed ? '**breaks here**' : '',
     ].filter((x) => x !== '');
     const comment = s.comment ? [cell(s.comment)] : [];
-    const row = (last: readonly string[]) => `| ${s.n} | ${code(cell(s.op))} | ${s.result} | ${last.join('; ')} |`;
+    const row = (last: readonly string[]) => `| ${s.n} | ${code(cell(s.op))} | ${cell(s.result)} | ${last.join('; ')} |`;
     const note = (text: readonly string[]) => {
       k += 1;
       notes.push(...para(text.join('; '), `[${k}] `, '    '));
@@ -59,14 +59,14 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
   const mark = (i: number) => (a.steps[i]?.op !== b.steps[i]?.op ? ' *' : '');
   const op = (h: HistoryView, i: number) => (h.steps[i] ? code(cell(h.steps[i].op)) : '');
   let out = [`| # | ${a.label} | result | ${b.label} | result |`, '|---:|---|---|---|---|'];
-  for (let i = 0; i < n; i++) out.push(`| ${i + 1}${mark(i)} | ${op(a, i)} | ${a.steps[i]?.result ?? ''} | ${op(b, i)} | ${b.steps[i]?.result ?? ''} |`);
+  for (let i = 0; i < n; i++) out.push(`| ${i + 1}${mark(i)} | ${op(a, i)} | ${cell(a.steps[i]?.result ?? '')} | ${op(b, i)} | ${cell(b.steps[i]?.result ?? '')} |`);
   // Too wide side by side: one table per history.
   if (out.some((l) => width(l) > WIDTH)) {
     out = [];
     for (const h of [a, b]) {
       if (out.length > 0) out.push('');
       out.push(`| # | ${h.label} | result |`, '|---:|---|---|');
-      h.steps.forEach((s, i) => out.push(`| ${i + 1}${mark(i)} | ${op(h, i)} | ${s.result} |`));
+      h.steps.forEach((s, i) => out.push(`| ${i + 1}${mark(i)} | ${op(h, i)} | ${cell(s.result)} |`));
     }
   }
   out.push('', '`*` the order differs.', '', 'The guest views at the end, after the bus settles:', '');

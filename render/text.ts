@@ -38,7 +38,7 @@ function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number
   return out;
 }
 
-const res = (c: ChalkInstance, r: string) => (r === 'ok' ? c.green(r) : c.red(r));
+const res = (c: ChalkInstance, r: string) => (r === 'ok' ? c.green(r) : c.red(oneLine(r)));
 
 function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''): string[] {
   if (gs.length === 0) return [GRID_INDENT + c.dim('(no mdev, no guest)')];
@@ -52,7 +52,7 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
   const nw = String(h.steps.length).length;
   let ow = 10;
   let rw = 2;
-  for (const s of h.steps) [ow, rw] = [Math.max(ow, visible(oneLine(s.op))), Math.max(rw, s.result.length)];
+  for (const s of h.steps) [ow, rw] = [Math.max(ow, visible(oneLine(s.op))), Math.max(rw, visible(oneLine(s.result)))];
   ow = Math.min(36, ow);
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
