@@ -210,8 +210,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Run one apmc command; the exit code. Errors that are not apmc's fault are one line on stderr. */
 export async function runCli(argv: string[]): Promise<number> {
-  // One line each (render/term.ts): data clipped to keep 80 columns, file names (the input's, and the
-  // arguments that look like paths) whole.
+  // Error lines: data clipped in its middle to keep 80 columns; file names stay whole (the user copies them).
   const paths = argv.filter((a) => /\/|\.\w+$/.test(a));
   const say = (message: string, file?: string) => console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
   try {
