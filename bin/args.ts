@@ -40,7 +40,8 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     }
     if (/ambiguous/.test(msg)) {
       const i = args.indexOf(flag);
-      throw new UsageError(`${flag}: missing value (got '${args[i + 1] ?? ''}'; write ${flag}=<value> for a value that starts with '-')`);
+      const next = args[i + 1] ?? '';
+      throw new UsageError(`${flag}: missing value (got '${next}'${next.startsWith('--') ? '' : `; write ${flag}=${next} if it is the value`})`);
     }
     if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
     throw new UsageError(msg.split('\n')[0]!);

@@ -211,7 +211,7 @@ async function main(argv: string[]): Promise<number> {
 /** Run one apmc command; the exit code. Errors that are not apmc's fault are one line on stderr. */
 export async function runCli(argv: string[]): Promise<number> {
   // Error lines: data clipped in its middle to keep 80 columns; file names stay whole (the user copies them).
-  const paths = argv.filter((a) => /\/|\.\w+$/.test(a));
+  const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
   const say = (message: string, file?: string) => console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
   try {
     return await main(argv);

@@ -142,6 +142,8 @@ all('error lines: one line each, longer than 80 columns only by a path', async (
   const missing = join(TMP, 'no-such-directory-with-a-long-name', 'and-a-long-file-name-that-does-not-exist.trace');
   const badTrace = join(TMP, `${'b'.repeat(70)}.trace`);
   writeFileSync(badTrace, `create m1\nm1 frobnicate ${'z'.repeat(300)}\n`);
+  const amp = join(TMP, `${'c'.repeat(60)}.trace`);
+  writeFileSync(amp, 'create m1 &\n');
   const cases = [
     ['explain', missing],
     ['run', badTrace],
@@ -152,13 +154,19 @@ all('error lines: one line each, longer than 80 columns only by a path', async (
     ['diff', '--policy', 'upstream', LONG],
     [`${'w'.repeat(200)}`],
     ['merge', LONG],
+    ['run', amp],
+    ['check', '--seed', '-1'],
+    ['check', '--control-domains', '33'],
+    ['check', '--control-domains', '--json'],
+    ['explain', '--format', 'html', LONG],
   ];
   for (const argv of cases) {
     const r = await apmc(...argv);
     assert.is(r.code, 2, `${argv.join(' ')}: ${r.err}`);
     assert.is(r.out, '');
     assert.is(r.err.split('\n').filter((l) => l !== '').length, 1, r.err);
-    assert.equal(bad(r.err, [missing, badTrace, LONG]), [], argv.join(' '));
+    assert.equal(bad(r.err, [missing, badTrace, LONG, amp]), [], argv.join(' '));
+    assert.not.match(r.err, /…\n$/, 'the message is whole');
   }
 });
 
