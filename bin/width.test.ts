@@ -5,7 +5,7 @@
  * data never puts a control character on the terminal. An error line may be longer only by a path
  * that the user must be able to copy whole.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -169,5 +169,7 @@ all('error lines: one line each, longer than 80 columns only by a path', async (
     assert.not.match(r.err, /…\n$/, 'the message is whole');
   }
 });
+
+all.after(() => rmSync(TMP, { recursive: true, force: true }));
 
 all.run();
