@@ -41,7 +41,8 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     if (/ambiguous/.test(msg)) {
       const i = args.indexOf(flag);
       const next = args[i + 1] ?? '';
-      throw new UsageError(`${flag}: missing value (got '${next}'${next.startsWith('--') ? '' : `; write ${flag}=${next} if it is the value`})`);
+      const hint = next.startsWith('--') ? '' : `; write ${flag}=${next} if it is the value`;
+      throw new UsageError(`${flag}: missing value (got '${next}'${hint})`);
     }
     if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
     throw new UsageError(msg.split('\n')[0]!);

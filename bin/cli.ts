@@ -212,7 +212,9 @@ async function main(argv: string[]): Promise<number> {
 export async function runCli(argv: string[]): Promise<number> {
   // Error lines: data clipped in its middle to keep 80 columns; file names stay whole (the user copies them).
   const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
-  const say = (message: string, file?: string) => console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
+  const say = (message: string, file?: string) => {
+    console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
+  };
   try {
     return await main(argv);
   } catch (e) {

@@ -122,8 +122,14 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   const say = (style: (s: string) => string, text: string) => out.push(...wrapLine(oneLine(text)).map((l) => style(l)));
   out.push('', c.dim(MARKS_LEGEND[0]!));
   for (const r of m.reports) {
-    for (const x of r.exhaustive ?? []) say(c.dim, `${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.states} states, ${x.transitions} transitions, depth ${x.depth}, ${(x.ms / 1000).toFixed(1)} s`);
-    for (const x of r.explorations ?? []) say(c.dim, `${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.cases} cases, ${x.operations} operations, ${(x.ms / 1000).toFixed(1)} s`);
+    const shard = r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : '';
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    for (const x of r.exhaustive ?? []) {
+      say(c.dim, `${shard}${x.policy}: ${x.states} states, ${x.transitions} transitions, depth ${x.depth}, ${s(x.ms)}`);
+    }
+    for (const x of r.explorations ?? []) {
+      say(c.dim, `${shard}${x.policy}: ${x.cases} cases, ${x.operations} operations, ${s(x.ms)}`);
+    }
   }
   for (const note of m.notes) say(c.yellow, note);
   for (const r of m.results) {

@@ -26,11 +26,17 @@ function cellText(c: ChalkInstance, x: Cell | undefined): string {
  * The verdict table: a row per property, a column per policy (names clipped to 24 columns), within
  * `w` columns; the policies that do not fit go to another table under the first.
  */
-export function verdictTable(labels: readonly string[], policies: readonly string[], cell: (row: number, policy: number) => string, w = WIDTH): string[] {
+export function verdictTable(
+  labels: readonly string[],
+  policies: readonly string[],
+  cell: (row: number, policy: number) => string,
+  w = WIDTH,
+): string[] {
   const names = policies.map((p) => clip(oneLine(p), 24));
   const cells = labels.map((_, r) => policies.map((_, k) => cell(r, k)));
-  const w0 = labels.reduce((m, l) => Math.max(m, width(l)), 0) + 2;
-  const cw = cells.flat().reduce((m, t) => Math.max(m, width(t)), names.reduce((m, n) => Math.max(m, width(n)), 0)) + 2;
+  const widest = (xs: readonly string[]) => xs.reduce((m, x) => Math.max(m, width(x)), 0);
+  const w0 = widest(labels) + 2;
+  const cw = Math.max(widest(cells.flat()), widest(names)) + 2;
   const per = Math.max(1, Math.floor((w - w0 + 2) / cw));
   const out: string[] = [];
   for (let k0 = 0; k0 < policies.length; k0 += per) {
@@ -43,7 +49,10 @@ export function verdictTable(labels: readonly string[], policies: readonly strin
 }
 
 /** The legend of the verdict marks, within 80 columns. */
-export const MARKS_LEGEND = ['* violation expected   ! new violation   ? expected violation not found', 'unknown: stopped first   vacuous: never exercised'];
+export const MARKS_LEGEND = [
+  '* violation expected   ! new violation   ? expected violation not found',
+  'unknown: stopped first   vacuous: never exercised',
+];
 
 export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly Policy[]): string {
   const names = policies.map((p) => p.name);
@@ -52,33 +61,46 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   // Long lines of prose (data in them escaped) wrap, continuation lines indented.
   const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
   const bold = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.bold(l));
-  const what = run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : `seed ${run.seed}, up to ${run.runs} cases per policy`;
+  const random = `seed ${run.seed}, up to ${run.runs} cases per policy`;
+  const what = run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : random;
+  const shard = run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : '';
+  const cellOf = (r: number, k: number) =>
+    run.cells.find((x) => x.policy === names[k] && x.property.name === props[r]!.name);
+  const domains = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
   const out: string[] = [
-    ...bold(`apmc check: ${what}${run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : ''}`),
-    ...bold(`scope ${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains, ${s.mdevs} mdevs, ${s.vms} VMs`),
+    ...bold(`apmc check: ${what}${shard}`),
+    ...bold(`scope ${domains}, ${s.mdevs} mdevs, ${s.vms} VMs`),
     '',
     ...verdictTable(
       props.map((p) => `${p.name} (${p.spec})`),
       names,
-      (r, k) => cellText(c, run.cells.find((x) => x.policy === names[k] && x.property.name === props[r]!.name)),
+      (r, k) => cellText(c, cellOf(r, k)),
     ),
   ];
   out.push('', ...MARKS_LEGEND.map((l) => c.dim(l)));
   for (const x of run.exhaustive ?? []) out.push(...dim(exhaustiveSummary(x)));
-  for (const cell of run.cells) if (cell.bound) out.push(...dim(`${cell.policy}: ${cell.property.name} unknown: ${cell.bound}`));
+  for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
   for (const r of run.explorations) out.push(...dim(progressLine(r)));
   for (const cell of run.cells) {
     if (!cell.found) continue;
     const f = cell.found;
     const policy = policies.find((p) => p.name === cell.policy)!;
     const [tagText, tag] = cell.expected ? ['expected', c.yellow('expected')] : ['NEW', c.red.bold('NEW')];
-    const heading = wrapLine(oneLine(`== ${cell.policy}: ${cell.property.name} (${cell.property.spec}) violated [${tagText}]`), WIDTH, '   ');
-    out.push('', ...heading.map((l, i) => (i < heading.length - 1 ? c.bold(l) : c.bold(l.slice(0, -tagText.length - 1)) + tag + c.bold(']'))));
-    out.push(...wrapLine(`   ${cell.property.statement}`, WIDTH, '   '));
+    const p = cell.property;
+    const heading = wrapLine(oneLine(`== ${cell.policy}: ${p.name} (${p.spec}) violated [${tagText}]`), WIDTH, '   ');
+    // The tag keeps its colour inside the bold heading.
+    const last = heading.pop()!;
+    out.push('', ...heading.map((l) => c.bold(l)), c.bold(last.slice(0, -tagText.length - 1)) + tag + c.bold(']'));
+    out.push(...wrapLine(`   ${p.statement}`, WIDTH, '   '));
     out.push(...bold(`   ${f.reason}`, '   '));
     if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
-    if (run.engine === 'exhaustive') out.push(...dim(`   a shortest trace: ${Math.max(f.ops.length, f.other?.length ?? 0)} ops; found after ${f.afterRuns} states (${f.afterMs} ms)`, '   '));
-    else out.push(...dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`, '   '));
+    const ops = `${Math.max(f.ops.length, f.other?.length ?? 0)} ops`;
+    if (run.engine === 'exhaustive') {
+      out.push(...dim(`   a shortest trace: ${ops}; found after ${f.afterRuns} states (${f.afterMs} ms)`, '   '));
+    } else {
+      const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
+      out.push(...dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); ${how}`, '   '));
+    }
     // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
     const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail };
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
@@ -88,9 +110,12 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   for (const x of run.exhaustive ?? []) {
     const e = x.r.policyError;
     if (!e) continue;
-    out.push('', ...wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ').map((l) => c.red.bold(l)));
+    const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
+    out.push('', ...heading.map((l) => c.red.bold(l)));
     out.push(c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
-    e.ops.forEach((op, i) => out.push(...wrapLine(`   ${oneLine(formatOp(op))}${i === e.at ? '  # <-- policy error' : ''}`, WIDTH, '     ')));
+    e.ops.forEach((op, i) => {
+      out.push(...wrapLine(`   ${oneLine(formatOp(op))}${i === e.at ? '  # <-- policy error' : ''}`, WIDTH, '     '));
+    });
   }
   return out.join('\n');
 }

@@ -32,7 +32,8 @@ export function statsLines(c: ChalkInstance, run: CheckRun): string[] {
   const out: string[] = [];
   for (const r of run.explorations) {
     const rows = coverage(r.stats);
-    out.push('', ...wrapLine(oneLine(`operation coverage, ${r.policy} (steps of the generated histories)`)).map((l) => c.bold(l)));
+    const title = wrapLine(oneLine(`operation coverage, ${r.policy} (steps of the generated histories)`));
+    out.push('', ...title.map((l) => c.bold(l)));
     out.push(c.dim(`  ${'operation'.padEnd(24)}${'runs'.padStart(9)}${'ok'.padStart(9)}  failed`));
     for (const row of rows) {
       const failed = oneLine(Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', '));
@@ -77,8 +78,11 @@ export function policyErrorLines(c: ChalkInstance, run: CheckRun, policies: read
     const pe = r.x.policyError;
     if (!pe) continue;
     const policy = policies.find((p) => p.name === r.policy)!;
-    out.push('', ...wrapLine(oneLine(`== ${r.policy}: POLICY ERROR: ${pe.message}`), WIDTH, '   ').map((l) => c.red.bold(l)));
-    const how = `   the policy is broken, so its remaining verdicts are 'policy error'; found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}; ${pe.ops.length} ops after shrinking`;
+    const heading = wrapLine(oneLine(`== ${r.policy}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
+    out.push('', ...heading.map((l) => c.red.bold(l)));
+    const found = `found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}`;
+    const shrunk = `${pe.ops.length} ops after shrinking`;
+    const how = `   the policy is broken, so its remaining verdicts are 'policy error'; ${found}; ${shrunk}`;
     out.push(...wrapLine(how, WIDTH, '   ').map((l) => c.dim(l)));
     out.push(...faultBlock(policy, run.scope, pe).flatMap((l) => wrapLine(`   ${l}`, WIDTH, '     ')));
   }

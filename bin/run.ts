@@ -57,7 +57,9 @@ export function renderRun(c: ChalkInstance, r: RunReport): string {
     add(`    guest_matrix: ${list(x.guest_matrix)}`, ' '.repeat(18));
     if (x.control_domains.length) add(`    control_domains: ${x.control_domains.join(' ')}`, ' '.repeat(21));
   }
-  for (const [v, x] of Object.entries(r.final.vms)) add(`  ${v} crycb: ${list(x.crycb)}${x.mdev ? ` (mdev ${x.mdev})` : ''}`, '    ');
+  for (const [v, x] of Object.entries(r.final.vms)) {
+    add(`  ${v} crycb: ${list(x.crycb)}${x.mdev ? ` (mdev ${x.mdev})` : ''}`, '    ');
+  }
   if (Object.keys(r.final.mdevs).length + Object.keys(r.final.vms).length === 0) lines.push('  no mdev, no guest');
   return lines.join('\n');
 }

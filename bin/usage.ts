@@ -66,5 +66,7 @@ exit codes: run/convert/explain: 0 done (kernel rejections are results).
 
 /** `apmc policies`: each built-in policy's name and summary, the summary wrapped under itself. */
 export function policiesText(policies: readonly { readonly name: string; readonly summary: string }[]): string {
-  return policies.flatMap((p) => wrap(oneLine(p.summary), WIDTH, ' '.repeat(11), `${oneLine(p.name).padEnd(10)} `)).join('\n');
+  const lines = (p: (typeof policies)[number]) =>
+    wrap(oneLine(p.summary), WIDTH, ' '.repeat(11), `${oneLine(p.name).padEnd(10)} `);
+  return policies.flatMap(lines).join('\n');
 }

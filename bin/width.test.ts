@@ -22,7 +22,8 @@ async function apmc(...argv: string[]): Promise<{ code: number; out: string; err
   const out: string[] = [];
   const err: string[] = [];
   const [ow, ew] = [process.stdout.write, process.stderr.write];
-  const grab = (to: string[]) => ((chunk: string | Uint8Array) => (to.push(String(chunk)), true)) as typeof process.stdout.write;
+  type Write = typeof process.stdout.write;
+  const grab = (to: string[]) => ((chunk: string | Uint8Array) => (to.push(String(chunk)), true)) as Write;
   process.stdout.write = grab(out);
   process.stderr.write = grab(err);
   let code: number;
@@ -47,7 +48,8 @@ function bad(text: string, paths: readonly string[] = []): string[] {
   });
 }
 
-async function fits(argv: string[], paths: readonly string[] = [], codes: readonly number[] = [0, 1, 4, 5]): Promise<string> {
+/** Run a command that must exit with one of `codes`; every line of its stdout and stderr fits. */
+async function fits(argv: string[], paths: readonly string[] = [], codes = [0, 1, 4, 5]): Promise<string> {
   const r = await apmc(...argv);
   assert.ok(codes.includes(r.code), `${argv.join(' ')}: exit ${r.code}: ${r.err}`);
   assert.equal(bad(r.out, paths), [], `stdout of ${argv.join(' ')}`);
@@ -56,18 +58,23 @@ async function fits(argv: string[], paths: readonly string[] = [], codes: readon
 }
 
 const cxFiles = (dir = join(ROOT, 'counterexamples')): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? cxFiles(join(dir, e.name)) : e.name.endsWith('.json') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.isDirectory()) return cxFiles(join(dir, e.name));
+    return e.name.endsWith('.json') ? [join(dir, e.name)] : [];
+  });
 
 // A long directory and file name, a wide-character name, and hostile data in comments and notes.
-const LONG = join(TMP, 'a-rather-long-directory-name-for-traces-received-by-mail', `${'x'.repeat(90)}-reset-before-reuse.trace`);
+const LONG_DIR = join(TMP, 'a-rather-long-directory-name-for-traces-received-by-mail');
+const LONG = join(LONG_DIR, `${'x'.repeat(90)}-reset-before-reuse.trace`);
 const WIDE = join(TMP, `${'中文名字'.repeat(12)}.trace`);
 const HOSTILE = join(TMP, 'hostile.json');
-mkdirSync(join(TMP, 'a-rather-long-directory-name-for-traces-received-by-mail'));
+mkdirSync(LONG_DIR);
 const cve = readFileSync(join(ROOT, 'traces/cve-2024-26620.trace'), 'utf8');
 writeFileSync(LONG, cve.replace('# (b)', `# ${'very '.repeat(40)}long (b)`));
 writeFileSync(WIDE, cve.replace('# (b)', `# ${'广告字幕很宽'.repeat(20)} \u202eevil\u202c (b)`));
-const cx = JSON.parse(readFileSync(join(ROOT, 'counterexamples/recovery/upstream-domain-outside-host-fixed.json'), 'utf8')) as Record<string, unknown>;
-writeFileSync(HOSTILE, JSON.stringify({ ...cx, note: `line one\nline two\x1b[2J\x9b31m ${'字'.repeat(100)} ${'y'.repeat(200)}` }));
+const cxText = readFileSync(join(ROOT, 'counterexamples/recovery/upstream-domain-outside-host-fixed.json'), 'utf8');
+const note = `line one\nline two\x1b[2J\x9b31m ${'字'.repeat(100)} ${'y'.repeat(200)}`;
+writeFileSync(HOSTILE, JSON.stringify({ ...(JSON.parse(cxText) as Record<string, unknown>), note }));
 
 // ---
 const helpers = suite('terminal text helpers');
@@ -86,7 +93,8 @@ helpers('oneLine escapes controls, C1 controls and bidirectional overrides', () 
 helpers('clip keeps start and end; wrap cuts a word wider than the line', () => {
   assert.is(clip('abcdefghij', 5), 'ab…ij');
   assert.is(clip('中文中文中文中文', 7), '中…文');
-  assert.equal(wrap('x '.repeat(3) + 'y'.repeat(25), 10, '  '), ['  x x x', '  yyyyyyyy', '  yyyyyyyy', '  yyyyyyyy', '  y']);
+  const ys = ['  yyyyyyyy', '  yyyyyyyy', '  yyyyyyyy', '  y'];
+  assert.equal(wrap('x '.repeat(3) + 'y'.repeat(25), 10, '  '), ['  x x x', ...ys]);
 });
 
 helpers.run();
@@ -102,7 +110,8 @@ all('explain, text and md, every saved counterexample', async () => {
 });
 
 all('explain, run and diff on traces with long and wide file names, long comments and hostile notes', async () => {
-  for (const f of [LONG, WIDE, join(ROOT, 'traces/halil-order-a.trace'), join(ROOT, 'examples/adapter-pops-up.trace')]) {
+  const traces = [LONG, WIDE, join(ROOT, 'traces/halil-order-a.trace'), join(ROOT, 'examples/adapter-pops-up.trace')];
+  for (const f of traces) {
     await fits(['explain', '--no-color', f]);
     await fits(['explain', '--color', f]);
     await fits(['explain', '--format', 'md', f]);
@@ -113,16 +122,23 @@ all('explain, run and diff on traces with long and wide file names, long comment
   const h = await fits(['explain', '--no-color', HOSTILE]);
   assert.match(h, /line one\\x0aline two\\x1b\[2J\\x9b31m/);
   await fits(['explain', '--format', 'md', HOSTILE]);
-  await fits(['run', '--no-color', '--policy', './examples/refilter-on-unassign.ts', '--adapters', '32', '--domains', '32', WIDE]);
+  // The largest scope: 32 domains make the widest grids and the longest lists of changes.
+  const policy = './examples/refilter-on-unassign.ts';
+  const big = ['--adapters', '32', '--domains', '32', '--control-domains', '32'];
+  await fits(['run', '--no-color', '--policy', policy, ...big, WIDE]);
+  await fits(['explain', '--no-color', '--policy', policy, ...big, WIDE]);
 });
 
 all('check on every policy with a small budget, with --stats, one policy at a time and all together', async () => {
+  const policyFile = 'examples/refilter-on-unassign.ts';
   for (const p of Object.keys(POLICIES)) await fits(['check', '--no-color', '--policy', p, '--runs', '8', '--stats']);
   await fits(['check', '--color', '--runs', '5']);
-  await fits(['check', '--no-color', '--runs', '5', '--policy', 'upstream', '--policy', './examples/refilter-on-unassign.ts']);
-  await fits(['check', '--no-color', '--engine', 'exhaustive', '--depth', '3', '--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1']);
+  await fits(['check', '--no-color', '--runs', '5', '--policy', 'upstream', '--policy', policyFile]);
+  const small = ['--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1'];
+  await fits(['check', '--no-color', '--engine', 'exhaustive', '--depth', '3', ...small]);
   // A policy error: its message, its trace with the faulting step marked.
-  const pe = await fits(['check', '--no-color', '--runs', '300', '--policy', 'test/fixtures/malformed.ts', '--policy', 'test/fixtures/throwing.ts'], [], [7]);
+  const broken = ['--policy', 'test/fixtures/malformed.ts', '--policy', 'test/fixtures/throwing.ts'];
+  const pe = await fits(['check', '--no-color', '--runs', '300', ...broken], [], [7]);
   assert.match(pe, /POLICY ERROR/);
 });
 

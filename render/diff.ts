@@ -120,21 +120,30 @@ export function diffText(c: ChalkInstance, d: DiffReport, title: string, width =
   for (const [i, s] of d.steps.entries()) {
     const gutter = i === d.first ? c.red.bold('>') : s.diffs.length > 0 ? '*' : ' ';
     const r = (x: Result) => (x === 'ok' ? c.green(x) : c.red(oneLine(x)));
-    const row = `${gutter} ${String(s.n).padStart(nw)}  ${pad(ops[i]!, ow)}  ${pad(r(s.results[0]), rw)}  ${r(s.results[1])}`;
+    const results = `${pad(r(s.results[0]), rw)}  ${r(s.results[1])}`;
+    const row = `${gutter} ${String(s.n).padStart(nw)}  ${pad(ops[i]!, ow)}  ${results}`;
     out.push(...wrapLine(row, width, ' '.repeat(nw + 6)));
   }
   out.push(c.dim(`> first difference   * the observable states differ after this step`), '');
   if (d.first === null) {
-    out.push(...bold(`no difference: every step gives the same result and the same observable state under ${a} and ${b}`));
+    const same = 'every step gives the same result and the same observable state';
+    out.push(...bold(`no difference: ${same} under ${a} and ${b}`));
     return out.join('\n');
   }
   const f = d.steps[d.first]!;
-  out.push(...bold(`first difference, after step ${f.n} (${ops[d.first]}):`), ...diffLines(d, f.diffs, width), '', ...bothGrids(c, d, f.grids, width));
+  out.push(...bold(`first difference, after step ${f.n} (${ops[d.first]}):`), ...diffLines(d, f.diffs, width));
+  out.push('', ...bothGrids(c, d, f.grids, width));
   const last = d.steps.at(-1)!;
   out.push('');
   if (f === last) out.push(c.bold('that is the last step: the final states differ as shown'));
-  else if (d.final.length === 0) out.push(...bold(`at the end (after step ${last.n}) the observable states agree again`));
-  else out.push(...bold(`at the end (after step ${last.n}), ${d.final.length} difference${d.final.length > 1 ? 's' : ''}:`), ...diffLines(d, d.final, width), '', ...bothGrids(c, d, last.grids, width));
+  else if (d.final.length === 0) {
+    out.push(...bold(`at the end (after step ${last.n}) the observable states agree again`));
+  }
+  else {
+    const n = `${d.final.length} difference${d.final.length > 1 ? 's' : ''}`;
+    out.push(...bold(`at the end (after step ${last.n}), ${n}:`), ...diffLines(d, d.final, width));
+    out.push('', ...bothGrids(c, d, last.grids, width));
+  }
   out.push('', ...LEGEND.map((l) => c.dim(l)));
   return out.join('\n');
 }

@@ -33,14 +33,17 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
       s.failed ? '**breaks here**' : '',
     ].filter((x) => x !== '');
     const comment = s.comment ? [cell(s.comment)] : [];
-    const row = (last: readonly string[]) => `| ${s.n} | ${code(cell(s.op))} | ${cell(s.result)} | ${last.join('; ')} |`;
+    const row = (last: readonly string[]) =>
+      `| ${s.n} | ${code(cell(s.op))} | ${cell(s.result)} | ${last.join('; ')} |`;
     const note = (text: readonly string[]) => {
       k += 1;
       notes.push(...para(text.join('; '), `[${k}] `, '    '));
       return `[${k}]`;
     };
     if (width(row([...marks, ...comment])) <= WIDTH) out.push(row([...marks, ...comment]));
-    else if (comment.length > 0 && width(row([...marks, `[${k + 1}]`])) <= WIDTH) out.push(row([...marks, note(comment)]));
+    else if (comment.length > 0 && width(row([...marks, `[${k + 1}]`])) <= WIDTH) {
+      out.push(row([...marks, note(comment)]));
+    }
     else out.push(row([note([...marks, ...comment])]));
   }
   if (notes.length > 0) out.push('', ...notes);
@@ -49,7 +52,9 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
   const shown = h.steps.filter((s) => s.changed || s.failed).flatMap((s) => s.grids.map((g) => ({ ...g, title: `#${s.n} ${g.title}` })));
   const last = h.steps.at(-1);
   const end = !last || h.settled || !(last.changed || last.failed) ? h.final.map((g) => ({ ...g, title: `end ${g.title}` })) : [];
-  out.push('', ...para('Guest views after the steps that change them (`#n`: after step n; `end`: at the end' + (h.settled ? ', after the bus settles' : '') + '):'), '');
+  const settled = h.settled ? ', after the bus settles' : '';
+  const intro = `Guest views after the steps that change them (\`#n\`: after step n; \`end\`: at the end${settled}):`;
+  out.push('', ...para(intro), '');
   out.push(...fence([...shown, ...end]));
   return out;
 }
@@ -59,7 +64,10 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
   const mark = (i: number) => (a.steps[i]?.op !== b.steps[i]?.op ? ' *' : '');
   const op = (h: HistoryView, i: number) => (h.steps[i] ? code(cell(h.steps[i].op)) : '');
   let out = [`| # | ${a.label} | result | ${b.label} | result |`, '|---:|---|---|---|---|'];
-  for (let i = 0; i < n; i++) out.push(`| ${i + 1}${mark(i)} | ${op(a, i)} | ${cell(a.steps[i]?.result ?? '')} | ${op(b, i)} | ${cell(b.steps[i]?.result ?? '')} |`);
+  const result = (h: HistoryView, i: number) => cell(h.steps[i]?.result ?? '');
+  for (let i = 0; i < n; i++) {
+    out.push(`| ${i + 1}${mark(i)} | ${op(a, i)} | ${result(a, i)} | ${op(b, i)} | ${result(b, i)} |`);
+  }
   // Too wide side by side: one table per history.
   if (out.some((l) => width(l) > WIDTH)) {
     out = [];
@@ -78,7 +86,8 @@ export function explainMarkdown(ex: Explanation, title: string): string {
   // A heading is one line: the file name (prose: clipped in its middle when too long), the verdict
   // under it when both do not fit.
   const head = `### ${cell(title)}: ${verdictLine(ex)}`;
-  const out = width(head) <= WIDTH ? [head, ''] : [`### ${clip(cell(title), WIDTH - 5)}:`, '', ...para(`**${verdictLine(ex)}**`), ''];
+  const split = [`### ${clip(cell(title), WIDTH - 5)}:`, '', ...para(`**${verdictLine(ex)}**`), ''];
+  const out = width(head) <= WIDTH ? [head, ''] : split;
   if (ex.property) out.push(...para(`*${ex.property.statement}*`), '');
   if (ex.violation) out.push(...para(oneLine(ex.violation.reason), '> ', '> '), '');
   if (ex.note) out.push(...para(`Note: ${oneLine(ex.note)}`), '');
@@ -86,6 +95,7 @@ export function explainMarkdown(ex: Explanation, title: string): string {
   const [a, b] = ex.histories;
   if (a && b) out.push(...twoHistories(a, b));
   else if (a) out.push(...oneHistory(ex, a));
-  out.push('', ...para(`Grids: adapters as rows, domains as columns (hex). ${MARKS.map((m) => `\`${m}\` ${MARK_MEANING[m]}`).join('; ')}.`), '');
+  const marks = MARKS.map((m) => `\`${m}\` ${MARK_MEANING[m]}`).join('; ');
+  out.push('', ...para(`Grids: adapters as rows, domains as columns (hex). ${marks}.`), '');
   return out.join('\n');
 }

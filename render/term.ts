@@ -162,7 +162,8 @@ export function errorLine(message: string, keep: readonly string[] = []): string
     if (over <= 0) return line;
     // Values of fewer than 20 columns (names, ids) are never clipped; the last pass clips further
     // what the first clipped.
-    const found = [...line.matchAll(data)].map((m) => m[0]).filter((v) => !held(v) && (least === 5 ? v.includes('…') : width(v) >= 20));
+    const clippable = (v: string) => !held(v) && (least === 5 ? v.includes('…') : width(v) >= 20);
+    const found = [...line.matchAll(data)].map((m) => m[0]).filter(clippable);
     let excess = over;
     const fit = new Map<string, string>();
     for (const v of [...new Set(found)].sort((a, b) => width(b) - width(a))) {

@@ -31,7 +31,8 @@ function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number
   // The file name is shown in prose: a path too long for the line keeps its start and end (clip).
   const title = o.title ? clip(oneLine(o.title), width - 1) : undefined;
   const whole = title ? `${title}: ${v}` : v;
-  const out = (visible(whole) <= width || !title ? wrap(whole, width, '  ', '') : [`${title}:`, ...wrap(v, width)]).map((l) => c.bold(l));
+  const lines = visible(whole) <= width || !title ? wrap(whole, width, '  ', '') : [`${title}:`, ...wrap(v, width)];
+  const out = lines.map((l) => c.bold(l));
   if (ex.property) out.push(...wrap(ex.property.statement, width, '  '));
   if (ex.violation) out.push(...wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)));
   if (ex.note) out.push(...wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)));
@@ -57,7 +58,8 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
     if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
-    const head = `${s.failed ? c.red.bold('>') : ' '} ${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), ow)}  ${pad(res(c, s.result), rw)}`;
+    const mark = s.failed ? c.red.bold('>') : ' ';
+    const head = `${mark} ${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), ow)}  ${pad(res(c, s.result), rw)}`;
     const comment = s.comment ? oneLine(s.comment) : '';
     const note = comment ? `  # ${comment}` : '';
     if (note && visible(head) + visible(note) <= width) out.push(head + c.dim(note));
@@ -84,7 +86,8 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
   const n = Math.max(a.steps.length, b.steps.length);
   const nw = String(n).length;
   const ow = (h: HistoryView) => h.steps.reduce((m, s) => Math.max(m, visible(oneLine(s.op))), 0);
-  const line = (s: StepView | undefined, w: number) => (s ? `${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), w)}  ${res(c, s.result)}` : '');
+  const line = (s: StepView | undefined, w: number) =>
+    s ? `${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), w)}  ${res(c, s.result)}` : '';
   const half = Math.floor((width - 4) / 2);
   const diff = (i: number) => a.steps[i]?.op !== b.steps[i]?.op;
   const out: string[] = [];
@@ -96,7 +99,9 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
   } else {
     for (const [h, w] of [[a, wa], [b, wb]] as const) {
       out.push(c.bold(`  ${h.label}`) + c.dim('   (* the order differs)'));
-      h.steps.forEach((s, i) => out.push(...wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6))));
+      h.steps.forEach((s, i) => {
+        out.push(...wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6)));
+      });
     }
   }
   out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
