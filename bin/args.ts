@@ -40,7 +40,9 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     }
     if (/ambiguous/.test(msg)) {
       const i = args.indexOf(flag);
-      throw new UsageError(`${flag}: missing value (got '${args[i + 1] ?? ''}'; write ${flag}=<value> for a value that starts with '-')`);
+      const next = args[i + 1] ?? '';
+      const hint = next.startsWith('--') ? '' : `; write ${flag}=${next} if it is the value`;
+      throw new UsageError(`${flag}: missing value (got '${next}'${hint})`);
     }
     if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
     throw new UsageError(msg.split('\n')[0]!);
@@ -120,7 +122,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     const p = propertyByName(n);
     if (!p) {
       const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; see the README's property list`);
+      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`);
     }
     return p;
   });

@@ -76,7 +76,7 @@ const ROWS: Row[] = [
   { what: 'negative flag value', ...check('--seed', '-1'), says: /^--seed: missing value \(got '-1'/ },
   { what: 'flag without its value', ...check('--time'), says: /^--time: missing value$/ },
   { what: 'unknown flag', ...check('--seeds', '3'), says: /^unknown option '--seeds' \(did you mean '--seed'\?\)$/ },
-  { what: 'scope larger than the model supports (flag)', ...check('--domains', '33'), says: /^--domains: expected a whole number from 1 to 32 \(the most the model supports\), got '33'$/ },
+  { what: 'scope larger than the model supports (flag)', ...check('--domains', '33'), says: /^--domains: expected 1 to 32 \(the model's limit\), got '33'$/ },
   { what: 'bad value of --to', args: ['convert', '--to', 'xml', T.op], says: /^--to: expected 'json' or 'text', got 'xml'$/ },
   { what: 'unknown command', args: ['frobnicate'], says: /^unknown command 'frobnicate'/ },
 ];

@@ -3,6 +3,7 @@
  * once), in this thread or split over worker threads (`--workers`) or CI jobs (`--shard k/n`), turned
  * into the same cells as the random engine.
  */
+import { clip, oneLine } from '../render/term.ts';
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
@@ -125,7 +126,7 @@ export async function runExhaustiveCheck(
   const progress = tty
     ? (policy: string, p: Progress): void => {
         const rate = p.ms > 0 ? (p.states / p.ms) * 1000 : 0;
-        process.stderr.write(`\r\x1b[K${policy}: ${fmt(p.states)} states, depth ${p.depth}, ${fmt(rate)} states/s`);
+        process.stderr.write(`\r\x1b[K${clip(oneLine(policy), 24)}: ${fmt(p.states)} states, depth ${p.depth}, ${fmt(rate)} states/s`);
       }
     : undefined;
   const runs: ExhaustiveRun[] = [];

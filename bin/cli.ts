@@ -9,7 +9,8 @@ import { makeChalk } from './color.ts';
 import { loadPolicy } from './load-policy.ts';
 import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, UsageError } from './usage.ts';
+import { HELP, policiesText, UsageError } from './usage.ts';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
@@ -27,6 +28,7 @@ import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
 import { runFault, TracePolicyError } from './run-fault.ts';
+import { errorLine, wrapLine } from '../render/term.ts';
 
 async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
@@ -101,7 +103,7 @@ async function cmdCheck(args: string[]): Promise<number> {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
     console.log(renderCheck(c, run, policies));
     if (a.stats) console.log(statsLines(c, run).join('\n'));
-    console.log('\n' + c.bold(exitText(code, run.stoppedBy)));
+    console.log(['', ...wrapLine(exitText(code, run.stoppedBy))].map((l) => c.bold(l)).join('\n'));
   }
   if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, exitText(code, run.stoppedBy)))}`);
   return code;
@@ -147,7 +149,7 @@ const exitText = (code: number, signal: string | null): string =>
   signal !== null ? `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished (exit ${code})` : (EXIT_TEXT[code] ?? '');
 
 function cmdPolicies(): number {
-  for (const p of Object.values(POLICIES)) console.log(`${p.name.padEnd(10)} ${p.summary}`);
+  console.log(policiesText(Object.values(POLICIES)));
   return 0;
 }
 
@@ -162,7 +164,7 @@ function cmdMerge(args: string[]): number {
   else {
     const c = makeChalk({ color: values.color, noColor: values['no-color'] });
     console.log(renderMerged(c, m, positionals));
-    console.log('\n' + c.bold(EXIT_TEXT[mergedExit(m)] ?? ''));
+    console.log(['', ...wrapLine(EXIT_TEXT[mergedExit(m)] ?? '')].map((l) => c.bold(l)).join('\n'));
   }
   return code;
 }
@@ -195,29 +197,31 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       return help();
     default:
-      throw new UsageError(`unknown command '${cmd}' (run, check, explain, diff, merge, convert, policies, help)`);
+      throw new UsageError(`unknown command '${cmd}' (commands: apmc help)`);
   }
 }
 
-/** One line, whatever the input held: control characters (a stray \r, \n or escape) are shown escaped. */
-const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
 /** Run one apmc command; the exit code. Errors that are not apmc's fault are one line on stderr. */
 export async function runCli(argv: string[]): Promise<number> {
+  // Error lines: data clipped in its middle to keep 80 columns; file names stay whole (the user copies them).
+  const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
+  const say = (message: string, file?: string) => {
+    console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
+  };
   try {
     return await main(argv);
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputError) {
-      console.error(`apmc: ${oneLine(e.message)}`);
+      say(e.message, e instanceof InputError ? e.file : undefined);
       return 2;
     } else if (e instanceof TracePolicyError) {
-      console.error(`apmc: ${oneLine(e.message)}`);
+      say(e.message);
       return 7;
     } else if (e instanceof PolicyFault) {
-      console.error(`apmc: policy error in '${e.policy}': ${oneLine(e.message)}`);
+      say(`policy error in '${e.policy}': ${e.message}`);
       return 7;
     }
-    console.error(`apmc: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+    say(`internal error: ${e instanceof Error ? e.message : String(e)}`);
     return 3;
   }
 }

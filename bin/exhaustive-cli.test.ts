@@ -19,7 +19,8 @@ cli('a shortest counterexample, in the random engine\'s report format, with the 
   assert.is(r.code, 4, r.err);
   assert.match(r.out, /links-follow-assignment \(I16\)\s+violated\*/);
   assert.match(r.out, /a shortest trace: 4 ops/);
-  assert.match(r.out, /static: stopped at depth \d: every property violated; [\d,]+ states, [\d,]+ transitions, [\d,]+ states\/s, depth \d, [\d.]+ MB, symmetry reduction ×[\d.]+/);
+  // The summary wraps within 80 columns.
+  assert.match(r.out, /static:\s+stopped\s+at\s+depth\s+\d:\s+every\s+property\s+violated;\s+[\d,]+\s+states,\s+[\d,]+\s+transitions,\s+[\d,]+\s+states\/s,\s+depth\s+\d,\s+[\d.]+\s+MB,\s+symmetry\s+reduction\s+×[\d.]+/);
 });
 
 cli('--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared', () => {

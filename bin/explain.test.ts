@@ -50,8 +50,10 @@ ex("Halil's counterexample: 80 columns, both guest matrices, no colour when pipe
 
 ex('--format md is Markdown: a table of steps, the failing step, fenced grids', async () => {
   const md = await explainCommand(plain, 'traces/cve-2024-26620.trace', { format: 'md', policy: 'd0', scope: {} });
-  assert.match(md, /^### traces\/cve-2024-26620\.trace: guest-queues-bound-to-vfio-ap \(I3\) under d0: violated/);
-  assert.match(md, /\| 12 \| `m1 assign_domain 0` \| ok \| \*\*guest-queues-bound-to-vfio-ap breaks here\*\*/);
+  // The heading is one line within 80 columns: the file, then the verdict under it.
+  assert.match(md, /^### traces\/cve-2024-26620\.trace:\n\n\*\*guest-queues-bound-to-vfio-ap \(I3\) under d0: violated\*\*\n/);
+  // A row within 80 columns: the long comment of step 12 is a note under the table.
+  assert.match(md, /\| 12 \| `m1 assign_domain 0` \| ok \| \*\*breaks here\*\*; \[1\] \|\n\n\[1\] \(c\) d0 checks only/);
   assert.match(md, /```text\n#3 m1 \(no guest\)/);
 });
 

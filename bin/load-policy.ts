@@ -26,7 +26,7 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   if (builtin) return builtin;
   if (!looksLikePath(spec)) {
     const hint = closest(spec, Object.keys(api.POLICIES));
-    throw new UsageError(`unknown policy '${spec}'${hint ? ` (did you mean '${hint}'?)` : ''}; built-in: ${Object.keys(api.POLICIES).join(', ')}, or a path to a policy file`);
+    throw new UsageError(`unknown policy '${spec}'${hint ? ` (did you mean '${hint}'?); see apmc policies` : '; see apmc policies, or give a file path'}`);
   }
   const file = resolve(baseDir, spec);
   if (!existsSync(file)) throw new UsageError(`${spec}: no such policy file`);

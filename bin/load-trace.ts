@@ -25,7 +25,7 @@ export function withScopeFlags(t: Trace, flags: Partial<Record<keyof Scope, stri
     if (v === undefined) continue;
     const max = k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1;
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
-      throw new UsageError(`--${k.replace('_', '-')}: expected a whole number from 1 to ${max} (the most the model supports), got '${v}'`);
+      throw new UsageError(`--${k.replace('_', '-')}: expected 1 to ${max} (the model's limit), got '${v}'`);
     }
     scope[k] = Number(v);
     set.add(k);

@@ -11,6 +11,8 @@ import { propertyByName } from '../properties/registry.ts';
 import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
 import { exitCode, MARK, searchStatus, type Cell, type Verdict } from './check.ts';
+import { MARKS_LEGEND, verdictTable } from './render-check.ts';
+import { oneLine, wrapLine } from '../render/term.ts';
 
 interface Result {
   policy: string;
@@ -40,7 +42,7 @@ function readReport(file: string): Report {
     throw new InputError(file, null, `cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   const d = parseJsonText(text, file) as Partial<Report> | null;
-  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, `not an apmc check report (expected "format": "apmc-check/1"; make it with apmc check --json)`);
+  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
   if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
   if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {
     throw new InputError(file, null, 'report without "seed" or "runs"');
@@ -140,29 +142,32 @@ export function mergeReports(files: readonly string[]): Merged {
 export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string[]): string {
   const policies = [...new Set(m.cells.map((x) => x.policy))];
   const props = [...new Set(m.cells.map((x) => x.property.name))];
-  const w0 = Math.max(...props.map((p) => p.length)) + 2;
-  const cw = Math.max(12, ...policies.map((p) => p.length + 2));
-  const out = [c.bold(`apmc merge: ${files.length} reports`), '', ''.padEnd(w0) + policies.map((p) => p.padEnd(cw)).join('')];
-  for (const p of props) {
-    out.push(
-      p.padEnd(w0) +
-        policies
-          .map((pol) => {
-            const x = m.cells.find((y) => y.policy === pol && y.property.name === p);
-            return (x ? `${x.verdict}${MARK[x.status]}` : 'not checked').padEnd(cw);
-          })
-          .join(''),
-    );
-  }
-  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found'));
+  const out = [c.bold(`apmc merge: ${files.length} reports`), ''];
+  out.push(
+    ...verdictTable(props, policies, (r, k) => {
+      const x = m.cells.find((y) => y.policy === policies[k] && y.property.name === props[r]);
+      return x ? `${x.verdict}${MARK[x.status]}` : 'not checked';
+    }),
+  );
+  // Data from the reports (names, reasons, notes) is escaped and wrapped within 80 columns.
+  const say = (style: (s: string) => string, text: string) => out.push(...wrapLine(oneLine(text)).map((l) => style(l)));
+  out.push('', c.dim(MARKS_LEGEND[0]!));
   for (const r of m.reports) {
-    for (const x of r.exhaustive ?? []) out.push(c.dim(`${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.states} states, ${x.transitions} transitions, depth ${x.depth}, ${(x.ms / 1000).toFixed(1)} s`));
-    for (const x of r.explorations ?? []) out.push(c.dim(`${r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : ''}${x.policy}: ${x.cases} cases, ${x.operations} operations, ${(x.ms / 1000).toFixed(1)} s`));
+    const shard = r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : '';
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    for (const x of r.exhaustive ?? []) {
+      say(c.dim, `${shard}${x.policy}: ${x.states} states, ${x.transitions} transitions, depth ${x.depth}, ${s(x.ms)}`);
+    }
+    for (const x of r.explorations ?? []) {
+      say(c.dim, `${shard}${x.policy}: ${x.cases} cases, ${x.operations} operations, ${s(x.ms)}`);
+    }
   }
-  for (const note of m.notes) out.push(c.yellow(note));
+  for (const note of m.notes) say(c.yellow, note);
   for (const r of m.results) {
     if (!r.counterexample) continue;
-    out.push('', c.bold(`== ${r.policy}: ${r.property} violated`), `   ${r.counterexample.reason ?? ''}`);
+    out.push('');
+    say(c.bold, `== ${r.policy}: ${r.property} violated`);
+    say((l) => l, `   ${String(r.counterexample.reason ?? '')}`);
     out.push(c.dim(`   apmc explain on the --json report's counterexample shows it step by step`));
   }
   return out.join('\n');

@@ -10,6 +10,7 @@ import { MARK, type Cell, type CheckRun } from './check.ts';
 import { formatOp } from '../trace/format.ts';
 import { exhaustiveSummary } from './check-exhaustive.ts';
 import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
+import { clip, oneLine, pad, width, WIDTH, wrapLine } from '../render/term.ts';
 
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
@@ -21,43 +22,85 @@ function cellText(c: ChalkInstance, x: Cell | undefined): string {
   return x.verdict === 'unknown' ? c.dim(s) : c.green(s);
 }
 
+/**
+ * The verdict table: a row per property, a column per policy (names clipped to 24 columns), within
+ * `w` columns; the policies that do not fit go to another table under the first.
+ */
+export function verdictTable(
+  labels: readonly string[],
+  policies: readonly string[],
+  cell: (row: number, policy: number) => string,
+  w = WIDTH,
+): string[] {
+  const names = policies.map((p) => clip(oneLine(p), 24));
+  const cells = labels.map((_, r) => policies.map((_, k) => cell(r, k)));
+  const widest = (xs: readonly string[]) => xs.reduce((m, x) => Math.max(m, width(x)), 0);
+  const w0 = widest(labels) + 2;
+  const cw = Math.max(widest(cells.flat()), widest(names)) + 2;
+  const per = Math.max(1, Math.floor((w - w0 + 2) / cw));
+  const out: string[] = [];
+  for (let k0 = 0; k0 < policies.length; k0 += per) {
+    const ks = names.slice(k0, k0 + per).map((_, i) => k0 + i);
+    if (k0 > 0) out.push('');
+    out.push((' '.repeat(w0) + ks.map((k) => pad(names[k]!, cw)).join('')).trimEnd());
+    labels.forEach((l, r) => out.push((pad(l, w0) + ks.map((k) => pad(cells[r]![k]!, cw)).join('')).trimEnd()));
+  }
+  return out;
+}
+
+/** The legend of the verdict marks, within 80 columns. */
+export const MARKS_LEGEND = [
+  '* violation expected   ! new violation   ? expected violation not found',
+  'unknown: stopped first   vacuous: never exercised',
+];
+
 export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly Policy[]): string {
   const names = policies.map((p) => p.name);
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
-  const label = (p: (typeof props)[number]) => `${p.name} (${p.spec})`;
-  const w0 = Math.max(...props.map((p) => label(p).length)) + 2;
-  const cw = Math.max(12, ...names.map((n) => n.length + 2));
   const s = run.scope;
+  // Long lines of prose (data in them escaped) wrap, continuation lines indented.
+  const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
+  const bold = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.bold(l));
+  const random = `seed ${run.seed}, up to ${run.runs} cases per policy`;
+  const what = run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : random;
+  const shard = run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : '';
+  const cellOf = (r: number, k: number) =>
+    run.cells.find((x) => x.policy === names[k] && x.property.name === props[r]!.name);
+  const domains = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
   const out: string[] = [
-    c.bold(`apmc check: ${run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : `seed ${run.seed}, up to ${run.runs} cases per policy`}${run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : ''}, scope ${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains, ${s.mdevs} mdevs, ${s.vms} VMs`),
+    ...bold(`apmc check: ${what}${shard}`),
+    ...bold(`scope ${domains}, ${s.mdevs} mdevs, ${s.vms} VMs`),
     '',
-    ''.padEnd(w0) + names.map((n) => n.padEnd(cw)).join(''),
+    ...verdictTable(
+      props.map((p) => `${p.name} (${p.spec})`),
+      names,
+      (r, k) => cellText(c, cellOf(r, k)),
+    ),
   ];
-  for (const p of props) {
-    const row = names.map((n) => {
-      const cell = run.cells.find((x) => x.policy === n && x.property.name === p.name);
-      const t = cellText(c, cell);
-      // Pad by the visible width (colour codes are invisible).
-      const visible = t.replace(/\x1b\[[0-9;]*m/g, '').length;
-      return t + ' '.repeat(Math.max(1, cw - visible));
-    });
-    out.push(label(p).padEnd(w0) + row.join(''));
-  }
-  out.push('', c.dim('* violation expected   ! new violation   ? expected violation not found   unknown: stopped first   vacuous: never exercised'));
-  for (const x of run.exhaustive ?? []) out.push(c.dim(exhaustiveSummary(x)));
-  for (const cell of run.cells) if (cell.bound) out.push(c.dim(`${cell.policy}: ${cell.property.name} unknown: ${cell.bound}`));
-  for (const r of run.explorations) out.push(c.dim(progressLine(r)));
+  out.push('', ...MARKS_LEGEND.map((l) => c.dim(l)));
+  for (const x of run.exhaustive ?? []) out.push(...dim(exhaustiveSummary(x)));
+  for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
+  for (const r of run.explorations) out.push(...dim(progressLine(r)));
   for (const cell of run.cells) {
     if (!cell.found) continue;
     const f = cell.found;
     const policy = policies.find((p) => p.name === cell.policy)!;
-    const tag = cell.expected ? c.yellow('expected') : c.red.bold('NEW');
-    out.push('', c.bold(`== ${cell.policy}: ${cell.property.name} (${cell.property.spec}) violated [${tag}]`));
-    out.push(`   ${cell.property.statement}`);
-    out.push(`   ${c.bold(f.reason)}`);
-    if (cell.expected) out.push(c.dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`));
-    if (run.engine === 'exhaustive') out.push(c.dim(`   a shortest trace: ${Math.max(f.ops.length, f.other?.length ?? 0)} ops; found after ${f.afterRuns} states (${f.afterMs} ms)`));
-    else out.push(c.dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`));
+    const [tagText, tag] = cell.expected ? ['expected', c.yellow('expected')] : ['NEW', c.red.bold('NEW')];
+    const p = cell.property;
+    const heading = wrapLine(oneLine(`== ${cell.policy}: ${p.name} (${p.spec}) violated [${tagText}]`), WIDTH, '   ');
+    // The tag keeps its colour inside the bold heading.
+    const last = heading.pop()!;
+    out.push('', ...heading.map((l) => c.bold(l)), c.bold(last.slice(0, -tagText.length - 1)) + tag + c.bold(']'));
+    out.push(...wrapLine(`   ${p.statement}`, WIDTH, '   '));
+    out.push(...bold(`   ${f.reason}`, '   '));
+    if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
+    const ops = `${Math.max(f.ops.length, f.other?.length ?? 0)} ops`;
+    if (run.engine === 'exhaustive') {
+      out.push(...dim(`   a shortest trace: ${ops}; found after ${f.afterRuns} states (${f.afterMs} ms)`, '   '));
+    } else {
+      const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
+      out.push(...dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); ${how}`, '   '));
+    }
     // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
     const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail };
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
@@ -67,8 +110,12 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   for (const x of run.exhaustive ?? []) {
     const e = x.r.policyError;
     if (!e) continue;
-    out.push('', c.red.bold(`== ${x.policy}: POLICY ERROR: ${e.message}`), c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
-    e.ops.forEach((op, i) => out.push(`   ${formatOp(op)}${i === e.at ? '  # <-- policy error' : ''}`));
+    const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
+    out.push('', ...heading.map((l) => c.red.bold(l)));
+    out.push(c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
+    e.ops.forEach((op, i) => {
+      out.push(...wrapLine(`   ${oneLine(formatOp(op))}${i === e.at ? '  # <-- policy error' : ''}`, WIDTH, '     '));
+    });
   }
   return out.join('\n');
 }

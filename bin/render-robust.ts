@@ -15,6 +15,7 @@ import { coverage } from '../properties/stats.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import type { CheckRun, PolicyRun } from './check.ts';
+import { oneLine, WIDTH, wrap, wrapLine } from '../render/term.ts';
 
 const STOPPED: Record<string, string> = { time: 'stopped by --time', 'policy-error': 'stopped by a policy error' };
 
@@ -31,11 +32,14 @@ export function statsLines(c: ChalkInstance, run: CheckRun): string[] {
   const out: string[] = [];
   for (const r of run.explorations) {
     const rows = coverage(r.stats);
-    out.push('', c.bold(`operation coverage, ${r.policy} (steps of the generated histories)`));
+    const title = wrapLine(oneLine(`operation coverage, ${r.policy} (steps of the generated histories)`));
+    out.push('', ...title.map((l) => c.bold(l)));
     out.push(c.dim(`  ${'operation'.padEnd(24)}${'runs'.padStart(9)}${'ok'.padStart(9)}  failed`));
     for (const row of rows) {
-      const failed = Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', ');
-      out.push(`  ${row.op.padEnd(24)}${String(row.total).padStart(9)}${String(row.ok).padStart(9)}  ${failed}`);
+      const failed = oneLine(Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', '));
+      // The failed column wraps under itself.
+      const cols = `  ${row.op.padEnd(24)}${String(row.total).padStart(9)}${String(row.ok).padStart(9)}  `;
+      out.push(...(failed ? wrap(failed, WIDTH, ' '.repeat(cols.length), cols) : [cols.trimEnd()]));
     }
     if (rows.length === 0) out.push('  (no operation ran)');
   }
@@ -52,14 +56,14 @@ function faultBlock(policy: Policy, scope: Scope, pe: PolicyError): string[] {
   guard.thorough = true;
   const cfg = { scope, policy: guard.policy };
   let s = initialState(scope);
-  const texts = pe.ops.map(formatOp);
-  const w = Math.min(36, Math.max(...texts.map((t) => t.length)));
+  const texts = pe.ops.map((op) => oneLine(formatOp(op)));
+  const w = Math.min(36, texts.reduce((m, t) => Math.max(m, t.length), 0));
   const lines: string[] = [];
   for (const [i, op] of pe.ops.entries()) {
     try {
       const r = step(cfg, s, op);
       s = r.state;
-      lines.push(`${texts[i]!.padEnd(w)}  # ${r.result}`);
+      lines.push(`${texts[i]!.padEnd(w)}  # ${oneLine(r.result)}`);
     } catch {
       lines.push(`${texts[i]!.padEnd(w)}  # <-- policy error`);
       break;
@@ -74,9 +78,13 @@ export function policyErrorLines(c: ChalkInstance, run: CheckRun, policies: read
     const pe = r.x.policyError;
     if (!pe) continue;
     const policy = policies.find((p) => p.name === r.policy)!;
-    out.push('', c.red.bold(`== ${r.policy}: POLICY ERROR: ${pe.message}`));
-    out.push(c.dim(`   the policy is broken, so its remaining verdicts are 'policy error'; found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}; ${pe.ops.length} ops after shrinking`));
-    out.push(...faultBlock(policy, run.scope, pe).map((l) => `   ${l}`));
+    const heading = wrapLine(oneLine(`== ${r.policy}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
+    out.push('', ...heading.map((l) => c.red.bold(l)));
+    const found = `found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}`;
+    const shrunk = `${pe.ops.length} ops after shrinking`;
+    const how = `   the policy is broken, so its remaining verdicts are 'policy error'; ${found}; ${shrunk}`;
+    out.push(...wrapLine(how, WIDTH, '   ').map((l) => c.dim(l)));
+    out.push(...faultBlock(policy, run.scope, pe).flatMap((l) => wrapLine(`   ${l}`, WIDTH, '     ')));
   }
   return out;
 }

@@ -68,7 +68,9 @@ for (const f of FIXTURES) {
     assert.is(run.out, '');
     assert.is(run.err.trim().split('\n').length, 1, run.err);
     assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${f.name}': `));
-    assert.match(run.err, f.says);
+    // Within 80 columns beside the path: the policy's message, whole in the --json report, may lose its end.
+    assert.ok(run.err.includes(`policy error in '${f.name}': ${e.message.slice(0, 25)}`), run.err);
+    assert.ok(run.err.trim().length - file.length <= 80, run.err);
   });
 }
 

@@ -7,6 +7,7 @@ import { execTrace, type Executed } from '../trace/exec.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { changes } from './changes.ts';
+import { oneLine, wrapLine } from '../render/term.ts';
 
 export interface RunStep {
   readonly op: string;
@@ -36,24 +37,29 @@ export function runReport(t: Trace, policy: Policy): RunReport {
 
 const list = (xs: readonly string[] | null): string => (xs === null ? '(no shadow)' : xs.length ? xs.join(' ') : '(empty)');
 
-/** The text rendering: numbered steps, results, indented changes; then the final matrices. */
+/** The text rendering within 80 columns: numbered steps, results, indented changes; then the final matrices. */
 export function renderRun(c: ChalkInstance, r: RunReport): string {
-  const lines: string[] = [c.bold(`policy ${r.policy}, scope ${Object.entries(r.scope).map(([k, v]) => `${k}=${v}`).join(' ')}`)];
-  const w = Math.min(44, Math.max(...r.steps.map((s) => s.op.length), 10));
+  const scope = Object.entries(r.scope).map(([k, v]) => `${k}=${v}`).join(' ');
+  const lines: string[] = wrapLine(`policy ${oneLine(r.policy)}, scope ${scope}`).map((l) => c.bold(l));
+  // Long lines (many ids at a large scope) wrap at their spaces, under their own text.
+  const add = (text: string, indent: string) => lines.push(...wrapLine(text, 80, indent));
+  const w = Math.min(44, r.steps.reduce((m, s) => Math.max(m, oneLine(s.op).length), 10));
   const n = String(r.steps.length).length;
   r.steps.forEach((s, i) => {
-    const res = s.result === 'ok' ? c.green('ok') : c.red(s.result);
-    lines.push(`${String(i + 1).padStart(n)}  ${s.op.padEnd(w)}  ${res}`);
-    for (const ch of s.changes) lines.push(`${' '.repeat(n + 2)}  ${c.dim('·')} ${ch}`);
+    const res = s.result === 'ok' ? c.green('ok') : c.red(oneLine(s.result));
+    add(`${String(i + 1).padStart(n)}  ${oneLine(s.op).padEnd(w)}  ${res}`, ' '.repeat(n + 4));
+    for (const ch of s.changes) add(`${' '.repeat(n + 2)}  ${c.dim('·')} ${oneLine(ch)}`, ' '.repeat(n + 6));
   });
   lines.push('', c.bold('final'));
   for (const [m, x] of Object.entries(r.final.mdevs)) {
-    lines.push(`  ${m}${x.vm ? ` (attached to ${x.vm})` : ''}${x.removing ? ' (remove pending)' : ''}`);
-    lines.push(`    matrix:       ${list(x.matrix)}`);
-    lines.push(`    guest_matrix: ${list(x.guest_matrix)}`);
-    if (x.control_domains.length) lines.push(`    control_domains: ${x.control_domains.join(' ')}`);
+    add(`  ${m}${x.vm ? ` (attached to ${x.vm})` : ''}${x.removing ? ' (remove pending)' : ''}`, '    ');
+    add(`    matrix:       ${list(x.matrix)}`, ' '.repeat(18));
+    add(`    guest_matrix: ${list(x.guest_matrix)}`, ' '.repeat(18));
+    if (x.control_domains.length) add(`    control_domains: ${x.control_domains.join(' ')}`, ' '.repeat(21));
   }
-  for (const [v, x] of Object.entries(r.final.vms)) lines.push(`  ${v} crycb: ${list(x.crycb)}${x.mdev ? ` (mdev ${x.mdev})` : ''}`);
+  for (const [v, x] of Object.entries(r.final.vms)) {
+    add(`  ${v} crycb: ${list(x.crycb)}${x.mdev ? ` (mdev ${x.mdev})` : ''}`, '    ');
+  }
   if (Object.keys(r.final.mdevs).length + Object.keys(r.final.vms).length === 0) lines.push('  no mdev, no guest');
   return lines.join('\n');
 }

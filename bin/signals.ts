@@ -13,7 +13,7 @@ export function stopOnSignals(flag: AbortFlag): () => void {
     if (flag.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
     flag.aborted = true;
     flag.reason = sig;
-    process.stderr.write(`apmc: ${sig}: stopping; reporting what was checked so far (${sig} again quits at once)\n`);
+    process.stderr.write(`apmc: ${sig}: stopping; reporting what was checked (again to quit at once)\n`);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -1,3 +1,5 @@
+import { oneLine, WIDTH, wrap } from '../render/term.ts';
+
 /** A bad command line or input: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
@@ -27,27 +29,44 @@ function distance(a: string, b: string): number {
 export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP bus + vfio_ap + KVM)
 
 usage:
-  apmc run [--policy <name|file>] [scope flags] [--json] <trace>   run a trace, print every step
-  apmc check [--policy <name|file>]... [--property <name>]... [--seed N] [--runs N] [--time S]
-             [scope flags] [--json] [--stats] [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
-             [--engine random|exhaustive] [--depth N] [--max-states N] [--max-memory MB]
-             [--symmetry on|off] [--memo auto|on|off] [--order guests-first|plain] [--workers N]
-                                                                  check properties (random or exhaustive)
-  apmc merge [--json] [--ci] <report.json>...                     combine the --json reports of shards
-  apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags] <trace|counterexample.json>
-                                                                  a trace step by step, with guest grids
-  apmc diff --policy <A> --policy <B> [scope flags] <trace>       where two policies first differ (exit 1)
-  apmc convert [--to json|text] <trace>                           convert a trace between formats
-  apmc policies                                                   list the built-in policies
-  apmc help                                                       this text
+  apmc run [--policy <name|file>] [scope flags] [--json] <trace>
+      run a trace, print every step
+  apmc check [--policy <name|file>]... [--property <name>]... [--seed N]
+             [--runs N] [--time S] [scope flags] [--json] [--stats]
+             [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
+             [--engine random|exhaustive] [--depth N] [--max-states N]
+             [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]
+             [--order guests-first|plain] [--workers N]
+      check properties (random or exhaustive)
+  apmc merge [--json] [--ci] <report.json>...
+      combine the --json reports of shards
+  apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags]
+               <trace|counterexample.json>
+      a trace step by step, with guest grids
+  apmc diff --policy <A> --policy <B> [scope flags] <trace>
+      where two policies first differ (exit 1)
+  apmc convert [--to json|text] <trace>
+      convert a trace between formats
+  apmc policies      list the built-in policies
+  apmc help          this text
 
 scope flags (override the trace's 'scope' line; defaults in parentheses):
-  --adapters N (2)  --domains N (2)  --control-domains N (1)  --mdevs N (2)  --vms N (2)
+  --adapters N (2)  --domains N (2)  --control-domains N (1)  --mdevs N (2)
+  --vms N (2)
 
 common flags: --color / --no-color (NO_COLOR is honoured)
-exit codes: run/convert/explain: 0 done (kernel rejections are results). diff: 0 no difference,
-  1 the policies differ. check: 0 every property holds (or is vacuous), 1 a violation not recorded
-  as expected, 4 violations found and all expected (0 with --ci), 5 an expected violation was not
-  found, 6 a bound (--max-states, memory) ended an exhaustive search before a verdict, or merge
-  misses a shard, 130/143 stopped by SIGINT/SIGTERM. check and run: 7 a policy error. merge: as
-  check. All: 2 bad usage or input, 3 internal error.`;
+exit codes: run/convert/explain: 0 done (kernel rejections are results).
+  diff: 0 no difference, 1 the policies differ. check: 0 every property
+  holds (or is vacuous), 1 a violation not recorded as expected, 4 violations
+  found and all expected (0 with --ci), 5 an expected violation was not
+  found, 6 a bound (--max-states, memory) ended an exhaustive search before a
+  verdict, or merge misses a shard, 130/143 stopped by SIGINT/SIGTERM. check
+  and run: 7 a policy error. merge: as check. All: 2 bad usage or input,
+  3 internal error.`;
+
+/** `apmc policies`: each built-in policy's name and summary, the summary wrapped under itself. */
+export function policiesText(policies: readonly { readonly name: string; readonly summary: string }[]): string {
+  const lines = (p: (typeof policies)[number]) =>
+    wrap(oneLine(p.summary), WIDTH, ' '.repeat(11), `${oneLine(p.name).padEnd(10)} `);
+  return policies.flatMap(lines).join('\n');
+}

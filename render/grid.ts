@@ -8,6 +8,7 @@ import type { Config } from '../model/policy.ts';
 import { crycbApqns } from '../model/observe.ts';
 import { qix } from '../model/scope.ts';
 import type { Matrix, State } from '../model/state.ts';
+import { clip, oneLine, wrap } from './term.ts';
 
 /**
  * One mark per APQN, first match wins:
@@ -124,17 +125,18 @@ const MARK_STYLE: Readonly<Record<Mark, (c: ChalkInstance, s: string) => string>
 
 /**
  * A grid as text: a title line, a header of domain ids (hex; two header lines, high and low digit,
- * beyond 16 domains), then one line per adapter (`00`, hex). Two columns per domain.
+ * beyond 16 domains), then one line per adapter (`00`, hex). Two columns per domain. At most `w`
+ * columns wide (the rows of 32 domains take 67): a longer title is clipped, control domains wrap.
  */
-export function gridLines(c: ChalkInstance, g: Grid): string[] {
+export function gridLines(c: ChalkInstance, g: Grid, w = 74): string[] {
   const wide = g.domains.some((d) => d > 15);
   const digit = (d: number, hi: boolean) => (hi ? (d >> 4).toString(16) : (d & 15).toString(16));
   const head = (hi: boolean) => '    ' + g.domains.map((d) => digit(d, hi)).join(' ');
-  const lines = [c.bold(g.title), ...(wide ? [head(true)] : []), head(false)];
+  const lines = [c.bold(clip(oneLine(g.title), w)), ...(wide ? [head(true)] : []), head(false)];
   g.rows.forEach((row, r) => {
     const a = g.adapters[r]!.toString(16).padStart(2, '0');
     lines.push(` ${a} ` + row.map((m) => MARK_STYLE[m](c, m)).join(' '));
   });
-  if (g.control_domains.length > 0) lines.push(`cd ${g.control_domains.join(' ')}`);
+  if (g.control_domains.length > 0) lines.push(...wrap(`cd ${g.control_domains.join(' ')}`, w, '   '));
   return lines;
 }

@@ -1,31 +1,10 @@
 /** Plain-text layout helpers: visible width (colour codes are invisible), wrapping, blocks side by side. */
+import { pad, width, wrap } from './term.ts';
 
-const ANSI = /\x1b\[[0-9;]*m/g;
+/** The width a string takes on a terminal (colour codes take none); see term.ts. */
+export const visible = width;
 
-/** The width a string takes on a terminal: its length without colour codes. */
-export const visible = (s: string): number => s.replace(ANSI, '').length;
-
-/** Pad to a visible width. */
-export const pad = (s: string, w: number): string => s + ' '.repeat(Math.max(0, w - visible(s)));
-
-/**
- * Greedy word wrap of plain text into lines of at most `width` (a longer word gets a line of its own),
- * every line starting with `indent`, or the first with `first`.
- */
-export function wrap(text: string, width: number, indent = '', first = indent): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
-    if (line === '') line = (out.length === 0 ? first : indent) + word;
-    else if (line.length + 1 + word.length <= width) line += ' ' + word;
-    else {
-      out.push(line);
-      line = indent + word;
-    }
-  }
-  if (line !== '') out.push(line);
-  return out;
-}
+export { pad, wrap };
 
 /**
  * Blocks of lines (e.g. grids) next to each other, `gap` columns apart, as many per row as fit in

@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Explanation, HistoryView, StepView } from './explain.ts';
 import { gridLines, LEGEND, type Grid } from './grid.ts';
 import { pad, sideBySide, visible, wrap } from './layout.ts';
+import { clip, oneLine, wrapLine } from './term.ts';
 
 export interface TextOptions {
   /** Print the verdict, statement, reason and note first (apmc check prints its own). */
@@ -19,7 +20,7 @@ const GRID_INDENT = '      ';
 /** The verdict line: what was checked and what came out. */
 export function verdictLine(ex: Explanation): string {
   const p = ex.property;
-  const what = p ? `${p.name} (${p.spec}) under ${ex.policy}` : `under ${ex.policy}`;
+  const what = p ? `${p.name} (${p.spec}) under ${oneLine(ex.policy)}` : `under ${oneLine(ex.policy)}`;
   if (ex.violation) return `${what}: violated${ex.expect === 'holds' ? ' (recorded as holding!)' : ''}`;
   if (!p) return `${what}: no state or step property is violated`;
   return `${what}: holds${ex.expect === 'violates' ? ' (recorded as violated!)' : ex.expect === 'holds' ? ' (as recorded)' : ''}`;
@@ -27,17 +28,18 @@ export function verdictLine(ex: Explanation): string {
 
 function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number): string[] {
   const v = verdictLine(ex);
-  // A path too long for the line keeps its end, which names the file.
-  const title = o.title && o.title.length >= width ? `…${o.title.slice(o.title.length - width + 2)}` : o.title;
+  // The file name is shown in prose: a path too long for the line keeps its start and end (clip).
+  const title = o.title ? clip(oneLine(o.title), width - 1) : undefined;
   const whole = title ? `${title}: ${v}` : v;
-  const out = (whole.length <= width || !title ? wrap(whole, width) : [`${title}:`, ...wrap(v, width)]).map((l) => c.bold(l));
+  const lines = visible(whole) <= width || !title ? wrap(whole, width, '  ', '') : [`${title}:`, ...wrap(v, width)];
+  const out = lines.map((l) => c.bold(l));
   if (ex.property) out.push(...wrap(ex.property.statement, width, '  '));
-  if (ex.violation) out.push(...wrap(ex.violation.reason, width, '  ').map((l) => c.bold(l)));
-  if (ex.note) out.push(...wrap(`note: ${ex.note}`, width, '  ').map((l) => c.dim(l)));
+  if (ex.violation) out.push(...wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)));
+  if (ex.note) out.push(...wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)));
   return out;
 }
 
-const res = (c: ChalkInstance, r: string) => (r === 'ok' ? c.green(r) : c.red(r));
+const res = (c: ChalkInstance, r: string) => (r === 'ok' ? c.green(r) : c.red(oneLine(r)));
 
 function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''): string[] {
   if (gs.length === 0) return [GRID_INDENT + c.dim('(no mdev, no guest)')];
@@ -49,20 +51,26 @@ function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''
 function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number): string[] {
   const out: string[] = [];
   const nw = String(h.steps.length).length;
-  const ow = Math.min(36, Math.max(10, ...h.steps.map((s) => s.op.length)));
-  const rw = Math.max(2, ...h.steps.map((s) => s.result.length));
+  let ow = 10;
+  let rw = 2;
+  for (const s of h.steps) [ow, rw] = [Math.max(ow, visible(oneLine(s.op))), Math.max(rw, visible(oneLine(s.result)))];
+  ow = Math.min(36, ow);
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
     if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
-    const head = `${s.failed ? c.red.bold('>') : ' '} ${String(s.n).padStart(nw)}  ${pad(s.op, ow)}  ${pad(res(c, s.result), rw)}`;
-    const note = s.comment ? `  # ${s.comment}` : '';
-    if (note && visible(head) + note.length <= width) out.push(head + c.dim(note));
+    const mark = s.failed ? c.red.bold('>') : ' ';
+    const head = `${mark} ${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), ow)}  ${pad(res(c, s.result), rw)}`;
+    const comment = s.comment ? oneLine(s.comment) : '';
+    const note = comment ? `  # ${comment}` : '';
+    if (note && visible(head) + visible(note) <= width) out.push(head + c.dim(note));
     else {
-      out.push(head.trimEnd());
-      if (note) out.push(...wrap(`# ${s.comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
+      // An operation too long for its column wraps at its spaces, under itself.
+      out.push(...wrapLine(head.trimEnd(), width, ' '.repeat(opCol + 2)));
+      if (note) out.push(...wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
     }
     if (s.failed && ex.violation) {
-      out.push(...wrap(`^ ${ex.property?.name ?? ex.violation.property} breaks here: ${ex.violation.reason}`, width, ' '.repeat(opCol)).map((l) => c.red(l)));
+      const why = `^ ${ex.property?.name ?? ex.violation.property} breaks here: ${oneLine(ex.violation.reason)}`;
+      out.push(...wrap(why, width, ' '.repeat(opCol)).map((l) => c.red(l)));
     }
     if (s.changed || s.failed) out.push(...grids(c, s.grids, width));
   }
@@ -77,8 +85,9 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
 function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: number): string[] {
   const n = Math.max(a.steps.length, b.steps.length);
   const nw = String(n).length;
-  const ow = (h: HistoryView) => Math.max(0, ...h.steps.map((s) => s.op.length));
-  const line = (s: StepView | undefined, w: number) => (s ? `${String(s.n).padStart(nw)}  ${s.op.padEnd(w)}  ${res(c, s.result)}` : '');
+  const ow = (h: HistoryView) => h.steps.reduce((m, s) => Math.max(m, visible(oneLine(s.op))), 0);
+  const line = (s: StepView | undefined, w: number) =>
+    s ? `${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), w)}  ${res(c, s.result)}` : '';
   const half = Math.floor((width - 4) / 2);
   const diff = (i: number) => a.steps[i]?.op !== b.steps[i]?.op;
   const out: string[] = [];
@@ -90,7 +99,9 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
   } else {
     for (const [h, w] of [[a, wa], [b, wb]] as const) {
       out.push(c.bold(`  ${h.label}`) + c.dim('   (* the order differs)'));
-      h.steps.forEach((s, i) => out.push(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`));
+      h.steps.forEach((s, i) => {
+        out.push(...wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6)));
+      });
     }
   }
   out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
@@ -102,7 +113,7 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
 export function explainText(c: ChalkInstance, ex: Explanation, o: TextOptions): string {
   const width = o.width ?? 80;
   const out: string[] = o.header ? [...header(c, ex, o, width), ''] : [];
-  out.push(...wrap(`initial: ${ex.initial.join(' ')}`, width, '  ', ''));
+  out.push(...wrap(`initial: ${oneLine(ex.initial.join(' '))}`, width, '  ', ''));
   out.push('');
   const [a, b] = ex.histories;
   if (a && b) out.push(...twoHistories(c, a, b, width));

@@ -59,7 +59,7 @@ export function parseOpLine(text: string): Op {
   };
   const async = t.at(-1) === '&';
   if (async) t.pop();
-  if (async && !['apmask', 'aqmask', 'host'].includes(w0)) throw `'&' (leave the asynchronous work pending) only follows apmask, aqmask and host`;
+  if (async && !['apmask', 'aqmask', 'host'].includes(w0)) throw `'&' (async: work left pending) only follows apmask, aqmask and host`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
     arity(3, 'cardXX config 0|1');

@@ -98,7 +98,7 @@ const table: [string, string][] = [
   ['scope cards=3\n', "t.trace:1: bad 'cards=3' in 'scope cards=3' (expected adapters=, domains=, control_domains=, mdevs=, vms=)"],
   ['bind 00.0000 zcrypt\n', "t.trace:1: unknown driver 'zcrypt' (vfio_ap or cex4queue)"],
   ['create m1\nstart m1\n', "t.trace:2: expected 'start <mdev> <vm>'"],
-  ['create m1 &\n', "t.trace:1: '&' (leave the asynchronous work pending) only follows apmask, aqmask and host"],
+  ['create m1 &\n', "t.trace:1: '&' (async: work left pending) only follows apmask, aqmask and host"],
   ['{"format": "apmc-trace/2", "ops": []}', 't.trace:1: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
   ['{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}', 't.trace:1: ops[0]: bind.apqi: bad or missing value undefined'],
   ['{"format": "apmc-trace/1", "ops": [{"kind": "assign_adapter", "mdev": "m9", "id": 0}]}', "t.trace:1: ops[0]: mdev 'm9' is never created (no 'create m9' line)"],
