@@ -86,18 +86,17 @@ export async function runInProcess(argv: readonly string[], cwd: string, env: En
     process.chdir(cwd);
     process.stdout.write = capture(out);
     process.stderr.write = capture(err);
+    // Recorded when called, even if what it throws is caught inside apmc (a policy guard catches it).
     process.exit = ((c?: number) => {
-      throw new ExitCalled(typeof c === 'number' ? c : 0);
+      exitCalled ??= typeof c === 'number' ? c : 0;
+      throw new ExitCalled(exitCalled);
     }) as typeof process.exit;
     const limit = new Promise<null>((res) => {
       timer = setTimeout(() => res(null), limitMs);
     });
     code = await Promise.race([
       runCli([...argv]).catch((e: unknown) => {
-        if (e instanceof ExitCalled) {
-          exitCalled = e.code;
-          return e.code;
-        }
+        if (e instanceof ExitCalled) return e.code;
         // runCli catches everything; an escape is itself a finding, reported as exit -1.
         err.push(`UNCAUGHT: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         return -1;

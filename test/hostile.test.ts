@@ -60,6 +60,38 @@ function outProblem(out: string): string | null {
   return `stdout line ${at}: raw character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** Everything wrong with a case's outcome (all of it, so that one problem does not hide another). */
+function problemsOf(c: Case, o: Outcome, wrote: readonly string[]): string[] {
+  const p: string[] = [];
+  const bound = c.ms ?? (c.spawn ? 8000 : 3000);
+  const said = JSON.stringify(o.err.length > 300 ? `${o.err.slice(0, 300)}…` : o.err);
+  if (wrote.length > 0) p.push(`files written: ${wrote.join(', ')}`);
+  if (o.rssKilled !== undefined) p.push(`killed at ${o.rssKilled} MB resident memory (limit 1024 MB)`);
+  else if (o.code === null) p.push(`did not end within ${bound} ms (killed at ${Math.round(o.ms)} ms)`);
+  else if (o.ms > bound) p.push(`took ${Math.round(o.ms)} ms, bound ${bound} ms`);
+  if (o.exitCalled !== undefined) p.push(`called process.exit(${o.exitCalled}) inside apmc`);
+  if (o.code !== null && o.code !== c.exit) p.push(`exit ${o.code}, expected ${c.exit}`);
+  // check reports what it found (a policy error included) on stdout; everything else says it on stderr.
+  const reported = argv(c)[0] === 'check' && c.exit !== 2 && o.out !== '';
+  if (c.exit === 0) {
+    if (o.err !== '') p.push(`stderr on success: ${said}`);
+  } else if (o.code !== null && !(reported && o.err === '')) {
+    if (!o.err.endsWith('\n') || o.err.indexOf('\n') !== o.err.length - 1) p.push(`not exactly one stderr line: ${said}`);
+    else {
+      const line = o.err.slice(0, -1);
+      const problem = lineProblem(line);
+      if (problem !== null) p.push(`stderr line: ${problem}: ${JSON.stringify(line.slice(0, 200))}`);
+      if (c.says && !c.says.test(line.replace(/^apmc: /, ''))) p.push(`stderr ${JSON.stringify(line.slice(0, 200))} does not match ${c.says}`);
+    }
+  }
+  if (c.exit === 2 && o.out !== '') p.push(`stdout on bad input: ${JSON.stringify(o.out.slice(0, 100))}`);
+  const outBad = /^\s*[{[]/.test(o.out) ? null : outProblem(o.out);
+  if (outBad !== null) p.push(outBad);
+  const checked = c.check?.(o.out) ?? null;
+  if (checked !== null) p.push(checked);
+  return p;
+}
+
 const counterexamples = join(ROOT, 'counterexamples');
 const argv = (c: Case): readonly string[] => (typeof c.argv === 'function' ? c.argv('DIR') : c.argv);
 const dirs = new Map<Case, string>();
@@ -111,27 +143,8 @@ for (const [cls, cases] of Object.entries(CLASSES)) {
       const { o, wrote } = await outcome(c);
       if (process.env['HOSTILE_TIMES']) process.stdout.write(`\n${Math.round(o.ms)} ms ${o.code} ${cls}: ${c.name}\n`);
       try {
-        const bound = c.ms ?? (c.spawn ? 8000 : 3000);
-        const said = o.err.length > 300 ? `${o.err.slice(0, 300)}…` : o.err;
-        assert.is(o.rssKilled, undefined, `killed at ${o.rssKilled} MB resident memory (limit 1024 MB)`);
-        assert.ok(o.code !== null, `did not end within ${bound} ms (${Math.round(o.ms)} ms); stderr: ${said}`);
-        assert.is(o.exitCalled, undefined, `called process.exit(${o.exitCalled}) inside apmc`);
-        assert.is(o.code, c.exit, `exit ${o.code}, expected ${c.exit}; stderr: ${said}`);
-        assert.ok(o.ms <= bound, `took ${Math.round(o.ms)} ms, bound ${bound} ms`);
-        // check reports what it found (a policy error included) on stdout; everything else says it on stderr.
-        const reported = argv(c)[0] === 'check' && c.exit !== 2 && o.out !== '';
-        if (c.exit === 0) assert.is(o.err, '', 'stderr on success');
-        else if (!(reported && o.err === '')) {
-          assert.ok(o.err.endsWith('\n') && o.err.indexOf('\n') === o.err.length - 1, `not exactly one stderr line: ${JSON.stringify(said)}`);
-          const line = o.err.slice(0, -1);
-          const problem = lineProblem(line);
-          assert.is(problem, null, `stderr line: ${problem}: ${JSON.stringify(line.slice(0, 200))}`);
-          if (c.says) assert.ok(c.says.test(line.replace(/^apmc: /, '')), `stderr ${JSON.stringify(line.slice(0, 300))} does not match ${c.says}`);
-        }
-        if (c.exit === 2) assert.is(o.out, '', 'stdout on bad input');
-        if (!/^\s*[{[]/.test(o.out)) assert.is(outProblem(o.out), null);
-        if (c.check) assert.is(c.check(o.out), null);
-        assert.equal(wrote, [], 'files written');
+        const problems = problemsOf(c, o, wrote);
+        assert.ok(problems.length === 0, problems.join('; '));
       } finally {
         const d = dirs.get(c);
         if (d) rmSync(d, { recursive: true, force: true });

@@ -86,11 +86,15 @@ const commands: Case[] = [
   { ...throws('a Symbol, under check --engine exhaustive', "Symbol('s')"), argv: ['check', '--engine', 'exhaustive', '--depth', '3', '--policy', './p.mjs', '--property', 'assign-idempotent'], says: /policy error/ },
 ];
 
+// process.exit in process: the harness catches it (and reports it); a sandboxed policy's exit ends only its sandbox.
+const exiting: Case[] = [
+  pcase('assign calls process.exit(0)', policy('() => process.exit(0)'), 7, { item: [12] }),
+  { ...pcase('assign calls process.exit(0), under check --ci', policy('() => process.exit(0)'), 7, { item: [12] }), argv: ['check', '--ci', '--policy', './p.mjs', '--property', 'assign-idempotent', '--runs', '20'] },
+  pcase('the module calls process.exit(0) when it loads', 'process.exit(0);\n', 7, { item: [12] }),
+];
+
 const LOOP = policy('() => { for (;;) {} }');
 const spawned: Case[] = [
-  pcase('assign calls process.exit(0)', policy('() => process.exit(0)'), 7, { spawn: true, item: [12] }),
-  { ...pcase('assign calls process.exit(0), under check --ci', policy('() => process.exit(0)'), 7, { spawn: true, item: [12] }), argv: ['check', '--ci', '--policy', './p.mjs', '--property', 'assign-idempotent', '--runs', '20'] },
-  pcase('the module calls process.exit(0) when it loads', 'process.exit(0);\n', 7, { spawn: true, item: [12] }),
   pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 8000, item: [12] }),
   { ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 4000, item: [12] }), argv: ['check', '--time', '1', '--policy', './p.mjs', '--property', 'assign-idempotent'] },
   {
@@ -104,4 +108,4 @@ const spawned: Case[] = [
   pcase('the module awaits a promise that never settles', 'await new Promise(() => {});\nexport default 42;\n', 7, { spawn: true, item: [12] }),
 ];
 
-export const POLICIES: readonly Case[] = [...thrown, ...garbage, ...mutating, ...loading, ...commands, ...spawned];
+export const POLICIES: readonly Case[] = [...thrown, ...garbage, ...mutating, ...loading, ...commands, ...exiting, ...spawned];
