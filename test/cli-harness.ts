@@ -57,7 +57,12 @@ class ExitCalled extends Error {
  * reported with code null (its promise is left behind; a synchronous loop cannot be stopped this way: run
  * such cases with `spawnApmc`).
  */
-export async function runInProcess(argv: readonly string[], cwd: string, env: Env = {}, limitMs = 10_000): Promise<Outcome> {
+export async function runInProcess(
+  argv: readonly string[],
+  cwd: string,
+  env: Env = {},
+  limitMs = 10_000,
+): Promise<Outcome> {
   const out: string[] = [];
   const err: string[] = [];
   const savedEnv = new Map<string, string | undefined>();
@@ -115,7 +120,8 @@ export async function runInProcess(argv: readonly string[], cwd: string, env: En
       else process.env[k] = v;
     }
   }
-  return { code, out: out.join(''), err: err.join(''), ms: performance.now() - t0, ...(exitCalled !== undefined ? { exitCalled } : {}) };
+  const ms = performance.now() - t0;
+  return { code, out: out.join(''), err: err.join(''), ms, ...(exitCalled !== undefined ? { exitCalled } : {}) };
 }
 
 /** The supervisors still running: killed when this process exits (and they kill their apmc process). */
@@ -149,14 +155,16 @@ export function spawnApmc(
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...env })) if (v !== undefined) fullEnv[k] = v;
   const job = JSON.stringify({ argv, cwd, env: fullEnv, limitMs, signalAfter, maxRssMb });
   return new Promise((res, rej) => {
-    const sup = spawn(process.execPath, [join(ROOT, 'test/hostile/supervise.mjs'), job], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const supervisor = join(ROOT, 'test/hostile/supervise.mjs');
+    const sup = spawn(process.execPath, [supervisor, job], { stdio: ['pipe', 'pipe', 'inherit'] });
     running.add(sup.pid!);
     const chunks: Buffer[] = [];
     sup.stdout.on('data', (b: Buffer) => chunks.push(b));
     sup.on('close', () => {
       running.delete(sup.pid!);
       try {
-        const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Outcome & { timedOut: boolean; rssKilled: number | null; peakRssMb: number };
+        type Report = Outcome & { timedOut: boolean; rssKilled: number | null; peakRssMb: number };
+        const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Report;
         res({
           code: r.timedOut || r.rssKilled !== null ? null : r.code,
           out: r.out,
@@ -191,7 +199,9 @@ export function snapshot(dir: string): Record<string, string> {
       else if (st.isDirectory()) {
         out[r] = 'dir';
         walk(p, r);
-      } else if (st.isFile()) out[r] = `file ${st.size} ${st.size < 1 << 16 ? readFileSync(p).toString('base64') : st.mtimeMs}`;
+      } else if (st.isFile()) {
+        out[r] = `file ${st.size} ${st.size < 1 << 16 ? readFileSync(p).toString('base64') : st.mtimeMs}`;
+      }
       else out[r] = `other ${st.mode}`;
     }
   };
@@ -202,5 +212,6 @@ export function snapshot(dir: string): Record<string, string> {
 /** What differs between two snapshots: entries added, removed or changed. */
 export function changed(before: Record<string, string>, after: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => before[k] !== after[k]).map((k) => (before[k] === undefined ? `+${k}` : after[k] === undefined ? `-${k}` : `~${k}`));
+  const mark = (k: string): string => (before[k] === undefined ? '+' : after[k] === undefined ? '-' : '~');
+  return [...keys].filter((k) => before[k] !== after[k]).map((k) => `${mark(k)}${k}`);
 }

@@ -25,23 +25,33 @@ import { JSON_CASES } from './hostile/json.ts';
 import { POLICIES } from './hostile/policies.ts';
 import { TRACES } from './hostile/traces.ts';
 
-const ALL: Readonly<Record<string, readonly Case[]>> = { traces: TRACES, json: JSON_CASES, flags: FLAGS, policies: POLICIES, env: ENV };
+const ALL: Readonly<Record<string, readonly Case[]>> = {
+  traces: TRACES,
+  json: JSON_CASES,
+  flags: FLAGS,
+  policies: POLICIES,
+  env: ENV,
+};
 /**
  * HOSTILE_SLOW=1: also the slow cases (100k-operation traces, seconds of CPU each even when handled well).
- * HOSTILE_ONLY=<regex>: only the cases whose class and name match. HOSTILE_TIMES=1: print each case's time.
+ * HOSTILE_ONLY=<regex>: only the cases whose class and name match.
+ * HOSTILE_TIMES=1: print each case's time, exit code and stderr.
  */
 const slow = process.env['HOSTILE_SLOW'] === '1';
 const only = process.env['HOSTILE_ONLY'] ? new RegExp(process.env['HOSTILE_ONLY']) : null;
+const picked = (cls: string, c: Case): boolean => (slow || !c.slow) && (only?.test(`${cls} ${c.name}`) ?? true);
 const CLASSES = Object.fromEntries(
-  Object.entries(ALL).map(([k, cs]) => [k, cs.filter((c) => (slow || !c.slow) && (!only || only.test(`${k} ${c.name}`)))]),
+  Object.entries(ALL).map(([k, cs]) => [k, cs.filter((c) => picked(k, c))]),
 );
+
+const codePoint = (ch: string): string => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Why a stderr line is not clean; null when it is. */
 export function lineProblem(line: string): string | null {
   if (!line.startsWith('apmc: ')) return "does not start with 'apmc: '";
   if (/^\s+at .+:\d+:\d+\)?$/.test(line) || /\n\s+at /.test(line)) return 'a stack trace';
   const bad = /[\p{Cc}\p{Cf}\u2028\u2029]|\p{Cs}/u.exec(line);
-  if (bad) return `raw character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at column ${bad.index + 1}`;
+  if (bad) return `raw character ${codePoint(bad[0])} at column ${bad.index + 1}`;
   const cols = [...line].length;
   if (cols > 1024) return `${cols} columns`;
   if (cols > 80) {
@@ -57,7 +67,7 @@ function outProblem(out: string): string | null {
   const bad = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]|\p{Cs}/u.exec(out);
   if (!bad) return null;
   const at = out.slice(0, bad.index).split('\n').length;
-  return `stdout line ${at}: raw character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `stdout line ${at}: raw character ${codePoint(bad[0])}`;
 }
 
 /** Everything wrong with a case's outcome (all of it, so that one problem does not hide another). */
@@ -76,12 +86,14 @@ function problemsOf(c: Case, o: Outcome, wrote: readonly string[]): string[] {
   if (c.exit === 0) {
     if (o.err !== '') p.push(`stderr on success: ${said}`);
   } else if (o.code !== null && !(reported && o.err === '')) {
-    if (!o.err.endsWith('\n') || o.err.indexOf('\n') !== o.err.length - 1) p.push(`not exactly one stderr line: ${said}`);
+    const oneLine = o.err.endsWith('\n') && o.err.indexOf('\n') === o.err.length - 1;
+    if (!oneLine) p.push(`not exactly one stderr line: ${said}`);
     else {
       const line = o.err.slice(0, -1);
       const problem = lineProblem(line);
       if (problem !== null) p.push(`stderr line: ${problem}: ${JSON.stringify(line.slice(0, 200))}`);
-      if (c.says && !c.says.test(line.replace(/^apmc: /, ''))) p.push(`stderr ${JSON.stringify(line.slice(0, 200))} does not match ${c.says}`);
+      const shown = JSON.stringify(line.slice(0, 200));
+      if (c.says && !c.says.test(line.replace(/^apmc: /, ''))) p.push(`stderr ${shown} does not match ${c.says}`);
     }
   }
   if (c.exit === 2 && o.out !== '') p.push(`stdout on bad input: ${JSON.stringify(o.out.slice(0, 100))}`);
@@ -131,7 +143,10 @@ async function outcome(c: Case): Promise<{ o: Outcome; wrote: string[] }> {
   const before = snapshot(dir);
   const cxBefore = snapshot(counterexamples);
   const o = await runInProcess(argv, dir, { NO_COLOR: '1', FORCE_COLOR: undefined, ...c.env }, (c.ms ?? 3000) + 5000);
-  const wrote = [...changed(before, snapshot(dir)), ...changed(cxBefore, snapshot(counterexamples)).map((x) => `counterexamples/${x}`)];
+  const wrote = [
+    ...changed(before, snapshot(dir)),
+    ...changed(cxBefore, snapshot(counterexamples)).map((x) => `counterexamples/${x}`),
+  ];
   return { o, wrote };
 }
 
@@ -141,7 +156,10 @@ for (const [cls, cases] of Object.entries(CLASSES)) {
     const tag = c.item ? ` [item ${c.item.join(', ')}]` : '';
     s(`${c.name}${tag}`, async () => {
       const { o, wrote } = await outcome(c);
-      if (process.env['HOSTILE_TIMES']) process.stdout.write(`\n${Math.round(o.ms)} ms ${o.code} ${cls}: ${c.name}\n`);
+      if (process.env['HOSTILE_TIMES']) {
+        const err = JSON.stringify(o.err.slice(0, 120));
+        process.stdout.write(`\n${Math.round(o.ms)} ms ${o.code} ${cls}: ${c.name}: ${err}\n`);
+      }
       try {
         const problems = problemsOf(c, o, wrote);
         assert.ok(problems.length === 0, problems.join('; '));

@@ -31,7 +31,13 @@ export interface Case {
 }
 
 /** Shorthand: a case that runs `apmc run <file>` on one trace file. */
-export const runFile = (name: string, file: string, text: string | Buffer, exit: number, extra: Partial<Case> = {}): Case => ({
+export const runFile = (
+  name: string,
+  file: string,
+  text: string | Buffer,
+  exit: number,
+  extra: Partial<Case> = {},
+): Case => ({
   name,
   files: { [file]: text },
   argv: ['run', file],
@@ -39,8 +45,18 @@ export const runFile = (name: string, file: string, text: string | Buffer, exit:
   ...extra,
 });
 
-export const trace = (name: string, text: string | Buffer, exit: number, extra: Partial<Case> = {}): Case => runFile(name, 't.trace', text, exit, extra);
-export const json = (name: string, text: string | Buffer, exit: number, extra: Partial<Case> = {}): Case => runFile(name, 't.json', text, exit, extra);
+export const trace = (
+  name: string,
+  text: string | Buffer,
+  exit: number,
+  extra: Partial<Case> = {},
+): Case => runFile(name, 't.trace', text, exit, extra);
+export const json = (
+  name: string,
+  text: string | Buffer,
+  exit: number,
+  extra: Partial<Case> = {},
+): Case => runFile(name, 't.json', text, exit, extra);
 
 /** A JSON trace document around `ops` (and extra top-level keys). */
 export const doc = (ops: unknown[], extra: Record<string, unknown> = {}): string =>

@@ -13,8 +13,18 @@ const chk = (flags: readonly string[]): string[] => {
 
 const T = 'create m1\nm1 assign_adapter 1\n';
 
-const flag = (name: string, argv: readonly string[], says: RegExp, extra: Partial<Case> = {}): Case => ({ name, argv, exit: 2, says, files: { 't.trace': T }, ...extra });
-const check = (name: string, flags: readonly string[], says: RegExp, extra: Partial<Case> = {}): Case => flag(`check ${name}`, chk(flags), says, extra);
+const flag = (
+  name: string,
+  argv: readonly string[],
+  says: RegExp,
+  extra: Partial<Case> = {},
+): Case => ({ name, argv, exit: 2, says, files: { 't.trace': T }, ...extra });
+const check = (
+  name: string,
+  flags: readonly string[],
+  says: RegExp,
+  extra: Partial<Case> = {},
+): Case => flag(`check ${name}`, chk(flags), says, extra);
 
 const numbers: Case[] = [
   check('--seed -1', ['--seed', '-1'], /^--seed: /),
@@ -83,9 +93,24 @@ const words: Case[] = [
   check('--policy of 10 000 characters', ['--policy', 'p'.repeat(10_000)], /^unknown policy/),
   check('--policy naming a missing file', ['--policy', './nope.mts'], /^\.\/nope\.mts: no such policy file$/),
   check('--policy naming a directory', ['--policy', './d/'], /^\.\/d\/: /, { files: { 'd/x': '' } }),
-  check('--policy naming a JSON file', ['--policy', './p.json'], /^\.\/p\.json: /, { files: { 'p.json': '{"name": "upstream"}\n' } }),
-  check('--policy naming an empty file', ['--policy', './p.mjs'], /^\.\/p\.mjs: does not export a policy/, { files: { 'p.mjs': '' } }),
-  check('--policy naming binary junk', ['--policy', './p.mjs'], /^\.\/p\.mjs: cannot load policy file/, { files: { 'p.mjs': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0x1b, 0x80]) } }),
+  check(
+    '--policy naming a JSON file',
+    ['--policy', './p.json'],
+    /^\.\/p\.json: /,
+    { files: { 'p.json': '{"name": "upstream"}\n' } },
+  ),
+  check(
+    '--policy naming an empty file',
+    ['--policy', './p.mjs'],
+    /^\.\/p\.mjs: does not export a policy/,
+    { files: { 'p.mjs': '' } },
+  ),
+  check(
+    '--policy naming binary junk',
+    ['--policy', './p.mjs'],
+    /^\.\/p\.mjs: cannot load policy file/,
+    { files: { 'p.mjs': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0x1b, 0x80]) } },
+  ),
   check('an unknown flag', ['--seeds', '3'], /^unknown option '--seeds' \(did you mean '--seed'\?\)$/),
   check('an abbreviated flag', ['--se', '3'], /^unknown option '--se'/),
   check('an unknown flag with an escape sequence', ['--se\x1b[2Jed', '3'], /^unknown option/),
@@ -105,19 +130,58 @@ const repeated: Case[] = [
   check('--engine given twice', ['--engine', 'exhaustive', '--engine', 'random'], /^--engine: /, { item: [14] }),
   check('--adapters given twice', ['--adapters', '2', '--adapters', '3'], /^--adapters: /, { item: [14] }),
   check('--shard given twice', ['--shard', '1/2', '--shard', '2/2'], /^--shard: /, { item: [14] }),
-  check('--depth given twice', ['--engine', 'exhaustive', '--depth', '2', '--depth', '1'], /^--depth: /, { item: [14] }),
+  check(
+    '--depth given twice',
+    ['--engine', 'exhaustive', '--depth', '2', '--depth', '1'],
+    /^--depth: /,
+    { item: [14] },
+  ),
   check('--report given twice', ['--report', 'r1', '--report', 'r2'], /^--report: /, { item: [14] }),
-  flag('run --policy given twice', ['run', '--policy', 'upstream', '--policy', 'd0', 't.trace'], /^--policy: /, { item: [14] }),
+  flag(
+    'run --policy given twice',
+    ['run', '--policy', 'upstream', '--policy', 'd0', 't.trace'],
+    /^--policy: /,
+    { item: [14] },
+  ),
   flag('convert --to given twice', ['convert', '--to', 'json', '--to', 'text', 't.trace'], /^--to: /, { item: [14] }),
-  flag('explain --format given twice', ['explain', '--format', 'sh', '--format', 'md', 't.trace'], /^--format: /, { item: [14] }),
+  flag(
+    'explain --format given twice',
+    ['explain', '--format', 'sh', '--format', 'md', 't.trace'],
+    /^--format: /,
+    { item: [14] },
+  ),
 ];
 
 const outputs: Case[] = [
   check("--report ''", ['--report', ''], /^--report: /, { item: [15], ms: 1500 }),
-  check('--report naming a regular file', ['--report', 'f'], /^--report: .*\bf\b/, { files: { f: 'keep' }, item: [15], ms: 1500 }),
-  check('--save naming a regular file', ['--save', 'f'], /^--save: .*\bf\b/, { files: { f: 'keep' }, item: [15], ms: 1500 }),
-  check('--report under a regular file', ['--report', 'f/r'], /^--report: /, { files: { f: 'keep' }, item: [15], ms: 1500 }),
-  { ...check('--report /proc/x (checked before the run, no hang)', ['--report', '/proc/x'], /^--report: /, { item: [15] }), spawn: true, ms: 4000 },
+  check(
+    '--report naming a regular file',
+    ['--report', 'f'],
+    /^--report: .*\bf\b/,
+    { files: { f: 'keep' }, item: [15], ms: 1500 },
+  ),
+  check(
+    '--save naming a regular file',
+    ['--save', 'f'],
+    /^--save: .*\bf\b/,
+    { files: { f: 'keep' }, item: [15], ms: 1500 },
+  ),
+  check(
+    '--report under a regular file',
+    ['--report', 'f/r'],
+    /^--report: /,
+    { files: { f: 'keep' }, item: [15], ms: 1500 },
+  ),
+  {
+    ...check(
+      '--report /proc/x (checked before the run, no hang)',
+      ['--report', '/proc/x'],
+      /^--report: /,
+      { item: [15] },
+    ),
+    spawn: true,
+    ms: 4000,
+  },
 ];
 
 const commands: Case[] = [
@@ -125,14 +189,27 @@ const commands: Case[] = [
   flag('run with two files', ['run', 't.trace', 't.trace'], /^expected one trace file, got 2/),
   flag('run --policy without its value', ['run', 't.trace', '--policy'], /^--policy: missing value$/),
   flag('run --adapters 33', ['run', '--adapters', '33', 't.trace'], /^--adapters: /),
-  flag('run --adapters 1 with a host adapter 1', ['run', '--adapters', '1', 'h.trace'], /^h\.trace:1: adapter 1 is outside the scope/, { files: { 'h.trace': 'host add adapter 1\n' } }),
+  flag(
+    'run --adapters 1 with a host adapter 1',
+    ['run', '--adapters', '1', 'h.trace'],
+    /^h\.trace:1: adapter 1 is outside the scope/,
+    { files: { 'h.trace': 'host add adapter 1\n' } },
+  ),
   flag('run --mdevs 9', ['run', '--mdevs', '9', 't.trace'], /^--mdevs: /),
   flag('convert --to xml', ['convert', '--to', 'xml', 't.trace'], /^--to: expected 'json' or 'text', got 'xml'$/),
   flag("convert --to ''", ['convert', '--to', '', 't.trace'], /^--to: /),
   flag('explain --format xml', ['explain', '--format', 'xml', 't.trace'], /^--format: /),
   flag('explain --format with an escape sequence', ['explain', '--format', '\x1b[2Jsh', 't.trace'], /^--format: /),
-  flag('diff with one policy', ['diff', '--policy', 'upstream', 't.trace'], /^apmc diff needs exactly two --policy flags, got 1$/),
-  flag('diff with three policies', ['diff', '--policy', 'upstream', '--policy', 'd0', '--policy', 'upstream', 't.trace'], /^apmc diff needs exactly two --policy flags, got 3$/),
+  flag(
+    'diff with one policy',
+    ['diff', '--policy', 'upstream', 't.trace'],
+    /^apmc diff needs exactly two --policy flags, got 1$/,
+  ),
+  flag(
+    'diff with three policies',
+    ['diff', '--policy', 'upstream', '--policy', 'd0', '--policy', 'upstream', 't.trace'],
+    /^apmc diff needs exactly two --policy flags, got 3$/,
+  ),
   flag('merge without files', ['merge'], /^apmc merge: expected one or more report files/),
   flag('an unknown command', ['frobnicate'], /^unknown command 'frobnicate'/),
   flag('an empty command', [''], /^unknown command ''/),
