@@ -1,4 +1,6 @@
 /** Hostile command lines: absurd, empty and repeated flag values, unknown flags and commands. */
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Case } from './case.ts';
 
 /**
@@ -152,7 +154,15 @@ const repeated: Case[] = [
   ),
 ];
 
+// Bad input writes nothing: not the --save or --report directory, not ./counterexamples, not apmc's own.
 const outputs: Case[] = [
+  check('bad input with --save DIR: DIR is not made', ['--save', 'newdir', '--seed', 'x'], /^--seed: /),
+  check('bad input with --report DIR: DIR is not made', ['--report', 'newdir', '--seed', 'x'], /^--seed: /),
+  check('bad input with --save and no directory', ['--seed', 'x', '--save'], /^--seed: /),
+  check('bad input with --save through a planted symlink', ['--save', 'cx', '--seed', 'x'], /^--seed: /, {
+    setup: (dir) => symlinkSync(join(dir, 'victim'), join(dir, 'cx')),
+    files: { 'victim/keep': 'keep' },
+  }),
   check("--report ''", ['--report', ''], /^--report: /, { item: [15], ms: 1500 }),
   check(
     '--report naming a regular file',
