@@ -127,6 +127,7 @@ const mutating: Case[] = [
 ];
 
 const loading: Case[] = [
+  pcase('a syntax error', 'export default (;\n', 2, { says: /^\.\/p\.mjs: cannot load policy file: / }),
   pcase('the module throws 42 when it loads', 'throw 42;\n', 2, { says: /^\.\/p\.mjs: / }),
   pcase('the factory throws null', 'export default () => { throw null; };\n', 2, { says: /^\.\/p\.mjs: / }),
   pcase(
