@@ -217,9 +217,9 @@ const spawned: Case[] = [
   },
   {
     // SIGTERM once the run is surely in the loop (start-up takes about a second); it must end within 2 s.
-    ...pcase('assign loops forever, and SIGTERM arrives', LOOP, 143, { spawn: true, ms: 4500, item: [12] }),
+    ...pcase('assign loops forever, and SIGTERM arrives', LOOP, 143, { spawn: true, ms: 5000, item: [12] }),
     argv: ['check', '--policy', './p.mjs', '--property', 'assign-idempotent'],
-    signal: { signal: 'SIGTERM', ms: 2500 },
+    signal: { signal: 'SIGTERM', ms: 3000 },
   },
   {
     ...pcase(
