@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { expectation } from '../properties/expected.ts';
 import { propertyByName } from '../properties/registry.ts';
+import { maxOf } from '../trace/arrays.ts';
 import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
 import { exitCode, MARK, searchStatus, type Cell, type Verdict } from './check.ts';
@@ -109,8 +110,8 @@ export function mergeReports(files: readonly string[]): Merged {
 export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string[]): string {
   const policies = [...new Set(m.cells.map((x) => x.policy))];
   const props = [...new Set(m.cells.map((x) => x.property.name))];
-  const w0 = Math.max(...props.map((p) => p.length)) + 2;
-  const cw = Math.max(12, ...policies.map((p) => p.length + 2));
+  const w0 = maxOf(props.map((p) => p.length)) + 2;
+  const cw = maxOf(policies.map((p) => p.length + 2), 12);
   const out = [c.bold(`apmc merge: ${files.length} reports`), '', ''.padEnd(w0) + policies.map((p) => p.padEnd(cw)).join('')];
   for (const p of props) {
     out.push(

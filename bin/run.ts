@@ -4,6 +4,7 @@ import { observe, type Observation } from '../model/observe.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { execTrace, type Executed } from '../trace/exec.ts';
+import { maxOf } from '../trace/arrays.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { changes } from './changes.ts';
@@ -39,7 +40,7 @@ const list = (xs: readonly string[] | null): string => (xs === null ? '(no shado
 /** The text rendering: numbered steps, results, indented changes; then the final matrices. */
 export function renderRun(c: ChalkInstance, r: RunReport): string {
   const lines: string[] = [c.bold(`policy ${r.policy}, scope ${Object.entries(r.scope).map(([k, v]) => `${k}=${v}`).join(' ')}`)];
-  const w = Math.min(44, Math.max(...r.steps.map((s) => s.op.length), 10));
+  const w = Math.min(44, maxOf(r.steps.map((s) => s.op.length), 10));
   const n = String(r.steps.length).length;
   r.steps.forEach((s, i) => {
     const res = s.result === 'ok' ? c.green('ok') : c.red(s.result);

@@ -13,6 +13,7 @@ import type { Config, Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { step, type Result } from '../model/step.ts';
 import { traceInitialState } from '../trace/exec.ts';
+import { maxOf } from '../trace/arrays.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { guestGrids, gridLines, LEGEND, type Grid } from './grid.ts';
@@ -110,7 +111,7 @@ export function diffText(c: ChalkInstance, d: DiffReport, title: string, width =
   const [a, b] = d.policies;
   const out = [c.bold(`${title} under ${a} and under ${b}`), ''];
   const nw = String(d.steps.length).length;
-  const ow = Math.min(36, Math.max(9, ...d.steps.map((s) => s.op.length)));
+  const ow = Math.min(36, maxOf(d.steps.map((s) => s.op.length), 9));
   const rw = Math.max(a.length, 6);
   out.push(c.bold(`  ${'#'.padStart(nw)}  ${pad('operation', ow)}  ${pad(a, rw)}  ${b}`));
   for (const [i, s] of d.steps.entries()) {

@@ -3,6 +3,7 @@ import { Chalk } from 'chalk';
 import type { Explanation, HistoryView } from './explain.ts';
 import { gridLines, MARK_MEANING, MARKS, type Grid } from './grid.ts';
 import { sideBySide } from './layout.ts';
+import { pushAll } from '../trace/arrays.ts';
 import { verdictLine } from './text.ts';
 
 const plain = new Chalk({ level: 0 });
@@ -32,7 +33,7 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
   const last = h.steps.at(-1);
   const end = !last || h.settled || !(last.changed || last.failed) ? h.final.map((g) => ({ ...g, title: `end ${g.title}` })) : [];
   out.push('', 'Guest views after the steps that change them (`#n`: after step n; `end`: at the end' + (h.settled ? ', after the bus settles' : '') + '):', '');
-  out.push(...fence([...shown, ...end]));
+  pushAll(out, fence([...shown, ...end]));
   return out;
 }
 
@@ -46,7 +47,7 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
     out.push(`| ${i + 1}${mark} | ${x ? code(x.op) : ''} | ${x?.result ?? ''} | ${y ? code(y.op) : ''} | ${y?.result ?? ''} |`);
   }
   out.push('', '`*` the order differs.', '', 'The guest views at the end, after the bus settles:', '');
-  out.push(...fence([...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))]));
+  pushAll(out, fence([...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))]));
   return out;
 }
 
@@ -57,8 +58,8 @@ export function explainMarkdown(ex: Explanation, title: string): string {
   if (ex.note) out.push(`Note: ${ex.note}`, '');
   out.push(`Initial configuration: ${ex.initial.join(' ')}`, '');
   const [a, b] = ex.histories;
-  if (a && b) out.push(...twoHistories(a, b));
-  else if (a) out.push(...oneHistory(ex, a));
+  if (a && b) pushAll(out, twoHistories(a, b));
+  else if (a) pushAll(out, oneHistory(ex, a));
   out.push('', `Grids: adapters as rows, domains as columns (hex). ${MARKS.map((m) => `\`${m}\` ${MARK_MEANING[m]}`).join('; ')}.`, '');
   return out.join('\n');
 }

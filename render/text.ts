@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Explanation, HistoryView, StepView } from './explain.ts';
 import { gridLines, LEGEND, type Grid } from './grid.ts';
 import { pad, sideBySide, visible, wrap } from './layout.ts';
+import { maxOf, pushAll } from '../trace/arrays.ts';
 
 export interface TextOptions {
   /** Print the verdict, statement, reason and note first (apmc check prints its own). */
@@ -31,9 +32,9 @@ function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number
   const title = o.title && o.title.length >= width ? `…${o.title.slice(o.title.length - width + 2)}` : o.title;
   const whole = title ? `${title}: ${v}` : v;
   const out = (whole.length <= width || !title ? wrap(whole, width) : [`${title}:`, ...wrap(v, width)]).map((l) => c.bold(l));
-  if (ex.property) out.push(...wrap(ex.property.statement, width, '  '));
-  if (ex.violation) out.push(...wrap(ex.violation.reason, width, '  ').map((l) => c.bold(l)));
-  if (ex.note) out.push(...wrap(`note: ${ex.note}`, width, '  ').map((l) => c.dim(l)));
+  if (ex.property) pushAll(out, wrap(ex.property.statement, width, '  '));
+  if (ex.violation) pushAll(out, wrap(ex.violation.reason, width, '  ').map((l) => c.bold(l)));
+  if (ex.note) pushAll(out, wrap(`note: ${ex.note}`, width, '  ').map((l) => c.dim(l)));
   return out;
 }
 
@@ -49,8 +50,8 @@ function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''
 function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number): string[] {
   const out: string[] = [];
   const nw = String(h.steps.length).length;
-  const ow = Math.min(36, Math.max(10, ...h.steps.map((s) => s.op.length)));
-  const rw = Math.max(2, ...h.steps.map((s) => s.result.length));
+  const ow = Math.min(36, maxOf(h.steps.map((s) => s.op.length), 10));
+  const rw = maxOf(h.steps.map((s) => s.result.length), 2);
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
     if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
@@ -59,16 +60,17 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
     if (note && visible(head) + note.length <= width) out.push(head + c.dim(note));
     else {
       out.push(head.trimEnd());
-      if (note) out.push(...wrap(`# ${s.comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
+      if (note) pushAll(out, wrap(`# ${s.comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
     }
     if (s.failed && ex.violation) {
-      out.push(...wrap(`^ ${ex.property?.name ?? ex.violation.property} breaks here: ${ex.violation.reason}`, width, ' '.repeat(opCol)).map((l) => c.red(l)));
+      pushAll(out, wrap(`^ ${ex.property?.name ?? ex.violation.property} breaks here: ${ex.violation.reason}`, width, ' '.repeat(opCol)).map((l) => c.red(l)));
     }
-    if (s.changed || s.failed) out.push(...grids(c, s.grids, width));
+    if (s.changed || s.failed) pushAll(out, grids(c, s.grids, width));
   }
   const last = h.steps.at(-1);
   if (!last || h.settled || !(last.changed || last.failed)) {
-    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:', ...grids(c, h.final, width));
+    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:');
+    pushAll(out, grids(c, h.final, width));
   }
   return out;
 }
@@ -77,7 +79,7 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
 function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: number): string[] {
   const n = Math.max(a.steps.length, b.steps.length);
   const nw = String(n).length;
-  const ow = (h: HistoryView) => Math.max(0, ...h.steps.map((s) => s.op.length));
+  const ow = (h: HistoryView) => maxOf(h.steps.map((s) => s.op.length), 0);
   const line = (s: StepView | undefined, w: number) => (s ? `${String(s.n).padStart(nw)}  ${s.op.padEnd(w)}  ${res(c, s.result)}` : '');
   const half = Math.floor((width - 4) / 2);
   const diff = (i: number) => a.steps[i]?.op !== b.steps[i]?.op;
@@ -94,7 +96,7 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
     }
   }
   out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
-  out.push(...grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
+  pushAll(out, grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
   return out;
 }
 
@@ -102,11 +104,11 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
 export function explainText(c: ChalkInstance, ex: Explanation, o: TextOptions): string {
   const width = o.width ?? 80;
   const out: string[] = o.header ? [...header(c, ex, o, width), ''] : [];
-  out.push(...wrap(`initial: ${ex.initial.join(' ')}`, width, '  ', ''));
+  pushAll(out, wrap(`initial: ${ex.initial.join(' ')}`, width, '  ', ''));
   out.push('');
   const [a, b] = ex.histories;
-  if (a && b) out.push(...twoHistories(c, a, b, width));
-  else if (a) out.push(...steps(c, ex, a, width));
+  if (a && b) pushAll(out, twoHistories(c, a, b, width));
+  else if (a) pushAll(out, steps(c, ex, a, width));
   if (o.legend !== false) out.push('', ...LEGEND.map((l) => c.dim(l)));
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import { of, range } from '../model/bits.ts';
+import { add, EMPTY, range, type Mask } from '../model/bits.ts';
 import { scopeProblem, type Scope } from '../model/scope.ts';
 import type { Matrix } from '../model/state.ts';
 import type { Op } from '../model/ops.ts';
@@ -65,7 +65,7 @@ export function initialMatrix(scope: Scope, init: InitialHost, file = 'trace'): 
     if (list === undefined) return range(n);
     const bad = list.find((id) => id < 0 || id >= n);
     if (bad !== undefined) throw new InputError(file, null, `initial ${what} ${bad} is outside the scope (0..${n - 1})`);
-    return of(...list);
+    return list.reduce<Mask>((m, id) => add(m, id), EMPTY);
   };
   return {
     apm: one(init.adapters, scope.adapters, 'adapter'),

@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
-import { formatOp, formatTrace, InputError, parseJsonTrace, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
+import { formatOp, formatTrace, initialMatrix, InputError, parseJsonTrace, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
 
 const strip = <T>(t: T): T => JSON.parse(JSON.stringify(t, (k, v) => (k === 'line' ? undefined : v)));
 
@@ -118,3 +120,66 @@ errors('a kernel rejection is not bad input: a malformed mask value parses (the 
 });
 
 errors.run();
+
+// ---
+// Why: a trace of ~150 k ops crashed `apmc run` and `apmc explain` with "Maximum call stack size
+// exceeded": `Math.max(...steps)`, `out.push(...lines)` and `of(...ids)` pass every element on the stack.
+const long = suite('long traces: no argument spread on input-sized data');
+
+const N = 150_000;
+const longText = [
+  'scope adapters=1 domains=1 control_domains=1',
+  'initial adapters=0',
+  'create m1',
+  ...Array.from({ length: N }, (_, i) => (i % 1000 === 0 ? 'stop m1  # still not started' : 'stop m1')),
+].join('\n');
+
+/** runCli with stdout and stderr captured. */
+async function cliOut(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../bin/cli.ts');
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error, write] = [console.log, console.error, process.stdout.write];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+  try {
+    return { code: await runCli(argv), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    [console.log, console.error, process.stdout.write] = [log, error, write];
+  }
+}
+
+long(`apmc run and apmc explain on a ${N}-op trace`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-long-'));
+  const f = join(dir, 'long.trace');
+  writeFileSync(f, longText + '\n');
+  const run = await cliOut(['run', '--no-color', f]);
+  assert.is(run.err, '');
+  assert.is(run.code, 0);
+  assert.ok(run.out.includes(`${N + 1}  stop m1`), 'the last step is printed');
+  const ex = await cliOut(['explain', '--no-color', f]);
+  assert.is(ex.err, '');
+  assert.is(ex.code, 0);
+  assert.ok(ex.out.includes(`${N + 1}  stop m1`), 'the last step is explained');
+});
+
+long('explain --format md, convert, diff and a long initial list on the same length', async () => {
+  const { explain } = await import('../render/explain.ts');
+  const { explainMarkdown } = await import('../render/md.ts');
+  const { diffTraces, diffText } = await import('../render/diff.ts');
+  const { POLICIES } = await import('../model/policies/index.ts');
+  const { Chalk } = await import('chalk');
+  const t = parseTextTrace(longText, 'long.trace');
+  const ex = explain({ trace: t }, POLICIES['upstream']!);
+  assert.ok(explainMarkdown(ex, 'long.trace').includes(`| ${N + 1} | \`stop m1\``));
+  assert.is(formatTrace(t).split('\n').length, N + 4);
+  const d = diffText(new Chalk({ level: 0 }), diffTraces(t, POLICIES['upstream']!, POLICIES['d0']!), 'long.trace');
+  assert.ok(d.includes('no difference'));
+  // A JSON initial list may repeat an id as often as it likes: it is one mask all the same.
+  const doc = { format: 'apmc-trace/1', initial: { adapters: new Array<number>(N).fill(0) }, ops: [] };
+  assert.equal(parseJsonTrace(JSON.stringify(doc), 'i.json').initial?.adapters?.length, N);
+  assert.not.throws(() => initialMatrix(DEFAULT_SCOPE, { adapters: new Array<number>(N).fill(1) }));
+});
+
+long.run();
