@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
-import { formatOp, formatTrace, initialMatrix, InputError, parseJsonTrace, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
+import { formatOp, formatTrace, initialMatrix, InputError, parseJsonTrace, parseNumber, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
 
 const strip = <T>(t: T): T => JSON.parse(JSON.stringify(t, (k, v) => (k === 'line' ? undefined : v)));
 
@@ -117,6 +117,24 @@ errors('an mdev created only later is a kernel ENOENT, not bad input', () => {
 
 errors('a kernel rejection is not bad input: a malformed mask value parses (the kernel says EINVAL)', () => {
   assert.is(problem('apmask 0xZZ\n'), 'no error');
+});
+
+// Why: `m1 assign_adapter +1` was bad input, but the kernel's kstrtoul(buf, 0) takes it: ids parse as
+// kstrtoul does (lib/kstrtox.c): optional '+', 0x/0X hex, leading-0 octal, decimal, one trailing newline.
+errors('ids parse as the kernel\'s kstrtoul(buf, 0) does', () => {
+  const accepted: [string, number][] = [
+    ['+1', 1], ['0x1', 1], ['0X1f', 31], ['01', 1], ['017', 15], ['0', 0], ['00', 0], ['+0', 0], ['+0x10', 16], ['+017', 15], ['255', 255], ['1\n', 1],
+  ];
+  for (const [tok, n] of accepted) {
+    assert.is(parseNumber(tok), n, tok);
+    assert.equal(parseOpLine(`m1 assign_adapter ${tok.trim()}`), { kind: 'assign_adapter', mdev: 'm1', id: n }, tok);
+  }
+  for (const tok of ['+', '++1', '-1', '-0', '08', '0x', '0xg', '0x+1', '+-1', '1a', '1\n\n', ' 1', '1.0', '1e2', '0b1', '99999999999999999999']) {
+    assert.is(parseNumber(tok), null, JSON.stringify(tok));
+  }
+  assert.is(problem('create m1\nm1 assign_adapter +1\n'), 'no error');
+  assert.is(problem('scope adapters=+0x3\nhost add adapter 02\n'), 'no error');
+  assert.is(problem('create m1\nm1 assign_adapter 08\n'), "t.trace:2: bad adapter '08' (expected a number: 5, 0x2c or 054)");
 });
 
 errors.run();
