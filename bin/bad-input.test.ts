@@ -4,7 +4,7 @@
  * processes are started together at load time (each costs ~0.4 s of tsx start-up) and awaited per test.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -16,6 +16,14 @@ const file = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
+
+const ORDER_CX = 'counterexamples/order-independence/d0-delta-filter-assign-vs-unbind.json';
+const RECOVERY_CX = 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json';
+function cxWithout(key: string, from = ORDER_CX): unknown {
+  const doc = JSON.parse(readFileSync(from, 'utf8')) as Record<string, unknown>;
+  delete doc[key];
+  return doc;
+}
 
 interface Row {
   /** The class of bad input, as the README table names it. */
@@ -52,9 +60,35 @@ const T = {
   field: file('field.json', '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create", "mdev": "m1"},\n  {"kind": "host", "action": "add", "resource": "adapter",\n   "id": "x"}\n]}\n'),
   notPolicy: file('not-a-policy.mts', 'export default 42;\n'),
   syntax: file('syntax.mts', 'export default (;\n'),
+  twoScopes: file('two-scopes.trace', 'scope adapters=2\nscope domains=3\ncreate m1\n'),
+  twoPolicies: file('two-policies.trace', 'policy upstream\n# a comment\npolicy d0\ncreate m1\n'),
+  twoInitials: file('two-initials.trace', 'initial adapters=0\ninitial adapters=1\n'),
+  twoKeys: file('two-keys.trace', 'scope adapters=2 adapters=3\n'),
+  dupJson: file('dup.json', '{"format": "apmc-trace/1",\n "ops": [],\n "format": "apmc-trace/1"}\n'),
+  dupDeep: file('dup-deep.json', '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create",\n   "mdev": "m1", "mdev": "m2"}\n]}\n'),
+  dupReport: file('dup-report.json', '{"format": "apmc-check/1", "scope": {},\n "results": [],\n "results": []}\n'),
+  empty: file('empty.json', ''),
+  blank: file('blank.json', '  \r\n\n\t\n'),
+  noOther: file('no-other.json', JSON.stringify(cxWithout('other_ops'), null, 2)),
+  noTail: file('no-tail.json', JSON.stringify(cxWithout('tail', RECOVERY_CX), null, 2)),
+  dupCx: file('dup-cx.json', readFileSync(ORDER_CX, 'utf8').replace('"property": "order-independence",', '"property": "order-independence",\n  "property": "recovery",')),
 };
 
 const ROWS: Row[] = [
+  { what: 'two scope lines', args: ['run', T.twoScopes], says: /^two-scopes\.trace:2: 'scope' given twice \(first on line 1; give it once\)$/ },
+  { what: 'two policy lines', args: ['run', T.twoPolicies], says: /^two-policies\.trace:3: 'policy' given twice \(first on line 1; give it once\)$/ },
+  { what: 'two initial lines', args: ['convert', T.twoInitials], says: /^two-initials\.trace:2: 'initial' given twice \(first on line 1/ },
+  { what: 'a key twice in a directive', args: ['run', T.twoKeys], says: /^two-keys\.trace:1: 'adapters=' given twice in 'scope adapters=2 adapters=3'$/ },
+  { what: 'a JSON key twice', args: ['run', T.dupJson], says: /^dup\.json:3: duplicate key "format" \(first on line 1; give each key once\)$/ },
+  { what: 'a JSON key twice in an op', args: ['convert', T.dupDeep], says: /^dup-deep\.json:4: duplicate key "mdev" \(first on line 4; give each key once\)$/ },
+  { what: 'a JSON key twice in a counterexample', args: ['explain', T.dupCx], says: /^dup-cx\.json:47: duplicate key "property" \(first on line 46; give each key once\)$/ },
+  { what: 'a JSON key twice in a report', args: ['merge', T.dupReport], says: /^dup-report\.json:3: duplicate key "results" \(first on line 2; give each key once\)$/ },
+  { what: 'an empty JSON file', args: ['run', T.empty], says: /^empty\.json:1: empty file \(expected a JSON document\)$/ },
+  { what: 'a whitespace-only JSON file', args: ['explain', T.blank], says: /^blank\.json:1: empty file \(expected a JSON document\)$/ },
+  { what: 'an order-independence counterexample without other_ops', args: ['explain', T.noOther], says: /^no-other\.json:\d+: "property" order-independence needs "other_ops", the second history$/ },
+  { what: 'a recovery counterexample without tail', args: ['explain', T.noTail], says: /^no-tail\.json:\d+: "property" recovery needs "tail", the number of disturbance ops$/ },
+  { what: 'a single-valued flag twice', ...check('--seed', '1', '--seed', '2'), says: /^--seed: given twice \('1', then '2'\); give it once$/ },
+  { what: 'a single-valued flag twice (run)', args: ['run', '--policy', 'upstream', '--policy=d0', T.twoKeys], says: /^--policy: given twice \('upstream', then 'd0'\); give it once$/ },
   { what: 'unknown operation', args: ['run', T.op], says: /^op\.trace:2: unknown operation 'frobnicate 3'$/ },
   { what: 'bad APQN syntax', args: ['run', T.apqn], says: /^apqn\.trace:2: bad APQN '5\.2c' \(expected aa\.dddd/ },
   { what: 'hardware id outside the scope', args: ['run', T.hw], says: /^hw\.trace:2: adapter 7 is outside the scope/ },

@@ -5,7 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
 import { propertyByName } from '../properties/registry.ts';
-import { InputError, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
+import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
 import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
@@ -43,7 +43,7 @@ export function loadSubject(file: string): Subject {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${file}: cannot read trace (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
   }
-  if (!/^\s*\{/.test(text)) return { trace: parseTextTrace(text, file) };
+  if (!isJsonTrace(text, file)) return { trace: parseTextTrace(text, file) };
   const trace = withLine(text, () => parseJsonTrace(text, file));
   const doc = JSON.parse(text) as Record<string, unknown>;
   if (doc['property'] === undefined) return { trace };

@@ -145,12 +145,13 @@ export function parseOpLine(text: string): Op {
   return { kind: w1 as 'assign_adapter', mdev, id: id(w2, what) };
 }
 
-/** key=value words of a directive. */
+/** key=value words of a directive; each key at most once. */
 function keyValues(words: string[], allowed: readonly string[], line: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const w of words) {
     const m = /^([a-z_]+)=(.*)$/.exec(w);
     if (!m || !allowed.includes(m[1]!)) throw `bad '${w}' in '${line}' (expected ${allowed.map((a) => `${a}=`).join(', ')})`;
+    if (out.has(m[1]!)) throw `'${m[1]}=' given twice in '${line}'`;
     out.set(m[1]!, m[2]!);
   }
   return out;
@@ -166,7 +167,7 @@ export function parseTextTrace(text: string, file: string): Trace {
   const steps: TraceStep[] = [];
   let pending: string[] = [];
   let seenDirective = false;
-  const lineOf: { scope?: number; initial?: number } = {};
+  const lineOf: { scope?: number; initial?: number; policy?: number } = {};
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
@@ -182,7 +183,9 @@ export function parseTextTrace(text: string, file: string): Trace {
       if (directive === 'scope' || directive === 'policy' || directive === 'initial') {
         if (steps.length > 0) throw `'${directive}' must come before the first operation`;
         seenDirective = true;
-        if (directive !== 'policy') lineOf[directive] = line;
+        const first = lineOf[directive];
+        if (first !== undefined) throw `'${directive}' given twice (first on line ${first}; give it once)`;
+        lineOf[directive] = line;
         if (directive === 'policy') {
           if (words.length !== 2) throw `expected 'policy <name|file>'`;
           policy = words[1]!;

@@ -119,6 +119,28 @@ errors('a kernel rejection is not bad input: a malformed mask value parses (the 
   assert.is(problem('apmask 0xZZ\n'), 'no error');
 });
 
+// Why: silent last-wins. A directive or a JSON key given twice kept only the last, whatever the first said.
+const twice: [string, string][] = [
+  ['scope adapters=2\nscope adapters=3\n', "t.trace:2: 'scope' given twice (first on line 1; give it once)"],
+  ['scope adapters=2\n# domains too\nscope domains=3\n', "t.trace:3: 'scope' given twice (first on line 1; give it once)"],
+  ['policy upstream\npolicy d0\n', "t.trace:2: 'policy' given twice (first on line 1; give it once)"],
+  ['initial adapters=0\ninitial domains=1\n', "t.trace:2: 'initial' given twice (first on line 1; give it once)"],
+  ['initial adapters=0 adapters=1\n', "t.trace:1: 'adapters=' given twice in 'initial adapters=0 adapters=1'"],
+  ['{"format": "apmc-trace/1", "ops": [], "ops": []}', 't.trace:1: duplicate key "ops" (first on line 1; give each key once)'],
+  ['{"format": "apmc-trace/1",\n"scope": {"adapters": 2,\n "adapters": 3}, "ops": []}', 't.trace:3: duplicate key "adapters" (first on line 2; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [\n{"kind": "create", "mdev": "m1"},\n{"kind": "create", "mdev": "m2", "kind": "remove"}]}', 't.trace:3: duplicate key "kind" (first on line 3; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [], "x": [{"a": [{"b": 1, "\\u0062": 2}]}]}', 't.trace:1: duplicate key "b" (first on line 1; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [], "x": ' + '['.repeat(200) + ']'.repeat(200) + '}', 't.trace:1: nested more than 100 levels deep'],
+];
+for (const [text, msg] of twice) errors(`given twice: ${JSON.stringify(text).slice(0, 50)}`, () => assert.is(problem(text), msg));
+
+errors('an empty or whitespace-only .json is bad input (a .trace may be empty)', () => {
+  for (const text of ['', ' ', '\n\n', '\t\r\n']) {
+    assert.throws(() => parseTrace(text, 'e.json'), (e: unknown) => e instanceof InputError && e.message === 'e.json:1: empty file (expected a JSON document)');
+    assert.is(parseTrace(text, 'e.trace').steps.length, 0);
+  }
+});
+
 // Why: `m1 assign_adapter +1` was bad input, but the kernel's kstrtoul(buf, 0) takes it: ids parse as
 // kstrtoul does (lib/kstrtox.c): optional '+', 0x/0X hex, leading-0 octal, decimal, one trailing newline.
 errors('ids parse as the kernel\'s kstrtoul(buf, 0) does', () => {
