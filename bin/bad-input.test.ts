@@ -3,19 +3,34 @@
  * on stderr naming the file and line where there is one, nothing on stdout, nothing written. The
  * processes are started together at load time (each costs ~0.4 s of tsx start-up) and awaited per test.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-bad-'));
-const file = (name: string, text: string): string => {
+const file = (name: string, text: string | Buffer): string => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
 };
+
+/** A file of `size` bytes that takes no space (a hole). */
+function sparse(name: string, size: number): string {
+  const p = join(dir, name);
+  const fd = openSync(p, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  return p;
+}
+
+function fifo(name: string): string {
+  const p = join(dir, name);
+  execFileSync('mkfifo', [p]);
+  return p;
+}
 
 const ORDER_CX = 'counterexamples/order-independence/d0-delta-filter-assign-vs-unbind.json';
 const RECOVERY_CX = 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json';
@@ -72,9 +87,20 @@ const T = {
   noOther: file('no-other.json', JSON.stringify(cxWithout('other_ops'), null, 2)),
   noTail: file('no-tail.json', JSON.stringify(cxWithout('tail', RECOVERY_CX), null, 2)),
   dupCx: file('dup-cx.json', readFileSync(ORDER_CX, 'utf8').replace('"property": "order-independence",', '"property": "order-independence",\n  "property": "recovery",')),
+  notUtf8: file('latin1.trace', Buffer.from('create m1\n# caf\xe9\n', 'latin1')),
+  nul: file('nul.trace', 'create m1\nm1 remove\0\n'),
+  longLine: file('long-line.trace', `create m1\n# ${'x'.repeat(1024 * 1024)}\n`),
+  big: sparse('big.trace', 65 * 1024 * 1024),
+  fifo: fifo('fifo.trace'),
 };
 
 const ROWS: Row[] = [
+  { what: 'a device that never ends', args: ['run', '/dev/zero'], says: /^\/dev\/zero: cannot read trace \(a character device; apmc reads regular files only\)$/ },
+  { what: 'a FIFO', args: ['explain', T.fifo], says: /^fifo\.trace: cannot read trace \(a FIFO; apmc reads regular files only\)$/ },
+  { what: 'a file larger than 64 MB', args: ['run', T.big], says: /^big\.trace: larger than 64 MB, the most apmc reads of a trace$/ },
+  { what: 'a line longer than 1 MiB', args: ['run', T.longLine], says: /^long-line\.trace:2: line longer than 1048576 characters/ },
+  { what: 'not UTF-8', args: ['run', T.notUtf8], says: /^latin1\.trace:2: not UTF-8 text \(byte 15: 0xe9\)$/ },
+  { what: 'a NUL byte', args: ['convert', T.nul], says: /^nul\.trace:2: NUL byte \(a trace is text\)$/ },
   { what: 'two scope lines', args: ['run', T.twoScopes], says: /^two-scopes\.trace:2: 'scope' given twice \(first on line 1; give it once\)$/ },
   { what: 'two policy lines', args: ['run', T.twoPolicies], says: /^two-policies\.trace:3: 'policy' given twice \(first on line 1; give it once\)$/ },
   { what: 'two initial lines', args: ['convert', T.twoInitials], says: /^two-initials\.trace:2: 'initial' given twice \(first on line 1/ },
@@ -161,3 +187,67 @@ bad('an operation the kernel rejects is not bad input: it runs and yields its er
 });
 
 bad.run();
+
+// ---
+// Why: `apmc run /dev/zero` grew to 16.8 GB, and a FIFO kept it waiting. The reader refuses what is not
+// a regular file before reading a byte, and a file over the limit by its size: at once, in-process here.
+const never = suite('inputs that never end: refused within a second, exit 2');
+
+async function quietCli(argv: string[]): Promise<{ code: number; err: string; ms: number }> {
+  const { runCli } = await import('./cli.ts');
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = () => {};
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  const t0 = performance.now();
+  try {
+    const code = await runCli(argv);
+    return { code, err: err.join('\n'), ms: performance.now() - t0 };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+for (const [what, argv] of [
+  ['run /dev/zero', ['run', '/dev/zero']],
+  ['explain /dev/urandom', ['explain', '/dev/urandom']],
+  ['merge /dev/zero', ['merge', '/dev/zero']],
+  ['a FIFO no one writes', ['run', T.fifo]],
+  ['a 65 MB file', ['explain', T.big]],
+] as const) {
+  never(what, async () => {
+    const r = await quietCli([...argv]);
+    assert.is(r.code, 2, r.err);
+    assert.is(r.err.split('\n').length, 1, r.err);
+    assert.ok(r.ms < 1000, `${Math.round(r.ms)} ms`);
+  });
+}
+
+never('a FIFO with a writer that never stops', async () => {
+  const p = fifo('endless.trace');
+  const { spawn } = await import('node:child_process');
+  const writer = spawn('sh', ['-c', `yes 'create m1' > '${p}'`], { stdio: 'ignore' });
+  try {
+    const r = await quietCli(['run', p]);
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, /endless\.trace: cannot read trace \(a FIFO; apmc reads regular files only\)$/);
+    assert.ok(r.ms < 1000, `${Math.round(r.ms)} ms`);
+  } finally {
+    if (writer.pid !== undefined && writer.exitCode === null) process.kill(writer.pid);
+  }
+});
+
+// Why: a trace saved on Windows (CRLF, a byte order mark) must mean what the same trace means with LF.
+never('BOM and CRLF read as the same trace as plain LF, text and JSON', async () => {
+  const { loadTrace } = await import('./load-trace.ts');
+  const lf = 'scope adapters=2\ncreate m1  # first\nm1 assign_adapter +1\n';
+  const a = loadTrace(file('lf.trace', lf));
+  const b = loadTrace(file('crlf.trace', '\ufeff' + lf.replace(/\n/g, '\r\n')));
+  assert.equal(b, a);
+  const json = readFileSync(ORDER_CX, 'utf8');
+  const c = loadTrace(file('lf.json', json));
+  const d = loadTrace(file('crlf.json', '\ufeff' + json.replace(/\n/g, '\r\n')));
+  assert.equal(d, c);
+});
+
+never.run();

@@ -1,6 +1,5 @@
 /** `apmc explain` and `apmc diff`: load a trace or a counterexample file, render it. */
 import { renderSh } from '../render/sh.ts';
-import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
@@ -12,6 +11,7 @@ import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
 import { loadPolicy } from './load-policy.ts';
 import { withScopeFlags } from './load-trace.ts';
+import { readInput } from './read-input.ts';
 import { UsageError } from './usage.ts';
 
 export type ScopeFlags = Partial<Record<keyof Scope, string | undefined>>;
@@ -36,13 +36,7 @@ function withLine<T>(text: string, f: () => T): T {
 
 /** A trace file (text or JSON) or a counterexample file (JSON with "property"): what to explain. */
 export function loadSubject(file: string): Subject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read trace (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
+  const text = readInput(file, 'trace');
   if (!isJsonTrace(text, file)) return { trace: parseTextTrace(text, file) };
   const trace = withLine(text, () => parseJsonTrace(text, file));
   const doc = JSON.parse(text) as Record<string, unknown>;

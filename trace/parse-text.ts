@@ -157,6 +157,9 @@ function keyValues(words: string[], allowed: readonly string[], line: string): M
   return out;
 }
 
+/** The longest line a text trace may have: 1 MiB characters (a real one is under 100). */
+export const MAX_LINE = 1024 * 1024;
+
 /** Parse a text trace. Throws InputError naming `file`, the line and the problem. */
 export function parseTextTrace(text: string, file: string): Trace {
   let scope: Scope = DEFAULT_SCOPE;
@@ -172,6 +175,8 @@ export function parseTextTrace(text: string, file: string): Trace {
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
     const line = i + 1;
+    if (raw.length > MAX_LINE) throw new InputError(file, line, `line longer than ${MAX_LINE} characters, the most a trace line may have`);
+    if (raw.includes('\0')) throw new InputError(file, line, 'NUL character (a trace is text)');
     const [body, comment] = splitComment(raw);
     try {
       if (body === '') {

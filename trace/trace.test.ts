@@ -141,6 +141,12 @@ errors('an empty or whitespace-only .json is bad input (a .trace may be empty)',
   }
 });
 
+errors('a text trace line longer than 1 MiB characters, or with a NUL, is bad input', () => {
+  assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024)}\n`), 't.trace:2: line longer than 1048576 characters, the most a trace line may have');
+  assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024 - 1)}\n`), 'no error');
+  assert.is(problem('create m1\n# a\0b\n'), 't.trace:2: NUL character (a trace is text)');
+});
+
 // Why: `m1 assign_adapter +1` was bad input, but the kernel's kstrtoul(buf, 0) takes it: ids parse as
 // kstrtoul does (lib/kstrtox.c): optional '+', 0x/0X hex, leading-0 octal, decimal, one trailing newline.
 errors('ids parse as the kernel\'s kstrtoul(buf, 0) does', () => {
