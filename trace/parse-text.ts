@@ -36,49 +36,54 @@ function splitComment(line: string): [string, string | undefined] {
   return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').replace(/\r/g, ' ').trimEnd()];
 }
 
+// parseOpLine's helpers live out here: closures made per line (tsx names each) made long traces parse 4x slower.
+function expectWords(t: readonly string[], n: number, usage: string): void {
+  if (t.length !== n) throw `expected '${usage}'`;
+}
+
+function apqn(tok: string | undefined): [number, number] {
+  const q = tok === undefined ? null : parseApqn(tok);
+  if (q === null) throw `bad APQN '${tok ?? ''}' (expected aa.dddd in hex, e.g. 05.002c)`;
+  return q;
+}
+
+function id(tok: string | undefined, what: string): number {
+  const n = tok === undefined ? null : parseNumber(tok);
+  if (n === null) throw `bad ${what} '${tok ?? ''}' (expected a number: 5, 0x2c or 054)`;
+  return n;
+}
+
+function name(tok: string | undefined, what: string): string {
+  if (tok === undefined || !NAME.test(tok) || KEYWORDS.has(tok)) throw `bad ${what} name '${tok ?? ''}'`;
+  return tok;
+}
+
 /** Parse one operation line (comment already removed). Throws a message string on a problem. */
 export function parseOpLine(text: string): Op {
   const t = text.split(/\s+/);
   const [w0 = '', w1, w2, w3] = t;
-  const arity = (n: number, usage: string) => {
-    if (t.length !== n) throw `expected '${usage}'`;
-  };
-  const apqn = (tok: string | undefined): [number, number] => {
-    const q = tok === undefined ? null : parseApqn(tok);
-    if (q === null) throw `bad APQN '${tok ?? ''}' (expected aa.dddd in hex, e.g. 05.002c)`;
-    return q;
-  };
-  const id = (tok: string | undefined, what: string): number => {
-    const n = tok === undefined ? null : parseNumber(tok);
-    if (n === null) throw `bad ${what} '${tok ?? ''}' (expected a number: 5, 0x2c or 054)`;
-    return n;
-  };
-  const name = (tok: string | undefined, what: string): string => {
-    if (tok === undefined || !NAME.test(tok) || KEYWORDS.has(tok)) throw `bad ${what} name '${tok ?? ''}'`;
-    return tok;
-  };
   const async = t.at(-1) === '&';
   if (async) t.pop();
   if (async && !['apmask', 'aqmask', 'host'].includes(w0)) throw `'&' (leave the asynchronous work pending) only follows apmask, aqmask and host`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
-    arity(3, 'cardXX config 0|1');
+    expectWords(t, 3, 'cardXX config 0|1');
     if (w1 !== 'config' || (w2 !== '0' && w2 !== '1')) throw `expected 'card${card[1]} config 0|1'`;
     return { kind: 'card_config', apid: parseInt(card[1]!, 16), config: w2 === '1' ? 1 : 0 };
   }
   switch (w0) {
     case 'apmask':
     case 'aqmask': {
-      arity(2, `${w0} <value> [&]`);
+      expectWords(t, 2, `${w0} <value> [&]`);
       return async ? { kind: w0, value: w1!, async: true } : { kind: w0, value: w1! };
     }
     case 'reprobe': {
-      arity(2, 'reprobe aa.dddd');
+      expectWords(t, 2, 'reprobe aa.dddd');
       const [apid, apqi] = apqn(w1);
       return { kind: 'reprobe', apid, apqi };
     }
     case 'bind': {
-      arity(3, 'bind aa.dddd vfio_ap|cex4queue');
+      expectWords(t, 3, 'bind aa.dddd vfio_ap|cex4queue');
       const [apid, apqi] = apqn(w1);
       if (!DRIVERS.includes(w2 as Driver)) throw `unknown driver '${w2}' (vfio_ap or cex4queue)`;
       return { kind: 'bind', apid, apqi, driver: w2 as Driver };
@@ -92,34 +97,34 @@ export function parseOpLine(text: string): Op {
     }
     case 'scan': {
       if (t.length === 1) return { kind: 'scan' };
-      arity(2, 'scan [start|step|complete]');
+      expectWords(t, 2, 'scan [start|step|complete]');
       if (w1 === 'start') return { kind: 'scan_start' };
       if (w1 === 'step') return { kind: 'scan_step' };
       if (w1 === 'complete') return { kind: 'scan_complete' };
       throw `expected 'scan', 'scan start', 'scan step' or 'scan complete'`;
     }
     case 'host': {
-      arity(4, 'host add|remove adapter|domain|control_domain <id> [&]');
+      expectWords(t, 4, 'host add|remove adapter|domain|control_domain <id> [&]');
       if (w1 !== 'add' && w1 !== 'remove') throw `expected 'host add' or 'host remove', got 'host ${w1}'`;
       if (!RESOURCES.includes(w2 as Resource)) throw `unknown resource '${w2}' (adapter, domain or control_domain)`;
       const op = { kind: 'host', action: w1, resource: w2 as Resource, id: id(w3, w2!) } as const;
       return async ? { ...op, async: true } : op;
     }
     case 'fault': {
-      arity(3, 'fault aa.dddd none|checkstop|reset_fails');
+      expectWords(t, 3, 'fault aa.dddd none|checkstop|reset_fails');
       const [apid, apqi] = apqn(w1);
       if (!FAULTS.includes(w2 as Fault)) throw `unknown fault '${w2}' (none, checkstop or reset_fails)`;
       return { kind: 'fault', apid, apqi, fault: w2 as Fault };
     }
     case 'create':
-      arity(2, 'create <mdev>');
+      expectWords(t, 2, 'create <mdev>');
       return { kind: 'create', mdev: name(w1, 'mdev') };
     case 'start':
-      arity(3, 'start <mdev> <vm>');
+      expectWords(t, 3, 'start <mdev> <vm>');
       return { kind: 'start', mdev: name(w1, 'mdev'), vm: name(w2, 'VM') };
     case 'stop':
     case 'vfio_reset':
-      arity(2, `${w0} <mdev>`);
+      expectWords(t, 2, `${w0} <mdev>`);
       return { kind: w0, mdev: name(w1, 'mdev') };
     default:
       break;
@@ -127,11 +132,11 @@ export function parseOpLine(text: string): Op {
   if (w1 === undefined || !MDEV_ATTRS.has(w1)) throw `unknown operation '${text}'`;
   const mdev = name(w0, 'mdev');
   if (w1 === 'remove') {
-    arity(2, `${mdev} remove`);
+    expectWords(t, 2, `${mdev} remove`);
     return { kind: 'remove', mdev };
   }
   if (w1 === 'ap_config') {
-    arity(5, `${mdev} ap_config apm=<ids> aqm=<ids> adm=<ids>`);
+    expectWords(t, 5, `${mdev} ap_config apm=<ids> aqm=<ids> adm=<ids>`);
     const field = (tok: string | undefined, key: string): number[] => {
       if (!tok?.startsWith(`${key}=`)) throw `expected ${key}=<ids> in ap_config, got '${tok ?? ''}'`;
       const r = parseIdList(tok.slice(key.length + 1));
@@ -140,7 +145,7 @@ export function parseOpLine(text: string): Op {
     };
     return { kind: 'ap_config', mdev, apm: field(w2, 'apm'), aqm: field(w3, 'aqm'), adm: field(t[4], 'adm') };
   }
-  arity(3, `${mdev} ${w1} <id>`);
+  expectWords(t, 3, `${mdev} ${w1} <id>`);
   const what = w1.replace(/^(un)?assign_/, '').replace('_', ' ');
   return { kind: w1 as 'assign_adapter', mdev, id: id(w2, what) };
 }
