@@ -48,7 +48,8 @@ export function invalidUtf8At(b: Uint8Array): number {
       cp = (cp << 6) | (d & 0x3f);
     }
     // Overlong forms, surrogates and code points beyond U+10FFFF.
-    if ((need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff))) return i;
+    if (need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return i;
+    if (need === 3 && (cp < 0x10000 || cp > 0x10ffff)) return i;
     i += need + 1;
   }
   return -1;
@@ -77,8 +78,11 @@ export function readInput(path: string, what: string): string {
   let bytes: Buffer;
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new InputError(path, null, `cannot read ${what} (${kind(st)}; apmc reads regular files only)`);
-    const tooBig = () => new InputError(path, null, `larger than ${MAX_INPUT_BYTES / 1024 / 1024} MB, the most apmc reads of a ${what}`);
+    if (!st.isFile()) {
+      throw new InputError(path, null, `cannot read ${what} (${kind(st)}; apmc reads regular files only)`);
+    }
+    const mb = MAX_INPUT_BYTES / 1024 / 1024;
+    const tooBig = () => new InputError(path, null, `larger than ${mb} MB, the most apmc reads of a ${what}`);
     if (st.size > MAX_INPUT_BYTES) throw tooBig();
     // In chunks, whatever size the file claims (files in /proc claim 0; a file may grow while read).
     const chunks: Buffer[] = [];
@@ -107,7 +111,8 @@ export function readInput(path: string, what: string): string {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const at = Math.max(0, invalidUtf8At(bytes));
-    throw new InputError(path, lineOfByte(bytes, at), `not UTF-8 text (byte ${at}: 0x${bytes[at]!.toString(16).padStart(2, '0')})`);
+    const hex = bytes[at]!.toString(16).padStart(2, '0');
+    throw new InputError(path, lineOfByte(bytes, at), `not UTF-8 text (byte ${at}: 0x${hex})`);
   }
   const nul = text.indexOf('\0');
   if (nul >= 0) throw new InputError(path, text.slice(0, nul).split('\n').length, `NUL byte (a ${what} is text)`);

@@ -7,7 +7,8 @@ import { InputError, type InitialHost, type Trace } from './types.ts';
 const within = (id: number, n: number, what: string): string | null =>
   id >= n ? `${what} ${id} is outside the scope (${what}s 0..${n - 1}; raise it with 'scope' or a flag)` : null;
 // Kernel-facing ids may lie outside the scope (the kernel answers ENODEV); the architecture stops at 255.
-const model = (id: number, what: string): string | null => (id > 255 ? `${what} ${id} is beyond the architecture's 0..255` : null);
+const model = (id: number, what: string): string | null =>
+  id > 255 ? `${what} ${id} is beyond the architecture's 0..255` : null;
 
 /** Ids an op names, by what the scope bounds them with: hardware ops must stay inside the scope. */
 function idProblem(op: Op, scope: Scope): string | null {

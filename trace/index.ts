@@ -9,7 +9,7 @@ import { parseJsonTrace } from './json.ts';
 import { parseTextTrace } from './parse-text.ts';
 import type { Trace } from './types.ts';
 
-/** Whether a trace is JSON: a `.json` file (even an empty one), or text that starts with `{` or `[` (no text trace does). */
+/** Whether a trace is JSON: a `.json` file (even empty), or text starting with `{` or `[` (no text trace does). */
 export const isJsonTrace = (text: string, file: string): boolean => /\.json$/i.test(file) || /^\s*[{[]/.test(text);
 
 /** Parse a trace in either format (see isJsonTrace). */

@@ -106,7 +106,8 @@ export function traceToJson(t: Trace): Record<string, unknown> {
 }
 
 /** A key as an error message shows it: quoted, and cut short if long. */
-const showKey = (k: string): string => (k.length > 40 ? `${JSON.stringify(k.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(k));
+const showKey = (k: string): string =>
+  k.length > 40 ? `${JSON.stringify(k.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(k);
 
 /**
  * JSON.parse for input files: a syntax error, a key repeated within one object (JSON.parse would keep
@@ -121,7 +122,9 @@ export function parseJsonText(input: string, file: string): unknown {
     throw new InputError(file, lineAt(input, scan.offset), what);
   }
   const d = scan.duplicate;
-  if (d) throw new InputError(file, d.line, `duplicate key ${showKey(d.key)} (first on line ${d.first}; give each key once)`);
+  if (d) {
+    throw new InputError(file, d.line, `duplicate key ${showKey(d.key)} (first on line ${d.first}; give each key once)`);
+  }
   try {
     return JSON.parse(input);
   } catch (e) {

@@ -180,7 +180,9 @@ export function parseTextTrace(text: string, file: string): Trace {
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
     const line = i + 1;
-    if (raw.length > MAX_LINE) throw new InputError(file, line, `line longer than ${MAX_LINE} characters, the most a trace line may have`);
+    if (raw.length > MAX_LINE) {
+      throw new InputError(file, line, `line longer than ${MAX_LINE} characters, the most a trace line may have`);
+    }
     if (raw.includes('\0')) throw new InputError(file, line, 'NUL character (a trace is text)');
     const [body, comment] = splitComment(raw);
     try {
