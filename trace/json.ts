@@ -3,7 +3,7 @@ import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
 import { lineAt, problemLine, scanJson } from './json-lines.ts';
-import { InputError, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { InputError, MAX_OPS, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
 type Field = 'int' | 'str' | 'value' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
 const APQN: Record<string, Field> = { apid: 'int', apqi: 'int' };
@@ -181,6 +181,7 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
   const trailer = doc['comments_after'] ?? [];
   if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of one-line strings');
   if (!Array.isArray(doc['ops'])) return bad('"ops" must be an array');
+  if (doc['ops'].length > MAX_OPS) bad(`"ops": more than ${MAX_OPS} operations, the most a trace may have`);
   const steps: TraceStep[] = doc['ops'].map((x: unknown, i: number) => {
     const op = parseOp(x);
     if (typeof op === 'string') return bad(`ops[${i}]: ${op}`);

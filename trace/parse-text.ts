@@ -7,7 +7,7 @@ import type { Op, Resource } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { parseApqn, parseIdList, parseNumber } from './ids.ts';
 import { checkTrace } from './check.ts';
-import { InputError, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { InputError, MAX_OPS, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
 const MDEV_ATTRS = new Set([
   'assign_adapter',
@@ -229,6 +229,7 @@ export function parseTextTrace(text: string, file: string): Trace {
         if (comment !== undefined) pending.push(comment);
         return;
       }
+      if (steps.length === MAX_OPS) throw `more than ${MAX_OPS} operations, the most a trace may have`;
       const op = parseOpLine(body);
       const step: TraceStep = {
         op,

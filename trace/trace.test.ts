@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
-import { formatOp, formatTrace, initialMatrix, InputError, parseJsonTrace, parseNumber, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
+import { formatOp, formatTrace, initialMatrix, InputError, MAX_OPS, parseJsonTrace, parseNumber, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
 
 const strip = <T>(t: T): T => JSON.parse(JSON.stringify(t, (k, v) => (k === 'line' ? undefined : v)));
 
@@ -145,6 +145,14 @@ errors('a text trace line longer than 1 MiB characters, or with a NUL, is bad in
   assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024)}\n`), 't.trace:2: line longer than 1048576 characters, the most a trace line may have');
   assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024 - 1)}\n`), 'no error');
   assert.is(problem('create m1\n# a\0b\n'), 't.trace:2: NUL character (a trace is text)');
+});
+
+// Why: a 64 MB trace holds millions of operations; run would exhaust the heap (exit 134) instead of answering.
+errors(`a trace of more than ${MAX_OPS} operations is bad input, text and JSON`, () => {
+  assert.is(problem('scan\n'.repeat(MAX_OPS)), 'no error');
+  assert.is(problem('# long\n' + 'scan\n'.repeat(MAX_OPS + 1)), `t.trace:${MAX_OPS + 2}: more than ${MAX_OPS} operations, the most a trace may have`);
+  const doc = `{"format": "apmc-trace/1",\n"ops": [${'{"kind": "scan"},'.repeat(MAX_OPS)}{"kind": "scan"}]}`;
+  assert.is(problem(doc), `t.trace:2: "ops": more than ${MAX_OPS} operations, the most a trace may have`);
 });
 
 // Why: `m1 assign_adapter +1` was bad input, but the kernel's kstrtoul(buf, 0) takes it: ids parse as
