@@ -25,11 +25,15 @@ export const SCOPE_FLAGS = {
   vms: { type: 'string' },
 } as const;
 
-/** node:util parseArgs in strict mode, its errors as one-line UsageErrors. */
+/**
+ * node:util parseArgs in strict mode, its errors as one-line UsageErrors. A flag that takes a value and
+ * is not `multiple` may be given once (parseArgs would keep the last silently).
+ */
 export function parse<const O extends ParseArgsOptionsConfig>(args: string[], options: O) {
-  const all = { ...COMMON, ...options };
+  const all: ParseArgsOptionsConfig = { ...COMMON, ...options };
+  let parsed;
   try {
-    return parseArgs({ args, options: all, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: all as O & typeof COMMON, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const code = (e as { code?: string }).code;
@@ -47,6 +51,16 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
     throw new UsageError(msg.split('\n')[0]!);
   }
+  const given = new Map<string, string | undefined>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option' || all[t.name]?.type !== 'string' || all[t.name]?.multiple === true) continue;
+    if (given.has(t.name)) {
+      throw new UsageError(`--${t.name}: given twice ('${given.get(t.name)}', then '${t.value}'); give it once`);
+    }
+    given.set(t.name, t.value);
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals };
 }
 
 export function onePositional(positionals: string[], what: string): string {

@@ -3,19 +3,42 @@
  * on stderr naming the file and line where there is one, nothing on stdout, nothing written. The
  * processes are started together at load time (each costs ~0.4 s of tsx start-up) and awaited per test.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-bad-'));
-const file = (name: string, text: string): string => {
+const file = (name: string, text: string | Buffer): string => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
 };
+
+/** A file of `size` bytes that takes no space (a hole). */
+function sparse(name: string, size: number): string {
+  const p = join(dir, name);
+  const fd = openSync(p, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  return p;
+}
+
+function fifo(name: string): string {
+  const p = join(dir, name);
+  execFileSync('mkfifo', [p]);
+  return p;
+}
+
+const ORDER_CX = 'counterexamples/order-independence/d0-delta-filter-assign-vs-unbind.json';
+const RECOVERY_CX = 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json';
+function cxWithout(key: string, from = ORDER_CX): unknown {
+  const doc = JSON.parse(readFileSync(from, 'utf8')) as Record<string, unknown>;
+  delete doc[key];
+  return doc;
+}
 
 interface Row {
   /** The class of bad input, as the README table names it. */
@@ -52,9 +75,46 @@ const T = {
   field: file('field.json', '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create", "mdev": "m1"},\n  {"kind": "host", "action": "add", "resource": "adapter",\n   "id": "x"}\n]}\n'),
   notPolicy: file('not-a-policy.mts', 'export default 42;\n'),
   syntax: file('syntax.mts', 'export default (;\n'),
+  twoScopes: file('two-scopes.trace', 'scope adapters=2\nscope domains=3\ncreate m1\n'),
+  twoPolicies: file('two-policies.trace', 'policy upstream\n# a comment\npolicy d0\ncreate m1\n'),
+  twoInitials: file('two-initials.trace', 'initial adapters=0\ninitial adapters=1\n'),
+  twoKeys: file('two-keys.trace', 'scope adapters=2 adapters=3\n'),
+  dupJson: file('dup.json', '{"format": "apmc-trace/1",\n "ops": [],\n "format": "apmc-trace/1"}\n'),
+  dupDeep: file('dup-deep.json', '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create",\n   "mdev": "m1", "mdev": "m2"}\n]}\n'),
+  dupReport: file('dup-report.json', '{"format": "apmc-check/1", "scope": {},\n "results": [],\n "results": []}\n'),
+  empty: file('empty.json', ''),
+  blank: file('blank.json', '  \r\n\n\t\n'),
+  noOther: file('no-other.json', JSON.stringify(cxWithout('other_ops'), null, 2)),
+  noTail: file('no-tail.json', JSON.stringify(cxWithout('tail', RECOVERY_CX), null, 2)),
+  dupCx: file('dup-cx.json', readFileSync(ORDER_CX, 'utf8').replace('"property": "order-independence",', '"property": "order-independence",\n  "property": "recovery",')),
+  notUtf8: file('latin1.trace', Buffer.from('create m1\n# caf\xe9\n', 'latin1')),
+  nul: file('nul.trace', 'create m1\nm1 remove\0\n'),
+  longLine: file('long-line.trace', `create m1\n# ${'x'.repeat(1024 * 1024)}\n`),
+  big: sparse('big.trace', 65 * 1024 * 1024),
+  fifo: fifo('fifo.trace'),
 };
 
 const ROWS: Row[] = [
+  { what: 'a device that never ends', args: ['run', '/dev/zero'], says: /^\/dev\/zero: cannot read trace \(a character device; apmc reads regular files only\)$/ },
+  { what: 'a FIFO', args: ['explain', T.fifo], says: /^fifo\.trace: cannot read trace \(a FIFO; apmc reads regular files only\)$/ },
+  { what: 'a file larger than 64 MB', args: ['run', T.big], says: /^big\.trace: larger than 64 MB, the most apmc reads of a trace$/ },
+  { what: 'a line longer than 1 MiB', args: ['run', T.longLine], says: /^long-line\.trace:2: line longer than 1048576 characters/ },
+  { what: 'not UTF-8', args: ['run', T.notUtf8], says: /^latin1\.trace:2: not UTF-8 text \(byte 15: 0xe9\)$/ },
+  { what: 'a NUL byte', args: ['convert', T.nul], says: /^nul\.trace:2: NUL byte \(a trace is text\)$/ },
+  { what: 'two scope lines', args: ['run', T.twoScopes], says: /^two-scopes\.trace:2: 'scope' given twice \(first on line 1; give it once\)$/ },
+  { what: 'two policy lines', args: ['run', T.twoPolicies], says: /^two-policies\.trace:3: 'policy' given twice \(first on line 1; give it once\)$/ },
+  { what: 'two initial lines', args: ['convert', T.twoInitials], says: /^two-initials\.trace:2: 'initial' given twice \(first on line 1/ },
+  { what: 'a key twice in a directive', args: ['run', T.twoKeys], says: /^two-keys\.trace:1: 'adapters=' given twice in 'scope adapters=2 adapters=3'$/ },
+  { what: 'a JSON key twice', args: ['run', T.dupJson], says: /^dup\.json:3: duplicate key "format" \(first on line 1; give each key once\)$/ },
+  { what: 'a JSON key twice in an op', args: ['convert', T.dupDeep], says: /^dup-deep\.json:4: duplicate key "mdev" \(first on line 4; give each key once\)$/ },
+  { what: 'a JSON key twice in a counterexample', args: ['explain', T.dupCx], says: /^dup-cx\.json:47: duplicate key "property" \(first on line 46; give each key once\)$/ },
+  { what: 'a JSON key twice in a report', args: ['merge', T.dupReport], says: /^dup-report\.json:3: duplicate key "results" \(first on line 2; give each key once\)$/ },
+  { what: 'an empty JSON file', args: ['run', T.empty], says: /^empty\.json:1: empty file \(expected a JSON document\)$/ },
+  { what: 'a whitespace-only JSON file', args: ['explain', T.blank], says: /^blank\.json:1: empty file \(expected a JSON document\)$/ },
+  { what: 'an order-independence counterexample without other_ops', args: ['explain', T.noOther], says: /^no-other\.json:\d+: "property" order-independence needs "other_ops", the second history$/ },
+  { what: 'a recovery counterexample without tail', args: ['explain', T.noTail], says: /^no-tail\.json:\d+: "property" recovery needs "tail", the number of disturbance ops$/ },
+  { what: 'a single-valued flag twice', ...check('--seed', '1', '--seed', '2'), says: /^--seed: given twice \('1', then '2'\); give it once$/ },
+  { what: 'a single-valued flag twice (run)', args: ['run', '--policy', 'upstream', '--policy=d0', T.twoKeys], says: /^--policy: given twice \('upstream', then 'd0'\); give it once$/ },
   { what: 'unknown operation', args: ['run', T.op], says: /^op\.trace:2: unknown operation 'frobnicate 3'$/ },
   { what: 'bad APQN syntax', args: ['run', T.apqn], says: /^apqn\.trace:2: bad APQN '5\.2c' \(expected aa\.dddd/ },
   { what: 'hardware id outside the scope', args: ['run', T.hw], says: /^hw\.trace:2: adapter 7 is outside the scope/ },
@@ -127,3 +187,68 @@ bad('an operation the kernel rejects is not bad input: it runs and yields its er
 });
 
 bad.run();
+
+// ---
+// Why: `apmc run /dev/zero` grew to 16.8 GB, and a FIFO kept it waiting. The reader refuses what is not
+// a regular file before reading a byte, and a file over the limit by its size: at once, in-process here.
+const never = suite('inputs that never end: refused within a second, exit 2');
+
+async function quietCli(argv: string[]): Promise<{ code: number; err: string; ms: number }> {
+  const { runCli } = await import('./cli.ts');
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = () => {};
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  const t0 = performance.now();
+  try {
+    const code = await runCli(argv);
+    return { code, err: err.join('\n'), ms: performance.now() - t0 };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+for (const [what, argv] of [
+  ['run /dev/zero', ['run', '/dev/zero']],
+  ['explain /dev/urandom', ['explain', '/dev/urandom']],
+  ['merge /dev/zero', ['merge', '/dev/zero']],
+  ['a FIFO no one writes', ['run', T.fifo]],
+  ['a 65 MB file', ['explain', T.big]],
+] as const) {
+  never(what, async () => {
+    const r = await quietCli([...argv]);
+    assert.is(r.code, 2, r.err);
+    assert.is(r.err.split('\n').length, 1, r.err);
+    assert.ok(r.ms < 1000, `${Math.round(r.ms)} ms`);
+  });
+}
+
+never('a FIFO with a writer that never stops', async () => {
+  const p = fifo('endless.trace');
+  const { spawn } = await import('node:child_process');
+  const writer = spawn('sh', ['-c', `yes 'create m1' > '${p}'`], { stdio: 'ignore' });
+  try {
+    const r = await quietCli(['run', p]);
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, /endless\.trace: cannot read trace \(a FIFO; apmc reads regular files only\)$/);
+    assert.ok(r.ms < 1000, `${Math.round(r.ms)} ms`);
+  } finally {
+    // Normally gone already: the reader's close ends `yes` with SIGPIPE.
+    if (writer.exitCode === null) writer.kill();
+  }
+});
+
+// Why: a trace saved on Windows (CRLF, a byte order mark) must mean what the same trace means with LF.
+never('BOM and CRLF read as the same trace as plain LF, text and JSON', async () => {
+  const { loadTrace } = await import('./load-trace.ts');
+  const lf = 'scope adapters=2\ncreate m1  # first\nm1 assign_adapter +1\n';
+  const a = loadTrace(file('lf.trace', lf));
+  const b = loadTrace(file('crlf.trace', '\ufeff' + lf.replace(/\n/g, '\r\n')));
+  assert.equal(b, a);
+  const json = readFileSync(ORDER_CX, 'utf8');
+  const c = loadTrace(file('lf.json', json));
+  const d = loadTrace(file('crlf.json', '\ufeff' + json.replace(/\n/g, '\r\n')));
+  assert.equal(d, c);
+});
+
+never.run();

@@ -1,17 +1,17 @@
 /** `apmc explain` and `apmc diff`: load a trace or a counterexample file, render it. */
 import { renderSh } from '../render/sh.ts';
-import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
 import { propertyByName } from '../properties/registry.ts';
-import { InputError, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
+import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
 import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
 import { loadPolicy } from './load-policy.ts';
 import { withScopeFlags } from './load-trace.ts';
+import { readInput } from './read-input.ts';
 import { UsageError } from './usage.ts';
 
 export type ScopeFlags = Partial<Record<keyof Scope, string | undefined>>;
@@ -36,14 +36,8 @@ function withLine<T>(text: string, f: () => T): T {
 
 /** A trace file (text or JSON) or a counterexample file (JSON with "property"): what to explain. */
 export function loadSubject(file: string): Subject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read trace (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
-  if (!/^\s*\{/.test(text)) return { trace: parseTextTrace(text, file) };
+  const text = readInput(file, 'trace');
+  if (!isJsonTrace(text, file)) return { trace: parseTextTrace(text, file) };
   const trace = withLine(text, () => parseJsonTrace(text, file));
   const doc = JSON.parse(text) as Record<string, unknown>;
   if (doc['property'] === undefined) return { trace };

@@ -1,19 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { MAX_ID } from '../model/bits.ts';
 import { type Scope, SCOPE_KEYS } from '../model/scope.ts';
 import { checkTrace, parseTrace, type Trace } from '../trace/index.ts';
+import { readInput } from './read-input.ts';
 import { UsageError } from './usage.ts';
 
-/** Read and parse a trace file (either format). InputError carries file and line. */
+/** Read (bin/read-input.ts) and parse a trace file (either format). InputError carries file and line. */
 export function loadTrace(path: string): Trace {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: cannot read trace (${code === 'ENOENT' ? 'no such file' : code ?? String(e)})`);
-  }
-  return parseTrace(text, path);
+  return parseTrace(readInput(path, 'trace'), path);
 }
 
 /** Apply scope flags (--adapters ...) over the trace's own scope, and re-check the trace against it. */
@@ -37,11 +30,11 @@ export function withScopeFlags(t: Trace, flags: Partial<Record<keyof Scope, stri
 export function policyLine(path: string): number | null {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInput(path, 'trace');
   } catch {
     return null;
   }
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   const re = /^\s*\{/.test(text) ? /"policy"\s*:/ : /^\s*policy\s/;
   const i = lines.findIndex((l) => re.test(l));
   return i < 0 ? null : i + 1;

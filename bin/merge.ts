@@ -4,15 +4,16 @@
  * property: violated if any shard found a violation (the shortest counterexample is kept), unknown
  * if any shard did not finish it or a shard is missing, holds otherwise.
  */
-import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { expectation } from '../properties/expected.ts';
 import { propertyByName } from '../properties/registry.ts';
+import { maxOf } from '../trace/arrays.ts';
 import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
 import { exitCode, MARK, searchStatus, type Cell, type Verdict } from './check.ts';
 import { MARKS_LEGEND, verdictTable } from './render-check.ts';
 import { oneLine, wrapLine } from '../render/term.ts';
+import { readInput } from './read-input.ts';
 
 interface Result {
   policy: string;
@@ -35,13 +36,7 @@ interface Report {
 }
 
 function readReport(file: string): Report {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, null, `cannot read report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  const d = parseJsonText(text, file) as Partial<Report> | null;
+  const d = parseJsonText(readInput(file, 'report'), file) as Partial<Report> | null;
   if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
   if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
   if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {

@@ -1,7 +1,7 @@
 /** `apmc run` with a misbehaving policy: which step of the trace made the guarded policy fault. */
-import { readFileSync } from 'node:fs';
 import { step } from '../model/step.ts';
 import { scanJson } from '../trace/json-lines.ts';
+import { readInput } from './read-input.ts';
 import { asFault } from '../properties/policy-error.ts';
 import type { PolicyFault, PolicyGuard } from '../properties/policy-guard.ts';
 import { traceInitialState } from '../trace/exec.ts';
@@ -37,7 +37,7 @@ export function runFault(t: Trace, guard: PolicyGuard, file: string, e: unknown)
 /** The line of ops[i] in a JSON trace file (text traces carry their lines). */
 function jsonOpLine(file: string, i: number): number | null {
   try {
-    const scan = scanJson(readFileSync(file, 'utf8'));
+    const scan = scanJson(readInput(file, 'trace'), new Set([`ops[${i}]`]));
     return 'lines' in scan ? (scan.lines.get(`ops[${i}]`) ?? null) : null;
   } catch {
     return null;

@@ -54,7 +54,14 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   if (d['other_ops'] !== undefined) {
     other = traceFromDoc({ format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] }, `${file} (other_ops)`).steps.map((s) => s.op);
   }
+  // Without its second history (or its disturbance) a history counterexample would replay as holding.
+  if (d['property'] === 'order-independence' && other === undefined) {
+    bad('"property" order-independence needs "other_ops", the second history');
+  }
   const tail = d['tail'];
+  if (d['property'] === 'recovery' && tail === undefined) {
+    bad('"property" recovery needs "tail", the number of disturbance ops');
+  }
   if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length)) bad('"tail" must be the number of disturbance ops');
   return {
     trace,

@@ -4,6 +4,7 @@ import type { Explanation, HistoryView } from './explain.ts';
 import { gridLines, MARK_MEANING, MARKS, type Grid } from './grid.ts';
 import { sideBySide } from './layout.ts';
 import { clip, oneLine, width, wrap, WIDTH } from './term.ts';
+import { pushAll } from '../trace/arrays.ts';
 import { verdictLine } from './text.ts';
 
 const plain = new Chalk({ level: 0 });
@@ -55,7 +56,7 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
   const settled = h.settled ? ', after the bus settles' : '';
   const intro = `Guest views after the steps that change them (\`#n\`: after step n; \`end\`: at the end${settled}):`;
   out.push('', ...para(intro), '');
-  out.push(...fence([...shown, ...end]));
+  pushAll(out, fence([...shown, ...end]));
   return out;
 }
 
@@ -78,7 +79,7 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
     }
   }
   out.push('', '`*` the order differs.', '', 'The guest views at the end, after the bus settles:', '');
-  out.push(...fence([...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))]));
+  pushAll(out, fence([...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))]));
   return out;
 }
 
@@ -93,8 +94,8 @@ export function explainMarkdown(ex: Explanation, title: string): string {
   if (ex.note) out.push(...para(`Note: ${oneLine(ex.note)}`), '');
   out.push(...para(`Initial configuration: ${oneLine(ex.initial.join(' '))}`), '');
   const [a, b] = ex.histories;
-  if (a && b) out.push(...twoHistories(a, b));
-  else if (a) out.push(...oneHistory(ex, a));
+  if (a && b) pushAll(out, twoHistories(a, b));
+  else if (a) pushAll(out, oneHistory(ex, a));
   const marks = MARKS.map((m) => `\`${m}\` ${MARK_MEANING[m]}`).join('; ');
   out.push('', ...para(`Grids: adapters as rows, domains as columns (hex). ${marks}.`), '');
   return out.join('\n');

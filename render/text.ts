@@ -4,6 +4,7 @@ import type { Explanation, HistoryView, StepView } from './explain.ts';
 import { gridLines, LEGEND, type Grid } from './grid.ts';
 import { pad, sideBySide, visible, wrap } from './layout.ts';
 import { clip, oneLine, wrapLine } from './term.ts';
+import { pushAll } from '../trace/arrays.ts';
 
 export interface TextOptions {
   /** Print the verdict, statement, reason and note first (apmc check prints its own). */
@@ -33,9 +34,9 @@ function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number
   const whole = title ? `${title}: ${v}` : v;
   const lines = visible(whole) <= width || !title ? wrap(whole, width, '  ', '') : [`${title}:`, ...wrap(v, width)];
   const out = lines.map((l) => c.bold(l));
-  if (ex.property) out.push(...wrap(ex.property.statement, width, '  '));
-  if (ex.violation) out.push(...wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)));
-  if (ex.note) out.push(...wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)));
+  if (ex.property) pushAll(out, wrap(ex.property.statement, width, '  '));
+  if (ex.violation) pushAll(out, wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)));
+  if (ex.note) pushAll(out, wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)));
   return out;
 }
 
@@ -65,18 +66,19 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
     if (note && visible(head) + visible(note) <= width) out.push(head + c.dim(note));
     else {
       // An operation too long for its column wraps at its spaces, under itself.
-      out.push(...wrapLine(head.trimEnd(), width, ' '.repeat(opCol + 2)));
-      if (note) out.push(...wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
+      pushAll(out, wrapLine(head.trimEnd(), width, ' '.repeat(opCol + 2)));
+      if (note) pushAll(out, wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
     }
     if (s.failed && ex.violation) {
       const why = `^ ${ex.property?.name ?? ex.violation.property} breaks here: ${oneLine(ex.violation.reason)}`;
-      out.push(...wrap(why, width, ' '.repeat(opCol)).map((l) => c.red(l)));
+      pushAll(out, wrap(why, width, ' '.repeat(opCol)).map((l) => c.red(l)));
     }
-    if (s.changed || s.failed) out.push(...grids(c, s.grids, width));
+    if (s.changed || s.failed) pushAll(out, grids(c, s.grids, width));
   }
   const last = h.steps.at(-1);
   if (!last || h.settled || !(last.changed || last.failed)) {
-    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:', ...grids(c, h.final, width));
+    out.push(h.settled ? '  at the end, after the bus settles:' : '  at the end:');
+    pushAll(out, grids(c, h.final, width));
   }
   return out;
 }
@@ -100,12 +102,12 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
     for (const [h, w] of [[a, wa], [b, wb]] as const) {
       out.push(c.bold(`  ${h.label}`) + c.dim('   (* the order differs)'));
       h.steps.forEach((s, i) => {
-        out.push(...wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6)));
+        pushAll(out, wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6)));
       });
     }
   }
   out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
-  out.push(...grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
+  pushAll(out, grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
   return out;
 }
 
@@ -113,11 +115,11 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
 export function explainText(c: ChalkInstance, ex: Explanation, o: TextOptions): string {
   const width = o.width ?? 80;
   const out: string[] = o.header ? [...header(c, ex, o, width), ''] : [];
-  out.push(...wrap(`initial: ${oneLine(ex.initial.join(' '))}`, width, '  ', ''));
+  pushAll(out, wrap(`initial: ${oneLine(ex.initial.join(' '))}`, width, '  ', ''));
   out.push('');
   const [a, b] = ex.histories;
-  if (a && b) out.push(...twoHistories(c, a, b, width));
-  else if (a) out.push(...steps(c, ex, a, width));
+  if (a && b) pushAll(out, twoHistories(c, a, b, width));
+  else if (a) pushAll(out, steps(c, ex, a, width));
   if (o.legend !== false) out.push('', ...LEGEND.map((l) => c.dim(l)));
   return out.join('\n');
 }

@@ -1,15 +1,17 @@
-import { of, range } from '../model/bits.ts';
+import { add, EMPTY, range, type Mask } from '../model/bits.ts';
 import { scopeProblem, type Scope } from '../model/scope.ts';
 import type { Matrix } from '../model/state.ts';
 import type { Op } from '../model/ops.ts';
 import { InputError, type InitialHost, type Trace } from './types.ts';
 
+const within = (id: number, n: number, what: string): string | null =>
+  id >= n ? `${what} ${id} is outside the scope (${what}s 0..${n - 1}; raise it with 'scope' or a flag)` : null;
+// Kernel-facing ids may lie outside the scope (the kernel answers ENODEV); the architecture stops at 255.
+const model = (id: number, what: string): string | null =>
+  id > 255 ? `${what} ${id} is beyond the architecture's 0..255` : null;
+
 /** Ids an op names, by what the scope bounds them with: hardware ops must stay inside the scope. */
 function idProblem(op: Op, scope: Scope): string | null {
-  const within = (id: number, n: number, what: string) =>
-    id >= n ? `${what} ${id} is outside the scope (${what}s 0..${n - 1}; raise it with 'scope' or a flag)` : null;
-  // Kernel-facing ids may lie outside the scope (the kernel answers ENODEV); the architecture stops at 255.
-  const model = (id: number, what: string) => (id > 255 ? `${what} ${id} is beyond the architecture's 0..255` : null);
   switch (op.kind) {
     case 'host': {
       const n = op.resource === 'adapter' ? scope.adapters : op.resource === 'domain' ? scope.domains : scope.control_domains;
@@ -65,7 +67,7 @@ export function initialMatrix(scope: Scope, init: InitialHost, file = 'trace'): 
     if (list === undefined) return range(n);
     const bad = list.find((id) => id < 0 || id >= n);
     if (bad !== undefined) throw new InputError(file, null, `initial ${what} ${bad} is outside the scope (0..${n - 1})`);
-    return of(...list);
+    return list.reduce<Mask>((m, id) => add(m, id), EMPTY);
   };
   return {
     apm: one(init.adapters, scope.adapters, 'adapter'),

@@ -1,6 +1,7 @@
 import { apqnName } from '../model/scope.ts';
 import { assertNever, type Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS } from '../model/scope.ts';
+import { maxOf } from './arrays.ts';
 import { formatIdList } from './ids.ts';
 import type { Trace } from './types.ts';
 
@@ -72,7 +73,8 @@ export function formatTrace(t: Trace): string {
     });
     lines.push(['initial', ...parts].join(' '));
   }
-  const width = Math.min(40, Math.max(0, ...t.steps.filter((s) => s.comment !== undefined).map((s) => formatOp(s.op).length)));
+  const commented = t.steps.filter((s) => s.comment !== undefined);
+  const width = Math.min(40, maxOf(commented.map((s) => formatOp(s.op).length), 0));
   for (const s of t.steps) {
     for (const c of s.before ?? []) lines.push(comment(c));
     const text = formatOp(s.op);

@@ -1,12 +1,16 @@
 /** Id lists as a kernel developer writes them: `0,1,5`, ranges `0-3`, numbers in base 0 (`0x2c`, `054`). */
 
-/** kstrtoul(buf, 0): decimal, 0x hex, leading-0 octal. null if not a number. */
+/**
+ * A number as the kernel's kstrtoul(buf, 0, ...) reads a sysfs write (lib/kstrtox.c): an optional '+',
+ * then 0x/0X hex, leading-0 octal or decimal, and at most one trailing newline. null where kstrtoul
+ * fails (-EINVAL, or -ERANGE beyond what an id can be).
+ */
 export function parseNumber(tok: string): number | null {
-  let m: RegExpMatchArray | null;
-  if ((m = /^0[xX]([0-9a-fA-F]+)$/.exec(tok))) return parseInt(m[1]!, 16);
-  if (/^0[0-7]*$/.test(tok)) return parseInt(tok, 8);
-  if (/^[1-9][0-9]*$/.test(tok)) return parseInt(tok, 10);
-  return null;
+  // An op carries the parsed id, not the written bytes, so a write kstrtoul refuses cannot be expressed: bad input.
+  const m = /^\+?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))\n?$/.exec(tok);
+  if (!m) return null;
+  const n = m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? parseInt(m[2], 8) : parseInt(m[3]!, 10);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** `0,1,4-6` → [0,1,4,5,6]; '' → []. A string describing the problem otherwise. */

@@ -9,6 +9,9 @@ import { parseJsonTrace } from './json.ts';
 import { parseTextTrace } from './parse-text.ts';
 import type { Trace } from './types.ts';
 
-/** Parse a trace in either format: JSON when the text starts with `{` (or `[`, which no text trace does), text otherwise. */
+/** Whether a trace is JSON: a `.json` file (even empty), or text starting with `{` or `[` (no text trace does). */
+export const isJsonTrace = (text: string, file: string): boolean => /\.json$/i.test(file) || /^\s*[{[]/.test(text);
+
+/** Parse a trace in either format (see isJsonTrace). */
 export const parseTrace = (text: string, file: string): Trace =>
-  /^\s*[{[]/.test(text) ? parseJsonTrace(text, file) : parseTextTrace(text, file);
+  isJsonTrace(text, file) ? parseJsonTrace(text, file) : parseTextTrace(text, file);

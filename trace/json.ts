@@ -2,8 +2,8 @@
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
-import { lineAt, problemPath, scanJson } from './json-lines.ts';
-import { InputError, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { lineAt, problemLine, scanJson } from './json-lines.ts';
+import { InputError, MAX_OPS, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
 type Field = 'int' | 'str' | 'value' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
 const APQN: Record<string, Field> = { apid: 'int', apqi: 'int' };
@@ -105,17 +105,33 @@ export function traceToJson(t: Trace): Record<string, unknown> {
   return doc;
 }
 
-/** JSON.parse, a syntax error as an InputError naming its line. */
+/** A key as an error message shows it: quoted, and cut short if long. */
+const showKey = (k: string): string =>
+  k.length > 40 ? `${JSON.stringify(k.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(k);
+
+/**
+ * JSON.parse for input files: a syntax error, a key repeated within one object (JSON.parse would keep
+ * the last silently), nesting deeper than apmc's files ever need, and an empty text are InputErrors
+ * naming their line. apmc's own scanner finds them first, so the line does not depend on V8's wording.
+ */
 export function parseJsonText(input: string, file: string): unknown {
+  if (!/[^ \t\r\n]/.test(input)) throw new InputError(file, 1, 'empty file (expected a JSON document)');
+  const scan = scanJson(input, false);
+  if ('error' in scan) {
+    const what = scan.error.startsWith('nested') ? scan.error : `malformed JSON: ${scan.error}`;
+    throw new InputError(file, lineAt(input, scan.offset), what);
+  }
+  const d = scan.duplicate;
+  if (d) {
+    throw new InputError(file, d.line, `duplicate key ${showKey(d.key)} (first on line ${d.first}; give each key once)`);
+  }
   try {
     return JSON.parse(input);
   } catch (e) {
-    // V8 words syntax errors differently across versions, and gives a position only for some.
-    const scan = scanJson(input);
+    // The scanner and JSON.parse agree on what is valid (fuzz-tested); should they not, still one line.
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     const pos = /position (\d+)/.exec(msg);
-    const at = 'error' in scan ? scan.offset : pos ? Number(pos[1]) : input.length;
-    throw new InputError(file, lineAt(input, at), `malformed JSON: ${'error' in scan ? scan.error : msg}`);
+    throw new InputError(file, lineAt(input, pos ? Number(pos[1]) : input.length), `malformed JSON: ${msg}`);
   }
 }
 
@@ -127,9 +143,7 @@ export function parseJsonTrace(input: string | unknown, file: string): Trace {
     return traceFromDoc(doc, file);
   } catch (e) {
     if (!(e instanceof InputError) || e.line !== null) throw e;
-    const scan = scanJson(input);
-    const line = 'lines' in scan ? (problemPath(e.problem, scan.lines) ?? 1) : 1;
-    throw new InputError(file, line, e.problem);
+    throw new InputError(file, problemLine(input, e.problem) ?? 1, e.problem);
   }
 }
 
@@ -167,6 +181,7 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
   const trailer = doc['comments_after'] ?? [];
   if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of one-line strings');
   if (!Array.isArray(doc['ops'])) return bad('"ops" must be an array');
+  if (doc['ops'].length > MAX_OPS) bad(`"ops": more than ${MAX_OPS} operations, the most a trace may have`);
   const steps: TraceStep[] = doc['ops'].map((x: unknown, i: number) => {
     const op = parseOp(x);
     if (typeof op === 'string') return bad(`ops[${i}]: ${op}`);

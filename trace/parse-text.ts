@@ -7,7 +7,7 @@ import type { Op, Resource } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { parseApqn, parseIdList, parseNumber } from './ids.ts';
 import { checkTrace } from './check.ts';
-import { InputError, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { InputError, MAX_OPS, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
 const MDEV_ATTRS = new Set([
   'assign_adapter',
@@ -36,49 +36,54 @@ function splitComment(line: string): [string, string | undefined] {
   return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').replace(/\r/g, ' ').trimEnd()];
 }
 
+// parseOpLine's helpers live out here: closures made per line (tsx names each) made long traces parse 4x slower.
+function expectWords(t: readonly string[], n: number, usage: string): void {
+  if (t.length !== n) throw `expected '${usage}'`;
+}
+
+function apqn(tok: string | undefined): [number, number] {
+  const q = tok === undefined ? null : parseApqn(tok);
+  if (q === null) throw `bad APQN '${tok ?? ''}' (expected aa.dddd in hex, e.g. 05.002c)`;
+  return q;
+}
+
+function id(tok: string | undefined, what: string): number {
+  const n = tok === undefined ? null : parseNumber(tok);
+  if (n === null) throw `bad ${what} '${tok ?? ''}' (expected a number: 5, 0x2c or 054)`;
+  return n;
+}
+
+function name(tok: string | undefined, what: string): string {
+  if (tok === undefined || !NAME.test(tok) || KEYWORDS.has(tok)) throw `bad ${what} name '${tok ?? ''}'`;
+  return tok;
+}
+
 /** Parse one operation line (comment already removed). Throws a message string on a problem. */
 export function parseOpLine(text: string): Op {
   const t = text.split(/\s+/);
   const [w0 = '', w1, w2, w3] = t;
-  const arity = (n: number, usage: string) => {
-    if (t.length !== n) throw `expected '${usage}'`;
-  };
-  const apqn = (tok: string | undefined): [number, number] => {
-    const q = tok === undefined ? null : parseApqn(tok);
-    if (q === null) throw `bad APQN '${tok ?? ''}' (expected aa.dddd in hex, e.g. 05.002c)`;
-    return q;
-  };
-  const id = (tok: string | undefined, what: string): number => {
-    const n = tok === undefined ? null : parseNumber(tok);
-    if (n === null) throw `bad ${what} '${tok ?? ''}' (expected a number: 5, 0x2c or 054)`;
-    return n;
-  };
-  const name = (tok: string | undefined, what: string): string => {
-    if (tok === undefined || !NAME.test(tok) || KEYWORDS.has(tok)) throw `bad ${what} name '${tok ?? ''}'`;
-    return tok;
-  };
   const async = t.at(-1) === '&';
   if (async) t.pop();
   if (async && !['apmask', 'aqmask', 'host'].includes(w0)) throw `'&' (async: work left pending) only follows apmask, aqmask and host`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
-    arity(3, 'cardXX config 0|1');
+    expectWords(t, 3, 'cardXX config 0|1');
     if (w1 !== 'config' || (w2 !== '0' && w2 !== '1')) throw `expected 'card${card[1]} config 0|1'`;
     return { kind: 'card_config', apid: parseInt(card[1]!, 16), config: w2 === '1' ? 1 : 0 };
   }
   switch (w0) {
     case 'apmask':
     case 'aqmask': {
-      arity(2, `${w0} <value> [&]`);
+      expectWords(t, 2, `${w0} <value> [&]`);
       return async ? { kind: w0, value: w1!, async: true } : { kind: w0, value: w1! };
     }
     case 'reprobe': {
-      arity(2, 'reprobe aa.dddd');
+      expectWords(t, 2, 'reprobe aa.dddd');
       const [apid, apqi] = apqn(w1);
       return { kind: 'reprobe', apid, apqi };
     }
     case 'bind': {
-      arity(3, 'bind aa.dddd vfio_ap|cex4queue');
+      expectWords(t, 3, 'bind aa.dddd vfio_ap|cex4queue');
       const [apid, apqi] = apqn(w1);
       if (!DRIVERS.includes(w2 as Driver)) throw `unknown driver '${w2}' (vfio_ap or cex4queue)`;
       return { kind: 'bind', apid, apqi, driver: w2 as Driver };
@@ -92,34 +97,34 @@ export function parseOpLine(text: string): Op {
     }
     case 'scan': {
       if (t.length === 1) return { kind: 'scan' };
-      arity(2, 'scan [start|step|complete]');
+      expectWords(t, 2, 'scan [start|step|complete]');
       if (w1 === 'start') return { kind: 'scan_start' };
       if (w1 === 'step') return { kind: 'scan_step' };
       if (w1 === 'complete') return { kind: 'scan_complete' };
       throw `expected 'scan', 'scan start', 'scan step' or 'scan complete'`;
     }
     case 'host': {
-      arity(4, 'host add|remove adapter|domain|control_domain <id> [&]');
+      expectWords(t, 4, 'host add|remove adapter|domain|control_domain <id> [&]');
       if (w1 !== 'add' && w1 !== 'remove') throw `expected 'host add' or 'host remove', got 'host ${w1}'`;
       if (!RESOURCES.includes(w2 as Resource)) throw `unknown resource '${w2}' (adapter, domain or control_domain)`;
       const op = { kind: 'host', action: w1, resource: w2 as Resource, id: id(w3, w2!) } as const;
       return async ? { ...op, async: true } : op;
     }
     case 'fault': {
-      arity(3, 'fault aa.dddd none|checkstop|reset_fails');
+      expectWords(t, 3, 'fault aa.dddd none|checkstop|reset_fails');
       const [apid, apqi] = apqn(w1);
       if (!FAULTS.includes(w2 as Fault)) throw `unknown fault '${w2}' (none, checkstop or reset_fails)`;
       return { kind: 'fault', apid, apqi, fault: w2 as Fault };
     }
     case 'create':
-      arity(2, 'create <mdev>');
+      expectWords(t, 2, 'create <mdev>');
       return { kind: 'create', mdev: name(w1, 'mdev') };
     case 'start':
-      arity(3, 'start <mdev> <vm>');
+      expectWords(t, 3, 'start <mdev> <vm>');
       return { kind: 'start', mdev: name(w1, 'mdev'), vm: name(w2, 'VM') };
     case 'stop':
     case 'vfio_reset':
-      arity(2, `${w0} <mdev>`);
+      expectWords(t, 2, `${w0} <mdev>`);
       return { kind: w0, mdev: name(w1, 'mdev') };
     default:
       break;
@@ -127,11 +132,11 @@ export function parseOpLine(text: string): Op {
   if (w1 === undefined || !MDEV_ATTRS.has(w1)) throw `unknown operation '${text}'`;
   const mdev = name(w0, 'mdev');
   if (w1 === 'remove') {
-    arity(2, `${mdev} remove`);
+    expectWords(t, 2, `${mdev} remove`);
     return { kind: 'remove', mdev };
   }
   if (w1 === 'ap_config') {
-    arity(5, `${mdev} ap_config apm=<ids> aqm=<ids> adm=<ids>`);
+    expectWords(t, 5, `${mdev} ap_config apm=<ids> aqm=<ids> adm=<ids>`);
     const field = (tok: string | undefined, key: string): number[] => {
       if (!tok?.startsWith(`${key}=`)) throw `expected ${key}=<ids> in ap_config, got '${tok ?? ''}'`;
       const r = parseIdList(tok.slice(key.length + 1));
@@ -140,21 +145,25 @@ export function parseOpLine(text: string): Op {
     };
     return { kind: 'ap_config', mdev, apm: field(w2, 'apm'), aqm: field(w3, 'aqm'), adm: field(t[4], 'adm') };
   }
-  arity(3, `${mdev} ${w1} <id>`);
+  expectWords(t, 3, `${mdev} ${w1} <id>`);
   const what = w1.replace(/^(un)?assign_/, '').replace('_', ' ');
   return { kind: w1 as 'assign_adapter', mdev, id: id(w2, what) };
 }
 
-/** key=value words of a directive. */
+/** key=value words of a directive; each key at most once. */
 function keyValues(words: string[], allowed: readonly string[], line: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const w of words) {
     const m = /^([a-z_]+)=(.*)$/.exec(w);
     if (!m || !allowed.includes(m[1]!)) throw `bad '${w}' in '${line}' (expected ${allowed.map((a) => `${a}=`).join(', ')})`;
+    if (out.has(m[1]!)) throw `'${m[1]}=' given twice in '${line}'`;
     out.set(m[1]!, m[2]!);
   }
   return out;
 }
+
+/** The longest line a text trace may have: 1 MiB characters (a real one is under 100). */
+export const MAX_LINE = 1024 * 1024;
 
 /** Parse a text trace. Throws InputError naming `file`, the line and the problem. */
 export function parseTextTrace(text: string, file: string): Trace {
@@ -166,11 +175,15 @@ export function parseTextTrace(text: string, file: string): Trace {
   const steps: TraceStep[] = [];
   let pending: string[] = [];
   let seenDirective = false;
-  const lineOf: { scope?: number; initial?: number } = {};
+  const lineOf: { scope?: number; initial?: number; policy?: number } = {};
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
     const line = i + 1;
+    if (raw.length > MAX_LINE) {
+      throw new InputError(file, line, `line longer than ${MAX_LINE} characters, the most a trace line may have`);
+    }
+    if (raw.includes('\0')) throw new InputError(file, line, 'NUL character (a trace is text)');
     const [body, comment] = splitComment(raw);
     try {
       if (body === '') {
@@ -182,7 +195,9 @@ export function parseTextTrace(text: string, file: string): Trace {
       if (directive === 'scope' || directive === 'policy' || directive === 'initial') {
         if (steps.length > 0) throw `'${directive}' must come before the first operation`;
         seenDirective = true;
-        if (directive !== 'policy') lineOf[directive] = line;
+        const first = lineOf[directive];
+        if (first !== undefined) throw `'${directive}' given twice (first on line ${first}; give it once)`;
+        lineOf[directive] = line;
         if (directive === 'policy') {
           if (words.length !== 2) throw `expected 'policy <name|file>'`;
           policy = words[1]!;
@@ -214,6 +229,7 @@ export function parseTextTrace(text: string, file: string): Trace {
         if (comment !== undefined) pending.push(comment);
         return;
       }
+      if (steps.length === MAX_OPS) throw `more than ${MAX_OPS} operations, the most a trace may have`;
       const op = parseOpLine(body);
       const step: TraceStep = {
         op,

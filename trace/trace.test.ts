@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
-import { formatOp, formatTrace, InputError, parseJsonTrace, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
+import { formatOp, formatTrace, initialMatrix, InputError, MAX_OPS, parseJsonTrace, parseNumber, parseOpLine, parseTextTrace, parseTrace, traceToJson } from './index.ts';
 
 const strip = <T>(t: T): T => JSON.parse(JSON.stringify(t, (k, v) => (k === 'line' ? undefined : v)));
 
@@ -117,4 +119,121 @@ errors('a kernel rejection is not bad input: a malformed mask value parses (the 
   assert.is(problem('apmask 0xZZ\n'), 'no error');
 });
 
+// Why: silent last-wins. A directive or a JSON key given twice kept only the last, whatever the first said.
+const twice: [string, string][] = [
+  ['scope adapters=2\nscope adapters=3\n', "t.trace:2: 'scope' given twice (first on line 1; give it once)"],
+  ['scope adapters=2\n# domains too\nscope domains=3\n', "t.trace:3: 'scope' given twice (first on line 1; give it once)"],
+  ['policy upstream\npolicy d0\n', "t.trace:2: 'policy' given twice (first on line 1; give it once)"],
+  ['initial adapters=0\ninitial domains=1\n', "t.trace:2: 'initial' given twice (first on line 1; give it once)"],
+  ['initial adapters=0 adapters=1\n', "t.trace:1: 'adapters=' given twice in 'initial adapters=0 adapters=1'"],
+  ['{"format": "apmc-trace/1", "ops": [], "ops": []}', 't.trace:1: duplicate key "ops" (first on line 1; give each key once)'],
+  ['{"format": "apmc-trace/1",\n"scope": {"adapters": 2,\n "adapters": 3}, "ops": []}', 't.trace:3: duplicate key "adapters" (first on line 2; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [\n{"kind": "create", "mdev": "m1"},\n{"kind": "create", "mdev": "m2", "kind": "remove"}]}', 't.trace:3: duplicate key "kind" (first on line 3; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [], "x": [{"a": [{"b": 1, "\\u0062": 2}]}]}', 't.trace:1: duplicate key "b" (first on line 1; give each key once)'],
+  ['{"format": "apmc-trace/1", "ops": [], "x": ' + '['.repeat(200) + ']'.repeat(200) + '}', 't.trace:1: nested more than 100 levels deep'],
+];
+for (const [text, msg] of twice) errors(`given twice: ${JSON.stringify(text).slice(0, 50)}`, () => assert.is(problem(text), msg));
+
+errors('an empty or whitespace-only .json is bad input (a .trace may be empty)', () => {
+  for (const text of ['', ' ', '\n\n', '\t\r\n']) {
+    assert.throws(() => parseTrace(text, 'e.json'), (e: unknown) => e instanceof InputError && e.message === 'e.json:1: empty file (expected a JSON document)');
+    assert.is(parseTrace(text, 'e.trace').steps.length, 0);
+  }
+});
+
+errors('a text trace line longer than 1 MiB characters, or with a NUL, is bad input', () => {
+  assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024)}\n`), 't.trace:2: line longer than 1048576 characters, the most a trace line may have');
+  assert.is(problem(`create m1\n#${'x'.repeat(1024 * 1024 - 1)}\n`), 'no error');
+  assert.is(problem('create m1\n# a\0b\n'), 't.trace:2: NUL character (a trace is text)');
+});
+
+// Why: a 64 MB trace holds millions of operations; run would exhaust the heap (exit 134) instead of answering.
+errors(`a trace of more than ${MAX_OPS} operations is bad input, text and JSON`, () => {
+  assert.is(problem('scan\n'.repeat(MAX_OPS)), 'no error');
+  assert.is(problem('# long\n' + 'scan\n'.repeat(MAX_OPS + 1)), `t.trace:${MAX_OPS + 2}: more than ${MAX_OPS} operations, the most a trace may have`);
+  const doc = `{"format": "apmc-trace/1",\n"ops": [${'{"kind": "scan"},'.repeat(MAX_OPS)}{"kind": "scan"}]}`;
+  assert.is(problem(doc), `t.trace:2: "ops": more than ${MAX_OPS} operations, the most a trace may have`);
+});
+
+// Why: `m1 assign_adapter +1` was bad input, but the kernel's kstrtoul(buf, 0) takes it: ids parse as
+// kstrtoul does (lib/kstrtox.c): optional '+', 0x/0X hex, leading-0 octal, decimal, one trailing newline.
+errors('ids parse as the kernel\'s kstrtoul(buf, 0) does', () => {
+  const accepted: [string, number][] = [
+    ['+1', 1], ['0x1', 1], ['0X1f', 31], ['01', 1], ['017', 15], ['0', 0], ['00', 0], ['+0', 0], ['+0x10', 16], ['+017', 15], ['255', 255], ['1\n', 1],
+  ];
+  for (const [tok, n] of accepted) {
+    assert.is(parseNumber(tok), n, tok);
+    assert.equal(parseOpLine(`m1 assign_adapter ${tok.trim()}`), { kind: 'assign_adapter', mdev: 'm1', id: n }, tok);
+  }
+  for (const tok of ['+', '++1', '-1', '-0', '08', '0x', '0xg', '0x+1', '+-1', '1a', '1\n\n', ' 1', '1.0', '1e2', '0b1', '99999999999999999999']) {
+    assert.is(parseNumber(tok), null, JSON.stringify(tok));
+  }
+  assert.is(problem('create m1\nm1 assign_adapter +1\n'), 'no error');
+  assert.is(problem('scope adapters=+0x3\nhost add adapter 02\n'), 'no error');
+  assert.is(problem('create m1\nm1 assign_adapter 08\n'), "t.trace:2: bad adapter '08' (expected a number: 5, 0x2c or 054)");
+});
+
 errors.run();
+
+// ---
+// Why: a trace of ~150 k ops crashed `apmc run` and `apmc explain` with "Maximum call stack size
+// exceeded": `Math.max(...steps)`, `out.push(...lines)` and `of(...ids)` pass every element on the stack.
+const long = suite('long traces: no argument spread on input-sized data');
+
+const N = 150_000;
+const longText = [
+  'scope adapters=1 domains=1 control_domains=1',
+  'initial adapters=0',
+  'create m1',
+  ...Array.from({ length: N }, (_, i) => (i % 1000 === 0 ? 'stop m1  # still not started' : 'stop m1')),
+].join('\n');
+
+/** runCli with stdout and stderr captured. */
+async function cliOut(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../bin/cli.ts');
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error, write] = [console.log, console.error, process.stdout.write];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+  try {
+    return { code: await runCli(argv), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    [console.log, console.error, process.stdout.write] = [log, error, write];
+  }
+}
+
+long(`apmc run and apmc explain on a ${N}-op trace`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-long-'));
+  const f = join(dir, 'long.trace');
+  writeFileSync(f, longText + '\n');
+  const run = await cliOut(['run', '--no-color', f]);
+  assert.is(run.err, '');
+  assert.is(run.code, 0);
+  assert.ok(run.out.includes(`${N + 1}  stop m1`), 'the last step is printed');
+  const ex = await cliOut(['explain', '--no-color', f]);
+  assert.is(ex.err, '');
+  assert.is(ex.code, 0);
+  assert.ok(ex.out.includes(`${N + 1}  stop m1`), 'the last step is explained');
+});
+
+long('explain --format md, convert, diff and a long initial list on the same length', async () => {
+  const { explain } = await import('../render/explain.ts');
+  const { explainMarkdown } = await import('../render/md.ts');
+  const { diffTraces, diffText } = await import('../render/diff.ts');
+  const { POLICIES } = await import('../model/policies/index.ts');
+  const { Chalk } = await import('chalk');
+  const t = parseTextTrace(longText, 'long.trace');
+  const ex = explain({ trace: t }, POLICIES['upstream']!);
+  assert.ok(explainMarkdown(ex, 'long.trace').includes(`| ${N + 1} | \`stop m1\``));
+  assert.is(formatTrace(t).split('\n').length, N + 4);
+  const d = diffText(new Chalk({ level: 0 }), diffTraces(t, POLICIES['upstream']!, POLICIES['d0']!), 'long.trace');
+  assert.ok(d.includes('no difference'));
+  // A JSON initial list may repeat an id as often as it likes: it is one mask all the same.
+  const doc = { format: 'apmc-trace/1', initial: { adapters: new Array<number>(N).fill(0) }, ops: [] };
+  assert.equal(parseJsonTrace(JSON.stringify(doc), 'i.json').initial?.adapters?.length, N);
+  assert.not.throws(() => initialMatrix(DEFAULT_SCOPE, { adapters: new Array<number>(N).fill(1) }));
+});
+
+long.run();

@@ -1,0 +1,120 @@
+/**
+ * The one reader of user files (traces, counterexamples, merge's reports): bounded, whatever the path
+ * names. Only a regular file is read (a device such as /dev/zero or a FIFO may never end), at most
+ * MAX_INPUT_BYTES of it, in chunks; the bytes must be UTF-8 without NUL. A leading byte order mark is
+ * dropped and CRLF line ends become LF, so a file saved on Windows reads as the same text. Every refusal
+ * is an InputError naming the file (and the line where there is one): bad input, exit 2.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { InputError } from '../trace/types.ts';
+
+/** The most apmc reads of one file: 64 MiB. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+const CHUNK = 1024 * 1024;
+
+const ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'name too long',
+};
+
+function kind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The offset of the first byte that does not belong to well-formed UTF-8, or -1. */
+export function invalidUtf8At(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    let cp = c & (0x3f >> need);
+    for (let j = 1; j <= need; j++) {
+      const d = b[i + j];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and code points beyond U+10FFFF.
+    if (need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return i;
+    if (need === 3 && (cp < 0x10000 || cp > 0x10ffff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** 1-based line of a byte offset. */
+function lineOfByte(b: Uint8Array, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset; i++) if (b[i] === 10) n++;
+  return n;
+}
+
+/**
+ * The text of the file at `path`, which holds a `what` ('trace', 'report' …, for messages). Throws
+ * InputError: missing or unreadable, not a regular file, larger than MAX_INPUT_BYTES, not UTF-8, NUL.
+ */
+export function readInput(path: string, what: string): string {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below, unread).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new InputError(path, null, `cannot read ${what} (${ERRNO[code] ?? code})`);
+  }
+  let bytes: Buffer;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      throw new InputError(path, null, `cannot read ${what} (${kind(st)}; apmc reads regular files only)`);
+    }
+    const mb = MAX_INPUT_BYTES / 1024 / 1024;
+    const tooBig = () => new InputError(path, null, `larger than ${mb} MB, the most apmc reads of a ${what}`);
+    if (st.size > MAX_INPUT_BYTES) throw tooBig();
+    // In chunks, whatever size the file claims (files in /proc claim 0; a file may grow while read).
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        throw new InputError(path, null, `cannot read ${what} (${ERRNO[code] ?? code})`);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT_BYTES) throw tooBig();
+      chunks.push(n === CHUNK ? buf : buf.subarray(0, n));
+    }
+    bytes = Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+  let text: string;
+  try {
+    // Drops a leading byte order mark (ignoreBOM: false).
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = Math.max(0, invalidUtf8At(bytes));
+    const hex = bytes[at]!.toString(16).padStart(2, '0');
+    throw new InputError(path, lineOfByte(bytes, at), `not UTF-8 text (byte ${at}: 0x${hex})`);
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) throw new InputError(path, text.slice(0, nul).split('\n').length, `NUL byte (a ${what} is text)`);
+  return text.replace(/\r\n/g, '\n');
+}
