@@ -35,6 +35,11 @@ interface Report {
   exhaustive?: { policy: string; states: number; transitions: number; depth: number; ms: number }[];
 }
 
+const VERDICTS: readonly string[] = ['holds', 'vacuous', 'violated', 'unknown', 'policy-error'];
+
+/** The most shards apmc merge takes: more than any CI matrix has. */
+const MAX_SHARDS = 1024;
+
 function readReport(file: string): Report {
   const d = parseJsonText(readInput(file, 'report'), file) as Partial<Report> | null;
   if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
@@ -42,10 +47,38 @@ function readReport(file: string): Report {
   if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {
     throw new InputError(file, null, 'report without "seed" or "runs"');
   }
-  for (const r of d.results) {
-    if (!propertyByName(String(r.property))) throw new InputError(file, null, `unknown property '${String(r.property)}'`);
-    if (!['holds', 'vacuous', 'violated', 'unknown', 'policy-error'].includes(String(r.verdict))) throw new InputError(file, null, `unknown verdict '${String(r.verdict)}'`);
+  if (!Number.isSafeInteger(d.seed) || d.seed < 0) throw new InputError(file, null, '"seed" must be a whole number');
+  if (!Number.isSafeInteger(d.runs) || d.runs < 1) throw new InputError(file, null, '"runs" must be a whole number');
+  if (d.shard !== undefined) {
+    const sh = d.shard as unknown as Record<string, unknown> | null;
+    const k = sh?.['k'];
+    const n = sh?.['n'];
+    // A shard count beyond MAX_SHARDS is no CI matrix; it would only make merge list that many missing shards.
+    const ok = typeof k === 'number' && typeof n === 'number' && Number.isInteger(k) && Number.isInteger(n);
+    if (!ok || k < 1 || n > MAX_SHARDS || k > n) {
+      throw new InputError(file, null, `"shard" must be {"k": k, "n": n} with 1 <= k <= n <= ${MAX_SHARDS}`);
+    }
   }
+  // The ops are JSON trace operations (objects); explain checks each one when the counterexample is replayed.
+  const list = (v: unknown): boolean => Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object');
+  d.results.forEach((r: unknown, i: number) => {
+    const bad = (p: string): never => {
+      throw new InputError(file, null, `results[${i}]: ${p}`);
+    };
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) bad('not an object');
+    const x = r as Record<string, unknown>;
+    if (typeof x['policy'] !== 'string' || x['policy'] === '') bad('"policy" must be a policy name');
+    if (!propertyByName(String(x['property']))) bad(`unknown property '${String(x['property'])}'`);
+    if (!VERDICTS.includes(String(x['verdict']))) bad(`unknown verdict '${String(x['verdict'])}'`);
+    if (x['bound'] !== undefined && typeof x['bound'] !== 'string') bad('"bound" must be text');
+    const cx = x['counterexample'] as Record<string, unknown> | null | undefined;
+    if (x['verdict'] === 'violated' && cx === undefined) bad('a violated verdict without its "counterexample"');
+    if (cx !== undefined) {
+      if (cx === null || typeof cx !== 'object' || Array.isArray(cx)) bad('"counterexample" must be an object');
+      if (!list(cx!['ops'])) bad('"counterexample"."ops" must be a list of operations');
+      if (cx!['other_ops'] !== undefined && !list(cx!['other_ops'])) bad('"counterexample"."other_ops" must be a list');
+    }
+  });
   return d as Report;
 }
 

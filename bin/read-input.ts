@@ -2,10 +2,11 @@
  * The one reader of user files (traces, counterexamples, merge's reports): bounded, whatever the path
  * names. Only a regular file is read (a device such as /dev/zero or a FIFO may never end), at most
  * MAX_INPUT_BYTES of it, in chunks; the bytes must be UTF-8 without NUL. A leading byte order mark is
- * dropped and CRLF line ends become LF, so a file saved on Windows reads as the same text. Every refusal
+ * dropped and CRLF line ends become LF, no line may be longer than MAX_LINE, so a file saved on Windows reads as the same text. Every refusal
  * is an InputError naming the file (and the line where there is one): bad input, exit 2.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { MAX_LINE } from '../trace/parse-text.ts';
 import { InputError } from '../trace/types.ts';
 
 /** The most apmc reads of one file: 64 MiB. */
@@ -116,5 +117,16 @@ export function readInput(path: string, what: string): string {
   }
   const nul = text.indexOf('\0');
   if (nul >= 0) throw new InputError(path, text.slice(0, nul).split('\n').length, `NUL byte (a ${what} is text)`);
-  return text.replace(/\r\n/g, '\n');
+  text = text.replace(/\r\n/g, '\n');
+  // The line limit holds for JSON too: apmc writes its JSON indented, and a 10 MB line is no hand-made input.
+  for (let start = 0, line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end < 0 ? text.length : end;
+    if (stop - start > MAX_LINE) {
+      throw new InputError(path, line, `line longer than ${MAX_LINE} characters, the most an input line may have`);
+    }
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return text;
 }

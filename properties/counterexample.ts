@@ -50,6 +50,7 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   };
   if (typeof d['property'] !== 'string') bad('"property" must be a property name');
   if (d['expect'] !== 'violates' && d['expect'] !== 'holds') bad('"expect" must be "violates" or "holds"');
+  if (d['note'] !== undefined && typeof d['note'] !== 'string') bad('"note" must be a string');
   let other: Op[] | undefined;
   if (d['other_ops'] !== undefined) {
     other = traceFromDoc({ format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] }, `${file} (other_ops)`).steps.map((s) => s.op);
@@ -67,7 +68,7 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
     trace,
     property: d['property'] as string,
     expect: d['expect'] as 'violates' | 'holds',
-    note: typeof d['note'] === 'string' ? d['note'] : '',
+    note: (d['note'] as string | undefined) ?? '',
     ...(other ? { other } : {}),
     ...(typeof tail === 'number' ? { tail } : {}),
   };

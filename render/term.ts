@@ -10,9 +10,11 @@ export const WIDTH = 80;
  * Characters that must not reach a terminal raw: C0 controls (newline, carriage return, escape),
  * DEL, C1 controls (U+009B is a CSI on some terminals), and the invisible format characters that
  * reorder or hide text (bidirectional overrides and isolates, zero-width spaces and joiners, the
- * line and paragraph separators, the byte order mark).
+ * line and paragraph separators, the byte order mark), and lone surrogates (a JSON string may hold one;
+ * a terminal shows garbage for it). With the `u` flag a well-formed surrogate pair is one code point and
+ * does not match.
  */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/gu;
 
 /** One line, whatever the data held: each unsafe character is shown escaped (`\x0a`, `\u202e`). */
 export const oneLine = (s: string): string =>
@@ -44,14 +46,25 @@ function wideAt(cp: number): boolean {
 
 function charWidth(ch: string): number {
   const cp = ch.codePointAt(0)!;
+  // Below U+0300 (the first combining mark) every character takes one column.
+  if (cp < 0x300) return 1;
   if (ZERO.test(ch)) return 0;
   return wideAt(cp) ? 2 : 1;
 }
 
 /** The columns a string takes on a terminal: colour codes take none, wide characters two. */
 export function width(s: string): number {
+  const t = s.includes('\x1b') ? s.replace(ANSI, '') : s;
   let n = 0;
-  for (const ch of s.replace(ANSI, '')) n += charWidth(ch);
+  // By code unit, with a fast path below U+0300: an error line may quote megabytes of data.
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x300) n++;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length && (t.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += charWidth(t.slice(i, i + 2));
+      i++;
+    } else n += charWidth(t[i]!);
+  }
   return n;
 }
 
@@ -71,13 +84,27 @@ function head(s: string, w: number): string {
   return out;
 }
 
-/** The longest end of `s` (plain text) within `w` columns. */
+/** The longest end of `s` (plain text) within `w` columns: walked from the end, so a huge value costs only its tail. */
 function tail(s: string, w: number): string {
-  const chars = [...s];
   let n = 0;
-  let i = chars.length;
-  while (i > 0 && n + charWidth(chars[i - 1]!) <= w) n += charWidth(chars[--i]!);
-  return chars.slice(i).join('');
+  let i = s.length;
+  while (i > 0) {
+    const lo = s.charCodeAt(i - 1);
+    const pair = i > 1 && lo >= 0xdc00 && lo <= 0xdfff && s.charCodeAt(i - 2) >= 0xd800 && s.charCodeAt(i - 2) <= 0xdbff;
+    const ch = s.slice(pair ? i - 2 : i - 1, i);
+    const cw = charWidth(ch);
+    if (n + cw > w) break;
+    n += cw;
+    i -= ch.length;
+  }
+  return s.slice(i);
+}
+
+/** Whether `s` (plain text) takes more than `w` columns; stops counting once it does. */
+function wider(s: string, w: number): boolean {
+  let n = 0;
+  for (const ch of s) if ((n += charWidth(ch)) > w) return true;
+  return false;
 }
 
 /**
@@ -85,7 +112,7 @@ function tail(s: string, w: number): string {
  * its end around an ellipsis. Not for values the user must copy (paths in error lines, saved files).
  */
 export function clip(s: string, w: number): string {
-  if (width(s) <= w) return s;
+  if (!wider(s, w)) return s;
   if (w <= 1) return '…'.slice(0, Math.max(0, w));
   const left = Math.ceil((w - 1) / 2);
   return head(s, left) + '…' + tail(s, w - 1 - left);
@@ -119,7 +146,7 @@ export function wrap(text: string, w: number, indent = '', first = indent): stri
       out.push(line + piece);
       start();
       word = word.slice(piece.length);
-      ww = width(word);
+      ww -= width(piece);
     }
     line += word;
     lineW += ww;
