@@ -48,7 +48,7 @@ function readReport(file: string): Report {
     throw new InputError(file, null, 'report without "seed" or "runs"');
   }
   if (!Number.isSafeInteger(d.seed) || d.seed < 0) throw new InputError(file, null, '"seed" must be a whole number');
-  if (!Number.isSafeInteger(d.runs) || d.runs < 1) throw new InputError(file, null, '"runs" must be a whole number');
+  if (!Number.isSafeInteger(d.runs) || d.runs < 0) throw new InputError(file, null, '"runs" must be a whole number');
   if (d.shard !== undefined) {
     const sh = d.shard as unknown as Record<string, unknown> | null;
     const k = sh?.['k'];
