@@ -127,9 +127,13 @@ export async function runExhaustiveCheck(
     : undefined;
   const runs: ExhaustiveRun[] = [];
   const cells: CheckRun['cells'] = [];
+  const t0 = Date.now();
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;
-    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}) });
+    // `--time` is the whole run's: shared out evenly among the policies still to search.
+    const t = settings.timeMs;
+    const timeMs = t === undefined ? undefined : Math.max(1, (t - (Date.now() - t0)) / (policies.length - i));
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}) });
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
     const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined);

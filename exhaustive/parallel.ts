@@ -25,7 +25,7 @@ import { initialState } from '../model/state.ts';
 import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
-import { HEAP_LIMIT, type Bound, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustivePolicyError, type ExhaustiveResult, type ParallelPart } from './engine.ts';
+import { HEAP_LIMIT, memoryInUse, type Bound, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustivePolicyError, type ExhaustiveResult, type ParallelPart } from './engine.ts';
 import { growBarrier, joinGrow, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
 import { makeSymmetry } from './symmetry.ts';
 import { witness } from './witness.ts';
@@ -41,8 +41,8 @@ const CLOSED = 6;
 const TRANSITIONS = 7;
 /** 1 while only worker 0 expands (the levels before a shard's split, numbered as in one thread). */
 const SOLO = 8;
-/** Then one word a worker: its JS heap in KiB. */
-const HEAP = 9;
+/** Control words in all. */
+const WORDS = 9;
 
 /** States a claim hands out. */
 const CHUNK = 16;
@@ -84,8 +84,10 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
   const stores = [store, checked];
   const c = new Int32Array(d.control);
   let records: OrderRecord[] = [];
-  let polls = 0;
   let flushed = 0;
+  const max = d.opt.maxMemory ?? Infinity;
+  /** A table's growth step is refused when it would take the process past the memory ceiling. */
+  const allow = (bytes: number): boolean => max === Infinity || process.memoryUsage.rss() + bytes <= max;
   let lastHeap = 0;
   const stopped = (): boolean => Atomics.load(c, STOP) !== 0;
   const stop = (b: Bound | 'done'): void => {
@@ -103,21 +105,21 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
       return a < Atomics.load(c, END) ? a : -1;
     },
     poll(transitions) {
-      if (store.growing) joinGrow(stores, d.workers, stopped);
+      if (store.growing && !joinGrow(stores, d.workers, stopped, allow)) {
+        stop('memory');
+        return 'memory';
+      }
       const s = Atomics.load(c, STOP);
       if (s !== 0) return (STOPS[s] === 'done' ? 'interrupted' : STOPS[s]) as Bound;
-      if ((++polls & 255) === 0) {
-        Atomics.add(c, TRANSITIONS, transitions - flushed);
-        flushed = transitions;
-        const now = Date.now();
-        if (now - lastHeap >= 25) {
-          lastHeap = now;
-          const heap = v8.getHeapStatistics().used_heap_size;
-          Atomics.store(c, HEAP + d.id, Math.ceil(heap / 1024));
-          if (heap > 0.85 * HEAP_LIMIT) {
-            stop('memory');
-            return 'memory';
-          }
+      Atomics.add(c, TRANSITIONS, transitions - flushed);
+      flushed = transitions;
+      const now = Date.now();
+      if (now - lastHeap >= 25) {
+        lastHeap = now;
+        // This thread's JS heap has its own ceiling (the process's resident set is the coordinator's).
+        if (v8.getHeapStatistics().used_heap_size > 0.85 * HEAP_LIMIT) {
+          stop('memory');
+          return 'memory';
         }
       }
       if (store.count >= store.capacity || checked.count >= checked.capacity) {
@@ -145,7 +147,7 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
       post({ type: 'level', id: d.id, found, records });
       records = [];
       for (;;) {
-        if (store.growing) joinGrow(stores, d.workers, stopped);
+        if (store.growing && !joinGrow(stores, d.workers, stopped, allow)) stop('memory');
         if (stopped()) return null;
         if (Atomics.load(c, GEN) !== gen) break;
         Atomics.wait(c, GEN, gen, 50);
@@ -201,7 +203,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
   }
   const store = new SharedStateStore(buffers);
   const checked = new SharedStateStore(checkedBuffers);
-  const control = new SharedArrayBuffer((HEAP + workers) * 4);
+  const control = new SharedArrayBuffer(WORDS * 4);
   const c = new Int32Array(control);
   const s0 = opt.initial ?? initialState(scope);
   const key = new Uint32Array(W);
@@ -284,11 +286,8 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
       const now = Date.now();
       if (opt.signal?.aborted) setStop('interrupted');
       else if (opt.timeMs !== undefined && now - t0 >= opt.timeMs) setStop('time');
-      else {
-        let heap = v8.getHeapStatistics().used_heap_size;
-        for (let w = 0; w < workers; w++) heap += Atomics.load(c, HEAP + w) * 1024;
-        if (store.bytes + checked.bytes + heap > (opt.maxMemory ?? Infinity)) setStop('memory');
-      }
+      // The process's resident set: every worker's heap and the shared stores included.
+      else if (opt.maxMemory !== undefined && memoryInUse() > opt.maxMemory) setStop('memory');
       if (opt.progress && now - lastTick >= 250) {
         lastTick = now;
         opt.progress({ states: store.count, transitions: Atomics.load(c, TRANSITIONS), depth, ms: now - t0 });
