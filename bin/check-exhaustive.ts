@@ -64,9 +64,12 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
     const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy) });
     return { policy: policy.name, r, parts: 1 };
   }
-  // One search over worker threads sharing one state store (exhaustive/parallel.ts).
+  // One search over worker threads sharing one state store (exhaustive/parallel.ts). Making the
+  // workers' script counts against the time bound.
+  const t0 = Date.now();
   const entry = await workerEntry(policySpec);
-  const r = await exploreParallel(cfg, props, options(s, policy.name, s.shard), s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
+  const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
+  const r = await exploreParallel(cfg, props, options({ ...s, ...timeMs }, policy.name, s.shard), s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
   return { policy: policy.name, r, parts: s.workers };
 }
 

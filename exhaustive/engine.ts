@@ -424,22 +424,36 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     return out;
   }
 
-  /** Store r.state, state i's successor by op k (checking what is new): true if some class was new. */
-  function storeSuccessor(i: number, k: number, s: State, r: Step): boolean {
+  /**
+   * Store the id images of `entered`, state i's successor by op k, which enters a scan: every id image
+   * of it is reachable (from the images of i's state), and while the scan runs only the permutations
+   * that keep its order join images in one class. `onNew` checks each new state. They can be a
+   * thousand states and seconds at a large scope: the bounds are checked between them. True if some
+   * class was new.
+   */
+  function* storeImages(i: number, k: number, entered: State, onNew: (n: number) => void): Generator<void, boolean> {
     let fresh = false;
-    if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
-      // Entering a scan: every id image of the successor is reachable (from the images of s), and
-      // while the scan runs only the permutations that keep its order join images in one class.
-      const m = sym.canonicalImages(r.state, imageKeys);
-      for (let j = 0; j < m && bound === null; j++) {
-        const n = store.add(imageKeys, j * W, i, k);
-        if (n === -2) bound = 'memory';
-        if (n < 0) continue;
-        fresh = true;
-        onNewState(n, codec.decode(store.arena, n * W), depth + 1);
+    const m = sym!.canonicalImages(entered, imageKeys);
+    for (let j = 0; j < m; j++) {
+      if (due()) {
+        yield;
+        if ((bound = checkBounds()) !== null) break;
       }
-      return fresh;
+      const n = store.add(imageKeys, j * W, i, k);
+      if (n === -2) {
+        bound = 'memory';
+        break;
+      }
+      if (n < 0) continue;
+      fresh = true;
+      onNew(n);
+      if (bound !== null) break;
     }
+    return fresh;
+  }
+
+  /** Store r.state, state i's successor by op k (checking what is new): true if some class was new. */
+  function storeSuccessor(i: number, k: number, r: Step): boolean {
     canon(r.state);
     if (sameAsParent(store.arena, i * W, key, W)) return false; // a new object, the same state
     const n = store.add(key, 0, i, k);
@@ -478,14 +492,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         }
         if (sym !== null) {
           if (!scanning(store.arena, i * W) && scanning(key, 0)) {
-            // Entering a scan: every id image of the successor is reachable (see below).
             const entered = codec.decode(key, 0);
-            const m = sym.canonicalImages(entered, imageKeys);
-            for (let j = 0; j < m && bound === null; j++) {
-              const n = store.add(imageKeys, j * W, i, k);
-              if (n === -2) bound = 'memory';
-              if (n >= 0) newState(n, i, k, code, codec.decode(store.arena, n * W), entered);
-            }
+            yield* storeImages(i, k, entered, (n) => newState(n, i, k, code, codec.decode(store.arena, n * W), entered));
             if (bound !== null) return true;
             if (store.count >= maxStates) {
               bound = 'states';
@@ -549,7 +557,11 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           active = active.filter((x) => x !== p);
         }
       }
-      const fresh = r.state !== s && !(r === scan && scanStored) && storeSuccessor(i, k, s, r);
+      let fresh = false;
+      if (r.state !== s && !(r === scan && scanStored)) {
+        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) fresh = yield* storeImages(i, k, r.state, (n) => onNewState(n, codec.decode(store.arena, n * W), depth + 1));
+        else fresh = storeSuccessor(i, k, r);
+      }
       if (bound !== null) return true;
       if (r === scan) scanStored = true;
       if (tracking) {
@@ -636,7 +648,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     bytes: store.bytes,
     alphabet: ops.length,
     found,
-    reduction: sym && !par ? sym.reduction(store) : 1,
+    reduction: sym && !par ? sym.reduction(store, reductionMs(opt)) : 1,
     exercised: [...tracker.exercised],
     ...(memo ? { memo: { hits: memo.stats.hits, misses: memo.stats.misses, bytes: memo.bytes } } : {}),
     ...(policyError ? { policyError } : {}),
@@ -649,6 +661,9 @@ function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: numbe
   for (let w = 0; w < W; w++) if (arena[at + w] !== key[w]) return false;
   return true;
 }
+
+/** Time for the reduction estimate, within a time bound: a small part of it. */
+export const reductionMs = (opt: ExhaustiveOptions): number => (opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 50)));
 
 /**
  * Bytes the process holds: its resident set (every thread's heap, the typed arrays of the stores and

@@ -176,7 +176,7 @@ codec('a scan entry\'s canonical images, class by class, are those of each image
   const scope: Scope = { adapters: 3, domains: 3, control_domains: 2, mdevs: 2, vms: 1 };
   const c = makeCodec(scope);
   const sym = makeSymmetry(scope, c);
-  const cfg = { scope, policy: POLICIES.upstream! };
+  const cfg = { scope, policy: POLICIES['upstream']! };
   const ops = alphabet(scope);
   const a = new Uint32Array(c.words * sym.perms.length);
   const b = new Uint32Array(c.words * sym.perms.length);

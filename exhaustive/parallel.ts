@@ -25,7 +25,7 @@ import { initialState } from '../model/state.ts';
 import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
-import { HEAP_LIMIT, memoryInUse, type Bound, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustivePolicyError, type ExhaustiveResult, type ParallelPart } from './engine.ts';
+import { HEAP_LIMIT, memoryInUse, reductionMs, type Bound, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustivePolicyError, type ExhaustiveResult, type ParallelPart } from './engine.ts';
 import { growBarrier, joinGrow, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
 import { makeSymmetry } from './symmetry.ts';
 import { witness } from './witness.ts';
@@ -281,7 +281,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
       Atomics.compareExchange(c, STOP, 0, stopCode(b));
       Atomics.notify(c, GEN);
     };
-    let lastTick = t0;
+    let lastTick = -Infinity; // progress at once
     const timer = setInterval(() => {
       const now = Date.now();
       if (opt.signal?.aborted) setStop('interrupted');
@@ -360,7 +360,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
         bytes: store.bytes + checked.bytes,
         alphabet: ops.length,
         found,
-        reduction: sym ? sym.reduction(store) : 1,
+        reduction: sym ? sym.reduction(store, reductionMs(opt)) : 1,
         exercised: names.filter((n) => exercised.has(n)),
         ...(memos.length > 0
           ? { memo: { hits: memos.reduce((a, x) => a + x.hits, 0), misses: memos.reduce((a, x) => a + x.misses, 0), bytes: memos.reduce((a, x) => a + x.bytes, 0) } }

@@ -427,7 +427,7 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     for (let step = 64; step >= 1 && (k === 0 || Date.now() < end); step >>= 1) {
       for (let x = 0; x < sample; x += step) {
         if (step < 64 && x % (2 * step) === 0) continue; // taken at the coarser step
-        if (k > 0 && (k & 7) === 0 && Date.now() >= end) break;
+        if (k > 0 && Date.now() >= end) break;
         total += classSize(codec.decode(store.arena, x * stride * W));
         k++;
       }
@@ -441,20 +441,26 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
    */
   function classSize(s: State): number {
     const seen = new Set<string>();
-    const allowed = new Set<IdPerm>(perms);
-    if (s.bus.scan !== null) {
-      codec.encode(s, tmp, 0);
-      remaining(tmp);
-      others.forEach((g, j) => {
-        if (!keepsOrder(j)) allowed.delete(g);
-      });
-    }
-    for (const e of elements) {
-      if (!allowed.has(e.g)) continue;
-      codec.encode(applyState(scope, s, e), tmp, 0);
-      seen.add(tmp.join(','));
+    codec.encode(s, tmp, 0);
+    const scanning = s.bus.scan !== null;
+    if (scanning) remaining(tmp);
+    // An id permutation's image of the key is its bit program's (`compile`): one encoding per
+    // renaming of mdevs and VMs, then the programs on the packed key.
+    for (const [mn, vn] of renamings) {
+      codec.encode(renameState(s, mn, vn), named, 0);
+      seen.add(named.join(','));
+      for (let j = 0; j < programs.length; j++) {
+        if (scanning && !keepsOrder(j)) continue;
+        applyProgram(programs[j]!, named, img, 0);
+        seen.add(img.join(','));
+      }
     }
     return seen.size;
+  }
+  const named = new Uint32Array(W);
+  const renamings: [ReadonlyMap<string, string>, ReadonlyMap<string, string>][] = [];
+  for (const pm of permutations(scope.mdevs)) {
+    for (const pv of permutations(scope.vms)) renamings.push([new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!])), new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))]);
   }
 
   /** The id images of s (name-normalised) into out, the identity's first: perms.length keys. */
