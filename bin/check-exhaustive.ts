@@ -136,6 +136,8 @@ export async function runExhaustiveCheck(
     // `--time` is the whole run's: shared out evenly among the policies still to search.
     const t = settings.timeMs;
     const timeMs = t === undefined ? undefined : Math.max(1, (t - (Date.now() - t0)) / (policies.length - i));
+    // The line shows at once: setting up a large scope's search takes a moment.
+    progress?.(policy.name, { states: 0, transitions: 0, depth: 0, ms: 0 });
     const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}) });
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);

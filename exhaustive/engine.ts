@@ -178,6 +178,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const open = new Set(props.map((p) => p.name));
   /** Why the search ended early (set by the checks below, a full store, or a policy error). */
   let bound: Bound | null = null;
+  let levelStart = 0;
+  let levelEnd = 1;
+  let depth = 0; // depth of the states being expanded
   // The bounds are checked every few ms, between states and between the successors of one state:
   // time, signal, memory (the process's resident set, every 25 ms) and progress in one thread;
   // in a parallel search, the coordinator's stop and the table's growth barrier (ParallelPart.poll).
@@ -404,9 +407,6 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   if (tracking) tracker.observeState(s0);
 
   let policyError: ExhaustivePolicyError | undefined;
-  let levelStart = 0;
-  let levelEnd = 1;
-  let depth = 0; // depth of the states being expanded
 
   /**
    * The states [start, end) of a level in the order they are expanded (`ExhaustiveOptions.order`):
