@@ -100,8 +100,10 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
       verdict = 'unknown';
       bound = 'sharded: order dependences across shards are not compared';
     } else if (r.complete || r.bound === 'depth') verdict = r.exercised.includes(p.name) ? 'holds' : 'vacuous';
-    else if (r.bound === null) verdict = 'unknown'; // stopped early: every other property was violated
-    else {
+    else if (r.bound === null) {
+      verdict = 'unknown'; // not reached: the search ended before it (every property asked for has a verdict then)
+      bound = `search ended at depth ${r.depth}`;
+    } else {
       verdict = 'unknown';
       bound = r.bound === 'interrupted' ? `interrupted at depth ${r.depth}` : `${r.bound} bound reached at depth ${r.depth}`;
     }

@@ -12,7 +12,7 @@ import { renderRun, runReport } from './run.ts';
 import { HELP, UsageError } from './usage.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { exitCode, runCheck } from './check.ts';
+import { closingLine, exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
@@ -98,9 +98,9 @@ async function cmdCheck(args: string[]): Promise<number> {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
     console.log(renderCheck(c, run, policies));
     if (a.stats) console.log(statsLines(c, run).join('\n'));
-    console.log('\n' + c.bold(exitText(code, run.stoppedBy)));
+    console.log('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
   }
-  if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, exitText(code, run.stoppedBy)))}`);
+  if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy)))}`);
   return code;
 }
 
@@ -131,18 +131,6 @@ async function cmdDiff(args: string[]): Promise<number> {
   return d.differ ? 1 : 0;
 }
 
-const EXIT_TEXT: Record<number, string> = {
-  6: 'not finished: a bound (--max-states or memory) ended the search, or a shard is missing (exit 6)',
-  0: 'every property checked holds (exit 0)',
-  1: 'a violation that is not expected (exit 1)',
-  4: 'violations found, all of them expected (exit 4; --ci makes this 0)',
-  5: 'no new violation, but an expected violation was not found (exit 5)',
-  7: 'a policy misbehaved: policy error (exit 7)',
-};
-
-const exitText = (code: number, signal: string | null): string =>
-  signal !== null ? `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished (exit ${code})` : (EXIT_TEXT[code] ?? '');
-
 /** The directory holding package.json, found by walking up from this file (works from source and from a build). */
 function packageRoot(): string {
   let dir = import.meta.dirname;
@@ -170,7 +158,7 @@ function cmdMerge(args: string[]): number {
   else {
     const c = makeChalk({ color: values.color, noColor: values['no-color'] });
     console.log(renderMerged(c, m, positionals));
-    console.log('\n' + c.bold(EXIT_TEXT[mergedExit(m)] ?? ''));
+    console.log('\n' + c.bold(closingLine(m.cells, code)));
   }
   return code;
 }
