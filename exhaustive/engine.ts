@@ -26,7 +26,7 @@ import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec } from './codec.ts';
-import { type FlaggedStep, type Split, TransitionMemo } from './memo.ts';
+import { type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
 import type { SharedStateStore } from './shared-store.ts';
 import { StateStore } from './store.ts';
 import { applyOp, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
@@ -265,6 +265,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   if (maxMemory !== Infinity) {
     const allow = (bytes: number): boolean => memoryInUse() + bytes <= maxMemory;
     for (const x of [store, checked]) if (x instanceof StateStore) x.allow = allow;
+    if (memo !== null) memo.allow = allow;
   }
   const settledKey = new Uint32Array(W);
   const { trace, orderWitness } = witness(cfg, s0, store, ops, sym);
@@ -479,6 +480,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         try {
           code = memo.next(store.arena, i * W, i, k, key);
         } catch (e) {
+          if (e instanceof MemoryRefused) {
+            bound = 'memory';
+            return true;
+          }
           policyError = stepError(i, ops[k]!, e, codec.decode(store.arena, i * W), true);
           bound = 'policy-error';
           return true;
