@@ -668,7 +668,7 @@ function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: numbe
 }
 
 /** Time for the reduction estimate, within a time bound: a small part of it. */
-export const reductionMs = (opt: ExhaustiveOptions): number => (opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 50)));
+export const reductionMs = (opt: ExhaustiveOptions): number => (opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 100)));
 
 /**
  * Bytes the process holds: its resident set (every thread's heap, the typed arrays of the stores and

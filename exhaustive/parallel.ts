@@ -340,9 +340,14 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
     };
     const done = (): void => {
       clearInterval(timer);
-      for (const t of threads) void t.terminate();
-      if (failed) return reject(failed);
-      const rs = finals as ExhaustiveResult[];
+      // Settled once every worker thread is gone: its heap is freed before the next search starts.
+      const gone = Promise.allSettled(threads.map((t) => t.terminate()));
+      if (failed) {
+        const e = failed;
+        void gone.then(() => reject(e));
+        return;
+      }
+      const rs = finals.filter((r): r is ExhaustiveResult => r !== undefined);
       const stopped = STOPS[Atomics.load(c, STOP)]!;
       if (stopped !== 'done') bound = stopped;
       // Violations met in a level the search did not finish (a bound, or every property violated, ended it).
@@ -350,7 +355,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
       const policyError: ExhaustivePolicyError | undefined = rs.find((r) => r.policyError)?.policyError;
       const exercised = new Set(rs.flatMap((r) => r.exercised));
       const memos = rs.flatMap((r) => (r.memo ? [r.memo] : []));
-      resolve({
+      const result: ExhaustiveResult = {
         states: Math.min(store.count, store.capacity),
         transitions: rs.reduce((a, r) => a + r.transitions, 0),
         depth: complete ? depth - 1 : bound === 'depth' ? depth : Math.max(0, depth - 1),
@@ -366,12 +371,20 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
           ? { memo: { hits: memos.reduce((a, x) => a + x.hits, 0), misses: memos.reduce((a, x) => a + x.misses, 0), bytes: memos.reduce((a, x) => a + x.bytes, 0) } }
           : {}),
         ...(policyError ? { policyError } : {}),
-      });
+      };
+      void gone.then(() => resolve(result));
     };
 
     // Level 0 (the initial state), unless the search ends before it.
     if (!goOn()) setStop(bound ?? 'done');
     else startLevel();
+    // Already past the memory ceiling (what an earlier search held may not be collected yet): starting
+    // the workers would add their heaps to it. The search ends with the memory bound at once.
+    if (opt.maxMemory !== undefined && memoryInUse() > opt.maxMemory) {
+      setStop('memory');
+      done();
+      return;
+    }
     const { progress: _p, signal: _s, guard: _g, ...plain } = opt;
     for (let id = 0; id < workers; id++) {
       const t = spawn({ id, workers, buffers, checked: checkedBuffers, control, props: names, opt: plain });
