@@ -157,6 +157,11 @@ end('every exit code has its line', () => {
   // The random engine's cases cut short by --time: unknown without a bound, not an undecided search.
   assert.is(exitCode([h, cell('static', 'recovery', 'unknown', 'unknown')]), 0);
   assert.is(closingLine([v], 0), '1 violation, all expected; 0 new; exit 0');
+  // 80 columns at most: the counts continue on a second line, the exit code last.
+  const many: Cell[] = [v, cell('static', 'order-independence', 'violated', 'new'), cell('v12-fcfs', 'links-follow-assignment', 'holds', 'missing')];
+  many.push(cell('static', 'recovery', 'unknown', 'unknown', 'time bound reached at depth 3'), cell('d0', 'recovery', 'policy-error', 'policy-error'));
+  const long = closingLine(many, 7);
+  assert.is(long, '2 violations, 1 expected; 1 new; 1 expected violation not found;\n1 unknown (not finished); policy error in 1 policy; exit 7');
   assert.is(closingLine([v], 130, 'SIGINT'), "stopped by SIGINT: the verdicts so far, 'unknown' where unfinished\n1 violation, all expected; 0 new; exit 130");
 });
 

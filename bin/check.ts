@@ -148,8 +148,8 @@ const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n ==
 
 /**
  * The closing line of `apmc check` and `apmc merge`: what the verdicts were, counted from the cells,
- * and the exit code, e.g. "30 violations, all expected; 0 new; exit 0". A run stopped by a signal
- * gets a line saying so before it.
+ * and the exit code, e.g. "30 violations, all expected; 0 new; exit 0" (in 80 columns: a long one
+ * continues on a second line). A run stopped by a signal gets a line saying so before it.
  */
 export function closingLine(cells: readonly Cell[], code: number, signal: string | null = null): string {
   const n = (s: Status): number => cells.filter((c) => c.status === s).length;
@@ -168,6 +168,13 @@ export function closingLine(cells: readonly Cell[], code: number, signal: string
     if (broken > 0) parts.push(`policy error in ${count(broken, 'policy', 'policies')}`);
   }
   parts.push(`exit ${code}`);
-  const line = parts.join('; ');
+  // At most 80 columns: a long count continues on a second line.
+  const lines = [parts[0]!];
+  for (const x of parts.slice(1)) {
+    if (lines[lines.length - 1]!.length + 2 + x.length > 80) lines[lines.length - 1] += ';';
+    if (lines[lines.length - 1]!.endsWith(';')) lines.push(x);
+    else lines[lines.length - 1] += `; ${x}`;
+  }
+  const line = lines.join('\n');
   return signal === null ? line : `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished\n${line}`;
 }
