@@ -16,7 +16,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCOPE = ['--adapters', '4', '--domains', '4', '--control-domains', '2', '--mdevs', '2', '--vms', '2', '--engine', 'exhaustive'];
+const SCOPE = ['--adapters', '4', '--domains', '4', '--control-domains', '2', '--mdevs', '2', '--vms', '2'];
+SCOPE.push('--engine', 'exhaustive');
 const MEMORY_TIME = process.env['BOUNDS_MEMORY_TIME'] ?? '20';
 const only = process.env['BOUNDS_ONLY'];
 
@@ -86,10 +87,13 @@ for (const policy of [[], ['--policy', 'upstream']]) {
     for (const symmetry of ['on', 'off']) {
       if (only && only !== 'memory') break;
       const time = symmetry === 'on' ? MEMORY_TIME : '60';
-      const r = await run('/usr/bin/time', ['-v', 'node', ...args, '--max-memory', '256', '--time', time, '--symmetry', symmetry]);
+      const flags = ['--max-memory', '256', '--time', time, '--symmetry', symmetry];
+      const r = await run('/usr/bin/time', ['-v', 'node', ...args, ...flags]);
       const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.err)?.[1] ?? NaN);
-      const bound = /memory bound reached/.test(r.out) ? 'memory bound reached' : `memory bound not reached in ${time} s`;
-      console.log(`${label}, symmetry ${symmetry}: --max-memory 256: peak RSS ${kb} kB (${(kb / 1024).toFixed(1)} MiB), ${bound}, exit ${r.code}`);
+      const reached = /memory bound reached/.test(r.out);
+      const bound = reached ? 'memory bound reached' : `memory bound not reached in ${time} s`;
+      const peak = `peak RSS ${kb} kB (${(kb / 1024).toFixed(1)} MiB)`;
+      console.log(`${label}, symmetry ${symmetry}: --max-memory 256: ${peak}, ${bound}, exit ${r.code}`);
     }
   }
 }

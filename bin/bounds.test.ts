@@ -32,7 +32,8 @@ function apmc(args: readonly string[], sigintAfterMs?: number): Promise<Out> {
     const t0 = Date.now();
     let from = t0;
     if (sigintAfterMs === undefined) {
-      execFile(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60000 }, (e, out, err) => {
+      const o = { encoding: 'utf8' as const, env: { ...process.env, NO_COLOR: '1' }, timeout: 60000 };
+      execFile(process.execPath, ['bin/apmc.js', ...args], o, (e, out, err) => {
         resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err, ms: Date.now() - t0 });
       });
       return;
@@ -56,12 +57,13 @@ function apmc(args: readonly string[], sigintAfterMs?: number): Promise<Out> {
 
 const lastLine = (s: string): string => s.trimEnd().split('\n').pop()!;
 const LARGE: Scope = { adapters: 4, domains: 4, control_domains: 2, mdevs: 2, vms: 2 };
-const LARGE_FLAGS = ['--adapters', '4', '--domains', '4', '--control-domains', '2', '--mdevs', '2', '--vms', '2', '--engine', 'exhaustive'];
+const LARGE_FLAGS = ['--adapters', '4', '--domains', '4', '--control-domains', '2', '--mdevs', '2', '--vms', '2'];
+LARGE_FLAGS.push('--engine', 'exhaustive');
 
 // ---
 const big = suite('the exhaustive engine at 4×4×2: bounds hold');
 
-big('the event loop turns every few tens of ms, progress shows at once, and --time ends the search on time', async () => {
+big('the event loop turns every few tens of ms, progress shows at once, --time ends the search on time', async () => {
   let last = Date.now();
   let gap = 0;
   const tick = setInterval(() => {
@@ -103,9 +105,10 @@ big('SIGINT ends a search on 2 workers within 2 s: the verdicts so far, exit 130
   assert.match(lastLine(r.out), /\d+ unknown \(not finished\); exit 130$/);
 });
 
-big('--max-memory counts the whole process (workers included): below its resident set the search stops at once, exit 6', async () => {
+big('--max-memory counts the whole process (workers included): below its resident set, exit 6 at once', async () => {
   for (const workers of ['1', '2']) {
-    const r = await apmc(['check', ...LARGE_FLAGS, '--policy', 'upstream', '--max-memory', '64', '--workers', workers, '--time', '30']);
+    const flags = ['--policy', 'upstream', '--max-memory', '64', '--workers', workers, '--time', '30'];
+    const r = await apmc(['check', ...LARGE_FLAGS, ...flags]);
     assert.is(r.code, 6, `${workers} workers: ${r.err}`);
     assert.match(r.out, /upstream: memory bound reached at depth 0/, `${workers} workers`);
     assert.ok(r.ms < 10000, `${workers} workers: ${r.ms} ms`);
@@ -136,19 +139,24 @@ big.run();
 const end = suite('the closing line and the exit code, from the cells');
 
 function cell(policy: string, property: string, verdict: Verdict, status: Status, bound?: string): Cell {
-  return { policy, property: propertyByName(property)!, verdict, expected: expectation(policy, property), status, ...(bound ? { bound } : {}) };
+  const expected = expectation(policy, property);
+  return { policy, property: propertyByName(property)!, verdict, expected, status, ...(bound ? { bound } : {}) };
 }
 
 end('every exit code has its line', () => {
   const v = cell('v12-fcfs', 'order-independence', 'violated', 'as-expected');
   const h = cell('static', 'no-apqn-in-two-mdevs', 'holds', 'holds');
+  const fresh = cell('static', 'order-independence', 'violated', 'new');
+  const missing = cell('v12-fcfs', 'links-follow-assignment', 'holds', 'missing');
+  const unknown = cell('static', 'recovery', 'unknown', 'unknown', 'time bound reached at depth 3');
+  const broken = ['recovery', 'no-apqn-in-two-mdevs'].map((p) => cell('static', p, 'policy-error', 'policy-error'));
   const cases: [Cell[], number, string][] = [
     [[h], 0, 'every property checked holds; exit 0'],
     [[v, h], 4, '1 violation, all expected; 0 new; exit 4'],
-    [[v, cell('static', 'order-independence', 'violated', 'new')], 1, '2 violations, 1 expected; 1 new; exit 1'],
-    [[v, cell('v12-fcfs', 'links-follow-assignment', 'holds', 'missing')], 5, '1 violation, all expected; 0 new; 1 expected violation not found; exit 5'],
-    [[h, cell('static', 'recovery', 'unknown', 'unknown', 'time bound reached at depth 3')], 6, 'no violation; 0 new; 1 unknown (not finished); exit 6'],
-    [[v, cell('static', 'recovery', 'policy-error', 'policy-error'), cell('static', 'no-apqn-in-two-mdevs', 'policy-error', 'policy-error')], 7, '1 violation, all expected; 0 new; policy error in 1 policy; exit 7'],
+    [[v, fresh], 1, '2 violations, 1 expected; 1 new; exit 1'],
+    [[v, missing], 5, '1 violation, all expected; 0 new; 1 expected violation not found; exit 5'],
+    [[h, unknown], 6, 'no violation; 0 new; 1 unknown (not finished); exit 6'],
+    [[v, ...broken], 7, '1 violation, all expected; 0 new; policy error in 1 policy; exit 7'],
   ];
   for (const [cells, code, line] of cases) {
     assert.is(exitCode(cells), code, line);
@@ -158,11 +166,14 @@ end('every exit code has its line', () => {
   assert.is(exitCode([h, cell('static', 'recovery', 'unknown', 'unknown')]), 0);
   assert.is(closingLine([v], 0), '1 violation, all expected; 0 new; exit 0');
   // 80 columns at most: the counts continue on a second line, the exit code last.
-  const many: Cell[] = [v, cell('static', 'order-independence', 'violated', 'new'), cell('v12-fcfs', 'links-follow-assignment', 'holds', 'missing')];
-  many.push(cell('static', 'recovery', 'unknown', 'unknown', 'time bound reached at depth 3'), cell('d0', 'recovery', 'policy-error', 'policy-error'));
-  const long = closingLine(many, 7);
-  assert.is(long, '2 violations, 1 expected; 1 new; 1 expected violation not found;\n1 unknown (not finished); policy error in 1 policy; exit 7');
-  assert.is(closingLine([v], 130, 'SIGINT'), "stopped by SIGINT: the verdicts so far, 'unknown' where unfinished\n1 violation, all expected; 0 new; exit 130");
+  const long = closingLine([v, fresh, missing, unknown, cell('d0', 'recovery', 'policy-error', 'policy-error')], 7);
+  const lines = [
+    '2 violations, 1 expected; 1 new; 1 expected violation not found;',
+    '1 unknown (not finished); policy error in 1 policy; exit 7',
+  ];
+  assert.is(long, lines.join('\n'));
+  const stopped = "stopped by SIGINT: the verdicts so far, 'unknown' where unfinished";
+  assert.is(closingLine([v], 130, 'SIGINT'), `${stopped}\n1 violation, all expected; 0 new; exit 130`);
 });
 
 end('apmc check --ci (random engine): the last line counts the expected violations, exit 0', async () => {
@@ -172,7 +183,8 @@ end('apmc check --ci (random engine): the last line counts the expected violatio
 });
 
 end('apmc check --engine exhaustive: the same closing line', async () => {
-  const r = await apmc(['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'static', '--property', 'links-follow-assignment']);
+  const flags = ['--depth', '4', '--policy', 'static', '--property', 'links-follow-assignment'];
+  const r = await apmc(['check', '--engine', 'exhaustive', ...flags]);
   assert.is(r.code, 4, r.err);
   assert.is(lastLine(r.out), '1 violation, all expected; 0 new; exit 4');
 });
@@ -187,7 +199,8 @@ end('apmc merge: the closing line from the merged cells, with the exit code --ci
   const dir = mkdtempSync(join(tmpdir(), 'apmc-end-'));
   const files = await Promise.all(
     [1, 2].map(async (k) => {
-      const r = await apmc(['check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '4000', '--shard', `${k}/2`, '--json']);
+      const flags = ['--property', 'order-independence', '--runs', '4000', '--shard', `${k}/2`, '--json'];
+      const r = await apmc(['check', '--policy', 'v12-fcfs', ...flags]);
       const f = join(dir, `r-${k}.json`);
       writeFileSync(f, r.out);
       return f;

@@ -69,7 +69,8 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
   const t0 = Date.now();
   const entry = await workerEntry(policySpec);
   const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
-  const r = await exploreParallel(cfg, props, options({ ...s, ...timeMs }, policy.name, s.shard), s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
+  const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
+  const r = await exploreParallel(cfg, props, opt, s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
   return { policy: policy.name, r, parts: s.workers };
 }
 
@@ -140,7 +141,8 @@ export async function runExhaustiveCheck(
     const timeMs = t === undefined ? undefined : Math.max(1, (t - (Date.now() - t0)) / (policies.length - i));
     // The line shows at once: setting up a large scope's search takes a moment.
     progress?.(policy.name, { states: 0, transitions: 0, depth: 0, ms: 0 });
-    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}) });
+    const set = { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}) };
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, set);
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
     const mine = exhaustiveCells(policy.name, props, r, settings.shard !== undefined);

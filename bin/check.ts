@@ -160,9 +160,11 @@ export function closingLine(cells: readonly Cell[], code: number, signal: string
   const broken = new Set(cells.filter((c) => c.status === 'policy-error').map((c) => c.policy)).size;
   const violations = expected + fresh;
   const parts: string[] = [];
-  if (violations + missing + unknown + broken === 0) parts.push(cells.length === 0 ? 'nothing checked' : 'every property checked holds');
-  else {
-    parts.push(violations === 0 ? 'no violation' : `${count(violations, 'violation')}, ${fresh === 0 ? 'all' : expected} expected`, `${fresh} new`);
+  if (violations + missing + unknown + broken === 0) {
+    parts.push(cells.length === 0 ? 'nothing checked' : 'every property checked holds');
+  } else {
+    const found = `${count(violations, 'violation')}, ${fresh === 0 ? 'all' : expected} expected`;
+    parts.push(violations === 0 ? 'no violation' : found, `${fresh} new`);
     if (missing > 0) parts.push(`${count(missing, 'expected violation')} not found`);
     if (unknown > 0) parts.push(`${unknown} unknown (not finished)`);
     if (broken > 0) parts.push(`policy error in ${count(broken, 'policy', 'policies')}`);

@@ -100,7 +100,10 @@ async function cmdCheck(args: string[]): Promise<number> {
     if (a.stats) console.log(statsLines(c, run).join('\n'));
     console.log('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
   }
-  if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy)))}`);
+  if (a.report !== undefined) {
+    const page = reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy));
+    console.error(`report written to ${writeReport(a.report, page)}`);
+  }
   return code;
 }
 

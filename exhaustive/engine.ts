@@ -498,7 +498,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         if (sym !== null) {
           if (!scanning(store.arena, i * W) && scanning(key, 0)) {
             const entered = codec.decode(key, 0);
-            yield* storeImages(i, k, entered, (n) => newState(n, i, k, code, codec.decode(store.arena, n * W), entered));
+            const onNew = (n: number): void => newState(n, i, k, code, codec.decode(store.arena, n * W), entered);
+            yield* storeImages(i, k, entered, onNew);
             if (bound !== null) return true;
             if (store.count >= maxStates) {
               bound = 'states';
@@ -564,8 +565,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       }
       let fresh = false;
       if (r.state !== s && !(r === scan && scanStored)) {
-        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) fresh = yield* storeImages(i, k, r.state, (n) => onNewState(n, codec.decode(store.arena, n * W), depth + 1));
-        else fresh = storeSuccessor(i, k, r);
+        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
+          fresh = yield* storeImages(i, k, r.state, (n) => onNewState(n, codec.decode(store.arena, n * W), depth + 1));
+        } else fresh = storeSuccessor(i, k, r);
       }
       if (bound !== null) return true;
       if (r === scan) scanStored = true;
@@ -668,7 +670,8 @@ function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: numbe
 }
 
 /** Time for the reduction estimate, within a time bound: a small part of it. */
-export const reductionMs = (opt: ExhaustiveOptions): number => (opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 100)));
+export const reductionMs = (opt: ExhaustiveOptions): number =>
+  opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 100));
 
 /**
  * Bytes the process holds: its resident set (every thread's heap, the typed arrays of the stores and

@@ -233,7 +233,12 @@ export class SharedStateStore implements Stored {
  * false when `allow` refused a doubling, to the worker that was refused (it ends the search with the
  * memory bound; the others see the stop).
  */
-export function joinGrow(stores: readonly SharedStateStore[], workers: number, stopped: () => boolean, allow?: (bytes: number) => boolean): boolean {
+export function joinGrow(
+  stores: readonly SharedStateStore[],
+  workers: number,
+  stopped: () => boolean,
+  allow?: (bytes: number) => boolean,
+): boolean {
   const c = stores[0]!.barrier;
   const epoch = Atomics.load(c, GROW_EPOCH);
   let ok = true;

@@ -95,7 +95,8 @@ export class StateStore implements Stored {
     const n = this.count;
     if (this.allow !== null) {
       // The old arrays live until the new ones are filled: a step needs the new sizes on top.
-      if (n === this.parent.length && !this.allow(2 * (this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength))) return -2;
+      const arrays = this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength;
+      if (n === this.parent.length && !this.allow(2 * arrays)) return -2;
       if (n >= this.limit && !this.allow(2 * this.table.byteLength)) return -2;
     }
     if (n === this.parent.length) this.growArena();

@@ -460,7 +460,9 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
   const named = new Uint32Array(W);
   const renamings: [ReadonlyMap<string, string>, ReadonlyMap<string, string>][] = [];
   for (const pm of permutations(scope.mdevs)) {
-    for (const pv of permutations(scope.vms)) renamings.push([new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!])), new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))]);
+    for (const pv of permutations(scope.vms)) {
+      renamings.push([new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!])), new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))]);
+    }
   }
 
   /** The id images of s (name-normalised) into out, the identity's first: perms.length keys. */
