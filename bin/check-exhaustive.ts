@@ -68,9 +68,13 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
     const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy) });
     return { policy: policy.name, r, parts: 1 };
   }
-  // One search over worker threads sharing one state store (exhaustive/parallel.ts).
+  // One search over worker threads sharing one state store (exhaustive/parallel.ts). Making the
+  // workers' script counts against the time bound.
+  const t0 = Date.now();
   const entry = await workerEntry(policySpec);
-  const r = await exploreParallel(cfg, props, options(s, policy.name, s.shard), s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
+  const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
+  const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
+  const r = await exploreParallel(cfg, props, opt, s.workers, (d) => spawnPart(entry, d, policySpec, scope, true));
   return { policy: policy.name, r, parts: s.workers };
 }
 
@@ -101,8 +105,10 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
       verdict = 'unknown';
       bound = 'sharded: order dependences across shards are not compared';
     } else if (r.complete || r.bound === 'depth') verdict = r.exercised.includes(p.name) ? 'holds' : 'vacuous';
-    else if (r.bound === null) verdict = 'unknown'; // stopped early: every other property was violated
-    else {
+    else if (r.bound === null) {
+      verdict = 'unknown'; // not reached: the search ended before it (every property asked for has a verdict then)
+      bound = `search ended at depth ${r.depth}`;
+    } else {
       verdict = 'unknown';
       bound = r.bound === 'interrupted' ? `interrupted at depth ${r.depth}` : `${r.bound} bound reached at depth ${r.depth}`;
     }
@@ -131,8 +137,14 @@ export async function runExhaustiveCheck(
     : undefined;
   const runs: ExhaustiveRun[] = [];
   const cells: CheckRun['cells'] = [];
+  const t0 = Date.now();
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;
+    // `--time` is the whole run's: shared out evenly among the policies still to search.
+    const t = settings.timeMs;
+    const timeMs = t === undefined ? undefined : Math.max(1, (t - (Date.now() - t0)) / (policies.length - i));
+    // The line shows at once: setting up a large scope's search takes a moment.
+    progress?.(policy.name, { states: 0, transitions: 0, depth: 0, ms: 0 });
     // Counterexamples go to onFound as the search finds them, so that an interrupted run keeps them.
     const each = onFound
       ? {
@@ -142,8 +154,8 @@ export async function runExhaustiveCheck(
           },
         }
       : {};
-    const mine = { ...settings, ...(progress ? { progress } : {}), ...each };
-    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, mine);
+    const set = { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}), ...each };
+    const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, set);
     if (tty) process.stderr.write('\r\x1b[K');
     runs.push(r);
     cells.push(...exhaustiveCells(policy.name, props, r, settings.shard !== undefined));

@@ -12,7 +12,7 @@ import { renderRun, runReport } from './run.ts';
 import { HELP, policiesText, UsageError } from './usage.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { exitCode, runCheck } from './check.ts';
+import { closingLine, exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
@@ -28,7 +28,7 @@ import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
 import { runFault, TracePolicyError } from './run-fault.ts';
-import { errorLine, wrapLine } from '../render/term.ts';
+import { errorLine } from '../render/term.ts';
 
 async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
@@ -103,9 +103,12 @@ async function cmdCheck(args: string[]): Promise<number> {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
     console.log(renderCheck(c, run, policies));
     if (a.stats) console.log(statsLines(c, run).join('\n'));
-    console.log(['', ...wrapLine(exitText(code, run.stoppedBy))].map((l) => c.bold(l)).join('\n'));
+    console.log('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
   }
-  if (a.report !== undefined) console.error(`report written to ${writeReport(a.report, reportHtml(run, policies, exitText(code, run.stoppedBy)))}`);
+  if (a.report !== undefined) {
+    const page = reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy));
+    console.error(`report written to ${writeReport(a.report, page)}`);
+  }
   return code;
 }
 
@@ -136,17 +139,6 @@ async function cmdDiff(args: string[]): Promise<number> {
   return d.differ ? 1 : 0;
 }
 
-const EXIT_TEXT: Record<number, string> = {
-  6: 'not finished: a bound (--max-states or memory) ended the search, or a shard is missing (exit 6)',
-  0: 'every property checked holds (exit 0)',
-  1: 'a violation that is not expected (exit 1)',
-  4: 'violations found, all of them expected (exit 4; --ci makes this 0)',
-  5: 'no new violation, but an expected violation was not found (exit 5)',
-  7: 'a policy misbehaved: policy error (exit 7)',
-};
-
-const exitText = (code: number, signal: string | null): string =>
-  signal !== null ? `stopped by ${signal}: the verdicts so far, 'unknown' where unfinished (exit ${code})` : (EXIT_TEXT[code] ?? '');
 
 function cmdPolicies(): number {
   console.log(policiesText(Object.values(POLICIES)));
@@ -164,7 +156,7 @@ function cmdMerge(args: string[]): number {
   else {
     const c = makeChalk({ color: values.color, noColor: values['no-color'] });
     console.log(renderMerged(c, m, positionals));
-    console.log(['', ...wrapLine(EXIT_TEXT[mergedExit(m)] ?? '')].map((l) => c.bold(l)).join('\n'));
+    console.log('\n' + c.bold(closingLine(m.cells, code)));
   }
   return code;
 }

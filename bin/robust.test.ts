@@ -79,7 +79,7 @@ pe('the text report shows the policy error and its trace, the faulting step mark
   assert.is(r.code, 7, r.err);
   assert.match(r.out, /== throwing: POLICY ERROR: 'assign' threw/);
   assert.match(r.out, /m1 assign_adapter 1\s+# <-- policy error/);
-  assert.match(r.out, /policy error \(exit 7\)/);
+  assert.match(r.out, /policy error in 1 policy; exit 7/);
 });
 
 pe.run();

@@ -59,8 +59,9 @@ exit codes: run/convert/explain: 0 done (kernel rejections are results).
   diff: 0 no difference, 1 the policies differ. check: 0 every property
   holds (or is vacuous), 1 a violation not recorded as expected, 4 violations
   found and all expected (0 with --ci), 5 an expected violation was not
-  found, 6 a bound (--max-states, memory) ended an exhaustive search before a
-  verdict, or merge misses a shard, 130/143 stopped by SIGINT/SIGTERM. check
+  found, 6 a verdict left unknown: a bound (--time, --max-states, memory)
+  ended an exhaustive search first, or merge misses a shard, 130/143 stopped
+  by SIGINT/SIGTERM. check
   and run: 7 a policy error. merge: as check. All: 2 bad usage or input,
   3 internal error.`;
 

@@ -26,7 +26,7 @@ import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec } from './codec.ts';
-import { type FlaggedStep, type Split, TransitionMemo } from './memo.ts';
+import { type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
 import type { SharedStateStore } from './shared-store.ts';
 import { StateStore } from './store.ts';
 import { applyOp, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
@@ -178,6 +178,38 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const maxMemory = opt.maxMemory ?? Infinity;
 
   const open = new Set(props.map((p) => p.name));
+  /** Why the search ended early (set by the checks below, a full store, or a policy error). */
+  let bound: Bound | null = null;
+  let levelStart = 0;
+  let levelEnd = 1;
+  let depth = 0; // depth of the states being expanded
+  // The bounds are checked every few ms, between states and between the successors of one state:
+  // time, signal, memory (the process's resident set, every 25 ms) and progress in one thread;
+  // in a parallel search, the coordinator's stop and the table's growth barrier (ParallelPart.poll).
+  const checkEvery = par ? 2 : 20;
+  let nextCheck = 0;
+  let lastTick = -Infinity; // the first check shows progress at once
+  let lastMemory = -Infinity;
+  const due = (): boolean => Date.now() >= nextCheck || (par !== undefined && par.store.growing);
+  /** The bound reached, if any (`due` says when to ask; single-thread callers let the event loop turn first). */
+  function checkBounds(): Bound | null {
+    const now = Date.now();
+    nextCheck = now + checkEvery;
+    if (par) return par.poll(transitions);
+    if (opt.signal?.aborted) return 'interrupted';
+    if (opt.timeMs !== undefined && now - t0 >= opt.timeMs) return 'time';
+    // process.memoryUsage.rss() costs microseconds: every 25 ms is often enough.
+    if (now - lastMemory >= 25) {
+      lastMemory = now;
+      if (memoryInUse() > maxMemory) return 'memory';
+    }
+    if (opt.progress && now - lastTick >= 250) {
+      lastTick = now;
+      opt.progress({ states: store.count, transitions, depth, ms: now - t0 });
+    }
+    return null;
+  }
+
   const stateProps = props.filter((p): p is StateInvariant => p.kind === 'state');
   const stepProps = props.filter((p): p is StepProperty => p.kind === 'step');
   const configs = new Map<string, { n: number; g: string }>();
@@ -231,6 +263,12 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   const imageKeys = new Uint32Array(W * (sym ? sym.perms.length : 1));
   /** The classes of settled states whose history properties were checked. */
   const checked = par ? par.checked : new StateStore(W, codec.bits);
+  // A growth step that would take the process past the ceiling is refused: the memory bound.
+  if (maxMemory !== Infinity) {
+    const allow = (bytes: number): boolean => memoryInUse() + bytes <= maxMemory;
+    for (const x of [store, checked]) if (x instanceof StateStore) x.allow = allow;
+    if (memo !== null) memo.allow = allow;
+  }
   const settledKey = new Uint32Array(W);
   const { trace, orderWitness } = witness(cfg, s0, store, ops, sym);
   const report = (v: Violation, depth: number): void => {
@@ -271,7 +309,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     // own settled state, and its stored key is its class.
     if (quiet) settledKey.set(store.arena.subarray(n * W, n * W + W));
     else canonInto(settled, settledKey);
-    if (checked.add(settledKey, 0, -1, 0) < 0) return;
+    const fresh = checked.add(settledKey, 0, -1, 0);
+    if (fresh === -2) bound = 'memory'; // a growth step would pass the ceiling: the search ends
+    if (fresh < 0) return;
     if (open.has('order-independence')) {
       // Under symmetry the dependency must hold between every images of the states: names are taken
       // out of the key (mdevs sorted by what they are), ids by trying every id permutation. Only the
@@ -365,16 +405,13 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     store.add(key, 0, -1, 0);
   }
   if (!par || par.id === 0) onNewState(0, s0, 0);
+  if (!par) {
+    yield;
+    bound ??= checkBounds();
+  }
   if (tracking) tracker.observeState(s0);
 
-  let bound: Bound | null = null;
   let policyError: ExhaustivePolicyError | undefined;
-  let levelStart = 0;
-  let levelEnd = 1;
-  let depth = 0; // depth of the states being expanded
-  let lastTick = t0;
-  let lastYield = t0;
-  let lastMemory = -Infinity;
 
   /**
    * The states [start, end) of a level in the order they are expanded (`ExhaustiveOptions.order`):
@@ -392,37 +429,65 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     return out;
   }
 
-  /** Store r.state, state i's successor by op k (checking what is new): true if some class was new. */
-  function storeSuccessor(i: number, k: number, s: State, r: Step): boolean {
+  /**
+   * Store the id images of `entered`, state i's successor by op k, which enters a scan: every id image
+   * of it is reachable (from the images of i's state), and while the scan runs only the permutations
+   * that keep its order join images in one class. `onNew` checks each new state. They can be a
+   * thousand states and seconds at a large scope: the bounds are checked between them. True if some
+   * class was new.
+   */
+  function* storeImages(i: number, k: number, entered: State, onNew: (n: number) => void): Generator<void, boolean> {
     let fresh = false;
-    if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
-      // Entering a scan: every id image of the successor is reachable (from the images of s), and
-      // while the scan runs only the permutations that keep its order join images in one class.
-      const m = sym.canonicalImages(r.state, imageKeys);
-      for (let j = 0; j < m; j++) {
-        const n = store.add(imageKeys, j * W, i, k);
-        if (n < 0) continue;
-        fresh = true;
-        onNewState(n, codec.decode(store.arena, n * W), depth + 1);
+    const m = sym!.canonicalImages(entered, imageKeys);
+    for (let j = 0; j < m; j++) {
+      if (due()) {
+        yield;
+        if ((bound = checkBounds()) !== null) break;
       }
-      return fresh;
+      const n = store.add(imageKeys, j * W, i, k);
+      if (n === -2) {
+        bound = 'memory';
+        break;
+      }
+      if (n < 0) continue;
+      fresh = true;
+      onNew(n);
+      if (bound !== null) break;
     }
+    return fresh;
+  }
+
+  /** Store r.state, state i's successor by op k (checking what is new): true if some class was new. */
+  function storeSuccessor(i: number, k: number, r: Step): boolean {
     canon(r.state);
     if (sameAsParent(store.arena, i * W, key, W)) return false; // a new object, the same state
     const n = store.add(key, 0, i, k);
+    if (n === -2) bound = 'memory';
     if (n < 0) return false;
     onNewState(n, r.state, depth + 1);
     return true;
   }
 
-  /** Expand state i (of the level at `depth`): true when the search must end (`bound` is set). */
-  function expand(i: number): boolean {
+  /**
+   * Expand state i (of the level at `depth`): true when the search must end (`bound` is set). One
+   * state can take seconds at a large scope (every id image of each successor that enters a scan),
+   * so the bounds are checked between its successors too, and the event loop turns there.
+   */
+  function* expand(i: number): Generator<void, boolean> {
     if (memo !== null) {
       for (let k = 0; k < ops.length; k++) {
+        if (due()) {
+          yield;
+          if ((bound = checkBounds()) !== null) return true;
+        }
         let code: number;
         try {
           code = memo.next(store.arena, i * W, i, k, key);
         } catch (e) {
+          if (e instanceof MemoryRefused) {
+            bound = 'memory';
+            return true;
+          }
           policyError = stepError(i, ops[k]!, e, codec.decode(store.arena, i * W), true);
           bound = 'policy-error';
           return true;
@@ -436,13 +501,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         }
         if (sym !== null) {
           if (!scanning(store.arena, i * W) && scanning(key, 0)) {
-            // Entering a scan: every id image of the successor is reachable (see below).
             const entered = codec.decode(key, 0);
-            const m = sym.canonicalImages(entered, imageKeys);
-            for (let j = 0; j < m; j++) {
-              const n = store.add(imageKeys, j * W, i, k);
-              if (n >= 0) newState(n, i, k, code, codec.decode(store.arena, n * W), entered);
-            }
+            const onNew = (n: number): void => newState(n, i, k, code, codec.decode(store.arena, n * W), entered);
+            yield* storeImages(i, k, entered, onNew);
+            if (bound !== null) return true;
             if (store.count >= maxStates) {
               bound = 'states';
               return true;
@@ -454,10 +516,15 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         }
         if (sameAsParent(store.arena, i * W, key, W)) continue;
         const n = store.add(key, 0, i, k);
+        if (n === -2) {
+          bound = 'memory';
+          return true;
+        }
         if (n < 0) continue;
         if (props.length > 0) {
           const t = codec.decode(store.arena, n * W);
           newState(n, i, k, code, t, tracking && sym ? codec.decode(uncanon, 0) : t);
+          if (bound !== null) return true;
         }
         if (store.count >= maxStates) {
           bound = 'states';
@@ -479,6 +546,10 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     let scan: Step | null = null;
     let scanStored = false;
     for (let k = 0; k < ops.length; k++) {
+      if (due()) {
+        yield;
+        if ((bound = checkBounds()) !== null) return true;
+      }
       const op = ops[k]!;
       let r: Step;
       try {
@@ -496,7 +567,13 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
           active = active.filter((x) => x !== p);
         }
       }
-      const fresh = r.state !== s && !(r === scan && scanStored) && storeSuccessor(i, k, s, r);
+      let fresh = false;
+      if (r.state !== s && !(r === scan && scanStored)) {
+        if (sym !== null && s.bus.scan === null && r.state.bus.scan !== null) {
+          fresh = yield* storeImages(i, k, r.state, (n) => onNewState(n, codec.decode(store.arena, n * W), depth + 1));
+        } else fresh = storeSuccessor(i, k, r);
+      }
+      if (bound !== null) return true;
       if (r === scan) scanStored = true;
       if (tracking) {
         // Exercise predicates on the after-state alone need each stored class once: when it is new.
@@ -523,13 +600,9 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         const b = Math.min(a + par.chunk, levelEnd);
         for (let j = a; j < b; j++) {
           const i = order === null ? j : order[j - levelStart]!;
-          const stop = par.poll(transitions);
-          if (stop !== null) {
-            bound = stop;
-            break levels;
-          }
+          if (due() && (bound = checkBounds()) !== null) break levels;
           if (shard && depth === shard.depth && i % shard.n !== shard.k) continue;
-          if (expand(i)) {
+          if (yield* expand(i)) {
             par.stop(bound!);
             break levels;
           }
@@ -554,7 +627,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       depth = next.depth;
     }
   }
-  outer: while (!par && levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
+  outer: while (!par && bound === null && levelStart < levelEnd && (open.size > 0 || props.length === 0)) {
     if (depth >= maxDepth) {
       bound = 'depth';
       break;
@@ -563,36 +636,11 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     for (let j = levelStart; j < levelEnd; j++) {
       const i = order === null ? j : order[j - levelStart]!;
       if (opt.shard && depth === opt.shard.depth && i % opt.shard.n !== opt.shard.k) continue;
-      if ((j & 255) === 0) {
-        const now = Date.now();
-        if (now - lastYield >= 20) {
-          lastYield = now;
-          yield;
-        }
-        if (opt.signal?.aborted) {
-          bound = 'interrupted';
-          break outer;
-        }
-        if (opt.timeMs !== undefined && now - t0 >= opt.timeMs) {
-          bound = 'time';
-          break outer;
-        }
-        // process.memoryUsage() costs tens of microseconds: every 25 ms is often enough (a search
-        // stores at most a few thousand states in that time).
-        if (now - lastMemory >= 25) {
-          lastMemory = now;
-          const used = memoryInUse(store) + checked.bytes;
-          if (used === Infinity || used > maxMemory) {
-            bound = 'memory';
-            break outer;
-          }
-        }
-        if (opt.progress && now - lastTick >= 250) {
-          lastTick = now;
-          opt.progress({ states: store.count, transitions, depth, ms: now - t0 });
-        }
+      if (due()) {
+        yield;
+        if ((bound = checkBounds()) !== null) break outer;
       }
-      if (expand(i)) break outer;
+      if (yield* expand(i)) break outer;
       // Every property violated: the rest of the level cannot give a shorter counterexample.
       if (open.size === 0 && props.length > 0) break outer;
     }
@@ -611,7 +659,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     bytes: store.bytes,
     alphabet: ops.length,
     found,
-    reduction: sym && !par ? sym.reduction(store) : 1,
+    reduction: sym && !par ? sym.reduction(store, reductionMs(opt)) : 1,
     exercised: [...tracker.exercised],
     ...(memo ? { memo: { hits: memo.stats.hits, misses: memo.stats.misses, bytes: memo.bytes } } : {}),
     ...(policyError ? { policyError } : {}),
@@ -625,11 +673,16 @@ function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: numbe
   return true;
 }
 
-/** Bytes the search holds: the store's typed arrays plus the JS heap in use. */
-function memoryInUse(store: { readonly bytes: number }): number {
-  const heap = process.memoryUsage().heapUsed;
-  // The JS heap has its own ceiling: treat getting near it like reaching the memory bound.
-  if (heap > 0.85 * HEAP_LIMIT) return Infinity;
-  return store.bytes + heap;
+/** Time for the reduction estimate, within a time bound: a small part of it. */
+export const reductionMs = (opt: ExhaustiveOptions): number =>
+  opt.timeMs === undefined ? 200 : Math.min(200, Math.max(20, opt.timeMs / 100));
+
+/**
+ * Bytes the process holds: its resident set (every thread's heap, the typed arrays of the stores and
+ * the transition cache, code), or Infinity when this thread's JS heap nears its own ceiling.
+ */
+export function memoryInUse(): number {
+  if (v8.getHeapStatistics().used_heap_size > 0.85 * HEAP_LIMIT) return Infinity;
+  return process.memoryUsage.rss();
 }
 export const HEAP_LIMIT = v8.getHeapStatistics().heap_size_limit;

@@ -61,8 +61,17 @@ export interface MemoStats {
 /** The most key bits one node of a walk tree branches on (2^8 links, up to 2^10 slots when hashed). */
 const MAX_NODE_BITS = 8;
 
+/** Thrown by `next` when `allow` refused a growth step of the cache: the search ends with the memory bound. */
+export class MemoryRefused extends Error {
+  constructor() {
+    super('transition cache: growth refused by the memory bound');
+  }
+}
+
 export class TransitionMemo {
   readonly stats: MemoStats = { hits: 0, misses: 0, uncached: [] };
+  /** Asked before a growth step with the bytes it would allocate (as StateStore.allow); false: MemoryRefused. */
+  allow: ((bytes: number) => boolean) | null = null;
   /** The flags of the last `next`. */
   flags = 0;
   /** Called after every miss with the transition as the reducer computed it (reads are not tracked); not for first parts of split ops. */
@@ -254,8 +263,15 @@ export class TransitionMemo {
     this.place(k);
   }
 
+  /** a twice as long, if `allow` agrees. */
+  private grown<T extends Int32Array>(a: T): T {
+    if (this.allow !== null && !this.allow(2 * a.byteLength)) throw new MemoryRefused();
+    return grown(a);
+  }
+
   /** Every walk tree built again into a fresh array (old versions of rebuilt trees are dropped). */
   private compact(): void {
+    if (this.allow !== null && !this.allow(this.walk.byteLength)) throw new MemoryRefused();
     this.walk = new Int32Array(this.walk.length);
     this.walkUsed = 1;
     for (let j = 0; j < this.walkRoots.length; j++) if (this.walkRoots[j] !== 0) this.place(j);
@@ -294,7 +310,7 @@ export class TransitionMemo {
     const h = hashNode(fields, this.rnd);
     if (h !== null) {
       const size = HASHED + (1 << h.bits);
-      while (this.walkUsed + size > this.walk.length) this.walk = grown(this.walk);
+      while (this.walkUsed + size > this.walk.length) this.walk = this.grown(this.walk);
       const p = this.walkUsed;
       this.walkUsed += size;
       this.walk.set([-h.bits, h.w0, h.m0, h.s0, h.k0, h.w1, h.m1, h.s1, h.k1], p);
@@ -305,7 +321,7 @@ export class TransitionMemo {
       return p;
     }
     const size = 1 + fields.length + links.length;
-    while (this.walkUsed + size > this.walk.length) this.walk = grown(this.walk);
+    while (this.walkUsed + size > this.walk.length) this.walk = this.grown(this.walk);
     const p = this.walkUsed;
     this.walkUsed += size;
     this.walk[p] = fields.length;
@@ -459,7 +475,7 @@ export class TransitionMemo {
 
   private newNode(at: number, n: number): number {
     const size = 1 + (1 << n);
-    while (this.used + size > this.tree.length) this.tree = grown(this.tree);
+    while (this.used + size > this.tree.length) this.tree = this.grown(this.tree);
     const p = this.used;
     this.used += size;
     this.tree[p] = at * 32 + n;
@@ -472,7 +488,7 @@ export class TransitionMemo {
     const id = `${keep.subarray(0, W).join(',')}/${set.subarray(0, W).join(',')}/${code}/${flags}`;
     const known = this.leafIx.get(id);
     if (known !== undefined) return known;
-    while ((this.leaves + 1) * this.R > this.leaf.length) this.leaf = grown(this.leaf);
+    while ((this.leaves + 1) * this.R > this.leaf.length) this.leaf = this.grown(this.leaf);
     const e = this.leaves++;
     const at = e * this.R;
     for (let w = 0; w < W; w++) {

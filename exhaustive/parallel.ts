@@ -25,7 +25,8 @@ import { initialState } from '../model/state.ts';
 import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
-import { HEAP_LIMIT, type Bound, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustivePolicyError, type ExhaustiveResult, type ParallelPart } from './engine.ts';
+import { HEAP_LIMIT, memoryInUse, reductionMs } from './engine.ts';
+import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustivePolicyError, ExhaustiveResult, ParallelPart } from './engine.ts';
 import { growBarrier, joinGrow, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
 import { makeSymmetry } from './symmetry.ts';
 import { witness } from './witness.ts';
@@ -41,8 +42,8 @@ const CLOSED = 6;
 const TRANSITIONS = 7;
 /** 1 while only worker 0 expands (the levels before a shard's split, numbered as in one thread). */
 const SOLO = 8;
-/** Then one word a worker: its JS heap in KiB. */
-const HEAP = 9;
+/** Control words in all. */
+const WORDS = 9;
 
 /** States a claim hands out. */
 const CHUNK = 16;
@@ -84,8 +85,10 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
   const stores = [store, checked];
   const c = new Int32Array(d.control);
   let records: OrderRecord[] = [];
-  let polls = 0;
   let flushed = 0;
+  const max = d.opt.maxMemory ?? Infinity;
+  /** A table's growth step is refused when it would take the process past the memory ceiling. */
+  const allow = (bytes: number): boolean => max === Infinity || process.memoryUsage.rss() + bytes <= max;
   let lastHeap = 0;
   const stopped = (): boolean => Atomics.load(c, STOP) !== 0;
   const stop = (b: Bound | 'done'): void => {
@@ -103,21 +106,21 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
       return a < Atomics.load(c, END) ? a : -1;
     },
     poll(transitions) {
-      if (store.growing) joinGrow(stores, d.workers, stopped);
+      if (store.growing && !joinGrow(stores, d.workers, stopped, allow)) {
+        stop('memory');
+        return 'memory';
+      }
       const s = Atomics.load(c, STOP);
       if (s !== 0) return (STOPS[s] === 'done' ? 'interrupted' : STOPS[s]) as Bound;
-      if ((++polls & 255) === 0) {
-        Atomics.add(c, TRANSITIONS, transitions - flushed);
-        flushed = transitions;
-        const now = Date.now();
-        if (now - lastHeap >= 25) {
-          lastHeap = now;
-          const heap = v8.getHeapStatistics().used_heap_size;
-          Atomics.store(c, HEAP + d.id, Math.ceil(heap / 1024));
-          if (heap > 0.85 * HEAP_LIMIT) {
-            stop('memory');
-            return 'memory';
-          }
+      Atomics.add(c, TRANSITIONS, transitions - flushed);
+      flushed = transitions;
+      const now = Date.now();
+      if (now - lastHeap >= 25) {
+        lastHeap = now;
+        // This thread's JS heap has its own ceiling (the process's resident set is the coordinator's).
+        if (v8.getHeapStatistics().used_heap_size > 0.85 * HEAP_LIMIT) {
+          stop('memory');
+          return 'memory';
         }
       }
       if (store.count >= store.capacity || checked.count >= checked.capacity) {
@@ -145,7 +148,7 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
       post({ type: 'level', id: d.id, found, records });
       records = [];
       for (;;) {
-        if (store.growing) joinGrow(stores, d.workers, stopped);
+        if (store.growing && !joinGrow(stores, d.workers, stopped, allow)) stop('memory');
         if (stopped()) return null;
         if (Atomics.load(c, GEN) !== gen) break;
         Atomics.wait(c, GEN, gen, 50);
@@ -201,7 +204,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
   }
   const store = new SharedStateStore(buffers);
   const checked = new SharedStateStore(checkedBuffers);
-  const control = new SharedArrayBuffer((HEAP + workers) * 4);
+  const control = new SharedArrayBuffer(WORDS * 4);
   const c = new Int32Array(control);
   const s0 = opt.initial ?? initialState(scope);
   const key = new Uint32Array(W);
@@ -280,16 +283,13 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
       Atomics.compareExchange(c, STOP, 0, stopCode(b));
       Atomics.notify(c, GEN);
     };
-    let lastTick = t0;
+    let lastTick = -Infinity; // progress at once
     const timer = setInterval(() => {
       const now = Date.now();
       if (opt.signal?.aborted) setStop('interrupted');
       else if (opt.timeMs !== undefined && now - t0 >= opt.timeMs) setStop('time');
-      else {
-        let heap = v8.getHeapStatistics().used_heap_size;
-        for (let w = 0; w < workers; w++) heap += Atomics.load(c, HEAP + w) * 1024;
-        if (store.bytes + checked.bytes + heap > (opt.maxMemory ?? Infinity)) setStop('memory');
-      }
+      // The process's resident set: every worker's heap and the shared stores included.
+      else if (opt.maxMemory !== undefined && memoryInUse() > opt.maxMemory) setStop('memory');
       if (opt.progress && now - lastTick >= 250) {
         lastTick = now;
         opt.progress({ states: store.count, transitions: Atomics.load(c, TRANSITIONS), depth, ms: now - t0 });
@@ -342,9 +342,14 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
     };
     const done = (): void => {
       clearInterval(timer);
-      for (const t of threads) void t.terminate();
-      if (failed) return reject(failed);
-      const rs = finals as ExhaustiveResult[];
+      // Settled once every worker thread is gone: its heap is freed before the next search starts.
+      const gone = Promise.allSettled(threads.map((t) => t.terminate()));
+      if (failed) {
+        const e = failed;
+        void gone.then(() => reject(e));
+        return;
+      }
+      const rs = finals.filter((r): r is ExhaustiveResult => r !== undefined);
       const stopped = STOPS[Atomics.load(c, STOP)]!;
       if (stopped !== 'done') bound = stopped;
       // Violations met in a level the search did not finish (a bound, or every property violated, ended it).
@@ -352,7 +357,7 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
       const policyError: ExhaustivePolicyError | undefined = rs.find((r) => r.policyError)?.policyError;
       const exercised = new Set(rs.flatMap((r) => r.exercised));
       const memos = rs.flatMap((r) => (r.memo ? [r.memo] : []));
-      resolve({
+      const result: ExhaustiveResult = {
         states: Math.min(store.count, store.capacity),
         transitions: rs.reduce((a, r) => a + r.transitions, 0),
         depth: complete ? depth - 1 : bound === 'depth' ? depth : Math.max(0, depth - 1),
@@ -362,18 +367,26 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
         bytes: store.bytes + checked.bytes,
         alphabet: ops.length,
         found,
-        reduction: sym ? sym.reduction(store) : 1,
+        reduction: sym ? sym.reduction(store, reductionMs(opt)) : 1,
         exercised: names.filter((n) => exercised.has(n)),
         ...(memos.length > 0
           ? { memo: { hits: memos.reduce((a, x) => a + x.hits, 0), misses: memos.reduce((a, x) => a + x.misses, 0), bytes: memos.reduce((a, x) => a + x.bytes, 0) } }
           : {}),
         ...(policyError ? { policyError } : {}),
-      });
+      };
+      void gone.then(() => resolve(result));
     };
 
     // Level 0 (the initial state), unless the search ends before it.
     if (!goOn()) setStop(bound ?? 'done');
     else startLevel();
+    // Already past the memory ceiling (what an earlier search held may not be collected yet): starting
+    // the workers would add their heaps to it. The search ends with the memory bound at once.
+    if (opt.maxMemory !== undefined && memoryInUse() > opt.maxMemory) {
+      setStop('memory');
+      done();
+      return;
+    }
     const { progress: _p, signal: _s, guard: _g, onFound: _f, ...plain } = opt;
     for (let id = 0; id < workers; id++) {
       const t = spawn({ id, workers, buffers, checked: checkedBuffers, control, props: names, opt: plain });

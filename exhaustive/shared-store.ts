@@ -185,16 +185,20 @@ export class SharedStateStore implements Stored {
     }
   }
 
-  /** Double the table if it passed its load limit (while no other thread uses it), placing every state again. */
-  rehash(): void {
+    /**
+   * Double the table if it passed its load limit (while no other thread uses it), placing every state
+   * again. False when `allow` refuses the bytes the doubled table touches (the table is left as it is).
+   */
+  rehash(allow: (bytes: number) => boolean = () => true): boolean {
     const n = Math.min(this.count, this.capacity);
-    if (n + 1 < Atomics.load(this.control, LIMIT)) return;
+    if (n + 1 < Atomics.load(this.control, LIMIT)) return true;
     let slots = Atomics.load(this.control, MASK) + 1;
     // Past the largest table the load limit only rises: the arena's capacity bounds the states.
     if (slots * 2 > this.maxSlots) {
       Atomics.store(this.control, LIMIT, this.capacity + 1);
-      return;
+      return true;
     }
+    if (!allow(slots * this.stride * 4)) return false; // the doubled table's new half
     slots *= 2;
     const S = this.stride;
     const W = this.words;
@@ -212,6 +216,7 @@ export class SharedStateStore implements Stored {
     }
     Atomics.store(this.control, MASK, mask);
     Atomics.store(this.control, LIMIT, Math.floor(slots * MAX_LOAD));
+    return true;
   }
 
   path(n: number): number[] {
@@ -224,13 +229,21 @@ export class SharedStateStore implements Stored {
 /**
  * Meet every other worker (`workers` in all) at the grow barrier of `stores` (which share it); the
  * last to arrive doubles every table that passed its limit while the others wait. Returns once the
- * tables are ready, or when the search is stopped (a worker that ended its search never arrives).
+ * tables are ready, or when the search is stopped (a worker that ended its search never arrives):
+ * false when `allow` refused a doubling, to the worker that was refused (it ends the search with the
+ * memory bound; the others see the stop).
  */
-export function joinGrow(stores: readonly SharedStateStore[], workers: number, stopped: () => boolean): void {
+export function joinGrow(
+  stores: readonly SharedStateStore[],
+  workers: number,
+  stopped: () => boolean,
+  allow?: (bytes: number) => boolean,
+): boolean {
   const c = stores[0]!.barrier;
   const epoch = Atomics.load(c, GROW_EPOCH);
+  let ok = true;
   if (Atomics.add(c, GROW_ARRIVED, 1) === workers - 1) {
-    for (const s of stores) s.rehash();
+    for (const s of stores) if (ok) ok = s.rehash(allow);
     Atomics.store(c, GROW_ARRIVED, 0);
     Atomics.store(c, GROW, 0);
     Atomics.add(c, GROW_EPOCH, 1);
@@ -239,4 +252,5 @@ export function joinGrow(stores: readonly SharedStateStore[], workers: number, s
     while (Atomics.load(c, GROW_EPOCH) === epoch && !stopped()) Atomics.wait(c, GROW_EPOCH, epoch, 50);
   }
   for (const s of stores) s.refresh();
+  return ok;
 }

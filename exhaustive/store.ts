@@ -37,6 +37,11 @@ export class StateStore implements Stored {
   private readonly mark: number;
   /** Grow the table past this many states. */
   private limit: number;
+  /**
+   * Asked before a growth step with the bytes it would allocate: false refuses it, and `add` then
+   * returns -2 (the search ends with the memory bound rather than pass its ceiling while growing).
+   */
+  allow: ((bytes: number) => boolean) | null = null;
 
   /** `bits`: how many low bits of the W words an encoding uses (default all). */
   constructor(words: number, bits = 32 * words, capacity = 1 << 16) {
@@ -63,7 +68,10 @@ export class StateStore implements Stored {
     return hashKey(key, off, this.words);
   }
 
-  /** Add key[off..] with its parent and op; the new state's number, or -1 when it was already there. */
+  /**
+   * Add key[off..] with its parent and op; the new state's number, -1 when it was already there, or -2
+   * when storing it would need a growth step that `allow` refused (nothing is changed then).
+   */
   add(key: Uint32Array, off: number, parent: number, via: number): number {
     return this.addHashed(key, off, this.hash(key, off), parent, via);
   }
@@ -85,6 +93,12 @@ export class StateStore implements Stored {
       return -1;
     }
     const n = this.count;
+    if (this.allow !== null) {
+      // The old arrays live until the new ones are filled: a step needs the new sizes on top.
+      const arrays = this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength;
+      if (n === this.parent.length && !this.allow(2 * arrays)) return -2;
+      if (n >= this.limit && !this.allow(2 * this.table.byteLength)) return -2;
+    }
     if (n === this.parent.length) this.growArena();
     const arena = this.arena;
     for (let w = 0; w < W; w++) arena[n * W + w] = key[off + w]!;

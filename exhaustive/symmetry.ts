@@ -200,8 +200,11 @@ export interface Symmetry {
   canonicalKey(key: Uint32Array): void;
   /** The ops, with the ids that actually ran, from s0 to stored state n. */
   replay(cfg: Config, s0: State, store: Stored, ops: readonly Op[], n: number): Op[];
-  /** Average class size over (a sample of) the stored states: the reduction factor. */
-  reduction(store: Stored): number;
+  /**
+   * Average class size over a sample of the stored states (up to 2,000, spread over the store, taken
+   * within `ms` milliseconds: one class costs milliseconds at a large scope): the reduction factor.
+   */
+  reduction(store: Stored, ms?: number): number;
   /**
    * The canonical keys of every id image of s, a state entering a scan (every image is reachable,
    * and while the scan runs only the permutations that keep its order join images in one class),
@@ -209,6 +212,8 @@ export interface Symmetry {
    * one encoding, its bit permutations, each made canonical.
    */
   canonicalImages(s: State, out: Uint32Array): number;
+  /** canonicalImages computed image by image (its reference in the tests). */
+  canonicalImagesEach(s: State, out: Uint32Array): number;
   /** Every element of the group (id permutation, mdev renaming, VM renaming). */
   readonly elements: readonly GroupElement[];
 }
@@ -410,13 +415,23 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
     }
   }
 
-  function reduction(store: Stored): number {
+  function reduction(store: Stored, ms = 200): number {
     const sample = Math.min(store.count, 2000);
     if (sample === 0) return 1;
     const stride = Math.max(1, Math.floor(store.count / sample));
+    // Coarse to fine (every 64th sample point, then the 32nd … then every one), so that a sample cut
+    // short by the time limit is still spread over the whole store.
+    const end = Date.now() + ms;
     let total = 0;
     let k = 0;
-    for (let i = 0; i < store.count && k < sample; i += stride, k++) total += classSize(codec.decode(store.arena, i * W));
+    for (let step = 64; step >= 1 && (k === 0 || Date.now() < end); step >>= 1) {
+      for (let x = 0; x < sample; x += step) {
+        if (step < 64 && x % (2 * step) === 0) continue; // taken at the coarser step
+        if (k > 0 && Date.now() >= end) break;
+        total += classSize(codec.decode(store.arena, x * stride * W));
+        k++;
+      }
+    }
     return total / k;
   }
 
@@ -426,43 +441,144 @@ export function makeSymmetry(scope: Scope, codec: Codec): Symmetry {
    */
   function classSize(s: State): number {
     const seen = new Set<string>();
-    const allowed = new Set<IdPerm>(perms);
-    if (s.bus.scan !== null) {
-      codec.encode(s, tmp, 0);
-      remaining(tmp);
-      others.forEach((g, j) => {
-        if (!keepsOrder(j)) allowed.delete(g);
-      });
-    }
-    for (const e of elements) {
-      if (!allowed.has(e.g)) continue;
-      codec.encode(applyState(scope, s, e), tmp, 0);
-      seen.add(tmp.join(','));
+    codec.encode(s, tmp, 0);
+    const scanning = s.bus.scan !== null;
+    if (scanning) remaining(tmp);
+    // An id permutation's image of the key is its bit program's (`compile`): one encoding per
+    // renaming of mdevs and VMs, then the programs on the packed key.
+    for (const [mn, vn] of renamings) {
+      codec.encode(renameState(s, mn, vn), named, 0);
+      seen.add(named.join(','));
+      for (let j = 0; j < programs.length; j++) {
+        if (scanning && !keepsOrder(j)) continue;
+        applyProgram(programs[j]!, named, img, 0);
+        seen.add(img.join(','));
+      }
     }
     return seen.size;
   }
+  const named = new Uint32Array(W);
+  const renamings: [ReadonlyMap<string, string>, ReadonlyMap<string, string>][] = [];
+  for (const pm of permutations(scope.mdevs)) {
+    for (const pv of permutations(scope.vms)) {
+      renamings.push([new Map(mdevs.map((m, i) => [m, mdevs[pm[i]!]!])), new Map(vms.map((v, i) => [v, vms[pv[i]!]!]))]);
+    }
+  }
 
-  function canonicalImages(s: State, out: Uint32Array): number {
+  /** The id images of s (name-normalised) into out, the identity's first: perms.length keys. */
+  function rawImages(s: State, out: Uint32Array): number {
     codec.encode(normaliseNames(scope, s, mdevs, vms), out, 0);
     const base = out.subarray(0, W);
-    for (let j = 0; j < programs.length; j++) {
-      const prog = programs[j]!;
-      const at = (j + 1) * W;
-      let p = 0;
-      for (let w = 0; w < W; w++) {
-        const groups = prog[p++]!;
-        let v = 0;
-        for (let g = 0; g < groups; g++, p += 3) {
-          const x = base[prog[p]!]!;
-          const d = prog[p + 1]!;
-          v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
-        }
-        out[at + w] = v >>> 0;
-      }
-    }
-    for (let j = programs.length; j >= 0; j--) leastImage(out.subarray(j * W, j * W + W));
+    for (let j = 0; j < programs.length; j++) applyProgram(programs[j]!, base, out, (j + 1) * W);
     return programs.length + 1;
   }
 
-  return { perms, canonical, canonicalKey, replay, reduction, canonicalImages, elements };
+  /** out[at..at+W) := the program's image of key[0..W). */
+  function applyProgram(prog: Int32Array, key: Uint32Array, out: Uint32Array, at: number): void {
+    let p = 0;
+    for (let w = 0; w < W; w++) {
+      const groups = prog[p++]!;
+      let v = 0;
+      for (let g = 0; g < groups; g++, p += 3) {
+        const x = key[prog[p]!]!;
+        const d = prog[p + 1]!;
+        v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
+      }
+      out[at + w] = v >>> 0;
+    }
+  }
+
+  /** Each image made canonical on its own (`leastImage`): what canonicalImages computes, for tests. */
+  function canonicalImagesEach(s: State, out: Uint32Array): number {
+    const m = rawImages(s, out);
+    for (let j = m - 1; j >= 0; j--) leastImage(out.subarray(j * W, j * W + W));
+    return m;
+  }
+
+  // canonicalImages' working space: the raw images, a hash table over them, per image its class.
+  const P = programs.length + 1;
+  const raw = new Uint32Array(P * W);
+  let tableSize = 1;
+  while (tableSize < 2 * P) tableSize *= 2;
+  const table = new Int32Array(tableSize);
+  const rep = new Int32Array(P);
+  const least = new Int32Array(P);
+  const order: number[] = [];
+  const img = new Uint32Array(W);
+  const hashOf = (k: Uint32Array, at: number): number => {
+    let h = 0x811c9dc5;
+    for (let w = 0; w < W; w++) h = Math.imul(h ^ k[at + w]!, 0x01000193);
+    return (h ^ (h >>> 15)) & (tableSize - 1);
+  };
+  const sameKey = (a: Uint32Array, at: number, b: Uint32Array, bt: number): boolean => {
+    for (let w = 0; w < W; w++) if (a[at + w] !== b[bt + w]) return false;
+    return true;
+  };
+  /** The raw image equal to k[at..at+W), or -1. */
+  const find = (k: Uint32Array, at: number): number => {
+    for (let slot = hashOf(k, at); ; slot = (slot + 1) & (tableSize - 1)) {
+      const j = table[slot]! - 1;
+      if (j < 0) return -1;
+      if (sameKey(raw, j * W, k, at)) return j;
+    }
+  };
+  const compareRaw = (a: number, b: number): number => {
+    for (let w = 0; w < W; w++) {
+      const x = raw[a * W + w]!;
+      const y = raw[b * W + w]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+
+  /**
+   * The same keys as making each image canonical on its own (canonicalImagesEach), at the cost of one
+   * pass over the group per class instead of one per image: the images are visited from the least up,
+   * and an image not yet placed is the least of its class, whose other members are its images under
+   * the permutations `leastImage` would try on it (those that keep the order of the devices the scan
+   * has left: they make an equivalence, so every member's least image is that one). An image
+   * missing from the table (which would mean the programs are not closed under composition) is made
+   * canonical on its own.
+   */
+  function canonicalImages(s: State, out: Uint32Array): number {
+    const m = rawImages(s, raw);
+    table.fill(0);
+    order.length = 0;
+    for (let j = 0; j < m; j++) {
+      least[j] = -1;
+      const dup = find(raw, j * W);
+      rep[j] = dup < 0 ? j : dup;
+      if (dup >= 0) continue;
+      let slot = hashOf(raw, j * W);
+      while (table[slot] !== 0) slot = (slot + 1) & (tableSize - 1);
+      table[slot] = j + 1;
+      order.push(j);
+    }
+    order.sort(compareRaw);
+    for (const x of order) {
+      if (least[x]! >= 0) continue;
+      least[x] = x;
+      const k = raw.subarray(x * W, x * W + W);
+      const scanning = field(k, L.scanFlag) === 1;
+      if (scanning) remaining(k);
+      for (let j = 0; j < programs.length; j++) {
+        if (scanning && rem.n > 1 && !keepsOrder(j)) continue;
+        applyProgram(programs[j]!, k, img, 0);
+        const y = find(img, 0);
+        if (y >= 0 && least[y]! < 0) least[y] = x;
+      }
+    }
+    for (let j = 0; j < m; j++) {
+      const r = rep[j]!;
+      if (least[r]! >= 0 && least[r] !== r) {
+        out.set(raw.subarray(least[r]! * W, least[r]! * W + W), j * W);
+        continue;
+      }
+      out.set(raw.subarray(r * W, r * W + W), j * W);
+      if (least[r] !== r) leastImage(out.subarray(j * W, j * W + W));
+    }
+    return m;
+  }
+
+  return { perms, canonical, canonicalKey, replay, reduction, canonicalImages, canonicalImagesEach, elements };
 }
