@@ -1,13 +1,14 @@
 /**
- * The README's "Bad input" table, one test per row, through the real `bin/apmc.js`: exit 2, one line
- * on stderr naming the file and line where there is one, nothing on stdout, nothing written. The
- * processes are started together at load time (each costs ~0.4 s of tsx start-up) and awaited per test.
+ * The README's "Bad input" table, one test per row: exit 2, one line on stderr naming the file and line
+ * where there is one, nothing on stdout, nothing written. The rows run in this process through runCli
+ * (bin/cli.ts); the first two also run through the real `bin/apmc.js`, for the process's own wiring.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
+import { runInProcess } from '../test/cli-harness.ts';
 import * as assert from 'uvu/assert';
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-bad-'));
@@ -141,31 +142,28 @@ const ROWS: Row[] = [
   { what: 'unknown command', args: ['frobnicate'], says: /^unknown command 'frobnicate'/ },
 ];
 
-function apmc(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+function spawned(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }, (e, out, err) => {
+    const env = { ...process.env, NO_COLOR: '1' };
+    execFile(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env }, (e, out, err) => {
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err });
     });
   });
 }
 
-// Two at a time: enough to hide the start-up cost on two cores without starving the other tests.
-const results = new Map<Row, ReturnType<typeof apmc>>();
-{
-  let chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
-  ROWS.forEach((row, i) => {
-    const p = chain[i % 2]!.then(() => apmc(row.args));
-    chain[i % 2] = p;
-    results.set(row, p);
-  });
+const ROOT = process.cwd();
+async function apmc(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await runInProcess(args, ROOT, { NO_COLOR: '1' });
+  return { code: r.code ?? -1, out: r.out, err: r.err };
 }
+
+// The real process for two rows, started at load time (each costs ~0.4 s of start-up).
+const REAL = ROWS.slice(0, 2).map((row) => [row, spawned(row.args)] as const);
 
 // ---
 const bad = suite('bad input: exit 2, one line naming file, line and problem, nothing written');
 
-for (const row of ROWS) {
-  bad(row.what, async () => {
-    const r = await results.get(row)!;
+const expectBad = (row: Row, r: { code: number; out: string; err: string }): void => {
     assert.is(r.code, 2, `exit ${r.code}: ${r.err}`);
     assert.is(r.out, '', 'stdout');
     const lines = r.err.split('\n').filter((l) => l !== '');
@@ -173,8 +171,10 @@ for (const row of ROWS) {
     const said = lines[0]!.replace(/^apmc: /, '').replace(dir + '/', '');
     assert.match(said, row.says);
     if (row.save) assert.equal(readdirSync(row.save), [], 'the --save directory stays empty');
-  });
-}
+};
+
+for (const row of ROWS) bad(row.what, async () => expectBad(row, await apmc(row.args)));
+for (const [row, r] of REAL) bad(`${row.what}, through bin/apmc.js`, async () => expectBad(row, await r));
 
 // Why: the line between bad input and a kernel answer. An id outside the scope but within the
 // architecture reaches the kernel's own checks, which answer ENODEV; that is a result, exit 0.
