@@ -56,15 +56,39 @@ export const makeShared = (): WatchShared => ({ ints: new SharedArrayBuffer(INTS
 let ints: Int32Array | null = null;
 let text: Uint8Array | null = null;
 let base = 0;
+let current: { readonly shared: WatchShared; readonly slot: number; readonly heapMb: number } | null = null;
 
-/** In a sandbox thread: share `sh`, this thread's words at slot `slot`. */
-export function setWatch(sh: WatchShared, slot: number): void {
+/** In a sandbox thread: share `sh`, this thread's words at slot `slot`; its heap limit, for the threads it starts. */
+export function setWatch(sh: WatchShared, slot: number, heapMb: number): void {
   ints = new Int32Array(sh.ints);
   text = new Uint8Array(sh.text);
   base = slot * SLOT;
+  current = { shared: sh, slot, heapMb };
 }
 
-export const watching = (): boolean => ints !== null;
+/** The watch of this thread, to give a thread it starts (a worker of a parallel search) a slot of its own. */
+export const watch = (): typeof current => current;
+
+/** A sandbox rebuilding the trace to a state (bin/sandbox.ts): the policy and state, and where the trace goes. */
+let rebuild: { readonly policy: string; readonly state: number; readonly give: (ops: Op[]) => void } | null = null;
+export function setRebuild(r: typeof rebuild): void {
+  rebuild = r;
+}
+
+/**
+ * The options of an exhaustive search of `policy` in a sandbox thread: `where` (the state and op being
+ * expanded, in this thread's slot) and, when rebuilding a trace, `traceTo`. Nothing outside a sandbox.
+ */
+export function exhaustiveWatch(policy: string | null): { where?: Int32Array; traceTo?: { state: number; give: (ops: Op[]) => void } } {
+  if (ints === null) return {};
+  if (policy !== null) {
+    ints[TEXT_LEN] = encoder.encodeInto(JSON.stringify({ policy, ops: [] }), text!).written;
+  }
+  ints[base + WHERE] = W_STATE;
+  const where = new Int32Array(ints.buffer, (base + WHERE_A) * 4, 3);
+  if (rebuild !== null && rebuild.policy === policy) return { where, traceTo: { state: rebuild.state, give: rebuild.give } };
+  return { where };
+}
 
 /** Thrown by the replaced process.exit: the policy guard turns it into a policy error. */
 export class PolicyExit extends Error {

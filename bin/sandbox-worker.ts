@@ -6,11 +6,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type Io } from './cli.ts';
 import type { Command, FromWorker } from './sandbox.ts';
-import { setWatch, sharedAbort, type WatchShared } from './sandbox-watch.ts';
+import { setRebuild, setWatch, sharedAbort, type WatchShared } from './sandbox-watch.ts';
 
-const d = workerData as { command: Command; args: string[]; shared: WatchShared; tty: boolean; heapMb: number };
+const d = workerData as {
+  command: Command;
+  args: string[];
+  shared: WatchShared;
+  tty: boolean;
+  heapMb: number;
+  /** Rebuilding the trace to a state of an exhaustive search that this policy stopped on. */
+  rebuild?: { policy: string; state: number };
+};
 const post = (m: FromWorker): void => parentPort!.postMessage(m);
-setWatch(d.shared, 0);
+setWatch(d.shared, 0, d.heapMb);
+if (d.rebuild) setRebuild({ ...d.rebuild, give: (ops) => post({ t: 'trace', ops }) });
 
 const io: Io = {
   sandbox: { shared: d.shared, heapMb: d.heapMb },

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Found } from '../properties/explore.ts';
+import { alphabet } from '../exhaustive/alphabet.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
@@ -57,7 +58,8 @@ export type FromWorker =
   | { t: 'found'; policy: string; f: Found }
   | { t: 'report'; html: string }
   | { t: 'done'; code: number }
-  | { t: 'fail'; code: number; line: string };
+  | { t: 'fail'; code: number; line: string }
+  | { t: 'trace'; ops: Op[] };
 
 export const DEFAULT_HEAP_MB = 4096;
 const DEFAULT_CALL_LIMIT_MS = 10_000;
@@ -83,18 +85,12 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
   const shared = makeShared();
   const ints = new Int32Array(shared.ints);
   const tty = !opt.json && process.stderr.isTTY === true;
-  const worker = new Worker(new URL('./sandbox-worker.js', import.meta.url), {
-    workerData: { command, args: [...args], shared, tty, heapMb },
-    execArgv: [],
-    stdout: true,
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-  });
-  // What the policy prints is not the command's output: it goes to stderr.
-  worker.stdout.pipe(process.stderr);
+  const worker = spawn({ command, args: [...args], shared, tty, heapMb });
   const t0 = Date.now();
   return new Promise<number>((resolveCode) => {
     let loaded = false;
     let settled = false;
+    let failing = false;
     let signalAt: number | null = null;
     let lastCount = -1;
     let stuckSince = t0;
@@ -108,11 +104,19 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
     };
     /** Stop the worker and report what the policy did (exit 7, or a signal's code). */
     const fail = (what: string, code = 7): void => {
-      if (settled) return;
-      const r = policyFailure(ints, shared, opt, what);
-      if (r.out) console.log(r.out);
-      console.error(r.line);
-      finish(code);
+      if (settled || failing) return;
+      failing = true;
+      clearInterval(timer);
+      void worker.terminate();
+      void (async () => {
+        // An exhaustive search's state is rebuilt by running the search again up to it, in a new sandbox.
+        const target = stateTarget(ints, shared);
+        const ops = target === null ? null : await rebuildTrace(command, args, heapMb, target, Math.min(30_000, 2000 + 1.5 * (Date.now() - t0)));
+        const r = policyFailure(ints, shared, opt, what, ops);
+        if (r.out) console.log(r.out);
+        console.error(r.line);
+        finish(code);
+      })();
     };
     const inCallback = (): boolean => {
       for (let s = 0; s < SLOTS; s++) if (Atomics.load(ints, s * SLOT + DEPTH) > 0) return true;
@@ -179,6 +183,8 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         case 'fail':
           console.error(m.line);
           return finish(m.code);
+        case 'trace':
+          return;
       }
     });
     worker.on('error', (e: Error & { code?: string }) => {
@@ -186,11 +192,63 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
       else fail(`threw outside a callback: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     });
     worker.on('exit', (code) => {
-      if (settled) return;
+      if (settled || failing) return;
       if (!loaded) fail(`ended the sandbox while loading (exit code ${code}; a top-level await that never settles?)`);
       else fail(`ended the sandbox without a result (exit code ${code})`);
     });
   });
+}
+
+/** A sandbox thread running `data` (see bin/sandbox-worker.ts). */
+function spawn(data: Record<string, unknown> & { heapMb: number }): Worker {
+  const worker = new Worker(new URL('./sandbox-worker.js', import.meta.url), {
+    workerData: data,
+    execArgv: [],
+    stdout: true,
+    resourceLimits: { maxOldGenerationSizeMb: data.heapMb },
+  });
+  // What the policy prints is not the command's output: it goes to stderr.
+  worker.stdout.pipe(process.stderr);
+  return worker;
+}
+
+/** The state of a one-thread exhaustive search that the policy stopped on (slot 0), with its policy. */
+function stateTarget(ints: Int32Array, shared: WatchShared): { policy: string; state: number } | null {
+  if (Atomics.load(ints, WHERE) !== W_STATE || Atomics.load(ints, DEPTH) === 0) return null;
+  const rec = recorded(ints, shared);
+  return rec === null ? null : { policy: rec.policy, state: Atomics.load(ints, WHERE_A) };
+}
+
+/**
+ * The trace to state `target.state`: the same search run again in a new sandbox (one thread: the
+ * state numbers are the same) up to that state; null if it does not get there within `budgetMs`.
+ */
+function rebuildTrace(command: Command, args: readonly string[], heapMb: number, target: { policy: string; state: number }, budgetMs: number): Promise<Op[] | null> {
+  const shared = makeShared();
+  const worker = spawn({ command, args: [...args], shared, tty: false, heapMb, rebuild: target });
+  return new Promise((resolveOps) => {
+    const end = (ops: Op[] | null): void => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolveOps(ops);
+    };
+    const timer = setTimeout(() => end(null), budgetMs);
+    worker.on('message', (m: FromWorker) => {
+      if (m.t === 'trace') end(m.ops);
+      else if (m.t === 'done' || m.t === 'fail') end(null);
+    });
+    worker.on('error', () => end(null));
+    worker.on('exit', () => end(null));
+  });
+}
+
+function recorded(ints: Int32Array, shared: WatchShared): Recorded | null {
+  const n = Atomics.load(ints, TEXT_LEN);
+  try {
+    return JSON.parse(new TextDecoder().decode(new Uint8Array(shared.text).slice(0, n))) as Recorded;
+  } catch {
+    return null;
+  }
 }
 
 interface Recorded {
@@ -199,7 +257,7 @@ interface Recorded {
 }
 
 /** The one stderr line (and, for a check, the stdout block) for a worker stopped because of its policy. */
-function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOptions, what: string): { line: string; out: string | null } {
+function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOptions, what: string, rebuilt: Op[] | null): { line: string; out: string | null } {
   let slot = 0;
   for (let s = 0; s < SLOTS; s++) if (Atomics.load(ints, s * SLOT + DEPTH) > 0) slot = s;
   const b = slot * SLOT;
@@ -213,14 +271,8 @@ function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOption
     const at = opt.locate(i);
     return { line: `apmc: ${at.where}: policy error in '${policy}': ${message}${at.op ? ` (at '${at.op}')` : ''}`, out: null };
   }
+  const rec = recorded(ints, shared);
   if (where === W_CASE) {
-    const n = Atomics.load(ints, TEXT_LEN);
-    let rec: Recorded | null = null;
-    try {
-      rec = JSON.parse(new TextDecoder().decode(new Uint8Array(shared.text).slice(0, n))) as Recorded;
-    } catch {
-      rec = null;
-    }
     if (rec !== null) {
       const done = Atomics.load(ints, b + WHERE_A);
       const at = done < rec.ops.length ? done : null;
@@ -228,13 +280,30 @@ function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOption
       return { line: `apmc: policy error in '${rec.policy}': ${message}`, out: caseBlock(opt, rec.policy, message, ops, at) };
     }
   }
-  if (where === W_STATE) {
+  if (where === W_STATE && inCb) {
     const depth = Atomics.load(ints, b + WHERE_C);
-    const policy = opt.policies[0] ?? '?';
-    return { line: `apmc: policy error in '${policy}': ${message} (expanding a state at depth ${depth})`, out: null };
+    const policy = rec?.policy ?? opt.policies[0] ?? '?';
+    const op = opt.scope ? alphabet(opt.scope)[Atomics.load(ints, b + WHERE_B)] : undefined;
+    const line = `apmc: policy error in '${policy}': ${message}`;
+    if (rebuilt !== null && op !== undefined) return { line, out: stateBlock(opt, policy, message, [...rebuilt, op]) };
+    const at = `(on '${op ? formatOp(op) : '?'}' from a state at depth ${depth}${slot > 0 ? `, worker ${slot}` : ''}; no trace: ${slot > 0 ? 'the states of a parallel search are not numbered alike twice' : 'the search did not get there again'})`;
+    return { line: `${line} ${at}`, out: null };
   }
   const policy = opt.policies.length === 1 ? opt.policies[0]! : opt.policies.join("', '");
   return { line: `apmc: policy error in '${policy}': ${message}`, out: null };
+}
+
+/** A check's report of a stopped exhaustive search: a shortest trace to the state, then the op. */
+function stateBlock(opt: SandboxOptions, policy: string, message: string, ops: readonly Op[]): string {
+  const at = ops.length - 1;
+  if (opt.json) {
+    const trace = opt.scope ? traceToJson(foundTrace(opt.scope, policy, ops)) : { ops: ops.map(formatOp) };
+    const pe = { policy, kind: 'stopped', callback: /^'(\w+)'/.exec(message)?.[1] ?? '(unknown)', message, at, trace };
+    return JSON.stringify({ format: 'apmc-check/1', exit: 7, policy_errors: [pe] }, null, 2);
+  }
+  const lines = [`== ${policy}: POLICY ERROR: ${message}`, `   a shortest trace to the state being expanded, then the op (${ops.length} ops):`];
+  ops.forEach((op, i) => lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`));
+  return lines.join('\n');
 }
 
 /** A check's report of a stopped case: the case's ops up to the one that did not return. */

@@ -71,6 +71,13 @@ export interface ExhaustiveOptions {
    * and how soon, differ.
    */
   readonly order?: 'guests-first' | 'plain';
+  /**
+   * Written as the search goes: [0] the state being expanded, [1] the op (alphabet index) being
+   * stepped from it, [2] its depth. The policy sandbox (bin/sandbox.ts) reads it when a policy hangs.
+   */
+  readonly where?: Int32Array;
+  /** Before expanding state `state`, give its trace and end the search (the sandbox rebuilding a trace). */
+  readonly traceTo?: { readonly state: number; readonly give: (ops: Op[]) => void };
 }
 
 /**
@@ -364,6 +371,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   if (tracking) tracker.observeState(s0);
 
   let bound: Bound | null = null;
+  const where = opt.where;
   let policyError: ExhaustivePolicyError | undefined;
   let levelStart = 0;
   let levelEnd = 1;
@@ -413,8 +421,18 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
 
   /** Expand state i (of the level at `depth`): true when the search must end (`bound` is set). */
   function expand(i: number): boolean {
+    if (where !== undefined) {
+      where[0] = i;
+      where[2] = depth;
+    }
+    if (opt.traceTo?.state === i) {
+      opt.traceTo.give(trace(i));
+      bound = 'interrupted';
+      return true;
+    }
     if (memo !== null) {
       for (let k = 0; k < ops.length; k++) {
+        if (where !== undefined) where[1] = k;
         let code: number;
         try {
           code = memo.next(store.arena, i * W, i, k, key);
@@ -475,6 +493,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     let scan: Step | null = null;
     let scanStored = false;
     for (let k = 0; k < ops.length; k++) {
+      if (where !== undefined) where[1] = k;
       const op = ops[k]!;
       let r: Step;
       try {
