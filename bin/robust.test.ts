@@ -67,7 +67,7 @@ for (const f of FIXTURES) {
     assert.is(run.code, 7, run.err);
     assert.is(run.out, '');
     assert.is(run.err.trim().split('\n').length, 1, run.err);
-    assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${f.name}': `));
+    assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in 'test/fixtures/${f.name}\\.ts': `));
     assert.match(run.err, f.says);
   });
 }
@@ -75,7 +75,7 @@ for (const f of FIXTURES) {
 pe('the text report shows the policy error and its trace, the faulting step marked', async () => {
   const r = await apmc('check', '--policy', 'test/fixtures/throwing.ts', '--runs', '2000');
   assert.is(r.code, 7, r.err);
-  assert.match(r.out, /== throwing: POLICY ERROR: 'assign' threw/);
+  assert.match(r.out, /== test\/fixtures\/throwing\.ts: POLICY ERROR: 'assign' threw/);
   assert.match(r.out, /m1 assign_adapter 1\s+# <-- policy error/);
   assert.match(r.out, /policy error \(exit 7\)/);
 });

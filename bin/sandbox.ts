@@ -11,7 +11,7 @@
  *   without a result is reported here), or throws from its own timers;
  * - runs out of the heap the worker is given (`--max-memory`, else 4096 MB): ERR_WORKER_OUT_OF_MEMORY;
  * - does not finish loading (a top-level await that never settles, a loop at the top level) within
- *   the call limit, or ends the worker while loading.
+ *   30 s (or three times the call limit), or ends the worker while loading.
  * The shared words it reads are described in bin/sandbox-watch.ts.
  */
 import { Worker } from 'node:worker_threads';
@@ -63,6 +63,7 @@ export type FromWorker =
 
 export const DEFAULT_HEAP_MB = 4096;
 const DEFAULT_CALL_LIMIT_MS = 10_000;
+const LOAD_LIMIT_MS = 30_000;
 const POLL_MS = 50;
 const SIGNAL_GRACE_MS = 1500;
 
@@ -81,6 +82,8 @@ const seconds = (ms: number): string => `${+(ms / 1000).toFixed(1)} s`;
 /** Run `command args` in a sandbox worker; its exit code. */
 export async function sandboxCommand(command: Command, args: readonly string[], opt: SandboxOptions): Promise<number> {
   const limit = callLimitMs();
+  // Loading registers tsx and transpiles the policy and the modules it imports: seconds on a busy machine.
+  const loadLimit = Math.max(LOAD_LIMIT_MS, 3 * limit);
   const heapMb = opt.maxMemory !== undefined ? Math.max(16, Math.floor(opt.maxMemory / 1048576)) : DEFAULT_HEAP_MB;
   const shared = makeShared();
   const ints = new Int32Array(shared.ints);
@@ -130,7 +133,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
     const timer = setInterval(() => {
       const now = Date.now();
       if (!loaded) {
-        if (now - t0 > limit) fail(`did not finish loading within ${seconds(limit)} (a top-level await that never settles, or a loop)`);
+        if (now - t0 > loadLimit) fail(`did not finish loading within ${seconds(loadLimit)} (a top-level await that never settles, or a loop)`);
         return;
       }
       const n = count();
