@@ -6,7 +6,9 @@
  * The watchdog stops the worker, and reports a policy error (exit 7) with the trace being checked,
  * when the policy
  * - is inside one callback for longer than the call limit (10 s; APMC_CALL_LIMIT_MS), or still inside
- *   one when `--time` plus a grace has passed, or 1.5 s after a SIGINT/SIGTERM asked the run to stop;
+ *   one when `--time` plus a grace (2 s and a tenth) has passed, or 1.5 s after a SIGINT/SIGTERM asked
+ *   the run to stop (a search that is slow to stop outside the policy gets 5 s, then is stopped too,
+ *   and an overrun of --time outside the policy is exit 6);
  * - ends the worker (process.exit is intercepted in the worker and reported as a throw; any other end
  *   without a result is reported here), or throws from its own timers;
  * - runs out of the heap the worker is given (`--max-memory`, else 4096 MB): ERR_WORKER_OUT_OF_MEMORY;
@@ -66,6 +68,7 @@ const DEFAULT_CALL_LIMIT_MS = 10_000;
 const LOAD_LIMIT_MS = 30_000;
 const POLL_MS = 50;
 const SIGNAL_GRACE_MS = 1500;
+const ENGINE_STOP_MS = 5000;
 
 /** The call limit: APMC_CALL_LIMIT_MS (whole ms, 100 to 3600000), else 10 s. */
 export function callLimitMs(): number {
@@ -133,6 +136,11 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
     const timer = setInterval(() => {
       const now = Date.now();
       if (!loaded) {
+        if (signalAt !== null && now - signalAt > SIGNAL_GRACE_MS) {
+          const sig = SIGNALS[Atomics.load(ints, ABORT) - 1] ?? 'SIGTERM';
+          console.error(`apmc: ${sig}: stopped while loading the policies`);
+          return finish(SIGNAL_EXIT[sig] ?? 1);
+        }
         if (now - t0 > loadLimit) fail(`did not finish loading within ${seconds(loadLimit)} (a top-level await that never settles, or a loop)`);
         return;
       }
@@ -141,14 +149,19 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         lastCount = n;
         stuckSince = now;
       } else if (now - stuckSince > limit) return fail(`did not return within ${seconds(limit)}`);
-      if (opt.timeMs !== undefined && now - t0 > opt.timeMs + 1000 + opt.timeMs / 10) {
+      if (opt.timeMs !== undefined && now - t0 > opt.timeMs + 2000 + opt.timeMs / 10) {
         if (inCallback()) return fail(`was still running when --time ${seconds(opt.timeMs)} had passed`);
         console.error(`apmc: --time: the run did not stop within ${seconds(now - t0 - opt.timeMs)} of its budget; stopped it (exit 6)`);
         return finish(6);
       }
       if (signalAt !== null && now - signalAt > SIGNAL_GRACE_MS) {
         const sig = SIGNALS[Atomics.load(ints, ABORT) - 1] ?? 'SIGTERM';
-        fail(`did not return within ${seconds(SIGNAL_GRACE_MS)} of ${sig}`, SIGNAL_EXIT[sig] ?? 1);
+        if (inCallback()) return fail(`did not return within ${seconds(SIGNAL_GRACE_MS)} of ${sig}`, SIGNAL_EXIT[sig] ?? 1);
+        // Not the policy: the search is slow to stop. It gets a little longer, then it is stopped too.
+        if (now - signalAt > ENGINE_STOP_MS) {
+          console.error(`apmc: ${sig}: the run did not stop within ${seconds(now - signalAt)}; stopped it`);
+          return finish(SIGNAL_EXIT[sig] ?? 1);
+        }
       }
     }, POLL_MS);
     // The first signal asks the worker to stop (the engines poll the shared flag); a second exits at once.
