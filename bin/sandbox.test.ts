@@ -39,6 +39,10 @@ const exits = apmc(['check', '--policy', `${F}/exits.ts`, '--runs', '500', '--ci
 const never = apmc(['check', '--policy', `${F}/never-settles.ts`, '--runs', '10']);
 const forty2 = apmc(['check', '--policy', `${F}/throws-42.ts`, '--runs', '500']);
 const nul = apmc(['run', '--policy', `${F}/throws-null.ts`, trace]);
+const limited = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '300' });
+const badLimit = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '1e3' });
+const diffed = apmc(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/throwing.ts', trace]);
+const explained = apmc(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
 const alloc = apmc(['check', '--engine', 'exhaustive', '--depth', '3', '--policy', `${F}/allocates.ts`, '--max-memory', '256']);
 
 // ---
@@ -51,45 +55,14 @@ iso('process.exit(0) in a callback: exit 7 and the policy error, not a silent ex
   assert.match(r.out, /m1 assign_adapter 1\s+# <-- policy error/);
 });
 
-iso('a loop in a callback with --time 2: stopped within 6 s, its case shown', async () => {
-  const r = await apmc(['check', '--policy', `${F}/loops.ts`, '--runs', '500', '--time', '2']);
-  assert.is(r.code, 7, r.err);
-  assert.ok(r.ms < 6000, `${r.ms} ms`);
-  assert.equal(lines(r.err), [`apmc: policy error in '${F}/loops.ts': 'assign' was still running when --time 2 s had passed`]);
-  assert.match(r.out, /the case being checked, up to the op that did not finish/);
-  assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error\n*$/);
-});
-
 iso('a loop in a callback: the call limit stops it; apmc run names the line and op', async () => {
-  const r = await apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '300' });
+  const r = await limited;
   assert.is(r.code, 7, r.err);
   assert.equal(lines(r.err), [`apmc: ${trace}:3: policy error in '${F}/loops.ts': 'assign' did not return within 0.3 s (at 'm1 assign_adapter 1')`]);
   assert.is(r.out, '');
-  const bad = await apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '1e3' });
+  const bad = await badLimit;
   assert.is(bad.code, 2);
   assert.match(bad.err, /^apmc: APMC_CALL_LIMIT_MS: expected whole milliseconds/);
-});
-
-iso('SIGTERM during a loop in a callback: apmc ends within 2 s of it (143), naming the policy error', async () => {
-  const p = spawn(process.execPath, ['bin/apmc.js', 'check', '--policy', `${F}/loops.ts`, '--runs', '500'], { env: { ...process.env, NO_COLOR: '1' } });
-  let err = '';
-  let out = '';
-  let sent = 0;
-  p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  // The policy prints `looping` (to apmc's stderr) as it enters the loop.
-  p.stderr.on('data', (b: Buffer) => {
-    err += b.toString();
-    if (sent === 0 && err.includes('looping')) {
-      sent = Date.now();
-      p.kill('SIGTERM');
-    }
-  });
-  const code = await new Promise<number | null>((done) => p.on('exit', (c) => done(c)));
-  assert.ok(sent > 0, err);
-  assert.ok(Date.now() - sent < 2000, `${Date.now() - sent} ms`);
-  assert.is(code, 143, err);
-  assert.match(err, /policy error in 'test\/fixtures\/sandbox\/loops\.ts': 'assign' did not return within 1\.5 s of SIGTERM/);
-  assert.match(out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
 iso('unbounded allocation with --max-memory 256: exit 7 (not a V8 crash, 134), with a shortest trace', async () => {
@@ -115,11 +88,43 @@ iso('throw 42, throw null: policy errors, exit 7', async () => {
 });
 
 iso('apmc diff with a policy that throws: a policy error at its step, exit 7 (not 3)', async () => {
-  const r = await apmc(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/throwing.ts', trace]);
+  const r = await diffed;
   assert.is(r.code, 7, r.err);
   assert.equal(lines(r.err), [`apmc: ${trace}:3: policy error in 'test/fixtures/throwing.ts': 'assign' threw: Error: adapter 1 is not supported (at 'm1 assign_adapter 1')`]);
-  const x = await apmc(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
+  const x = await explained;
   assert.is(x.code, 7, x.err);
+});
+
+// Timed: after the cases started together above have ended.
+iso('a loop in a callback with --time 2: stopped within 6 s, its case shown', async () => {
+  const r = await apmc(['check', '--policy', `${F}/loops.ts`, '--runs', '500', '--time', '2']);
+  assert.is(r.code, 7, r.err);
+  assert.ok(r.ms < 6000, `${r.ms} ms`);
+  assert.equal(lines(r.err), [`apmc: policy error in '${F}/loops.ts': 'assign' was still running when --time 2 s had passed`]);
+  assert.match(r.out, /the case being checked, up to the op that did not finish/);
+  assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error\n*$/);
+});
+
+iso('SIGTERM during a loop in a callback: apmc ends within 2 s of it (143), naming the policy error', async () => {
+  const p = spawn(process.execPath, ['bin/apmc.js', 'check', '--policy', `${F}/loops.ts`, '--runs', '500'], { env: { ...process.env, NO_COLOR: '1' } });
+  let err = '';
+  let out = '';
+  let sent = 0;
+  p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  // The policy prints `looping` (to apmc's stderr) as it enters the loop.
+  p.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+    if (sent === 0 && err.includes('looping')) {
+      sent = Date.now();
+      p.kill('SIGTERM');
+    }
+  });
+  const code = await new Promise<number | null>((done) => p.on('exit', (c) => done(c)));
+  assert.ok(sent > 0, err);
+  assert.ok(Date.now() - sent < 2000, `${Date.now() - sent} ms`);
+  assert.is(code, 143, err);
+  assert.match(err, /policy error in 'test\/fixtures\/sandbox\/loops\.ts': 'assign' did not return within 1\.5 s of SIGTERM/);
+  assert.match(out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
 iso.run();
@@ -137,8 +142,10 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
   writeFileSync(join(d, 'cx.json'), JSON.stringify({ ...doc, property: 'no-apqn-in-two-mdevs', expect: 'violates', note: 'n' }));
   const canary = join(d, 'canary');
   const env = { APMC_CANARY: canary };
-  for (const args of [['run', 't.trace'], ['run', 't.json'], ['explain', 't.trace'], ['explain', 'cx.json'], ['explain', '--format', 'sh', 'cx.json']]) {
-    const r = await apmc(args, env, d);
+  const all = [['run', 't.trace'], ['run', 't.json'], ['explain', 't.trace'], ['explain', 'cx.json'], ['explain', '--format', 'sh', 'cx.json']];
+  const outs = await Promise.all(all.map((args) => apmc(args, env, d)));
+  for (const [i, args] of all.entries()) {
+    const r = outs[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.is(r.out, '');
     assert.equal(lines(r.err).length, 1, r.err);
@@ -153,17 +160,16 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
 });
 
 data("a policy file may not take a built-in's name, nor a name with a control character (exit 2)", async () => {
-  const up = await apmc(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']);
+  const [up, nl] = await Promise.all([apmc(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']), apmc(['run', '--policy', `${F}/named-newline.ts`, trace])]);
   assert.is(up.code, 2, up.err);
   assert.equal(lines(up.err), [`apmc: ${F}/named-upstream.ts: the policy is named 'upstream', a built-in policy's name: a policy file must not take one`]);
-  const nl = await apmc(['run', '--policy', `${F}/named-newline.ts`, trace]);
   assert.is(nl.code, 2, nl.err);
   assert.equal(lines(nl.err), [`apmc: ${F}/named-newline.ts: the policy's 'name' contains a control character (U+000a)`]);
 });
 
 data('saved counterexamples record the policy file by its path; replaying one needs --policy', async () => {
   const save = join(dir, 'saved');
-  const r = await apmc(['check', '--policy', './examples/refilter-on-unassign.ts', '--property', 'status-attribute-truthful', '--runs', '2000', '--save', save]);
+  const r = await apmc(['check', '--policy', './examples/refilter-on-unassign.ts', '--property', 'status-attribute-truthful', '--runs', '300', '--save', save]);
   assert.is(r.code, 1, r.err);
   assert.match(r.out, /examples\/refilter-on-unassign\.ts/);
   const files: string[] = [];
@@ -174,10 +180,9 @@ data('saved counterexamples record the policy file by its path; replaying one ne
   assert.is(files.length, 1, files.join(' '));
   const doc = JSON.parse(readFileSync(files[0]!, 'utf8')) as { policy: string };
   assert.is(doc.policy, 'examples/refilter-on-unassign.ts');
-  const refused = await apmc(['run', files[0]!]);
+  const [refused, replay] = await Promise.all([apmc(['run', files[0]!]), apmc(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!])]);
   assert.is(refused.code, 2, refused.err);
   assert.match(refused.err, /pass it with --policy examples\/refilter-on-unassign\.ts\)/);
-  const replay = await apmc(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!]);
   assert.is(replay.code, 0, replay.err);
 });
 
