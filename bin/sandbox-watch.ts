@@ -100,10 +100,16 @@ export class PolicyExit extends Error {
   }
 }
 
-/** Replace process.exit (and process.reallyExit) in this thread: a call throws PolicyExit. */
+let exitCalled: string | null = null;
+/** The first process.exit call in this thread ('called process.exit(0)'), or null: also when the policy caught the throw. */
+export const exitAttempt = (): string | null => exitCalled;
+
+/** Replace process.exit (and process.reallyExit) in this thread: a call throws PolicyExit, and is remembered. */
 export function interceptExit(): void {
   const exit = (code?: unknown): never => {
-    throw new PolicyExit(code);
+    const e = new PolicyExit(code);
+    exitCalled ??= e.message;
+    throw e;
   };
   Object.defineProperty(process, 'exit', { value: exit, writable: false, configurable: false });
   Object.defineProperty(process, 'reallyExit', { value: exit, writable: false, configurable: false });

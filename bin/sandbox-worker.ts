@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type Io } from './cli.ts';
 import type { Command, FromWorker } from './sandbox.ts';
-import { setRebuild, setWatch, sharedAbort, type WatchShared } from './sandbox-watch.ts';
+import { exitAttempt, setRebuild, setWatch, sharedAbort, type WatchShared } from './sandbox-watch.ts';
 
 const d = workerData as {
   command: Command;
@@ -32,4 +32,7 @@ const io: Io = {
   report: (html) => post({ t: 'report', html }),
 };
 const r = await runCommand(d.command, d.args, io);
-post('line' in r ? { t: 'fail', code: r.code, line: r.line } : { t: 'done', code: r.code });
+// A policy that called process.exit and caught what it threw still misbehaved.
+const exit = exitAttempt();
+if (exit !== null && r.code !== 7) post({ t: 'exited', what: exit });
+else post('line' in r ? { t: 'fail', code: r.code, line: r.line } : { t: 'done', code: r.code });

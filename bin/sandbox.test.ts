@@ -43,6 +43,8 @@ const limited = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LI
 const badLimit = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '1e3' });
 const diffed = apmc(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/throwing.ts', trace]);
 const explained = apmc(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
+const timer = apmc(['check', '--policy', `${F}/timer-throws.ts`, '--runs', '3000']);
+const caught = apmc(['check', '--policy', `${F}/exit-caught.ts`, '--runs', '500']);
 const alloc = apmc(['check', '--engine', 'exhaustive', '--depth', '3', '--policy', `${F}/allocates.ts`, '--max-memory', '256']);
 
 // ---
@@ -70,6 +72,15 @@ iso('unbounded allocation with --max-memory 256: exit 7 (not a V8 crash, 134), w
   assert.is(r.code, 7, r.err);
   assert.equal(lines(r.err), [`apmc: policy error in '${F}/allocates.ts': 'assign' ran out of memory (the sandbox's heap limit is 256 MB, from --max-memory)`]);
   assert.match(r.out, /a shortest trace to the state being expanded, then the op \(2 ops\):\n {3}create m1\n {3}m1 assign_adapter 1 {2}# <-- policy error/);
+});
+
+iso('a throw from the policy\'s own timer, and process.exit caught by the policy: policy errors, exit 7', async () => {
+  const t = await timer;
+  assert.is(t.code, 7, t.err);
+  assert.equal(lines(t.err), [`apmc: policy error in '${F}/timer-throws.ts': the policy threw outside a callback: a non-error 1`]);
+  const c = await caught;
+  assert.is(c.code, 7, c.err);
+  assert.equal(lines(c.err), [`apmc: policy error in '${F}/exit-caught.ts': the policy called process.exit(3) (and caught what apmc threw)`]);
 });
 
 iso('a top-level await that never settles: exit 7 with one line (not exit 13 in silence)', async () => {

@@ -61,7 +61,9 @@ export type FromWorker =
   | { t: 'report'; html: string }
   | { t: 'done'; code: number }
   | { t: 'fail'; code: number; line: string }
-  | { t: 'trace'; ops: Op[] };
+  | { t: 'trace'; ops: Op[] }
+  | { t: 'exited'; what: string }
+  | { t: 'outside'; what: string };
 
 export const DEFAULT_HEAP_MB = 4096;
 const DEFAULT_CALL_LIMIT_MS = 10_000;
@@ -201,6 +203,11 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
           return finish(m.code);
         case 'trace':
           return;
+        case 'outside':
+          return fail(`threw outside a callback: ${m.what}`);
+        case 'exited':
+          console.error(`apmc: policy error in '${opt.policies.join("', '")}': the policy ${m.what} (and caught what apmc threw)`);
+          return finish(7);
       }
     });
     worker.on('error', (e: Error & { code?: string }) => {
