@@ -13,6 +13,7 @@ import { explainText } from '../render/text.ts';
 import { dataPolicy, loadPolicy } from './load-policy.ts';
 import { policyLine, withScopeFlags } from './load-trace.ts';
 import type { Policy } from '../model/policy.ts';
+import { POLICIES } from '../model/policies/index.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { traceFault } from './run-fault.ts';
 import { UsageError } from './usage.ts';
@@ -56,6 +57,8 @@ export function loadSubject(file: string): Subject {
   return { trace: cx.trace, property, note: cx.note, expect: cx.expect, other: cx.other, tail: cx.tail };
 }
 
+const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
+
 /** The policy a trace or counterexample names: built-in only (a file is bad input of the file, with a hint). */
 function namedPolicy(t: Trace, file: string): Policy {
   try {
@@ -82,8 +85,8 @@ export async function explainCommand(c: ChalkInstance, file: string, f: ExplainF
   const raw = f.policy !== undefined ? await loadPolicy(f.policy) : namedPolicy(subject.trace, file);
   onLoaded();
   const trace: Trace = { ...subject.trace, policy: raw.name };
-  // A misbehaving policy is a policy error at its step (exit 7); what runs after is guarded too.
-  const fault = traceFault(trace, raw, file);
+  // A misbehaving policy file is a policy error at its step (exit 7); what runs after is guarded too.
+  const fault = builtIn(raw) ? null : traceFault(trace, raw, file);
   if (fault) throw fault;
   const policy = guardPolicy(raw).policy;
   if (format === 'sh') {
@@ -125,7 +128,7 @@ export async function diffCommand(
   onLoaded();
   // A policy that throws is a policy error at its step (exit 7), as in run and check.
   for (const [i, p] of raw.entries()) {
-    const fault = traceFault(trace, p, file, i);
+    const fault = builtIn(p) ? null : traceFault(trace, p, file, i);
     if (fault) throw fault;
   }
   const d = diffTraces(trace, guardPolicy(raw[0]!).policy, guardPolicy(raw[1]!).policy);
