@@ -63,7 +63,8 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
   if (s.workers <= 1) {
     // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
     // In a policy sandbox: where the search is, for the watchdog (bin/sandbox-watch.ts).
-    const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy), ...exhaustiveWatch(policy.name) });
+    const opt = { ...options(s, policy.name, s.shard), guard: guardPolicy(policy), ...exhaustiveWatch(policy.name) };
+    const r = await exploreExhaustiveAsync(cfg, props, opt);
     return { policy: policy.name, r, parts: 1 };
   }
   // One search over worker threads sharing one state store (exhaustive/parallel.ts).
@@ -82,7 +83,8 @@ export function spawnPart(entry: URL, d: PartData, policySpec: string, scope: Sc
   const w = watch();
   if (w === null) return new Worker(entry, { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
   const sandbox = { shared: w.shared, slot: 1 + (d.id % (SLOTS - 1)), heapMb: w.heapMb };
-  return new Worker(entry, { workerData: { ...d, policySpec, scope, guard, sandbox }, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: w.heapMb } });
+  const resourceLimits = { maxOldGenerationSizeMb: w.heapMb };
+  return new Worker(entry, { workerData: { ...d, policySpec, scope, guard, sandbox }, execArgv: [], resourceLimits });
 }
 
 function found(f: ExhaustiveFound): Found {

@@ -65,7 +65,8 @@ const LOCAL: Io = {
 };
 
 /** Policies named on the command line that are files: the command runs in a sandbox (bin/sandbox.ts). */
-const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean => io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
+const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
+  io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
 const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
 
 /** The policy a trace names (its `policy` line or key): a built-in one; a file is bad input of the trace. */
@@ -135,7 +136,8 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   if (sandboxed(io, specs)) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
     const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
-    return sandboxCommand('check', args, { ...limits, policies: specs.map(identity), onFound: save, onReport: writeHtml });
+    const policies = specs.map(identity);
+    return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
   }
   const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
   io.loaded();
@@ -145,7 +147,8 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   const { engine, settings } = a.engine;
   const shard = settings.shard;
   // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
-  const record = io.sandbox ? { onCase: (policy: string, c: Case) => recordCase(policy, c.ops), onStepDone: recordStepDone } : {};
+  const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
+  const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
   let run;
   try {
     run =
@@ -189,7 +192,8 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   const f = { format: values.format, policy: values.policy, scope: scopeValues(values) };
   if (sandboxed(io, [values.policy])) {
     const t = withScopeFlags(loadSubject(file).trace, f.scope, file);
-    return sandboxCommand('explain', args, { policies: [identity(values.policy!)], locate: (i) => stepWhere(t, file, i) });
+    const policies = [identity(values.policy!)];
+    return sandboxCommand('explain', args, { policies, locate: (i) => stepWhere(t, file, i) });
   }
   io.out(await explainCommand(c, file, f, io.loaded));
   return 0;
@@ -294,12 +298,18 @@ const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\
 function failure(e: unknown): { code: number; line: string } {
   if (e instanceof UsageError || e instanceof InputError) return { code: 2, line: `apmc: ${oneLine(e.message)}` };
   if (e instanceof TracePolicyError) return { code: 7, line: `apmc: ${oneLine(e.message)}` };
-  if (e instanceof PolicyFault) return { code: 7, line: `apmc: policy error in '${oneLine(e.policy)}': ${oneLine(e.message)}` };
+  if (e instanceof PolicyFault) {
+    return { code: 7, line: `apmc: policy error in '${oneLine(e.policy)}': ${oneLine(e.message)}` };
+  }
   return { code: 3, line: `apmc: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}` };
 }
 
 /** Run one command with `io` (a sandbox thread's); its exit code, with the stderr line when it failed. */
-export async function runCommand(command: string, args: readonly string[], io: Io): Promise<{ code: number } | { code: number; line: string }> {
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  io: Io,
+): Promise<{ code: number } | { code: number; line: string }> {
   try {
     return { code: await main([command, ...args], io) };
   } catch (e) {

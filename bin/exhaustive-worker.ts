@@ -8,9 +8,10 @@ import { loadPolicy } from './load-policy.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { exhaustiveWatch, interceptExit, setWatch, type WatchShared } from './sandbox-watch.ts';
 
-const d = workerData as PartData & { policySpec: string; scope: Scope; guard: boolean; sandbox?: { shared: WatchShared; slot: number; heapMb: number } };
+type Sandbox = { shared: WatchShared; slot: number; heapMb: number };
+const d = workerData as PartData & { policySpec: string; scope: Scope; guard: boolean; sandbox?: Sandbox };
 const post = (m: PartMessage): void => parentPort!.postMessage(m);
-// In a policy sandbox (bin/sandbox.ts): process.exit intercepted, callbacks and the search watched in a slot of our own.
+// In a policy sandbox (bin/sandbox.ts): process.exit intercepted; callbacks and search watched in a slot of our own.
 if (d.sandbox) {
   interceptExit();
   setWatch(d.sandbox.shared, d.sandbox.slot, d.sandbox.heapMb);
@@ -20,7 +21,8 @@ try {
   const props = d.props.map((n) => propertyByName(n)!);
   const part = workerPart(d, post);
   const opt = { ...d.opt, ...exhaustiveWatch(null) };
-  const r = exploreExhaustivePart({ scope: d.scope, policy }, props, d.guard ? { ...opt, guard: guardPolicy(policy) } : opt, part);
+  const guarded = d.guard ? { ...opt, guard: guardPolicy(policy) } : opt;
+  const r = exploreExhaustivePart({ scope: d.scope, policy }, props, guarded, part);
   post({ type: 'final', id: d.id, r, records: part.records() });
 } catch (e) {
   post({ type: 'error', id: d.id, error: e instanceof Error ? e.message : String(e) });

@@ -76,7 +76,12 @@ export interface ExplainFlags {
 }
 
 /** `apmc explain`: the rendering of a trace or counterexample in the chosen format. */
-export async function explainCommand(c: ChalkInstance, file: string, f: ExplainFlags, onLoaded: () => void = () => {}): Promise<string> {
+export async function explainCommand(
+  c: ChalkInstance,
+  file: string,
+  f: ExplainFlags,
+  onLoaded: () => void = () => {},
+): Promise<string> {
   const format = f.format ?? 'text';
   if (!['text', 'md', 'json', 'sh'].includes(format)) throw new UsageError(`--format: expected text, md, json or sh, got '${format}'`);
   const loaded = loadSubject(file);

@@ -26,19 +26,21 @@ export const isPolicyFile = (spec: string): boolean => api.POLICIES[spec] === un
 /** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
 /** Check that a loaded value is a complete policy; a one-line problem otherwise. */
 export function policyProblem(p: unknown): string | null {
   if (typeof p !== 'object' || p === null) return 'does not export a policy (default export: a policy object or a function (api) => policy)';
   const o = p as Record<string, unknown>;
   if (typeof o['name'] !== 'string' || o['name'] === '') return "the policy has no 'name'";
   const ctl = CONTROL.exec(o['name']);
-  if (ctl) return `the policy's 'name' contains a control character (U+${ctl[0].charCodeAt(0).toString(16).padStart(4, '0')})`;
+  if (ctl) return `the policy's 'name' contains a control character (U+${hex4(ctl[0].charCodeAt(0))})`;
   for (const k of CALLBACKS) if (typeof o[k] !== 'function') return `the policy's '${k}' is not a function`;
   for (const k of OPTIONAL) if (o[k] !== null && typeof o[k] !== 'function') return `the policy's '${k}' must be a function or null`;
   return null;
 }
 
-/** A policy file's identity: its path relative to the current directory where possible, always with a '/'. */
+/** A policy file's identity: its path, relative to the current directory where possible; always with a '/'. */
 export function policyIdentity(file: string): string {
   const rel = relative(process.cwd(), file);
   const id = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
@@ -52,7 +54,8 @@ export function policyIdentity(file: string): string {
  */
 export function dataPolicy(spec: string): Policy {
   if (isPolicyFile(spec)) {
-    throw new UsageError(`names the policy file '${spec}': policy files load only from the command line (pass it with --policy ${spec})`);
+    const hint = `pass it with --policy ${spec}`;
+    throw new UsageError(`names the policy file '${spec}': policy files load only from the command line (${hint})`);
   }
   return builtin(spec);
 }
@@ -95,7 +98,8 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   if (problem) throw new UsageError(`${spec}: ${problem}`);
   const declared = (p as Policy).name;
   if (api.POLICIES[declared] !== undefined) {
-    throw new UsageError(`${spec}: the policy is named '${declared}', a built-in policy's name: a policy file must not take one`);
+    const what = `the policy is named '${declared}', a built-in policy's name`;
+    throw new UsageError(`${spec}: ${what}: a policy file must not take one`);
   }
   // The path is the policy's identity; in a sandbox every callback is watched (bin/sandbox-watch.ts).
   return watched({ ...(p as Policy), name: id });

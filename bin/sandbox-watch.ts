@@ -44,14 +44,20 @@ export const TEXT_BYTES = 1 << 16;
 export const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** The callbacks a slot's CALLBACK word names (by index). */
-export const WATCHED = ['probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable', 'in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'] as const;
+export const WATCHED = [
+  'probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable',
+  'in_use', 'on_config_changed', 'on_scan_complete', 'ap_config',
+] as const;
 
 export interface WatchShared {
   readonly ints: SharedArrayBuffer;
   readonly text: SharedArrayBuffer;
 }
 
-export const makeShared = (): WatchShared => ({ ints: new SharedArrayBuffer(INTS * 4), text: new SharedArrayBuffer(TEXT_BYTES) });
+export const makeShared = (): WatchShared => ({
+  ints: new SharedArrayBuffer(INTS * 4),
+  text: new SharedArrayBuffer(TEXT_BYTES),
+});
 
 let ints: Int32Array | null = null;
 let text: Uint8Array | null = null;
@@ -70,7 +76,9 @@ export function setWatch(sh: WatchShared, slot: number, heapMb: number): void {
 export const watch = (): typeof current => current;
 
 /** A sandbox rebuilding the trace to a state (bin/sandbox.ts): the policy and state, and where the trace goes. */
-let rebuild: { readonly policy: string; readonly state: number; readonly give: (ops: Op[]) => void } | null = null;
+type Give = (ops: Op[]) => void;
+type Watched = { where?: Int32Array; traceTo?: { state: number; give: Give } };
+let rebuild: { readonly policy: string; readonly state: number; readonly give: Give } | null = null;
 export function setRebuild(r: typeof rebuild): void {
   rebuild = r;
 }
@@ -79,29 +87,31 @@ export function setRebuild(r: typeof rebuild): void {
  * The options of an exhaustive search of `policy` in a sandbox thread: `where` (the state and op being
  * expanded, in this thread's slot) and, when rebuilding a trace, `traceTo`. Nothing outside a sandbox.
  */
-export function exhaustiveWatch(policy: string | null): { where?: Int32Array; traceTo?: { state: number; give: (ops: Op[]) => void } } {
+export function exhaustiveWatch(policy: string | null): Watched {
   if (ints === null) return {};
   if (policy !== null) {
     ints[TEXT_LEN] = encoder.encodeInto(JSON.stringify({ policy, ops: [] }), text!).written;
   }
   ints[base + WHERE] = W_STATE;
   const where = new Int32Array(ints.buffer, (base + WHERE_A) * 4, 3);
-  if (rebuild !== null && rebuild.policy === policy) return { where, traceTo: { state: rebuild.state, give: rebuild.give } };
-  return { where };
+  if (rebuild === null || rebuild.policy !== policy) return { where };
+  return { where, traceTo: { state: rebuild.state, give: rebuild.give } };
 }
 
 /** Thrown by the replaced process.exit: the policy guard turns it into a policy error. */
 export class PolicyExit extends Error {
   readonly code: unknown;
   constructor(code: unknown) {
-    super(`called process.exit(${typeof code === 'number' || code === undefined ? String(code ?? '') : JSON.stringify(code) ?? typeof code})`);
+    const plain = typeof code === 'number' || code === undefined;
+    const shown = plain ? String(code ?? '') : (JSON.stringify(code) ?? typeof code);
+    super(`called process.exit(${shown.slice(0, 40)})`);
     this.name = 'PolicyExit';
     this.code = code;
   }
 }
 
 let exitCalled: string | null = null;
-/** The first process.exit call in this thread ('called process.exit(0)'), or null: also when the policy caught the throw. */
+/** The first process.exit call in this thread ('called process.exit(0)'), or null; also when the policy caught it. */
 export const exitAttempt = (): string | null => exitCalled;
 
 /** Replace process.exit (and process.reallyExit) in this thread: a call throws PolicyExit, and is remembered. */

@@ -7,7 +7,8 @@ import { register } from 'tsx/esm/api';
 const outside = (e) => {
   let what;
   try {
-    what = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error ${typeof e === 'string' ? JSON.stringify(e) : String(e)}`;
+    const shown = typeof e === 'string' ? JSON.stringify(e) : String(e);
+    what = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error ${shown}`;
   } catch {
     what = 'a value that cannot be shown';
   }

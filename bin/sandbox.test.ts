@@ -80,7 +80,7 @@ iso('a throw from the policy\'s own timer, and process.exit caught by the policy
   assert.equal(lines(t.err), [`apmc: policy error in '${F}/timer-throws.ts': the policy threw outside a callback: a non-error 1`]);
   const c = await caught;
   assert.is(c.code, 7, c.err);
-  assert.equal(lines(c.err), [`apmc: policy error in '${F}/exit-caught.ts': the policy called process.exit(3) (and caught what apmc threw)`]);
+  assert.equal(lines(c.err), [`apmc: policy error in '${F}/exit-caught.ts': the policy called process.exit(3) (and caught the throw)`]);
 });
 
 iso('a top-level await that never settles: exit 7 with one line (not exit 13 in silence)', async () => {

@@ -77,7 +77,8 @@ export function callLimitMs(): number {
   const v = process.env['APMC_CALL_LIMIT_MS'];
   if (v === undefined || v === '') return DEFAULT_CALL_LIMIT_MS;
   if (!/^\d{1,7}$/.test(v) || Number(v) < 100 || Number(v) > 3_600_000) {
-    throw new UsageError(`APMC_CALL_LIMIT_MS: expected whole milliseconds from 100 to 3600000, got '${v.slice(0, 40)}'`);
+    const got = v.slice(0, 40);
+    throw new UsageError(`APMC_CALL_LIMIT_MS: expected whole milliseconds from 100 to 3600000, got '${got}'`);
   }
   return Number(v);
 }
@@ -119,7 +120,8 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
       void (async () => {
         // An exhaustive search's state is rebuilt by running the search again up to it, in a new sandbox.
         const target = stateTarget(ints, shared);
-        const ops = target === null ? null : await rebuildTrace(command, args, heapMb, target, Math.min(30_000, 2000 + 1.5 * (Date.now() - t0)));
+        const budget = Math.min(30_000, 2000 + 1.5 * (Date.now() - t0));
+        const ops = target === null ? null : await rebuildTrace(command, args, heapMb, target, budget);
         const r = policyFailure(ints, shared, opt, what, ops);
         if (r.out) console.log(r.out);
         console.error(r.line);
@@ -143,7 +145,8 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
           console.error(`apmc: ${sig}: stopped while loading the policies`);
           return finish(SIGNAL_EXIT[sig] ?? 1);
         }
-        if (now - t0 > loadLimit) fail(`did not finish loading within ${seconds(loadLimit)} (a top-level await that never settles, or a loop)`);
+        const why = 'a top-level await that never settles, or a loop';
+        if (now - t0 > loadLimit) fail(`did not finish loading within ${seconds(loadLimit)} (${why})`);
         return;
       }
       const n = count();
@@ -153,16 +156,18 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
       } else if (now - stuckSince > limit) return fail(`did not return within ${seconds(limit)}`);
       if (opt.timeMs !== undefined && now - t0 > opt.timeMs + 2000 + opt.timeMs / 10) {
         if (inCallback()) return fail(`was still running when --time ${seconds(opt.timeMs)} had passed`);
-        console.error(`apmc: --time: the run did not stop within ${seconds(now - t0 - opt.timeMs)} of its budget; stopped it (exit 6)`);
+        const over = seconds(now - t0 - opt.timeMs);
+        console.error(`apmc: --time: the run did not stop within ${over} of its budget; stopped it (exit 6)`);
         return finish(6);
       }
       if (signalAt !== null && now - signalAt > SIGNAL_GRACE_MS) {
         const sig = SIGNALS[Atomics.load(ints, ABORT) - 1] ?? 'SIGTERM';
-        if (inCallback()) return fail(`did not return within ${seconds(SIGNAL_GRACE_MS)} of ${sig}`, SIGNAL_EXIT[sig] ?? 1);
+        const code = SIGNAL_EXIT[sig] ?? 1;
+        if (inCallback()) return fail(`did not return within ${seconds(SIGNAL_GRACE_MS)} of ${sig}`, code);
         // Not the policy: the search is slow to stop. It gets a little longer, then it is stopped too.
         if (now - signalAt > ENGINE_STOP_MS) {
           console.error(`apmc: ${sig}: the run did not stop within ${seconds(now - signalAt)}; stopped it`);
-          return finish(SIGNAL_EXIT[sig] ?? 1);
+          return finish(code);
         }
       }
     }, POLL_MS);
@@ -203,15 +208,20 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
           return finish(m.code);
         case 'trace':
           return;
+        // Not in a callback: the thread runs on after it posts these, so its slot says nothing about them.
         case 'outside':
-          return fail(`threw outside a callback: ${m.what}`);
-        case 'exited':
-          console.error(`apmc: policy error in '${opt.policies.join("', '")}': the policy ${m.what} (and caught what apmc threw)`);
+        case 'exited': {
+          const named = opt.policies.join("', '");
+          const what = m.t === 'outside' ? `threw outside a callback: ${m.what}` : `${m.what} (and caught the throw)`;
+          console.error(`apmc: policy error in '${named}': the policy ${what}`);
           return finish(7);
+        }
       }
     });
     worker.on('error', (e: Error & { code?: string }) => {
-      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') fail(`ran out of memory (the sandbox's heap limit is ${heapMb} MB${opt.maxMemory !== undefined ? ', from --max-memory' : ''})`);
+      const from = opt.maxMemory !== undefined ? ', from --max-memory' : '';
+      const oom = `ran out of memory (the sandbox's heap limit is ${heapMb} MB${from})`;
+      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') fail(oom);
       else fail(`threw outside a callback: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     });
     worker.on('exit', (code) => {
@@ -246,7 +256,13 @@ function stateTarget(ints: Int32Array, shared: WatchShared): { policy: string; s
  * The trace to state `target.state`: the same search run again in a new sandbox (one thread: the
  * state numbers are the same) up to that state; null if it does not get there within `budgetMs`.
  */
-function rebuildTrace(command: Command, args: readonly string[], heapMb: number, target: { policy: string; state: number }, budgetMs: number): Promise<Op[] | null> {
+function rebuildTrace(
+  command: Command,
+  args: readonly string[],
+  heapMb: number,
+  target: { policy: string; state: number },
+  budgetMs: number,
+): Promise<Op[] | null> {
   const shared = makeShared();
   const worker = spawn({ command, args: [...args], shared, tty: false, heapMb, rebuild: target });
   return new Promise((resolveOps) => {
@@ -280,7 +296,13 @@ interface Recorded {
 }
 
 /** The one stderr line (and, for a check, the stdout block) for a worker stopped because of its policy. */
-function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOptions, what: string, rebuilt: Op[] | null): { line: string; out: string | null } {
+function policyFailure(
+  ints: Int32Array,
+  shared: WatchShared,
+  opt: SandboxOptions,
+  what: string,
+  rebuilt: Op[] | null,
+): { line: string; out: string | null } {
   let slot = 0;
   for (let s = 0; s < SLOTS; s++) if (Atomics.load(ints, s * SLOT + DEPTH) > 0) slot = s;
   const b = slot * SLOT;
@@ -292,7 +314,8 @@ function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOption
     const i = Atomics.load(ints, b + WHERE_A);
     const policy = opt.policies[Atomics.load(ints, b + WHERE_B)] ?? opt.policies[0] ?? '?';
     const at = opt.locate(i);
-    return { line: `apmc: ${at.where}: policy error in '${policy}': ${message}${at.op ? ` (at '${at.op}')` : ''}`, out: null };
+    const op = at.op ? ` (at '${at.op}')` : '';
+    return { line: `apmc: ${at.where}: policy error in '${policy}': ${message}${op}`, out: null };
   }
   const rec = recorded(ints, shared);
   if (where === W_CASE) {
@@ -300,7 +323,8 @@ function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOption
       const done = Atomics.load(ints, b + WHERE_A);
       const at = done < rec.ops.length ? done : null;
       const ops = at === null ? rec.ops : rec.ops.slice(0, at + 1);
-      return { line: `apmc: policy error in '${rec.policy}': ${message}`, out: caseBlock(opt, rec.policy, message, ops, at) };
+      const out = caseBlock(opt, rec.policy, message, ops, at);
+      return { line: `apmc: policy error in '${rec.policy}': ${message}`, out };
     }
   }
   if (where === W_STATE && inCb) {
@@ -309,7 +333,9 @@ function policyFailure(ints: Int32Array, shared: WatchShared, opt: SandboxOption
     const op = opt.scope ? alphabet(opt.scope)[Atomics.load(ints, b + WHERE_B)] : undefined;
     const line = `apmc: policy error in '${policy}': ${message}`;
     if (rebuilt !== null && op !== undefined) return { line, out: stateBlock(opt, policy, message, [...rebuilt, op]) };
-    const at = `(on '${op ? formatOp(op) : '?'}' from a state at depth ${depth}${slot > 0 ? `, worker ${slot}` : ''}; no trace: ${slot > 0 ? 'the states of a parallel search are not numbered alike twice' : 'the search did not get there again'})`;
+    const why = slot > 0 ? 'a parallel search numbers its states anew each time' : 'the search did not get there';
+    const worker = slot > 0 ? `, worker ${slot}` : '';
+    const at = `(on '${op ? formatOp(op) : '?'}' from a state at depth ${depth}${worker}; no trace: ${why})`;
     return { line: `${line} ${at}`, out: null };
   }
   const policy = opt.policies.length === 1 ? opt.policies[0]! : opt.policies.join("', '");
@@ -321,25 +347,28 @@ function stateBlock(opt: SandboxOptions, policy: string, message: string, ops: r
   const at = ops.length - 1;
   if (opt.json) {
     const trace = opt.scope ? traceToJson(foundTrace(opt.scope, policy, ops)) : { ops: ops.map(formatOp) };
-    const pe = { policy, kind: 'stopped', callback: /^'(\w+)'/.exec(message)?.[1] ?? '(unknown)', message, at, trace };
+    const callback = /^'(\w+)'/.exec(message)?.[1] ?? '(unknown)';
+    const pe = { policy, kind: 'stopped', callback, message, at, trace };
     return JSON.stringify({ format: 'apmc-check/1', exit: 7, policy_errors: [pe] }, null, 2);
   }
-  const lines = [`== ${policy}: POLICY ERROR: ${message}`, `   a shortest trace to the state being expanded, then the op (${ops.length} ops):`];
+  const lines = [`== ${policy}: POLICY ERROR: ${message}`];
+  lines.push(`   a shortest trace to the state being expanded, then the op (${ops.length} ops):`);
   ops.forEach((op, i) => lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`));
   return lines.join('\n');
 }
 
 /** A check's report of a stopped case: the case's ops up to the one that did not return. */
-function caseBlock(opt: SandboxOptions, policy: string, message: string, ops: readonly Op[], at: number | null): string {
+function caseBlock(opt: SandboxOptions, policy: string, message: string, ops: readonly Op[], at: number | null) {
   if (opt.json) {
     const trace = opt.scope ? traceToJson(foundTrace(opt.scope, policy, ops)) : { ops: ops.map(formatOp) };
-    const pe = { policy, kind: 'stopped', callback: /^'(\w+)'/.exec(message)?.[1] ?? '(unknown)', message, ...(at !== null ? { at } : {}), trace };
+    const callback = /^'(\w+)'/.exec(message)?.[1] ?? '(unknown)';
+    const pe = { policy, kind: 'stopped', callback, message, ...(at !== null ? { at } : {}), trace };
     return JSON.stringify({ format: 'apmc-check/1', exit: 7, policy_errors: [pe] }, null, 2);
   }
   const lines = [`== ${policy}: POLICY ERROR: ${message}`];
   lines.push(
     at === null
-      ? `   the case being checked (${ops.length} ops, not shrunk); it stopped after the last op, while settling or replaying:`
+      ? `   the case being checked (${ops.length} ops, not shrunk); it stopped after its last op (settling, replaying):`
       : `   the case being checked, up to the op that did not finish (${ops.length} ops, not shrunk):`,
   );
   ops.forEach((op, i) => lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`));
