@@ -14,6 +14,7 @@ import { expectation } from '../properties/expected.ts';
 import type { Found } from '../properties/explore.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
+import { exhaustiveWatch, SLOTS, watch } from './sandbox-watch.ts';
 import { searchStatus, type Cell, type CheckRun, type Verdict } from './check.ts';
 
 export interface ExhaustiveSettings {
@@ -65,7 +66,9 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
   const cfg = { scope, policy };
   if (s.workers <= 1) {
     // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
-    const r = await exploreExhaustiveAsync(cfg, props, { ...options(s, policy.name, s.shard), guard: guardPolicy(policy) });
+    // In a policy sandbox: where the search is, for the watchdog (bin/sandbox-watch.ts).
+    const opt = { ...options(s, policy.name, s.shard), guard: guardPolicy(policy), ...exhaustiveWatch(policy.name) };
+    const r = await exploreExhaustiveAsync(cfg, props, opt);
     return { policy: policy.name, r, parts: 1 };
   }
   // One search over worker threads sharing one state store (exhaustive/parallel.ts). Making the
@@ -84,7 +87,12 @@ export async function runPolicy(policy: Policy, policySpec: string, props: reado
  */
 export function spawnPart(entry: URL, d: PartData, policySpec: string, scope: Scope, guard: boolean): Worker {
   // No inherited `--import tsx`: the bundle does not need it, and exhaustive-worker.js registers it itself.
-  return new Worker(entry, { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
+  // In a policy sandbox the worker gets a slot of its own in the watch, and the sandbox's heap limit.
+  const w = watch();
+  if (w === null) return new Worker(entry, { workerData: { ...d, policySpec, scope, guard }, execArgv: [] });
+  const sandbox = { shared: w.shared, slot: 1 + (d.id % (SLOTS - 1)), heapMb: w.heapMb };
+  const resourceLimits = { maxOldGenerationSizeMb: w.heapMb };
+  return new Worker(entry, { workerData: { ...d, policySpec, scope, guard, sandbox }, execArgv: [], resourceLimits });
 }
 
 function found(f: ExhaustiveFound): Found {

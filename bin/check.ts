@@ -2,6 +2,7 @@
 import { initialState } from '../model/state.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
+import type { Case } from '../properties/case.ts';
 import { explore, type Exploration, type Found } from '../properties/explore.ts';
 import { expectation, type Expectation } from '../properties/expected.ts';
 import type { Property } from '../properties/types.ts';
@@ -53,6 +54,9 @@ export interface CheckHooks {
   readonly signal?: AbortFlag;
   /** Each violation as soon as it is found and shrunk. */
   readonly onFound?: (policy: string, f: Found) => void;
+  /** Each case as it starts, and each step of its first history done (the policy sandbox records them). */
+  readonly onCase?: (policy: string, c: Case) => void;
+  readonly onStepDone?: () => void;
 }
 
 function status(verdict: Verdict, expected: Expectation | null): Status {
@@ -108,10 +112,12 @@ export async function runCheck(
       ...(left !== undefined ? { timeMs: left } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       onStep: (before, op, after) => {
+        hooks.onStepDone?.();
         stats.recordOp(op.kind, after.result);
         tracker.observe(before, op, after);
       },
       onFound: (f) => hooks.onFound?.(policy.name, f),
+      ...(hooks.onCase ? { onCase: (c: Case) => hooks.onCase!(policy.name, c) } : {}),
     });
     const r: PolicyRun = { policy: policy.name, x, stats, exercised: tracker.exercised };
     explorations.push(r);

@@ -6,7 +6,7 @@
 import { POLICIES } from '../model/policies/index.ts';
 import { formatTrace, InputError, traceToJson } from '../trace/index.ts';
 import { makeChalk } from './color.ts';
-import { loadPolicy } from './load-policy.ts';
+import { dataPolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
 import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
 import { HELP, policiesText, UsageError } from './usage.ts';
@@ -16,41 +16,97 @@ import { closingLine, exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
-import { diffCommand, explainCommand } from './explain.ts';
+import { diffCommand, explainCommand, loadSubject } from './explain.ts';
 import { reportHtml } from '../render/report.ts';
 import { REPORT_FILE, writeReport } from './report.ts';
 import { checkOutputDir } from './safe-write.ts';
 import { saveFound } from './save.ts';
 import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
-import { abortFlag } from '../properties/abort.ts';
+import { abortFlag, type AbortFlag } from '../properties/abort.ts';
 import { expectation } from '../properties/expected.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
-import { runFault, TracePolicyError } from './run-fault.ts';
+import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.ts';
 import { errorLine } from '../render/term.ts';
+import type { Policy } from '../model/policy.ts';
+import type { Case } from '../properties/case.ts';
+import type { Found } from '../properties/explore.ts';
+import type { Trace } from '../trace/types.ts';
+import { sandboxCommand } from './sandbox.ts';
+import { recordCase, recordStepDone, type WatchShared } from './sandbox-watch.ts';
 
-async function cmdRun(args: string[]): Promise<number> {
+/**
+ * Where a command writes, and what it runs in: in-process (LOCAL), or in a policy sandbox thread
+ * (bin/sandbox-worker.ts), whose output, counterexamples and report go to the main thread as messages.
+ */
+export interface Io {
+  readonly sandbox: { readonly shared: WatchShared; readonly heapMb: number } | null;
+  /** stderr is a terminal (for the progress line). */
+  readonly tty: boolean;
+  /** The stop request the watchdog sets (in a sandbox). */
+  readonly abort: AbortFlag | null;
+  out(s: string): void;
+  err(s: string): void;
+  /** The policies are loaded (the watchdog's load time limit ends). */
+  loaded(): void;
+  /** In a sandbox: a counterexample to save, the report to write (the main thread does it). */
+  found(policy: string, f: Found): void;
+  report(html: string): void;
+}
+
+const LOCAL: Io = {
+  sandbox: null,
+  tty: process.stderr.isTTY === true,
+  abort: null,
+  out: (s) => console.log(s),
+  err: (s) => console.error(s),
+  loaded: () => {},
+  found: () => {},
+  report: () => {},
+};
+
+/** Policies named on the command line that are files: the command runs in a sandbox (bin/sandbox.ts). */
+const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
+  io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
+const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
+
+/** The policy a trace names (its `policy` line or key): a built-in one; a file is bad input of the trace. */
+function tracePolicy(t: Trace, file: string): Policy {
+  try {
+    return dataPolicy(t.policy ?? 'upstream');
+  } catch (e) {
+    if (e instanceof UsageError && t.policy !== null) throw new InputError(file, policyLine(file), e.message);
+    throw e;
+  }
+}
+
+async function cmdRun(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
   const t = withScopeFlags(loadTrace(file), scopeFlagValues(values), file);
-  const policy = await loadPolicy(values.policy ?? t.policy ?? 'upstream').catch((e: unknown) => {
-    // A bad `policy` line of the trace is bad input of the trace: name its file and line.
-    if (values.policy === undefined && t.policy !== null && e instanceof UsageError) throw new InputError(file, policyLine(file), e.message);
-    throw e;
-  });
+  // A policy file loads only from --policy (which wins over the trace's `policy` line, as for built-in names).
+  if (sandboxed(io, [values.policy])) {
+    return sandboxCommand('run', args, { policies: [identity(values.policy!)], locate: (i) => stepWhere(t, file, i) });
+  }
+  const policy = values.policy !== undefined ? await loadPolicy(values.policy) : tracePolicy(t, file);
+  io.loaded();
   // Guarded, so that a misbehaving policy is a one-line policy error (exit 7), not a stack trace.
   const guard = guardPolicy(policy);
   guard.thorough = true;
   let report;
   try {
+    // In a sandbox, each step is recorded first, for the watchdog to name the step a policy hangs on.
+    const f = io.sandbox ? traceFault(t, policy, file) : null;
+    if (f) throw f;
     report = runReport(t, guard.policy);
   } catch (e) {
+    if (e instanceof TracePolicyError) throw e;
     throw runFault(t, guard, file, e);
   }
-  if (values.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(renderRun(makeChalk({ color: values.color, noColor: values['no-color'] }), report));
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else io.out(renderRun(makeChalk({ color: values.color, noColor: values['no-color'] }), report));
   return 0;
 }
 
@@ -67,47 +123,60 @@ function cmdConvert(args: string[]): number {
   return 0;
 }
 
-async function cmdCheck(args: string[]): Promise<number> {
+async function cmdCheck(args: string[], io: Io): Promise<number> {
   const a = parseCheckArgs(args);
   if (a.help) return help();
   // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
   if (a.save !== null) checkOutputDir('--save', a.save);
   if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
   const specs = a.policies ?? Object.keys(POLICIES);
-  const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
   const saveDir = a.save === null ? null : resolve(a.save);
   // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
-  const onFound = (policy: string, f: Parameters<typeof saveFound>[3]) => {
+  const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
     if (saveDir === null) return;
     const r = saveFound(saveDir, a.scope, policy, f, expectation(policy, f.property));
     console.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
   };
-  const signal = abortFlag();
-  const restore = stopOnSignals(signal);
+  const writeHtml = (html: string) => console.error(`report written to ${writeReport(a.report!, html)}`);
+  if (sandboxed(io, specs)) {
+    const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
+    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
+    const policies = specs.map(identity);
+    return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
+  }
+  const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
+  io.loaded();
+  const onFound = io.sandbox ? io.found : save;
+  const signal = io.abort ?? abortFlag();
+  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
   const { engine, settings } = a.engine;
   const shard = settings.shard;
+  // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
+  const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
+  const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
   let run;
   try {
     run =
       engine === 'exhaustive'
-        ? await runExhaustiveCheck(policies, specs, a.properties, a.scope, { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) }, !a.json && process.stderr.isTTY === true, onFound)
-        : await runCheck(policies, a.properties, a.scope, shard ? a.seed * shard.n + shard.k : a.seed, shard ? Math.ceil(a.runs / shard.n) : a.runs, a.timeMs, { signal, onFound }, shard);
+        ? await runExhaustiveCheck(policies, specs, a.properties, a.scope, { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) }, !a.json && io.tty, onFound)
+        : await runCheck(policies, a.properties, a.scope, shard ? a.seed * shard.n + shard.k : a.seed, shard ? Math.ceil(a.runs / shard.n) : a.runs, a.timeMs, { signal, onFound, ...record }, shard);
   } finally {
     restore();
   }
   let code = exitCode(run.cells);
   if (a.ci && code === 4) code = 0;
   if (run.stoppedBy !== null) code = SIGNAL_EXIT[run.stoppedBy] ?? code;
-  if (a.json) console.log(JSON.stringify(checkJson(run, code), null, 2));
+  if (a.json) io.out(JSON.stringify(checkJson(run, code), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
-    console.log(renderCheck(c, run, policies));
-    if (a.stats) console.log(statsLines(c, run).join('\n'));
-    console.log('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
+    io.out(renderCheck(c, run, policies));
+    if (a.stats) io.out(statsLines(c, run).join('\n'));
+    io.out('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
   }
   if (a.report !== undefined) {
-    const page = reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy));
-    console.error(`report written to ${writeReport(a.report, page)}`);
+    const html = reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy));
+    if (io.sandbox) io.report(html);
+    else writeHtml(html);
   }
   return code;
 }
@@ -120,22 +189,34 @@ const scopeValues = (v: Partial<Record<keyof typeof SCOPE_FLAGS, string | undefi
   vms: v.vms,
 });
 
-async function cmdExplain(args: string[]): Promise<number> {
+async function cmdExplain(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, format: { type: 'string' }, ...SCOPE_FLAGS });
   if (values.help) return help();
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+  const file = onePositional(positionals, 'trace or counterexample file');
   const f = { format: values.format, policy: values.policy, scope: scopeValues(values) };
-  console.log(await explainCommand(c, onePositional(positionals, 'trace or counterexample file'), f));
+  if (sandboxed(io, [values.policy])) {
+    const t = withScopeFlags(loadSubject(file).trace, f.scope, file);
+    const policies = [identity(values.policy!)];
+    return sandboxCommand('explain', args, { policies, locate: (i) => stepWhere(t, file, i) });
+  }
+  io.out(await explainCommand(c, file, f, io.loaded));
   return 0;
 }
 
 /** Exit 0: the policies agree on every step; 1: they differ. */
-async function cmdDiff(args: string[]): Promise<number> {
+async function cmdDiff(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string', multiple: true }, ...SCOPE_FLAGS });
   if (values.help) return help();
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
-  const d = await diffCommand(c, onePositional(positionals, 'trace file'), values.policy ?? [], scopeValues(values));
-  console.log(d.text);
+  const file = onePositional(positionals, 'trace file');
+  const specs = values.policy ?? [];
+  if (specs.length === 2 && sandboxed(io, specs)) {
+    const t = withScopeFlags(loadSubject(file).trace, scopeValues(values), file);
+    return sandboxCommand('diff', args, { policies: specs.map(identity), locate: (i) => stepWhere(t, file, i) });
+  }
+  const d = await diffCommand(c, file, specs, scopeValues(values), io.loaded);
+  io.out(d.text);
   return d.differ ? 1 : 0;
 }
 
@@ -166,19 +247,19 @@ function help(): number {
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':
-      return cmdRun(rest);
+      return cmdRun(rest, io);
     case 'convert':
       return cmdConvert(rest);
     case 'check':
-      return cmdCheck(rest);
+      return cmdCheck(rest, io);
     case 'explain':
-      return cmdExplain(rest);
+      return cmdExplain(rest, io);
     case 'diff':
-      return cmdDiff(rest);
+      return cmdDiff(rest, io);
     case 'merge':
       return cmdMerge(rest);
     case 'policies':
@@ -193,27 +274,39 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What an error out of a command is: its exit code and its one stderr line (80 columns; the paths in
+ * `argv` and the file named stay whole, the user copies them). */
+function failure(e: unknown, argv: readonly string[]): { code: number; line: string } {
+  const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
+  const line = (message: string, file?: string) => errorLine(message, file === undefined ? paths : [file, ...paths]);
+  if (e instanceof UsageError || e instanceof InputError) {
+    return { code: 2, line: line(e.message, e instanceof InputError ? e.file : undefined) };
+  }
+  if (e instanceof TracePolicyError) return { code: 7, line: line(e.message) };
+  if (e instanceof PolicyFault) return { code: 7, line: line(`policy error in '${e.policy}': ${e.message}`) };
+  return { code: 3, line: line(`internal error: ${e instanceof Error ? e.message : String(e)}`) };
+}
+
+/** Run one command with `io` (a sandbox thread's); its exit code, with the stderr line when it failed. */
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  io: Io,
+): Promise<{ code: number } | { code: number; line: string }> {
+  try {
+    return { code: await main([command, ...args], io) };
+  } catch (e) {
+    return failure(e, args);
+  }
+}
+
 /** Run one apmc command; the exit code. Errors that are not apmc's fault are one line on stderr. */
 export async function runCli(argv: string[]): Promise<number> {
-  // Error lines: data clipped in its middle to keep 80 columns; file names stay whole (the user copies them).
-  const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
-  const say = (message: string, file?: string) => {
-    console.error(errorLine(message, file === undefined ? paths : [file, ...paths]));
-  };
   try {
-    return await main(argv);
+    return await main(argv, LOCAL);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) {
-      say(e.message, e instanceof InputError ? e.file : undefined);
-      return 2;
-    } else if (e instanceof TracePolicyError) {
-      say(e.message);
-      return 7;
-    } else if (e instanceof PolicyFault) {
-      say(`policy error in '${e.policy}': ${e.message}`);
-      return 7;
-    }
-    say(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-    return 3;
+    const f = failure(e, argv);
+    console.error(f.line);
+    return f.code;
   }
 }

@@ -6,14 +6,23 @@ import { propertyByName } from '../properties/registry.ts';
 import type { Scope } from '../model/scope.ts';
 import { loadPolicy } from './load-policy.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
+import { exhaustiveWatch, interceptExit, setWatch, type WatchShared } from './sandbox-watch.ts';
 
-const d = workerData as PartData & { policySpec: string; scope: Scope; guard: boolean };
+type Sandbox = { shared: WatchShared; slot: number; heapMb: number };
+const d = workerData as PartData & { policySpec: string; scope: Scope; guard: boolean; sandbox?: Sandbox };
 const post = (m: PartMessage): void => parentPort!.postMessage(m);
+// In a policy sandbox (bin/sandbox.ts): process.exit intercepted; callbacks and search watched in a slot of our own.
+if (d.sandbox) {
+  interceptExit();
+  setWatch(d.sandbox.shared, d.sandbox.slot, d.sandbox.heapMb);
+}
 try {
   const policy = await loadPolicy(d.policySpec);
   const props = d.props.map((n) => propertyByName(n)!);
   const part = workerPart(d, post);
-  const r = exploreExhaustivePart({ scope: d.scope, policy }, props, d.guard ? { ...d.opt, guard: guardPolicy(policy) } : d.opt, part);
+  const opt = { ...d.opt, ...exhaustiveWatch(null) };
+  const guarded = d.guard ? { ...opt, guard: guardPolicy(policy) } : opt;
+  const r = exploreExhaustivePart({ scope: d.scope, policy }, props, guarded, part);
   post({ type: 'final', id: d.id, r, records: part.records() });
 } catch (e) {
   post({ type: 'error', id: d.id, error: e instanceof Error ? e.message : String(e) });

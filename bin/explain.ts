@@ -9,8 +9,12 @@ import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
-import { loadPolicy } from './load-policy.ts';
-import { withScopeFlags } from './load-trace.ts';
+import { dataPolicy, loadPolicy } from './load-policy.ts';
+import { policyLine, withScopeFlags } from './load-trace.ts';
+import type { Policy } from '../model/policy.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import { guardPolicy } from '../properties/policy-guard.ts';
+import { traceFault } from './run-fault.ts';
 import { readInput } from './read-input.ts';
 import { UsageError } from './usage.ts';
 
@@ -47,6 +51,18 @@ export function loadSubject(file: string): Subject {
   return { trace: cx.trace, property, note: cx.note, expect: cx.expect, other: cx.other, tail: cx.tail };
 }
 
+const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
+
+/** The policy a trace or counterexample names: built-in only (a file is bad input of the file, with a hint). */
+function namedPolicy(t: Trace, file: string): Policy {
+  try {
+    return dataPolicy(t.policy ?? 'upstream');
+  } catch (e) {
+    if (e instanceof UsageError && t.policy !== null) throw new InputError(file, policyLine(file), e.message);
+    throw e;
+  }
+}
+
 export interface ExplainFlags {
   readonly format?: string | undefined;
   readonly policy?: string | undefined;
@@ -54,14 +70,24 @@ export interface ExplainFlags {
 }
 
 /** `apmc explain`: the rendering of a trace or counterexample in the chosen format. */
-export async function explainCommand(c: ChalkInstance, file: string, f: ExplainFlags): Promise<string> {
+export async function explainCommand(
+  c: ChalkInstance,
+  file: string,
+  f: ExplainFlags,
+  onLoaded: () => void = () => {},
+): Promise<string> {
   const format = f.format ?? 'text';
   if (!['text', 'md', 'json', 'sh'].includes(format)) throw new UsageError(`--format: expected text, md, json or sh, got '${format}'`);
   const loaded = loadSubject(file);
   const subject: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
-  const policyName = f.policy ?? subject.trace.policy ?? 'upstream';
-  const trace: Trace = { ...subject.trace, policy: policyName };
-  const policy = await loadPolicy(policyName);
+  // A policy file loads only from --policy; the policy a trace or counterexample names must be built in.
+  const raw = f.policy !== undefined ? await loadPolicy(f.policy) : namedPolicy(subject.trace, file);
+  onLoaded();
+  const trace: Trace = { ...subject.trace, policy: raw.name };
+  // A misbehaving policy file is a policy error at its step (exit 7); what runs after is guarded too.
+  const fault = builtIn(raw) ? null : traceFault(trace, raw, file);
+  if (fault) throw fault;
+  const policy = guardPolicy(raw).policy;
   if (format === 'sh') {
     return renderSh(trace, {
       policy,
@@ -87,11 +113,23 @@ export async function explainCommand(c: ChalkInstance, file: string, f: ExplainF
 }
 
 /** `apmc diff`: one trace under two policies; the text, and whether they differ. */
-export async function diffCommand(c: ChalkInstance, file: string, policies: readonly string[], scope: ScopeFlags): Promise<{ text: string; differ: boolean }> {
+export async function diffCommand(
+  c: ChalkInstance,
+  file: string,
+  policies: readonly string[],
+  scope: ScopeFlags,
+  onLoaded: () => void = () => {},
+): Promise<{ text: string; differ: boolean }> {
   if (policies.length !== 2) throw new UsageError(`apmc diff needs exactly two --policy flags, got ${policies.length}`);
   const loaded = loadSubject(file);
   const trace = withScopeFlags(loaded.trace, scope, file);
-  const [a, b] = await Promise.all(policies.map((p) => loadPolicy(p)));
-  const d = diffTraces(trace, a!, b!);
+  const raw = await Promise.all(policies.map((p) => loadPolicy(p)));
+  onLoaded();
+  // A policy that throws is a policy error at its step (exit 7), as in run and check.
+  for (const [i, p] of raw.entries()) {
+    const fault = builtIn(p) ? null : traceFault(trace, p, file, i);
+    if (fault) throw fault;
+  }
+  const d = diffTraces(trace, guardPolicy(raw[0]!).policy, guardPolicy(raw[1]!).policy);
   return { text: diffText(c, d, file), differ: d.first !== null || d.final.length > 0 };
 }

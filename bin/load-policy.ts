@@ -1,9 +1,18 @@
-/** Resolve `--policy`: a built-in name, or a path to a user's policy file (.ts / .js / .mjs). */
+/**
+ * Resolve `--policy`: a built-in name, or a path to a user's policy file (.ts / .js / .mjs / .mts).
+ *
+ * A policy file is code: it loads only from the command line (`--policy`), never because a trace or a
+ * counterexample names it (`dataPolicy`). Its identity is its path (relative to the current directory
+ * where possible, always with a '/'), which replaces the name it declares: saved counterexamples record
+ * the path, and a file cannot pass for a built-in policy (nor declare a built-in's name).
+ */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../model/index.ts';
 import type { Policy } from '../model/policy.ts';
+import { PolicyFault } from '../properties/policy-guard.ts';
+import { PolicyExit, watched } from './sandbox-watch.ts';
 import { closest, UsageError } from './usage.ts';
 
 const CALLBACKS = ['probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable'] as const;
@@ -11,29 +20,65 @@ const OPTIONAL = ['in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'
 
 const looksLikePath = (s: string): boolean => s.includes('/') || /\.(m?[jt]s)$/.test(s);
 
+/** `spec` names a policy file (not a built-in policy): loading it runs its code. */
+export const isPolicyFile = (spec: string): boolean => api.POLICIES[spec] === undefined && looksLikePath(spec);
+
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
 /** Check that a loaded value is a complete policy; a one-line problem otherwise. */
 export function policyProblem(p: unknown): string | null {
   if (typeof p !== 'object' || p === null) return 'does not export a policy (default export: a policy object or a function (api) => policy)';
   const o = p as Record<string, unknown>;
   if (typeof o['name'] !== 'string' || o['name'] === '') return "the policy has no 'name'";
+  const ctl = CONTROL.exec(o['name']);
+  if (ctl) return `the policy's 'name' contains a control character (U+${hex4(ctl[0].charCodeAt(0))})`;
   for (const k of CALLBACKS) if (typeof o[k] !== 'function') return `the policy's '${k}' is not a function`;
   for (const k of OPTIONAL) if (o[k] !== null && typeof o[k] !== 'function') return `the policy's '${k}' must be a function or null`;
   return null;
 }
 
-export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise<Policy> {
-  const builtin = api.POLICIES[spec];
-  if (builtin) return builtin;
-  if (!looksLikePath(spec)) {
-    const hint = closest(spec, Object.keys(api.POLICIES));
-    throw new UsageError(`unknown policy '${spec}'${hint ? ` (did you mean '${hint}'?); see apmc policies` : '; see apmc policies, or give a file path'}`);
+/** A policy file's identity: its path, relative to the current directory where possible; always with a '/'. */
+export function policyIdentity(file: string): string {
+  const rel = relative(process.cwd(), file);
+  const id = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+  const posix = sep === '/' ? id : id.split(sep).join('/');
+  return posix.includes('/') ? posix : `./${posix}`;
+}
+
+/**
+ * The policy a trace or counterexample names (`policy` line, "policy" key): only a built-in one. A file
+ * is refused (UsageError; callers add the file and line) with the hint to pass it with `--policy`.
+ */
+export function dataPolicy(spec: string): Policy {
+  if (isPolicyFile(spec)) {
+    const hint = `pass it with --policy ${spec}`;
+    throw new UsageError(`names the policy file '${spec}': policy files load only from the command line (${hint})`);
   }
+  return builtin(spec);
+}
+
+function builtin(spec: string): Policy {
+  // Own keys only: '__proto__' or 'constructor' in a trace is an unknown name, not Object's.
+  if (Object.hasOwn(api.POLICIES, spec)) return api.POLICIES[spec]!;
+  const hint = closest(spec, Object.keys(api.POLICIES));
+  const tail = hint ? ` (did you mean '${hint}'?); see apmc policies` : '; see apmc policies, or give a file path';
+  throw new UsageError(`unknown policy '${spec}'${tail}`);
+}
+
+/** A policy given on the command line: a built-in name, or a file to load (its code runs). */
+export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise<Policy> {
+  if (!isPolicyFile(spec)) return builtin(spec);
   const file = resolve(baseDir, spec);
   if (!existsSync(file)) throw new UsageError(`${spec}: no such policy file`);
+  const id = policyIdentity(file);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
+    if (e instanceof PolicyExit) throw new PolicyFault(id, '(loading)', 'threw', e.message);
     // esbuild (through tsx) puts the useful line, file:line:col: ERROR: …, after a header line.
     const lines = e instanceof Error ? e.message.split('\n') : [String(e)];
     const msg = lines.find((l) => /ERROR:/.test(l))?.trim() ?? lines[0]!;
@@ -46,10 +91,17 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     try {
       p = (p as (a: typeof api) => unknown)(api);
     } catch (e) {
+      if (e instanceof PolicyExit) throw new PolicyFault(id, '(loading)', 'threw', e.message);
       throw new UsageError(`${spec}: the policy factory threw: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const problem = policyProblem(p);
   if (problem) throw new UsageError(`${spec}: ${problem}`);
-  return p as Policy;
+  const declared = (p as Policy).name;
+  if (api.POLICIES[declared] !== undefined) {
+    const what = `the policy is named '${declared}', a built-in policy's name`;
+    throw new UsageError(`${spec}: ${what}: a policy file must not take one`);
+  }
+  // The path is the policy's identity; in a sandbox every callback is watched (bin/sandbox-watch.ts).
+  return watched({ ...(p as Policy), name: id });
 }

@@ -67,17 +67,18 @@ for (const f of FIXTURES) {
     assert.is(run.code, 7, run.err);
     assert.is(run.out, '');
     assert.is(run.err.trim().split('\n').length, 1, run.err);
-    assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${f.name}': `));
-    // Within 80 columns beside the path: the policy's message, whole in the --json report, may lose its end.
-    assert.ok(run.err.includes(`policy error in '${f.name}': ${e.message.slice(0, 25)}`), run.err);
-    assert.ok(run.err.trim().length - file.length <= 80, run.err);
+    const id = `test/fixtures/${f.name}.ts`;
+    assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${id.replace(/[.]/g, '\\.')}': `));
+    // Within 80 columns beside the paths: the policy's message, whole in the --json report, may lose its end.
+    assert.ok(run.err.includes(`policy error in '${id}': ${e.message.slice(0, 25)}`), run.err);
+    assert.ok(run.err.trim().length - file.length - id.length <= 80, run.err);
   });
 }
 
 pe('the text report shows the policy error and its trace, the faulting step marked', async () => {
   const r = await apmc('check', '--policy', 'test/fixtures/throwing.ts', '--runs', '2000');
   assert.is(r.code, 7, r.err);
-  assert.match(r.out, /== throwing: POLICY ERROR: 'assign' threw/);
+  assert.match(r.out, /== test\/fixtures\/throwing\.ts: POLICY ERROR: 'assign' threw/);
   assert.match(r.out, /m1 assign_adapter 1\s+# <-- policy error/);
   assert.match(r.out, /policy error in 1 policy; exit 7/);
 });

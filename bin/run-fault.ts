@@ -1,12 +1,15 @@
-/** `apmc run` with a misbehaving policy: which step of the trace made the guarded policy fault. */
+/** `apmc run`, `explain`, `diff` with a misbehaving policy: which step of the trace made the guarded policy fault. */
+import { readFileSync } from 'node:fs';
+import type { Policy } from '../model/policy.ts';
 import { step } from '../model/step.ts';
 import { scanJson } from '../trace/json-lines.ts';
 import { readInput } from './read-input.ts';
 import { asFault } from '../properties/policy-error.ts';
-import type { PolicyFault, PolicyGuard } from '../properties/policy-guard.ts';
+import { guardPolicy, type PolicyFault, type PolicyGuard } from '../properties/policy-guard.ts';
 import { traceInitialState } from '../trace/exec.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
+import { recordTraceStep } from './sandbox-watch.ts';
 
 /** A policy error located in a trace: `file:line: policy error in 'p': 'assign' threw: … (at 'm1 assign_adapter 1')`. */
 export class TracePolicyError extends Error {
@@ -17,21 +20,38 @@ export class TracePolicyError extends Error {
   }
 }
 
-/** The fault `e` (thrown while running `t`), located at the file, line and operation that caused it. */
-export function runFault(t: Trace, guard: PolicyGuard, file: string, e: unknown): TracePolicyError {
-  const cfg = { scope: t.scope, policy: guard.policy };
+/** Where step i of trace t is: `file:line`, or `file (step n)` when the line is not known; and its op. */
+export function stepWhere(t: Trace, file: string, i: number): { where: string; op: string | null } {
+  const st = t.steps[i];
+  if (st === undefined) return { where: file, op: null };
+  const line = st.line ?? jsonOpLine(file, i);
+  return { where: `${file}${line !== null ? `:${line}` : ` (step ${i + 1})`}`, op: formatOp(st.op) };
+}
+
+/**
+ * Run `t` under `policy` guarded thoroughly, each step recorded for the sandbox's watchdog (policy
+ * number `which`): the first fault, located, or null when the policy behaves on the whole trace.
+ */
+export function traceFault(t: Trace, policy: Policy, file: string, which = 0): TracePolicyError | null {
+  const guard = guardPolicy(policy);
   guard.thorough = true;
+  const cfg = { scope: t.scope, policy: guard.policy };
   let s = traceInitialState(t);
-  for (const [i, st] of t.steps.entries()) {
+  for (let i = 0; i < t.steps.length; i++) {
+    recordTraceStep(i, which);
     try {
-      s = step(cfg, s, st.op).state;
+      s = step(cfg, s, t.steps[i]!.op).state;
     } catch (err) {
-      const line = st.line ?? jsonOpLine(file, i);
-      const where = `${file}${line !== null ? `:${line}` : ` (step ${i + 1})`}`;
-      return new TracePolicyError(where, asFault(guard.policy.name, err), formatOp(st.op));
+      const at = stepWhere(t, file, i);
+      return new TracePolicyError(at.where, asFault(policy.name, err), at.op);
     }
   }
-  return new TracePolicyError(file, asFault(guard.policy.name, e), null);
+  return null;
+}
+
+/** The fault `e` (thrown while running `t`), located at the file, line and operation that caused it. */
+export function runFault(t: Trace, guard: PolicyGuard, file: string, e: unknown): TracePolicyError {
+  return traceFault(t, guard.raw, file) ?? new TracePolicyError(file, asFault(guard.policy.name, e), null);
 }
 
 /** The line of ops[i] in a JSON trace file (text traces carry their lines). */

@@ -73,6 +73,13 @@ export interface ExhaustiveOptions {
    * and how soon, differ.
    */
   readonly order?: 'guests-first' | 'plain';
+  /**
+   * Written as the search goes: [0] the state being expanded, [1] the op (alphabet index) being
+   * stepped from it, [2] its depth. The policy sandbox (bin/sandbox.ts) reads it when a policy hangs.
+   */
+  readonly where?: Int32Array;
+  /** Before expanding state `state`, give its trace and end the search (the sandbox rebuilding a trace). */
+  readonly traceTo?: { readonly state: number; readonly give: (ops: Op[]) => void };
 }
 
 /**
@@ -411,6 +418,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
   }
   if (tracking) tracker.observeState(s0);
 
+  const where = opt.where;
   let policyError: ExhaustivePolicyError | undefined;
 
   /**
@@ -474,12 +482,22 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
    * so the bounds are checked between its successors too, and the event loop turns there.
    */
   function* expand(i: number): Generator<void, boolean> {
+    if (where !== undefined) {
+      where[0] = i;
+      where[2] = depth;
+    }
+    if (opt.traceTo?.state === i) {
+      opt.traceTo.give(trace(i));
+      bound = 'interrupted';
+      return true;
+    }
     if (memo !== null) {
       for (let k = 0; k < ops.length; k++) {
         if (due()) {
           yield;
           if ((bound = checkBounds()) !== null) return true;
         }
+        if (where !== undefined) where[1] = k;
         let code: number;
         try {
           code = memo.next(store.arena, i * W, i, k, key);
@@ -550,6 +568,7 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
         yield;
         if ((bound = checkBounds()) !== null) return true;
       }
+      if (where !== undefined) where[1] = k;
       const op = ops[k]!;
       let r: Step;
       try {

@@ -35,6 +35,8 @@ export interface ExploreOptions {
   readonly onStep?: StepHook;
   /** Each violation as soon as it is shrunk (to save it at once). */
   readonly onFound?: (f: Found) => void;
+  /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
+  readonly onCase?: (c: Case) => void;
 }
 
 export interface Found extends Violation {
@@ -104,6 +106,7 @@ export async function explore(cfg: Config, s0: State, props: readonly Property[]
           return !sentinel;
         }
         if (phase === 'search') searched++;
+        opt.onCase?.(c);
         ops += c.ops.length;
         // Shrinking runs unguarded-fast; settleFailure re-checks the result thoroughly.
         if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
