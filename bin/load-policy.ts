@@ -21,7 +21,7 @@ const OPTIONAL = ['in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'
 const looksLikePath = (s: string): boolean => s.includes('/') || /\.(m?[jt]s)$/.test(s);
 
 /** `spec` names a policy file (not a built-in policy): loading it runs its code. */
-export const isPolicyFile = (spec: string): boolean => api.POLICIES[spec] === undefined && looksLikePath(spec);
+export const isPolicyFile = (spec: string): boolean => !Object.hasOwn(api.POLICIES, spec) && looksLikePath(spec);
 
 /** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
@@ -98,7 +98,7 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   const problem = policyProblem(p);
   if (problem) throw new UsageError(`${spec}: ${problem}`);
   const declared = (p as Policy).name;
-  if (api.POLICIES[declared] !== undefined) {
+  if (Object.hasOwn(api.POLICIES, declared)) {
     const what = `the policy is named '${declared}', a built-in policy's name`;
     throw new UsageError(`${spec}: ${what}: a policy file must not take one`);
   }
