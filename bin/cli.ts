@@ -6,8 +6,8 @@
 import { POLICIES } from '../model/policies/index.ts';
 import { formatTrace, InputError, traceToJson } from '../trace/index.ts';
 import { makeChalk } from './color.ts';
-import { dataPolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
-import { loadTrace, policyLine, withScopeFlags } from './load-trace.ts';
+import { tracePolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
+import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
 import { HELP, policiesText, UsageError } from './usage.ts';
 import { existsSync } from 'node:fs';
@@ -71,15 +71,6 @@ const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
   io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
 const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
 
-/** The policy a trace names (its `policy` line or key): a built-in one; a file is bad input of the trace. */
-function tracePolicy(t: Trace, file: string): Policy {
-  try {
-    return dataPolicy(t.policy ?? 'upstream');
-  } catch (e) {
-    if (e instanceof UsageError && t.policy !== null) throw new InputError(file, policyLine(file), e.message);
-    throw e;
-  }
-}
 
 async function cmdRun(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
@@ -280,7 +271,7 @@ function failure(e: unknown, argv: readonly string[]): { code: number; line: str
   const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
   const line = (message: string, file?: string) => errorLine(message, file === undefined ? paths : [file, ...paths]);
   if (e instanceof UsageError || e instanceof InputError) {
-    return { code: 2, line: line(e.message, e instanceof InputError ? e.file : undefined) };
+    return { code: 2, line: errorLine(e.message, [...(e instanceof InputError ? [e.file] : []), ...e.keep, ...paths]) };
   }
   if (e instanceof TracePolicyError) return { code: 7, line: line(e.message) };
   if (e instanceof PolicyFault) return { code: 7, line: line(`policy error in '${e.policy}': ${e.message}`) };

@@ -9,8 +9,8 @@ import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
-import { dataPolicy, loadPolicy } from './load-policy.ts';
-import { policyLine, withScopeFlags } from './load-trace.ts';
+import { tracePolicy, loadPolicy } from './load-policy.ts';
+import { withScopeFlags } from './load-trace.ts';
 import type { Policy } from '../model/policy.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -53,15 +53,6 @@ export function loadSubject(file: string): Subject {
 
 const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
-/** The policy a trace or counterexample names: built-in only (a file is bad input of the file, with a hint). */
-function namedPolicy(t: Trace, file: string): Policy {
-  try {
-    return dataPolicy(t.policy ?? 'upstream');
-  } catch (e) {
-    if (e instanceof UsageError && t.policy !== null) throw new InputError(file, policyLine(file), e.message);
-    throw e;
-  }
-}
 
 export interface ExplainFlags {
   readonly format?: string | undefined;
@@ -81,7 +72,7 @@ export async function explainCommand(
   const loaded = loadSubject(file);
   const subject: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
   // A policy file loads only from --policy; the policy a trace or counterexample names must be built in.
-  const raw = f.policy !== undefined ? await loadPolicy(f.policy) : namedPolicy(subject.trace, file);
+  const raw = f.policy !== undefined ? await loadPolicy(f.policy) : tracePolicy(subject.trace, file);
   onLoaded();
   const trace: Trace = { ...subject.trace, policy: raw.name };
   // A misbehaving policy file is a policy error at its step (exit 7); what runs after is guarded too.

@@ -12,8 +12,10 @@ import { pathToFileURL } from 'node:url';
 import * as api from '../model/index.ts';
 import type { Policy } from '../model/policy.ts';
 import { PolicyFault } from '../properties/policy-guard.ts';
-import { PolicyExit, watched } from './sandbox-watch.ts';
+import { PolicyExit, PolicyWrite, watched } from './sandbox-watch.ts';
 import { closest, UsageError } from './usage.ts';
+import { policyLine } from './load-trace.ts';
+import { InputError, type Trace } from '../trace/index.ts';
 
 const CALLBACKS = ['probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable'] as const;
 const OPTIONAL = ['in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'] as const;
@@ -54,8 +56,7 @@ export function policyIdentity(file: string): string {
  */
 export function dataPolicy(spec: string): Policy {
   if (isPolicyFile(spec)) {
-    const hint = `pass it with --policy ${spec}`;
-    throw new UsageError(`names the policy file '${spec}': policy files load only from the command line (${hint})`);
+    throw new UsageError(`policy files load only from the command line: --policy ${spec}`, [spec]);
   }
   return builtin(spec);
 }
@@ -78,7 +79,7 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof PolicyExit) throw new PolicyFault(id, '(loading)', 'threw', e.message);
+    if (e instanceof PolicyExit || e instanceof PolicyWrite) throw new PolicyFault(id, '(loading)', 'threw', e.message);
     // esbuild (through tsx) puts the useful line, file:line:col: ERROR: …, after a header line.
     const lines = e instanceof Error ? e.message.split('\n') : [String(e)];
     const msg = lines.find((l) => /ERROR:/.test(l))?.trim() ?? lines[0]!;
@@ -91,17 +92,34 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     try {
       p = (p as (a: typeof api) => unknown)(api);
     } catch (e) {
-      if (e instanceof PolicyExit) throw new PolicyFault(id, '(loading)', 'threw', e.message);
+      if (e instanceof PolicyExit || e instanceof PolicyWrite) throw new PolicyFault(id, '(loading)', 'threw', e.message);
       throw new UsageError(`${spec}: the policy factory threw: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const problem = policyProblem(p);
+  let problem: string | null;
+  try {
+    // Read once, as a plain object: a getter cannot answer differently later.
+    problem = policyProblem(p);
+    if (problem === null) p = { ...(p as Policy) };
+  } catch {
+    // A Proxy that throws on every read, a `name` getter that throws: not a policy object.
+    problem = 'the exported policy cannot be read (a property access threw)';
+  }
   if (problem) throw new UsageError(`${spec}: ${problem}`);
   const declared = (p as Policy).name;
   if (Object.hasOwn(api.POLICIES, declared)) {
-    const what = `the policy is named '${declared}', a built-in policy's name`;
-    throw new UsageError(`${spec}: ${what}: a policy file must not take one`);
+    throw new UsageError(`${spec}: named '${declared}' like a built-in policy; give it a name of its own`, [spec]);
   }
   // The path is the policy's identity; in a sandbox every callback is watched (bin/sandbox-watch.ts).
   return watched({ ...(p as Policy), name: id });
+}
+
+/** The policy a trace or counterexample names (its `policy` line or key): a built-in one; a file is bad input of `file`. */
+export function tracePolicy(t: Trace, file: string): Policy {
+  try {
+    return dataPolicy(t.policy ?? 'upstream');
+  } catch (e) {
+    if (e instanceof UsageError && t.policy !== null) throw new InputError(file, policyLine(file), e.message, e.keep);
+    throw e;
+  }
 }

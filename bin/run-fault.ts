@@ -11,7 +11,7 @@ import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { recordTraceStep } from './sandbox-watch.ts';
 
-/** A policy error located in a trace: `file:line: policy error in 'p': 'assign' threw: … (at 'm1 assign_adapter 1')`. */
+/** A policy error located in a trace: `file:line: policy error in 'p': 'assign' threw: …`, or `file (step n): … (at 'op')`. */
 export class TracePolicyError extends Error {
   readonly fault: PolicyFault;
   constructor(where: string, fault: PolicyFault, op: string | null) {
@@ -25,7 +25,9 @@ export function stepWhere(t: Trace, file: string, i: number): { where: string; o
   const st = t.steps[i];
   if (st === undefined) return { where: file, op: null };
   const line = st.line ?? jsonOpLine(file, i);
-  return { where: `${file}${line !== null ? `:${line}` : ` (step ${i + 1})`}`, op: formatOp(st.op) };
+  // The op is named only where no line is known: the line names it, and the message keeps to 80 columns.
+  if (line !== null) return { where: `${file}:${line}`, op: null };
+  return { where: `${file} (step ${i + 1})`, op: formatOp(st.op) };
 }
 
 /**

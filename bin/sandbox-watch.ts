@@ -15,6 +15,7 @@
  *
  * Outside a sandbox nothing is set and `watched` returns the policy as it is.
  */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Op } from '../model/ops.ts';
 import type { Policy } from '../model/policy.ts';
 import type { AbortFlag } from '../properties/abort.ts';
@@ -123,6 +124,56 @@ export function interceptExit(): void {
   };
   Object.defineProperty(process, 'exit', { value: exit, writable: false, configurable: false });
   Object.defineProperty(process, 'reallyExit', { value: exit, writable: false, configurable: false });
+}
+
+const require = createRequire(import.meta.url);
+
+/** Thrown by the sandbox's file and process functions: a policy runs without writing files or starting programs. */
+export class PolicyWrite extends Error {
+  constructor(what: string, target: unknown) {
+    const shown = typeof target === 'string' ? JSON.stringify(target.slice(0, 60)) : '';
+    super(`tried to ${what}${shown ? ` ${shown}` : ''}: a policy runs without writing files or starting programs`);
+    this.name = 'PolicyWrite';
+  }
+}
+
+/** The node:fs functions that change the file system, in their callback, sync and promise forms. */
+const FS_WRITES = [
+  'appendFile', 'chmod', 'chown', 'copyFile', 'cp', 'createWriteStream', 'lchmod', 'lchown', 'link', 'lutimes',
+  'mkdir', 'mkdtemp', 'rename', 'rm', 'rmdir', 'symlink', 'truncate', 'unlink', 'utimes', 'writeFile', 'write',
+  'writev', 'ftruncate', 'fchmod', 'fchown', 'futimes',
+] as const;
+const CHILD = ['exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 'spawnSync'] as const;
+
+/**
+ * Replace, in this thread, the node:fs functions that write (and `open` for writing) and node:child_process's
+ * program starters with ones that throw PolicyWrite; ES-module imports of them see the change too
+ * (syncBuiltinESMExports). The sandbox's own output goes to the main thread as messages, so nothing here
+ * needs them. Code that goes around node:fs (process.binding) is not stopped: this catches a policy's
+ * mistakes, it is not a security boundary against a hostile one.
+ */
+export function refuseWrites(): void {
+  const fs = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
+  const cp = require('node:child_process') as Record<string, unknown>;
+  const refuse = (what: string) => (target?: unknown): never => {
+    throw new PolicyWrite(what, target);
+  };
+  for (const name of FS_WRITES) {
+    for (const key of [name, `${name}Sync`]) if (typeof fs[key] === 'function') fs[key] = refuse(`${key}`);
+    if (typeof fs.promises[name] === 'function') fs.promises[name] = refuse(`fs.promises.${name}`);
+  }
+  // open for reading stays (tsx reads the policy's imports); a flag that writes, creates or truncates throws.
+  const writes = (flags: unknown): boolean =>
+    typeof flags === 'number' ? (flags & 3) !== 0 || (flags & 0o1000) !== 0 : /[wa+]/.test(String(flags ?? 'r'));
+  for (const [obj, key] of [[fs, 'open'], [fs, 'openSync'], [fs.promises, 'open']] as const) {
+    const real = obj[key] as (...a: unknown[]) => unknown;
+    obj[key] = (path: unknown, flags?: unknown, ...rest: unknown[]): unknown => {
+      if (writes(flags)) throw new PolicyWrite(`open for writing`, path);
+      return real.call(obj, path, flags, ...rest);
+    };
+  }
+  for (const key of CHILD) if (typeof cp[key] === 'function') cp[key] = refuse(`start a program (${key})`);
+  syncBuiltinESMExports();
 }
 
 /** The policy with every callback counted in this thread's slot (see the module comment). */

@@ -1,5 +1,5 @@
-// Entry of a policy sandbox thread (bin/sandbox.ts): process.exit is replaced before any policy code can
-// see it, what the policy throws from its own timers is reported (an uncaught non-Error would otherwise
+// Entry of a policy sandbox thread (bin/sandbox.ts): process.exit, and the file functions that write, are
+// replaced before any policy code can see them, what the policy throws from its own timers is reported (an uncaught non-Error would otherwise
 // abort Node itself), tsx is registered in this thread (policy files are TypeScript), then the command runs.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
@@ -17,6 +17,7 @@ const outside = (e) => {
 process.on('uncaughtException', outside);
 process.on('unhandledRejection', outside);
 register();
-const { interceptExit } = await import('./sandbox-watch.ts');
+const { interceptExit, refuseWrites } = await import('./sandbox-watch.ts');
 interceptExit();
+refuseWrites();
 await import('./sandbox-worker.ts');

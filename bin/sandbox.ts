@@ -30,6 +30,7 @@ import {
 } from './sandbox-watch.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { UsageError } from './usage.ts';
+import { errorLine } from '../render/term.ts';
 
 export type Command = 'run' | 'check' | 'explain' | 'diff';
 
@@ -65,14 +66,14 @@ export type FromWorker =
   | { t: 'exited'; what: string }
   | { t: 'outside'; what: string };
 
-export const DEFAULT_HEAP_MB = 4096;
-const DEFAULT_CALL_LIMIT_MS = 10_000;
-const LOAD_LIMIT_MS = 30_000;
+export const DEFAULT_HEAP_MB = 1024;
+const DEFAULT_CALL_LIMIT_MS = 5000;
+const LOAD_LIMIT_MS = 10_000;
 const POLL_MS = 50;
 const SIGNAL_GRACE_MS = 1500;
 const ENGINE_STOP_MS = 5000;
 
-/** The call limit: APMC_CALL_LIMIT_MS (whole ms, 100 to 3600000), else 10 s. */
+/** The call limit: APMC_CALL_LIMIT_MS (whole ms, 100 to 3600000), else 5 s. */
 export function callLimitMs(): number {
   const v = process.env['APMC_CALL_LIMIT_MS'];
   if (v === undefined || v === '') return DEFAULT_CALL_LIMIT_MS;
@@ -89,13 +90,16 @@ const seconds = (ms: number): string => `${+(ms / 1000).toFixed(1)} s`;
 export async function sandboxCommand(command: Command, args: readonly string[], opt: SandboxOptions): Promise<number> {
   const limit = callLimitMs();
   // Loading registers tsx and transpiles the policy and the modules it imports: seconds on a busy machine.
-  const loadLimit = Math.max(LOAD_LIMIT_MS, 3 * limit);
+  const loadLimit = Math.max(LOAD_LIMIT_MS, 2 * limit);
   const heapMb = opt.maxMemory !== undefined ? Math.max(16, Math.floor(opt.maxMemory / 1048576)) : DEFAULT_HEAP_MB;
   const shared = makeShared();
   const ints = new Int32Array(shared.ints);
   const tty = !opt.json && process.stderr.isTTY === true;
   const worker = spawn({ command, args: [...args], shared, tty, heapMb });
   const t0 = Date.now();
+  // One stderr line within 80 columns; the policy files and the paths given stay whole.
+  const keep = [...opt.policies, ...args.filter((a) => a.includes('/') || /\.\w+$/.test(a))];
+  const say = (line: string): void => console.error(errorLine(line.replace(/^apmc: /, ''), keep));
   return new Promise<number>((resolveCode) => {
     let loaded = false;
     let settled = false;
@@ -124,7 +128,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         const ops = target === null ? null : await rebuildTrace(command, args, heapMb, target, budget);
         const r = policyFailure(ints, shared, opt, what, ops);
         if (r.out) console.log(r.out);
-        console.error(r.line);
+        say(r.line);
         finish(code);
       })();
     };
@@ -142,7 +146,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
       if (!loaded) {
         if (signalAt !== null && now - signalAt > SIGNAL_GRACE_MS) {
           const sig = SIGNALS[Atomics.load(ints, ABORT) - 1] ?? 'SIGTERM';
-          console.error(`apmc: ${sig}: stopped while loading the policies`);
+          say(`${sig}: stopped while loading the policies`);
           return finish(SIGNAL_EXIT[sig] ?? 1);
         }
         const why = 'a top-level await that never settles, or a loop';
@@ -155,9 +159,9 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         stuckSince = now;
       } else if (now - stuckSince > limit) return fail(`did not return within ${seconds(limit)}`);
       if (opt.timeMs !== undefined && now - t0 > opt.timeMs + 2000 + opt.timeMs / 10) {
-        if (inCallback()) return fail(`was still running when --time ${seconds(opt.timeMs)} had passed`);
+        if (inCallback()) return fail(`still running at --time ${seconds(opt.timeMs)}`);
         const over = seconds(now - t0 - opt.timeMs);
-        console.error(`apmc: --time: the run did not stop within ${over} of its budget; stopped it (exit 6)`);
+        say(`--time: the run did not stop within ${over} of its budget; stopped it (exit 6)`);
         return finish(6);
       }
       if (signalAt !== null && now - signalAt > SIGNAL_GRACE_MS) {
@@ -166,7 +170,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         if (inCallback()) return fail(`did not return within ${seconds(SIGNAL_GRACE_MS)} of ${sig}`, code);
         // Not the policy: the search is slow to stop. It gets a little longer, then it is stopped too.
         if (now - signalAt > ENGINE_STOP_MS) {
-          console.error(`apmc: ${sig}: the run did not stop within ${seconds(now - signalAt)}; stopped it`);
+          say(`${sig}: the run did not stop within ${seconds(now - signalAt)}; stopped it`);
           return finish(code);
         }
       }
@@ -212,21 +216,20 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         case 'outside':
         case 'exited': {
           const named = opt.policies.join("', '");
-          const what = m.t === 'outside' ? `threw outside a callback: ${m.what}` : `${m.what} (and caught the throw)`;
-          console.error(`apmc: policy error in '${named}': the policy ${what}`);
+          const what = m.t === 'outside' ? `threw outside a callback: ${m.what}` : `${m.what} and caught the throw`;
+          say(`policy error in '${named}': the policy ${what}`);
           return finish(7);
         }
       }
     });
     worker.on('error', (e: Error & { code?: string }) => {
-      const from = opt.maxMemory !== undefined ? ', from --max-memory' : '';
-      const oom = `ran out of memory (the sandbox's heap limit is ${heapMb} MB${from})`;
+      const oom = `ran out of memory (${opt.maxMemory !== undefined ? '--max-memory' : 'heap limit'} ${heapMb} MB)`;
       if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') fail(oom);
       else fail(`threw outside a callback: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     });
     worker.on('exit', (code) => {
       if (settled || failing) return;
-      if (!loaded) fail(`ended the sandbox while loading (exit code ${code}; a top-level await that never settles?)`);
+      if (!loaded) fail(`never finished loading (a top-level await?)`);
       else fail(`ended the sandbox without a result (exit code ${code})`);
     });
   });
@@ -333,10 +336,10 @@ function policyFailure(
     const op = opt.scope ? alphabet(opt.scope)[Atomics.load(ints, b + WHERE_B)] : undefined;
     const line = `apmc: policy error in '${policy}': ${message}`;
     if (rebuilt !== null && op !== undefined) return { line, out: stateBlock(opt, policy, message, [...rebuilt, op]) };
-    const why = slot > 0 ? 'a parallel search numbers its states anew each time' : 'the search did not get there';
-    const worker = slot > 0 ? `, worker ${slot}` : '';
-    const at = `(on '${op ? formatOp(op) : '?'}' from a state at depth ${depth}${worker}; no trace: ${why})`;
-    return { line: `${line} ${at}`, out: null };
+    // A parallel search numbers its states anew each run, so its state cannot be rebuilt: one thread can.
+    const why = slot > 0 ? 'with --workers (use 1)' : '(the search did not get there)';
+    const at = `   on '${op ? formatOp(op) : '?'}' at depth ${depth}; no trace ${why}`;
+    return { line, out: opt.json ? null : `== ${policy}: POLICY ERROR: ${message}\n${at}` };
   }
   const policy = opt.policies.length === 1 ? opt.policies[0]! : opt.policies.join("', '");
   return { line: `apmc: policy error in '${policy}': ${message}`, out: null };

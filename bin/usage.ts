@@ -1,7 +1,14 @@
 import { oneLine, WIDTH, wrap } from '../render/term.ts';
 
 /** A bad command line or input: printed as one line, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** Values in the message the user must copy (a path in a hint): an error line never clips them. */
+  readonly keep: readonly string[];
+  constructor(message: string, keep: readonly string[] = []) {
+    super(message);
+    this.keep = keep;
+  }
+}
 
 /** The closest of `options` to `word` (edit distance ≤ 3), for "did you mean" hints. */
 export function closest(word: string, options: readonly string[]): string | null {

@@ -134,8 +134,15 @@ export function guardPolicy(p: Policy): PolicyGuard {
   let depth = 0;
   const g: { policy: Policy; raw: Policy; thorough: boolean } = { policy: p, raw: p, thorough: false };
   const fault = (cb: string, kind: FaultKind, detail: string) => new PolicyFault(p.name, cb, kind, detail);
-  const thrown = (cb: string, e: unknown): PolicyFault =>
-    e instanceof PolicyFault ? e : fault(cb, e instanceof TypeError && FROZEN_WRITE.test(e.message) ? 'mutated' : 'threw', message(e));
+  // Total: what was thrown may be a Proxy whose every trap throws, or an Error whose message getter throws.
+  const thrown = (cb: string, e: unknown): PolicyFault => {
+    try {
+      if (e instanceof PolicyFault) return e;
+      return fault(cb, e instanceof TypeError && FROZEN_WRITE.test(e.message) ? 'mutated' : 'threw', message(e));
+    } catch {
+      return fault(cb, 'threw', 'a value that cannot be read');
+    }
+  };
   const call = (cb: string, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
     try {
       return raw(...args);

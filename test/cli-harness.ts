@@ -149,7 +149,7 @@ export function spawnApmc(
   env: Env = {},
   limitMs = 10_000,
   signalAfter?: { signal: NodeJS.Signals; ms: number },
-  maxRssMb = 1024,
+  maxRssMb = 1536,
 ): Promise<Outcome & { peakRssMb?: number }> {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...env })) if (v !== undefined) fullEnv[k] = v;

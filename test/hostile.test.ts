@@ -55,9 +55,13 @@ export function lineProblem(line: string): string | null {
   const cols = [...line].length;
   if (cols > 1024) return `${cols} columns`;
   if (cols > 80) {
-    // A path or value may itself be longer than the line; the rest of the line may not.
-    const longest = Math.max(...(line.match(/'[^']*'|"[^"]*"|\S+/g) ?? ['']).map((t) => [...t].length));
-    if (cols - longest > 80) return `${cols} columns (${cols - longest} without its longest word)`;
+    // The paths in it (the input's, a policy file's) may make it longer, and the longest other value; the
+    // rest of the line may not.
+    const words = line.match(/'[^']*'|"[^"]*"|\S+/g) ?? [''];
+    const path = (w: string): boolean => /\/|\.(trace|json|[mc]?[jt]s)\b/.test(w);
+    const paths = words.filter(path).reduce((n, w) => n + [...w].length, 0);
+    const longest = words.filter((w) => !path(w)).reduce((n, w) => Math.max(n, [...w].length), 0);
+    if (cols - paths - longest > 80) return `${cols} columns (${cols - paths - longest} without its paths and longest word)`;
   }
   return null;
 }
@@ -76,7 +80,7 @@ function problemsOf(c: Case, o: Outcome, wrote: readonly string[]): string[] {
   const bound = c.ms ?? (c.spawn ? 8000 : 3000);
   const said = JSON.stringify(o.err.length > 300 ? `${o.err.slice(0, 300)}…` : o.err);
   if (wrote.length > 0) p.push(`files written: ${wrote.join(', ')}`);
-  if (o.rssKilled !== undefined) p.push(`killed at ${o.rssKilled} MB resident memory (limit 1024 MB)`);
+  if (o.rssKilled !== undefined) p.push(`killed at ${o.rssKilled} MB resident memory (limit 1536 MB)`);
   else if (o.code === null) p.push(`did not end within ${bound} ms (killed at ${Math.round(o.ms)} ms)`);
   else if (o.ms > bound) p.push(`took ${Math.round(o.ms)} ms, bound ${bound} ms`);
   if (o.exitCalled !== undefined) p.push(`called process.exit(${o.exitCalled}) inside apmc`);
@@ -86,10 +90,12 @@ function problemsOf(c: Case, o: Outcome, wrote: readonly string[]): string[] {
   if (c.exit === 0) {
     if (o.err !== '') p.push(`stderr on success: ${said}`);
   } else if (o.code !== null && !(reported && o.err === '')) {
-    const oneLine = o.err.endsWith('\n') && o.err.indexOf('\n') === o.err.length - 1;
+    // A signal's own notice ('apmc: SIGTERM: stopping; …') comes first; the one line is what follows it.
+    const err = c.signal ? o.err.replace(/^apmc: SIG[A-Z]+: stopping;[^\n]*\n/, '') : o.err;
+    const oneLine = err.endsWith('\n') && err.indexOf('\n') === err.length - 1;
     if (!oneLine) p.push(`not exactly one stderr line: ${said}`);
     else {
-      const line = o.err.slice(0, -1);
+      const line = err.slice(0, -1);
       const problem = lineProblem(line);
       if (problem !== null) p.push(`stderr line: ${problem}: ${JSON.stringify(line.slice(0, 200))}`);
       const shown = JSON.stringify(line.slice(0, 200));

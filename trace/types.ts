@@ -46,10 +46,13 @@ export class InputError extends Error {
   readonly file: string;
   readonly line: number | null;
   readonly problem: string;
-  constructor(file: string, line: number | null, problem: string) {
+  /** Values in the problem the user must copy (a path in a hint): an error line never clips them. */
+  readonly keep: readonly string[];
+  constructor(file: string, line: number | null, problem: string, keep: readonly string[] = []) {
     super(`${file}${line !== null ? `:${line}` : ''}: ${problem}`);
     this.file = file;
     this.line = line;
     this.problem = problem;
+    this.keep = keep;
   }
 }

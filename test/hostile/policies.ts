@@ -210,9 +210,9 @@ const exiting: Case[] = [
 
 const LOOP = policy('() => { for (;;) {} }');
 const spawned: Case[] = [
-  pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 8000, item: [12] }),
+  pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 9000, item: [12] }),
   {
-    ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 4000, item: [12] }),
+    ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 6000, item: [12] }),
     argv: ['check', '--time', '1', '--policy', './p.mjs', '--property', 'assign-idempotent'],
   },
   {
@@ -242,7 +242,7 @@ const spawned: Case[] = [
       'assign-idempotent',
     ],
   },
-  pcase('the module loops forever when it loads', 'for (;;) {}\n', 7, { spawn: true, ms: 8000, item: [12] }),
+  pcase('the module loops forever when it loads', 'for (;;) {}\n', 7, { spawn: true, ms: 14000, item: [12] }),
   pcase(
     'assign allocates without bound',
     policy('() => { const a = []; for (;;) a.push(new Array(1e6).fill(a.length)); }'),
