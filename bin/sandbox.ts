@@ -68,7 +68,6 @@ export type FromWorker =
 
 export const DEFAULT_HEAP_MB = 1024;
 const DEFAULT_CALL_LIMIT_MS = 5000;
-const LOAD_LIMIT_MS = 10_000;
 const POLL_MS = 50;
 const SIGNAL_GRACE_MS = 1500;
 const ENGINE_STOP_MS = 5000;
@@ -90,7 +89,7 @@ const seconds = (ms: number): string => `${+(ms / 1000).toFixed(1)} s`;
 export async function sandboxCommand(command: Command, args: readonly string[], opt: SandboxOptions): Promise<number> {
   const limit = callLimitMs();
   // Loading registers tsx and transpiles the policy and the modules it imports: seconds on a busy machine.
-  const loadLimit = Math.max(LOAD_LIMIT_MS, 2 * limit);
+  const loadLimit = Math.max(2 * limit, 3000);
   const heapMb = opt.maxMemory !== undefined ? Math.max(16, Math.floor(opt.maxMemory / 1048576)) : DEFAULT_HEAP_MB;
   const shared = makeShared();
   const ints = new Int32Array(shared.ints);

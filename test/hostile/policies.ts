@@ -210,9 +210,10 @@ const exiting: Case[] = [
 
 const LOOP = policy('() => { for (;;) {} }');
 const spawned: Case[] = [
-  pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 9000, item: [12] }),
+  // The call limit (and with it the load limit) is set short: the case is that a loop ends, not the default.
+  { ...pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 8000, item: [12] }), env: { APMC_CALL_LIMIT_MS: '1500' } },
   {
-    ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 6000, item: [12] }),
+    ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 8000, item: [12] }),
     argv: ['check', '--time', '1', '--policy', './p.mjs', '--property', 'assign-idempotent'],
   },
   {
@@ -223,10 +224,11 @@ const spawned: Case[] = [
   },
   {
     ...pcase(
-      'assign loops forever, under 2 exhaustive workers and --time 1',
+      'assign loops forever, under 2 exhaustive workers and --time 3',
       LOOP,
       7,
-      { spawn: true, ms: 5000, item: [10, 12] },
+      // Each worker loads the policy file through tsx: a second or more on a busy machine, before any call.
+      { spawn: true, ms: 9000, item: [10, 12] },
     ),
     argv: [
       'check',
@@ -235,14 +237,17 @@ const spawned: Case[] = [
       '--workers',
       '2',
       '--time',
-      '1',
+      '3',
       '--policy',
       './p.mjs',
       '--property',
       'assign-idempotent',
     ],
   },
-  pcase('the module loops forever when it loads', 'for (;;) {}\n', 7, { spawn: true, ms: 14000, item: [12] }),
+  {
+    ...pcase('the module loops forever when it loads', 'for (;;) {}\n', 7, { spawn: true, ms: 9000, item: [12] }),
+    env: { APMC_CALL_LIMIT_MS: '2500' },
+  },
   pcase(
     'assign allocates without bound',
     policy('() => { const a = []; for (;;) a.push(new Array(1e6).fill(a.length)); }'),
