@@ -18,6 +18,8 @@ const d = workerData as {
   rebuild?: { policy: string; state: number };
 };
 const post = (m: FromWorker): void => parentPort!.postMessage(m);
+// apmc's modules are loaded (this module's imports): the load limit counts from here.
+post({ t: 'ready' });
 setWatch(d.shared, 0, d.heapMb);
 if (d.rebuild) setRebuild({ ...d.rebuild, give: (ops) => post({ t: 'trace', ops }) });
 

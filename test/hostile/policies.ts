@@ -246,7 +246,7 @@ const spawned: Case[] = [
   },
   {
     ...pcase('the module loops forever when it loads', 'for (;;) {}\n', 7, { spawn: true, ms: 9000, item: [12] }),
-    env: { APMC_CALL_LIMIT_MS: '2500' },
+    env: { APMC_CALL_LIMIT_MS: '1500' },
   },
   pcase(
     'assign allocates without bound',
