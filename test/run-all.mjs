@@ -1,12 +1,16 @@
-// `npm test` after the type check: the test files in two uvu processes side by side, one for the files
-// that mostly wait on the apmc processes they start (bin/, test/), one for the rest, so that the waiting
-// overlaps the computing on two cores. Each group's output is printed whole when it ends; the exit code
-// is non-zero if either group failed, and the last line counts both.
+// `npm test` after the type check. The test files run in uvu processes, two lanes side by side on the two
+// cores: one lane for the files that compute (model/, trace/, properties/, exhaustive/, render/); the other
+// for the files that mostly wait on the apmc processes they start (bin/, test/), then, after them, the files
+// whose figures are times (bounds, sandbox and output tests, the hostile suite), so that they meet fewer
+// processes of their own lane. First one apmc process loads every module, so that tsx's cache is warm before
+// the tests start dozens of processes (a fresh checkout has none). Each file group's output is printed
+// whole when it ends; the exit code is non-zero if any group failed, and the last line counts them all.
 import { spawn } from 'node:child_process';
 
-const GROUPS = [
-  '^(bin|test)/.+\\.test\\.ts$',
-  '^(model|trace|properties|exhaustive|render)/.+\\.test\\.ts$',
+const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
+const LANES = [
+  ['^(model|trace|properties|exhaustive|render)/.+\\.test\\.ts$'],
+  [`^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`, `^${TIMED}$`],
 ];
 
 function run(pattern) {
@@ -20,7 +24,18 @@ function run(pattern) {
   });
 }
 
-const results = await Promise.all(GROUPS.map(run));
+await new Promise((resolve) => {
+  const warm = spawn(process.execPath, ['bin/apmc.js', 'policies'], { stdio: 'ignore' });
+  warm.on('close', resolve);
+});
+const lanes = await Promise.all(
+  LANES.map(async (patterns) => {
+    const done = [];
+    for (const p of patterns) done.push(await run(p));
+    return done;
+  }),
+);
+const results = lanes.flat();
 let passed = 0;
 let failed = 0;
 for (const r of results) {
