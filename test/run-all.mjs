@@ -1,16 +1,16 @@
-// `npm test` after the type check. The test files run in uvu processes, two lanes side by side on the two
-// cores: one lane for the files that compute (model/, trace/, properties/, exhaustive/, render/); the other
-// for the files that mostly wait on the apmc processes they start (bin/, test/), then, after them, the files
-// whose figures are times (bounds, sandbox and output tests, the hostile suite), so that they meet fewer
-// processes of their own lane. First one apmc process loads every module, so that tsx's cache is warm before
-// the tests start dozens of processes (a fresh checkout has none). Each file group's output is printed
-// whole when it ends; the exit code is non-zero if any group failed, and the last line counts them all.
+// `npm test` after the type check. The test files run in uvu processes. First, two side by side on the two
+// cores: the files that compute (model/, trace/, properties/, exhaustive/, render/), and the files that mostly
+// wait on the apmc processes they start (bin/, test/). Then, alone, the files whose figures are times (the
+// bounds, sandbox and output tests and the hostile suite): on a machine whose cores are both busy their
+// bounds would measure the other tests. Before all, one apmc process loads every module, so that tsx's cache
+// is warm before the tests start dozens of processes (a fresh checkout has none). Each group's output is
+// printed whole when it ends; the exit code is non-zero if any group failed, and the last line counts them all.
 import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
-const LANES = [
-  ['^(model|trace|properties|exhaustive|render)/.+\\.test\\.ts$'],
-  [`^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`, `^${TIMED}$`],
+const PHASES = [
+  ['^(model|trace|properties|exhaustive|render)/.+\\.test\\.ts$', `^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`],
+  [`^${TIMED}$`],
 ];
 
 function run(pattern) {
@@ -28,14 +28,8 @@ await new Promise((resolve) => {
   const warm = spawn(process.execPath, ['bin/apmc.js', 'policies'], { stdio: 'ignore' });
   warm.on('close', resolve);
 });
-const lanes = await Promise.all(
-  LANES.map(async (patterns) => {
-    const done = [];
-    for (const p of patterns) done.push(await run(p));
-    return done;
-  }),
-);
-const results = lanes.flat();
+const results = [];
+for (const phase of PHASES) results.push(...(await Promise.all(phase.map(run))));
 let passed = 0;
 let failed = 0;
 for (const r of results) {
