@@ -1,10 +1,11 @@
 // `npm test` after the type check. The test files run in uvu processes. First, two side by side on the two
 // cores: the files that compute (model/, trace/, properties/, exhaustive/, render/), and the files that mostly
-// wait on the apmc processes they start (bin/, test/). Then, alone, the files whose figures are times (the
-// bounds, sandbox and output tests and the hostile suite): on a machine whose cores are both busy their
-// bounds would measure the other tests. Before all, one apmc process loads every module, so that tsx's cache
-// is warm before the tests start dozens of processes (a fresh checkout has none). Each group's output is
-// printed whole when it ends; the exit code is non-zero if any group failed, and the last line counts them all.
+// wait on the apmc processes they start (bin/, test/). Then, alone, the files whose figures are times: the
+// bounds test, then the sandbox and output tests and the hostile suite; on a machine whose cores are both
+// busy their bounds would measure the other tests. Before all, one apmc process loads every module, so that
+// tsx's cache is warm before the tests start dozens of processes (a fresh checkout has none). Each group's
+// output is printed whole when it ends; the exit code is non-zero if any group failed, and the last line
+// counts them all.
 import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
