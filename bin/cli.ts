@@ -9,8 +9,7 @@ import { makeChalk } from './color.ts';
 import { tracePolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, policiesText, UsageError } from './usage.ts';
-import { existsSync } from 'node:fs';
+import { HELP, pathArgs, policiesText, UsageError } from './usage.ts';
 import { resolve } from 'node:path';
 import { closingLine, exitCode, runCheck } from './check.ts';
 import { mergedExit, mergeReports, renderMerged } from './merge.ts';
@@ -268,7 +267,7 @@ async function main(argv: string[], io: Io): Promise<number> {
 /** What an error out of a command is: its exit code and its one stderr line (80 columns; the paths in
  * `argv` and the file named stay whole, the user copies them). */
 function failure(e: unknown, argv: readonly string[]): { code: number; line: string } {
-  const paths = argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));
+  const paths = pathArgs(argv);
   const line = (message: string, file?: string) => errorLine(message, file === undefined ? paths : [file, ...paths]);
   if (e instanceof UsageError || e instanceof InputError) {
     return { code: 2, line: errorLine(e.message, [...(e instanceof InputError ? [e.file] : []), ...e.keep, ...paths]) };

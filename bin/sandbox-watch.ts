@@ -19,6 +19,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Op } from '../model/ops.ts';
 import type { Policy } from '../model/policy.ts';
 import type { AbortFlag } from '../properties/abort.ts';
+import { CALLBACK_NAMES } from '../properties/policy-guard.ts';
 
 /** Int32 words per thread slot, and their meaning. */
 export const SLOT = 8;
@@ -45,10 +46,7 @@ export const TEXT_BYTES = 1 << 16;
 export const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** The callbacks a slot's CALLBACK word names (by index). */
-export const WATCHED = [
-  'probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable',
-  'in_use', 'on_config_changed', 'on_scan_complete', 'ap_config',
-] as const;
+export const WATCHED = CALLBACK_NAMES;
 
 export interface WatchShared {
   readonly ints: SharedArrayBuffer;

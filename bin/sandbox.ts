@@ -29,7 +29,7 @@ import {
   W_CASE, W_STATE, W_STEP, type WatchShared,
 } from './sandbox-watch.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
-import { UsageError } from './usage.ts';
+import { pathArgs, UsageError } from './usage.ts';
 import { errorLine } from '../render/term.ts';
 
 export type Command = 'run' | 'check' | 'explain' | 'diff';
@@ -100,7 +100,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
   const worker = spawn({ command, args: [...args], shared, tty, heapMb });
   const t0 = Date.now();
   // One stderr line within 80 columns; the policy files and the paths given stay whole.
-  const keep = [...opt.policies, ...args.filter((a) => a.includes('/') || /\.\w+$/.test(a))];
+  const keep = [...opt.policies, ...pathArgs(args)];
   const say = (line: string): void => console.error(errorLine(line.replace(/^apmc: /, ''), keep));
   return new Promise<number>((resolveCode) => {
     let loaded = false;

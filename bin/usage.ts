@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { oneLine, WIDTH, wrap } from '../render/term.ts';
 
 /** A bad command line or input: printed as one line, exit code 2. */
@@ -78,3 +79,6 @@ export function policiesText(policies: readonly { readonly name: string; readonl
     wrap(oneLine(p.summary), WIDTH, ' '.repeat(11), `${oneLine(p.name).padEnd(10)} `);
   return policies.flatMap(lines).join('\n');
 }
+
+/** The command-line arguments that name files (a '/', an extension, or an existing name): error lines keep them whole. */
+export const pathArgs = (argv: readonly string[]): string[] => argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));

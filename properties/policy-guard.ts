@@ -72,6 +72,9 @@ const CALLBACKS: Readonly<Record<string, ResultKind>> = {
   passable: 'boolean',
 };
 
+/** Every callback a policy has, required and optional (the guard's table is the one list). */
+export const CALLBACK_NAMES: readonly string[] = Object.keys(CALLBACKS);
+
 /** A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates its input cannot corrupt the cases after it. */
 export function copyState<T>(x: T): T {
   if (x === null || typeof x !== 'object') return x;
