@@ -109,7 +109,7 @@ export function exhaustiveCells(policy: string, props: readonly Property[], run:
     let bound: string | undefined;
     if (f) verdict = 'violated';
     else if (r.policyError) verdict = 'policy-error';
-    else if (sharded && p.name === 'order-independence') {
+    else if (sharded && p.kind === 'history' && !p.shardSafe) {
       verdict = 'unknown';
       bound = 'sharded: order dependences across shards are not compared';
     } else if (r.complete || r.bound === 'depth') verdict = r.exercised.includes(p.name) ? 'holds' : 'vacuous';

@@ -6,5 +6,6 @@ export const orderIndependence: HistoryProperty = {
   history: 'order-independence',
   name: 'order-independence',
   statement: 'Two histories that end in the same configuration give every mdev the same guest_matrix.',
+  shardSafe: false,
   spec: 'I7',
 };

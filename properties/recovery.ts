@@ -10,5 +10,6 @@ export const recovery: HistoryProperty = {
   history: 'recovery',
   name: 'recovery',
   statement: 'When a resource goes away and comes back with no action on the mdev, every guest gets back what it had.',
+  shardSafe: true,
   spec: 'I8',
 };

@@ -34,6 +34,8 @@ export interface StepProperty extends Named {
 export interface HistoryProperty extends Named {
   readonly kind: 'history';
   readonly history: 'order-independence' | 'recovery';
+  /** A sharded exhaustive run (`--shard`) decides it: its check compares nothing across states of other shards. */
+  readonly shardSafe: boolean;
 }
 
 export type Property = StateInvariant | StepProperty | HistoryProperty;
