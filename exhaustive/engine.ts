@@ -4,7 +4,7 @@
  * representative). Every state invariant is checked on every reached state and every step property
  * on every transition; breadth-first order makes the first violation of each property a shortest one.
  *
- * History properties, exhaustively (README, "Exhaustive engine"):
+ * History properties, exhaustively (docs/exhaustive-engine.md, "History properties"):
  * - order-independence is a functional dependency: every reached state is settled (scan finished,
  *   re-probes done), and any two settled states with the same configuration must give every mdev's
  *   guest the same APQNs and control domains. The two traces reported are shortest traces to each.
@@ -60,7 +60,7 @@ export interface ExhaustiveOptions {
    * learnt per op; the reducer runs only on a cache miss. Default: on when no property is checked
    * (a pure exploration, 4-5× faster), off otherwise: a tracked run costs about four plain steps, and
    * with every property checked the misses and the per-state checks outweigh the hits (bench figures
-   * in the README).
+   * in docs/performance.md).
    */
   readonly memo?: boolean;
   /**

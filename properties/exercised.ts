@@ -1,6 +1,6 @@
 /**
  * When a property was *exercised*: its check had something to bite on at least once. A property that
- * holds but was never exercised is reported 'vacuous', not 'holds' (README "Vacuous verdicts"). Each
+ * holds but was never exercised is reported 'vacuous', not 'holds' (docs/properties.md, "Vacuous verdicts"). Each
  * predicate sees one transition of a generated history (before, op, after); a state property looks
  * at `after.state`, and a quiescent-only one only at quiescent states, where it is checked. The two
  * history properties use a proxy on the first history: there was a guest_matrix to compare (order
