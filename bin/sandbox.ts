@@ -5,13 +5,13 @@
  *
  * The watchdog stops the worker, and reports a policy error (exit 7) with the trace being checked,
  * when the policy
- * - is inside one callback for longer than the call limit (10 s; APMC_CALL_LIMIT_MS), or still inside
+ * - is inside one callback for longer than the call limit (5 s; APMC_CALL_LIMIT_MS), or still inside
  *   one when `--time` plus a grace (2 s and a tenth) has passed, or 1.5 s after a SIGINT/SIGTERM asked
  *   the run to stop (a search that is slow to stop outside the policy gets 5 s, then is stopped too,
  *   and an overrun of --time outside the policy is exit 6);
  * - ends the worker (process.exit is intercepted in the worker and reported as a throw; any other end
  *   without a result is reported here), or throws from its own timers;
- * - runs out of the heap the worker is given (`--max-memory`, else 4096 MB): ERR_WORKER_OUT_OF_MEMORY;
+ * - runs out of the heap the worker is given (`--max-memory`, else 1024 MB): ERR_WORKER_OUT_OF_MEMORY;
  * - does not finish loading (a top-level await that never settles, a loop at the top level) within
  *   30 s (or three times the call limit), or ends the worker while loading.
  * The shared words it reads are described in bin/sandbox-watch.ts.
