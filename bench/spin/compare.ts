@@ -1,6 +1,7 @@
 /**
- * npm run bench:spin: apmc's `static` policy at one scope, explored exhaustively by Spin and by the
- * reference BFS over the reducer; the state counts must agree. Prints both rates.
+ * npm run bench:spin: apmc's `static` policy at one scope, explored exhaustively by Spin and by apmc's
+ * exhaustive engine (and with `--ref` by the reference BFS over the reducer); the state counts must agree.
+ * Prints the rates side by side.
  *
  *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
  *        [--workers N] [--ref] [--variants] [--keep DIR] [--json]
