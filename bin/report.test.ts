@@ -13,15 +13,17 @@ import { POLICIES } from '../model/policies/index.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { propertyByName } from '../properties/registry.ts';
 import { reportHtml } from '../render/report.ts';
+import { summarize } from '../check/summary.ts';
 import { runCheck } from './check.ts';
 import { writeReport } from './report.ts';
 
 const v12 = POLICIES['v12-fcfs']!;
 const chromium = (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, 'chromium')));
 
-const run = await runCheck([v12], [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!], DEFAULT_SCOPE, 1, 20000, undefined);
+const props = [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!];
+const run = summarize(await runCheck([v12], props, DEFAULT_SCOPE, 1, 20000, undefined), false);
 const dir = mkdtempSync(join(tmpdir(), 'apmc-report-'));
-const path = writeReport(dir, reportHtml(run, [v12], 'violations found, all of them expected (exit 4)'));
+const path = writeReport(dir, reportHtml(run, [v12]));
 const html = readFileSync(path, 'utf8');
 /** The grids the page should draw for the first history at step k: the marks, row by row. */
 const frames = (JSON.parse(/<script type="application\/json" id="apmc-data">(.*?)<\/script>/s.exec(html)![1]!) as { frames: { rows: string[] }[][] }[][])[0]![0]!.frames;
