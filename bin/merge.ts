@@ -10,6 +10,7 @@ import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
 import { mergeVerdict } from '../check/merge.ts';
 import { verdicts, type Verdicts } from '../check/summary.ts';
+import type { Engine } from '../check/finding.ts';
 import { cell, MARK, type Cell, type Verdict } from '../check/verdict.ts';
 import { MARKS_LEGEND, verdictTable } from './render-check.ts';
 import { oneLine, wrapLine } from '../render/term.ts';
@@ -24,7 +25,8 @@ interface Result {
 }
 interface Report {
   format: string;
-  engine?: string;
+  /** Absent in reports that predate the exhaustive engine: random. */
+  engine?: Engine;
   /** The seed this run used (a random shard k/n of --seed s: s·n + k − 1) and its case count per policy. */
   seed: number;
   runs: number;
@@ -49,6 +51,9 @@ function readReport(file: string): Report {
   }
   if (!Number.isSafeInteger(d.seed) || d.seed < 0) throw new InputError(file, null, '"seed" must be a whole number');
   if (!Number.isSafeInteger(d.runs) || d.runs < 0) throw new InputError(file, null, '"runs" must be a whole number');
+  if (d.engine !== undefined && d.engine !== 'random' && d.engine !== 'exhaustive') {
+    throw new InputError(file, null, '"engine" must be "random" or "exhaustive"');
+  }
   if (d.shard !== undefined) {
     const sh = d.shard as unknown as Record<string, unknown> | null;
     const k = sh?.['k'];
@@ -153,7 +158,8 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
     });
     const { verdict, bound, best } = mergeVerdict(shards, missing);
     const counterexample = best === undefined ? undefined : all[best]!.counterexample;
-    cells.push(cell(policy, propertyByName(property)!, verdict, 'exhaustive', bound ? { bound } : {}));
+    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf).
+    cells.push(cell(policy, propertyByName(property)!, verdict, first.engine ?? 'random', bound ? { bound } : {}));
     const more = { ...(bound ? { bound } : {}), ...(counterexample ? { counterexample } : {}) };
     results.push({ policy, property, verdict, ...more });
   }
