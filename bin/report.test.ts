@@ -15,6 +15,7 @@ import { propertyByName } from '../properties/registry.ts';
 import { reportHtml } from '../render/report.ts';
 import { summarize } from '../check/summary.ts';
 import { runCheck } from './check.ts';
+import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { writeReport } from './report.ts';
 
 const v12 = POLICIES['v12-fcfs']!;
@@ -44,6 +45,18 @@ page('the verdict table has a row per property and links the violation to its co
   assert.match(html, /<tr><th>order-independence \(I7\)<\/th><td class="st-as-expected"><a href="#cx-0">violated\*<\/a><\/td><\/tr>/);
   assert.match(html, /<tr><th>no-apqn-in-two-mdevs \(I1\)<\/th><td class="st-holds">holds<\/td><\/tr>/);
   assert.match(html, /<section class="cx" id="cx-0">/);
+});
+
+// A search: no seed, no cases, no shrinking; a shortest trace and the states stored when found.
+const fixed = POLICIES['static']!;
+const settings = { depth: 4, symmetry: true, workers: 1 };
+const searched = await runExhaustiveCheck([fixed], ['static'], [propertyByName('links-follow-assignment')!], DEFAULT_SCOPE, settings, false);
+const exhaustive = reportHtml(summarize(searched, false), [fixed]);
+
+page('an exhaustive run: how it searched, and each counterexample as the search found it', () => {
+  assert.match(exhaustive, /<p class="meta">exhaustive breadth-first search, scope 2 adapters × 2 domains/);
+  assert.match(exhaustive, /<p class="dim">a shortest trace: 4 ops; found after \d+ states \(\d+ ms\)\.<\/p>/);
+  assert.not.match(exhaustive, /seed|cases|shrinking/);
 });
 
 page.run();

@@ -161,17 +161,18 @@ function verdictTable(run: CheckSummary, ids: Map<object, number>): string {
 const legendHtml = (): string =>
   `<div class="legend">${MARKS.map((m) => `<span><span class="m m-${MARK_CLASS[m]}">${esc(m)}</span>${esc(MARK_MEANING[m])}</span>`).join('')}</div>`;
 
-/** How the run searched. */
-const what = (run: CheckSummary): string => {
-  const r = run.engine === 'random' ? run : { seed: 0, runs: 0 };
-  return `seed ${r.seed}, up to ${r.runs} cases per policy`;
-};
+/** How the run searched, as the text report's heading says it. */
+const what = (run: CheckSummary): string =>
+  run.engine === 'random' ? `seed ${run.seed}, up to ${run.runs} cases per policy` : 'exhaustive breadth-first search';
 
-/** How the counterexample was found. */
+/** How the counterexample was found: the random engine's case and shrinking, or the search's shortest trace. */
 const found = (f: Finding): string => {
-  const r = f.engine === 'random' ? f : { cases: f.states, seed: 0, path: '' };
-  const how = `fast-check seed ${r.seed}, path ${esc(r.path)}; ${f.ops.length} ops after shrinking.`;
-  return `found after ${r.cases} cases; ${how}`;
+  if (f.engine === 'exhaustive') {
+    const ops = Math.max(f.ops.length, f.other?.length ?? 0);
+    return `a shortest trace: ${ops} ops; found after ${f.states} states (${f.ms} ms).`;
+  }
+  const how = `fast-check seed ${f.seed}, path ${esc(f.path)}; ${f.ops.length} ops after shrinking.`;
+  return `found after ${f.cases} cases; ${how}`;
 };
 
 /** The report page; its heading ends with the run's closing line. */
