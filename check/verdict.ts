@@ -38,18 +38,16 @@ export const MARK: Readonly<Record<Status, string>> = {
 };
 
 /**
- * The status of `verdict`, reached by `engine`. A search that did not finish is unknown, never
- * missing; a sample that did not find an expected violation misses it, unless only a search is
- * expected to find it (`foundBy`), and then the sample holds as far as it went.
+ * The status of `verdict`, reached by `engine`; `undecided`: the run left it open (a bound reached, a
+ * shard that cannot decide it or is missing). An undecided verdict is unknown, never missing, and so
+ * is a search's unfinished one. A sample that did not find an expected violation misses it, unless only
+ * a search is expected to find it (`foundBy`): then it holds as far as the sample went.
  */
-export function statusOf(verdict: Verdict, expected: Expectation | null, engine: Engine): Status {
+export function statusOf(verdict: Verdict, expected: Expectation | null, engine: Engine, undecided = false): Status {
   if (verdict === 'violated') return expected ? 'as-expected' : 'new';
   if (verdict === 'policy-error') return 'policy-error';
-  if (engine === 'random') {
-    if (expected?.foundBy === 'exhaustive') return verdict === 'unknown' ? 'unknown' : 'holds';
-    return expected ? 'missing' : verdict;
-  }
-  if (verdict === 'unknown') return 'unknown';
+  if (verdict === 'unknown' && (undecided || engine === 'exhaustive')) return 'unknown';
+  if (engine === 'random' && expected?.foundBy === 'exhaustive') return verdict === 'unknown' ? 'unknown' : 'holds';
   return expected ? 'missing' : verdict;
 }
 
@@ -62,7 +60,8 @@ export function cell(
   more: Pick<Cell, 'found' | 'bound'> = {},
 ): Cell {
   const expected = expectation(policy, property.name);
-  return { policy, property, verdict, expected, status: statusOf(verdict, expected, engine), ...more };
+  const status = statusOf(verdict, expected, engine, more.bound !== undefined);
+  return { policy, property, verdict, expected, status, ...more };
 }
 
 /** A random exploration's verdict: holds only if some step exercised the property. */
