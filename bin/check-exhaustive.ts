@@ -6,7 +6,7 @@ import { clip, oneLine } from '../render/term.ts';
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
-import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type ExhaustiveResult, type Progress } from '../exhaustive/engine.ts';
+import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type Progress } from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { workerEntry } from './worker-entry.ts';
 import type { Property } from '../properties/types.ts';
@@ -75,7 +75,7 @@ export async function runPolicy(
   const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
   const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
   const spawn = (d: PartData): Worker => spawnPart(entry, d, policySpec, scope, true);
-  const result: ExhaustiveResult = await exploreParallel(cfg, props, opt, s.workers, spawn);
+  const result = await exploreParallel(cfg, props, opt, s.workers, spawn);
   return { policy: policy.name, result, workers: s.workers };
 }
 
