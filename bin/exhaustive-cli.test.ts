@@ -94,6 +94,24 @@ cli('random shards run disjoint seeds and merge', () => {
   assert.match(m.out, /order-independence\s+violated\*/);
 });
 
+cli('merged random shards get the statuses the shards gave: an expectation only a search meets is no miss', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
+  const files = [1, 2].map((k) => {
+    const flags = ['--property', 'guest-queues-in-host-config', '--runs', '200', '--shard', `${k}/2`, '--json'];
+    const r = apmc('check', '--policy', 'v12-fcfs', ...flags);
+    const doc = JSON.parse(r.out) as { results: { verdict: string; status: string }[] };
+    assert.equal(doc.results.map((x) => [x.verdict, x.status]), [['holds', 'holds']]);
+    assert.is(r.code, 0, r.out);
+    const f = join(dir, `r-${k}.json`);
+    writeFileSync(f, r.out);
+    return f;
+  });
+  const m = apmc('merge', ...files);
+  assert.is(m.code, 0, m.out);
+  assert.match(m.out, /guest-queues-in-host-config +holds\n/);
+  assert.match(m.out, /\nevery property checked holds; exit 0\n$/);
+});
+
 cli('bad engine flags: one line, exit 2', () => {
   for (const [args, msg] of [
     [['--engine', 'dfs'], /--engine: expected 'random' or 'exhaustive', got 'dfs'/],

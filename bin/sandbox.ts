@@ -19,7 +19,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
-import type { Found } from '../properties/explore.ts';
+import type { Finding } from '../check/finding.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
@@ -49,7 +49,7 @@ export interface SandboxOptions {
   /** Where step i of the trace is (`file:line`), and its op, for a policy error in run, explain, diff. */
   readonly locate?: (i: number) => { where: string; op: string | null };
   /** What the worker's messages ask of this thread: save a counterexample, write the report. */
-  readonly onFound?: (policy: string, f: Found) => void;
+  readonly onFound?: (policy: string, f: Finding) => void;
   readonly onReport?: (html: string) => void;
 }
 
@@ -59,7 +59,7 @@ export type FromWorker =
   | { t: 'loaded' }
   | { t: 'out'; s: string }
   | { t: 'err'; s: string }
-  | { t: 'found'; policy: string; f: Found }
+  | { t: 'found'; policy: string; f: Finding }
   | { t: 'report'; html: string }
   | { t: 'done'; code: number }
   | { t: 'fail'; code: number; line: string }

@@ -511,6 +511,7 @@ const reports: Case[] = [
     2,
     { says: /^b\.json(:\d+)?: .*polic/, item: [16] },
   ),
+  merge('an unknown engine', rep({ engine: 'dfs' }), shard2({ engine: 'dfs', seed: 2 }), 2, { says: /^a\.json(:\d+)?: "engine"/ }),
   merge(
     'shards with different engines',
     rep(),
