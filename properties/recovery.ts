@@ -1,3 +1,4 @@
+import { guestWithQueues, onState } from './exercised.ts';
 import type { HistoryProperty } from './types.ts';
 
 /**
@@ -12,4 +13,6 @@ export const recovery: HistoryProperty = {
   statement: 'When a resource goes away and comes back with no action on the mdev, every guest gets back what it had.',
   shardSafe: true,
   spec: 'I8',
+  // A guest that had queues to lose.
+  exercised: onState(guestWithQueues),
 };

@@ -12,7 +12,9 @@ interface Named {
   readonly spec: string;
   /**
    * When a transition of a generated history gives the check something to bite on; never true in a
-   * whole run makes the verdict 'vacuous'. Optional: properties/exercised.ts has the built-ins'.
+   * whole run makes the verdict 'vacuous'. Without one the property counts as always exercised.
+   * Predicates on the after-state alone are built with `onState` (properties/exercised.ts), which lets
+   * the exhaustive engine look at each stored state once.
    */
   readonly exercised?: (cfg: Config, before: State, op: Op, after: Step) => boolean;
 }
