@@ -1,3 +1,4 @@
+import { attached, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 
 /** I6: an attached guest's CRYCB is its mdev's guest_matrix (the shadow; the matrix where the design has none). */
@@ -6,6 +7,7 @@ export const crycbEqualsGuestMatrix: StateInvariant = {
   name: 'crycb-equals-guest-matrix',
   statement: "An attached guest's CRYCB equals its mdev's guest_matrix (the matrix where the design has no shadow), unless a remove is pending.",
   spec: 'I6',
+  exercised: onState((s) => attached(s) >= 1),
   quiescentOnly: false,
   check: (_cfg, s) => {
     for (const m in s.mdevs) {

@@ -1,4 +1,5 @@
 import { has, ids } from '../model/bits.ts';
+import { onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName } from './util.ts';
 
@@ -8,6 +9,7 @@ export const linksHalvesAgree: StateInvariant = {
   name: 'links-halves-agree',
   statement: "A queue's link back-pointer names mdev m exactly when m's queue table holds the queue.",
   spec: 'I16',
+  exercised: onState((s) => s.queues.some((q) => q?.link != null)),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (let i = 0; i < s.queues.length; i++) {

@@ -1,3 +1,4 @@
+import { guestWithQueues, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName, cross, queue } from './util.ts';
 
@@ -7,6 +8,7 @@ export const noApqnSharedWithHost: StateInvariant = {
   name: 'no-apqn-shared-with-host',
   statement: "No queue is at the same time in a guest's CRYCB and bound to the default driver (cex4queue).",
   spec: 'I5',
+  exercised: onState(guestWithQueues),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (const vm in s.vms) {

@@ -1,4 +1,5 @@
 import { has } from '../model/bits.ts';
+import { onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName, cross } from './util.ts';
 
@@ -13,6 +14,7 @@ export const resetBeforeReuse: StateInvariant = {
   name: 'reset-before-reuse',
   statement: 'A queue that a guest used is reset before it reaches another guest or the host.',
   spec: 'I9',
+  exercised: onState((s) => s.dirty.some((d) => d !== null)),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (const vm in s.vms) {
