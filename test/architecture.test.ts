@@ -143,18 +143,17 @@ test('no import cycle between files', () => {
   assert.equal(cycles, []);
 });
 
-/** The file that defines each property: the one whose object literal has `name: '<the name>'`. */
+/** The file that defines each property: `name: '<the name>'` in an object, or `const NAME = '<the name>'`. */
 function ownFiles(): Map<string, string> {
   const names = new Set(PROPERTIES.map((p) => p.name));
   const own = new Map<string, string>();
   for (const s of PRODUCT.filter((x) => x.path.startsWith('properties/'))) {
     for (const n of nodes(s.ast.program)) {
-      if (n.type !== 'ObjectProperty') continue;
-      const key = n['key'] as Node;
-      const value = n['value'] as Node;
-      if (key.type === 'Identifier' && key['name'] === 'name' && value.type === 'StringLiteral') {
-        if (names.has(value['value'] as string)) own.set(value['value'] as string, s.path);
-      }
+      let value: Node | null = null;
+      const key = n['key'] as Node | undefined;
+      if (n.type === 'ObjectProperty' && key?.type === 'Identifier' && key['name'] === 'name') value = n['value'] as Node;
+      if (n.type === 'VariableDeclarator') value = n['init'] as Node | null;
+      if (value?.type === 'StringLiteral' && names.has(value['value'] as string)) own.set(value['value'] as string, s.path);
     }
   }
   return own;
