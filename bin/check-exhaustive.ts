@@ -6,7 +6,12 @@ import { clip, oneLine } from '../render/term.ts';
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
-import { exploreExhaustiveAsync, type ExhaustiveFound, type ExhaustiveOptions, type Progress } from '../exhaustive/engine.ts';
+import {
+  exploreExhaustiveAsync,
+  type ExhaustiveFound,
+  type ExhaustiveOptions,
+  type Progress,
+} from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { workerEntry } from './worker-entry.ts';
 import type { Property } from '../properties/types.ts';
@@ -108,7 +113,9 @@ export async function runExhaustiveCheck(
   const progress = tty
     ? (policy: string, p: Progress): void => {
         const rate = p.ms > 0 ? (p.states / p.ms) * 1000 : 0;
-        process.stderr.write(`\r\x1b[K${clip(oneLine(policy), 24)}: ${fmt(p.states)} states, depth ${p.depth}, ${fmt(rate)} states/s`);
+        process.stderr.write(
+          `\r\x1b[K${clip(oneLine(policy), 24)}: ${fmt(p.states)} states, depth ${p.depth}, ${fmt(rate)} states/s`,
+        );
       }
     : undefined;
   const searched: SearchedPolicy[] = [];
@@ -129,7 +136,12 @@ export async function runExhaustiveCheck(
           },
         }
       : {};
-    const set = { ...settings, ...(progress ? { progress } : {}), ...(timeMs !== undefined ? { timeMs } : {}), ...each };
+    const set = {
+      ...settings,
+      ...(progress ? { progress } : {}),
+      ...(timeMs !== undefined ? { timeMs } : {}),
+      ...each,
+    };
     const r = await runPolicy(policy, specs[i] ?? policy.name, props, scope, set);
     if (tty) process.stderr.write('\r\x1b[K');
     searched.push(r);

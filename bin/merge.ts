@@ -44,8 +44,10 @@ const MAX_SHARDS = 1024;
 
 function readReport(file: string): Report {
   const d = parseJsonText(readInput(file, 'report'), file) as Partial<Report> | null;
-  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
-  if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
+  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1')
+    throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
+  if (!Array.isArray(d.results) || typeof d.scope !== 'object')
+    throw new InputError(file, null, 'report without "results" or "scope"');
   if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {
     throw new InputError(file, null, 'report without "seed" or "runs"');
   }
@@ -111,8 +113,10 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
   reports.forEach((r, i) => {
     const differs = (what: string, key: 'policy' | 'property') =>
       new InputError(files[i]!, null, `${what} differ from ${files[0]}'s (${names(r, key)} vs ${names(first, key)})`);
-    if (JSON.stringify(r.scope) !== JSON.stringify(first.scope)) throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
-    if ((r.engine ?? 'random') !== (first.engine ?? 'random')) throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
+    if (JSON.stringify(r.scope) !== JSON.stringify(first.scope))
+      throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
+    if ((r.engine ?? 'random') !== (first.engine ?? 'random'))
+      throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
     if (names(r, 'policy') !== names(first, 'policy')) throw differs('policies', 'policy');
     if (names(r, 'property') !== names(first, 'property')) throw differs('properties', 'property');
   });
@@ -122,7 +126,12 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
   if (n !== undefined) {
     const ks = new Set<number>();
     reports.forEach((r, i) => {
-      if (r.shard?.n !== n) throw new InputError(files[i]!, null, `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`);
+      if (r.shard?.n !== n)
+        throw new InputError(
+          files[i]!,
+          null,
+          `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`,
+        );
       if (ks.has(r.shard.k)) throw new InputError(files[i]!, null, `shard ${r.shard.k}/${n} given twice`);
       ks.add(r.shard.k);
       if (r.runs !== first.runs) {
@@ -144,18 +153,23 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
       notes.push(`shards missing: ${absent.map((k) => `${k}/${n}`).join(', ')}; verdicts not violated are unknown`);
     }
   } else if (reports.length > 1) notes.push('the reports are not shards (no --shard): merged as independent runs');
-  const keys = [...new Map(reports.flatMap((r) => r.results.map((x) => [`${x.policy}\0${x.property}`, x] as const))).keys()];
+  const keys = [
+    ...new Map(reports.flatMap((r) => r.results.map((x) => [`${x.policy}\0${x.property}`, x] as const))).keys(),
+  ];
   const results: Result[] = [];
   const cells: Cell[] = [];
   const len = (x: Result) => Math.max(x.counterexample!.ops.length, x.counterexample!.other_ops?.length ?? 0);
   for (const key of keys) {
     const [policy, property] = key.split('\0') as [string, string];
     const all = reports.map((r) => r.results.find((x) => x.policy === policy && x.property === property));
-    const shards = all.map((x) => x && {
-      verdict: x.verdict,
-      ...(x.bound !== undefined ? { bound: x.bound } : {}),
-      ...(x.counterexample ? { length: len(x) } : {}),
-    });
+    const shards = all.map(
+      (x) =>
+        x && {
+          verdict: x.verdict,
+          ...(x.bound !== undefined ? { bound: x.bound } : {}),
+          ...(x.counterexample ? { length: len(x) } : {}),
+        },
+    );
     const { verdict, bound, best } = mergeVerdict(shards, missing);
     const counterexample = best === undefined ? undefined : all[best]!.counterexample;
     // Judged as the engine that ran the shards judges (check/verdict.ts statusOf).

@@ -14,7 +14,6 @@ import { policyErrorJson, policyErrorLines, progressLine, searchLine, statsJson 
 import { findingDoc } from './save.ts';
 import { clip, oneLine, pad, width, WIDTH, wrapLine } from '../render/term.ts';
 
-
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');
   const s = `${x.verdict === 'policy-error' ? 'policy error' : x.verdict}${MARK[x.status]}`;
@@ -104,7 +103,12 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
       out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
     }
     // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
-    const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail };
+    const subject = {
+      trace: foundTrace(run.scope, policy.name, f.ops),
+      property: cell.property,
+      other: f.other,
+      tail: f.tail,
+    };
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   }
   if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));

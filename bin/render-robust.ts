@@ -61,7 +61,11 @@ export function statsLines(c: ChalkInstance, run: CheckSummary): string[] {
     out.push('', ...title.map((l) => c.bold(l)));
     out.push(c.dim(`  ${'operation'.padEnd(24)}${'runs'.padStart(9)}${'ok'.padStart(9)}  failed`));
     for (const row of rows) {
-      const failed = oneLine(Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', '));
+      const failed = oneLine(
+        Object.entries(row.failed)
+          .map(([e, n]) => `${e} ${n}`)
+          .join(', '),
+      );
       // The failed column wraps under itself.
       const cols = `  ${row.op.padEnd(24)}${String(row.total).padStart(9)}${String(row.ok).padStart(9)}  `;
       out.push(...(failed ? wrap(failed, WIDTH, ' '.repeat(cols.length), cols) : [cols.trimEnd()]));
@@ -82,7 +86,10 @@ function faultBlock(policy: Policy, scope: Scope, pe: PolicyError): string[] {
   const cfg = { scope, policy: guard.policy };
   let s = initialState(scope);
   const texts = pe.ops.map((op) => oneLine(formatOp(op)));
-  const w = Math.min(36, texts.reduce((m, t) => Math.max(m, t.length), 0));
+  const w = Math.min(
+    36,
+    texts.reduce((m, t) => Math.max(m, t.length), 0),
+  );
   const lines: string[] = [];
   for (const [i, op] of pe.ops.entries()) {
     try {

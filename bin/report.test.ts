@@ -27,7 +27,11 @@ const dir = mkdtempSync(join(tmpdir(), 'apmc-report-'));
 const path = writeReport(dir, reportHtml(run, [v12]));
 const html = readFileSync(path, 'utf8');
 /** The grids the page should draw for the first history at step k: the marks, row by row. */
-const frames = (JSON.parse(/<script type="application\/json" id="apmc-data">(.*?)<\/script>/s.exec(html)![1]!) as { frames: { rows: string[] }[][] }[][])[0]![0]!.frames;
+const frames = (
+  JSON.parse(/<script type="application\/json" id="apmc-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+    frames: { rows: string[] }[][];
+  }[][]
+)[0]![0]!.frames;
 
 // ---
 const page = suite('apmc check --report: the page');
@@ -42,7 +46,10 @@ page('self-contained: no network resource, no external script or style', () => {
 });
 
 page('the verdict table has a row per property and links the violation to its counterexample', () => {
-  assert.match(html, /<tr><th>order-independence \(I7\)<\/th><td class="st-as-expected"><a href="#cx-0">violated\*<\/a><\/td><\/tr>/);
+  assert.match(
+    html,
+    /<tr><th>order-independence \(I7\)<\/th><td class="st-as-expected"><a href="#cx-0">violated\*<\/a><\/td><\/tr>/,
+  );
   assert.match(html, /<tr><th>no-apqn-in-two-mdevs \(I1\)<\/th><td class="st-holds">holds<\/td><\/tr>/);
   assert.match(html, /<section class="cx" id="cx-0">/);
 });
@@ -50,7 +57,14 @@ page('the verdict table has a row per property and links the violation to its co
 // A search: no seed, no cases, no shrinking; a shortest trace and the states stored when found.
 const fixed = POLICIES['static']!;
 const settings = { depth: 4, symmetry: true, workers: 1 };
-const searched = await runExhaustiveCheck([fixed], ['static'], [propertyByName('links-follow-assignment')!], DEFAULT_SCOPE, settings, false);
+const searched = await runExhaustiveCheck(
+  [fixed],
+  ['static'],
+  [propertyByName('links-follow-assignment')!],
+  DEFAULT_SCOPE,
+  settings,
+  false,
+);
 const exhaustive = reportHtml(summarize(searched, false), [fixed]);
 
 page('an exhaustive run: how it searched, and each counterexample as the search found it', () => {
@@ -66,7 +80,11 @@ const browser = suite('apmc check --report: in headless Chromium');
 
 if (chromium) {
   const step = 6;
-  const r = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `${pathToFileURL(path).href}#step=${step}`], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(
+    'chromium',
+    ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `${pathToFileURL(path).href}#step=${step}`],
+    { encoding: 'utf8', timeout: 30000 },
+  );
   const dom = r.stdout;
 
   browser('the script ran', () => {

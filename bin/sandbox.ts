@@ -25,8 +25,24 @@ import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import {
-  ABORT, CALLBACK, COUNT, DEPTH, makeShared, SIGNALS, SLOT, SLOTS, TEXT_LEN, WATCHED, WHERE, WHERE_A, WHERE_B, WHERE_C,
-  W_CASE, W_STATE, W_STEP, type WatchShared,
+  ABORT,
+  CALLBACK,
+  COUNT,
+  DEPTH,
+  makeShared,
+  SIGNALS,
+  SLOT,
+  SLOTS,
+  TEXT_LEN,
+  WATCHED,
+  WHERE,
+  WHERE_A,
+  WHERE_B,
+  WHERE_C,
+  W_CASE,
+  W_STATE,
+  W_STEP,
+  type WatchShared,
 } from './sandbox-watch.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { pathArgs, UsageError } from './usage.ts';
@@ -156,7 +172,8 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         const why = 'a top-level await that never settles, or a loop';
         if (readyAt !== null && now - readyAt > loadLimit) {
           fail(`did not finish loading within ${seconds(loadLimit)} (${why})`);
-        } else if (readyAt === null && now - t0 > START_LIMIT_MS) fail(`did not start within ${seconds(START_LIMIT_MS)}`);
+        } else if (readyAt === null && now - t0 > START_LIMIT_MS)
+          fail(`did not start within ${seconds(START_LIMIT_MS)}`);
         return;
       }
       const n = count();

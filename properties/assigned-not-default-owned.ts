@@ -14,7 +14,8 @@ export const assignedNotDefaultOwned: StateInvariant = {
   check: (_cfg, s) => {
     for (const m in s.mdevs) {
       for (const [a, d] of cross(s.mdevs[m]!.matrix)) {
-        if (has(s.bus.apmask, a) && has(s.bus.aqmask, d)) return `${apqnName(a, d)} is assigned to ${m} but default-owned by apmask/aqmask`;
+        if (has(s.bus.apmask, a) && has(s.bus.aqmask, d))
+          return `${apqnName(a, d)} is assigned to ${m} but default-owned by apmask/aqmask`;
       }
     }
     return null;

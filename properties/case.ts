@@ -15,7 +15,13 @@ export type { Case, Violation } from './types.ts';
 export type StepHook = (before: State, op: Op, after: Step) => void;
 
 /** Run ops, checking state and step properties after each step; the first violation, or null. */
-export function firstStepViolation(cfg: Config, s0: State, ops: readonly Op[], props: readonly Property[], onStep?: StepHook): Violation | null {
+export function firstStepViolation(
+  cfg: Config,
+  s0: State,
+  ops: readonly Op[],
+  props: readonly Property[],
+  onStep?: StepHook,
+): Violation | null {
   let s = s0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
@@ -47,7 +53,13 @@ export function runSettled(cfg: Config, s0: State, ops: readonly Op[]): State {
  * The first violation of `props` in this case: its first history against the state and step
  * properties, then each history property (in the order of `props`) on what it derives from the case.
  */
-export function checkCase(cfg: Config, s0: State, c: Case, props: readonly Property[], onStep?: StepHook): Violation | null {
+export function checkCase(
+  cfg: Config,
+  s0: State,
+  c: Case,
+  props: readonly Property[],
+  onStep?: StepHook,
+): Violation | null {
   const local = props.filter((p) => p.kind !== 'history');
   const v = local.length > 0 || onStep ? firstStepViolation(cfg, s0, c.ops, local, onStep) : null;
   if (v) return v;

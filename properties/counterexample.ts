@@ -29,7 +29,13 @@ export function foundTrace(scope: Scope, policy: string, ops: readonly Op[]): Tr
   return { scope, scopeSet: [], policy, initial: null, header: [], steps: ops.map((op) => ({ op })), trailer: [] };
 }
 
-export function counterexampleDoc(scope: Scope, policy: string, f: Found, expect: 'violates' | 'holds', note: string): Record<string, unknown> {
+export function counterexampleDoc(
+  scope: Scope,
+  policy: string,
+  f: Found,
+  expect: 'violates' | 'holds',
+  note: string,
+): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     ...traceToJson(foundTrace(scope, policy, f.ops)),
     property: f.property,
@@ -55,7 +61,10 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   if (d['note'] !== undefined && typeof d['note'] !== 'string') bad('"note" must be a string');
   let other: Op[] | undefined;
   if (d['other_ops'] !== undefined) {
-    other = traceFromDoc({ format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] }, `${file} (other_ops)`).steps.map((s) => s.op);
+    other = traceFromDoc(
+      { format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] },
+      `${file} (other_ops)`,
+    ).steps.map((s) => s.op);
   }
   // Without its second history (or its derived part) a history counterexample would replay as holding.
   const p = propertyByName(d['property'] as string);
@@ -64,7 +73,8 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   if (carries === 'other' && other === undefined) needs('other_ops', 'the second history');
   const tail = d['tail'];
   if (carries === 'tail' && tail === undefined) needs('tail', 'the number of disturbance ops');
-  if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length)) bad('"tail" must be the number of disturbance ops');
+  if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length))
+    bad('"tail" must be the number of disturbance ops');
   return {
     trace,
     property: d['property'] as string,

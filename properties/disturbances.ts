@@ -64,8 +64,14 @@ export const DISTURBANCES: readonly Disturbance[] = [
       const m = attached[target % Math.max(1, attached.length)];
       if (m === undefined) return null;
       return [
-        [{ kind: 'fault', apid: a, apqi: d, fault: 'reset_fails' }, { kind: 'vfio_reset', mdev: m }],
-        [{ kind: 'fault', apid: a, apqi: d, fault: 'none' }, { kind: 'vfio_reset', mdev: m }],
+        [
+          { kind: 'fault', apid: a, apqi: d, fault: 'reset_fails' },
+          { kind: 'vfio_reset', mdev: m },
+        ],
+        [
+          { kind: 'fault', apid: a, apqi: d, fault: 'none' },
+          { kind: 'vfio_reset', mdev: m },
+        ],
       ];
     },
   },

@@ -96,7 +96,10 @@ dist('names are unique; the case generator draws every kind and no other', () =>
   const names = DISTURBANCES.map((d) => d.name);
   assert.is(new Set(names).size, names.length);
   const drawn = new Set(fc.sample(caseArb(DEFAULT_SCOPE), { numRuns: 400, seed: 3 }).map((c) => c.disturb));
-  assert.equal([...drawn].sort((a, b) => a - b), DISTURBANCES.map((_, i) => i));
+  assert.equal(
+    [...drawn].sort((a, b) => a - b),
+    DISTURBANCES.map((_, i) => i),
+  );
 });
 
 dist('every target of every kind takes something away and gives it back (upstream, a guest with every queue)', () => {

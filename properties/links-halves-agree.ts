@@ -17,7 +17,8 @@ export const linksHalvesAgree: StateInvariant = {
       const a = Math.floor(i / cfg.scope.domains);
       const d = i % cfg.scope.domains;
       if (q?.link && !s.mdevs[q.link]) return `${apqnName(a, d)} is linked to ${q.link}, which does not exist`;
-      if (q?.link && !has(s.mdevs[q.link]!.qtable[a]!, d)) return `${apqnName(a, d)} points at ${q.link}, whose queue table lacks it`;
+      if (q?.link && !has(s.mdevs[q.link]!.qtable[a]!, d))
+        return `${apqnName(a, d)} points at ${q.link}, whose queue table lacks it`;
     }
     for (const m in s.mdevs) {
       const t = s.mdevs[m]!.qtable;

@@ -13,7 +13,8 @@ export const noApqnSharedWithHost: StateInvariant = {
   check: (cfg, s) => {
     for (const vm in s.vms) {
       for (const [a, d] of cross(s.vms[vm]!.crycb)) {
-        if (queue(cfg, s, a, d)?.driver === 'cex4queue') return `${apqnName(a, d)} is in ${vm}'s CRYCB and bound to cex4queue`;
+        if (queue(cfg, s, a, d)?.driver === 'cex4queue')
+          return `${apqnName(a, d)} is in ${vm}'s CRYCB and bound to cex4queue`;
       }
     }
     return null;

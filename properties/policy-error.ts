@@ -37,11 +37,21 @@ export interface PolicyError {
 export function asFault(policy: string, e: unknown): PolicyFault {
   if (e instanceof PolicyFault) return e;
   const m = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new PolicyFault(policy, '(model)', 'malformed', `the model threw on what the policy returned: ${m.split('\n')[0]}`);
+  return new PolicyFault(
+    policy,
+    '(model)',
+    'malformed',
+    `the model threw on what the policy returned: ${m.split('\n')[0]}`,
+  );
 }
 
 /** Run `ops` with the guard thorough; the fault and its step, or null. */
-export function faultIn(cfg: Config, guard: PolicyGuard, s0: State, ops: readonly Op[]): { fault: PolicyFault; at: number } | null {
+export function faultIn(
+  cfg: Config,
+  guard: PolicyGuard,
+  s0: State,
+  ops: readonly Op[],
+): { fault: PolicyFault; at: number } | null {
   guard.thorough = true;
   let s = copyState(s0);
   for (let i = 0; i < ops.length; i++) {
@@ -58,7 +68,8 @@ export function faultIn(cfg: Config, guard: PolicyGuard, s0: State, ops: readonl
 function settleOps(cfg: Config, s: State, rec: (op: Op) => State): State {
   if (s.bus.scan !== null || !sameMatrix(s.bus.qci, s.host)) s = rec({ kind: 'scan' });
   for (let a = 0; a < cfg.scope.adapters; a++) {
-    for (let d = 0; d < cfg.scope.domains; d++) if (reprobePending(cfg, s, a, d)) s = rec({ kind: 'reprobe', apid: a, apqi: d });
+    for (let d = 0; d < cfg.scope.domains; d++)
+      if (reprobePending(cfg, s, a, d)) s = rec({ kind: 'reprobe', apid: a, apqi: d });
   }
   return s;
 }
@@ -92,7 +103,13 @@ function candidates(cfg: Config, guard: PolicyGuard, s0: State, c: Case): Op[][]
  * The policy error a faulting case shows, shrunk. If no plain trace of the case faults again, the
  * policy failed once and not the second time: that is reported as non-determinism, with the case's ops.
  */
-export function policyErrorOf(cfg: Config, guard: PolicyGuard, s0: State, c: Case, found: { afterRuns: number; seed: number; path: string }): PolicyError {
+export function policyErrorOf(
+  cfg: Config,
+  guard: PolicyGuard,
+  s0: State,
+  c: Case,
+  found: { afterRuns: number; seed: number; path: string },
+): PolicyError {
   const test = (ops: readonly Op[]): Violation | null => {
     const f = faultIn(cfg, guard, s0, ops);
     return f ? { property: 'policy-error', ops: ops.slice(0, f.at + 1), at: f.at, reason: f.fault.message } : null;
@@ -115,5 +132,13 @@ export function policyErrorOf(cfg: Config, guard: PolicyGuard, s0: State, c: Cas
     };
   }
   const message = 'a case failed once and passed when run again: some callback is not deterministic';
-  return { policy: guard.policy.name, kind: 'nondeterministic', callback: '(unknown)', message, ops: c.ops, at: Math.max(0, c.ops.length - 1), ...found };
+  return {
+    policy: guard.policy.name,
+    kind: 'nondeterministic',
+    callback: '(unknown)',
+    message,
+    ops: c.ops,
+    at: Math.max(0, c.ops.length - 1),
+    ...found,
+  };
 }

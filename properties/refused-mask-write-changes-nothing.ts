@@ -29,7 +29,8 @@ export const refusedMaskWriteChangesNothing: StepProperty = {
     for (const m in before.mdevs) {
       for (const [a, d] of cross(before.mdevs[m]!.matrix)) {
         const was = has(before.bus.apmask, a) && has(before.bus.aqmask, d);
-        if (!was && has(b.apmask, a) && has(b.aqmask, d)) return `${op.kind} handed ${apqnName(a, d)}, assigned to ${m}, to the default driver`;
+        if (!was && has(b.apmask, a) && has(b.aqmask, d))
+          return `${op.kind} handed ${apqnName(a, d)}, assigned to ${m}, to the default driver`;
       }
     }
     return null;

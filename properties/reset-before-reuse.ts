@@ -20,7 +20,13 @@ export const resetBeforeReuse: StateInvariant = {
     for (const vm in s.vms) {
       for (const [a, d] of cross(s.vms[vm]!.crycb)) {
         if (a >= cfg.scope.adapters || d >= cfg.scope.domains) continue;
-        if (!has(s.host.apm, a) || !has(s.host.aqm, d) || has(s.cardOff, a) || s.fault[a * cfg.scope.domains + d] === 'checkstop') continue;
+        if (
+          !has(s.host.apm, a) ||
+          !has(s.host.aqm, d) ||
+          has(s.cardOff, a) ||
+          s.fault[a * cfg.scope.domains + d] === 'checkstop'
+        )
+          continue;
         const owner = s.dirty[a * cfg.scope.domains + d];
         if (owner && owner !== vm) return `${apqnName(a, d)} reached ${vm} without a reset since ${owner} used it`;
       }

@@ -60,7 +60,8 @@ function canonicalNames(ops: readonly Op[]): Op[] {
   const names = new Map<string, string>();
   const rename = (n: string, prefix: 'm' | 'vm') => {
     const k = `${prefix}:${n}`;
-    if (!names.has(k)) names.set(k, `${prefix}${[...names.keys()].filter((x) => x.startsWith(`${prefix}:`)).length + 1}`);
+    if (!names.has(k))
+      names.set(k, `${prefix}${[...names.keys()].filter((x) => x.startsWith(`${prefix}:`)).length + 1}`);
     return names.get(k)!;
   };
   return ops.map((op) => {

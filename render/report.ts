@@ -184,7 +184,11 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     const f = cell.found;
     if (!f) continue;
     const policy = policies.find((p) => p.name === cell.policy)!;
-    const ex = explain({ trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail }, policy, f);
+    const ex = explain(
+      { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail },
+      policy,
+      f,
+    );
     const i = data.length;
     ids.set(cell, i);
     data.push(cxJson(ex));
@@ -192,7 +196,9 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     sections.push(
       `<section class="cx" id="cx-${i}"><h2>${esc(cell.policy)}: ${esc(cell.property.name)} (${esc(cell.property.spec)}) violated ${tag}</h2>` +
         `<p>${esc(cell.property.statement)}</p><p class="reason">${esc(f.reason)}</p>` +
-        (cell.expected ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>` : '') +
+        (cell.expected
+          ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>`
+          : '') +
         `<p class="dim">${found(f)}` +
         (f.tail ? ' The last steps (purple) are the disturbance and its undoing.' : '') +
         `</p><p>initial: ${esc(ex.initial.join(' '))}</p>` +

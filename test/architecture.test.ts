@@ -35,11 +35,12 @@ function walk(dir: string, out: string[]): string[] {
 }
 
 const SOURCES: Source[] = DIRS.filter((d) => existsSync(join(ROOT, d)))
-  .flatMap((d) => walk(d, [])).map((path) => {
-  const text = readFileSync(join(ROOT, path), 'utf8');
-  const ast = parse(text, { sourceType: 'module', plugins: ['typescript'], errorRecovery: false });
-  return { path, text, ast };
-});
+  .flatMap((d) => walk(d, []))
+  .map((path) => {
+    const text = readFileSync(join(ROOT, path), 'utf8');
+    const ast = parse(text, { sourceType: 'module', plugins: ['typescript'], errorRecovery: false });
+    return { path, text, ast };
+  });
 const isTest = (p: string): boolean => /\.test\.[mc]?[jt]s$/.test(p) || p.startsWith('test/');
 const PRODUCT = SOURCES.filter((s) => !isTest(s.path) && !s.path.startsWith('bench/'));
 
@@ -54,7 +55,8 @@ function* nodes(n: unknown): Generator<Node> {
       for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
     } else if (x !== null && typeof x === 'object' && typeof (x as Node).type === 'string') {
       yield x as Node;
-      for (const k of Object.keys(x)) if (k !== 'loc' && k !== 'leadingComments' && k !== 'trailingComments') stack.push((x as Node)[k]);
+      for (const k of Object.keys(x))
+        if (k !== 'loc' && k !== 'leadingComments' && k !== 'trailingComments') stack.push((x as Node)[k]);
     }
   }
 }
@@ -71,7 +73,12 @@ function imports(s: Source): { to: string; line: number }[] {
       if (a?.type === 'StringLiteral') spec = a['value'];
     }
     if (typeof spec === 'string' && spec.startsWith('.')) {
-      out.push({ to: relative(ROOT, resolve(ROOT, dirname(s.path), spec)).split('\\').join('/'), line: n.loc!.start.line });
+      out.push({
+        to: relative(ROOT, resolve(ROOT, dirname(s.path), spec))
+          .split('\\')
+          .join('/'),
+        line: n.loc!.start.line,
+      });
     }
   }
   return out;
@@ -94,7 +101,13 @@ test('layers import downwards only: model < trace < properties < exhaustive < ch
 test('no import cycle between files', () => {
   const known = new Set(SOURCES.map((s) => s.path));
   const edges = new Map<string, string[]>();
-  for (const s of SOURCES) edges.set(s.path, imports(s).map((i) => i.to).filter((t) => known.has(t)));
+  for (const s of SOURCES)
+    edges.set(
+      s.path,
+      imports(s)
+        .map((i) => i.to)
+        .filter((t) => known.has(t)),
+    );
   // Tarjan's strongly connected components, iteratively.
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -151,9 +164,11 @@ function ownFiles(): Map<string, string> {
     for (const n of nodes(s.ast.program)) {
       let value: Node | null = null;
       const key = n['key'] as Node | undefined;
-      if (n.type === 'ObjectProperty' && key?.type === 'Identifier' && key['name'] === 'name') value = n['value'] as Node;
+      if (n.type === 'ObjectProperty' && key?.type === 'Identifier' && key['name'] === 'name')
+        value = n['value'] as Node;
       if (n.type === 'VariableDeclarator') value = n['init'] as Node | null;
-      if (value?.type === 'StringLiteral' && names.has(value['value'] as string)) own.set(value['value'] as string, s.path);
+      if (value?.type === 'StringLiteral' && names.has(value['value'] as string))
+        own.set(value['value'] as string, s.path);
     }
   }
   return own;
@@ -176,7 +191,13 @@ test('no source file outside a property own file names a property', () => {
 });
 
 test(`no function in exhaustive/ is longer than ${MAX_FUNCTION_LINES} lines`, () => {
-  const FN = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod']);
+  const FN = new Set([
+    'FunctionDeclaration',
+    'FunctionExpression',
+    'ArrowFunctionExpression',
+    'ObjectMethod',
+    'ClassMethod',
+  ]);
   const bad: string[] = [];
   for (const s of PRODUCT.filter((x) => x.path.startsWith('exhaustive/'))) {
     for (const n of nodes(s.ast.program)) {

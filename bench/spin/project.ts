@@ -137,7 +137,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `spin dump: ${n} transitions, ${spin.size} distinct post-states; ` +
         `${onlySpin.size} only in spin, ${onlyRef.length} only in the reference`,
     );
-    console.log('fields: ' + pmlFields(scope).map(([f, k]) => (k ? `${f}[${k}]` : f)).join(' '));
+    console.log(
+      'fields: ' +
+        pmlFields(scope)
+          .map(([f, k]) => (k ? `${f}[${k}]` : f))
+          .join(' '),
+    );
     for (const [k, op] of [...onlySpin].slice(0, 5)) console.log(`spin only (after ${op}): ${k}`);
     for (const k of onlyRef.slice(0, 5)) console.log(`ref only: ${k}\n  ${projections.get(k)}`);
     if (onlySpin.size + onlyRef.length > 0) process.exitCode = 1;
