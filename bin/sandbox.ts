@@ -382,7 +382,7 @@ function stateBlock(opt: SandboxOptions, policy: string, message: string, ops: r
   }
   const lines = [`== ${policy}: POLICY ERROR: ${message}`];
   lines.push(`   a shortest trace to the state being expanded, then the op (${ops.length} ops):`);
-  ops.forEach((op, i) => lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`));
+  for (const [i, op] of ops.entries()) lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`);
   return lines.join('\n');
 }
 
@@ -400,6 +400,6 @@ function caseBlock(opt: SandboxOptions, policy: string, message: string, ops: re
       ? `   the case being checked (${ops.length} ops, not shrunk); it stopped after its last op (settling, replaying):`
       : `   the case being checked, up to the op that did not finish (${ops.length} ops, not shrunk):`,
   );
-  ops.forEach((op, i) => lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`));
+  for (const [i, op] of ops.entries()) lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`);
   return lines.join('\n');
 }
