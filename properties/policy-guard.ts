@@ -15,7 +15,7 @@
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
 import { ERRNO } from '../model/errno.ts';
-import type { Config, Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 
 export type FaultKind = 'threw' | 'mutated' | 'malformed' | 'nondeterministic';
@@ -53,27 +53,6 @@ export interface PolicyGuard {
   /** Freeze inputs, validate results fully and call twice to compare, on the next calls. */
   thorough: boolean;
 }
-
-type ResultKind = 'state' | 'outcome' | 'reported' | 'boolean';
-const CALLBACKS: Readonly<Record<string, ResultKind>> = {
-  probe: 'state',
-  remove: 'state',
-  on_config_changed: 'state',
-  on_scan_complete: 'state',
-  detach: 'state',
-  create: 'outcome',
-  remove_mdev: 'outcome',
-  assign: 'outcome',
-  unassign: 'outcome',
-  ap_config: 'outcome',
-  attach: 'outcome',
-  reset: 'reported',
-  in_use: 'boolean',
-  passable: 'boolean',
-};
-
-/** Every callback a policy has, required and optional (the guard's table is the one list). */
-export const CALLBACK_NAMES: readonly string[] = Object.keys(CALLBACKS);
 
 /** A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates its input cannot corrupt the cases after it. */
 export function copyState<T>(x: T): T {
@@ -154,7 +133,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
     }
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
-  const wrap = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown) =>
+  const wrap = (cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
       if (!g.thorough) {
@@ -173,7 +152,9 @@ export function guardPolicy(p: Policy): PolicyGuard {
       return thoroughCall(cb, kind, raw, [a, b, c, d, e]);
     };
   // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
-  const thoroughCall = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
+  const thoroughCall = (
+    cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown, args: unknown[],
+  ): unknown => {
     depth++;
     try {
       // cfg (the first argument of all but `passable`) holds the policy itself: leave it alone.
@@ -198,7 +179,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     }
   };
   const out: Record<string, unknown> = { ...p };
-  for (const [cb, kind] of Object.entries(CALLBACKS)) {
+  for (const cb of CALLBACK_NAMES) {
+    const kind = CALLBACKS[cb].result;
     const raw = (p as unknown as Record<string, unknown>)[cb];
     if (typeof raw === 'function') out[cb] = wrap(cb, kind, raw as (...a: unknown[]) => unknown);
   }
@@ -207,7 +189,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
 }
 
 /** The check made on every call: the right kind of value (an errno name, a state-like object, a boolean). */
-function cheapOk(kind: ResultKind, r: unknown): boolean {
+function cheapOk(kind: CallbackResult, r: unknown): boolean {
   if (kind === 'boolean') return typeof r === 'boolean';
   if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
   if (typeof r !== 'object' || r === null) return false;
@@ -215,7 +197,7 @@ function cheapOk(kind: ResultKind, r: unknown): boolean {
 }
 
 /** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
-function resultProblem(kind: ResultKind, r: unknown, scope: Scope | null): string | null {
+function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): string | null {
   switch (kind) {
     case 'boolean':
       return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
