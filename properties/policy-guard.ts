@@ -17,6 +17,7 @@
 import { ERRNO } from '../model/errno.ts';
 import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
+import { show, stateProblem } from './state-problem.ts';
 
 export type FaultKind = 'threw' | 'mutated' | 'malformed' | 'nondeterministic';
 
@@ -97,12 +98,6 @@ function diff(a: unknown, b: unknown, path: string[]): string | null {
     }
   }
   return null;
-}
-
-function show(x: unknown): string {
-  if (typeof x === 'object' && x !== null) return Array.isArray(x) ? 'an array' : 'an object';
-  const s = typeof x === 'string' ? JSON.stringify(x) : String(x);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 const message = (e: unknown): string => {
@@ -214,77 +209,4 @@ function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): s
       return sp ? `state: ${sp}` : null;
     }
   }
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isMask = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
-const name = (x: unknown): boolean => typeof x === 'string';
-
-function matrixProblem(x: unknown, at: string): string | null {
-  if (!isObj(x)) return `${at} is ${show(x)}, not a matrix`;
-  for (const k of ['apm', 'aqm', 'adm']) if (!isMask(x[k])) return `${at}.${k} is ${show(x[k])}, not a mask (a uint32)`;
-  return null;
-}
-
-/**
- * A problem with the shape of a state (spec §3, model/state.ts), or null. Without a scope only the
- * top level is looked at (cheap, for every call); with one, everything.
- */
-export function stateProblem(s: unknown, scope: Scope | null): string | null {
-  if (!isObj(s)) return `expected a state or an errno name, got ${show(s)}`;
-  for (const k of ['host', 'bus', 'queues', 'mdevs', 'vms', 'fault', 'dirty', 'info']) if (!(k in s)) return `the state has no '${k}'`;
-  if (scope === null) return null;
-  const n = scope.adapters * scope.domains;
-  const arr = (k: string, ok: (x: unknown) => boolean, what: string): string | null => {
-    const v = s[k];
-    if (!Array.isArray(v) || v.length !== n) return `${k} must be an array of ${n} entries (one per APQN), got ${Array.isArray(v) ? `${v.length} entries` : show(v)}`;
-    const i = v.findIndex((x) => !ok(x));
-    return i < 0 ? null : `${k}[${i}] is ${show(v[i])}, not ${what}`;
-  };
-  const queue = (q: unknown) =>
-    q === null ||
-    (isObj(q) &&
-      (q['driver'] === null || q['driver'] === 'vfio_ap' || q['driver'] === 'cex4queue') &&
-      (q['link'] === null || name(q['link'])) &&
-      ['normal', 'deconfigured', 'checkstopped', 'failed'].includes(q['reset'] as string));
-  const problem =
-    matrixProblem(s['host'], 'host') ??
-    matrixProblem(s['info'], 'info') ??
-    (isMask(s['cardOff']) ? null : `cardOff is ${show(s['cardOff'])}, not a mask`) ??
-    arr('fault', (x) => x === 'none' || x === 'checkstop' || x === 'reset_fails', 'a fault') ??
-    arr('dirty', (x) => x === null || name(x), 'null or a VM name') ??
-    arr('queues', queue, 'null or a queue { driver, link, reset }') ??
-    busProblem(s['bus']);
-  if (problem) return problem;
-  if (!isObj(s['mdevs'])) return `mdevs is ${show(s['mdevs'])}, not an object`;
-  for (const [m, x] of Object.entries(s['mdevs'])) {
-    if (!isObj(x)) return `mdevs.${m} is ${show(x)}, not an mdev`;
-    const p =
-      matrixProblem(x['matrix'], `mdevs.${m}.matrix`) ??
-      (x['shadow'] === null ? null : matrixProblem(x['shadow'], `mdevs.${m}.shadow`)) ??
-      (x['pending'] === null ? null : matrixProblem(x['pending'], `mdevs.${m}.pending`)) ??
-      (Array.isArray(x['qtable']) && x['qtable'].every(isMask) ? null : `mdevs.${m}.qtable must be an array of masks`) ??
-      (x['kvm'] === null || name(x['kvm']) ? null : `mdevs.${m}.kvm is ${show(x['kvm'])}, not null or a VM name`) ??
-      (typeof x['removing'] === 'boolean' ? null : `mdevs.${m}.removing is ${show(x['removing'])}, not a boolean`);
-    if (p) return p;
-  }
-  if (!isObj(s['vms'])) return `vms is ${show(s['vms'])}, not an object`;
-  for (const [v, x] of Object.entries(s['vms'])) {
-    if (!isObj(x)) return `vms.${v} is ${show(x)}, not a VM`;
-    const p = matrixProblem(x['crycb'], `vms.${v}.crycb`) ?? (x['hook'] === null || name(x['hook']) ? null : `vms.${v}.hook is ${show(x['hook'])}`);
-    if (p) return p;
-  }
-  return null;
-}
-
-function busProblem(b: unknown): string | null {
-  if (!isObj(b)) return `bus is ${show(b)}, not an object`;
-  if (!isMask(b['apmask']) || !isMask(b['aqmask'])) return 'bus.apmask and bus.aqmask must be masks';
-  if (typeof b['apmaskHigh'] !== 'boolean' || typeof b['aqmaskHigh'] !== 'boolean') return 'bus.apmaskHigh and bus.aqmaskHigh must be booleans';
-  const q = matrixProblem(b['qci'], 'bus.qci');
-  if (q) return q;
-  const sc = b['scan'];
-  if (sc === null) return null;
-  if (!isObj(sc) || typeof sc['changed'] !== 'boolean') return 'bus.scan must be null or { qci, old, changed }';
-  return matrixProblem(sc['qci'], 'bus.scan.qci') ?? matrixProblem(sc['old'], 'bus.scan.old');
 }
