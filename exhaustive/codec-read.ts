@@ -1,9 +1,9 @@
 /** Decoding a packed key (exhaustive/codec.ts) into the State it was encoded from, section by section. */
 import { type Mask, range } from '../model/bits.ts';
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Bus, Fault, Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
-import { mdevNames, vmNames } from './alphabet.ts';
 import { KeyBits } from './codec-bits.ts';
 import type { Layout } from './codec-layout.ts';
 import { Sections } from './codec-write.ts';

@@ -5,10 +5,10 @@
  * not change) takes those sections from the reference's key instead of encoding them again.
  */
 import { type Mask, range } from '../model/bits.ts';
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Matrix, Mdev, QueueDev, State } from '../model/state.ts';
-import { mdevNames, vmNames } from './alphabet.ts';
 import { KeyBits } from './codec-bits.ts';
 import type { Layout, Range } from './codec-layout.ts';
 

@@ -7,13 +7,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Mask, range } from '../model/bits.ts';
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { type Shape, STATE_SHAPE } from '../model/state-shape.ts';
 import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
-import { alphabet, mdevNames, vmNames } from './alphabet.ts';
+import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec, type Range } from './codec.ts';
 
 type Placed = Range | { readonly [k: string]: Placed } | readonly Placed[];

@@ -3,10 +3,10 @@
  * domains) and renamings of mdevs and VMs (exhaustive/symmetry.ts reduces the search by it).
  */
 import { type Mask } from '../model/bits.ts';
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
-import { mdevNames, vmNames } from './alphabet.ts';
 
 type Perm = readonly number[];
 

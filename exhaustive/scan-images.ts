@@ -3,9 +3,9 @@
  * `canonicalImages`): one encoding, its bit permutations, and one pass over the group per class of
  * images instead of one per image.
  */
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
-import { mdevNames, vmNames } from './alphabet.ts';
 import type { Codec } from './codec.ts';
 import { normaliseNames } from './group.ts';
 import { applyProgram, type KeyCanon } from './key-canon.ts';

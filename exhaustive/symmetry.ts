@@ -15,11 +15,11 @@
  *
  * The group's action on states and ops is in exhaustive/group.ts, on packed keys in key-canon.ts.
  */
+import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
-import { mdevNames, vmNames } from './alphabet.ts';
 import type { Codec } from './codec.ts';
 import { type GroupElement, groupElements, type IdPerm, idPerms, normaliseNames } from './group.ts';
 import { KeyCanon } from './key-canon.ts';

@@ -15,7 +15,7 @@ import type { Resource } from './ops.ts';
 import type { Driver, Fault, ResetStatus, State } from './state.ts';
 
 /** Every member of union U is in list L (checked where used: `true satisfies Lists<U, L>`). */
-type Lists<U, L extends readonly unknown[]> = [Exclude<U, L[number]>] extends [never] ? true : false;
+export type Lists<U, L extends readonly unknown[]> = [Exclude<U, L[number]>] extends [never] ? true : false;
 
 /** The hardware conditions of a queue (Fault), in a fixed order. */
 export const FAULTS = ['none', 'checkstop', 'reset_fails'] as const satisfies readonly Fault[];
