@@ -4,11 +4,14 @@ import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Bus, Fault, Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
-import { KeyBits } from './codec-bits.ts';
 import type { Layout } from './codec-layout.ts';
 import { Sections } from './codec-write.ts';
 
-export class KeyReader extends KeyBits {
+/** The decoder: a cursor over the key being read (bit `pos` of the key at buf[base..]), and its sections. */
+export class KeyReader {
+  private buf: Uint32Array = new Uint32Array(0);
+  private base = 0;
+  private pos = 0;
   private readonly A: number;
   private readonly D: number;
   private readonly C: number;
@@ -27,7 +30,6 @@ export class KeyReader extends KeyBits {
   private readonly at: Sections;
 
   constructor(scope: Scope, L: Layout) {
-    super();
     this.A = scope.adapters;
     this.D = scope.domains;
     this.C = scope.control_domains;
@@ -47,7 +49,9 @@ export class KeyReader extends KeyBits {
 
   /** The state stored at src[off .. off+words). */
   decode(src: Uint32Array, off: number): State {
-    this.point(src, off);
+    this.buf = src;
+    this.base = off;
+    this.pos = 0;
     const host = this.matrix();
     const cardOff = this.get(this.A) as Mask;
     const fault: Fault[] = new Array<Fault>(this.N);
@@ -61,6 +65,19 @@ export class KeyReader extends KeyBits {
     const mdevs = this.mdevs();
     const vms = this.vms();
     return { host, cardOff, fault, dirty, bus, queues, info, mdevs, vms };
+  }
+
+  /** Read n bits and move on. */
+  private get(n: number): number {
+    if (n === 0) return 0;
+    const buf = this.buf;
+    const pos = this.pos;
+    const w = this.base + (pos >>> 5);
+    const b = pos & 31;
+    let v = buf[w]! >>> b;
+    if (b + n > 32) v |= buf[w + 1]! << (32 - b);
+    this.pos = pos + n;
+    return n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
   }
 
   private matrix(): Matrix {

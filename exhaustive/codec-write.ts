@@ -9,7 +9,6 @@ import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Matrix, Mdev, QueueDev, State } from '../model/state.ts';
-import { KeyBits } from './codec-bits.ts';
 import type { Layout, Range } from './codec-layout.ts';
 
 /** Bits from the start of `first` to the end of `last`. */
@@ -62,7 +61,11 @@ const nameIx = (map: ReadonlyMap<string, number>, name: string | null): number =
   return i;
 };
 
-export class KeyWriter extends KeyBits {
+/** The encoder: a cursor over the key being written (bit `pos` of the key at buf[base..]), and its sections. */
+export class KeyWriter {
+  private buf: Uint32Array = new Uint32Array(0);
+  private base = 0;
+  private pos = 0;
   private readonly A: number;
   private readonly D: number;
   private readonly C: number;
@@ -87,7 +90,6 @@ export class KeyWriter extends KeyBits {
   private readonly refKey: Uint32Array;
 
   constructor(scope: Scope, L: Layout, bits: number, words: number) {
-    super();
     this.A = scope.adapters;
     this.D = scope.domains;
     this.C = scope.control_domains;
@@ -116,9 +118,14 @@ export class KeyWriter extends KeyBits {
     if (s !== null) this.refKey.set(src!.subarray(off, off + this.words));
   }
 
-  /** Write s's key into out[off .. off+words). */
+  /**
+   * Write s's key into out[off .. off+words): every section, or, with a reference state set, its
+   * key with the sections of the parts s does not share with it written again.
+   */
   encode(s: State, out: Uint32Array, off: number): void {
-    this.point(out, off);
+    this.buf = out;
+    this.base = off;
+    this.pos = 0;
     const r = this.ref;
     if (r === null) {
       out.fill(0, off, off + this.words);
@@ -127,24 +134,7 @@ export class KeyWriter extends KeyBits {
     }
     const refKey = this.refKey;
     for (let w = 0; w < this.words; w++) out[off + w] = refKey[w]!;
-    if (r !== s) this.changed(s, r);
-  }
-
-  /** Every section of s, from bit 0 of a zeroed key. */
-  private all(s: State): void {
-    this.host(s);
-    this.cardOff(s);
-    this.fault(s);
-    this.dirty(s);
-    this.bus(s);
-    for (let i = 0; i < this.N; i++) this.queue(s.queues[i]!);
-    this.putMatrix(s.info);
-    this.mdevs(s);
-    this.vms(s);
-  }
-
-  /** The sections of s that are not the reference r's, over r's key. */
-  private changed(s: State, r: State): void {
+    if (r === s) return;
     const at = this.at;
     if (s.host !== r.host) {
       this.clear(0, at.cardOff);
@@ -166,14 +156,7 @@ export class KeyWriter extends KeyBits {
       this.clear(at.bus, at.queues);
       this.bus(s);
     }
-    if (s.queues !== r.queues) {
-      for (let i = 0; i < this.N; i++) {
-        const q = s.queues[i]!;
-        if (q === r.queues[i]) continue;
-        this.clear(at.queues + i * at.queue, at.queues + (i + 1) * at.queue);
-        this.queue(q);
-      }
-    }
+    if (s.queues !== r.queues) this.queues(s, r);
     if (s.info !== r.info) {
       this.clear(at.info, at.mdevs);
       this.putMatrix(s.info);
@@ -185,6 +168,57 @@ export class KeyWriter extends KeyBits {
     if (s.vms !== r.vms) {
       this.clear(at.vms, this.bits);
       this.vms(s);
+    }
+  }
+
+  /** Every section of s, from bit 0 of a zeroed key. */
+  private all(s: State): void {
+    this.host(s);
+    this.cardOff(s);
+    this.fault(s);
+    this.dirty(s);
+    this.bus(s);
+    for (let i = 0; i < this.N; i++) this.queue(s.queues[i]!);
+    this.putMatrix(s.info);
+    this.mdevs(s);
+    this.vms(s);
+  }
+
+  /** The queues of s that are not the reference r's, over r's key. */
+  private queues(s: State, r: State): void {
+    const at = this.at;
+    for (let i = 0; i < this.N; i++) {
+      const q = s.queues[i]!;
+      if (q === r.queues[i]) continue;
+      this.clear(at.queues + i * at.queue, at.queues + (i + 1) * at.queue);
+      this.queue(q);
+    }
+  }
+
+  /** Write the n low bits of v (the bits there are 0) and move on. */
+  private put(v: number, n: number): void {
+    if (n === 0) return;
+    const buf = this.buf;
+    const pos = this.pos;
+    const w = this.base + (pos >>> 5);
+    const b = pos & 31;
+    buf[w] = (buf[w]! | (v << b)) >>> 0;
+    if (b + n > 32) buf[w + 1] = (buf[w + 1]! | (v >>> (32 - b))) >>> 0;
+    this.pos = pos + n;
+  }
+
+  /** Bits [at, end) of the key set to 0, the cursor at `at`. */
+  private clear(at: number, end: number): void {
+    this.pos = at;
+    const buf = this.buf;
+    let n = end - at;
+    while (n > 0) {
+      const w = this.base + (at >>> 5);
+      const b = at & 31;
+      const k = Math.min(n, 32 - b);
+      buf[w] = (buf[w]! & ~(k === 32 ? -1 : ((1 << k) - 1) << b)) >>> 0;
+      at += k;
+      n -= k;
     }
   }
 
@@ -245,7 +279,7 @@ export class KeyWriter extends KeyBits {
       return;
     }
     // Code 0: no queue device; 1: no driver.
-    this.put(q.driver === null ? 1 : 2 + DRIVERS.indexOf(q.driver), this.driverBits);
+    this.put(q.driver === null ? 1 : q.driver === DRIVERS[0] ? 2 : 2 + DRIVERS.indexOf(q.driver), this.driverBits);
     this.put(nameIx(this.mdevIx, q.link), this.mb);
     this.put(RESET_STATUSES.indexOf(q.reset), this.resetBits);
   }

@@ -126,14 +126,16 @@ export class KeyCanon {
     const L = this.L;
     const mb = this.mb;
     const vb = this.vb;
+    const M = this.mdevs;
+    const V = this.vms;
     const order = field(k, L.mdevOrder);
-    for (let j = 0; j < this.mdevs; j++) {
+    for (let j = 0; j < M; j++) {
       const v = (order >>> (j * mb)) & ((1 << mb) - 1);
       if (v !== 0 && v !== j + 1) return false;
     }
     const vorder = field(k, L.vmOrder);
     let vmsUp = 0;
-    for (let j = 0; j < this.vms; j++) {
+    for (let j = 0; j < V; j++) {
       const v = (vorder >>> (j * vb)) & ((1 << vb) - 1);
       if (v !== 0 && v !== j + 1) return false;
       if (v !== 0) vmsUp = j + 1;
