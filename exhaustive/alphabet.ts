@@ -44,7 +44,9 @@ export function alphabet(scope: Scope): Op[] {
       }
     }
   }
-  for (let apid = 0; apid < A; apid++) for (const config of CARD_CONFIGS) ops.push({ kind: 'card_config', apid, config });
+  for (let apid = 0; apid < A; apid++) {
+    for (const config of CARD_CONFIGS) ops.push({ kind: 'card_config', apid, config });
+  }
   for (const [apid, apqi] of apqns) for (const fault of FAULTS) ops.push({ kind: 'fault', apid, apqi, fault });
   // vfio_ap and the guests.
   for (const mdev of mdevNames(scope)) {
