@@ -7,6 +7,7 @@ import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { withScopeFlags } from './load-trace.ts';
+import { SCOPE_FLAGS, type ScopeFlagValues, scopeFlagValues } from './scope-flags.ts';
 import { closest, UsageError } from './usage.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
 
@@ -17,13 +18,7 @@ export const COMMON = {
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-export const SCOPE_FLAGS = {
-  adapters: { type: 'string' },
-  domains: { type: 'string' },
-  'control-domains': { type: 'string' },
-  mdevs: { type: 'string' },
-  vms: { type: 'string' },
-} as const;
+export { SCOPE_FLAGS, scopeFlagValues } from './scope-flags.ts';
 
 /**
  * node:util parseArgs in strict mode, its errors as one-line UsageErrors. A flag that takes a value and
@@ -67,17 +62,6 @@ export function onePositional(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
   return positionals[0]!;
 }
-
-type ScopeFlagValues = Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>;
-
-/** The scope flags as trace-file keys (for withScopeFlags). */
-export const scopeFlagValues = (v: ScopeFlagValues) => ({
-  adapters: v.adapters,
-  domains: v.domains,
-  control_domains: v['control-domains'],
-  mdevs: v.mdevs,
-  vms: v.vms,
-});
 
 export function scopeFromFlags(v: ScopeFlagValues): Scope {
   const empty = { scope: DEFAULT_SCOPE, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] };

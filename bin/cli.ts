@@ -170,20 +170,12 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   return summary.exit;
 }
 
-const scopeValues = (v: Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>) => ({
-  adapters: v.adapters,
-  domains: v.domains,
-  control_domains: v['control-domains'],
-  mdevs: v.mdevs,
-  vms: v.vms,
-});
-
 async function cmdExplain(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { policy: { type: 'string' }, format: { type: 'string' }, ...SCOPE_FLAGS });
   if (values.help) return help();
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
   const file = onePositional(positionals, 'trace or counterexample file');
-  const f = { format: values.format, policy: values.policy, scope: scopeValues(values) };
+  const f = { format: values.format, policy: values.policy, scope: scopeFlagValues(values) };
   if (sandboxed(io, [values.policy])) {
     const t = withScopeFlags(loadSubject(file).trace, f.scope, file);
     const policies = [identity(values.policy!)];
@@ -201,10 +193,10 @@ async function cmdDiff(args: string[], io: Io): Promise<number> {
   const file = onePositional(positionals, 'trace file');
   const specs = values.policy ?? [];
   if (specs.length === 2 && sandboxed(io, specs)) {
-    const t = withScopeFlags(loadSubject(file).trace, scopeValues(values), file);
+    const t = withScopeFlags(loadSubject(file).trace, scopeFlagValues(values), file);
     return sandboxCommand('diff', args, { policies: specs.map(identity), locate: (i) => stepWhere(t, file, i) });
   }
-  const d = await diffCommand(c, file, specs, scopeValues(values), io.loaded);
+  const d = await diffCommand(c, file, specs, scopeFlagValues(values), io.loaded);
   io.out(d.text);
   return d.differ ? 1 : 0;
 }

@@ -10,15 +10,12 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../model/index.ts';
-import type { Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, CALLBACKS, type Policy } from '../model/policy.ts';
 import { PolicyFault } from '../properties/policy-guard.ts';
 import { PolicyExit, PolicyWrite, watched } from './sandbox-watch.ts';
 import { closest, UsageError } from './usage.ts';
 import { policyLine } from './load-trace.ts';
 import { InputError, type Trace } from '../trace/index.ts';
-
-const CALLBACKS = ['probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable'] as const;
-const OPTIONAL = ['in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'] as const;
 
 const looksLikePath = (s: string): boolean => s.includes('/') || /\.(m?[jt]s)$/.test(s);
 
@@ -37,8 +34,11 @@ export function policyProblem(p: unknown): string | null {
   if (typeof o['name'] !== 'string' || o['name'] === '') return "the policy has no 'name'";
   const ctl = CONTROL.exec(o['name']);
   if (ctl) return `the policy's 'name' contains a control character (U+${hex4(ctl[0].charCodeAt(0))})`;
-  for (const k of CALLBACKS) if (typeof o[k] !== 'function') return `the policy's '${k}' is not a function`;
-  for (const k of OPTIONAL) if (o[k] !== null && typeof o[k] !== 'function') return `the policy's '${k}' must be a function or null`;
+  for (const k of CALLBACK_NAMES) {
+    const optional = CALLBACKS[k].optional;
+    if (typeof o[k] === 'function' || (optional && o[k] === null)) continue;
+    return `the policy's '${k}' ${optional ? 'must be a function or null' : 'is not a function'}`;
+  }
   return null;
 }
 

@@ -17,9 +17,8 @@
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Op } from '../model/ops.ts';
-import type { Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, type Policy } from '../model/policy.ts';
 import type { AbortFlag } from '../properties/abort.ts';
-import { CALLBACK_NAMES } from '../properties/policy-guard.ts';
 
 /** Int32 words per thread slot, and their meaning. */
 export const SLOT = 8;

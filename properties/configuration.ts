@@ -9,6 +9,8 @@
  *   same pending remove.
  * Not part of it: shadows / guest_matrix and CRYCBs (what the properties compare), links, pending
  * scan adds and the ghost dirty marks. Both states are compared at quiescence.
+ * The state's schema (model/state-shape.ts) marks these parts `config`; properties/state-shape.test.ts
+ * checks this key against the marks, part by part.
  */
 import type { State } from '../model/state.ts';
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { extend, POLICIES, upstream, type Policy, type State } from '../model/index.ts';
+import { CALLBACK_NAMES, extend, POLICIES, upstream, type Policy, type State } from '../model/index.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { step } from '../model/step.ts';
@@ -55,6 +55,15 @@ function faultOf(policy: Policy, ops: Parameters<typeof step>[2][]): PolicyFault
   assert.unreachable('no fault');
   throw new Error('unreachable');
 }
+
+caught('every callback of a policy is guarded', () => {
+  for (const cb of CALLBACK_NAMES) {
+    const g = guardPolicy(extend(upstream, { name: 'x', [cb]: () => { throw new RangeError('nope'); } }));
+    const f = (g.policy as unknown as Record<string, (...a: unknown[]) => unknown>)[cb]!;
+    const isFault = (e: unknown) => e instanceof PolicyFault && e.callback === cb;
+    assert.throws(() => f({ scope: DEFAULT_SCOPE, policy: g.policy }, s0), isFault, cb);
+  }
+});
 
 caught('an exception', () => {
   const f = faultOf(extend(upstream, { name: 'x', create: () => { throw new RangeError('nope'); } }), [{ kind: 'create', mdev: 'm1' }]);
