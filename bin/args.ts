@@ -59,7 +59,8 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
 }
 
 export function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
   return positionals[0]!;
 }
 
@@ -90,9 +91,16 @@ export interface CheckArgs {
   readonly engine: ReturnType<typeof engineSettings>;
 }
 
-const intFlag = (name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+const intFlag = (
+  name: string,
+  v: string | undefined,
+  dflt: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number => {
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
   return Number(v);
 };
 
@@ -114,13 +122,18 @@ export function parseCheckArgs(args: string[]): CheckArgs {
   });
   // `--save DIR`: the one positional check accepts.
   if (positionals.length > (values.save ? 1 : 0)) {
-    throw new UsageError(`apmc check takes no file arguments (got '${positionals.at(-1)}'${values.save ? '' : '; --save DIR names a directory'})`);
+    throw new UsageError(
+      `apmc check takes no file arguments (got '${positionals.at(-1)}'` +
+        `${values.save ? '' : '; --save DIR names a directory'})`,
+    );
   }
   const properties = (values.property ?? PROPERTY_NAMES).map((n) => {
     const p = propertyByName(n);
     if (!p) {
       const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`);
+      throw new UsageError(
+        `unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`,
+      );
     }
     return p;
   });
@@ -161,21 +174,27 @@ type Flags = Partial<Record<keyof typeof ENGINE_FLAGS, string | undefined>>;
 
 export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; settings: ExhaustiveSettings } {
   const engine = v.engine ?? 'random';
-  if (engine !== 'random' && engine !== 'exhaustive') throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
+  if (engine !== 'random' && engine !== 'exhaustive')
+    throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
   const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
     x === undefined ? undefined : intFlag(name, x, 0, min, max);
-  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find((f) => v[f] !== undefined);
+  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find(
+    (f) => v[f] !== undefined,
+  );
   if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
   const sym = v.symmetry ?? 'on';
   if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
   const memo = v.memo ?? 'auto';
-  if (memo !== 'auto' && memo !== 'on' && memo !== 'off') throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
+  if (memo !== 'auto' && memo !== 'on' && memo !== 'off')
+    throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
   const order = v.order;
-  if (order !== undefined && order !== 'guests-first' && order !== 'plain') throw new UsageError(`--order: expected 'guests-first' or 'plain', got '${order}'`);
+  if (order !== undefined && order !== 'guests-first' && order !== 'plain')
+    throw new UsageError(`--order: expected 'guests-first' or 'plain', got '${order}'`);
   let shard: { k: number; n: number } | undefined;
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
-    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected k/n with 1 ≤ k ≤ n (e.g. 2/4), got '${v.shard}'`);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+      throw new UsageError(`--shard: expected k/n with 1 ≤ k ≤ n (e.g. 2/4), got '${v.shard}'`);
     shard = { k: Number(m[1]) - 1, n: Number(m[2]) };
   }
   const depth = int('depth', v.depth, 0, 1000);

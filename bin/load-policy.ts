@@ -29,7 +29,8 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** Check that a loaded value is a complete policy; a one-line problem otherwise. */
 export function policyProblem(p: unknown): string | null {
-  if (typeof p !== 'object' || p === null) return 'does not export a policy (default export: a policy object or a function (api) => policy)';
+  if (typeof p !== 'object' || p === null)
+    return 'does not export a policy (default export: a policy object or a function (api) => policy)';
   const o = p as Record<string, unknown>;
   if (typeof o['name'] !== 'string' || o['name'] === '') return "the policy has no 'name'";
   const ctl = CONTROL.exec(o['name']);
@@ -84,7 +85,9 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     const lines = e instanceof Error ? e.message.split('\n') : [String(e)];
     const msg = lines.find((l) => /ERROR:/.test(l))?.trim() ?? lines[0]!;
     // tsx loads a .ts file as CommonJS unless the nearest package.json says "type": "module".
-    const hint = /require\(\) ES Module|cycle/.test(msg) ? ' (outside an ES-module package, name the file .mts, or add a package.json with "type": "module")' : '';
+    const hint = /require\(\) ES Module|cycle/.test(msg)
+      ? ' (outside an ES-module package, name the file .mts, or add a package.json with "type": "module")'
+      : '';
     throw new UsageError(`${spec}: cannot load policy file: ${msg.replace(/\.\s.*$/, '.')}${hint}`);
   }
   let p = mod['default'] ?? mod['policy'];
@@ -92,7 +95,8 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     try {
       p = (p as (a: typeof api) => unknown)(api);
     } catch (e) {
-      if (e instanceof PolicyExit || e instanceof PolicyWrite) throw new PolicyFault(id, '(loading)', 'threw', e.message);
+      if (e instanceof PolicyExit || e instanceof PolicyWrite)
+        throw new PolicyFault(id, '(loading)', 'threw', e.message);
       throw new UsageError(`${spec}: the policy factory threw: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -114,7 +118,10 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   return watched({ ...(p as Policy), name: id });
 }
 
-/** The policy a trace or counterexample names (its `policy` line or key): a built-in one; a file is bad input of `file`. */
+/**
+ * The policy a trace or counterexample names (its `policy` line or key): a built-in one; a file is bad input of
+ * `file`.
+ */
 export function tracePolicy(t: Trace, file: string): Policy {
   try {
     return dataPolicy(t.policy ?? 'upstream');

@@ -80,5 +80,8 @@ export function policiesText(policies: readonly { readonly name: string; readonl
   return policies.flatMap(lines).join('\n');
 }
 
-/** The command-line arguments that name files (a '/', an extension, or an existing name): error lines keep them whole. */
+/**
+ * The command-line arguments that name files (a '/', an extension, or an existing name): error lines keep them
+ * whole.
+ */
 export const pathArgs = (argv: readonly string[]): string[] => argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));

@@ -19,10 +19,29 @@ export const NOT_GENERATED = ['ap_config'] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
-  'apmask', 'aqmask', 'reprobe', 'bind', 'unbind', 'scan', 'scan_start', 'scan_step', 'scan_complete',
-  'host', 'card_config', 'fault',
-  'create', 'remove', 'assign_adapter', 'unassign_adapter', 'assign_domain', 'unassign_domain',
-  'assign_control_domain', 'unassign_control_domain', 'start', 'stop', 'vfio_reset',
+  'apmask',
+  'aqmask',
+  'reprobe',
+  'bind',
+  'unbind',
+  'scan',
+  'scan_start',
+  'scan_step',
+  'scan_complete',
+  'host',
+  'card_config',
+  'fault',
+  'create',
+  'remove',
+  'assign_adapter',
+  'unassign_adapter',
+  'assign_domain',
+  'unassign_domain',
+  'assign_control_domain',
+  'unassign_control_domain',
+  'start',
+  'stop',
+  'vfio_reset',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
 
@@ -38,7 +57,7 @@ true satisfies Lists<HostAction, typeof HOST_ACTIONS>;
 export const RESOURCES = ['adapter', 'domain', 'control_domain'] as const satisfies readonly Resource[];
 true satisfies Lists<Resource, typeof RESOURCES>;
 /** cardXX/config: deconfigure (0), configure (1). */
-export const CARD_CONFIGS = [0, 1] as const satisfies readonly (Extract<Op, { kind: 'card_config' }>['config'])[];
+export const CARD_CONFIGS = [0, 1] as const satisfies readonly Extract<Op, { kind: 'card_config' }>['config'][];
 /** Per resource, its assignment and unassignment (the mdev's sysfs attributes). */
 export const ASSIGNMENTS: Readonly<Record<Resource, readonly [AssignKind, UnassignKind]>> = {
   adapter: ['assign_adapter', 'unassign_adapter'],

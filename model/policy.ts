@@ -83,7 +83,13 @@ export type CallbackName = Exclude<keyof Policy, 'name' | 'summary'>;
 export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean';
 
 type ResultOf<F> = F extends (...a: never[]) => infer R
-  ? [R] extends [boolean] ? 'boolean' : [R] extends [Reported] ? 'reported' : [R] extends [State] ? 'state' : 'outcome'
+  ? [R] extends [boolean]
+    ? 'boolean'
+    : [R] extends [Reported]
+      ? 'reported'
+      : [R] extends [State]
+        ? 'state'
+        : 'outcome'
   : never;
 
 /** The shape of CALLBACKS: one entry per callback of Policy, as its type above says (checked by tsc). */

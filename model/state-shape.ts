@@ -21,9 +21,12 @@ export type Lists<U, L extends readonly unknown[]> = [Exclude<U, L[number]>] ext
 export const FAULTS = ['none', 'checkstop', 'reset_fails'] as const satisfies readonly Fault[];
 true satisfies Lists<Fault, typeof FAULTS>;
 /** The stored reset outcomes (ResetStatus), in a fixed order. */
-export const RESET_STATUSES = ['normal', 'deconfigured', 'checkstopped', 'failed'] as const satisfies readonly (
-  ResetStatus
-)[];
+export const RESET_STATUSES = [
+  'normal',
+  'deconfigured',
+  'checkstopped',
+  'failed',
+] as const satisfies readonly ResetStatus[];
 true satisfies Lists<ResetStatus, typeof RESET_STATUSES>;
 /** The queue drivers (Driver), in a fixed order. */
 export const DRIVERS = ['cex4queue', 'vfio_ap'] as const satisfies readonly Driver[];
@@ -80,7 +83,14 @@ export interface TableShape<S extends Shape = Shape> extends Part {
   readonly item: S;
 }
 export type Shape =
-  MaskShape | FlagShape | EnumShape | NameShape | NullableShape | RecordShape | ArrayShape | TableShape;
+  | MaskShape
+  | FlagShape
+  | EnumShape
+  | NameShape
+  | NullableShape
+  | RecordShape
+  | ArrayShape
+  | TableShape;
 
 /** The shape a part of type T must have (what STATE_SHAPE is checked against). */
 export type ShapeOf<T> = null extends T
@@ -90,7 +100,9 @@ export type ShapeOf<T> = null extends T
     : [T] extends [boolean]
       ? FlagShape
       : [T] extends [string]
-        ? string extends T ? NameShape : EnumShape<T>
+        ? string extends T
+          ? NameShape
+          : EnumShape<T>
         : [T] extends [readonly (infer E)[]]
           ? ArrayShape<ShapeOf<E>>
           : string extends keyof T

@@ -5,8 +5,18 @@
  */
 import fc from 'fast-check';
 import {
-  ASSIGNMENTS, CARD_CONFIGS, DRIVERS, FAULTS, HOST_ACTIONS, idCount, MASK_KINDS, MASK_SIGNS, mdevNames, RESOURCES,
-  SCAN_KINDS, vmNames,
+  ASSIGNMENTS,
+  CARD_CONFIGS,
+  DRIVERS,
+  FAULTS,
+  HOST_ACTIONS,
+  idCount,
+  MASK_KINDS,
+  MASK_SIGNS,
+  mdevNames,
+  RESOURCES,
+  SCAN_KINDS,
+  vmNames,
 } from '../model/op-values.ts';
 import type { Op, Resource } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
@@ -33,23 +43,28 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
     fc.record({ kind: fc.constantFrom(...ASSIGNMENTS[res]), mdev, id: idIn(idCount(scope, res)) });
   const usage = fc.oneof(assignment('adapter'), assignment('domain'));
   const cdom = assignment('control_domain');
-  const mask = fc.record({
-    kind: fc.constantFrom(...MASK_KINDS),
-    sign: fc.constantFrom(...MASK_SIGNS),
-    id: fc.integer({ min: 0, max: Math.max(scope.adapters, scope.domains) - 1 }),
-    async: fc.boolean(),
-  }).map(({ kind, sign, id, async }): Op =>
-    async ? { kind, value: `${sign}${id}`, async: true } : { kind, value: `${sign}${id}` },
-  );
-  const host = fc.record({
-    action: fc.constantFrom(...drawn(HOST_ACTIONS, 'add')),
-    res: fc.constantFrom(...RESOURCES),
-    n: fc.nat(),
-    async: fc.boolean(),
-  }).map(({ action, res, n, async }): Op => {
-    const op = { kind: 'host' as const, action, resource: res, id: n % idCount(scope, res) };
-    return async ? { ...op, async: true } : op;
-  });
+  const mask = fc
+    .record({
+      kind: fc.constantFrom(...MASK_KINDS),
+      sign: fc.constantFrom(...MASK_SIGNS),
+      id: fc.integer({ min: 0, max: Math.max(scope.adapters, scope.domains) - 1 }),
+      async: fc.boolean(),
+    })
+    .map(
+      ({ kind, sign, id, async }): Op =>
+        async ? { kind, value: `${sign}${id}`, async: true } : { kind, value: `${sign}${id}` },
+    );
+  const host = fc
+    .record({
+      action: fc.constantFrom(...drawn(HOST_ACTIONS, 'add')),
+      res: fc.constantFrom(...RESOURCES),
+      n: fc.nat(),
+      async: fc.boolean(),
+    })
+    .map(({ action, res, n, async }): Op => {
+      const op = { kind: 'host' as const, action, resource: res, id: n % idCount(scope, res) };
+      return async ? { ...op, async: true } : op;
+    });
   const onMdev = (kind: 'create' | 'remove' | 'stop' | 'vfio_reset') => mdev.map((m): Op => ({ kind, mdev: m }));
   const driver = fc.constantFrom(...drawn(DRIVERS, 'vfio_ap'));
   const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails'));
@@ -81,7 +96,10 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
 export function setupOps(scope: Scope, level: number): Op[] {
   if (level === 0) return [];
   const all = (n: number) => Array.from({ length: n }, (_, i) => `-${i}`).join(',');
-  const ops: Op[] = [{ kind: 'apmask', value: all(scope.adapters) }, { kind: 'aqmask', value: all(scope.domains) }];
+  const ops: Op[] = [
+    { kind: 'apmask', value: all(scope.adapters) },
+    { kind: 'aqmask', value: all(scope.domains) },
+  ];
   ops.push({ kind: 'create', mdev: 'm1' });
   if (level === 3) {
     for (let a = 0; a < scope.adapters; a++) ops.push({ kind: 'assign_adapter', mdev: 'm1', id: a });

@@ -26,8 +26,15 @@ export interface KeyOptions {
 export function configurationKey(s: State, opt: KeyOptions = {}): string {
   const ignoreResets = opt.ignoreResets === true;
   const parts: (string | number | boolean)[] = [
-    s.host.apm, s.host.aqm, s.host.adm, s.cardOff, s.fault.join(','),
-    s.bus.apmask, s.bus.aqmask, s.bus.apmaskHigh, s.bus.aqmaskHigh,
+    s.host.apm,
+    s.host.aqm,
+    s.host.adm,
+    s.cardOff,
+    s.fault.join(','),
+    s.bus.apmask,
+    s.bus.aqmask,
+    s.bus.apmaskHigh,
+    s.bus.aqmaskHigh,
   ];
   for (const q of s.queues) parts.push(q === null ? '-' : `${q.driver ?? 'none'}${ignoreResets ? '' : `/${q.reset}`}`);
   if (opt.ignoreMdevs) return parts.join('|');

@@ -55,7 +55,10 @@ export interface PolicyGuard {
   thorough: boolean;
 }
 
-/** A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates its input cannot corrupt the cases after it. */
+/**
+ * A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates
+ * its input cannot corrupt the cases after it.
+ */
 export function copyState<T>(x: T): T {
   if (x === null || typeof x !== 'object') return x;
   if (Array.isArray(x)) {
@@ -78,7 +81,13 @@ export function difference(a: unknown, b: unknown, at = 'the result'): string | 
 /** What differs, with the path pushed innermost first; the path is built only when something differs. */
 function diff(a: unknown, b: unknown, path: string[]): string | null {
   if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return `${show(a)} vs ${show(b)}`;
   }
   const x = a as Record<string, unknown>;
@@ -128,7 +137,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     }
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
-  const wrap = (cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown) =>
+  const wrap =
+    (cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
       if (!g.thorough) {
@@ -148,7 +158,10 @@ export function guardPolicy(p: Policy): PolicyGuard {
     };
   // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
   const thoroughCall = (
-    cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown, args: unknown[],
+    cb: string,
+    kind: CallbackResult,
+    raw: (...a: unknown[]) => unknown,
+    args: unknown[],
   ): unknown => {
     depth++;
     try {
@@ -188,7 +201,9 @@ function cheapOk(kind: CallbackResult, r: unknown): boolean {
   if (kind === 'boolean') return typeof r === 'boolean';
   if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
   if (typeof r !== 'object' || r === null) return false;
-  return kind === 'reported' ? typeof (r as { state?: unknown }).state === 'object' : (r as { mdevs?: unknown }).mdevs !== undefined;
+  return kind === 'reported'
+    ? typeof (r as { state?: unknown }).state === 'object'
+    : (r as { mdevs?: unknown }).mdevs !== undefined;
 }
 
 /** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
@@ -197,14 +212,18 @@ function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): s
     case 'boolean':
       return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
     case 'outcome':
-      if (typeof r === 'string') return Object.hasOwn(ERRNO, r) ? null : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
+      if (typeof r === 'string')
+        return Object.hasOwn(ERRNO, r)
+          ? null
+          : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
       return stateProblem(r, scope);
     case 'state':
       return stateProblem(r, scope);
     case 'reported': {
       if (typeof r !== 'object' || r === null) return `expected { state, errno }, got ${show(r)}`;
       const o = r as Record<string, unknown>;
-      if (o['errno'] !== null && !(typeof o['errno'] === 'string' && Object.hasOwn(ERRNO, o['errno']))) return `errno: ${show(o['errno'])} is neither null nor an errno name`;
+      if (o['errno'] !== null && !(typeof o['errno'] === 'string' && Object.hasOwn(ERRNO, o['errno'])))
+        return `errno: ${show(o['errno'])} is neither null nor an errno name`;
       const sp = stateProblem(o['state'], scope);
       return sp ? `state: ${sp}` : null;
     }

@@ -6,8 +6,7 @@
 import type { Scope } from '../model/scope.ts';
 import { type Shape, STATE_SHAPE } from '../model/state-shape.ts';
 
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isMask = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
 
 /** A value, shortly, for messages. */

@@ -32,7 +32,11 @@ function parts(sh: Shape, v: unknown, path: Path = []): Part[] {
   if (sh.t === 'record') {
     for (const [k, f] of Object.entries(sh.fields)) out.push(...parts(f, o[k], [...path, k]));
   }
-  if (sh.t === 'array') (v as unknown[]).forEach((x, i) => out.push(...parts(sh.of, x, [...path, i])));
+  if (sh.t === 'array') {
+    (v as unknown[]).forEach((x, i) => {
+      out.push(...parts(sh.of, x, [...path, i]));
+    });
+  }
   if (sh.t === 'table') for (const k of Object.keys(o)) out.push(...parts(sh.item, o[k], [...path, k]));
   return out;
 }
@@ -102,7 +106,11 @@ function states(): State[] {
   return out;
 }
 const STATES = states();
-const ALL = STATES.flatMap((s) => parts(STATE_SHAPE, s).slice(1).map((p) => ({ s, ...p })));
+const ALL = STATES.flatMap((s) =>
+  parts(STATE_SHAPE, s)
+    .slice(1)
+    .map((p) => ({ s, ...p })),
+);
 
 /** The path (as schemaPath writes it) of every part of the schema below `sh`. */
 function schemaPaths(sh: Shape, at: string[] = []): string[] {
