@@ -8,6 +8,7 @@ import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { parseApqn, parseIdList, parseNumber } from './ids.ts';
 import { checkTrace } from './check.ts';
 import { InputError, MAX_OPS, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { DRIVERS as DRIVER_LIST, FAULTS as FAULT_LIST, RESOURCES as RESOURCE_LIST } from '../model/op-values.ts';
 
 const MDEV_ATTRS = new Set([
   'assign_adapter',
@@ -19,9 +20,9 @@ const MDEV_ATTRS = new Set([
   'ap_config',
   'remove',
 ]);
-const DRIVERS: readonly Driver[] = ['vfio_ap', 'cex4queue'];
-const FAULTS: readonly Fault[] = ['none', 'checkstop', 'reset_fails'];
-const RESOURCES: readonly Resource[] = ['adapter', 'domain', 'control_domain'];
+const DRIVERS: readonly Driver[] = DRIVER_LIST;
+const FAULTS: readonly Fault[] = FAULT_LIST;
+const RESOURCES: readonly Resource[] = RESOURCE_LIST;
 export const KEYWORDS = new Set([
   'apmask',
   'aqmask',
