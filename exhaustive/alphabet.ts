@@ -7,8 +7,18 @@
  * everything else. `ap_config` is left out: it is a composite of assignments already in the alphabet.
  */
 import {
-  ASSIGNMENTS, CARD_CONFIGS, DRIVERS, FAULTS, HOST_ACTIONS, idCount, MASK_KINDS, MASK_SIGNS, mdevNames, RESOURCES,
-  SCAN_KINDS, vmNames,
+  ASSIGNMENTS,
+  CARD_CONFIGS,
+  DRIVERS,
+  FAULTS,
+  HOST_ACTIONS,
+  idCount,
+  MASK_KINDS,
+  MASK_SIGNS,
+  mdevNames,
+  RESOURCES,
+  SCAN_KINDS,
+  vmNames,
 } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';

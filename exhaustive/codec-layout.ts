@@ -85,9 +85,11 @@ export const bitsFor = (n: number): number => (n <= 1 ? 0 : 32 - Math.clz32(n - 
 const DIM: Readonly<Record<Resource, 0 | 1 | 2>> = { adapter: 0, domain: 1, control_domain: 2 };
 
 /** The key's layout for a scope, its length in bits, and each bit's role. */
-export function layoutOf(
-  scope: Scope,
-): { readonly layout: Layout; readonly bits: number; readonly roles: readonly Role[] } {
+export function layoutOf(scope: Scope): {
+  readonly layout: Layout;
+  readonly bits: number;
+  readonly roles: readonly Role[];
+} {
   const p = new Placer(scope);
   const top: [string, Placed][] = Object.entries(p.record(STATE_SHAPE.fields));
   const flat = top.flatMap(([k, v]): [string, Placed][] => (k === 'bus' ? Object.entries(v) : [[k, v]]));
@@ -203,7 +205,12 @@ class Placer {
  * srcOf[dst] = the bit of a key that lands on bit dst of the permuted state's key, or -1 for padding.
  */
 export function bitPermutation(
-  roles: readonly Role[], words: number, D: number, pa: readonly number[], pd: readonly number[], pc: readonly number[],
+  roles: readonly Role[],
+  words: number,
+  D: number,
+  pa: readonly number[],
+  pd: readonly number[],
+  pc: readonly number[],
 ): Int32Array {
   const srcOf = new Int32Array(words * 32).fill(-1);
   const dims = [pa, pd, pc];

@@ -231,7 +231,7 @@ export class KeyWriter {
   /** A bus mask: the ids in scope, then whether those beyond are all ones. */
   private putBusMask(m: Mask, full: Mask, n: number): void {
     const rest = (m & ~full) >>> 0;
-    if (rest !== 0 && rest !== ((~full) >>> 0)) {
+    if (rest !== 0 && rest !== ~full >>> 0) {
       throw new Error('codec: a bus mask beyond the scope is neither all ones nor all zeros');
     }
     this.put(m & full, n);

@@ -168,10 +168,13 @@ codec('the layout covers the key: no bit twice, none left over', () => {
     const mark = (p: Placed): void => {
       if ('at' in p && typeof p.at === 'number') {
         for (let b = p.at; b < p.at + (p as Range).n; b++) used[b]!++;
-      } else Object.values(p).forEach((q) => mark(q as Placed));
+      } else for (const q of Object.values(p)) mark(q as Placed);
     };
     mark(c.layout as unknown as Placed);
-    assert.ok(used.every((u) => u === 1), JSON.stringify(scope));
+    assert.ok(
+      used.every((u) => u === 1),
+      JSON.stringify(scope),
+    );
   }
 });
 

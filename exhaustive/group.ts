@@ -2,7 +2,7 @@
  * The symmetry group's action on states and ops: id permutations (adapters, domains, control
  * domains) and renamings of mdevs and VMs (exhaustive/symmetry.ts reduces the search by it).
  */
-import { type Mask } from '../model/bits.ts';
+import type { Mask } from '../model/bits.ts';
 import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
@@ -95,7 +95,10 @@ export function permuteIds(scope: Scope, s: State, g: IdPerm): State {
  * the remaining names in their own name order (so that the result does not depend on id order).
  */
 export function normaliseNames(
-  scope: Scope, s: State, mdevs: readonly string[] = mdevNames(scope), vms: readonly string[] = vmNames(scope),
+  scope: Scope,
+  s: State,
+  mdevs: readonly string[] = mdevNames(scope),
+  vms: readonly string[] = vmNames(scope),
 ): State {
   if (namesNormal(s, mdevs, vms)) return s;
   const mn = new Map<string, string>();
@@ -125,8 +128,8 @@ function namesNormal(s: State, mdevs: readonly string[], vms: readonly string[])
 
 /** s with mdev and VM names mapped (names not in the maps stay). */
 export function renameState(s: State, mn: ReadonlyMap<string, string>, vn: ReadonlyMap<string, string>): State {
-  const m = (x: string | null): string | null => (x === null ? null : mn.get(x) ?? x);
-  const v = (x: string | null): string | null => (x === null ? null : vn.get(x) ?? x);
+  const m = (x: string | null): string | null => (x === null ? null : (mn.get(x) ?? x));
+  const v = (x: string | null): string | null => (x === null ? null : (vn.get(x) ?? x));
   const mdevs: Record<string, Mdev> = {};
   for (const name in s.mdevs) {
     const x = s.mdevs[name]!;

@@ -106,7 +106,7 @@ export class KeyCanon {
     let n = 0;
     for (let i = 0; i < this.N; i++) {
       const exists = field(k, L.queues[i]!.driver) !== 0;
-      const wanted = ((qa >>> Math.floor(i / D)) & 1) === 1 && ((qd >>> i % D) & 1) === 1;
+      const wanted = ((qa >>> Math.floor(i / D)) & 1) === 1 && ((qd >>> (i % D)) & 1) === 1;
       if (exists !== wanted) this.rem[n++] = i;
     }
     this.remN = n;

@@ -14,8 +14,13 @@ type Cand = { s: State; op: Op | null; from: Cand | null };
 
 /** The ops from s0 to stored state n; `canonical` writes a state's canonical key. */
 export function replayPath(
-  cfg: Config, codec: Codec, canonical: (s: State, out: Uint32Array) => void,
-  s0: State, store: Stored, ops: readonly Op[], n: number,
+  cfg: Config,
+  codec: Codec,
+  canonical: (s: State, out: Uint32Array) => void,
+  s0: State,
+  store: Stored,
+  ops: readonly Op[],
+  n: number,
 ): Op[] {
   const W = codec.words;
   const chain: number[] = [];

@@ -29,7 +29,14 @@ import { ScanImages } from './scan-images.ts';
 import type { Stored } from './store.ts';
 
 export {
-  applyOp, applyState, type GroupElement, type IdPerm, normaliseNames, permuteIds, permuteOp, renameState,
+  applyOp,
+  applyState,
+  type GroupElement,
+  type IdPerm,
+  normaliseNames,
+  permuteIds,
+  permuteOp,
+  renameState,
 } from './group.ts';
 export { compile } from './key-canon.ts';
 
