@@ -15,13 +15,12 @@
 import type { State } from '../model/state.ts';
 import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
+import { ArrTraps, ObjTraps, RecTraps } from './track-traps.ts';
 
 /** A place in the state tree: every range below it, and the ranges it holds itself. */
 interface Place {
   readonly all: readonly Range[];
 }
-
-const INDEX = /^(0|[1-9][0-9]*)$/;
 
 export class ReadTracker {
   /** The ranges read since the last `reset()`, each once, in the order first read. */
@@ -225,113 +224,6 @@ export class ReadTracker {
   /** Record a read of r (while on): the traps call this. */
   touch(r: Range): void {
     if (this.on) this.add(r);
-  }
-}
-
-// Proxy traps as classes (the handler is `this` in a trap): one small object per proxy, no closures.
-const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
-
-class ObjTraps implements ProxyHandler<object> {
-  private readonly made: Record<string, object | null> = {};
-  readonly tr: ReadTracker;
-  readonly leaves: Record<string, Range>;
-  readonly make: Record<string, () => object | null>;
-  readonly flags: Record<string, Range>;
-  constructor(tr: ReadTracker, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>) {
-    this.tr = tr;
-    this.leaves = leaves;
-    this.make = make;
-    this.flags = flags;
-  }
-  private touch(p: string | symbol): void {
-    if (own(this.leaves, p)) this.tr.touch(this.leaves[p]!);
-    else if (own(this.flags, p)) this.tr.touch(this.flags[p]!);
-  }
-  private kid(p: string): object | null {
-    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
-  }
-  get(target: object, p: string | symbol): unknown {
-    this.touch(p);
-    if (own(this.make, p)) return this.kid(p);
-    return Reflect.get(target, p);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    this.touch(p);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
-    return d;
-  }
-}
-
-const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.test(p) ? Number(p) : -1);
-
-class ArrTraps implements ProxyHandler<object> {
-  private readonly made: (object | null | undefined)[] = [];
-  readonly tr: ReadTracker;
-  readonly rs: readonly Range[];
-  readonly make: ((i: number) => object | null) | null;
-  constructor(tr: ReadTracker, rs: readonly Range[], make: ((i: number) => object | null) | null) {
-    this.tr = tr;
-    this.rs = rs;
-    this.make = make;
-  }
-  private kid(i: number): object | null {
-    const m = this.made[i];
-    return m !== undefined ? m : (this.made[i] = this.make!(i));
-  }
-  get(target: object, p: string | symbol): unknown {
-    const i = index(p);
-    if (i < 0 || i >= this.rs.length) return Reflect.get(target, p);
-    this.tr.touch(this.rs[i]!);
-    return this.make ? this.kid(i) : (target as unknown[])[i];
-  }
-  has(target: object, p: string | symbol): boolean {
-    const i = index(p);
-    if (i >= 0 && i < this.rs.length) this.tr.touch(this.rs[i]!);
-    return Reflect.has(target, p);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    const i = index(p);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (i >= 0 && i < this.rs.length) {
-      this.tr.touch(this.rs[i]!);
-      if (d !== undefined && this.make) d.value = this.kid(i);
-    }
-    return d;
-  }
-}
-
-class RecTraps implements ProxyHandler<object> {
-  private readonly made: Record<string, object> = {};
-  readonly tr: ReadTracker;
-  readonly order: Range;
-  readonly make: Record<string, () => object>;
-  constructor(tr: ReadTracker, order: Range, make: Record<string, () => object>) {
-    this.tr = tr;
-    this.order = order;
-    this.make = make;
-  }
-  private kid(p: string): object {
-    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
-  }
-  get(target: object, p: string | symbol): unknown {
-    if (typeof p !== 'string') return Reflect.get(target, p);
-    this.tr.touch(this.order);
-    return own(this.make, p) ? this.kid(p) : Reflect.get(target, p);
-  }
-  has(target: object, p: string | symbol): boolean {
-    this.tr.touch(this.order);
-    return Reflect.has(target, p);
-  }
-  ownKeys(target: object): (string | symbol)[] {
-    this.tr.touch(this.order);
-    return Reflect.ownKeys(target);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    this.tr.touch(this.order);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
-    return d;
   }
 }
 
