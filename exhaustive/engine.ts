@@ -20,17 +20,17 @@ import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { initialState, type State } from '../model/state.ts';
 import { asyncHostChange, hostChangeIsScan, step, stepUnmarked, type Step } from '../model/step.ts';
-import { disturbance, firstStepViolation, recoveryWith, type Violation } from '../properties/case.ts';
-import { configurationKey } from '../properties/configuration.ts';
-import { quiescent, settle } from '../properties/quiescence.ts';
+import { firstStepViolation, type Violation } from '../properties/case.ts';
+import { quiescent } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec } from './codec.ts';
+import { historySearch, type HistoryRecord } from './history.ts';
 import { type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
 import type { SharedStateStore } from './shared-store.ts';
 import { StateStore } from './store.ts';
-import { applyOp, makeSymmetry, permuteIds, type Symmetry } from './symmetry.ts';
-import { gives, nameFreeKey, witness } from './witness.ts';
+import { makeSymmetry, type Symmetry } from './symmetry.ts';
+import { witness } from './witness.ts';
 
 export type Bound = 'depth' | 'states' | 'memory' | 'time' | 'interrupted' | 'policy-error';
 
@@ -99,8 +99,8 @@ export interface ParallelPart {
   poll(transitions: number): Bound | null;
   /** This worker ends the search (the first bound set wins; 'done': every property was violated). */
   stop(b: Bound | 'done'): void;
-  /** A settled class's configuration and guests, for the coordinator to compare (sent in batches). */
-  record(c: string, g: string, tie: boolean, n: number, depth: number): void;
+  /** A history property's record, for the coordinator to compare (sent in batches). */
+  record(r: HistoryRecord): void;
   /** The level is expanded: send what was found, wait for the next level (null: the search ends). */
   endLevel(found: readonly ExhaustiveFound[]): { start: number; end: number; depth: number; closed: readonly string[] } | null;
 }
@@ -219,7 +219,6 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
 
   const stateProps = props.filter((p): p is StateInvariant => p.kind === 'state');
   const stepProps = props.filter((p): p is StepProperty => p.kind === 'step');
-  const configs = new Map<string, { n: number; g: string }>();
   const found: ExhaustiveFound[] = [];
   let transitions = 0;
   const tracker = exerciseTracker(cfg, props);
@@ -276,14 +275,15 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
     for (const x of [store, checked]) if (x instanceof StateStore) x.allow = allow;
     if (memo !== null) memo.allow = allow;
   }
-  const settledKey = new Uint32Array(W);
-  const { trace, orderWitness } = witness(cfg, s0, store, ops, sym);
+  const { trace } = witness(cfg, s0, store, ops, sym);
   const report = (v: Violation, depth: number): void => {
     open.delete(v.property);
     const f = { ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 };
     found.push(f);
     opt.onFound?.(f);
   };
+  const record = par ? (r: HistoryRecord): void => par.record(r) : null;
+  const history = historySearch({ cfg, s0, props, open, sym, codec, store, checked, trace, report, record });
   /** Re-run the reconstructed trace: the violation as the random engine would report it. */
   const confirm = (p: Property, path: Op[], extra: Op | null): void => {
     let all = extra ? [...path, extra] : path;
@@ -307,70 +307,8 @@ function* search(cfg: Config, props: readonly Property[], opt: ExhaustiveOptions
       if (p.quiescentOnly && (q ??= quiescent(cfg, s)) === false) continue;
       if (p.check(cfg, s) !== null) confirm(p, trace(n), null);
     }
-    // `open` holds only the properties asked for, until each is violated.
-    if (!open.has('order-independence') && !open.has('recovery')) return;
-    const quiet = (q ??= quiescent(cfg, s));
-    const settled = quiet ? s : settle(cfg, s);
-    // Both checks depend on the settled state's class alone: most states settle to a class already
-    // checked (d0, 2×2×1 m2 v2, depth 5: 15,711 classes for 155,419 states). A quiescent state is its
-    // own settled state, and its stored key is its class.
-    if (quiet) settledKey.set(store.arena.subarray(n * W, n * W + W));
-    else canonInto(settled, settledKey);
-    const fresh = checked.add(settledKey, 0, -1, 0);
-    if (fresh === -2) bound = 'memory'; // a growth step would pass the ceiling: the search ends
-    if (fresh < 0) return;
-    if (open.has('order-independence')) {
-      // Under symmetry the dependency must hold between every images of the states: names are taken
-      // out of the key (mdevs sorted by what they are), ids by trying every id permutation. Only the
-      // images with the least configuration are kept: the configuration and the guests of an image
-      // are a one-to-one function of the state's, so two images that share a configuration but not
-      // the guests become, under the permutation that makes that configuration least, two least
-      // images that do the same.
-      let imgs = sym ? sym.perms.map((g) => nameFreeKey(permuteIds(scope, settled, g))) : [{ c: configurationKey(settled), g: gives(settled), tie: false }];
-      if (imgs.length > 1) {
-        let least = imgs[0]!.c;
-        for (const x of imgs) if (x.c < least) least = x.c;
-        imgs = imgs.filter((x) => x.c === least);
-      }
-      for (const { c, g, tie } of imgs) {
-        if (par) {
-          par.record(c, g, tie, n, depth);
-          continue;
-        }
-        if (tie) {
-          report(orderWitness(n, n), depth);
-          break;
-        }
-        const seen = configs.get(c);
-        if (seen === undefined) configs.set(c, { n, g });
-        else if (seen.g !== g) {
-          report(orderWitness(seen.n, n), depth);
-          break;
-        }
-      }
-    }
-    if (open.has('recovery') && Object.values(settled.vms).some((v) => v.crycb.apm !== 0 && v.crycb.aqm !== 0)) {
-      const targets = scope.adapters * scope.domains * Math.max(1, scope.mdevs);
-      for (let which = 0; which < 7 && open.has('recovery'); which++) {
-        for (let target = 0; target < (which === 6 ? targets : scope.adapters * scope.domains); target++) {
-          const dr = disturbance(cfg, settled, which, target);
-          if (dr === null) continue;
-          const v = recoveryWith(cfg, s0, [], dr, settled);
-          if (v !== null) {
-            const path = trace(n);
-            // The path reaches an image of the stored state: the disturbance is then an image too.
-            let again = recoveryWith(cfg, s0, path, dr);
-            for (const e of sym && again === null ? sym.elements : []) {
-              again = recoveryWith(cfg, s0, path, [dr[0].map((o) => applyOp(o, e)), dr[1].map((o) => applyOp(o, e))]);
-              if (again !== null) break;
-            }
-            if (again === null) throw new Error('exhaustive: recovery: the reconstructed trace does not reproduce the violation');
-            report(again, path.length + (again.tail ?? 0));
-            break;
-          }
-        }
-      }
-    }
+    // The history properties: each new class of settled states (exhaustive/history.ts).
+    if (history?.state(n, s, depth, q) === 'memory') bound = 'memory';
   };
 
   /**

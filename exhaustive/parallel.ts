@@ -27,6 +27,7 @@ import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
 import { HEAP_LIMIT, memoryInUse, reductionMs } from './engine.ts';
 import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustivePolicyError, ExhaustiveResult, ParallelPart } from './engine.ts';
+import { historyCoordinator, type HistoryRecord } from './history.ts';
 import { growBarrier, joinGrow, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
 import { makeSymmetry } from './symmetry.ts';
 import { witness } from './witness.ts';
@@ -64,27 +65,19 @@ export interface PartData {
   readonly opt: ExhaustiveOptions;
 }
 
-export interface OrderRecord {
-  readonly c: string;
-  readonly g: string;
-  readonly tie: boolean;
-  readonly n: number;
-  readonly depth: number;
-}
-
 export type PartMessage =
-  | { readonly type: 'records'; readonly id: number; readonly records: readonly OrderRecord[] }
-  | { readonly type: 'level'; readonly id: number; readonly found: readonly ExhaustiveFound[]; readonly records: readonly OrderRecord[] }
-  | { readonly type: 'final'; readonly id: number; readonly r: ExhaustiveResult; readonly records: readonly OrderRecord[] }
+  | { readonly type: 'records'; readonly id: number; readonly records: readonly HistoryRecord[] }
+  | { readonly type: 'level'; readonly id: number; readonly found: readonly ExhaustiveFound[]; readonly records: readonly HistoryRecord[] }
+  | { readonly type: 'final'; readonly id: number; readonly r: ExhaustiveResult; readonly records: readonly HistoryRecord[] }
   | { readonly type: 'error'; readonly id: number; readonly error: string };
 
 /** The worker's side of the barrier. `post` sends a message to the coordinator. */
-export function workerPart(d: PartData, post: (m: PartMessage) => void): ParallelPart & { readonly records: () => OrderRecord[] } {
+export function workerPart(d: PartData, post: (m: PartMessage) => void): ParallelPart & { readonly records: () => HistoryRecord[] } {
   const store = new SharedStateStore(d.buffers);
   const checked = new SharedStateStore(d.checked);
   const stores = [store, checked];
   const c = new Int32Array(d.control);
-  let records: OrderRecord[] = [];
+  let records: HistoryRecord[] = [];
   let flushed = 0;
   const max = d.opt.maxMemory ?? Infinity;
   /** A table's growth step is refused when it would take the process past the memory ceiling. */
@@ -130,8 +123,8 @@ export function workerPart(d: PartData, post: (m: PartMessage) => void): Paralle
       return null;
     },
     stop,
-    record(cf, g, tie, n, depth) {
-      records.push({ c: cf, g, tie, n, depth });
+    record(r) {
+      records.push(r);
       // The coordinator compares them as they come, so that a level cut short by a bound still counts.
       if (records.length >= 256) {
         post({ type: 'records', id: d.id, records });
@@ -211,12 +204,11 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
   if (sym) sym.canonical(s0, key);
   else codec.encode(s0, key, 0);
   store.add(key, 0, -1, 0);
-  const { orderWitness } = witness(cfg, s0, store, ops, sym);
+  const { trace } = witness(cfg, s0, store, ops, sym);
 
   const names = props.map((p) => p.name);
   const open = new Set(names);
   const found: ExhaustiveFound[] = [];
-  const configs = new Map<string, { n: number; g: string }>();
   const maxDepth = opt.depth ?? Infinity;
   let levelStart = 0;
   let levelEnd = 1;
@@ -237,19 +229,8 @@ export function exploreParallel(cfg: Config, props: readonly Property[], opt: Ex
     found.push(f);
     opt.onFound?.(f);
   };
-  /** The order-independence records of a level, compared as they come (one map for the search). */
-  const compare = (records: readonly OrderRecord[]): void => {
-    for (const r of records) {
-      if (!open.has('order-independence')) break;
-      const report = (a: number, b: number): void => close({ ...orderWitness(a, b), depth: r.depth, afterStates: store.count, foundMs: Date.now() - t0 });
-      if (r.tie) report(r.n, r.n);
-      else {
-        const seen = configs.get(r.c);
-        if (seen === undefined) configs.set(r.c, { n: r.n, g: r.g });
-        else if (seen.g !== r.g) report(seen.n, r.n);
-      }
-    }
-  };
+  /** The order-independence records, compared as they come (one comparison for the search). */
+  const compare = historyCoordinator({ cfg, s0, props, open, sym, trace, store, close, t0 });
   /** A level's violations, every worker's in: per property, the shortest (ties: the lowest worker). */
   const level = (msgs: readonly { readonly found: readonly ExhaustiveFound[] }[]): void => {
     const best = new Map<string, ExhaustiveFound>();
