@@ -1,7 +1,7 @@
 /** A worker thread of `apmc check --engine exhaustive --workers N`: its part of one parallel search. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { exploreExhaustivePart } from '../exhaustive/engine.ts';
-import { workerPart, type PartData, type PartMessage } from '../exhaustive/parallel.ts';
+import { WorkerPart, type PartData, type PartMessage } from '../exhaustive/part.ts';
 import { propertyByName } from '../properties/registry.ts';
 import type { Scope } from '../model/scope.ts';
 import { loadPolicy } from './load-policy.ts';
@@ -19,7 +19,7 @@ if (d.sandbox) {
 try {
   const policy = await loadPolicy(d.policySpec);
   const props = d.props.map((n) => propertyByName(n)!);
-  const part = workerPart(d, post);
+  const part = new WorkerPart(d, post);
   const opt = { ...d.opt, ...exhaustiveWatch(null) };
   const guarded = d.guard ? { ...opt, guard: guardPolicy(policy) } : opt;
   const r = exploreExhaustivePart({ scope: d.scope, policy }, props, guarded, part);

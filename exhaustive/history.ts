@@ -19,7 +19,7 @@ import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import type { Codec } from './codec.ts';
-import type { ExhaustiveFound } from './engine.ts';
+import type { ExhaustiveFound } from './options.ts';
 import type { Stored } from './store.ts';
 import { applyOp, permuteIds, type Symmetry } from './symmetry.ts';
 import { gives, nameFreeKey, witness } from './witness.ts';

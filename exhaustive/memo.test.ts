@@ -7,12 +7,12 @@ import { extend, type Policy } from '../model/policy.ts';
 import { POLICIES, upstream } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
-import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
+import { step, stepUnmarked } from '../model/step.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec, type Range } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
-import { type Split, type StepFn, TransitionMemo } from './memo.ts';
+import { asyncHostChange, type Split, type StepFn, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { ReadTracker } from './track.ts';
 

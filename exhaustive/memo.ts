@@ -52,6 +52,10 @@ export interface Split {
   readonly then: Op;
 }
 
+/** The asynchronous form of a synchronous host change (see Split; model/step.ts stepUnmarked), else null. */
+export const asyncHostChange = (op: Op): Op | null =>
+  op.kind === 'host' && op.async !== true ? { ...op, async: true } : null;
+
 export interface MemoStats {
   hits: number;
   misses: number;

@@ -58,9 +58,6 @@ export function hostChangeIsScan(cfg: Config, s: State, op: Op): boolean {
   return has(s.host[KEY[op.resource]], op.id) === (op.action === 'add');
 }
 
-/** The asynchronous form of a synchronous host change (see stepUnmarked), else null. */
-export const asyncHostChange = (op: Op): Op | null => (op.kind === 'host' && op.async !== true ? { ...op, async: true } : null);
-
 /** Run a whole list of operations from `s`; the states after each step. */
 export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
   const out: Step[] = [];
