@@ -17,7 +17,9 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-console.log(`time to first counterexample, ${SEEDS} seeds × up to ${RUNS} cases, scope 2×2×1, 2 mdevs, 2 VMs (node ${process.version})`);
+console.log(
+  `time to first counterexample, ${SEEDS} seeds × up to ${RUNS} cases, scope 2×2×1, 2 mdevs, 2 VMs (node ${process.version})`,
+);
 console.log('policy     property                           found  median ms  median cases  median ops (min–max)');
 for (const [name, props] of Object.entries(EXPECTED)) {
   const cfg = { scope: DEFAULT_SCOPE, policy: POLICIES[name]! };

@@ -34,7 +34,12 @@ export function randomOps(scope: Scope, n: number, seed: number): Op[] {
     () => ({ kind: 'aqmask', value: `${pick(['-', '+', '-'])}${apqi()}` }),
     () => ({ kind: 'bind', apid: apid(), apqi: apqi(), driver: pick(['vfio_ap', 'cex4queue'] as const) }),
     () => ({ kind: 'unbind', apid: apid(), apqi: apqi() }),
-    () => ({ kind: 'host', action: pick(['add', 'remove'] as const), resource: pick(['adapter', 'domain'] as const), id: int(2) }),
+    () => ({
+      kind: 'host',
+      action: pick(['add', 'remove'] as const),
+      resource: pick(['adapter', 'domain'] as const),
+      id: int(2),
+    }),
     () => ({ kind: 'create', mdev: mdev() }),
     () => ({ kind: 'remove', mdev: mdev() }),
     () => {
@@ -52,7 +57,12 @@ export function randomOps(scope: Scope, n: number, seed: number): Op[] {
     () => ({ kind: 'start', mdev: mdev(), vm: vm() }),
     () => ({ kind: 'stop', mdev: mdev() }),
     () => ({ kind: 'vfio_reset', mdev: mdev() }),
-    () => ({ kind: 'fault', apid: apid(), apqi: apqi(), fault: pick(['none', 'none', 'reset_fails', 'checkstop'] as const) }),
+    () => ({
+      kind: 'fault',
+      apid: apid(),
+      apqi: apqi(),
+      fault: pick(['none', 'none', 'reset_fails', 'checkstop'] as const),
+    }),
   ];
   return Array.from({ length: n }, () => pick(gens)());
 }

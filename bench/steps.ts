@@ -37,7 +37,12 @@ function measure(scope: Scope, policyName: string): { perSec: number; okShare: n
 }
 
 console.log(`reducer steps/s, ${TRACES} seeded random traces of ${LEN} ops per cell (node ${process.version})`);
-console.log('scope (a×d×c, mdevs, vms)   ' + Object.keys(POLICIES).map((p) => p.padStart(14)).join(''));
+console.log(
+  'scope (a×d×c, mdevs, vms)   ' +
+    Object.keys(POLICIES)
+      .map((p) => p.padStart(14))
+      .join(''),
+);
 for (const scope of SCOPES) {
   const cells = Object.keys(POLICIES).map((p) => measure(scope, p));
   const label = `${scope.adapters}×${scope.domains}×${scope.control_domains}, ${scope.mdevs}, ${scope.vms}`.padEnd(28);

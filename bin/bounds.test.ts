@@ -17,7 +17,8 @@ import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { expectation } from '../properties/expected.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
-import { closingLine, exitCode, type Cell, type Status, type Verdict } from './check.ts';
+import { closingLine, exitCode } from '../check/exit.ts';
+import type { Cell, Status, Verdict } from '../check/verdict.ts';
 
 interface Out {
   code: number;

@@ -4,7 +4,10 @@ import type { Observation } from '../model/observe.ts';
 function setDelta(before: readonly string[], after: readonly string[]): string {
   const b = new Set(before);
   const a = new Set(after);
-  const parts = [...after.filter((x) => !b.has(x)).map((x) => `+${x}`), ...before.filter((x) => !a.has(x)).map((x) => `-${x}`)];
+  const parts = [
+    ...after.filter((x) => !b.has(x)).map((x) => `+${x}`),
+    ...before.filter((x) => !a.has(x)).map((x) => `-${x}`),
+  ];
   return parts.join(' ');
 }
 

@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 
 /** Run the real `apmc` entry point (bin/apmc.js registers tsx, as `npx apmc` does). */
 function apmc(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -33,8 +36,14 @@ const done = suite('apmc run: the outcomes issue #2 names');
 
 // Why: these are the scenarios apmc exists to settle (spec §6, §10 examples 1 and 2).
 done("Halil's two orders under v12-fcfs give different guests", () => {
-  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-a.trace').final.vms['vm1']!.crycb, ['00.0000', '00.0001']);
-  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-b.trace').final.vms['vm1']!.crycb, ['00.0000', '01.0000']);
+  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-a.trace').final.vms['vm1']!.crycb, [
+    '00.0000',
+    '00.0001',
+  ]);
+  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-b.trace').final.vms['vm1']!.crycb, [
+    '00.0000',
+    '01.0000',
+  ]);
 });
 
 done("Halil's two orders under upstream give the same guest", () => {
@@ -84,7 +93,12 @@ bad('unknown policy suggests the closest name', () => {
 });
 
 bad('unknown flag, missing file, scope too large', () => {
-  for (const args of [['run', '--frob', 'x'], ['run', 'no/such.trace'], ['run', '--domains', '33', 'traces/halil-order-a.trace'], ['frob']]) {
+  for (const args of [
+    ['run', '--frob', 'x'],
+    ['run', 'no/such.trace'],
+    ['run', '--domains', '33', 'traces/halil-order-a.trace'],
+    ['frob'],
+  ]) {
     const r = apmc(...args);
     assert.is(r.code, 2, args.join(' '));
     assert.is(r.err.trim().split('\n').length, 1, r.err);
@@ -130,22 +144,36 @@ check("a property never exercised is 'vacuous', not 'holds' (exit 0 all the same
   assert.match(r.out, /no-apqn-in-two-mdevs \(I1\)\s+vacuous/);
 });
 
-check('4 when every violation is expected, 0 with --ci; the counterexample is explained: both orders, both grids', () => {
-  const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000');
-  assert.is(r.code, 4, r.err);
-  // The default rendering is apmc explain's: the histories side by side, then the final guest grids.
-  assert.match(r.out, /history A +history B/);
-  assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n/);
-  assert.match(r.out, /\ngrids: a row per adapter, a column per domain/);
-  assert.is(apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci').code, 0);
-});
+check(
+  '4 when every violation is expected, 0 with --ci; the counterexample is explained: both orders, both grids',
+  () => {
+    const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000');
+    assert.is(r.code, 4, r.err);
+    // The default rendering is apmc explain's: the histories side by side, then the final guest grids.
+    assert.match(r.out, /history A +history B/);
+    assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n/);
+    assert.match(r.out, /\ngrids: a row per adapter, a column per domain/);
+    assert.is(
+      apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci').code,
+      0,
+    );
+  },
+);
 
 check('5 when an expected violation is not found within the budget', () => {
   assert.is(apmc('check', '--policy', 'upstream', '--property', 'order-independence', '--runs', '5').code, 5);
 });
 
 check('1 for a violation nobody expected (a user policy has no expectations)', () => {
-  const r = apmc('check', '--policy', './examples/refilter-on-unassign.ts', '--property', 'status-attribute-truthful', '--runs', '2000');
+  const r = apmc(
+    'check',
+    '--policy',
+    './examples/refilter-on-unassign.ts',
+    '--property',
+    'status-attribute-truthful',
+    '--runs',
+    '2000',
+  );
   assert.is(r.code, 1, r.err);
   assert.match(r.out, /NEW/);
 });
@@ -153,7 +181,10 @@ check('1 for a violation nobody expected (a user policy has no expectations)', (
 check('--json: verdicts per (policy, property), counterexamples that apmc run replays', () => {
   const r = apmc('check', '--policy', 'd0', '--property', 'guest-queues-bound-to-vfio-ap', '--runs', '10000', '--json');
   assert.is(r.code, 4, r.err);
-  const rep = JSON.parse(r.out) as { exit: number; results: { policy: string; verdict: string; status: string; counterexample?: Record<string, unknown> }[] };
+  const rep = JSON.parse(r.out) as {
+    exit: number;
+    results: { policy: string; verdict: string; status: string; counterexample?: Record<string, unknown> }[];
+  };
   assert.is(rep.exit, 4);
   const c = rep.results[0]!;
   assert.is(c.verdict, 'violated');
@@ -164,7 +195,10 @@ check('--json: verdicts per (policy, property), counterexamples that apmc run re
   assert.is(run.code, 0, run.err);
   const final = (JSON.parse(run.out) as RunJson).final;
   const vm = Object.values(final.vms)[0]!;
-  assert.ok(vm.crycb.some((q) => final.queues[q] !== 'vfio_ap'), 'the replay shows a guest queue not bound to vfio_ap');
+  assert.ok(
+    vm.crycb.some((q) => final.queues[q] !== 'vfio_ap'),
+    'the replay shows a guest queue not bound to vfio_ap',
+  );
 });
 
 check('bad usage: unknown property suggests the closest', () => {

@@ -11,8 +11,10 @@ import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
 import { HELP, pathArgs, policiesText, UsageError } from './usage.ts';
 import { resolve } from 'node:path';
-import { closingLine, exitCode, runCheck } from './check.ts';
-import { mergedExit, mergeReports, renderMerged } from './merge.ts';
+import { runCheck } from './check.ts';
+import { mergedJson, mergeReports, renderMerged } from './merge.ts';
+import { summarize } from '../check/summary.ts';
+import type { Finding } from '../check/finding.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { diffCommand, explainCommand, loadSubject } from './explain.ts';
@@ -24,13 +26,12 @@ import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } fr
 import { abortFlag, type AbortFlag } from '../properties/abort.ts';
 import { expectation } from '../properties/expected.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
-import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
+import { stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
 import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.ts';
 import { errorLine } from '../render/term.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Case } from '../properties/case.ts';
-import type { Found } from '../properties/explore.ts';
 import type { Trace } from '../trace/types.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { recordCase, recordStepDone, type WatchShared } from './sandbox-watch.ts';
@@ -50,7 +51,7 @@ export interface Io {
   /** The policies are loaded (the watchdog's load time limit ends). */
   loaded(): void;
   /** In a sandbox: a counterexample to save, the report to write (the main thread does it). */
-  found(policy: string, f: Found): void;
+  found(policy: string, f: Finding): void;
   report(html: string): void;
 }
 
@@ -153,22 +154,20 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   } finally {
     restore();
   }
-  let code = exitCode(run.cells);
-  if (a.ci && code === 4) code = 0;
-  if (run.stoppedBy !== null) code = SIGNAL_EXIT[run.stoppedBy] ?? code;
-  if (a.json) io.out(JSON.stringify(checkJson(run, code), null, 2));
+  const summary = summarize(run, a.ci);
+  if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
-    io.out(renderCheck(c, run, policies));
-    if (a.stats) io.out(statsLines(c, run).join('\n'));
-    io.out('\n' + c.bold(closingLine(run.cells, code, run.stoppedBy)));
+    io.out(renderCheck(c, summary, policies));
+    if (a.stats) io.out(statsLines(c, summary).join('\n'));
+    io.out('\n' + c.bold(summary.closing));
   }
   if (a.report !== undefined) {
-    const html = reportHtml(run, policies, closingLine(run.cells, code, run.stoppedBy));
+    const html = reportHtml(summary, policies);
     if (io.sandbox) io.report(html);
     else writeHtml(html);
   }
-  return code;
+  return summary.exit;
 }
 
 const scopeValues = (v: Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>) => ({
@@ -220,16 +219,14 @@ function cmdMerge(args: string[]): number {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
   if (values.help) return help();
   if (positionals.length === 0) throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
-  const m = mergeReports(positionals);
-  let code = mergedExit(m);
-  if (values.ci && code === 4) code = 0;
-  if (values.json) console.log(JSON.stringify({ format: 'apmc-check/1', merged_from: positionals, exit: code, notes: m.notes, results: m.results }, null, 2));
+  const m = mergeReports(positionals, values.ci === true);
+  if (values.json) console.log(JSON.stringify(mergedJson(m, positionals), null, 2));
   else {
     const c = makeChalk({ color: values.color, noColor: values['no-color'] });
     console.log(renderMerged(c, m, positionals));
-    console.log('\n' + c.bold(closingLine(m.cells, code)));
+    console.log('\n' + c.bold(m.closing));
   }
-  return code;
+  return m.exit;
 }
 
 function help(): number {

@@ -4,7 +4,11 @@ import { Chalk, type ChalkInstance } from 'chalk';
  * The colour decision, made once: --no-color / --color first, then NO_COLOR (non-empty, no-color.org),
  * then FORCE_COLOR, then whether stdout is a TTY. chalk itself ignores NO_COLOR.
  */
-export function makeChalk(flags: { color?: boolean | undefined; noColor?: boolean | undefined }, env = process.env, tty = !!process.stdout.isTTY): ChalkInstance {
+export function makeChalk(
+  flags: { color?: boolean | undefined; noColor?: boolean | undefined },
+  env = process.env,
+  tty = !!process.stdout.isTTY,
+): ChalkInstance {
   let on: boolean;
   if (flags.noColor) on = false;
   else if (flags.color) on = true;

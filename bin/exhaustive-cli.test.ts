@@ -14,47 +14,83 @@ const SMALL = ['--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1'
 
 const cli = suite('apmc check --engine exhaustive, apmc merge');
 
-cli('a shortest counterexample, in the random engine\'s report format, with the search figures', () => {
-  const r = apmc('check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'static', '--property', 'links-follow-assignment');
+cli("a shortest counterexample, in the random engine's report format, with the search figures", () => {
+  const r = apmc(
+    'check',
+    '--engine',
+    'exhaustive',
+    '--depth',
+    '4',
+    '--policy',
+    'static',
+    '--property',
+    'links-follow-assignment',
+  );
   assert.is(r.code, 4, r.err);
   assert.match(r.out, /links-follow-assignment \(I16\)\s+violated\*/);
   assert.match(r.out, /a shortest trace: 4 ops/);
   // The summary wraps within 80 columns.
-  assert.match(r.out, /static:\s+stopped\s+at\s+depth\s+\d:\s+every\s+property\s+violated;\s+[\d,]+\s+states,\s+[\d,]+\s+transitions,\s+[\d,]+\s+states\/s,\s+depth\s+\d,\s+[\d.]+\s+MB,\s+symmetry\s+reduction\s+×[\d.]+/);
+  assert.match(
+    r.out,
+    /static:\s+stopped\s+at\s+depth\s+\d:\s+every\s+property\s+violated;\s+[\d,]+\s+states,\s+[\d,]+\s+transitions,\s+[\d,]+\s+states\/s,\s+depth\s+\d,\s+[\d.]+\s+MB,\s+symmetry\s+reduction\s+×[\d.]+/,
+  );
 });
 
-cli('--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared', () => {
-  const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'v12-fcfs', ...SMALL, '--json'];
-  const one = apmc(...args);
-  const two = apmc(...args, '--workers', '2');
-  assert.is(two.code, one.code, two.err);
-  type Doc = { results: { property: string; verdict: string; found?: { ops: unknown[] } }[]; exhaustive: { states: number; transitions: number; workers: number }[] };
-  const a = JSON.parse(one.out) as Doc;
-  const b = JSON.parse(two.out) as Doc;
-  const cells = (d: Doc) => d.results.map((x) => `${x.property} ${x.verdict} ${x.found?.ops.length ?? ''}`);
-  assert.equal(cells(b), cells(a));
-  assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
-  assert.is(b.exhaustive[0]!.transitions, a.exhaustive[0]!.transitions);
-  assert.is(b.exhaustive[0]!.workers, 2);
-  assert.is.not(b.results.find((x) => x.property === 'order-independence')!.verdict, 'unknown');
-});
+cli(
+  '--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared',
+  () => {
+    const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'v12-fcfs', ...SMALL, '--json'];
+    const one = apmc(...args);
+    const two = apmc(...args, '--workers', '2');
+    assert.is(two.code, one.code, two.err);
+    type Doc = {
+      results: { property: string; verdict: string; found?: { ops: unknown[] } }[];
+      exhaustive: { states: number; transitions: number; workers: number }[];
+    };
+    const a = JSON.parse(one.out) as Doc;
+    const b = JSON.parse(two.out) as Doc;
+    const cells = (d: Doc) => d.results.map((x) => `${x.property} ${x.verdict} ${x.found?.ops.length ?? ''}`);
+    assert.equal(cells(b), cells(a));
+    assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
+    assert.is(b.exhaustive[0]!.transitions, a.exhaustive[0]!.transitions);
+    assert.is(b.exhaustive[0]!.workers, 2);
+    assert.is.not(b.results.find((x) => x.property === 'order-independence')!.verdict, 'unknown');
+  },
+);
 
 cli("--workers with a user's policy file: the workers load it too (through tsx), same verdicts as one thread", () => {
-  const args = ['check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'examples/refilter-on-unassign.ts', ...SMALL, '--json'];
+  const args = [
+    'check',
+    '--engine',
+    'exhaustive',
+    '--depth',
+    '3',
+    '--policy',
+    'examples/refilter-on-unassign.ts',
+    ...SMALL,
+    '--json',
+  ];
   const one = apmc(...args);
   const two = apmc(...args, '--workers', '2');
   assert.is(two.code, one.code, two.err);
   type Doc = { results: { property: string; verdict: string }[]; exhaustive: { states: number }[] };
   const a = JSON.parse(one.out) as Doc;
   const b = JSON.parse(two.out) as Doc;
-  assert.equal(b.results.map((x) => x.verdict), a.results.map((x) => x.verdict));
+  assert.equal(
+    b.results.map((x) => x.verdict),
+    a.results.map((x) => x.verdict),
+  );
   assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
 });
 
 cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () => {
   const r = apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
   assert.is(r.code, 6, r.err);
-  const doc = JSON.parse(r.out) as { exit: number; results: { verdict: string; bound?: string }[]; exhaustive: { states: number; bound: string }[] };
+  const doc = JSON.parse(r.out) as {
+    exit: number;
+    results: { verdict: string; bound?: string }[];
+    exhaustive: { states: number; bound: string }[];
+  };
   assert.is(doc.exit, 6);
   assert.is(doc.exhaustive[0]!.bound, 'states');
   assert.ok(doc.results.every((x) => x.verdict === 'unknown' || x.verdict === 'violated'));
@@ -65,14 +101,30 @@ cli('shards k/n merge into the verdicts of one run; a missing shard gives unknow
   const dir = mkdtempSync(join(tmpdir(), 'apmc-shard-'));
   const one = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--json');
   const files = [1, 2, 3].map((k) => {
-    const r = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--shard', `${k}/3`, '--json');
+    const r = apmc(
+      'check',
+      '--engine',
+      'exhaustive',
+      '--depth',
+      '3',
+      '--policy',
+      'static',
+      ...SMALL,
+      '--shard',
+      `${k}/3`,
+      '--json',
+    );
     const f = join(dir, `shard-${k}.json`);
     writeFileSync(f, r.out);
     return f;
   });
   const m = apmc('merge', '--json', ...files);
   const verdicts = (out: string) =>
-    Object.fromEntries((JSON.parse(out) as { results: { property: string; verdict: string }[] }).results.filter((x) => x.property !== 'order-independence').map((x) => [x.property, x.verdict]));
+    Object.fromEntries(
+      (JSON.parse(out) as { results: { property: string; verdict: string }[] }).results
+        .filter((x) => x.property !== 'order-independence')
+        .map((x) => [x.property, x.verdict]),
+    );
   assert.equal(verdicts(m.out), verdicts(one.out));
   assert.is(m.code, one.code);
   const partial = apmc('merge', files[0]!, files[2]!);
@@ -83,7 +135,18 @@ cli('shards k/n merge into the verdicts of one run; a missing shard gives unknow
 cli('random shards run disjoint seeds and merge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
   const files = [1, 2].map((k) => {
-    const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '4000', '--shard', `${k}/2`, '--json');
+    const r = apmc(
+      'check',
+      '--policy',
+      'v12-fcfs',
+      '--property',
+      'order-independence',
+      '--runs',
+      '4000',
+      '--shard',
+      `${k}/2`,
+      '--json',
+    );
     const f = join(dir, `r-${k}.json`);
     writeFileSync(f, r.out);
     assert.is((JSON.parse(r.out) as { shard: { k: number } }).shard.k, k);
@@ -92,6 +155,27 @@ cli('random shards run disjoint seeds and merge', () => {
   const m = apmc('merge', '--ci', ...files);
   assert.is(m.code, 0, m.out);
   assert.match(m.out, /order-independence\s+violated\*/);
+});
+
+cli('merged random shards get the statuses the shards gave: an expectation only a search meets is no miss', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
+  const files = [1, 2].map((k) => {
+    const flags = ['--property', 'guest-queues-in-host-config', '--runs', '200', '--shard', `${k}/2`, '--json'];
+    const r = apmc('check', '--policy', 'v12-fcfs', ...flags);
+    const doc = JSON.parse(r.out) as { results: { verdict: string; status: string }[] };
+    assert.equal(
+      doc.results.map((x) => [x.verdict, x.status]),
+      [['holds', 'holds']],
+    );
+    assert.is(r.code, 0, r.out);
+    const f = join(dir, `r-${k}.json`);
+    writeFileSync(f, r.out);
+    return f;
+  });
+  const m = apmc('merge', ...files);
+  assert.is(m.code, 0, m.out);
+  assert.match(m.out, /guest-queues-in-host-config +holds\n/);
+  assert.match(m.out, /\nevery property checked holds; exit 0\n$/);
 });
 
 cli('bad engine flags: one line, exit 2', () => {
@@ -114,11 +198,31 @@ cli('bad engine flags: one line, exit 2', () => {
 });
 
 cli('a misbehaving policy is a policy error with a shortest trace, exit 7', () => {
-  const r = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'test/fixtures/mutating.ts', '--property', 'no-apqn-in-two-mdevs');
+  const r = apmc(
+    'check',
+    '--engine',
+    'exhaustive',
+    '--depth',
+    '3',
+    '--policy',
+    'test/fixtures/mutating.ts',
+    '--property',
+    'no-apqn-in-two-mdevs',
+  );
   assert.is(r.code, 7, r.err);
   assert.match(r.out, /POLICY ERROR: 'create' mutated its input/);
   assert.match(r.out, /create m1 {2}# <-- policy error/);
-  const t = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'test/fixtures/throwing.ts', '--property', 'no-apqn-in-two-mdevs');
+  const t = apmc(
+    'check',
+    '--engine',
+    'exhaustive',
+    '--depth',
+    '3',
+    '--policy',
+    'test/fixtures/throwing.ts',
+    '--property',
+    'no-apqn-in-two-mdevs',
+  );
   assert.is(t.code, 7, t.err);
   assert.match(t.out, /POLICY ERROR: 'assign' threw/);
 });

@@ -13,7 +13,10 @@ import { parseJsonTrace } from '../trace/index.ts';
 import { diffCommand, explainCommand } from './explain.ts';
 
 function apmc(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -42,7 +45,10 @@ const ex = suite('apmc explain');
 ex("Halil's counterexample: 80 columns, both guest matrices, no colour when piped", () => {
   const r = apmc('explain', HALIL);
   assert.is(r.code, 0, r.err);
-  assert.equal(r.out.split('\n').filter((l) => [...l].length > 80), []);
+  assert.equal(
+    r.out.split('\n').filter((l) => [...l].length > 80),
+    [],
+  );
   assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)/);
   assert.match(r.out, /00 G G +00 G f\n +01 f x +01 G x/);
   assert.not.match(r.out, /\x1b\[/);
@@ -51,15 +57,27 @@ ex("Halil's counterexample: 80 columns, both guest matrices, no colour when pipe
 ex('--format md is Markdown: a table of steps, the failing step, fenced grids', async () => {
   const md = await explainCommand(plain, 'traces/cve-2024-26620.trace', { format: 'md', policy: 'd0', scope: {} });
   // The heading is one line within 80 columns: the file, then the verdict under it.
-  assert.match(md, /^### traces\/cve-2024-26620\.trace:\n\n\*\*guest-queues-bound-to-vfio-ap \(I3\) under d0: violated\*\*\n/);
+  assert.match(
+    md,
+    /^### traces\/cve-2024-26620\.trace:\n\n\*\*guest-queues-bound-to-vfio-ap \(I3\) under d0: violated\*\*\n/,
+  );
   // A row within 80 columns: the long comment of step 12 is a note under the table.
-  assert.match(md, /\| 12 \| `m1 assign_domain 0` \| ok \| \*\*breaks here\*\*; \[1\] \|\n\n\[1\] \(c\) d0 checks only/);
+  assert.match(
+    md,
+    /\| 12 \| `m1 assign_domain 0` \| ok \| \*\*breaks here\*\*; \[1\] \|\n\n\[1\] \(c\) d0 checks only/,
+  );
   assert.match(md, /```text\n#3 m1 \(no guest\)/);
 });
 
 ex('--format json is the trace JSON, with the counterexample fields, and parses back', async () => {
   const json = await explainCommand(plain, HALIL, { format: 'json', scope: {} });
-  const doc = JSON.parse(json) as { format: string; policy: string; property: string; other_ops: unknown[]; reason: string };
+  const doc = JSON.parse(json) as {
+    format: string;
+    policy: string;
+    property: string;
+    other_ops: unknown[];
+    reason: string;
+  };
   assert.is(doc.format, 'apmc-trace/1');
   assert.is(doc.policy, 'v12-fcfs');
   assert.is(doc.property, 'order-independence');
@@ -86,7 +104,10 @@ const diff = suite('apmc diff');
 diff("Halil's order B: v12-fcfs and upstream diverge at the last assignment, exit 1", () => {
   const r = apmc('diff', '--policy', 'v12-fcfs', '--policy', 'upstream', 'traces/halil-order-b.trace');
   assert.is(r.code, 1, r.err);
-  assert.equal(r.out.split('\n').filter((l) => [...l].length > 80), []);
+  assert.equal(
+    r.out.split('\n').filter((l) => [...l].length > 80),
+    [],
+  );
   assert.match(r.out, /  8  m1 assign_adapter 1 +ok +ok\n> 9  m1 assign_domain 1 +ok +ok/);
   assert.match(r.out, /first difference, after step 9 \(m1 assign_domain 1\):/);
   // v12 refuses domain 1 (01.0001 unbound) and keeps adapter 1; upstream takes domain 1 and filters adapter 1.
@@ -105,7 +126,10 @@ diff('static and upstream differ from the first guest_matrix on', async () => {
   const d = await diffCommand(plain, 'traces/halil-order-b.trace', ['static', 'upstream'], {});
   assert.is(d.differ, true);
   // static refuses assignments while the guest runs (EBUSY): the results differ first.
-  assert.match(d.text, /first difference, after step 6 \(m1 assign_adapter 0\):\n  result: EBUSY under static, ok under upstream/);
+  assert.match(
+    d.text,
+    /first difference, after step 6 \(m1 assign_adapter 0\):\n  result: EBUSY under static, ok under upstream/,
+  );
 });
 
 diff.run();
@@ -118,11 +142,17 @@ bad('a missing file', async () => {
   assert.is(r.code, 2);
   assert.is(r.err, 'apmc: no/such.json: cannot read trace (no such file)\n');
   assert.is(r.out, '');
-  await rejects(diffCommand(plain, 'no/such.json', ['d0', 'upstream'], {}), 'no/such.json: cannot read trace (no such file)');
+  await rejects(
+    diffCommand(plain, 'no/such.json', ['d0', 'upstream'], {}),
+    'no/such.json: cannot read trace (no such file)',
+  );
 });
 
 bad('malformed JSON: file:line: problem', async () => {
-  const file = tmp('broken.json', '{\n  "format": "apmc-trace/1",\n  "ops": [\n    { "kind": "create" "mdev": "m1" }\n  ]\n}\n');
+  const file = tmp(
+    'broken.json',
+    '{\n  "format": "apmc-trace/1",\n  "ops": [\n    { "kind": "create" "mdev": "m1" }\n  ]\n}\n',
+  );
   const r = apmc('explain', file);
   assert.is(r.code, 2);
   assert.match(r.err, new RegExp(`^apmc: ${file}:4: malformed JSON: `));
@@ -131,15 +161,27 @@ bad('malformed JSON: file:line: problem', async () => {
 });
 
 bad('a counterexample with a bad field names its line', async () => {
-  const file = tmp('cx.json', '{\n  "format": "apmc-trace/1",\n  "ops": [],\n  "property": "recovery",\n  "expect": "maybe"\n}\n');
+  const file = tmp(
+    'cx.json',
+    '{\n  "format": "apmc-trace/1",\n  "ops": [],\n  "property": "recovery",\n  "expect": "maybe"\n}\n',
+  );
   await rejects(explainCommand(plain, file, { scope: {} }), `${file}:5: "expect" must be "violates" or "holds"`);
-  const unknown = tmp('cx.json', '{\n  "format": "apmc-trace/1",\n  "ops": [],\n  "property": "recovry",\n  "expect": "holds"\n}\n');
+  const unknown = tmp(
+    'cx.json',
+    '{\n  "format": "apmc-trace/1",\n  "ops": [],\n  "property": "recovry",\n  "expect": "holds"\n}\n',
+  );
   await rejects(explainCommand(plain, unknown, { scope: {} }), `${unknown}:4: unknown property 'recovry'`);
 });
 
 bad('diff needs exactly two policies; explain knows its formats', async () => {
-  await rejects(diffCommand(plain, 'traces/halil-order-b.trace', ['upstream'], {}), 'apmc diff needs exactly two --policy flags, got 1');
-  await rejects(explainCommand(plain, HALIL, { format: 'html', scope: {} }), "--format: expected text, md, json or sh, got 'html'");
+  await rejects(
+    diffCommand(plain, 'traces/halil-order-b.trace', ['upstream'], {}),
+    'apmc diff needs exactly two --policy flags, got 1',
+  );
+  await rejects(
+    explainCommand(plain, HALIL, { format: 'html', scope: {} }),
+    "--format: expected text, md, json or sh, got 'html'",
+  );
 });
 
 bad.run();

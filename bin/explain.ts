@@ -53,7 +53,6 @@ export function loadSubject(file: string): Subject {
 
 const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
-
 export interface ExplainFlags {
   readonly format?: string | undefined;
   readonly policy?: string | undefined;
@@ -68,7 +67,8 @@ export async function explainCommand(
   onLoaded: () => void = () => {},
 ): Promise<string> {
   const format = f.format ?? 'text';
-  if (!['text', 'md', 'json', 'sh'].includes(format)) throw new UsageError(`--format: expected text, md, json or sh, got '${format}'`);
+  if (!['text', 'md', 'json', 'sh'].includes(format))
+    throw new UsageError(`--format: expected text, md, json or sh, got '${format}'`);
   const loaded = loadSubject(file);
   const subject: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
   // A policy file loads only from --policy; the policy a trace or counterexample names must be built in.

@@ -2,15 +2,16 @@
  * `apmc merge <report.json>...`: combine the JSON reports of the shards of one `apmc check`
  * (`--shard k/n --json`, one per CI job) into one verdict table and exit code. Per policy and
  * property: violated if any shard found a violation (the shortest counterexample is kept), unknown
- * if any shard did not finish it or a shard is missing, holds otherwise.
+ * if any shard did not finish it or a shard is missing, holds otherwise (check/merge.ts).
  */
 import type { ChalkInstance } from 'chalk';
-import { expectation } from '../properties/expected.ts';
 import { propertyByName } from '../properties/registry.ts';
-import { maxOf } from '../trace/arrays.ts';
 import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
-import { exitCode, MARK, searchStatus, type Cell, type Verdict } from './check.ts';
+import { mergeVerdict } from '../check/merge.ts';
+import { verdicts, type Verdicts } from '../check/summary.ts';
+import type { Engine } from '../check/finding.ts';
+import { cell, MARK, type Cell, type Verdict } from '../check/verdict.ts';
 import { MARKS_LEGEND, verdictTable } from './render-check.ts';
 import { oneLine, wrapLine } from '../render/term.ts';
 import { readInput } from './read-input.ts';
@@ -24,7 +25,8 @@ interface Result {
 }
 interface Report {
   format: string;
-  engine?: string;
+  /** Absent in reports that predate the exhaustive engine: random. */
+  engine?: Engine;
   /** The seed this run used (a random shard k/n of --seed s: s·n + k − 1) and its case count per policy. */
   seed: number;
   runs: number;
@@ -42,13 +44,18 @@ const MAX_SHARDS = 1024;
 
 function readReport(file: string): Report {
   const d = parseJsonText(readInput(file, 'report'), file) as Partial<Report> | null;
-  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1') throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
-  if (!Array.isArray(d.results) || typeof d.scope !== 'object') throw new InputError(file, null, 'report without "results" or "scope"');
+  if (d === null || typeof d !== 'object' || d.format !== 'apmc-check/1')
+    throw new InputError(file, 1, 'not an apmc check report (make one with apmc check --json)');
+  if (!Array.isArray(d.results) || typeof d.scope !== 'object')
+    throw new InputError(file, null, 'report without "results" or "scope"');
   if (typeof d.seed !== 'number' || typeof d.runs !== 'number') {
     throw new InputError(file, null, 'report without "seed" or "runs"');
   }
   if (!Number.isSafeInteger(d.seed) || d.seed < 0) throw new InputError(file, null, '"seed" must be a whole number');
   if (!Number.isSafeInteger(d.runs) || d.runs < 0) throw new InputError(file, null, '"runs" must be a whole number');
+  if (d.engine !== undefined && d.engine !== 'random' && d.engine !== 'exhaustive') {
+    throw new InputError(file, null, '"engine" must be "random" or "exhaustive"');
+  }
   if (d.shard !== undefined) {
     const sh = d.shard as unknown as Record<string, unknown> | null;
     const k = sh?.['k'];
@@ -88,14 +95,15 @@ function baseSeed(r: Report): number {
   return (r.seed - (r.shard.k - 1)) / r.shard.n;
 }
 
-export interface Merged {
-  readonly cells: Cell[];
+/** The merged run: its verdicts (summary), the results for `--json` with the counterexamples kept. */
+export interface Merged extends Verdicts {
   readonly results: Result[];
   readonly notes: string[];
   readonly reports: Report[];
 }
 
-export function mergeReports(files: readonly string[]): Merged {
+/** Merge the reports in `files`; `ci`: expected violations exit 0. */
+export function mergeReports(files: readonly string[], ci: boolean): Merged {
   const reports = files.map(readReport);
   const notes: string[] = [];
   const first = reports[0]!;
@@ -105,8 +113,10 @@ export function mergeReports(files: readonly string[]): Merged {
   reports.forEach((r, i) => {
     const differs = (what: string, key: 'policy' | 'property') =>
       new InputError(files[i]!, null, `${what} differ from ${files[0]}'s (${names(r, key)} vs ${names(first, key)})`);
-    if (JSON.stringify(r.scope) !== JSON.stringify(first.scope)) throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
-    if ((r.engine ?? 'random') !== (first.engine ?? 'random')) throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
+    if (JSON.stringify(r.scope) !== JSON.stringify(first.scope))
+      throw new InputError(files[i]!, null, `scope differs from ${files[0]}'s`);
+    if ((r.engine ?? 'random') !== (first.engine ?? 'random'))
+      throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
     if (names(r, 'policy') !== names(first, 'policy')) throw differs('policies', 'policy');
     if (names(r, 'property') !== names(first, 'property')) throw differs('properties', 'property');
   });
@@ -116,7 +126,12 @@ export function mergeReports(files: readonly string[]): Merged {
   if (n !== undefined) {
     const ks = new Set<number>();
     reports.forEach((r, i) => {
-      if (r.shard?.n !== n) throw new InputError(files[i]!, null, `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`);
+      if (r.shard?.n !== n)
+        throw new InputError(
+          files[i]!,
+          null,
+          `shard count differs (${r.shard ? `${r.shard.k}/${r.shard.n}` : 'not a shard'} vs ${n})`,
+        );
       if (ks.has(r.shard.k)) throw new InputError(files[i]!, null, `shard ${r.shard.k}/${n} given twice`);
       ks.add(r.shard.k);
       if (r.runs !== first.runs) {
@@ -138,33 +153,31 @@ export function mergeReports(files: readonly string[]): Merged {
       notes.push(`shards missing: ${absent.map((k) => `${k}/${n}`).join(', ')}; verdicts not violated are unknown`);
     }
   } else if (reports.length > 1) notes.push('the reports are not shards (no --shard): merged as independent runs');
-  const keys = [...new Map(reports.flatMap((r) => r.results.map((x) => [`${x.policy}\0${x.property}`, x] as const))).keys()];
+  const keys = [
+    ...new Map(reports.flatMap((r) => r.results.map((x) => [`${x.policy}\0${x.property}`, x] as const))).keys(),
+  ];
   const results: Result[] = [];
   const cells: Cell[] = [];
+  const len = (x: Result) => Math.max(x.counterexample!.ops.length, x.counterexample!.other_ops?.length ?? 0);
   for (const key of keys) {
     const [policy, property] = key.split('\0') as [string, string];
     const all = reports.map((r) => r.results.find((x) => x.policy === policy && x.property === property));
-    const present = all.filter((x): x is Result => x !== undefined);
-    const violated = present.filter((x) => x.verdict === 'violated' && x.counterexample);
-    const len = (x: Result) => Math.max(x.counterexample!.ops.length, x.counterexample!.other_ops?.length ?? 0);
-    let verdict: Verdict;
-    let best: Result | undefined;
-    let bound: string | undefined;
-    if (violated.length > 0) {
-      verdict = 'violated';
-      best = violated.reduce((a, b) => (len(b) < len(a) ? b : a));
-    } else if (missing || present.length < reports.length || present.some((x) => x.verdict === 'unknown')) {
-      verdict = 'unknown';
-      bound = present.find((x) => x.bound)?.bound ?? (missing ? 'a shard is missing' : 'not finished in every shard');
-    } else if (present.some((x) => x.verdict === 'policy-error')) verdict = 'policy-error';
-    // Exercised in one shard is exercised: vacuous only if no shard exercised it.
-    else verdict = present.some((x) => x.verdict === 'holds') ? 'holds' : 'vacuous';
-    const expected = expectation(policy, property);
-    const status = searchStatus(verdict, expected);
-    cells.push({ policy, property: propertyByName(property)!, verdict, expected, status, ...(bound ? { bound } : {}) });
-    results.push({ policy, property, verdict, ...(bound ? { bound } : {}), ...(best?.counterexample ? { counterexample: best.counterexample } : {}) });
+    const shards = all.map(
+      (x) =>
+        x && {
+          verdict: x.verdict,
+          ...(x.bound !== undefined ? { bound: x.bound } : {}),
+          ...(x.counterexample ? { length: len(x) } : {}),
+        },
+    );
+    const { verdict, bound, best } = mergeVerdict(shards, missing);
+    const counterexample = best === undefined ? undefined : all[best]!.counterexample;
+    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf).
+    cells.push(cell(policy, propertyByName(property)!, verdict, first.engine ?? 'random', bound ? { bound } : {}));
+    const more = { ...(bound ? { bound } : {}), ...(counterexample ? { counterexample } : {}) };
+    results.push({ policy, property, verdict, ...more });
   }
-  return { cells, results, notes, reports };
+  return { ...verdicts(cells, ci, null), results, notes, reports };
 }
 
 export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string[]): string {
@@ -201,4 +214,7 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   return out.join('\n');
 }
 
-export const mergedExit = (m: Merged): number => exitCode(m.cells);
+/** `apmc merge --json`: the merged verdicts, counterexamples included (apmc-check/1, as `apmc check --json`). */
+export function mergedJson(m: Merged, files: readonly string[]): Record<string, unknown> {
+  return { format: 'apmc-check/1', merged_from: files, exit: m.exit, notes: m.notes, results: m.results };
+}

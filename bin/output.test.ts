@@ -99,7 +99,10 @@ early('bad --report or --save (a file, /proc, /sys, /dev, empty): exit 2 in 2 s,
     [['--save', '/dev/shm/x'], /^apmc: --save: '\/dev\/shm\/x' is under \/dev/],
     [['--save', ''], /^apmc: --save: expected a directory name/],
   ];
-  const rs = await cliTimed(cases.map(([args]) => [...run, ...args]), { cwd: dir, limitMs: 30000 });
+  const rs = await cliTimed(
+    cases.map(([args]) => [...run, ...args]),
+    { cwd: dir, limitMs: 30000 },
+  );
   rs.forEach((r, i) => {
     const [args, msg] = cases[i]!;
     const what = args.join(' ');
@@ -224,4 +227,3 @@ merge('different seeds, runs, scopes, policies or properties: one line, exit 2',
 });
 
 merge.run();
-

@@ -1,17 +1,18 @@
 /** Text and JSON renderings of an `apmc check` run. */
 import type { ChalkInstance } from 'chalk';
 import type { Policy } from '../model/policy.ts';
-import { counterexampleDoc, foundTrace } from '../properties/counterexample.ts';
+import { foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
 import { explain } from '../render/explain.ts';
 import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
-import { MARK, type Cell, type CheckRun } from './check.ts';
 import { formatOp } from '../trace/format.ts';
-import { exhaustiveSummary } from './check-exhaustive.ts';
-import { policyErrorJson, policyErrorLines, progressLine, statsJson } from './render-robust.ts';
+import { foundAfter } from '../check/finding.ts';
+import type { CheckSummary } from '../check/summary.ts';
+import { MARK, type Cell } from '../check/verdict.ts';
+import { policyErrorJson, policyErrorLines, progressLine, searchLine, statsJson } from './render-robust.ts';
+import { findingDoc } from './save.ts';
 import { clip, oneLine, pad, width, WIDTH, wrapLine } from '../render/term.ts';
-
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');
@@ -54,15 +55,15 @@ export const MARKS_LEGEND = [
   'unknown: stopped first   vacuous: never exercised',
 ];
 
-export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly Policy[]): string {
+export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[]): string {
   const names = policies.map((p) => p.name);
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
   const s = run.scope;
   // Long lines of prose (data in them escaped) wrap, continuation lines indented.
   const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
   const bold = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.bold(l));
-  const random = `seed ${run.seed}, up to ${run.runs} cases per policy`;
-  const what = run.engine === 'exhaustive' ? 'exhaustive breadth-first search' : random;
+  const random = run.engine === 'random' ? `seed ${run.seed}, up to ${run.runs} cases per policy` : null;
+  const what = random ?? 'exhaustive breadth-first search';
   const shard = run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : '';
   const cellOf = (r: number, k: number) =>
     run.cells.find((x) => x.policy === names[k] && x.property.name === props[r]!.name);
@@ -78,9 +79,9 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     ),
   ];
   out.push('', ...MARKS_LEGEND.map((l) => c.dim(l)));
-  for (const x of run.exhaustive ?? []) out.push(...dim(exhaustiveSummary(x)));
+  if (run.engine === 'exhaustive') for (const x of run.policies) out.push(...dim(searchLine(x)));
   for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
-  for (const r of run.explorations) out.push(...dim(progressLine(r)));
+  if (run.engine === 'random') for (const r of run.policies) out.push(...dim(progressLine(r)));
   for (const cell of run.cells) {
     if (!cell.found) continue;
     const f = cell.found;
@@ -95,20 +96,25 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
     out.push(...bold(`   ${f.reason}`, '   '));
     if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
     const ops = `${Math.max(f.ops.length, f.other?.length ?? 0)} ops`;
-    if (run.engine === 'exhaustive') {
-      out.push(...dim(`   a shortest trace: ${ops}; found after ${f.afterRuns} states (${f.afterMs} ms)`, '   '));
+    if (f.engine === 'exhaustive') {
+      out.push(...dim(`   a shortest trace: ${ops}; found after ${f.states} states (${f.ms} ms)`, '   '));
     } else {
       const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
-      out.push(...dim(`   found after ${f.afterRuns} cases (${f.afterMs} ms); ${how}`, '   '));
+      out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
     }
     // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
-    const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail };
+    const subject = {
+      trace: foundTrace(run.scope, policy.name, f.ops),
+      property: cell.property,
+      other: f.other,
+      tail: f.tail,
+    };
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   }
   if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));
   out.push(...policyErrorLines(c, run, policies));
-  for (const x of run.exhaustive ?? []) {
-    const e = x.r.policyError;
+  for (const x of run.engine === 'exhaustive' ? run.policies : []) {
+    const e = x.result.policyError;
     if (!e) continue;
     const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
     out.push('', ...heading.map((l) => c.red.bold(l)));
@@ -120,29 +126,37 @@ export function renderCheck(c: ChalkInstance, run: CheckRun, policies: readonly 
   return out.join('\n');
 }
 
-export function checkJson(run: CheckRun, exit: number): Record<string, unknown> {
+/**
+ * The apmc-check/1 report (`--json`), which `apmc merge` reads. Its `seed` and `runs` are the random
+ * engine's; an exhaustive report writes 0 for both.
+ */
+export function checkJson(run: CheckSummary): Record<string, unknown> {
+  const random = run.engine === 'random' ? run.policies : [];
   return {
     format: 'apmc-check/1',
-    seed: run.seed,
-    runs: run.runs,
+    seed: run.engine === 'random' ? run.seed : 0,
+    runs: run.engine === 'random' ? run.runs : 0,
     scope: run.scope,
-    exit,
-    engine: run.engine ?? 'random',
+    exit: run.exit,
+    engine: run.engine,
     ...(run.shard ? { shard: { k: run.shard.k + 1, n: run.shard.n } } : {}),
     stopped_by: run.stoppedBy,
-    explorations: run.explorations.map((r) => ({
+    explorations: random.map((r) => ({
       policy: r.policy,
-      cases: r.x.runs,
-      operations: r.x.ops,
-      ms: r.x.ms,
-      interrupted: r.x.interrupted,
-      stopped_by: r.x.stoppedBy,
+      cases: r.exploration.runs,
+      operations: r.exploration.ops,
+      ms: r.exploration.ms,
+      interrupted: r.exploration.interrupted,
+      stopped_by: r.exploration.stoppedBy,
       coverage: statsJson(r),
     })),
-    policy_errors: run.explorations.flatMap((r) => (r.x.policyError ? [policyErrorJson(run.scope, r.x.policyError)] : [])),
-    ...(run.exhaustive
+    policy_errors: random.flatMap((r) => {
+      const pe = r.exploration.policyError;
+      return pe ? [policyErrorJson(run.scope, pe)] : [];
+    }),
+    ...(run.engine === 'exhaustive'
       ? {
-          exhaustive: run.exhaustive.map(({ policy, r, parts }) => ({
+          exhaustive: run.policies.map(({ policy, result: r, workers }) => ({
             policy,
             states: r.states,
             transitions: r.transitions,
@@ -152,29 +166,33 @@ export function checkJson(run: CheckRun, exit: number): Record<string, unknown> 
             ms: r.ms,
             bytes: r.bytes,
             symmetry_reduction: r.reduction,
-            workers: parts,
+            workers,
             ...(r.policyError ? { policy_error: r.policyError } : {}),
           })),
         }
       : {}),
-    results: run.cells.map((c) => ({
-      policy: c.policy,
-      property: c.property.name,
-      spec: c.property.spec,
-      verdict: c.verdict,
-      expected: c.expected !== null,
-      status: c.status,
-      ...(c.bound ? { bound: c.bound } : {}),
-      ...(c.expected ? { why_expected: c.expected.why, expected_kind: c.expected.kind } : {}),
-      ...(c.found
-        ? {
-            counterexample: {
-              ...counterexampleDoc(run.scope, c.policy, c.found, 'violates', c.expected?.why ?? ''),
-              ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, c.policy, c.found.other)) } : {}),
-              found_after: { cases: c.found.afterRuns, ms: c.found.afterMs },
-            },
-          }
-        : {}),
-    })),
+    results: run.cells.map((c) => resultJson(run, c)),
+  };
+}
+
+function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
+  return {
+    policy: c.policy,
+    property: c.property.name,
+    spec: c.property.spec,
+    verdict: c.verdict,
+    expected: c.expected !== null,
+    status: c.status,
+    ...(c.bound ? { bound: c.bound } : {}),
+    ...(c.expected ? { why_expected: c.expected.why, expected_kind: c.expected.kind } : {}),
+    ...(c.found
+      ? {
+          counterexample: {
+            ...findingDoc(run.scope, c.policy, c.found, c.expected?.why ?? ''),
+            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, c.policy, c.found.other)) } : {}),
+            found_after: { cases: foundAfter(c.found), ms: c.found.ms },
+          },
+        }
+      : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The parts of the `apmc check` report about how much was checked and what went wrong besides
- * violations: how far each exploration got, operation coverage (--stats), and policy errors.
+ * violations: how far each exploration or search got, operation coverage (--stats), and policy errors.
  */
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../model/ops.ts';
@@ -11,32 +11,61 @@ import { step } from '../model/step.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import type { PolicyError } from '../properties/policy-error.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
-import { coverage } from '../properties/stats.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
-import type { CheckRun, PolicyRun } from './check.ts';
+import type { SampledPolicy, SearchedPolicy } from '../check/run.ts';
+import type { CheckSummary } from '../check/summary.ts';
 import { oneLine, WIDTH, wrap, wrapLine } from '../render/term.ts';
 
 const STOPPED: Record<string, string> = { time: 'stopped by --time', 'policy-error': 'stopped by a policy error' };
 
 /** "static: 50000 cases, 379049 operations in 5.5 s (stopped by SIGINT)". */
-export function progressLine(r: PolicyRun): string {
-  const x = r.x;
+export function progressLine(r: SampledPolicy): string {
+  const x = r.exploration;
   const why = x.stoppedBy === null ? '' : ` (${STOPPED[x.stoppedBy] ?? `stopped by ${x.stoppedBy}`})`;
   if (x.runs === 0 && x.interrupted) return `${r.policy}: not started${why}`;
   return `${r.policy}: ${x.runs} cases, ${x.ops} operations in ${(x.ms / 1000).toFixed(1)} s${why}`;
 }
 
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The closing line of one policy's search: how much was checked, how fast, with what reduction, e.g.
+ * "d0: every ordering of up to 4 ops; 1,234 states, ..., 0.4 s".
+ */
+export function searchLine(x: SearchedPolicy): string {
+  const r = x.result;
+  const rate = r.ms > 0 ? (r.states / r.ms) * 1000 : 0;
+  const end = r.complete
+    ? 'every reachable state'
+    : r.bound === 'depth'
+      ? `every ordering of up to ${r.depth} ops`
+      : r.bound === null
+        ? `stopped at depth ${r.depth}: every property violated`
+        : `${r.bound} bound reached at depth ${r.depth}`;
+  const counts = `${fmt(r.states)} states, ${fmt(r.transitions)} transitions, ${fmt(rate)} states/s, depth ${r.depth}`;
+  const memory = `${(r.bytes / 1048576).toFixed(1)} MB, symmetry reduction ×${r.reduction.toFixed(2)}`;
+  const hits = r.memo ? (100 * r.memo.hits) / Math.max(1, r.memo.hits + r.memo.misses) : 0;
+  const cache = r.memo ? `, transition cache ${hits.toFixed(1)}% hits` : '';
+  const workers = x.workers > 1 ? `, ${x.workers} workers` : '';
+  return `${x.policy}: ${end}; ${counts}, ${memory}${cache}${workers}, ${(r.ms / 1000).toFixed(1)} s`;
+}
+
 /** One table per policy: each operation kind, how often it ran, succeeded, and failed with which errno. */
-export function statsLines(c: ChalkInstance, run: CheckRun): string[] {
+export function statsLines(c: ChalkInstance, run: CheckSummary): string[] {
   const out: string[] = [];
-  for (const r of run.explorations) {
-    const rows = coverage(r.stats);
+  if (run.engine !== 'random') return out;
+  for (const r of run.policies) {
+    const rows = r.coverage;
     const title = wrapLine(oneLine(`operation coverage, ${r.policy} (steps of the generated histories)`));
     out.push('', ...title.map((l) => c.bold(l)));
     out.push(c.dim(`  ${'operation'.padEnd(24)}${'runs'.padStart(9)}${'ok'.padStart(9)}  failed`));
     for (const row of rows) {
-      const failed = oneLine(Object.entries(row.failed).map(([e, n]) => `${e} ${n}`).join(', '));
+      const failed = oneLine(
+        Object.entries(row.failed)
+          .map(([e, n]) => `${e} ${n}`)
+          .join(', '),
+      );
       // The failed column wraps under itself.
       const cols = `  ${row.op.padEnd(24)}${String(row.total).padStart(9)}${String(row.ok).padStart(9)}  `;
       out.push(...(failed ? wrap(failed, WIDTH, ' '.repeat(cols.length), cols) : [cols.trimEnd()]));
@@ -46,8 +75,8 @@ export function statsLines(c: ChalkInstance, run: CheckRun): string[] {
   return out;
 }
 
-export function statsJson(r: PolicyRun): Record<string, unknown> {
-  return Object.fromEntries(coverage(r.stats).map((row) => [row.op, { runs: row.total, ok: row.ok, failed: row.failed }]));
+export function statsJson(r: SampledPolicy): Record<string, unknown> {
+  return Object.fromEntries(r.coverage.map((row) => [row.op, { runs: row.total, ok: row.ok, failed: row.failed }]));
 }
 
 /** The policy error's trace, each step with its result, the faulting step marked (run guarded, so it cannot throw). */
@@ -57,7 +86,10 @@ function faultBlock(policy: Policy, scope: Scope, pe: PolicyError): string[] {
   const cfg = { scope, policy: guard.policy };
   let s = initialState(scope);
   const texts = pe.ops.map((op) => oneLine(formatOp(op)));
-  const w = Math.min(36, texts.reduce((m, t) => Math.max(m, t.length), 0));
+  const w = Math.min(
+    36,
+    texts.reduce((m, t) => Math.max(m, t.length), 0),
+  );
   const lines: string[] = [];
   for (const [i, op] of pe.ops.entries()) {
     try {
@@ -72,10 +104,11 @@ function faultBlock(policy: Policy, scope: Scope, pe: PolicyError): string[] {
   return lines;
 }
 
-export function policyErrorLines(c: ChalkInstance, run: CheckRun, policies: readonly Policy[]): string[] {
+export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[]): string[] {
   const out: string[] = [];
-  for (const r of run.explorations) {
-    const pe = r.x.policyError;
+  if (run.engine !== 'random') return out;
+  for (const r of run.policies) {
+    const pe = r.exploration.policyError;
     if (!pe) continue;
     const policy = policies.find((p) => p.name === r.policy)!;
     const heading = wrapLine(oneLine(`== ${r.policy}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');

@@ -13,18 +13,25 @@ import { POLICIES } from '../model/policies/index.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { propertyByName } from '../properties/registry.ts';
 import { reportHtml } from '../render/report.ts';
+import { summarize } from '../check/summary.ts';
 import { runCheck } from './check.ts';
+import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { writeReport } from './report.ts';
 
 const v12 = POLICIES['v12-fcfs']!;
 const chromium = (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, 'chromium')));
 
-const run = await runCheck([v12], [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!], DEFAULT_SCOPE, 1, 20000, undefined);
+const props = [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!];
+const run = summarize(await runCheck([v12], props, DEFAULT_SCOPE, 1, 20000, undefined), false);
 const dir = mkdtempSync(join(tmpdir(), 'apmc-report-'));
-const path = writeReport(dir, reportHtml(run, [v12], 'violations found, all of them expected (exit 4)'));
+const path = writeReport(dir, reportHtml(run, [v12]));
 const html = readFileSync(path, 'utf8');
 /** The grids the page should draw for the first history at step k: the marks, row by row. */
-const frames = (JSON.parse(/<script type="application\/json" id="apmc-data">(.*?)<\/script>/s.exec(html)![1]!) as { frames: { rows: string[] }[][] }[][])[0]![0]!.frames;
+const frames = (
+  JSON.parse(/<script type="application\/json" id="apmc-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+    frames: { rows: string[] }[][];
+  }[][]
+)[0]![0]!.frames;
 
 // ---
 const page = suite('apmc check --report: the page');
@@ -39,9 +46,31 @@ page('self-contained: no network resource, no external script or style', () => {
 });
 
 page('the verdict table has a row per property and links the violation to its counterexample', () => {
-  assert.match(html, /<tr><th>order-independence \(I7\)<\/th><td class="st-as-expected"><a href="#cx-0">violated\*<\/a><\/td><\/tr>/);
+  assert.match(
+    html,
+    /<tr><th>order-independence \(I7\)<\/th><td class="st-as-expected"><a href="#cx-0">violated\*<\/a><\/td><\/tr>/,
+  );
   assert.match(html, /<tr><th>no-apqn-in-two-mdevs \(I1\)<\/th><td class="st-holds">holds<\/td><\/tr>/);
   assert.match(html, /<section class="cx" id="cx-0">/);
+});
+
+// A search: no seed, no cases, no shrinking; a shortest trace and the states stored when found.
+const fixed = POLICIES['static']!;
+const settings = { depth: 4, symmetry: true, workers: 1 };
+const searched = await runExhaustiveCheck(
+  [fixed],
+  ['static'],
+  [propertyByName('links-follow-assignment')!],
+  DEFAULT_SCOPE,
+  settings,
+  false,
+);
+const exhaustive = reportHtml(summarize(searched, false), [fixed]);
+
+page('an exhaustive run: how it searched, and each counterexample as the search found it', () => {
+  assert.match(exhaustive, /<p class="meta">exhaustive breadth-first search, scope 2 adapters × 2 domains/);
+  assert.match(exhaustive, /<p class="dim">a shortest trace: 4 ops; found after \d+ states \(\d+ ms\)\.<\/p>/);
+  assert.not.match(exhaustive, /seed|cases|shrinking/);
 });
 
 page.run();
@@ -51,7 +80,11 @@ const browser = suite('apmc check --report: in headless Chromium');
 
 if (chromium) {
   const step = 6;
-  const r = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `${pathToFileURL(path).href}#step=${step}`], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(
+    'chromium',
+    ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `${pathToFileURL(path).href}#step=${step}`],
+    { encoding: 'utf8', timeout: 30000 },
+  );
   const dom = r.stdout;
 
   browser('the script ran', () => {

@@ -18,9 +18,14 @@ interface Out {
 
 function apmc(...args: string[]): Promise<Out> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }, (e, out, err) => {
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err });
-    });
+    execFile(
+      process.execPath,
+      ['bin/apmc.js', ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      (e, out, err) => {
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err });
+      },
+    );
   });
 }
 
@@ -36,11 +41,18 @@ const FIXTURES = [
   { name: 'throwing', kind: 'threw', callback: 'assign', says: /'assign' threw: Error: adapter 1 is not supported/ },
   { name: 'mutating', kind: 'mutated', callback: 'create', says: /'create' mutated its input: state\.mdevs\.m1/ },
   { name: 'nondeterministic', kind: 'nondeterministic', callback: 'attach', says: /'attach' is not deterministic/ },
-  { name: 'malformed', kind: 'malformed', callback: 'probe', says: /'probe' returned a malformed result: queues must be an array of 4 entries/ },
+  {
+    name: 'malformed',
+    kind: 'malformed',
+    callback: 'probe',
+    says: /'probe' returned a malformed result: queues must be an array of 4 entries/,
+  },
 ];
 
 // Started now, awaited in the tests: the four checks run while the other suites do.
-const checks = new Map(FIXTURES.map((f) => [f.name, apmc('check', '--policy', `test/fixtures/${f.name}.ts`, '--runs', '5000', '--json')]));
+const checks = new Map(
+  FIXTURES.map((f) => [f.name, apmc('check', '--policy', `test/fixtures/${f.name}.ts`, '--runs', '5000', '--json')]),
+);
 
 // ---
 const pe = suite('misbehaving policies: policy error, a shrunk trace, exit 7');
@@ -68,7 +80,10 @@ for (const f of FIXTURES) {
     assert.is(run.out, '');
     assert.is(run.err.trim().split('\n').length, 1, run.err);
     const id = `test/fixtures/${f.name}.ts`;
-    assert.match(run.err, new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${id.replace(/[.]/g, '\\.')}': `));
+    assert.match(
+      run.err,
+      new RegExp(`^apmc: ${file.replace(/[.]/g, '\\.')}:\\d+: policy error in '${id.replace(/[.]/g, '\\.')}': `),
+    );
     // Within 80 columns beside the paths: the policy's message, whole in the --json report, may lose its end.
     assert.ok(run.err.includes(`policy error in '${id}': ${e.message.slice(0, 25)}`), run.err);
     assert.ok(run.err.trim().length - file.length - id.length <= 80, run.err);
@@ -91,9 +106,13 @@ const stop = suite('interrupted and bounded runs');
 /** Start apmc check, send `sig` once a counterexample is saved; exit code, output, ms from signal to exit. */
 function interrupted(sig: NodeJS.Signals, save: string): Promise<Out & { ms: number }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['bin/apmc.js', 'check', '--policy', 'v12-fcfs', '--runs', '10000000', '--save', save], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const p = spawn(
+      process.execPath,
+      ['bin/apmc.js', 'check', '--policy', 'v12-fcfs', '--runs', '10000000', '--save', save],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let out = '';
     let err = '';
     let sent = 0;
@@ -117,28 +136,34 @@ function interrupted(sig: NodeJS.Signals, save: string): Promise<Out & { ms: num
   });
 }
 
-stop('SIGINT: ends within 2 s, verdicts so far with how far it got, exit 130, counterexamples on disk and replayable', async () => {
-  const save = mkdtempSync(join(dir, 'save-'));
-  const r = await interrupted('SIGINT', save);
-  assert.is(r.code, 130, r.err);
-  assert.ok(r.ms < 2000, `${r.ms} ms from SIGINT to exit`);
-  assert.match(r.out, /unknown/);
-  assert.match(r.out, /violated\*/);
-  assert.match(r.out, /v12-fcfs: \d+ cases, \d+ operations in [\d.]+ s \(stopped by SIGINT\)/);
-  assert.match(r.out, /stopped by SIGINT: the verdicts so far/);
-  const saved = [...r.err.matchAll(/^saved (.+)$/gm)].map((m) => m[1]!);
-  assert.ok(saved.length >= 1);
-  for (const f of saved) {
-    assert.ok(existsSync(f), f);
-    const run = await apmc('run', '--json', f);
-    assert.is(run.code, 0, run.err);
-    const doc = JSON.parse((await import('node:fs')).readFileSync(f, 'utf8')) as { ops: unknown[] };
-    assert.is((JSON.parse(run.out) as { steps: unknown[] }).steps.length, doc.ops.length);
-  }
-  // Atomic writes: no temporary file left behind.
-  const all = readdirSync(save, { recursive: true }).map(String);
-  assert.not.ok(all.some((p) => p.includes('.tmp-')), all.join(' '));
-});
+stop(
+  'SIGINT: ends within 2 s, verdicts so far with how far it got, exit 130, counterexamples on disk and replayable',
+  async () => {
+    const save = mkdtempSync(join(dir, 'save-'));
+    const r = await interrupted('SIGINT', save);
+    assert.is(r.code, 130, r.err);
+    assert.ok(r.ms < 2000, `${r.ms} ms from SIGINT to exit`);
+    assert.match(r.out, /unknown/);
+    assert.match(r.out, /violated\*/);
+    assert.match(r.out, /v12-fcfs: \d+ cases, \d+ operations in [\d.]+ s \(stopped by SIGINT\)/);
+    assert.match(r.out, /stopped by SIGINT: the verdicts so far/);
+    const saved = [...r.err.matchAll(/^saved (.+)$/gm)].map((m) => m[1]!);
+    assert.ok(saved.length >= 1);
+    for (const f of saved) {
+      assert.ok(existsSync(f), f);
+      const run = await apmc('run', '--json', f);
+      assert.is(run.code, 0, run.err);
+      const doc = JSON.parse((await import('node:fs')).readFileSync(f, 'utf8')) as { ops: unknown[] };
+      assert.is((JSON.parse(run.out) as { steps: unknown[] }).steps.length, doc.ops.length);
+    }
+    // Atomic writes: no temporary file left behind.
+    const all = readdirSync(save, { recursive: true }).map(String);
+    assert.not.ok(
+      all.some((p) => p.includes('.tmp-')),
+      all.join(' '),
+    );
+  },
+);
 
 stop('SIGTERM: the same, exit 143', async () => {
   const r = await interrupted('SIGTERM', mkdtempSync(join(dir, 'save-')));
@@ -149,7 +174,17 @@ stop('SIGTERM: the same, exit 143', async () => {
 
 stop('--time: unfinished properties are unknown, with how far it got; the exit code follows the verdicts', async () => {
   const t0 = Date.now();
-  const r = await apmc('check', '--policy', 'upstream', '--property', 'no-apqn-in-two-mdevs', '--runs', '10000000', '--time', '1');
+  const r = await apmc(
+    'check',
+    '--policy',
+    'upstream',
+    '--property',
+    'no-apqn-in-two-mdevs',
+    '--runs',
+    '10000000',
+    '--time',
+    '1',
+  );
   assert.ok(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /no-apqn-in-two-mdevs \(I1\)\s+unknown/);
@@ -169,7 +204,11 @@ cov('a table per policy in text; runs, ok and errnos per operation in --json', a
   assert.is(t.code, 0, t.err);
   assert.match(t.out, /operation coverage, upstream/);
   assert.match(t.out, /assign_adapter\s+\d+\s+\d+\s+\w*/);
-  const cover = (JSON.parse(j.out) as { explorations: { coverage: Record<string, { runs: number; ok: number; failed: Record<string, number> }> }[] }).explorations[0]!.coverage;
+  const cover = (
+    JSON.parse(j.out) as {
+      explorations: { coverage: Record<string, { runs: number; ok: number; failed: Record<string, number> }> }[];
+    }
+  ).explorations[0]!.coverage;
   const a = cover['assign_adapter']!;
   assert.ok(a.runs > 0);
   assert.is(a.ok + Object.values(a.failed).reduce((x, y) => x + y, 0), a.runs);

@@ -36,15 +36,21 @@ export function runReport(t: Trace, policy: Policy): RunReport {
   return { format: 'apmc-run/1', policy: policy.name, scope: t.scope, steps, final: before };
 }
 
-const list = (xs: readonly string[] | null): string => (xs === null ? '(no shadow)' : xs.length ? xs.join(' ') : '(empty)');
+const list = (xs: readonly string[] | null): string =>
+  xs === null ? '(no shadow)' : xs.length ? xs.join(' ') : '(empty)';
 
 /** The text rendering within 80 columns: numbered steps, results, indented changes; then the final matrices. */
 export function renderRun(c: ChalkInstance, r: RunReport): string {
-  const scope = Object.entries(r.scope).map(([k, v]) => `${k}=${v}`).join(' ');
+  const scope = Object.entries(r.scope)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const lines: string[] = wrapLine(`policy ${oneLine(r.policy)}, scope ${scope}`).map((l) => c.bold(l));
   // Long lines (many ids at a large scope) wrap at their spaces, under their own text.
   const add = (text: string, indent: string) => lines.push(...wrapLine(text, 80, indent));
-  const w = Math.min(44, r.steps.reduce((m, s) => Math.max(m, oneLine(s.op).length), 10));
+  const w = Math.min(
+    44,
+    r.steps.reduce((m, s) => Math.max(m, oneLine(s.op).length), 10),
+  );
   const n = String(r.steps.length).length;
   r.steps.forEach((s, i) => {
     const res = s.result === 'ok' ? c.green('ok') : c.red(oneLine(s.result));

@@ -18,7 +18,7 @@ import { join, relative, sep } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
-import type { Found } from '../properties/explore.ts';
+import type { Finding } from '../check/finding.ts';
 import { writeReport } from './report.ts';
 import { checkOutputDir, writeFileSafe } from './safe-write.ts';
 import { saveFound, writeNew } from './save.ts';
@@ -103,8 +103,8 @@ links.run();
 // ---
 const save = suite('--save: names are slugs, paths stay inside the directory');
 
-const found = (property: string): Found => {
-  return { property, ops: [], at: null, reason: 'r', afterRuns: 1, foundMs: 0, afterMs: 0, seed: 0, path: '' };
+const found = (property: string): Finding => {
+  return { engine: 'random', property, ops: [], at: null, reason: 'r', cases: 1, ms: 0, seed: 0, path: '' };
 };
 
 save("hostile policy names ('../../x', '/etc/passwd', newline, NUL, dots, long) stay inside, as slugs", () => {

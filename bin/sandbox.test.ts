@@ -22,9 +22,14 @@ function apmc(args: string[], env: Record<string, string> = {}, cwd = process.cw
   const t0 = Date.now();
   const bin = resolve('bin/apmc.js');
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } }, (e, out, err) => {
-      done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err, ms: Date.now() - t0 });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } },
+      (e, out, err) => {
+        done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err, ms: Date.now() - t0 });
+      },
+    );
   });
 }
 
@@ -32,7 +37,11 @@ const F = 'test/fixtures/sandbox';
 const dir = mkdtempSync(join(tmpdir(), 'apmc-sandbox-'));
 const trace = join(dir, 'assign1.trace');
 writeFileSync(trace, 'scope adapters=2 domains=2\ncreate m1\nm1 assign_adapter 1\n');
-const lines = (s: string): string[] => s.trim().split('\n').filter((l) => l !== '' && l !== 'looping');
+const lines = (s: string): string[] =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '' && l !== 'looping');
 
 // Started together, awaited in the tests (the machine has 2 cores: the slow ones overlap).
 const exits = apmc(['check', '--policy', `${F}/exits.ts`, '--runs', '500', '--ci']);
@@ -45,7 +54,17 @@ const diffed = apmc(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/
 const explained = apmc(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
 const timer = apmc(['check', '--policy', `${F}/timer-throws.ts`, '--runs', '3000']);
 const caught = apmc(['check', '--policy', `${F}/exit-caught.ts`, '--runs', '500']);
-const alloc = apmc(['check', '--engine', 'exhaustive', '--depth', '3', '--policy', `${F}/allocates.ts`, '--max-memory', '256']);
+const alloc = apmc([
+  'check',
+  '--engine',
+  'exhaustive',
+  '--depth',
+  '3',
+  '--policy',
+  `${F}/allocates.ts`,
+  '--max-memory',
+  '256',
+]);
 
 // ---
 const iso = suite('a misbehaving policy file is a policy error with its trace, exit 7');
@@ -60,7 +79,9 @@ iso('process.exit(0) in a callback: exit 7 and the policy error, not a silent ex
 iso('a loop in a callback: the call limit stops it; apmc run names the line and op', async () => {
   const r = await limited;
   assert.is(r.code, 7, r.err);
-  assert.equal(lines(r.err), [`apmc: ${trace}:3: policy error in '${F}/loops.ts': 'assign' did not return within 0.3 s`]);
+  assert.equal(lines(r.err), [
+    `apmc: ${trace}:3: policy error in '${F}/loops.ts': 'assign' did not return within 0.3 s`,
+  ]);
   assert.is(r.out, '');
   const bad = await badLimit;
   assert.is(bad.code, 2);
@@ -70,23 +91,34 @@ iso('a loop in a callback: the call limit stops it; apmc run names the line and 
 iso('unbounded allocation with --max-memory 256: exit 7 (not a V8 crash, 134), with a shortest trace', async () => {
   const r = await alloc;
   assert.is(r.code, 7, r.err);
-  assert.equal(lines(r.err), [`apmc: policy error in '${F}/allocates.ts': 'assign' ran out of memory (--max-memory 256 MB)`]);
-  assert.match(r.out, /a shortest trace to the state being expanded, then the op \(2 ops\):\n {3}create m1\n {3}m1 assign_adapter 1 {2}# <-- policy error/);
+  assert.equal(lines(r.err), [
+    `apmc: policy error in '${F}/allocates.ts': 'assign' ran out of memory (--max-memory 256 MB)`,
+  ]);
+  assert.match(
+    r.out,
+    /a shortest trace to the state being expanded, then the op \(2 ops\):\n {3}create m1\n {3}m1 assign_adapter 1 {2}# <-- policy error/,
+  );
 });
 
-iso('a throw from the policy\'s own timer, and process.exit caught by the policy: policy errors, exit 7', async () => {
+iso("a throw from the policy's own timer, and process.exit caught by the policy: policy errors, exit 7", async () => {
   const t = await timer;
   assert.is(t.code, 7, t.err);
-  assert.equal(lines(t.err), [`apmc: policy error in '${F}/timer-throws.ts': the policy threw outside a callback: a non-error 1`]);
+  assert.equal(lines(t.err), [
+    `apmc: policy error in '${F}/timer-throws.ts': the policy threw outside a callback: a non-error 1`,
+  ]);
   const c = await caught;
   assert.is(c.code, 7, c.err);
-  assert.equal(lines(c.err), [`apmc: policy error in '${F}/exit-caught.ts': the policy called process.exit(3) and caught the throw`]);
+  assert.equal(lines(c.err), [
+    `apmc: policy error in '${F}/exit-caught.ts': the policy called process.exit(3) and caught the throw`,
+  ]);
 });
 
 iso('a top-level await that never settles: exit 7 with one line (not exit 13 in silence)', async () => {
   const r = await never;
   assert.is(r.code, 7, r.err);
-  assert.equal(lines(r.err), [`apmc: policy error in '${F}/never-settles.ts': the policy never finished loading (a top-level await?)`]);
+  assert.equal(lines(r.err), [
+    `apmc: policy error in '${F}/never-settles.ts': the policy never finished loading (a top-level await?)`,
+  ]);
 });
 
 iso('throw 42, throw null: policy errors, exit 7', async () => {
@@ -95,13 +127,17 @@ iso('throw 42, throw null: policy errors, exit 7', async () => {
   assert.match(r.out, /POLICY ERROR: 'assign' threw: a non-error\s+42/);
   const n = await nul;
   assert.is(n.code, 7, n.err);
-  assert.equal(lines(n.err), [`apmc: ${trace}:3: policy error in '${F}/throws-null.ts': 'assign' threw: a non-error null`]);
+  assert.equal(lines(n.err), [
+    `apmc: ${trace}:3: policy error in '${F}/throws-null.ts': 'assign' threw: a non-error null`,
+  ]);
 });
 
 iso('apmc diff with a policy that throws: a policy error at its step, exit 7 (not 3)', async () => {
   const r = await diffed;
   assert.is(r.code, 7, r.err);
-  assert.equal(lines(r.err), [`apmc: ${trace}:3: policy error in 'test/fixtures/throwing.ts': 'assign' threw: Error: adapter 1 is not supported`]);
+  assert.equal(lines(r.err), [
+    `apmc: ${trace}:3: policy error in 'test/fixtures/throwing.ts': 'assign' threw: Error: adapter 1 is not supported`,
+  ]);
   const x = await explained;
   assert.is(x.code, 7, x.err);
 });
@@ -117,7 +153,9 @@ iso('a loop in a callback with --time 2: stopped within 6 s, its case shown', as
 });
 
 iso('SIGTERM during a loop in a callback: apmc ends within 2 s of it (143), naming the policy error', async () => {
-  const p = spawn(process.execPath, ['bin/apmc.js', 'check', '--policy', `${F}/loops.ts`, '--runs', '500'], { env: { ...process.env, NO_COLOR: '1' } });
+  const p = spawn(process.execPath, ['bin/apmc.js', 'check', '--policy', `${F}/loops.ts`, '--runs', '500'], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let err = '';
   let out = '';
   let sent = 0;
@@ -134,7 +172,10 @@ iso('SIGTERM during a loop in a callback: apmc ends within 2 s of it (143), nami
   assert.ok(sent > 0, err);
   assert.ok(Date.now() - sent < 2000, `${Date.now() - sent} ms`);
   assert.is(code, 143, err);
-  assert.match(err, /policy error in 'test\/fixtures\/sandbox\/loops\.ts': 'assign' did not return within 1\.5 s of SIGTERM/);
+  assert.match(
+    err,
+    /policy error in 'test\/fixtures\/sandbox\/loops\.ts': 'assign' did not return within 1\.5 s of SIGTERM/,
+  );
   assert.match(out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
@@ -150,16 +191,28 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
   const ops = [{ kind: 'create', mdev: 'm1' }];
   const doc = { format: 'apmc-trace/1', scope: { adapters: 2, domains: 2 }, policy: join(d, 'x.mts'), ops };
   writeFileSync(join(d, 't.json'), JSON.stringify(doc));
-  writeFileSync(join(d, 'cx.json'), JSON.stringify({ ...doc, property: 'no-apqn-in-two-mdevs', expect: 'violates', note: 'n' }));
+  writeFileSync(
+    join(d, 'cx.json'),
+    JSON.stringify({ ...doc, property: 'no-apqn-in-two-mdevs', expect: 'violates', note: 'n' }),
+  );
   const env = {};
-  const all = [['run', 't.trace'], ['run', 't.json'], ['explain', 't.trace'], ['explain', 'cx.json'], ['explain', '--format', 'sh', 'cx.json']];
+  const all = [
+    ['run', 't.trace'],
+    ['run', 't.json'],
+    ['explain', 't.trace'],
+    ['explain', 'cx.json'],
+    ['explain', '--format', 'sh', 'cx.json'],
+  ];
   const outs = await Promise.all(all.map((args) => apmc(args, env, d)));
   for (const [i, args] of all.entries()) {
     const r = outs[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.is(r.out, '');
     assert.equal(lines(r.err).length, 1, r.err);
-    assert.match(r.err, /^apmc: (t\.trace|t\.json|cx\.json):1: policy files load only from the command line: --policy \S*x\.mts$/m);
+    assert.match(
+      r.err,
+      /^apmc: (t\.trace|t\.json|cx\.json):1: policy files load only from the command line: --policy \S*x\.mts$/m,
+    );
     assert.not.match(r.err, /canary: loaded/, `${args.join(' ')} loaded the policy file`);
   }
   // Passed with --policy (the same file, relative to the current directory), it loads and runs.
@@ -170,27 +223,47 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
 });
 
 data("a policy file may not take a built-in's name, nor a name with a control character (exit 2)", async () => {
-  const [up, nl] = await Promise.all([apmc(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']), apmc(['run', '--policy', `${F}/named-newline.ts`, trace])]);
+  const [up, nl] = await Promise.all([
+    apmc(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']),
+    apmc(['run', '--policy', `${F}/named-newline.ts`, trace]),
+  ]);
   assert.is(up.code, 2, up.err);
-  assert.equal(lines(up.err), [`apmc: ${F}/named-upstream.ts: named 'upstream' like a built-in policy; give it a name of its own`]);
+  assert.equal(lines(up.err), [
+    `apmc: ${F}/named-upstream.ts: named 'upstream' like a built-in policy; give it a name of its own`,
+  ]);
   assert.is(nl.code, 2, nl.err);
-  assert.equal(lines(nl.err), [`apmc: ${F}/named-newline.ts: the policy's 'name' contains a control character (U+000a)`]);
+  assert.equal(lines(nl.err), [
+    `apmc: ${F}/named-newline.ts: the policy's 'name' contains a control character (U+000a)`,
+  ]);
 });
 
 data('saved counterexamples record the policy file by its path; replaying one needs --policy', async () => {
   const save = join(dir, 'saved');
-  const r = await apmc(['check', '--policy', './examples/refilter-on-unassign.ts', '--property', 'status-attribute-truthful', '--runs', '300', '--save', save]);
+  const r = await apmc([
+    'check',
+    '--policy',
+    './examples/refilter-on-unassign.ts',
+    '--property',
+    'status-attribute-truthful',
+    '--runs',
+    '300',
+    '--save',
+    save,
+  ]);
   assert.is(r.code, 1, r.err);
   assert.match(r.out, /examples\/refilter-on-unassign\.ts/);
   const files: string[] = [];
   const walk = (p: string): void => {
-    for (const f of readdirSync(p)) (statSync(join(p, f)).isDirectory() ? walk(join(p, f)) : files.push(join(p, f)));
+    for (const f of readdirSync(p)) statSync(join(p, f)).isDirectory() ? walk(join(p, f)) : files.push(join(p, f));
   };
   walk(save);
   assert.is(files.length, 1, files.join(' '));
   const doc = JSON.parse(readFileSync(files[0]!, 'utf8')) as { policy: string };
   assert.is(doc.policy, 'examples/refilter-on-unassign.ts');
-  const [refused, replay] = await Promise.all([apmc(['run', files[0]!]), apmc(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!])]);
+  const [refused, replay] = await Promise.all([
+    apmc(['run', files[0]!]),
+    apmc(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!]),
+  ]);
   assert.is(refused.code, 2, refused.err);
   assert.match(refused.err, /: --policy examples\/refilter-on-unassign\.ts$/m);
   assert.is(replay.code, 0, replay.err);

@@ -5,13 +5,13 @@
  *
  * The watchdog stops the worker, and reports a policy error (exit 7) with the trace being checked,
  * when the policy
- * - is inside one callback for longer than the call limit (10 s; APMC_CALL_LIMIT_MS), or still inside
+ * - is inside one callback for longer than the call limit (5 s; APMC_CALL_LIMIT_MS), or still inside
  *   one when `--time` plus a grace (2 s and a tenth) has passed, or 1.5 s after a SIGINT/SIGTERM asked
  *   the run to stop (a search that is slow to stop outside the policy gets 5 s, then is stopped too,
  *   and an overrun of --time outside the policy is exit 6);
  * - ends the worker (process.exit is intercepted in the worker and reported as a throw; any other end
  *   without a result is reported here), or throws from its own timers;
- * - runs out of the heap the worker is given (`--max-memory`, else 4096 MB): ERR_WORKER_OUT_OF_MEMORY;
+ * - runs out of the heap the worker is given (`--max-memory`, else 1024 MB): ERR_WORKER_OUT_OF_MEMORY;
  * - does not finish loading (a top-level await that never settles, a loop at the top level) within
  *   30 s (or three times the call limit), or ends the worker while loading.
  * The shared words it reads are described in bin/sandbox-watch.ts.
@@ -19,14 +19,30 @@
 import { Worker } from 'node:worker_threads';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
-import type { Found } from '../properties/explore.ts';
+import type { Finding } from '../check/finding.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import {
-  ABORT, CALLBACK, COUNT, DEPTH, makeShared, SIGNALS, SLOT, SLOTS, TEXT_LEN, WATCHED, WHERE, WHERE_A, WHERE_B, WHERE_C,
-  W_CASE, W_STATE, W_STEP, type WatchShared,
+  ABORT,
+  CALLBACK,
+  COUNT,
+  DEPTH,
+  makeShared,
+  SIGNALS,
+  SLOT,
+  SLOTS,
+  TEXT_LEN,
+  WATCHED,
+  WHERE,
+  WHERE_A,
+  WHERE_B,
+  WHERE_C,
+  W_CASE,
+  W_STATE,
+  W_STEP,
+  type WatchShared,
 } from './sandbox-watch.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { pathArgs, UsageError } from './usage.ts';
@@ -49,7 +65,7 @@ export interface SandboxOptions {
   /** Where step i of the trace is (`file:line`), and its op, for a policy error in run, explain, diff. */
   readonly locate?: (i: number) => { where: string; op: string | null };
   /** What the worker's messages ask of this thread: save a counterexample, write the report. */
-  readonly onFound?: (policy: string, f: Found) => void;
+  readonly onFound?: (policy: string, f: Finding) => void;
   readonly onReport?: (html: string) => void;
 }
 
@@ -59,7 +75,7 @@ export type FromWorker =
   | { t: 'loaded' }
   | { t: 'out'; s: string }
   | { t: 'err'; s: string }
-  | { t: 'found'; policy: string; f: Found }
+  | { t: 'found'; policy: string; f: Finding }
   | { t: 'report'; html: string }
   | { t: 'done'; code: number }
   | { t: 'fail'; code: number; line: string }
@@ -156,7 +172,8 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         const why = 'a top-level await that never settles, or a loop';
         if (readyAt !== null && now - readyAt > loadLimit) {
           fail(`did not finish loading within ${seconds(loadLimit)} (${why})`);
-        } else if (readyAt === null && now - t0 > START_LIMIT_MS) fail(`did not start within ${seconds(START_LIMIT_MS)}`);
+        } else if (readyAt === null && now - t0 > START_LIMIT_MS)
+          fail(`did not start within ${seconds(START_LIMIT_MS)}`);
         return;
       }
       const n = count();

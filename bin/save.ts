@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { Scope } from '../model/scope.ts';
 import { counterexampleDoc } from '../properties/counterexample.ts';
 import type { Expectation } from '../properties/expected.ts';
-import type { Found } from '../properties/explore.ts';
-import type { Cell } from './check.ts';
+import { foundAfter, type Finding } from '../check/finding.ts';
 import { inside, writeFileSafe } from './safe-write.ts';
 
 /** Write `text` to `path` atomically, never over an existing file (nor through a symlink); false if it existed. */
@@ -33,25 +32,31 @@ export function slug(name: string): string {
 }
 
 /**
+ * A finding as a counterexample document (properties/counterexample.ts): a trace `apmc run` replays,
+ * with the property, `note`, and where it was found, `found` {seed, path, runs}: fast-check's seed and
+ * path and the cases tried; a search has no seed or path (0 and '' there) and gives the states stored.
+ */
+export function findingDoc(scope: Scope, policy: string, f: Finding, note: string): Record<string, unknown> {
+  const where = f.engine === 'random' ? { seed: f.seed, path: f.path } : { seed: 0, path: '' };
+  const found = { ...f, ...where, afterRuns: foundAfter(f), foundMs: f.ms, afterMs: f.ms };
+  return counterexampleDoc(scope, policy, found, 'violates', note);
+}
+
+/**
  * Save one counterexample under dir/<property>/<policy>-<hash>.json (both slugs); the path, and whether it
  * was written (false: it existed).
  */
-export function saveFound(dir: string, scope: Scope, policy: string, f: Found, expected: Expectation | null): { path: string; written: boolean } {
-  const doc = counterexampleDoc(scope, policy, f, 'violates', expected?.why ?? 'new violation: describe it, then rename this file to say what it shows');
+export function saveFound(
+  dir: string,
+  scope: Scope,
+  policy: string,
+  f: Finding,
+  expected: Expectation | null,
+): { path: string; written: boolean } {
+  const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
+  const doc = findingDoc(scope, policy, f, note);
   const hash = sha(JSON.stringify([doc['ops'], doc['other_ops'] ?? null])).slice(0, 8);
   const path = join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };
-}
-
-/** Save every counterexample of the run under dir/<property>/<policy>-<hash>.json; the paths written or skipped. */
-export function saveCounterexamples(dir: string, scope: Scope, cells: readonly Cell[]): { written: string[]; existing: string[] } {
-  const written: string[] = [];
-  const existing: string[] = [];
-  for (const c of cells) {
-    if (!c.found) continue;
-    const r = saveFound(dir, scope, c.policy, c.found, c.expected);
-    (r.written ? written : existing).push(r.path);
-  }
-  return { written, existing };
 }

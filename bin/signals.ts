@@ -3,9 +3,10 @@
  * within a couple of seconds and apmc reports what it checked so far (and keeps what it found); a
  * second one exits at once. Exit codes as shells report a death by signal: 128 + the signal number.
  */
+import { SIGNAL_EXIT } from '../check/exit.ts';
 import type { AbortFlag } from '../properties/abort.ts';
 
-export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+export { SIGNAL_EXIT };
 
 /** Install the handlers; the returned function removes them. */
 export function stopOnSignals(flag: AbortFlag): () => void {

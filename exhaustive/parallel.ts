@@ -5,9 +5,9 @@
  * worker runs the search core over the shared store (exhaustive/part.ts).
  *
  * The coordinator (this thread) stores the initial state and hands each level out in chunks through
- * an atomic counter. It compares the order-independence records as the workers send them, in batches
- * (exhaustive/history.ts), so that a level cut short by a bound still counts. Between levels, with
- * every worker waiting at the barrier, it:
+ * an atomic counter. It passes the history properties' records to their checks as the workers send
+ * them, in batches (one check for the whole search, as in one thread: exhaustive/history.ts), so that
+ * a level cut short by a bound still counts. Between levels, with every worker waiting at the barrier, it:
  * - closes the properties some worker found violated, so that no worker looks for them again;
  * - decides whether the search goes on (the same tests, in the same order, as the search core).
  * The time, memory, signal and progress checks run on a timer here; a worker ends the search itself
@@ -20,7 +20,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../model/policy.ts';
-import type { Property } from '../properties/types.ts';
+import type { Property, Violation } from '../properties/types.ts';
 import { Limits, memoryInUse, reductionMs, resultDepth } from './bounds.ts';
 import { historyCoordinator, type HistoryRecord } from './history.ts';
 import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustiveResult } from './options.ts';
@@ -102,7 +102,7 @@ class Coordinator {
   private readonly names: readonly string[];
   private readonly open: Set<string>;
   private readonly found: ExhaustiveFound[] = [];
-  /** The order-independence records, compared as they come (one comparison for the search). */
+  /** The history properties' records, passed to their checks as they come (one check for the search). */
   private readonly compare: (records: readonly HistoryRecord[]) => void;
   private readonly limits: Limits;
   private levelStart = 0;
@@ -150,8 +150,9 @@ class Coordinator {
     const { trace } = witness(cfg, sp.s0, this.store, sp.ops, sp.sym);
     const { s0, sym } = sp;
     const { open, store, t0 } = this;
-    const close = (f: ExhaustiveFound): void => this.close(f);
-    this.compare = historyCoordinator({ cfg, s0, props, open, sym, trace, store, close, t0 });
+    const report = (v: Violation, depth: number): void =>
+      this.close({ ...v, depth, afterStates: store.count, foundMs: Date.now() - t0 });
+    this.compare = historyCoordinator({ cfg, s0, props, open, sym, trace, report });
   }
 
   /** Level 0 (unless the search ends before it), the timer, the workers. */

@@ -3,7 +3,12 @@
  * of a state object goes through one of them, and each records the key fields it reads.
  */
 import type { Range } from './codec.ts';
-import type { ReadTracker } from './track.ts';
+
+/** What the traps tell of a read (ReadTracker, exhaustive/track.ts). */
+interface Reads {
+  /** Record a read of r. */
+  touch(r: Range): void;
+}
 
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
@@ -13,12 +18,12 @@ const own = (o: object, p: string | symbol): p is string =>
 
 export class ObjTraps implements ProxyHandler<object> {
   private readonly made: Record<string, object | null> = {};
-  readonly tr: ReadTracker;
+  readonly tr: Reads;
   readonly leaves: Record<string, Range>;
   readonly make: Record<string, () => object | null>;
   readonly flags: Record<string, Range>;
   constructor(
-    tr: ReadTracker,
+    tr: Reads,
     leaves: Record<string, Range>,
     make: Record<string, () => object | null>,
     flags: Record<string, Range>,
@@ -52,10 +57,10 @@ const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.te
 
 export class ArrTraps implements ProxyHandler<object> {
   private readonly made: (object | null | undefined)[] = [];
-  readonly tr: ReadTracker;
+  readonly tr: Reads;
   readonly rs: readonly Range[];
   readonly make: ((i: number) => object | null) | null;
-  constructor(tr: ReadTracker, rs: readonly Range[], make: ((i: number) => object | null) | null) {
+  constructor(tr: Reads, rs: readonly Range[], make: ((i: number) => object | null) | null) {
     this.tr = tr;
     this.rs = rs;
     this.make = make;
@@ -88,10 +93,10 @@ export class ArrTraps implements ProxyHandler<object> {
 
 export class RecTraps implements ProxyHandler<object> {
   private readonly made: Record<string, object> = {};
-  readonly tr: ReadTracker;
+  readonly tr: Reads;
   readonly order: Range;
   readonly make: Record<string, () => object>;
-  constructor(tr: ReadTracker, order: Range, make: Record<string, () => object>) {
+  constructor(tr: Reads, order: Range, make: Record<string, () => object>) {
     this.tr = tr;
     this.order = order;
     this.make = make;

@@ -19,7 +19,7 @@ export const intersects = (a: Mask, b: Mask): boolean => (a & b) !== 0;
 export const isEmpty = (m: Mask): boolean => m === 0;
 export const subset = (a: Mask, b: Mask): boolean => (a & ~b) === 0;
 /** ids 0..n-1 (n ≤ 32). */
-export const range = (n: number): Mask => (n >= 32 ? 0xffffffff : (1 << n) - 1) >>> 0 as Mask;
+export const range = (n: number): Mask => ((n >= 32 ? 0xffffffff : (1 << n) - 1) >>> 0) as Mask;
 export const of = (...ids: readonly number[]): Mask => ids.reduce<Mask>((m, id) => add(m, id), EMPTY);
 export const count = (m: Mask): number => {
   let v = m >>> 0;

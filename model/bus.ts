@@ -70,7 +70,12 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
     const refused = isAp ? inUse(cfg, s, reserved, s.bus.aqmask) : inUse(cfg, s, s.bus.apmask, reserved);
     if (refused) return 'EBUSY';
   }
-  s = patchState(s, { bus: patchBus(s.bus, isAp ? { apmask: next.mask, apmaskHigh: next.high } : { aqmask: next.mask, aqmaskHigh: next.high }) });
+  s = patchState(s, {
+    bus: patchBus(
+      s.bus,
+      isAp ? { apmask: next.mask, apmaskHigh: next.high } : { aqmask: next.mask, aqmaskHigh: next.high },
+    ),
+  });
   return async ? s : reviseBindings(cfg, s);
 }
 
@@ -116,7 +121,8 @@ function firstDeviceChange(cfg: Config, s: State, qci: Matrix): { apid: number; 
 }
 
 /** The next device the scan under way adds or removes, or null. */
-const nextScanDevice = (cfg: Config, s: State) => (s.bus.scan === null ? null : firstDeviceChange(cfg, s, s.bus.scan.qci));
+const nextScanDevice = (cfg: Config, s: State) =>
+  s.bus.scan === null ? null : firstDeviceChange(cfg, s, s.bus.scan.qci);
 
 /** Step 2, one device: remove it (driver remove + ZAPQ) or register it (probed by the driver the masks select). */
 export function scanStep(cfg: Config, s: State): Outcome {

@@ -5,7 +5,19 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { d0, DEFAULT_SCOPE, ERRNO, initialState, observe, POLICIES, run, staticPolicy, step, upstream, v12Fcfs } from './index.ts';
+import {
+  d0,
+  DEFAULT_SCOPE,
+  ERRNO,
+  initialState,
+  observe,
+  POLICIES,
+  run,
+  staticPolicy,
+  step,
+  upstream,
+  v12Fcfs,
+} from './index.ts';
 import type { Config, Op, Policy, Result, Scope, State } from './index.ts';
 
 const ALL: readonly Policy[] = [staticPolicy, v12Fcfs, d0, upstream];
@@ -76,8 +88,19 @@ const uD = (mdev: string, id: number): Op => ({ kind: 'unassign_domain', mdev, i
 const uC = (mdev: string, id: number): Op => ({ kind: 'unassign_control_domain', mdev, id });
 const apmask = (value: string): Op => ({ kind: 'apmask', value });
 const aqmask = (value: string): Op => ({ kind: 'aqmask', value });
-const apConfig = (mdev: string, apm: number[], aqm: number[], adm: number[]): Op => ({ kind: 'ap_config', mdev, apm, aqm, adm });
-const bind = (apid: number, apqi: number, driver: 'cex4queue' | 'vfio_ap'): Op => ({ kind: 'bind', apid, apqi, driver });
+const apConfig = (mdev: string, apm: number[], aqm: number[], adm: number[]): Op => ({
+  kind: 'ap_config',
+  mdev,
+  apm,
+  aqm,
+  adm,
+});
+const bind = (apid: number, apqi: number, driver: 'cex4queue' | 'vfio_ap'): Op => ({
+  kind: 'bind',
+  apid,
+  apqi,
+  driver,
+});
 const unbind = (apid: number, apqi: number, driver?: 'cex4queue' | 'vfio_ap'): Op =>
   driver === undefined ? { kind: 'unbind', apid, apqi } : { kind: 'unbind', apid, apqi, driver };
 
@@ -104,7 +127,11 @@ const tNodev = table('assign/unassign: ENODEV above the maximum (§5, §8.3)', [
     name: 'ENODEV also while a guest is attached (no EBUSY in the dynamic designs)',
     setup: [...VFIO, start('m', 'v')],
     ops: [aA('m', 2), uD('m', 2), aA('m', 0), aD('m', 0)],
-    expect: { 'v12-fcfs': ['ENODEV', 'ENODEV', 'ok', 'ok'], d0: ['ENODEV', 'ENODEV', 'ok', 'ok'], upstream: ['ENODEV', 'ENODEV', 'ok', 'ok'] },
+    expect: {
+      'v12-fcfs': ['ENODEV', 'ENODEV', 'ok', 'ok'],
+      d0: ['ENODEV', 'ENODEV', 'ok', 'ok'],
+      upstream: ['ENODEV', 'ENODEV', 'ok', 'ok'],
+    },
   },
 ]);
 
@@ -135,7 +162,11 @@ const tNotavail = table('assign: EADDRNOTAVAIL for default-owned APQNs (§5, §8
     name: 'only part of the new row default-owned (aqmask) is enough to refuse',
     setup: [aqmask('-0'), create('m')],
     ops: [aD('m', 0), aA('m', 0), aD('m', 1)],
-    expect: { 'v12-fcfs': ['ok', 'ok', 'EADDRNOTAVAIL'], d0: ['ok', 'ok', 'EADDRNOTAVAIL'], upstream: ['ok', 'ok', 'EADDRNOTAVAIL'] },
+    expect: {
+      'v12-fcfs': ['ok', 'ok', 'EADDRNOTAVAIL'],
+      d0: ['ok', 'ok', 'EADDRNOTAVAIL'],
+      upstream: ['ok', 'ok', 'EADDRNOTAVAIL'],
+    },
   },
   {
     name: 'control domains: no mask check',
@@ -178,7 +209,7 @@ const tStaticBusy = table('static: EBUSY while a guest is attached, before any o
   },
   {
     // Kernel ids go up to 255 (§2); the sysfs write is refused with EBUSY before it is even parsed.
-    name: 'assign/unassign of ids beyond the model\'s MAX_ID (valid kernel ids up to 255)',
+    name: "assign/unassign of ids beyond the model's MAX_ID (valid kernel ids up to 255)",
     setup: [...VFIO, aA('m', 0), aD('m', 0), start('m', 'v')],
     ops: [aA('m', 99), uD('m', 42), aC('m', 255)],
     expect: { static: ['EBUSY', 'EBUSY', 'EBUSY'] },
@@ -326,18 +357,31 @@ const tBind = table('bind/unbind (§4.3, §14)', [
   {
     name: 'bind: ENODEV when the mask rule selects the other driver',
     setup: [unbind(0, 0, 'cex4queue')],
-    ops: [bind(0, 0, 'vfio_ap'), bind(0, 0, 'cex4queue'), unbind(0, 0), apmask('-0'), bind(0, 0, 'cex4queue'), bind(0, 0, 'vfio_ap')],
+    ops: [
+      bind(0, 0, 'vfio_ap'),
+      bind(0, 0, 'cex4queue'),
+      unbind(0, 0),
+      apmask('-0'),
+      bind(0, 0, 'cex4queue'),
+      bind(0, 0, 'vfio_ap'),
+    ],
     expect: { all: ['ENODEV', 'ok', 'ok', 'ok', 'ENODEV', 'ok'] },
   },
   {
     name: 'bind/unbind: ENODEV for a device that does not exist',
     setup: [{ kind: 'host', action: 'remove', resource: 'domain', id: 1 }],
-    ops: [bind(0, 1, 'cex4queue'), unbind(0, 1), bind(5, 0, 'cex4queue'), unbind(0, 9, 'vfio_ap'), bind(0, 0, 'cex4queue')],
+    ops: [
+      bind(0, 1, 'cex4queue'),
+      unbind(0, 1),
+      bind(5, 0, 'cex4queue'),
+      unbind(0, 9, 'vfio_ap'),
+      bind(0, 0, 'cex4queue'),
+    ],
     expect: { all: ['ENODEV', 'ENODEV', 'ENODEV', 'ENODEV', 'EBUSY'] },
   },
   {
     // `echo 28.0000 > bind`: a well-formed name of a device that does not exist (§4.3).
-    name: 'bind/unbind: ENODEV for a device id beyond the model\'s MAX_ID',
+    name: "bind/unbind: ENODEV for a device id beyond the model's MAX_ID",
     setup: [],
     ops: [bind(40, 0, 'cex4queue'), unbind(0x28, 0x10), bind(0, 255, 'vfio_ap')],
     // The AP bus is the same for every design: one design is enough for this row.
@@ -423,7 +467,7 @@ const tApConfig = table('ap_config: ENOENT except upstream; EINVAL → EADDRNOTA
   },
   {
     // Ids 32..255 parse (64 hex digits = 256 bits, §8.3 step 1); they are only refused by the later checks.
-    name: 'parseable ids above the model\'s MAX_ID: EADDRNOTAVAIL (default-owned), else ENODEV, never EINVAL',
+    name: "parseable ids above the model's MAX_ID: EADDRNOTAVAIL (default-owned), else ENODEV, never EINVAL",
     setup: [create('m')],
     ops: [apConfig('m', [40], [0], []), apmask('-0-255'), apConfig('m', [40], [0], []), apConfig('m', [0], [0], [200])],
     expect: { upstream: ['EADDRNOTAVAIL', 'ok', 'ENODEV', 'ENODEV'] },
@@ -437,7 +481,12 @@ const tApConfig = table('ap_config: ENOENT except upstream; EINVAL → EADDRNOTA
   {
     name: 'EADDRINUSE before ENODEV; then ENODEV; then OK',
     setup: [apmask('-0-7'), create('m'), create('n'), aA('m', 0), aD('m', 0)],
-    ops: [apConfig('n', [0, 5], [0], []), apConfig('n', [5], [0], []), apConfig('n', [1], [0], [3]), apConfig('n', [1], [0], [0])],
+    ops: [
+      apConfig('n', [0, 5], [0], []),
+      apConfig('n', [5], [0], []),
+      apConfig('n', [1], [0], [3]),
+      apConfig('n', [1], [0], [0]),
+    ],
     expect: { upstream: ['EADDRINUSE', 'ENODEV', 'ENODEV', 'ok'] },
   },
   {
@@ -507,7 +556,6 @@ for (const name of Object.keys(POLICIES)) {
     assert.equal(errnos(cfg, [create('a'), create('b'), create('c'), create('d')]), ['ok', 'ok', 'ok', limit]);
   });
 }
-
 
 tNodev.run();
 tNotavail.run();

@@ -34,7 +34,8 @@ function ok(cfg: Config, s: State, ops: readonly Op[]): State {
 }
 
 const crycb = (cfg: Config, s: State, vm: string): string[] => observe(cfg, s).vms[vm]?.crycb ?? [];
-const guestMatrix = (cfg: Config, s: State, m: string): string[] | null | undefined => observe(cfg, s).mdevs[m]?.guest_matrix;
+const guestMatrix = (cfg: Config, s: State, m: string): string[] | null | undefined =>
+  observe(cfg, s).mdevs[m]?.guest_matrix;
 const driverOf = (cfg: Config, s: State, apqn: string) => observe(cfg, s).queues[apqn];
 
 const create = (mdev: string): Op => ({ kind: 'create', mdev });
@@ -62,7 +63,12 @@ halil('setup: 01.0001 is the only queue not bound to vfio_ap', () => {
   for (const p of [v12Fcfs, d0, upstream]) {
     const cfg = cfgOf(p);
     const s = ok(cfg, initialState(cfg.scope), halilSetup);
-    assert.equal(observe(cfg, s).queues, { '00.0000': 'vfio_ap', '00.0001': 'vfio_ap', '01.0000': 'vfio_ap', '01.0001': null });
+    assert.equal(observe(cfg, s).queues, {
+      '00.0000': 'vfio_ap',
+      '00.0001': 'vfio_ap',
+      '01.0000': 'vfio_ap',
+      '01.0001': null,
+    });
   }
 });
 
@@ -103,7 +109,8 @@ for (const p of [d0, upstream]) {
   halil(`${p.name}: the same result without a guest (guest_matrix shows the would-be guest)`, () => {
     const cfg = cfgOf(p);
     const base = ok(cfg, initialState(cfg.scope), [apmask('-0-1'), unbindVfio(1, 1), create('m')]);
-    for (const order of [orderA, orderB]) assert.equal(guestMatrix(cfg, ok(cfg, base, order), 'm'), ['00.0000', '00.0001']);
+    for (const order of [orderA, orderB])
+      assert.equal(guestMatrix(cfg, ok(cfg, base, order), 'm'), ['00.0000', '00.0001']);
   });
 }
 
@@ -144,7 +151,16 @@ for (const p of [d0, upstream]) {
 // ---------------------------------------------------------------------------------------------
 
 const CVE_SCOPE: Scope = { adapters: 2, domains: 3, control_domains: 1, mdevs: 2, vms: 2 };
-const cveSetup: Op[] = [apmask('-0-1'), create('m'), aA('m', 0), aA('m', 1), aD('m', 0), aD('m', 1), aD('m', 2), start('m', 'v')];
+const cveSetup: Op[] = [
+  apmask('-0-1'),
+  create('m'),
+  aA('m', 0),
+  aA('m', 1),
+  aD('m', 0),
+  aD('m', 1),
+  aD('m', 2),
+  start('m', 'v'),
+];
 const all6 = ['00.0000', '00.0001', '00.0002', '01.0000', '01.0001', '01.0002'];
 
 const cve = suite('§10 ex.2: CVE-2024-26620 delta filtering');
@@ -196,7 +212,12 @@ const domSetup: Op[] = [apmask('-1'), create('m'), start('m', 'v')];
 dom('setup: there is no 01.0002 queue (domain 2 is not in the host config)', () => {
   const cfg = cfgOf(upstream, CVE_SCOPE);
   const s = ok(cfg, initialState(CVE_SCOPE, domHost), domSetup);
-  assert.equal(observe(cfg, s).queues, { '00.0000': 'cex4queue', '00.0001': 'cex4queue', '01.0000': 'vfio_ap', '01.0001': 'vfio_ap' });
+  assert.equal(observe(cfg, s).queues, {
+    '00.0000': 'cex4queue',
+    '00.0001': 'cex4queue',
+    '01.0000': 'vfio_ap',
+    '01.0001': 'vfio_ap',
+  });
 });
 
 dom('d0: adapter 5 is dropped, the guest gets nothing', () => {
@@ -205,7 +226,10 @@ dom('d0: adapter 5 is dropped, the guest gets nothing', () => {
     const s = ok(cfg, initialState(CVE_SCOPE, domHost), [...domSetup, ...order]);
     assert.equal(observe(cfg, s).mdevs['m']?.matrix, ['01.0000', '01.0002']);
     assert.equal(crycb(cfg, s, 'v'), []);
-    assert.equal(guestMatrix(cfg, s, 'm')?.filter((l) => /^[0-9a-f]{2}\.[0-9a-f]{4}$/.test(l)), []);
+    assert.equal(
+      guestMatrix(cfg, s, 'm')?.filter((l) => /^[0-9a-f]{2}\.[0-9a-f]{4}$/.test(l)),
+      [],
+    );
   }
 });
 
@@ -315,12 +339,24 @@ pend('scan steps are refused out of order (EAGAIN) and the composite scan gives 
   for (const p of [d0, upstream]) {
     const cfg = cfgOf(p);
     const s0 = ok(cfg, initialState(cfg.scope, pendHost), pendSetup);
-    const early = run(cfg, s0, [{ kind: 'scan_step' }, { kind: 'scan_complete' }, hostAdd, { kind: 'scan_start' }, { kind: 'scan_complete' }]);
+    const early = run(cfg, s0, [
+      { kind: 'scan_step' },
+      { kind: 'scan_complete' },
+      hostAdd,
+      { kind: 'scan_start' },
+      { kind: 'scan_complete' },
+    ]);
     assert.equal(
       early.map((r) => r.result),
       ['EAGAIN', 'EAGAIN', 'ok', 'ok', 'EAGAIN'],
     );
-    const decomposed = ok(cfg, s0, [hostAdd, { kind: 'scan_start' }, { kind: 'scan_step' }, { kind: 'scan_step' }, { kind: 'scan_complete' }]);
+    const decomposed = ok(cfg, s0, [
+      hostAdd,
+      { kind: 'scan_start' },
+      { kind: 'scan_step' },
+      { kind: 'scan_step' },
+      { kind: 'scan_complete' },
+    ]);
     const composite = ok(cfg, s0, [{ kind: 'host', action: 'add', resource: 'adapter', id: 1 }]);
     assert.equal(observe(cfg, decomposed), observe(cfg, composite));
   }
@@ -348,7 +384,7 @@ gap('static: unbind leaves the APQN in the CRYCB (the guest uses an unbound queu
   assert.equal(crycb(cfg, s, 'v'), ['00.0000', '00.0001']);
 });
 
-gap('static: an apmask write is accepted and hands the guest\'s queues to zcrypt (shared with the host)', () => {
+gap("static: an apmask write is accepted and hands the guest's queues to zcrypt (shared with the host)", () => {
   const cfg = cfgOf(staticPolicy);
   const s = ok(cfg, initialState(cfg.scope), [...gapSetup, apmask('+0')]);
   assert.is(driverOf(cfg, s, '00.0000'), 'cex4queue');
@@ -358,7 +394,10 @@ gap('static: an apmask write is accepted and hands the guest\'s queues to zcrypt
 
 gap('static: a host-config removal leaves the APQN in the CRYCB; it is usable again "by accident" when back', () => {
   const cfg = cfgOf(staticPolicy);
-  const gone = ok(cfg, initialState(cfg.scope), [...gapSetup, { kind: 'host', action: 'remove', resource: 'adapter', id: 0 }]);
+  const gone = ok(cfg, initialState(cfg.scope), [
+    ...gapSetup,
+    { kind: 'host', action: 'remove', resource: 'adapter', id: 0 },
+  ]);
   assert.is(driverOf(cfg, gone, '00.0000'), undefined);
   assert.equal(crycb(cfg, gone, 'v'), ['00.0000', '00.0001']);
   const back = ok(cfg, gone, [{ kind: 'host', action: 'add', resource: 'adapter', id: 0 }]);
@@ -368,7 +407,14 @@ gap('static: a host-config removal leaves the APQN in the CRYCB; it is usable ag
 
 gap('static: assign while bound, unbind, then start: the guest gets a queue not bound to vfio_ap', () => {
   const cfg = cfgOf(staticPolicy);
-  const s = ok(cfg, initialState(cfg.scope), [apmask('-0-1'), create('m'), aA('m', 0), aD('m', 0), unbindVfio(0, 0), start('m', 'v')]);
+  const s = ok(cfg, initialState(cfg.scope), [
+    apmask('-0-1'),
+    create('m'),
+    aA('m', 0),
+    aD('m', 0),
+    unbindVfio(0, 0),
+    start('m', 'v'),
+  ]);
   assert.is(driverOf(cfg, s, '00.0000'), null);
   assert.equal(crycb(cfg, s, 'v'), ['00.0000']);
 });

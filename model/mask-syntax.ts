@@ -76,4 +76,3 @@ function modifyBitmap(str: string, cur: BusMask): BusMask | 'EINVAL' {
 export function parseMaskWrite(value: string, cur: BusMask): BusMask | 'EINVAL' {
   return value.startsWith('+') || value.startsWith('-') ? modifyBitmap(value, cur) : hex2bitmap(value);
 }
-

@@ -68,8 +68,16 @@ function alphabet(scope: Scope): Op[] {
   for (const mdev of mdevs) {
     ops.push({ kind: 'create', mdev }, { kind: 'create', mdev }, { kind: 'remove', mdev });
     for (const id of [0, 1, 2, 40]) {
-      ops.push({ kind: 'assign_adapter', mdev, id }, { kind: 'assign_domain', mdev, id }, { kind: 'assign_control_domain', mdev, id });
-      ops.push({ kind: 'unassign_adapter', mdev, id }, { kind: 'unassign_domain', mdev, id }, { kind: 'unassign_control_domain', mdev, id });
+      ops.push(
+        { kind: 'assign_adapter', mdev, id },
+        { kind: 'assign_domain', mdev, id },
+        { kind: 'assign_control_domain', mdev, id },
+      );
+      ops.push(
+        { kind: 'unassign_adapter', mdev, id },
+        { kind: 'unassign_domain', mdev, id },
+        { kind: 'unassign_control_domain', mdev, id },
+      );
     }
     ops.push({ kind: 'ap_config', mdev, apm: [0, 1], aqm: [0], adm: [0] });
     ops.push({ kind: 'ap_config', mdev, apm: [], aqm: [], adm: [] });
@@ -106,7 +114,10 @@ function sequence(alpha: readonly Op[], seed: number, length: number): Op[] {
 
 const SCOPES: readonly { readonly scope: Scope; readonly host?: Matrix }[] = [
   { scope: DEFAULT_SCOPE },
-  { scope: { adapters: 2, domains: 3, control_domains: 2, mdevs: 2, vms: 2 }, host: { apm: bits.of(0), aqm: bits.of(0, 2), adm: bits.of(1) } },
+  {
+    scope: { adapters: 2, domains: 3, control_domains: 2, mdevs: 2, vms: 2 },
+    host: { apm: bits.of(0), aqm: bits.of(0, 2), adm: bits.of(1) },
+  },
 ];
 const SEQUENCES = 25;
 const LENGTH = 60;
@@ -141,7 +152,10 @@ for (const c of CASES) {
     walk(c, (s, op, seed) => {
       try {
         const r = step(c.cfg, s, op);
-        assert.ok(r.result === 'ok' || Object.hasOwn(ERRNO, r.result), `${where(seed, op)}: result ${r.result} is 'ok' or an errno`);
+        assert.ok(
+          r.result === 'ok' || Object.hasOwn(ERRNO, r.result),
+          `${where(seed, op)}: result ${r.result} is 'ok' or an errno`,
+        );
         return r.state;
       } catch (e) {
         if (e instanceof assert.Assertion) throw e;

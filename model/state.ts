@@ -152,7 +152,8 @@ export function setQueue(s: State, i: number, q: QueueDev | null): State {
   return patchState(s, { queues });
 }
 
-export const setMdev = (s: State, name: MdevName, m: Mdev): State => patchState(s, { mdevs: { ...s.mdevs, [name]: m } });
+export const setMdev = (s: State, name: MdevName, m: Mdev): State =>
+  patchState(s, { mdevs: { ...s.mdevs, [name]: m } });
 
 export function dropMdev(s: State, name: MdevName): State {
   const { [name]: _gone, ...mdevs } = s.mdevs;

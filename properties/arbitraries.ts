@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Case } from './case.ts';
+import { DISTURBANCES } from './disturbances.ts';
 
 export function opArb(scope: Scope): fc.Arbitrary<Op> {
   const mdev = fc.integer({ min: 1, max: scope.mdevs }).map((i) => `m${i}`);
@@ -84,7 +85,7 @@ export function caseArb(scope: Scope, maxOps = 20): fc.Arbitrary<Case> {
       setup: fc.constantFrom(2, 3, 1, 0),
       body: fc.array(opArb(scope), { maxLength: maxOps }),
       swaps: fc.array(fc.nat({ max: maxOps + 8 }), { minLength: 1, maxLength: 3 }),
-      disturb: fc.nat({ max: 6 }),
+      disturb: fc.nat({ max: DISTURBANCES.length - 1 }),
       target: fc.nat({ max: scope.adapters * scope.domains - 1 }),
     })
     .map(({ setup, body, swaps, disturb, target }) => ({

@@ -8,6 +8,14 @@ export const assignIdempotent: StepProperty = {
   name: 'assign-idempotent',
   statement: 'Assigning an already-assigned id, or unassigning an unassigned one, changes nothing.',
   spec: 'I13',
+  // An assign of an assigned id, or an unassign of an unassigned one, on an existing mdev.
+  exercised: (_c, b, op, a) => {
+    if (!('id' in op) || !('mdev' in op) || a.result !== 'ok') return false;
+    const x = b.mdevs[op.mdev];
+    if (!x || op.id > 31) return false;
+    const key = op.kind.endsWith('adapter') ? 'apm' : op.kind.endsWith('control_domain') ? 'adm' : 'aqm';
+    return op.kind.startsWith('assign') === has(x.matrix[key], op.id);
+  },
   check: (_cfg, before, op, after) => {
     if (!('id' in op) || !('mdev' in op)) return null;
     const x = before.mdevs[op.mdev];

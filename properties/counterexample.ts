@@ -1,7 +1,8 @@
 /**
  * Counterexamples as data: `counterexamples/<property>/<name>.json` is a trace in the apmc-trace/1
  * JSON format (so `apmc run` replays it) with the property, the expected verdict, where it was found,
- * and the second history (order independence) or the disturbance length (recovery).
+ * and what a history property's violation carries besides the trace: the second history ("other_ops")
+ * or the number of last ops that are the derived part ("tail").
  */
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
@@ -9,9 +10,10 @@ import type { Scope } from '../model/scope.ts';
 import { traceFromDoc, traceToJson } from '../trace/json.ts';
 import { InputError, type Trace } from '../trace/types.ts';
 import { traceInitialState } from '../trace/exec.ts';
-import { firstStepViolation, orderViolation, recoveryWith, type Violation } from './case.ts';
+import { firstStepViolation } from './case.ts';
 import type { Found } from './explore.ts';
-import type { Property } from './types.ts';
+import { propertyByName } from './registry.ts';
+import type { Property, Violation } from './types.ts';
 
 export interface Counterexample {
   readonly trace: Trace;
@@ -27,7 +29,13 @@ export function foundTrace(scope: Scope, policy: string, ops: readonly Op[]): Tr
   return { scope, scopeSet: [], policy, initial: null, header: [], steps: ops.map((op) => ({ op })), trailer: [] };
 }
 
-export function counterexampleDoc(scope: Scope, policy: string, f: Found, expect: 'violates' | 'holds', note: string): Record<string, unknown> {
+export function counterexampleDoc(
+  scope: Scope,
+  policy: string,
+  f: Found,
+  expect: 'violates' | 'holds',
+  note: string,
+): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     ...traceToJson(foundTrace(scope, policy, f.ops)),
     property: f.property,
@@ -53,17 +61,20 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   if (d['note'] !== undefined && typeof d['note'] !== 'string') bad('"note" must be a string');
   let other: Op[] | undefined;
   if (d['other_ops'] !== undefined) {
-    other = traceFromDoc({ format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] }, `${file} (other_ops)`).steps.map((s) => s.op);
+    other = traceFromDoc(
+      { format: 'apmc-trace/1', scope: trace.scope, ops: d['other_ops'] },
+      `${file} (other_ops)`,
+    ).steps.map((s) => s.op);
   }
-  // Without its second history (or its disturbance) a history counterexample would replay as holding.
-  if (d['property'] === 'order-independence' && other === undefined) {
-    bad('"property" order-independence needs "other_ops", the second history');
-  }
+  // Without its second history (or its derived part) a history counterexample would replay as holding.
+  const p = propertyByName(d['property'] as string);
+  const carries = p?.kind === 'history' ? p.carries : null;
+  const needs = (field: string, what: string): never => bad(`"property" ${p!.name} needs "${field}", ${what}`);
+  if (carries === 'other' && other === undefined) needs('other_ops', 'the second history');
   const tail = d['tail'];
-  if (d['property'] === 'recovery' && tail === undefined) {
-    bad('"property" recovery needs "tail", the number of disturbance ops');
-  }
-  if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length)) bad('"tail" must be the number of disturbance ops');
+  if (carries === 'tail' && tail === undefined) needs('tail', 'the number of disturbance ops');
+  if (tail !== undefined && (!Number.isInteger(tail) || (tail as number) < 2 || (tail as number) > trace.steps.length))
+    bad('"tail" must be the number of disturbance ops');
   return {
     trace,
     property: d['property'] as string,
@@ -79,9 +90,5 @@ export function replay(cfg: Config, cx: Counterexample, prop: Property): Violati
   const s0 = traceInitialState(cx.trace);
   const ops = cx.trace.steps.map((s) => s.op);
   if (prop.kind !== 'history') return firstStepViolation(cfg, s0, ops, [prop]);
-  if (prop.history === 'order-independence') return cx.other ? orderViolation(cfg, s0, ops, cx.other) : null;
-  const t = cx.tail ?? 0;
-  if (t < 2) return null;
-  const tailOps = ops.slice(ops.length - t);
-  return recoveryWith(cfg, s0, ops.slice(0, ops.length - t), [tailOps.slice(0, t / 2), tailOps.slice(t / 2)]);
+  return prop.recheck(cfg, s0, { ops, other: cx.other, tail: cx.tail });
 }

@@ -12,43 +12,112 @@ export interface Expectation {
 
 export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectation>>>> = {
   static: {
-    'guest-queues-bound-to-vfio-ap': { kind: 'design', why: 'A running guest keeps a queue that is unbound, or re-probed to cex4queue; the CRYCB is never revised (§5 gaps).' },
-    'guest-queues-in-host-config': { kind: 'design', why: 'A host configuration removal leaves the APQN in the running guest’s CRYCB (§5).' },
-    'guest-queues-linked-and-passable': { kind: 'modelling', why: 'Queue links are a D0+ concept (§2); the static model keeps none.' },
-    'links-follow-assignment': { kind: 'modelling', why: 'Queue links are a D0+ concept (§2); the static model keeps none.' },
-    'status-attribute-truthful': { kind: 'modelling', why: 'The status attribute is D0+ (§8.7); without a shadow the model’s status never says "in use".' },
-    'assigned-not-default-owned': { kind: 'design', why: 'No in_use callback before 6.0: a mask write makes an assigned APQN default-owned (§4.2, I2).' },
-    'in-use-refuses-mask-write': { kind: 'design', why: 'No in_use callback before 6.0, so nothing refuses the mask write (§4.2, I10).' },
-    'no-apqn-shared-with-host': { kind: 'design', why: 'A mask write re-probes a running guest’s queue to cex4queue: host and guest share it (§5, I5).' },
-    'reset-before-reuse': { kind: 'design', why: 'After that re-probe the guest keeps using the queue the host now owns (§5, I9).' },
-    'guest-control-domains-allowed': { kind: 'design', why: 'The CRYCB is the unfiltered matrix, control domains included, even those not in the host ADM (§5).' },
+    'guest-queues-bound-to-vfio-ap': {
+      kind: 'design',
+      why: 'A running guest keeps a queue that is unbound, or re-probed to cex4queue; the CRYCB is never revised (§5 gaps).',
+    },
+    'guest-queues-in-host-config': {
+      kind: 'design',
+      why: 'A host configuration removal leaves the APQN in the running guest’s CRYCB (§5).',
+    },
+    'guest-queues-linked-and-passable': {
+      kind: 'modelling',
+      why: 'Queue links are a D0+ concept (§2); the static model keeps none.',
+    },
+    'links-follow-assignment': {
+      kind: 'modelling',
+      why: 'Queue links are a D0+ concept (§2); the static model keeps none.',
+    },
+    'status-attribute-truthful': {
+      kind: 'modelling',
+      why: 'The status attribute is D0+ (§8.7); without a shadow the model’s status never says "in use".',
+    },
+    'assigned-not-default-owned': {
+      kind: 'design',
+      why: 'No in_use callback before 6.0: a mask write makes an assigned APQN default-owned (§4.2, I2).',
+    },
+    'in-use-refuses-mask-write': {
+      kind: 'design',
+      why: 'No in_use callback before 6.0, so nothing refuses the mask write (§4.2, I10).',
+    },
+    'no-apqn-shared-with-host': {
+      kind: 'design',
+      why: 'A mask write re-probes a running guest’s queue to cex4queue: host and guest share it (§5, I5).',
+    },
+    'reset-before-reuse': {
+      kind: 'design',
+      why: 'After that re-probe the guest keeps using the queue the host now owns (§5, I9).',
+    },
+    'guest-control-domains-allowed': {
+      kind: 'design',
+      why: 'The CRYCB is the unfiltered matrix, control domains included, even those not in the host ADM (§5).',
+    },
   },
   'v12-fcfs': {
-    'order-independence': { kind: 'design', why: 'First-come-first-served: the guest matrix depends on the order of assignments, Halil Pasic’s critique (§6).' },
-    recovery: { kind: 'design', why: 'A host configuration removal unassigns the resources, so they never come back (§6, I8).' },
-    'guest-queues-bound-to-vfio-ap': { kind: 'design', why: 'The FCFS shadow is never re-evaluated on assignment of the other dimension, so a row with an unbound queue can be plugged (§6).' },
-    'guest-queues-linked-and-passable': { kind: 'design', why: 'v12 admits queues by binding alone and never re-filters after a failed reset (§6).' },
-    'guest-control-domains-allowed': { kind: 'design', why: 'v12 plugs control domains into the CRYCB unconditionally (§6).' },
+    'order-independence': {
+      kind: 'design',
+      why: 'First-come-first-served: the guest matrix depends on the order of assignments, Halil Pasic’s critique (§6).',
+    },
+    recovery: {
+      kind: 'design',
+      why: 'A host configuration removal unassigns the resources, so they never come back (§6, I8).',
+    },
+    'guest-queues-bound-to-vfio-ap': {
+      kind: 'design',
+      why: 'The FCFS shadow is never re-evaluated on assignment of the other dimension, so a row with an unbound queue can be plugged (§6).',
+    },
+    'guest-queues-linked-and-passable': {
+      kind: 'design',
+      why: 'v12 admits queues by binding alone and never re-filters after a failed reset (§6).',
+    },
+    'guest-control-domains-allowed': {
+      kind: 'design',
+      why: 'v12 plugs control domains into the CRYCB unconditionally (§6).',
+    },
     'guest-queues-in-host-config': {
       kind: 'design',
       foundBy: 'exhaustive',
       why: 'The FCFS plug has no host-configuration check (§6): a guest started while a domain is out of the host keeps that domain in a shadow without adapters (the start does not intersect with the host: §15.8, unconfirmed), and assigning another domain then plugs matrix.apm × shadow.aqm, the absent domain included (7 ops). Found by the exhaustive engine only.',
     },
-    'shadow-within-bounds': { kind: 'design', why: 'The same unconditional control-domain plug puts host-absent control domains in the shadow (§6, I17).' },
+    'shadow-within-bounds': {
+      kind: 'design',
+      why: 'The same unconditional control-domain plug puts host-absent control domains in the shadow (§6, I17).',
+    },
     'no-apqn-shared-with-host': {
       kind: 'design',
       foundBy: 'exhaustive',
       why: 'In the re-probe window of an apmask write (§4.2 step 6) an adapter still bound to cex4queue is no longer default-owned, so assign accepts it; the FCFS shadow keeps it without a domain, and plugging another adapter after a domain puts its queue in the guest while the host has it (7 ops; the v12 plug checks only the new adapter’s queues, §6). Found by the exhaustive engine only.',
     },
-    'assign-idempotent': { kind: 'modelling', why: 'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a re-assign (§15.9).' },
-    'reset-before-reuse': { kind: 'design', why: 'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner unzeroized (§6).' },
+    'assign-idempotent': {
+      kind: 'modelling',
+      why: 'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a re-assign (§15.9).',
+    },
+    'reset-before-reuse': {
+      kind: 'design',
+      why: 'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner unzeroized (§6).',
+    },
   },
   d0: {
-    'guest-queues-bound-to-vfio-ap': { kind: 'design', why: 'CVE-2024-26620: the delta filter plugs back an adapter with an unbound queue (§7, §10 example 2).' },
-    'order-independence': { kind: 'design', why: 'The delta filter re-checks only the new row or column, so the guest depends on the order of assign and unbind (§7).' },
-    recovery: { kind: 'design', why: 'Filtering scoped by matrix.aqm drops an adapter for a domain that left the host, so it does not come back (§10 example 3, fixed by 16fb78cb).' },
-    'guest-queues-linked-and-passable': { kind: 'design', why: 'A queue whose reset failed stays in the guest until the next filter event (§7, §9).' },
-    'reset-before-reuse': { kind: 'design', why: 'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach (§7).' },
+    'guest-queues-bound-to-vfio-ap': {
+      kind: 'design',
+      why: 'CVE-2024-26620: the delta filter plugs back an adapter with an unbound queue (§7, §10 example 2).',
+    },
+    'order-independence': {
+      kind: 'design',
+      why: 'The delta filter re-checks only the new row or column, so the guest depends on the order of assign and unbind (§7).',
+    },
+    recovery: {
+      kind: 'design',
+      why: 'Filtering scoped by matrix.aqm drops an adapter for a domain that left the host, so it does not come back (§10 example 3, fixed by 16fb78cb).',
+    },
+    'guest-queues-linked-and-passable': {
+      kind: 'design',
+      why: 'A queue whose reset failed stays in the guest until the next filter event (§7, §9).',
+    },
+    'reset-before-reuse': {
+      kind: 'design',
+      why: 'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach (§7).',
+    },
     'no-apqn-shared-with-host': {
       kind: 'design',
       foundBy: 'exhaustive',
@@ -56,11 +125,24 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     },
   },
   upstream: {
-    'order-independence': { kind: 'design', why: 'unassign only clears bits and never re-filters (§8.3): an adapter filtered for an unbound queue stays out after that queue’s domain is unassigned, so the guest depends on the order of unbind and unassign. Worth reporting: Halil Pasic asked this in the v12 review; examples/refilter-on-unassign.ts fixes it.' },
-    'reset-before-reuse': { kind: 'design', why: 'Attach does not re-filter (§8.4): when the detach reset of a queue fails, the next guest attached to the mdev gets it, perhaps with the previous guest’s data. Worth reporting; needs a failing reset (a trace choice, §9).' },
-    'guest-queues-linked-and-passable': { kind: 'modelling', why: 'A failed VFIO reset leaves the queue in the guest until the next filter event (§8.2 filters only on assign, probe, scan, ap_config). Follows from modelling a failed reset as persistent; a question for upstream rather than a bug.' },
-    'status-attribute-truthful': { kind: 'modelling', why: 'During a pending remove the 2025 request callback clears the CRYCB while the shadow, which status reads, stays: "in use" for queues no guest can use (§8.3, §8.7). Cosmetic.' },
+    'order-independence': {
+      kind: 'design',
+      why: 'unassign only clears bits and never re-filters (§8.3): an adapter filtered for an unbound queue stays out after that queue’s domain is unassigned, so the guest depends on the order of unbind and unassign. Worth reporting: Halil Pasic asked this in the v12 review; examples/refilter-on-unassign.ts fixes it.',
+    },
+    'reset-before-reuse': {
+      kind: 'design',
+      why: 'Attach does not re-filter (§8.4): when the detach reset of a queue fails, the next guest attached to the mdev gets it, perhaps with the previous guest’s data. Worth reporting; needs a failing reset (a trace choice, §9).',
+    },
+    'guest-queues-linked-and-passable': {
+      kind: 'modelling',
+      why: 'A failed VFIO reset leaves the queue in the guest until the next filter event (§8.2 filters only on assign, probe, scan, ap_config). Follows from modelling a failed reset as persistent; a question for upstream rather than a bug.',
+    },
+    'status-attribute-truthful': {
+      kind: 'modelling',
+      why: 'During a pending remove the 2025 request callback clears the CRYCB while the shadow, which status reads, stays: "in use" for queues no guest can use (§8.3, §8.7). Cosmetic.',
+    },
   },
 };
 
-export const expectation = (policy: string, property: string): Expectation | null => EXPECTED[policy]?.[property] ?? null;
+export const expectation = (policy: string, property: string): Expectation | null =>
+  EXPECTED[policy]?.[property] ?? null;

@@ -65,7 +65,12 @@ export interface Exploration {
 const YIELD_MS = 20;
 export const THOROUGH_EVERY = 128;
 
-export async function explore(cfg: Config, s0: State, props: readonly Property[], opt: ExploreOptions): Promise<Exploration> {
+export async function explore(
+  cfg: Config,
+  s0: State,
+  props: readonly Property[],
+  opt: ExploreOptions,
+): Promise<Exploration> {
   const t0 = Date.now();
   const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
   const guard = opt.guard;
@@ -80,7 +85,8 @@ export async function explore(cfg: Config, s0: State, props: readonly Property[]
   const arb = caseArb(cfg.scope, opt.maxOps ?? 20);
   // Unsampled cases and shrinking step with the raw policy (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
-  const stopRequested = (): string | null => (opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null);
+  const stopRequested = (): string | null =>
+    opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
 
   while (remaining.length > 0 && runs < opt.runs && stoppedBy === null) {
     const seed = (opt.seed + round * 7919) | 0;
@@ -112,7 +118,13 @@ export async function explore(cfg: Config, s0: State, props: readonly Property[]
         if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
         let v: Violation | null;
         try {
-          v = checkCase(guard?.thorough ? cfg : fast, guard ? copyState(s0) : s0, c, active, phase === 'search' ? opt.onStep : undefined);
+          v = checkCase(
+            guard?.thorough ? cfg : fast,
+            guard ? copyState(s0) : s0,
+            c,
+            active,
+            phase === 'search' ? opt.onStep : undefined,
+          );
         } catch (e) {
           if (!guard) throw e;
           v = { property: 'policy-error', ops: c.ops, at: null, reason: String(e) };
@@ -174,7 +186,8 @@ function settleFailure(
     const v = checkCase(cfg, s0, ce, active);
     if (v !== null) {
       const shrunk = shrinkViolation(fast, s0, v, active.find((p) => p.name === v.property)!);
-      if (!faultIn(cfg, guard, s0, shrunk.ops) && !(shrunk.other && faultIn(cfg, guard, s0, shrunk.other))) return shrunk;
+      if (!faultIn(cfg, guard, s0, shrunk.ops) && !(shrunk.other && faultIn(cfg, guard, s0, shrunk.other)))
+        return shrunk;
     }
   } catch {
     // A policy fault: below.

@@ -6,6 +6,7 @@ export const failedOpChangesNothing: StepProperty = {
   name: 'failed-op-changes-nothing',
   statement: 'An operation that fails with an errno leaves the state unchanged.',
   spec: 'I15',
+  exercised: (_c, _b, _o, a) => a.result !== 'ok',
   check: (_cfg, before, op, after) =>
     after.result !== 'ok' && !(op.kind === 'vfio_reset' && after.result === 'EIO') && after.state !== before
       ? `${op.kind} failed with ${after.result} but changed the state`

@@ -1,4 +1,5 @@
 import { and, ids, minus } from '../model/bits.ts';
+import { onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 
 /** I3c: a guest's control domains are in the host's ADM and assigned to its mdev. */
@@ -7,6 +8,7 @@ export const guestControlDomainsAllowed: StateInvariant = {
   name: 'guest-control-domains-allowed',
   statement: "At quiescence, a guest's CRYCB control domains are in the host ADM and assigned to its mdev.",
   spec: 'I3c',
+  exercised: onState((s) => Object.values(s.vms).some((v) => v.crycb.adm !== 0)),
   quiescentOnly: true,
   check: (_cfg, s) => {
     for (const m in s.mdevs) {

@@ -1,4 +1,5 @@
 import { has } from '../model/bits.ts';
+import { guestWithQueues, onState } from './exercised.ts';
 import { firstGuestApqn } from './guest-queues.ts';
 import type { StateInvariant } from './types.ts';
 
@@ -8,6 +9,7 @@ export const guestQueuesAssigned: StateInvariant = {
   name: 'guest-queues-assigned',
   statement: "Every APQN in a guest's CRYCB is assigned to the mdev attached to that guest.",
   spec: 'I3',
+  exercised: onState(guestWithQueues),
   quiescentOnly: false,
   check: (_cfg, s) =>
     firstGuestApqn(s, (a, d, m) => {

@@ -1,3 +1,4 @@
+import { guestWithQueues, onState } from './exercised.ts';
 import { firstGuestApqn } from './guest-queues.ts';
 import type { StateInvariant } from './types.ts';
 import { queue } from './util.ts';
@@ -8,6 +9,7 @@ export const guestQueuesBoundToVfioAp: StateInvariant = {
   name: 'guest-queues-bound-to-vfio-ap',
   statement: "At quiescence, every queue in a guest's CRYCB that exists in the host configuration is bound to vfio_ap.",
   spec: 'I3',
+  exercised: onState(guestWithQueues),
   quiescentOnly: true,
   check: (cfg, s) =>
     firstGuestApqn(s, (a, d) => {

@@ -1,3 +1,4 @@
+import { guestWithQueues, onState, vfioBound } from './exercised.ts';
 import { firstGuestApqn } from './guest-queues.ts';
 import type { StateInvariant } from './types.ts';
 import { queue } from './util.ts';
@@ -10,8 +11,10 @@ import { queue } from './util.ts';
 export const guestQueuesLinkedAndPassable: StateInvariant = {
   kind: 'state',
   name: 'guest-queues-linked-and-passable',
-  statement: "At quiescence, every vfio_ap queue in a guest's CRYCB is linked to the guest's mdev and its last reset did not fail.",
+  statement:
+    "At quiescence, every vfio_ap queue in a guest's CRYCB is linked to the guest's mdev and its last reset did not fail.",
   spec: 'I3',
+  exercised: onState((s) => guestWithQueues(s) && vfioBound(s)),
   quiescentOnly: true,
   check: (cfg, s) =>
     firstGuestApqn(s, (a, d, m) => {

@@ -1,4 +1,5 @@
 import { has, ids } from '../model/bits.ts';
+import { onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName } from './util.ts';
 
@@ -8,6 +9,7 @@ export const linksHalvesAgree: StateInvariant = {
   name: 'links-halves-agree',
   statement: "A queue's link back-pointer names mdev m exactly when m's queue table holds the queue.",
   spec: 'I16',
+  exercised: onState((s) => s.queues.some((q) => q?.link != null)),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (let i = 0; i < s.queues.length; i++) {
@@ -15,7 +17,8 @@ export const linksHalvesAgree: StateInvariant = {
       const a = Math.floor(i / cfg.scope.domains);
       const d = i % cfg.scope.domains;
       if (q?.link && !s.mdevs[q.link]) return `${apqnName(a, d)} is linked to ${q.link}, which does not exist`;
-      if (q?.link && !has(s.mdevs[q.link]!.qtable[a]!, d)) return `${apqnName(a, d)} points at ${q.link}, whose queue table lacks it`;
+      if (q?.link && !has(s.mdevs[q.link]!.qtable[a]!, d))
+        return `${apqnName(a, d)} points at ${q.link}, whose queue table lacks it`;
     }
     for (const m in s.mdevs) {
       const t = s.mdevs[m]!.qtable;

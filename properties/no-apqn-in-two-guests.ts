@@ -1,3 +1,4 @@
+import { attached, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { sharedApqn } from './util.ts';
 
@@ -7,6 +8,7 @@ export const noApqnInTwoGuests: StateInvariant = {
   name: 'no-apqn-in-two-guests',
   statement: "No APQN is in two guests' CRYCBs.",
   spec: 'I4',
+  exercised: onState((s) => attached(s) >= 2),
   quiescentOnly: false,
   check: (_cfg, s) => {
     const vms = Object.keys(s.vms);

@@ -1,3 +1,4 @@
+import { assigned, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { sharedApqn } from './util.ts';
 
@@ -7,6 +8,7 @@ export const noApqnInTwoMdevs: StateInvariant = {
   name: 'no-apqn-in-two-mdevs',
   statement: 'No APQN is assigned to two mdevs.',
   spec: 'I1',
+  exercised: onState((s) => assigned(s) >= 2),
   quiescentOnly: false,
   check: (_cfg, s) => {
     const names = Object.keys(s.mdevs);

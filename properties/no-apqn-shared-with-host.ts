@@ -1,3 +1,4 @@
+import { guestWithQueues, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName, cross, queue } from './util.ts';
 
@@ -7,11 +8,13 @@ export const noApqnSharedWithHost: StateInvariant = {
   name: 'no-apqn-shared-with-host',
   statement: "No queue is at the same time in a guest's CRYCB and bound to the default driver (cex4queue).",
   spec: 'I5',
+  exercised: onState(guestWithQueues),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (const vm in s.vms) {
       for (const [a, d] of cross(s.vms[vm]!.crycb)) {
-        if (queue(cfg, s, a, d)?.driver === 'cex4queue') return `${apqnName(a, d)} is in ${vm}'s CRYCB and bound to cex4queue`;
+        if (queue(cfg, s, a, d)?.driver === 'cex4queue')
+          return `${apqnName(a, d)} is in ${vm}'s CRYCB and bound to cex4queue`;
       }
     }
     return null;

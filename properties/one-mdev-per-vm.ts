@@ -1,3 +1,4 @@
+import { attached, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 
 /** I11: one mdev per KVM, and the KVM's PQAP hook belongs to the attached mdev. */
@@ -6,6 +7,7 @@ export const oneMdevPerVm: StateInvariant = {
   name: 'one-mdev-per-vm',
   statement: "At most one mdev is attached to each guest, and the guest's PQAP hook belongs to it.",
   spec: 'I11',
+  exercised: onState((s) => attached(s) >= 1),
   quiescentOnly: false,
   check: (_cfg, s) => {
     const seen = new Map<string, string>();

@@ -1,8 +1,8 @@
 /**
  * Policy errors: a case on which the guarded policy faulted (threw, mutated its input, returned a
  * malformed result, or was not deterministic), turned into the shortest plain trace that still makes
- * it fault. The case may have faulted in its first history, in the reordered second one (order
- * independence) or in the recovery disturbance; each is tried as a plain trace, the pending scan and
+ * it fault. The case may have faulted in its first history or in a history some history property
+ * derives from it (properties/types.ts `writeCase`); each is tried as a plain trace, the pending scan and
  * re-probes written out as `scan` and `reprobe` lines, so that `apmc run` reproduces the fault.
  */
 import { reprobePending } from '../model/bus.ts';
@@ -10,9 +10,13 @@ import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { sameMatrix, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
-import { applySwaps, disturbance, type Case, type Violation } from './case.ts';
 import { copyState, PolicyFault, type FaultKind, type PolicyGuard } from './policy-guard.ts';
+import { PROPERTIES } from './registry.ts';
 import { shrinkOps } from './shrink.ts';
+import type { Case, HistoryProperty, TraceWriter, Violation } from './types.ts';
+
+/** Every history property: a faulting case is tried on what each derives from it. */
+const HISTORY = PROPERTIES.filter((p): p is HistoryProperty => p.kind === 'history');
 
 export interface PolicyError {
   readonly policy: string;
@@ -33,11 +37,21 @@ export interface PolicyError {
 export function asFault(policy: string, e: unknown): PolicyFault {
   if (e instanceof PolicyFault) return e;
   const m = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new PolicyFault(policy, '(model)', 'malformed', `the model threw on what the policy returned: ${m.split('\n')[0]}`);
+  return new PolicyFault(
+    policy,
+    '(model)',
+    'malformed',
+    `the model threw on what the policy returned: ${m.split('\n')[0]}`,
+  );
 }
 
 /** Run `ops` with the guard thorough; the fault and its step, or null. */
-export function faultIn(cfg: Config, guard: PolicyGuard, s0: State, ops: readonly Op[]): { fault: PolicyFault; at: number } | null {
+export function faultIn(
+  cfg: Config,
+  guard: PolicyGuard,
+  s0: State,
+  ops: readonly Op[],
+): { fault: PolicyFault; at: number } | null {
   guard.thorough = true;
   let s = copyState(s0);
   for (let i = 0; i < ops.length; i++) {
@@ -54,14 +68,15 @@ export function faultIn(cfg: Config, guard: PolicyGuard, s0: State, ops: readonl
 function settleOps(cfg: Config, s: State, rec: (op: Op) => State): State {
   if (s.bus.scan !== null || !sameMatrix(s.bus.qci, s.host)) s = rec({ kind: 'scan' });
   for (let a = 0; a < cfg.scope.adapters; a++) {
-    for (let d = 0; d < cfg.scope.domains; d++) if (reprobePending(cfg, s, a, d)) s = rec({ kind: 'reprobe', apid: a, apqi: d });
+    for (let d = 0; d < cfg.scope.domains; d++)
+      if (reprobePending(cfg, s, a, d)) s = rec({ kind: 'reprobe', apid: a, apqi: d });
   }
   return s;
 }
 
-/** The plain traces a case executes: its ops, the reordered ops, and the ops with the recovery disturbance. */
+/** The plain traces a case executes: its ops, then what each history property derives from it. */
 function candidates(cfg: Config, guard: PolicyGuard, s0: State, c: Case): Op[][] {
-  const plan = (build: (rec: (op: Op) => State, s: () => State) => void): Op[] => {
+  const plan = (build: (w: TraceWriter) => void): Op[] => {
     const ops: Op[] = [];
     let s = copyState(s0);
     const rec = (op: Op): State => {
@@ -71,36 +86,30 @@ function candidates(cfg: Config, guard: PolicyGuard, s0: State, c: Case): Op[][]
     };
     guard.thorough = true;
     try {
-      build(rec, () => s);
+      build({ step: rec, settle: () => settleOps(cfg, s, rec) });
     } catch {
       // The fault: the trace so far ends with the op that faulted.
     }
     return ops;
   };
-  const settled = (ops: readonly Op[]) => (rec: (op: Op) => State, s: () => State) => {
-    for (const op of ops) rec(op);
-    settleOps(cfg, s(), rec);
+  const first = (w: TraceWriter): void => {
+    for (const op of c.ops) w.step(op);
+    w.settle();
   };
-  return [
-    plan(settled(c.ops)),
-    plan(settled(applySwaps(c.ops, c.swaps))),
-    plan((rec, s) => {
-      settled(c.ops)(rec, s);
-      const dr = disturbance(cfg, s(), c.disturb, c.target);
-      if (!dr) return;
-      for (const op of dr[0]) rec(op);
-      settleOps(cfg, s(), rec);
-      for (const op of dr[1]) rec(op);
-      settleOps(cfg, s(), rec);
-    }),
-  ];
+  return [plan(first), ...HISTORY.map((p) => plan((w) => p.writeCase(cfg, c, w)))];
 }
 
 /**
  * The policy error a faulting case shows, shrunk. If no plain trace of the case faults again, the
  * policy failed once and not the second time: that is reported as non-determinism, with the case's ops.
  */
-export function policyErrorOf(cfg: Config, guard: PolicyGuard, s0: State, c: Case, found: { afterRuns: number; seed: number; path: string }): PolicyError {
+export function policyErrorOf(
+  cfg: Config,
+  guard: PolicyGuard,
+  s0: State,
+  c: Case,
+  found: { afterRuns: number; seed: number; path: string },
+): PolicyError {
   const test = (ops: readonly Op[]): Violation | null => {
     const f = faultIn(cfg, guard, s0, ops);
     return f ? { property: 'policy-error', ops: ops.slice(0, f.at + 1), at: f.at, reason: f.fault.message } : null;
@@ -123,5 +132,13 @@ export function policyErrorOf(cfg: Config, guard: PolicyGuard, s0: State, c: Cas
     };
   }
   const message = 'a case failed once and passed when run again: some callback is not deterministic';
-  return { policy: guard.policy.name, kind: 'nondeterministic', callback: '(unknown)', message, ops: c.ops, at: Math.max(0, c.ops.length - 1), ...found };
+  return {
+    policy: guard.policy.name,
+    kind: 'nondeterministic',
+    callback: '(unknown)',
+    message,
+    ops: c.ops,
+    at: Math.max(0, c.ops.length - 1),
+    ...found,
+  };
 }

@@ -21,7 +21,10 @@ const each = suite('every property expected to hold under upstream holds (fc.ass
 for (const p of PROPERTIES) {
   if (EXPECTED['upstream']![p.name]) continue;
   each(`${p.name} (${p.spec})`, () => {
-    fc.assert(fc.property(caseArb(DEFAULT_SCOPE), (c) => checkCase(cfg, s0, c, [p]) === null), { numRuns: NUM_RUNS, seed: SEED });
+    fc.assert(
+      fc.property(caseArb(DEFAULT_SCOPE), (c) => checkCase(cfg, s0, c, [p]) === null),
+      { numRuns: NUM_RUNS, seed: SEED },
+    );
   });
 }
 
@@ -43,7 +46,11 @@ reg('names are unique, kebab-case, and every one has a statement and a spec id',
 reg('every expectation names a registered property and a built-in policy', () => {
   for (const [policy, props] of Object.entries(EXPECTED)) {
     assert.ok(POLICIES[policy], policy);
-    for (const name of Object.keys(props)) assert.ok(PROPERTIES.some((p) => p.name === name), `${policy}: ${name}`);
+    for (const name of Object.keys(props))
+      assert.ok(
+        PROPERTIES.some((p) => p.name === name),
+        `${policy}: ${name}`,
+      );
   }
 });
 
@@ -55,7 +62,12 @@ const ex = suite('the explorer');
 // Why: issue #3's acceptance: v12's order dependence within 10 s, no longer than Halil's 9 ops.
 ex('finds v12-fcfs order dependence quickly, shrunk to at most 9 operations, with both histories', async () => {
   const v12 = { scope: DEFAULT_SCOPE, policy: POLICIES['v12-fcfs']! };
-  const r = await explore(v12, s0, PROPERTIES.filter((p) => p.name === 'order-independence'), { seed: 1, runs: 20000, timeMs: 10000 });
+  const r = await explore(
+    v12,
+    s0,
+    PROPERTIES.filter((p) => p.name === 'order-independence'),
+    { seed: 1, runs: 20000, timeMs: 10000 },
+  );
   const f = r.found[0];
   assert.ok(f, 'not found');
   assert.ok(f.ops.length <= 9, `${f.ops.length} ops`);
@@ -67,19 +79,29 @@ ex('is deterministic for a seed', async () => {
   const d0 = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
   const a = await explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
   const b = await explore(d0, s0, PROPERTIES, { seed: 3, runs: 1500 });
-  assert.equal(a.found.map((f) => [f.property, f.ops]), b.found.map((f) => [f.property, f.ops]));
+  assert.equal(
+    a.found.map((f) => [f.property, f.ops]),
+    b.found.map((f) => [f.property, f.ops]),
+  );
 });
 
 ex('finds the static gap: a running guest keeps a queue that was unbound or handed to the default driver', async () => {
   const st = { scope: DEFAULT_SCOPE, policy: POLICIES['static']! };
-  const props = PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap' || p.name === 'no-apqn-shared-with-host');
+  const props = PROPERTIES.filter(
+    (p) => p.name === 'guest-queues-bound-to-vfio-ap' || p.name === 'no-apqn-shared-with-host',
+  );
   const r = await explore(st, s0, props, { seed: 1, runs: 5000 });
   assert.equal(r.found.map((f) => f.property).sort(), ['guest-queues-bound-to-vfio-ap', 'no-apqn-shared-with-host']);
 });
 
 ex('finds the CVE-2024-26620 class under d0: a guest holds a queue not bound to vfio_ap', async () => {
   const d0 = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
-  const r = await explore(d0, s0, PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap'), { seed: 1, runs: 10000 });
+  const r = await explore(
+    d0,
+    s0,
+    PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap'),
+    { seed: 1, runs: 10000 },
+  );
   assert.ok(r.found[0]);
   assert.match(r.found[0]!.reason, /has no driver|bound to cex4queue/);
 });

@@ -9,7 +9,8 @@ import { step } from '../model/step.ts';
  */
 export function quiescent(cfg: Config, s: State): boolean {
   if (s.bus.scan !== null || !sameMatrix(s.bus.qci, s.host)) return false;
-  for (let a = 0; a < cfg.scope.adapters; a++) for (let d = 0; d < cfg.scope.domains; d++) if (reprobePending(cfg, s, a, d)) return false;
+  for (let a = 0; a < cfg.scope.adapters; a++)
+    for (let d = 0; d < cfg.scope.domains; d++) if (reprobePending(cfg, s, a, d)) return false;
   return true;
 }
 

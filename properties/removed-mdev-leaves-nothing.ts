@@ -1,3 +1,4 @@
+import { nonEmpty } from './exercised.ts';
 import { sharedApqn } from './util.ts';
 import type { StepProperty } from './types.ts';
 
@@ -7,6 +8,8 @@ export const removedMdevLeavesNothing: StepProperty = {
   name: 'removed-mdev-leaves-nothing',
   statement: 'When an mdev is removed, no guest keeps any of its APQNs and no queue stays linked to it.',
   spec: 'I12',
+  // An mdev with assignments went away.
+  exercised: (_c, b, _o, a) => Object.keys(b.mdevs).some((m) => !a.state.mdevs[m] && nonEmpty(b.mdevs[m]!.matrix)),
   check: (_cfg, before, _op, after) => {
     const s = after.state;
     for (const m in before.mdevs) {

@@ -13,7 +13,9 @@ import { propertyByName } from './registry.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, 'counterexamples');
-const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 const t = suite('counterexamples replay as recorded');
 
@@ -29,7 +31,8 @@ for (const f of files) {
     assert.ok(prop, `unknown property ${cx.property}`);
     const policy = await loadPolicy(cx.trace.policy ?? 'upstream', ROOT);
     const v = replay({ scope: cx.trace.scope, policy }, cx, prop!);
-    if (cx.expect === 'violates') assert.ok(v, `${f}: expected a violation of ${cx.property} under ${policy.name}, it holds`);
+    if (cx.expect === 'violates')
+      assert.ok(v, `${f}: expected a violation of ${cx.property} under ${policy.name}, it holds`);
     else assert.is(v, null, `${f}: expected ${cx.property} to hold under ${policy.name}: ${v?.reason}`);
   });
 }

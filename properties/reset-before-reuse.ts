@@ -1,4 +1,5 @@
 import { has } from '../model/bits.ts';
+import { onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName, cross } from './util.ts';
 
@@ -13,12 +14,19 @@ export const resetBeforeReuse: StateInvariant = {
   name: 'reset-before-reuse',
   statement: 'A queue that a guest used is reset before it reaches another guest or the host.',
   spec: 'I9',
+  exercised: onState((s) => s.dirty.some((d) => d !== null)),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (const vm in s.vms) {
       for (const [a, d] of cross(s.vms[vm]!.crycb)) {
         if (a >= cfg.scope.adapters || d >= cfg.scope.domains) continue;
-        if (!has(s.host.apm, a) || !has(s.host.aqm, d) || has(s.cardOff, a) || s.fault[a * cfg.scope.domains + d] === 'checkstop') continue;
+        if (
+          !has(s.host.apm, a) ||
+          !has(s.host.aqm, d) ||
+          has(s.cardOff, a) ||
+          s.fault[a * cfg.scope.domains + d] === 'checkstop'
+        )
+          continue;
         const owner = s.dirty[a * cfg.scope.domains + d];
         if (owner && owner !== vm) return `${apqnName(a, d)} reached ${vm} without a reset since ${owner} used it`;
       }

@@ -1,4 +1,5 @@
 import { subset } from '../model/bits.ts';
+import { nonEmpty, onState } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 
 /** I17: at quiescence the shadow is within matrix ∩ host configuration, per mask. */
@@ -7,6 +8,7 @@ export const shadowWithinBounds: StateInvariant = {
   name: 'shadow-within-bounds',
   statement: "At quiescence, every mdev's guest_matrix is within its matrix and the host configuration.",
   spec: 'I17',
+  exercised: onState((s) => Object.values(s.mdevs).some((x) => x.shadow !== null && nonEmpty(x.matrix))),
   quiescentOnly: true,
   check: (_cfg, s) => {
     for (const m in s.mdevs) {

@@ -6,29 +6,29 @@
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { firstStepViolation, orderViolation, recoveryWith, type Violation } from './case.ts';
-import type { Property } from './types.ts';
+import { firstStepViolation } from './case.ts';
+import type { Histories, Property, Violation } from './types.ts';
 
 interface Cand {
   readonly ops: readonly Op[];
-  /** Order independence: the second history is perm.map((i) => ops[i]). */
+  /** A second history (the violation's `other`): perm.map((i) => ops[i]). */
   readonly perm?: readonly number[];
-  /** Recovery: fixed disturbance ops appended after `ops`. */
+  /** A derived part (the violation's `tail`): fixed ops appended after `ops`. */
   readonly tail?: readonly Op[];
 }
 
 type Test = (c: Cand) => Violation | null;
 
+/** The histories a candidate stands for, as a history property rechecks them. */
+function histories(c: Cand): Histories {
+  if (c.perm) return { ops: c.ops, other: c.perm.map((i) => c.ops[i]!) };
+  if (c.tail) return { ops: [...c.ops, ...c.tail], tail: c.tail.length };
+  return { ops: c.ops };
+}
+
 function tester(cfg: Config, s0: State, prop: Property): Test {
   if (prop.kind !== 'history') return (c) => firstStepViolation(cfg, s0, c.ops, [prop]);
-  if (prop.history === 'order-independence') {
-    return (c) => orderViolation(cfg, s0, c.ops, c.perm!.map((i) => c.ops[i]!));
-  }
-  return (c) => {
-    const t = c.tail!;
-    const half = t.length / 2;
-    return recoveryWith(cfg, s0, c.ops, [t.slice(0, half), t.slice(half)]);
-  };
+  return (c) => prop.recheck(cfg, s0, histories(c));
 }
 
 function without(c: Cand, from: number, n: number): Cand {
@@ -60,7 +60,8 @@ function canonicalNames(ops: readonly Op[]): Op[] {
   const names = new Map<string, string>();
   const rename = (n: string, prefix: 'm' | 'vm') => {
     const k = `${prefix}:${n}`;
-    if (!names.has(k)) names.set(k, `${prefix}${[...names.keys()].filter((x) => x.startsWith(`${prefix}:`)).length + 1}`);
+    if (!names.has(k))
+      names.set(k, `${prefix}${[...names.keys()].filter((x) => x.startsWith(`${prefix}:`)).length + 1}`);
     return names.get(k)!;
   };
   return ops.map((op) => {

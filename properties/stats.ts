@@ -38,6 +38,11 @@ export function coverage(s: OpStats): OpCoverage[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([op, m]) => {
       const errs = [...m.entries()].filter(([r]) => r !== 'ok').sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-      return { op, total: [...m.values()].reduce((x, y) => x + y, 0), ok: m.get('ok') ?? 0, failed: Object.fromEntries(errs) };
+      return {
+        op,
+        total: [...m.values()].reduce((x, y) => x + y, 0),
+        ok: m.get('ok') ?? 0,
+        failed: Object.fromEntries(errs),
+      };
     });
 }

@@ -1,5 +1,6 @@
 import { has } from '../model/bits.ts';
 import { queueStatus } from '../model/observe.ts';
+import { attached, onState, vfioBound } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName } from './util.ts';
 
@@ -9,6 +10,7 @@ export const statusAttributeTruthful: StateInvariant = {
   name: 'status-attribute-truthful',
   statement: 'The status attribute of a vfio_ap queue says "in use" exactly when a guest can use the queue.',
   spec: 'I14',
+  exercised: onState((s) => vfioBound(s) && attached(s) >= 1),
   quiescentOnly: false,
   check: (cfg, s) => {
     for (let i = 0; i < s.queues.length; i++) {
@@ -18,7 +20,8 @@ export const statusAttributeTruthful: StateInvariant = {
       let used = false;
       for (const vm in s.vms) if (has(s.vms[vm]!.crycb.apm, a) && has(s.vms[vm]!.crycb.aqm, d)) used = true;
       const says = queueStatus(s, a, d) === 'in use';
-      if (says !== used) return `${apqnName(a, d)} status says "${queueStatus(s, a, d)}" but ${used ? 'a guest can use it' : 'no guest can use it'}`;
+      if (says !== used)
+        return `${apqnName(a, d)} status says "${queueStatus(s, a, d)}" but ${used ? 'a guest can use it' : 'no guest can use it'}`;
     }
     return null;
   },

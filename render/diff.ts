@@ -68,7 +68,9 @@ export function observable(cfg: Config, s: State, result: Result | null): Map<st
 
 function differences(x: Map<string, string>, y: Map<string, string>): Difference[] {
   const keys = [...new Set([...x.keys(), ...y.keys()])];
-  return keys.filter((k) => x.get(k) !== y.get(k)).map((k) => ({ what: k, a: x.get(k) ?? '(absent)', b: y.get(k) ?? '(absent)' }));
+  return keys
+    .filter((k) => x.get(k) !== y.get(k))
+    .map((k) => ({ what: k, a: x.get(k) ?? '(absent)', b: y.get(k) ?? '(absent)' }));
 }
 
 /** Run `t` under both policies side by side. Pure. */
@@ -102,9 +104,15 @@ function diffLines(d: DiffReport, ds: readonly Difference[], width: number): str
 
 function bothGrids(c: ChalkInstance, d: DiffReport, gs: readonly [Grid[], Grid[]], width: number): string[] {
   const [a, b] = d.policies;
-  const blocks = [...gs[0].map((g) => ({ ...g, title: `${a}: ${g.title}` })), ...gs[1].map((g) => ({ ...g, title: `${b}: ${g.title}` }))];
+  const blocks = [
+    ...gs[0].map((g) => ({ ...g, title: `${a}: ${g.title}` })),
+    ...gs[1].map((g) => ({ ...g, title: `${b}: ${g.title}` })),
+  ];
   if (blocks.length === 0) return ['  (no mdev, no guest)'];
-  return sideBySide(blocks.map((g) => gridLines(c, g, width - 2)), width - 2).map((l) => (l ? '  ' + l : l));
+  return sideBySide(
+    blocks.map((g) => gridLines(c, g, width - 2)),
+    width - 2,
+  ).map((l) => (l ? '  ' + l : l));
 }
 
 /** The diff as text within `width` columns. */
@@ -115,7 +123,10 @@ export function diffText(c: ChalkInstance, d: DiffReport, title: string, width =
   const out = [...bold(`${clip(oneLine(title), width - 40)} under ${a} and under ${b}`), ''];
   const nw = String(d.steps.length).length;
   const ops = d.steps.map((s) => oneLine(s.op));
-  const ow = Math.min(36, ops.reduce((m, op) => Math.max(m, op.length), 9));
+  const ow = Math.min(
+    36,
+    ops.reduce((m, op) => Math.max(m, op.length), 9),
+  );
   const rw = Math.max(a.length, 6);
   out.push(c.bold(`  ${'#'.padStart(nw)}  ${pad('operation', ow)}  ${pad(a, rw)}  ${b}`));
   for (const [i, s] of d.steps.entries()) {
@@ -139,8 +150,7 @@ export function diffText(c: ChalkInstance, d: DiffReport, title: string, width =
   if (f === last) out.push(c.bold('that is the last step: the final states differ as shown'));
   else if (d.final.length === 0) {
     out.push(...bold(`at the end (after step ${last.n}) the observable states agree again`));
-  }
-  else {
+  } else {
     const n = `${d.final.length} difference${d.final.length > 1 ? 's' : ''}`;
     out.push(...bold(`at the end (after step ${last.n}), ${n}:`), ...diffLines(d, d.final, width));
     out.push('', ...bothGrids(c, d, last.grids, width));

@@ -34,14 +34,21 @@ async function explainFile(rel: string) {
 const halil = suite("explain: Halil Pasic's order-independence counterexample");
 
 halil('fits 80 columns and draws both final guest matrices side by side', async () => {
-  const text = explainText(plain, await explainFile('counterexamples/order-independence/v12-fcfs-halil-pasic-2020.json'), { header: true, title: 'halil' });
+  const text = explainText(
+    plain,
+    await explainFile('counterexamples/order-independence/v12-fcfs-halil-pasic-2020.json'),
+    { header: true, title: 'halil' },
+  );
   assert.equal(wide(text), []);
   // Order A refuses adapter 1 (01.0001 unbound): the guest gets domain 1 of adapter 0.
   // Order B plugged adapter 1 first, then refuses domain 1: the guest gets adapter 1 of domain 0.
   assert.match(text, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n +00 G G +00 G f\n +01 f x +01 G x\n/);
   assert.match(text, /history A +history B/);
   assert.match(text, /\* 8  m1 assign_domain 1 +ok +8  m1 assign_adapter 1 +ok/);
-  assert.match(text, /m1's guest_matrix gives \{00\.0000 00\.0001\} after one\s+order and \{00\.0000 01\.0000\} after the other/);
+  assert.match(
+    text,
+    /m1's guest_matrix gives \{00\.0000 00\.0001\} after one\s+order and \{00\.0000 01\.0000\} after the other/,
+  );
 });
 
 halil('under upstream the same two histories give the same guest', async () => {
@@ -59,8 +66,15 @@ halil.run();
 const cve = suite('explain: CVE-2024-26620');
 
 cve('d0: the failing step is marked and the grid shows the unbound queue in the guest', async () => {
-  const text = explainText(plain, await explainFile('counterexamples/guest-queues-bound-to-vfio-ap/d0-cve-2024-26620.json'), { header: false });
-  assert.match(text, /> 7  m1 assign_domain 0 +ok\n +\^ guest-queues-bound-to-vfio-ap breaks here: vm1 can use 00\.0001/);
+  const text = explainText(
+    plain,
+    await explainFile('counterexamples/guest-queues-bound-to-vfio-ap/d0-cve-2024-26620.json'),
+    { header: false },
+  );
+  assert.match(
+    text,
+    /> 7  m1 assign_domain 0 +ok\n +\^ guest-queues-bound-to-vfio-ap breaks here: vm1 can use 00\.0001/,
+  );
   assert.match(text, /m1 \(vm1\)\n +0 1\n +00 G !\n +01 v v\n/);
 });
 
@@ -69,21 +83,27 @@ cve.run();
 // ---
 const all = suite('explain: every stored counterexample renders');
 
-const files = readdirSync(join(ROOT, 'counterexamples'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(join(ROOT, 'counterexamples'), { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 all('there are counterexamples', () => assert.ok(files.length >= 20));
 
 for (const f of files) {
   all(f, async () => {
     const ex = await explainFile(join('counterexamples', f));
-    const cx = JSON.parse(readFileSync(join(ROOT, 'counterexamples', f), 'utf8')) as { expect: string; property: string };
+    const cx = JSON.parse(readFileSync(join(ROOT, 'counterexamples', f), 'utf8')) as {
+      expect: string;
+      property: string;
+    };
     assert.is(ex.violation !== null, cx.expect === 'violates', 'the verdict is the recorded one');
     const text = explainText(plain, ex, { header: true, title: `counterexamples/${f}` });
     assert.equal(wide(text), [], 'within 80 columns');
     assert.ok(text.includes(LEGEND[1]!), 'the legend');
     if (cx.property === 'recovery') assert.match(text, /-- disturbance: the resource goes away, then comes back --/);
     if (cx.property === 'order-independence') assert.match(text, /A: m1 .*B: m1/);
-    else if (ex.violation?.at != null) assert.match(text, new RegExp(`\\n> +${ex.violation.at + 1}  `), 'the failing step is marked');
+    else if (ex.violation?.at != null)
+      assert.match(text, new RegExp(`\\n> +${ex.violation.at + 1}  `), 'the failing step is marked');
     const md = explainMarkdown(ex, f);
     assert.match(md, /^### /);
     assert.match(md, /\n```text\n[^]*\n```\n/);
@@ -120,10 +140,16 @@ grid('one mark per APQN: guest, vfio_ap, cex4queue, unbound, not in host', () =>
   assert.is(gs.length, 1);
   assert.is(gs[0]!.title, 'm1 (vm1)');
   // Adapter 1 stays default-owned (apmask), so its queues are cex4queue's until 01.0001 is unbound.
-  assert.equal(gs[0]!.rows, [['G', 'v'], ['c', '-']]);
+  assert.equal(gs[0]!.rows, [
+    ['G', 'v'],
+    ['c', '-'],
+  ]);
   assert.equal(gridLines(plain, gs[0]!), ['m1 (vm1)', '    0 1', ' 00 G v', ' 01 c -']);
   const gone = run([...ops, { kind: 'host', action: 'remove', resource: 'domain', id: 1 }]);
-  assert.equal(gone[0]!.rows, [['G', '.'], ['c', '.']]);
+  assert.equal(gone[0]!.rows, [
+    ['G', '.'],
+    ['c', '.'],
+  ]);
 });
 
 grid('assigned without a vfio_ap queue is x, a guest_matrix without a guest is g', () => {
@@ -139,10 +165,25 @@ grid('assigned without a vfio_ap queue is x, a guest_matrix without a guest is g
     { kind: 'create', mdev: 'm2' },
   ]);
   // upstream filters adapter 1 out (01.0001 is unbound): 01.0000 is filtered, 01.0001 has no queue.
-  assert.equal(gs.map((g) => [g.title, g.rows]), [
-    ['m1 (no guest)', [['g', 'g'], ['f', 'x']]],
-    ['m2 (no guest)', [['v', 'v'], ['v', '-']]],
-  ]);
+  assert.equal(
+    gs.map((g) => [g.title, g.rows]),
+    [
+      [
+        'm1 (no guest)',
+        [
+          ['g', 'g'],
+          ['f', 'x'],
+        ],
+      ],
+      [
+        'm2 (no guest)',
+        [
+          ['v', 'v'],
+          ['v', '-'],
+        ],
+      ],
+    ],
+  );
 });
 
 grid('more than 16 domains: two header lines (high and low hex digit)', () => {

@@ -76,11 +76,22 @@ export function initialLines(t: Trace, s: State): string[] {
   const list = (m: Mask) => (ids(m).length === 0 ? 'none' : formatIdList(ids(m)));
   const host = `host apm ${list(s.host.apm)}, aqm ${list(s.host.aqm)}, adm ${list(s.host.adm)}`;
   const sc = `${t.scope.adapters} adapters × ${t.scope.domains} domains`;
-  if (t.initial === null) return [`booted host: every queue bound to cex4queue (${sc}, ${host}; apmask and aqmask all ones)`];
-  return [`booted host with ${host} (scope ${sc}): apmask and aqmask all ones, every queue of the host bound to cex4queue`];
+  if (t.initial === null)
+    return [`booted host: every queue bound to cex4queue (${sc}, ${host}; apmask and aqmask all ones)`];
+  return [
+    `booted host with ${host} (scope ${sc}): apmask and aqmask all ones, every queue of the host bound to cex4queue`,
+  ];
 }
 
-function history(cfg: Config, s0: State, label: string, ops: readonly Op[], comments: readonly (string | null)[], at: number | null, tail: number): HistoryView {
+function history(
+  cfg: Config,
+  s0: State,
+  label: string,
+  ops: readonly Op[],
+  comments: readonly (string | null)[],
+  at: number | null,
+  tail: number,
+): HistoryView {
   let s = s0;
   let key = guestViewKey(s);
   const steps = ops.map((op, i): StepView => {
@@ -101,7 +112,13 @@ function history(cfg: Config, s0: State, label: string, ops: readonly Op[], comm
     };
   });
   const settledState = settle(cfg, s);
-  return { label, steps, initial: guestGrids(cfg, s0), final: guestGrids(cfg, settledState), settled: settledState !== s };
+  return {
+    label,
+    steps,
+    initial: guestGrids(cfg, s0),
+    final: guestGrids(cfg, settledState),
+    settled: settledState !== s,
+  };
 }
 
 /** The non-history properties, checked on a plain trace to find where (if anywhere) it breaks one. */
@@ -122,7 +139,14 @@ export function explain(subject: Subject, policy: Policy, given?: Violation | nu
   if (given !== undefined) v = given;
   else if (property) {
     const { other, tail } = subject;
-    const cx = { trace: t, property: property.name, expect: subject.expect ?? 'violates', note: '', ...(other ? { other } : {}), ...(tail ? { tail } : {}) };
+    const cx = {
+      trace: t,
+      property: property.name,
+      expect: subject.expect ?? 'violates',
+      note: '',
+      ...(other ? { other } : {}),
+      ...(tail ? { tail } : {}),
+    };
     v = replay(cfg, cx, property);
   } else {
     v = firstStepViolation(cfg, s0, ops, LOCAL);

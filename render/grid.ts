@@ -60,7 +60,15 @@ export interface Grid {
 const inM = (m: Matrix | null | undefined, a: number, d: number): boolean => !!m && has(m.apm, a) && has(m.aqm, d);
 
 /** The mark of one APQN, seen from an mdev (its guest's CRYCB, its matrix and shadow) or from a VM alone (CRYCB only). */
-function mark(cfg: Config, s: State, a: number, d: number, crycb: Matrix | null, matrix: Matrix | null, shadow: Matrix | null): Mark {
+function mark(
+  cfg: Config,
+  s: State,
+  a: number,
+  d: number,
+  crycb: Matrix | null,
+  matrix: Matrix | null,
+  shadow: Matrix | null,
+): Mark {
   const q = s.queues[qix(cfg.scope, a, d)] ?? null;
   if (inM(crycb, a, d)) return q?.driver === 'vfio_ap' ? 'G' : '!';
   if (inM(shadow, a, d)) return 'g';
@@ -105,9 +113,14 @@ export function guestGrids(cfg: Config, s: State): Grid[] {
  * guest, and every VM's CRYCB. Equal keys, same guest view (an adapter without domains gives nothing).
  */
 export function guestViewKey(s: State): string {
-  const gives = (m: Matrix | null) => (m === null ? null : [...crycbApqns(m), ...hexDomains(m.adm).map((d) => `cd${d}`)].join(' '));
-  const mdevs = Object.keys(s.mdevs).sort().map((n) => [n, gives(s.mdevs[n]!.shadow), s.mdevs[n]!.kvm, s.mdevs[n]!.removing]);
-  const vms = Object.keys(s.vms).sort().map((n) => [n, gives(s.vms[n]!.crycb)]);
+  const gives = (m: Matrix | null) =>
+    m === null ? null : [...crycbApqns(m), ...hexDomains(m.adm).map((d) => `cd${d}`)].join(' ');
+  const mdevs = Object.keys(s.mdevs)
+    .sort()
+    .map((n) => [n, gives(s.mdevs[n]!.shadow), s.mdevs[n]!.kvm, s.mdevs[n]!.removing]);
+  const vms = Object.keys(s.vms)
+    .sort()
+    .map((n) => [n, gives(s.vms[n]!.crycb)]);
   return JSON.stringify([mdevs, vms]);
 }
 

@@ -20,7 +20,12 @@ export function sideBySide(blocks: readonly (readonly string[])[], width: number
     const ws = row.map((b) => Math.max(0, ...b.map(visible)));
     const h = Math.max(...row.map((b) => b.length));
     for (let i = 0; i < h; i++) {
-      out.push(row.map((b, j) => (j === row.length - 1 ? (b[i] ?? '') : pad(b[i] ?? '', ws[j]! + gap))).join('').trimEnd());
+      out.push(
+        row
+          .map((b, j) => (j === row.length - 1 ? (b[i] ?? '') : pad(b[i] ?? '', ws[j]! + gap)))
+          .join('')
+          .trimEnd(),
+      );
     }
     row = [];
     used = 0;

@@ -44,15 +44,17 @@ function oneHistory(ex: Explanation, h: HistoryView): string[] {
     if (width(row([...marks, ...comment])) <= WIDTH) out.push(row([...marks, ...comment]));
     else if (comment.length > 0 && width(row([...marks, `[${k + 1}]`])) <= WIDTH) {
       out.push(row([...marks, note(comment)]));
-    }
-    else out.push(row([note([...marks, ...comment])]));
+    } else out.push(row([note([...marks, ...comment])]));
   }
   if (notes.length > 0) out.push('', ...notes);
   // The guest views after the steps that change them, packed side by side in one block: `#5 m1 (vm1)`
   // is m1's grid after step 5.
-  const shown = h.steps.filter((s) => s.changed || s.failed).flatMap((s) => s.grids.map((g) => ({ ...g, title: `#${s.n} ${g.title}` })));
+  const shown = h.steps
+    .filter((s) => s.changed || s.failed)
+    .flatMap((s) => s.grids.map((g) => ({ ...g, title: `#${s.n} ${g.title}` })));
   const last = h.steps.at(-1);
-  const end = !last || h.settled || !(last.changed || last.failed) ? h.final.map((g) => ({ ...g, title: `end ${g.title}` })) : [];
+  const end =
+    !last || h.settled || !(last.changed || last.failed) ? h.final.map((g) => ({ ...g, title: `end ${g.title}` })) : [];
   const settled = h.settled ? ', after the bus settles' : '';
   const intro = `Guest views after the steps that change them (\`#n\`: after step n; \`end\`: at the end${settled}):`;
   out.push('', ...para(intro), '');
@@ -79,7 +81,13 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
     }
   }
   out.push('', '`*` the order differs.', '', 'The guest views at the end, after the bus settles:', '');
-  pushAll(out, fence([...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))]));
+  pushAll(
+    out,
+    fence([
+      ...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })),
+      ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` })),
+    ]),
+  );
   return out;
 }
 

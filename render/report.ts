@@ -3,7 +3,9 @@
  * verdict table and every counterexample, whose guest grids can be stepped through. The grids after
  * every step are computed here and embedded as JSON; the script only draws them.
  */
-import { MARK, type CheckRun } from '../bin/check.ts';
+import type { Finding } from '../check/finding.ts';
+import type { CheckSummary } from '../check/summary.ts';
+import { MARK } from '../check/verdict.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { explain, type Explanation } from './explain.ts';
@@ -140,7 +142,7 @@ const SCRIPT = `
 })();
 `;
 
-function verdictTable(run: CheckRun, ids: Map<object, number>): string {
+function verdictTable(run: CheckSummary, ids: Map<object, number>): string {
   const names = [...new Set(run.cells.map((c) => c.policy))];
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
   const rows = props.map((p) => {
@@ -159,8 +161,22 @@ function verdictTable(run: CheckRun, ids: Map<object, number>): string {
 const legendHtml = (): string =>
   `<div class="legend">${MARKS.map((m) => `<span><span class="m m-${MARK_CLASS[m]}">${esc(m)}</span>${esc(MARK_MEANING[m])}</span>`).join('')}</div>`;
 
-/** The report page. `summary`: the exit code in words. */
-export function reportHtml(run: CheckRun, policies: readonly Policy[], summary: string): string {
+/** How the run searched, as the text report's heading says it. */
+const what = (run: CheckSummary): string =>
+  run.engine === 'random' ? `seed ${run.seed}, up to ${run.runs} cases per policy` : 'exhaustive breadth-first search';
+
+/** How the counterexample was found: the random engine's case and shrinking, or the search's shortest trace. */
+const found = (f: Finding): string => {
+  if (f.engine === 'exhaustive') {
+    const ops = Math.max(f.ops.length, f.other?.length ?? 0);
+    return `a shortest trace: ${ops} ops; found after ${f.states} states (${f.ms} ms).`;
+  }
+  const how = `fast-check seed ${f.seed}, path ${esc(f.path)}; ${f.ops.length} ops after shrinking.`;
+  return `found after ${f.cases} cases; ${how}`;
+};
+
+/** The report page; its heading ends with the run's closing line. */
+export function reportHtml(run: CheckSummary, policies: readonly Policy[]): string {
   const ids = new Map<object, number>();
   const data: unknown[] = [];
   const sections: string[] = [];
@@ -168,7 +184,11 @@ export function reportHtml(run: CheckRun, policies: readonly Policy[], summary: 
     const f = cell.found;
     if (!f) continue;
     const policy = policies.find((p) => p.name === cell.policy)!;
-    const ex = explain({ trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail }, policy, f);
+    const ex = explain(
+      { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail },
+      policy,
+      f,
+    );
     const i = data.length;
     ids.set(cell, i);
     data.push(cxJson(ex));
@@ -176,21 +196,24 @@ export function reportHtml(run: CheckRun, policies: readonly Policy[], summary: 
     sections.push(
       `<section class="cx" id="cx-${i}"><h2>${esc(cell.policy)}: ${esc(cell.property.name)} (${esc(cell.property.spec)}) violated ${tag}</h2>` +
         `<p>${esc(cell.property.statement)}</p><p class="reason">${esc(f.reason)}</p>` +
-        (cell.expected ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>` : '') +
-        `<p class="dim">found after ${f.afterRuns} cases; fast-check seed ${f.seed}, path ${esc(f.path)}; ${f.ops.length} ops after shrinking.` +
+        (cell.expected
+          ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>`
+          : '') +
+        `<p class="dim">${found(f)}` +
         (f.tail ? ' The last steps (purple) are the disturbance and its undoing.' : '') +
         `</p><p>initial: ${esc(ex.initial.join(' '))}</p>` +
         `<div class="histories">${ex.histories.map((_, h) => `<div class="history" data-cx="${i}" data-h="${h}"></div>`).join('')}</div></section>`,
     );
   }
   const s = run.scope;
+  const scope = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>apmc check report</title><style>${CSS}</style></head>
 <body>
 <h1>apmc check</h1>
-<p class="meta">seed ${run.seed}, up to ${run.runs} cases per policy, scope ${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains, ${s.mdevs} mdevs, ${s.vms} VMs. ${esc(summary)}</p>
+<p class="meta">${what(run)}, scope ${scope}, ${s.mdevs} mdevs, ${s.vms} VMs. ${esc(run.closing)}</p>
 ${verdictTable(run, ids)}
 <p class="dim">* violation expected, ! new violation, ? expected violation not found. Click a violation to see its counterexample.</p>
 <h2>Grids</h2><p class="dim">A row per adapter, a column per domain, a cell per APQN, as seen from one mdev (or from a VM without an mdev). Step through each trace with the buttons, the slider or a click on a step; the grids show the state after that step.</p>

@@ -29,7 +29,9 @@ import { renderSh } from './sh.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, 'counterexamples');
-const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'apmc-sh-'));
 const scripts: { readonly file: string; readonly path: string; readonly text: string }[] = [];
@@ -61,8 +63,18 @@ function decorate(t: Trace, i: number): Trace {
 /** Greedy set cover over line shapes: the scripts that together show every kind of generated line. */
 function coveringSet(xs: typeof scripts): typeof scripts {
   // A shape: the line with quoted text, numbers and repeated words (one APQN or several) collapsed.
-  const shape = (l: string) => l.replace(/'[^']*'/g, "''").replace(/\d+/g, '#').replace(/( \S+)\1+/g, '$1');
-  const shapes = (t: string) => new Set(t.split('\n').filter((l) => !l.startsWith('#')).map(shape));
+  const shape = (l: string) =>
+    l
+      .replace(/'[^']*'/g, "''")
+      .replace(/\d+/g, '#')
+      .replace(/( \S+)\1+/g, '$1');
+  const shapes = (t: string) =>
+    new Set(
+      t
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .map(shape),
+    );
   const left = new Set(xs.flatMap((x) => [...shapes(x.text)]));
   const chosen: typeof scripts = [];
   while (left.size > 0) {

@@ -60,9 +60,15 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   );
   for (const [k, key, env, word, max] of KINDS) {
     for (const i of range(scope[key])) push(`${k}${i}=$(realid APMC_${env}_${i} "$${k}${i}" "$${max}") || exit 2`);
-    push(`distinct ${shWord(word)} ${range(scope[key]).map((i) => `"$${k}${i}"`).join(' ')}`);
+    push(
+      `distinct ${shWord(word)} ${range(scope[key])
+        .map((i) => `"$${k}${i}"`)
+        .join(' ')}`,
+    );
     for (const id of outside[k]) {
-      push(`X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`);
+      push(
+        `X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`,
+      );
     }
   }
   for (const [m, i] of n.mdev) {
@@ -73,19 +79,28 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     );
   }
   for (const [v, i] of n.vm) {
-    push(`case $V_${i} in ''|*[!A-Za-z0-9_.-]*) die "APMC_VM_${envName(v)}=$V_${i}: not a plain name" ;; esac`, `UP_${i}=0; NDEV_${i}=0`);
+    push(
+      `case $V_${i} in ''|*[!A-Za-z0-9_.-]*) die "APMC_VM_${envName(v)}=$V_${i}: not a plain name" ;; esac`,
+      `UP_${i}=0; NDEV_${i}=0`,
+    );
   }
   const init = run.initial;
   for (const a of range(scope.adapters)) {
     push(`owned "$AP/apmask" "$A${a}" "model adapter ${a}"`);
-    push(`hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0} "adapter $(ahex "$A${a}") (model adapter ${a})"`);
+    push(
+      `hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0} "adapter $(ahex "$A${a}") (model adapter ${a})"`,
+    );
   }
   for (const d of range(scope.domains)) {
     push(`owned "$AP/aqmask" "$D${d}" "model domain ${d}"`);
-    push(`hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0} "domain $(dhex "$D${d}") (model domain ${d})"`);
+    push(
+      `hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0} "domain $(dhex "$D${d}") (model domain ${d})"`,
+    );
   }
   for (const c of range(scope.control_domains)) {
-    push(`hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0} "control domain $(dhex "$C${c}") (model control domain ${c})"`);
+    push(
+      `hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0} "control domain $(dhex "$C${c}") (model control domain ${c})"`,
+    );
   }
   push(
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
@@ -148,8 +163,12 @@ export function cleanupLines(c: ShContext): string[] {
   }
   push(
     '  for _a in $cards_off; do quiet "$AP/devices/card$(printf %02x "$_a")/config" 1; done',
-    `  quiet "$AP/apmask" "${range(scope.adapters).map((a) => `+$A${a}`).join(',')}"`,
-    `  quiet "$AP/aqmask" "${range(scope.domains).map((d) => `+$D${d}`).join(',')}"`,
+    `  quiet "$AP/apmask" "${range(scope.adapters)
+      .map((a) => `+$A${a}`)
+      .join(',')}"`,
+    `  quiet "$AP/aqmask" "${range(scope.domains)
+      .map((d) => `+$D${d}`)
+      .join(',')}"`,
     '  settle',
     `  for _q in ${apqns.join(' ')}; do`,
     '    [ "$(qdriver "$_q")" = unbound ] && quiet "$AP/drivers/cex4queue/bind" "$_q"',
@@ -209,7 +228,7 @@ export function endLines(c: ShContext): string[] {
   for (const a of range(scope.adapters)) {
     for (const d of range(scope.domains)) {
       const name = `${a.toString(16).padStart(2, '0')}.${d.toString(16).padStart(4, '0')}`;
-      const st = name in obs.queues ? obs.queues[name] ?? 'unbound' : 'none';
+      const st = name in obs.queues ? (obs.queues[name] ?? 'unbound') : 'none';
       push(`queue_is "$(apqn "$A${a}" "$D${d}")" ${st}`);
     }
   }

@@ -18,7 +18,6 @@ export interface ShNames {
   readonly vm: ReadonlyMap<string, number>;
 }
 
-
 /** The shell variable holding the real id of a model id: A0 in the scope, XA5 outside it. */
 export function idVar(n: ShNames, kind: 'A' | 'D' | 'C', id: number): string {
   const size = kind === 'A' ? n.cfg.scope.adapters : kind === 'D' ? n.cfg.scope.domains : n.cfg.scope.control_domains;
@@ -83,7 +82,15 @@ function malformed(file: string, value: string, exp: Result): string[] {
 }
 
 /** The script lines for step `i` (1-based): `before` and `after` are the model states around it. */
-export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Result, after: State, text: string): string[] {
+export function stepLines(
+  n: ShNames,
+  i: number,
+  op: Op,
+  before: State,
+  res: Result,
+  after: State,
+  text: string,
+): string[] {
   const out = [`step ${i} ${shWord(shLine(text))}`];
   const exp = res;
   const mi = 'mdev' in op ? n.mdev.get(op.mdev)! : -1;
@@ -97,8 +104,7 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       else if (terms === '') {
         const what = op.kind === 'apmask' ? 'adapter' : 'domain';
         out.push(`model_only ${shWord(`the write changes no mapped ${what} (expected ${exp})`)}`);
-      }
-      else out.push(`wr ${file} "${terms}" ${exp}`);
+      } else out.push(`wr ${file} "${terms}" ${exp}`);
       if (op.async) {
         out.push(`printf '  (model: re-probes left pending; the kernel re-probes before the write returns)\\n'`);
       } else if (terms) out.push('settle');
@@ -150,7 +156,8 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       return out;
     case 'fault': {
       const qi = before.fault[op.apid * n.cfg.scope.domains + op.apqi];
-      if (qi === op.fault) out.push(`printf '  %s\\n' 'nothing to do: the queue already behaves that way in the model'`);
+      if (qi === op.fault)
+        out.push(`printf '  %s\\n' 'nothing to do: the queue already behaves that way in the model'`);
       else {
         out.push(
           `if manual "Make queue ${apqnSub(n, op.apid, op.apqi)} ${FAULT_WHAT[op.fault]}"; then`,
@@ -165,8 +172,7 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
         const limit = `the model's instance limit (scope mdevs=${n.cfg.scope.mdevs})`;
         const why = `${limit} refuses it (EUSERS); the real limit is higher`;
         out.push(`model_only ${shWord(why)}`);
-      }
-      else out.push(`create_mdev ${mi} ${exp}`);
+      } else out.push(`create_mdev ${mi} ${exp}`);
       return out;
     case 'remove':
       // While a guest holds the device the kernel blocks the write until the guest lets go (§8.3).
@@ -185,7 +191,8 @@ export function stepLines(n: ShNames, i: number, op: Op, before: State, res: Res
       out.push(`wr ${mdir}/${op.kind} ${hexExpr(n, 'C', op.id)} ${exp}`);
       return out;
     case 'ap_config': {
-      const field = (kind: 'A' | 'D' | 'C', xs: readonly number[]) => `0x$(mask64${xs.map((x) => ` ${ref(n, kind, x)}`).join('')})`;
+      const field = (kind: 'A' | 'D' | 'C', xs: readonly number[]) =>
+        `0x$(mask64${xs.map((x) => ` ${ref(n, kind, x)}`).join('')})`;
       out.push(`wr ${mdir}/ap_config "${field('A', op.apm)},${field('D', op.aqm)},${field('C', op.adm)}" ${exp}`);
       return out;
     }

@@ -94,7 +94,10 @@ w('a remove while a guest holds the mdev waits in the background and is checked 
 
 w('a second mdev on a running guest is a QEMU device_add; EPERM shows as a failure', () => {
   const r = replay('create m1\ncreate m2\nstart m1 vm1\nstart m2 vm1\n');
-  assert.ok(r.log.some((l) => l.startsWith('exec:socat') && l.includes(`device_add vfio-ap,id=apmc1,sysfsdev=`)), r.log.join('\n'));
+  assert.ok(
+    r.log.some((l) => l.startsWith('exec:socat') && l.includes(`device_add vfio-ap,id=apmc1,sysfsdev=`)),
+    r.log.join('\n'),
+  );
   assert.match(r.stdout, 'expected EPERM, got a failure (no errno to compare)');
   assert.is(r.status, 0, r.stdout);
 });
@@ -114,7 +117,7 @@ w('card config: the card of the real adapter, configured again by the cleanup', 
   assert.ok(a.includes('/bus/ap/devices/card06/config\t1'), a.join('\n'));
 });
 
-w('stop and vfio_reset without a guest: ENODEV, from the script\'s own record of its guests', () => {
+w("stop and vfio_reset without a guest: ENODEV, from the script's own record of its guests", () => {
   const r = replay('create m1\nstop m1\nvfio_reset m1\n');
   assert.match(r.stdout, `no guest holds ${U0} (nothing to stop): expected ENODEV, got ENODEV`);
   assert.match(r.stdout, `no guest holds ${U0} (nothing to reset): expected ENODEV, got ENODEV`);
@@ -123,7 +126,10 @@ w('stop and vfio_reset without a guest: ENODEV, from the script\'s own record of
 
 w('host configuration changes are manual steps; without a terminal they are skipped (exit 4), then a scan', () => {
   const r = replay('host remove domain 1\n');
-  assert.match(r.stdout, ">>> MANUAL STEP: On the HMC/SE (Change LPAR Cryptographic Controls), remove usage domain 0x002c (model domain 1) from this LPAR's configuration");
+  assert.match(
+    r.stdout,
+    ">>> MANUAL STEP: On the HMC/SE (Change LPAR Cryptographic Controls), remove usage domain 0x002c (model domain 1) from this LPAR's configuration",
+  );
   assert.match(r.stdout, 'skipped (APMC_NONINTERACTIVE=1)');
   assert.equal(actions(r.log)[0], '/bus/ap/scans\t1');
   assert.is(r.status, 4);
@@ -186,10 +192,12 @@ v('the same under bash, /bin/sh on most s390 distributions', () => {
   const good = replay(halil, upstream, { shell: 'bash' });
   assert.is(good.status, 0, good.stdout + good.stderr);
   const bad = replay(halil, upstream, { shell: 'bash', results: (i, m) => (i === 3 ? 'EBUSY' : m) });
-  assert.equal(mismatches(bad.stdout), ['  MISMATCH at step 3: bus/ap/drivers/vfio_ap/unbind <- 06.002c: expected ok, got EBUSY']);
+  assert.equal(mismatches(bad.stdout), [
+    '  MISMATCH at step 3: bus/ap/drivers/vfio_ap/unbind <- 06.002c: expected ok, got EBUSY',
+  ]);
 });
 
-v('a guest_matrix other than the model\'s: exit 1, and the line says what differs', () => {
+v("a guest_matrix other than the model's: exit 1, and the line says what differs", () => {
   const r = replay(halil, upstream, { files: { m1: { guest_matrix: ['05.0004', '05.002c', '06.0004', '06.002c'] } } });
   assert.is(r.status, 1);
   assert.equal(mismatches(r.stdout), [
@@ -201,11 +209,14 @@ v('a guest_matrix other than the model\'s: exit 1, and the line says what differ
 v('a write that fails where the model succeeds: exit 1, naming the step and the errno', () => {
   const r = replay(halil, upstream, { results: (i, m) => (i === 3 ? 'EBUSY' : m) });
   assert.is(r.status, 1);
-  assert.equal(mismatches(r.stdout), ['  MISMATCH at step 3: bus/ap/drivers/vfio_ap/unbind <- 06.002c: expected ok, got EBUSY']);
+  assert.equal(mismatches(r.stdout), [
+    '  MISMATCH at step 3: bus/ap/drivers/vfio_ap/unbind <- 06.002c: expected ok, got EBUSY',
+  ]);
 });
 
 v('a different errno is a disagreement, unless APMC_ERRNO=loose', () => {
-  const text = 'apmask -0\naqmask -0\ncreate m1\ncreate m2\nm1 assign_adapter 0\nm1 assign_domain 0\nm2 assign_domain 0\nm2 assign_adapter 0\n';
+  const text =
+    'apmask -0\naqmask -0\ncreate m1\ncreate m2\nm1 assign_adapter 0\nm1 assign_domain 0\nm2 assign_domain 0\nm2 assign_adapter 0\n';
   const results = (i: number, m: string) => (i === 8 ? 'EADDRNOTAVAIL' : m) as never;
   const strict = replay(text, upstream, { results });
   assert.match(strict.stdout, 'expected EADDRINUSE, got EADDRNOTAVAIL');

@@ -11,7 +11,15 @@ import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { SH_FUNCTIONS, SH_SETTINGS } from './sh-lib.ts';
 import {
-  checkName, cleanupLines, endLines, envName, KINDS, range, setupLines, traceLines, type ShContext,
+  checkName,
+  cleanupLines,
+  endLines,
+  envName,
+  KINDS,
+  range,
+  setupLines,
+  traceLines,
+  type ShContext,
 } from './sh-sections.ts';
 import type { ShNames } from './sh-steps.ts';
 import { shComment, shWord } from './shell-quote.ts';
@@ -30,12 +38,13 @@ export interface ShOptions {
 const MANUAL: ReadonlySet<Op['kind']> = new Set(['host', 'fault']);
 /** The ops whose interleaving the kernel decides, not the script. */
 const timing = (op: Op): boolean =>
-  op.kind === 'reprobe' || op.kind === 'scan_start' || op.kind === 'scan_step' || (('async' in op) && op.async === true);
+  op.kind === 'reprobe' || op.kind === 'scan_start' || op.kind === 'scan_step' || ('async' in op && op.async === true);
 
 function resolvePolicy(t: Trace, p: Policy | undefined): Policy {
   if (p) return p;
   const builtin = POLICIES[t.policy ?? 'upstream'];
-  if (!builtin) throw new Error(`renderSh: policy '${t.policy}' is not built in; pass the loaded policy as opts.policy`);
+  if (!builtin)
+    throw new Error(`renderSh: policy '${t.policy}' is not built in; pass the loaded policy as opts.policy`);
   return builtin;
 }
 
@@ -80,9 +89,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const texts = trace.steps.map(({ op }) => formatOp(op));
   const manualSteps = texts.flatMap((_, i) => (MANUAL.has(trace.steps[i]!.op.kind) ? [i + 1] : []));
   const timingSteps = texts.flatMap((_, i) => (timing(trace.steps[i]!.op) ? [i + 1] : []));
-  const title = opts.property
-    ? `${opts.property} (${policy.name})`
-    : `${opts.source ?? 'a trace'} (${policy.name})`;
+  const title = opts.property ? `${opts.property} (${policy.name})` : `${opts.source ?? 'a trace'} (${policy.name})`;
   const c: ShContext = { trace, policy, run, n, title, texts };
 
   // Lines are added one at a time: a trace's steps are too many to spread into a call's arguments.
@@ -107,7 +114,9 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   push('# Results:');
   run.steps.forEach((s, i) => L.push(shComment(`  [${i + 1}] ${texts[i]}: ${s.result}`)));
   if (manualSteps.length > 0) {
-    push(`# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ${manualSteps.join(', ')}.`);
+    push(
+      `# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ${manualSteps.join(', ')}.`,
+    );
   }
   if (timingSteps.length > 0) {
     push(
@@ -135,7 +144,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     'set -u',
     '',
     '# --- model id -> real id: edit here, or set the environment variables ------------------------------',
-    '# Choose adapters of type >= 10 (CEX4) in this LPAR\'s configuration that the host does not use (spec §12.4).',
+    "# Choose adapters of type >= 10 (CEX4) in this LPAR's configuration that the host does not use (spec §12.4).",
   );
   for (const [k, key, env, word] of KINDS) {
     for (const i of range(scope[key])) push(`${k}${i}=\${APMC_${env}_${i}:-${i}}   # model ${word} ${i}`);
@@ -147,7 +156,15 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     push(`V_${i}=\${APMC_VM_${envName(v)}:-}   ${shComment(`guest ${v} (QEMU -name; empty: apmc-${v})`)}`);
     push(`[ -n "$V_${i}" ] || V_${i}=${shWord(`apmc-${v}`)}`);
   }
-  push('', SH_SETTINGS, '', SH_FUNCTIONS, '# shellcheck source=/dev/null', '[ -z "${APMC_VM_HOOKS:-}" ] || . "$APMC_VM_HOOKS"', '');
+  push(
+    '',
+    SH_SETTINGS,
+    '',
+    SH_FUNCTIONS,
+    '# shellcheck source=/dev/null',
+    '[ -z "${APMC_VM_HOOKS:-}" ] || . "$APMC_VM_HOOKS"',
+    '',
+  );
 
   pushAll(setupLines(c, outside));
   pushAll(cleanupLines(c));

@@ -14,7 +14,8 @@ export const WIDTH = 80;
  * a terminal shows garbage for it). With the `u` flag a well-formed surrogate pair is one code point and
  * does not match.
  */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/gu;
+const UNSAFE =
+  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/gu;
 
 /** One line, whatever the data held: each unsafe character is shown escaped (`\x0a`, `\u202e`). */
 export const oneLine = (s: string): string =>
@@ -90,7 +91,8 @@ function tail(s: string, w: number): string {
   let i = s.length;
   while (i > 0) {
     const lo = s.charCodeAt(i - 1);
-    const pair = i > 1 && lo >= 0xdc00 && lo <= 0xdfff && s.charCodeAt(i - 2) >= 0xd800 && s.charCodeAt(i - 2) <= 0xdbff;
+    const pair =
+      i > 1 && lo >= 0xdc00 && lo <= 0xdfff && s.charCodeAt(i - 2) >= 0xd800 && s.charCodeAt(i - 2) <= 0xdbff;
     const ch = s.slice(pair ? i - 2 : i - 1, i);
     const cw = charWidth(ch);
     if (n + cw > w) break;

@@ -35,8 +35,16 @@ function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number
   const lines = visible(whole) <= width || !title ? wrap(whole, width, '  ', '') : [`${title}:`, ...wrap(v, width)];
   const out = lines.map((l) => c.bold(l));
   if (ex.property) pushAll(out, wrap(ex.property.statement, width, '  '));
-  if (ex.violation) pushAll(out, wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)));
-  if (ex.note) pushAll(out, wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)));
+  if (ex.violation)
+    pushAll(
+      out,
+      wrap(oneLine(ex.violation.reason), width, '  ').map((l) => c.bold(l)),
+    );
+  if (ex.note)
+    pushAll(
+      out,
+      wrap(`note: ${oneLine(ex.note)}`, width, '  ').map((l) => c.dim(l)),
+    );
   return out;
 }
 
@@ -58,7 +66,8 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
   ow = Math.min(36, ow);
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
-    if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
+    if (s.tail && !h.steps[s.n - 2]?.tail)
+      out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
     const mark = s.failed ? c.red.bold('>') : ' ';
     const head = `${mark} ${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), ow)}  ${pad(res(c, s.result), rw)}`;
     const comment = s.comment ? oneLine(s.comment) : '';
@@ -67,11 +76,18 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
     else {
       // An operation too long for its column wraps at its spaces, under itself.
       pushAll(out, wrapLine(head.trimEnd(), width, ' '.repeat(opCol + 2)));
-      if (note) pushAll(out, wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)));
+      if (note)
+        pushAll(
+          out,
+          wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)),
+        );
     }
     if (s.failed && ex.violation) {
       const why = `^ ${ex.property?.name ?? ex.violation.property} breaks here: ${oneLine(ex.violation.reason)}`;
-      pushAll(out, wrap(why, width, ' '.repeat(opCol)).map((l) => c.red(l)));
+      pushAll(
+        out,
+        wrap(why, width, ' '.repeat(opCol)).map((l) => c.red(l)),
+      );
     }
     if (s.changed || s.failed) pushAll(out, grids(c, s.grids, width));
   }
@@ -94,12 +110,18 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
   const diff = (i: number) => a.steps[i]?.op !== b.steps[i]?.op;
   const out: string[] = [];
   const [wa, wb] = [ow(a), ow(b)];
-  const fits = Array.from({ length: n }, (_, i) => i).every((i) => visible(line(a.steps[i], wa)) <= half && visible(line(b.steps[i], wb)) <= half);
+  const fits = Array.from({ length: n }, (_, i) => i).every(
+    (i) => visible(line(a.steps[i], wa)) <= half && visible(line(b.steps[i], wb)) <= half,
+  );
   if (fits) {
     out.push(c.bold(pad(`  ${a.label}`, half + 2) + '  ' + b.label) + c.dim('   (* the order differs)'));
-    for (let i = 0; i < n; i++) out.push(`${diff(i) ? '*' : ' '} ${pad(line(a.steps[i], wa), half)}  ${line(b.steps[i], wb)}`.trimEnd());
+    for (let i = 0; i < n; i++)
+      out.push(`${diff(i) ? '*' : ' '} ${pad(line(a.steps[i], wa), half)}  ${line(b.steps[i], wb)}`.trimEnd());
   } else {
-    for (const [h, w] of [[a, wa], [b, wb]] as const) {
+    for (const [h, w] of [
+      [a, wa],
+      [b, wb],
+    ] as const) {
       out.push(c.bold(`  ${h.label}`) + c.dim('   (* the order differs)'));
       h.steps.forEach((s, i) => {
         pushAll(out, wrapLine(`${diff(i) ? '*' : ' '} ${line(s, Math.min(w, 40))}`, width, ' '.repeat(nw + 6)));
@@ -107,7 +129,17 @@ function twoHistories(c: ChalkInstance, a: HistoryView, b: HistoryView, width: n
     }
   }
   out.push('', `the guest views at the end${a.settled || b.settled ? ', after the bus settles' : ''}:`);
-  pushAll(out, grids(c, [...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })), ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` }))], width));
+  pushAll(
+    out,
+    grids(
+      c,
+      [
+        ...a.final.map((g) => ({ ...g, title: `A: ${g.title}` })),
+        ...b.final.map((g) => ({ ...g, title: `B: ${g.title}` })),
+      ],
+      width,
+    ),
+  );
   return out;
 }
 

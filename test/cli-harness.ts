@@ -201,8 +201,7 @@ export function snapshot(dir: string): Record<string, string> {
         walk(p, r);
       } else if (st.isFile()) {
         out[r] = `file ${st.size} ${st.size < 1 << 16 ? readFileSync(p).toString('base64') : st.mtimeMs}`;
-      }
-      else out[r] = `other ${st.mode}`;
+      } else out[r] = `other ${st.mode}`;
     }
   };
   walk(dir, '');

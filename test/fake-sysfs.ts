@@ -7,7 +7,16 @@
  * the real ids, unless a test overrides them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ids, type Mask } from '../model/bits.ts';
@@ -206,7 +215,11 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
 /** Collect a run's log (paths relative to the fake sysfs root) and remove the tree. */
 function finish(p: Prepared, status: number | null, stdout: string, stderr: string): FakeRun {
   try {
-    const logLines = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').filter((l) => l !== '') : [];
+    const logLines = existsSync(p.log)
+      ? readFileSync(p.log, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
     return { status, stdout, stderr, log: logLines.map((l) => l.split(p.sys).join('')) };
   } finally {
     rmSync(p.root, { recursive: true, force: true });
@@ -217,7 +230,11 @@ function finish(p: Prepared, status: number | null, stdout: string, stderr: stri
 export function runFake(script: string, trace: Trace, opts: FakeOptions): FakeRun {
   const p = prepare(script, trace, opts);
   const r = spawnSync(p.shell, p.args, {
-    encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], env: p.env, cwd: p.cwd,
+    encoding: 'utf8',
+    timeout: 20_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: p.env,
+    cwd: p.cwd,
   });
   return finish(p, r.status, r.stdout, r.stderr);
 }

@@ -43,17 +43,74 @@ function parsesOrRefuses(text: string): boolean {
 }
 
 const TOKENS = [
-  'create', 'remove', 'start', 'stop', 'vfio_reset', 'apmask', 'aqmask', 'bind', 'unbind', 'reprobe', 'scan', 'host', 'fault',
-  'card00', 'config', 'm1', 'm2', 'vm1', 'assign_adapter', 'assign_domain', 'unassign_domain', 'ap_config', 'apm=0', 'aqm=0-1',
-  'adm=', '00.0000', '01.0001', 'ff.ffff', '0x2c', '054', '-1', '999999999999', '&', '#', 'scope', 'policy', 'initial',
-  'adapters=2', 'domains=0', 'vfio_ap', 'cex4queue', 'add', 'remove', 'adapter', 'domain', 'control_domain', '+0', '-0,-1',
-  '\t', '', '{', '}', '"', '\r', '\u0000', 'é',
+  'create',
+  'remove',
+  'start',
+  'stop',
+  'vfio_reset',
+  'apmask',
+  'aqmask',
+  'bind',
+  'unbind',
+  'reprobe',
+  'scan',
+  'host',
+  'fault',
+  'card00',
+  'config',
+  'm1',
+  'm2',
+  'vm1',
+  'assign_adapter',
+  'assign_domain',
+  'unassign_domain',
+  'ap_config',
+  'apm=0',
+  'aqm=0-1',
+  'adm=',
+  '00.0000',
+  '01.0001',
+  'ff.ffff',
+  '0x2c',
+  '054',
+  '-1',
+  '999999999999',
+  '&',
+  '#',
+  'scope',
+  'policy',
+  'initial',
+  'adapters=2',
+  'domains=0',
+  'vfio_ap',
+  'cex4queue',
+  'add',
+  'remove',
+  'adapter',
+  'domain',
+  'control_domain',
+  '+0',
+  '-0,-1',
+  '\t',
+  '',
+  '{',
+  '}',
+  '"',
+  '\r',
+  '\u0000',
+  'é',
 ];
 
 /** A mutation of a text: change a character, insert a token, delete or duplicate a line, swap two lines. */
 const mutated = (base: fc.Arbitrary<string>): fc.Arbitrary<string> =>
   fc
-    .tuple(base, fc.array(fc.tuple(fc.nat(4), fc.nat(), fc.nat(), fc.constantFrom(...TOKENS), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      base,
+      fc.array(fc.tuple(fc.nat(4), fc.nat(), fc.nat(), fc.constantFrom(...TOKENS), fc.string({ maxLength: 3 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    )
     .map(([text, edits]) => {
       let t = text;
       for (const [kind, i, j, tok, s] of edits) {
@@ -81,7 +138,8 @@ const jsonMutated: fc.Arbitrary<string> = fc
     const slots: [Record<string, unknown> | unknown[], string | number][] = [];
     const walk = (x: unknown): void => {
       if (Array.isArray(x)) x.forEach((y, i) => (slots.push([x, i]), walk(y)));
-      else if (x !== null && typeof x === 'object') for (const [k, y] of Object.entries(x)) slots.push([x as Record<string, unknown>, k]), walk(y);
+      else if (x !== null && typeof x === 'object')
+        for (const [k, y] of Object.entries(x)) slots.push([x as Record<string, unknown>, k]), walk(y);
     };
     walk(doc);
     const [holder, key] = slots[n % slots.length]!;
@@ -99,7 +157,13 @@ parser('random text', () => {
 
 parser('random lines of trace tokens', () => {
   const line = fc.array(fc.constantFrom(...TOKENS), { maxLength: 5 }).map((ws) => ws.join(' '));
-  fc.assert(fc.property(fc.array(line, { maxLength: 12 }).map((ls) => ls.join('\n')), parsesOrRefuses), { seed: SEED, numRuns: 1500 });
+  fc.assert(
+    fc.property(
+      fc.array(line, { maxLength: 12 }).map((ls) => ls.join('\n')),
+      parsesOrRefuses,
+    ),
+    { seed: SEED, numRuns: 1500 },
+  );
 });
 
 parser('mutated valid text traces', () => {
@@ -108,12 +172,21 @@ parser('mutated valid text traces', () => {
 
 parser('random JSON documents', () => {
   fc.assert(fc.property(fc.json({ maxDepth: 4 }), parsesOrRefuses), { seed: SEED, numRuns: 1000 });
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ format: 'apmc-trace/1', ops: [v] })), parsesOrRefuses), { seed: SEED, numRuns: 500 });
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ format: 'apmc-trace/1', ops: [v] })),
+      parsesOrRefuses,
+    ),
+    { seed: SEED, numRuns: 500 },
+  );
 });
 
 parser('mutated and truncated valid JSON traces', () => {
   fc.assert(fc.property(jsonMutated, parsesOrRefuses), { seed: SEED, numRuns: 800 });
-  fc.assert(fc.property(fc.constantFrom(...JSONS), fc.nat(), (t, n) => parsesOrRefuses(t.slice(0, n % t.length))), { seed: SEED, numRuns: 300 });
+  fc.assert(
+    fc.property(fc.constantFrom(...JSONS), fc.nat(), (t, n) => parsesOrRefuses(t.slice(0, n % t.length))),
+    { seed: SEED, numRuns: 300 },
+  );
   fc.assert(fc.property(mutated(fc.constantFrom(...JSONS)), parsesOrRefuses), { seed: SEED, numRuns: 500 });
 });
 
@@ -157,22 +230,66 @@ parser.run();
 const cli = suite('fuzz: command-line arguments give options or a clean UsageError');
 
 const ARGS = [
-  '--policy', 'upstream', 'upstrem', './x.ts', '--property', 'recovery', 'recovry', '--seed', '--runs', '--time', '--save', '--json',
-  '--ci', '--stats', '--adapters', '--domains', '--control-domains', '--mdevs', '--vms', '--color', '--no-color', '-h', '--help',
-  '0', '1', '2', '33', '-1', '1e3', '0x10', '99999999999999999999', '', '--', '-x', '--seed=5', '--runs=', '--frob', 'dir',
+  '--policy',
+  'upstream',
+  'upstrem',
+  './x.ts',
+  '--property',
+  'recovery',
+  'recovry',
+  '--seed',
+  '--runs',
+  '--time',
+  '--save',
+  '--json',
+  '--ci',
+  '--stats',
+  '--adapters',
+  '--domains',
+  '--control-domains',
+  '--mdevs',
+  '--vms',
+  '--color',
+  '--no-color',
+  '-h',
+  '--help',
+  '0',
+  '1',
+  '2',
+  '33',
+  '-1',
+  '1e3',
+  '0x10',
+  '99999999999999999999',
+  '',
+  '--',
+  '-x',
+  '--seed=5',
+  '--runs=',
+  '--frob',
+  'dir',
 ];
 
 cli('apmc check arguments', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...ARGS) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), { maxLength: 8 }), (args) => {
-      try {
-        parseCheckArgs(args);
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        if (e.message.includes('\n')) throw new Error(`not one line: ${JSON.stringify(e.message)}`);
-      }
-      return true;
-    }),
+    fc.property(
+      fc.array(
+        fc.oneof(
+          { weight: 9, arbitrary: fc.constantFrom(...ARGS) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+        ),
+        { maxLength: 8 },
+      ),
+      (args) => {
+        try {
+          parseCheckArgs(args);
+        } catch (e) {
+          if (!(e instanceof UsageError)) throw e;
+          if (e.message.includes('\n')) throw new Error(`not one line: ${JSON.stringify(e.message)}`);
+        }
+        return true;
+      },
+    ),
     { seed: SEED, numRuns: 3000 },
   );
 });
@@ -191,8 +308,11 @@ proc('mutated traces through apmc run: exit 0 or 2, never a stack trace', async 
     const f = join(dir, `s${i}.trace`);
     writeFileSync(f, text);
     return new Promise<{ code: number; err: string }>((resolve) =>
-      execFile(process.execPath, ['bin/apmc.js', 'run', f], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }, (e, _out, err) =>
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, err }),
+      execFile(
+        process.execPath,
+        ['bin/apmc.js', 'run', f],
+        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+        (e, _out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, err }),
       ),
     );
   });

@@ -40,9 +40,7 @@ const ALL: Readonly<Record<string, readonly Case[]>> = {
 const slow = process.env['HOSTILE_SLOW'] === '1';
 const only = process.env['HOSTILE_ONLY'] ? new RegExp(process.env['HOSTILE_ONLY']) : null;
 const picked = (cls: string, c: Case): boolean => (slow || !c.slow) && (only?.test(`${cls} ${c.name}`) ?? true);
-const CLASSES = Object.fromEntries(
-  Object.entries(ALL).map(([k, cs]) => [k, cs.filter((c) => picked(k, c))]),
-);
+const CLASSES = Object.fromEntries(Object.entries(ALL).map(([k, cs]) => [k, cs.filter((c) => picked(k, c))]));
 
 const codePoint = (ch: string): string => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -61,7 +59,8 @@ export function lineProblem(line: string): string | null {
     const path = (w: string): boolean => /\/|\.(trace|json|[mc]?[jt]s)\b/.test(w);
     const paths = words.filter(path).reduce((n, w) => n + [...w].length, 0);
     const longest = words.filter((w) => !path(w)).reduce((n, w) => Math.max(n, [...w].length), 0);
-    if (cols - paths - longest > 80) return `${cols} columns (${cols - paths - longest} without its paths and longest word)`;
+    if (cols - paths - longest > 80)
+      return `${cols} columns (${cols - paths - longest} without its paths and longest word)`;
   }
   return null;
 }
@@ -126,7 +125,9 @@ function prepare(c: Case): { dir: string; argv: readonly string[] } {
 // Real processes, started now, at most three at a time.
 const spawned = new Map<Case, Promise<{ o: Outcome; before: Record<string, string>; after: Record<string, string> }>>();
 {
-  const all = Object.values(CLASSES).flat().filter((c) => c.spawn);
+  const all = Object.values(CLASSES)
+    .flat()
+    .filter((c) => c.spawn);
   const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
   all.forEach((c, i) => {
     const p = lanes[i % lanes.length]!.then(async () => {

@@ -1,5 +1,5 @@
 // `npm test` after the type check. The test files run in uvu processes. First, two side by side on the two
-// cores: the files that compute (model/, trace/, properties/, exhaustive/, render/), and the files that mostly
+// cores: the files that compute (model/, trace/, properties/, exhaustive/, render/, check/), and the files that mostly
 // wait on the apmc processes they start (bin/, test/). Then, alone, the files whose figures are times: the
 // bounds test, then the sandbox and output tests and the hostile suite; on a machine whose cores are both
 // busy their bounds would measure the other tests. Before all, one apmc process loads every module, so that
@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
 const PHASES = [
-  ['^(model|trace|properties|exhaustive|render)/.+\\.test\\.ts$', `^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`],
+  ['^(model|trace|properties|exhaustive|render|check)/.+\\.test\\.ts$', `^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`],
   // The bounds test by itself: the sandbox test and the hostile suite start their processes when loaded.
   ['^bin/bounds\\.test\\.ts$'],
   ['^(bin/(sandbox|output)|test/hostile)\\.test\\.ts$'],

@@ -14,7 +14,8 @@ const model = (id: number, what: string): string | null =>
 function idProblem(op: Op, scope: Scope): string | null {
   switch (op.kind) {
     case 'host': {
-      const n = op.resource === 'adapter' ? scope.adapters : op.resource === 'domain' ? scope.domains : scope.control_domains;
+      const n =
+        op.resource === 'adapter' ? scope.adapters : op.resource === 'domain' ? scope.domains : scope.control_domains;
       return within(op.id, n, op.resource.replace('_', ' '));
     }
     case 'card_config':
@@ -66,7 +67,8 @@ export function initialMatrix(scope: Scope, init: InitialHost, file = 'trace'): 
   const one = (list: readonly number[] | undefined, n: number, what: string) => {
     if (list === undefined) return range(n);
     const bad = list.find((id) => id < 0 || id >= n);
-    if (bad !== undefined) throw new InputError(file, null, `initial ${what} ${bad} is outside the scope (0..${n - 1})`);
+    if (bad !== undefined)
+      throw new InputError(file, null, `initial ${what} ${bad} is outside the scope (0..${n - 1})`);
     return list.reduce<Mask>((m, id) => add(m, id), EMPTY);
   };
   return {

@@ -74,7 +74,13 @@ export function formatTrace(t: Trace): string {
     lines.push(['initial', ...parts].join(' '));
   }
   const commented = t.steps.filter((s) => s.comment !== undefined);
-  const width = Math.min(40, maxOf(commented.map((s) => formatOp(s.op).length), 0));
+  const width = Math.min(
+    40,
+    maxOf(
+      commented.map((s) => formatOp(s.op).length),
+      0,
+    ),
+  );
   for (const s of t.steps) {
     for (const c of s.before ?? []) lines.push(comment(c));
     const text = formatOp(s.op);

@@ -178,7 +178,10 @@ export function problemPaths(problem: string): string[] {
   const candidates: string[] = [];
   const op = /^ops\[(\d+)\](?:\.(\w+))?(?::\s*\w+\.(\w+):)?/.exec(problem);
   if (op) candidates.push(`ops[${op[1]}].${op[3] ?? op[2] ?? ''}`, `ops[${op[1]}]`, 'ops');
-  const key = /^(?:"?)(scope|initial|policy|comments|comments_after|ops|format)(?:"?)(?:[.:]\s*(?:unknown key '(\w+)'|(\w+)))?/.exec(problem);
+  const key =
+    /^(?:"?)(scope|initial|policy|comments|comments_after|ops|format)(?:"?)(?:[.:]\s*(?:unknown key '(\w+)'|(\w+)))?/.exec(
+      problem,
+    );
   if (key) candidates.push(`${key[1]}.${key[2] ?? key[3] ?? ''}`, key[1]!);
   const init = /^initial (adapter|domain|control domain) /.exec(problem);
   if (init) candidates.push(`initial.${init[1]!.replace(' ', '_')}s`, 'initial');

@@ -5,7 +5,18 @@ import { checkTrace } from './check.ts';
 import { lineAt, problemLine, scanJson } from './json-lines.ts';
 import { InputError, MAX_OPS, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
-type Field = 'int' | 'str' | 'value' | 'ints' | 'driver' | 'driver?' | 'fault' | 'action' | 'resource' | 'config' | 'async?';
+type Field =
+  | 'int'
+  | 'str'
+  | 'value'
+  | 'ints'
+  | 'driver'
+  | 'driver?'
+  | 'fault'
+  | 'action'
+  | 'resource'
+  | 'config'
+  | 'async?';
 const APQN: Record<string, Field> = { apid: 'int', apqi: 'int' };
 const MDEV: Record<string, Field> = { mdev: 'str' };
 const ID: Record<string, Field> = { mdev: 'str', id: 'int' };
@@ -85,7 +96,8 @@ function parseOp(x: unknown): Op | string {
     if (x[k] !== undefined) op[k] = x[k];
   }
   for (const k of Object.keys(x)) {
-    if (k !== 'kind' && k !== 'comment' && k !== 'comments_before' && !Object.hasOwn(shape, k)) return `${kind}: unknown field '${k}'`;
+    if (k !== 'kind' && k !== 'comment' && k !== 'comments_before' && !Object.hasOwn(shape, k))
+      return `${kind}: unknown field '${k}'`;
   }
   return op as unknown as Op;
 }
@@ -123,7 +135,11 @@ export function parseJsonText(input: string, file: string): unknown {
   }
   const d = scan.duplicate;
   if (d) {
-    throw new InputError(file, d.line, `duplicate key ${showKey(d.key)} (first on line ${d.first}; give each key once)`);
+    throw new InputError(
+      file,
+      d.line,
+      `duplicate key ${showKey(d.key)} (first on line ${d.first}; give each key once)`,
+    );
   }
   try {
     return JSON.parse(input);
@@ -152,7 +168,8 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
     throw new InputError(file, null, p);
   };
   if (!isObj(doc)) return bad('expected a JSON object with "format": "apmc-trace/1"');
-  if (doc['format'] !== TRACE_FORMAT) bad(`unknown format ${JSON.stringify(doc['format'])} (expected "${TRACE_FORMAT}")`);
+  if (doc['format'] !== TRACE_FORMAT)
+    bad(`unknown format ${JSON.stringify(doc['format'])} (expected "${TRACE_FORMAT}")`);
   const scopeIn = doc['scope'] ?? {};
   if (!isObj(scopeIn)) return bad('"scope" must be an object');
   const scope: Record<string, number> = { ...DEFAULT_SCOPE };
@@ -179,7 +196,8 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
   }
   const header = doc['comments'] ?? [];
   const trailer = doc['comments_after'] ?? [];
-  if (!isStrs(header) || !isStrs(trailer)) return bad('"comments" and "comments_after" must be arrays of one-line strings');
+  if (!isStrs(header) || !isStrs(trailer))
+    return bad('"comments" and "comments_after" must be arrays of one-line strings');
   if (!Array.isArray(doc['ops'])) return bad('"ops" must be an array');
   if (doc['ops'].length > MAX_OPS) bad(`"ops": more than ${MAX_OPS} operations, the most a trace may have`);
   const steps: TraceStep[] = doc['ops'].map((x: unknown, i: number) => {
@@ -197,7 +215,15 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
     };
   });
   return checkTrace(
-    { scope: scope as unknown as Scope, scopeSet, policy: policy as string | null, initial, header: tidy(header), steps, trailer: tidy(trailer) },
+    {
+      scope: scope as unknown as Scope,
+      scopeSet,
+      policy: policy as string | null,
+      initial,
+      header: tidy(header),
+      steps,
+      trailer: tidy(trailer),
+    },
     file,
   );
 }

@@ -23,8 +23,21 @@ const DRIVERS: readonly Driver[] = ['vfio_ap', 'cex4queue'];
 const FAULTS: readonly Fault[] = ['none', 'checkstop', 'reset_fails'];
 const RESOURCES: readonly Resource[] = ['adapter', 'domain', 'control_domain'];
 export const KEYWORDS = new Set([
-  'apmask', 'aqmask', 'reprobe', 'bind', 'unbind', 'scan', 'host', 'fault', 'create', 'start', 'stop',
-  'vfio_reset', 'scope', 'policy', 'initial',
+  'apmask',
+  'aqmask',
+  'reprobe',
+  'bind',
+  'unbind',
+  'scan',
+  'host',
+  'fault',
+  'create',
+  'start',
+  'stop',
+  'vfio_reset',
+  'scope',
+  'policy',
+  'initial',
 ]);
 const NAME = /^[A-Za-z][\w-]*$/;
 
@@ -33,7 +46,14 @@ function splitComment(line: string): [string, string | undefined] {
   const i = line.indexOf('#');
   if (i < 0) return [line.trim(), undefined];
   // A stray \r inside a comment becomes a space: JSON comments are single lines (found by fuzzing).
-  return [line.slice(0, i).trim(), line.slice(i + 1).replace(/^ /, '').replace(/\r/g, ' ').trimEnd()];
+  return [
+    line.slice(0, i).trim(),
+    line
+      .slice(i + 1)
+      .replace(/^ /, '')
+      .replace(/\r/g, ' ')
+      .trimEnd(),
+  ];
 }
 
 // parseOpLine's helpers live out here: closures made per line (tsx names each) made long traces parse 4x slower.
@@ -64,7 +84,8 @@ export function parseOpLine(text: string): Op {
   const [w0 = '', w1, w2, w3] = t;
   const async = t.at(-1) === '&';
   if (async) t.pop();
-  if (async && !['apmask', 'aqmask', 'host'].includes(w0)) throw `'&' (async: work left pending) only follows apmask, aqmask and host`;
+  if (async && !['apmask', 'aqmask', 'host'].includes(w0))
+    throw `'&' (async: work left pending) only follows apmask, aqmask and host`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
     expectWords(t, 3, 'cardXX config 0|1');
@@ -155,7 +176,8 @@ function keyValues(words: string[], allowed: readonly string[], line: string): M
   const out = new Map<string, string>();
   for (const w of words) {
     const m = /^([a-z_]+)=(.*)$/.exec(w);
-    if (!m || !allowed.includes(m[1]!)) throw `bad '${w}' in '${line}' (expected ${allowed.map((a) => `${a}=`).join(', ')})`;
+    if (!m || !allowed.includes(m[1]!))
+      throw `bad '${w}' in '${line}' (expected ${allowed.map((a) => `${a}=`).join(', ')})`;
     if (out.has(m[1]!)) throw `'${m[1]}=' given twice in '${line}'`;
     out.set(m[1]!, m[2]!);
   }
@@ -224,7 +246,11 @@ export function parseTextTrace(text: string, file: string): Trace {
           const d = get('domains');
           const c = get('control_domains');
           // An omitted list means "all of the scope".
-          initial = { ...(a ? { adapters: a } : {}), ...(d ? { domains: d } : {}), ...(c ? { control_domains: c } : {}) };
+          initial = {
+            ...(a ? { adapters: a } : {}),
+            ...(d ? { domains: d } : {}),
+            ...(c ? { control_domains: c } : {}),
+          };
         }
         if (comment !== undefined) pending.push(comment);
         return;

@@ -1,6 +1,7 @@
 /**
- * npm run bench:spin: apmc's `static` policy at one scope, explored exhaustively by Spin and by the
- * reference BFS over the reducer; the state counts must agree. Prints both rates.
+ * npm run bench:spin: apmc's `static` policy at one scope, explored exhaustively by Spin and by apmc's
+ * exhaustive engine (and with `--ref` by the reference BFS over the reducer); the state counts must agree.
+ * Prints the rates side by side.
  *
  *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
  *        [--workers N] [--ref] [--variants] [--keep DIR] [--json]
@@ -169,7 +170,11 @@ export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {})
         depth: num(o, /depth reached (\d+)/)!,
         vectorBytes: num(o, /State-vector (\d+) byte/)!,
         memoryMB: num(o, /([\d.]+)\s+total actual memory usage/)!,
-        commands: { spin: `spin ${spinArgs.join(' ')}`, gcc: `gcc ${gccArgs.join(' ')}`, pan: `./pan ${panArgs.join(' ')}` },
+        commands: {
+          spin: `spin ${spinArgs.join(' ')}`,
+          gcc: `gcc ${gccArgs.join(' ')}`,
+          pan: `./pan ${panArgs.join(' ')}`,
+        },
       };
     }
   } finally {
@@ -179,6 +184,11 @@ export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {})
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** `N states, N transitions, depth d, complete, N MB` of an apmc search. */
+const countsLine = (r: ExhaustiveResult): string =>
+  `${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ` +
+  `${r.complete ? 'complete' : `bound ${r.bound}`}, ${(r.bytes / 1048576).toFixed(1)} MB`;
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const scope = parseScopeArgs(argv, SPIN_SCOPE);
@@ -186,10 +196,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ki = argv.indexOf('--keep');
   const wi = argv.indexOf('--workers');
   const workers = wi >= 0 ? Number(argv[wi + 1]) : Math.min(2, availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: expected a positive integer, got '${argv[wi + 1]}'`);
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new Error(`--workers: expected a positive integer, got '${argv[wi + 1]}'`);
+  }
   const keepDir = ki >= 0 ? argv[ki + 1] : undefined;
   const log = (s: string) => (json ? undefined : console.log(s));
-  log(`apmc static policy, scope ${scopeName(scope)}; spin ${(await run('spin', ['-V'], '.')).out.trim()}; node ${process.version}`);
+  const spinVersion = (await run('spin', ['-V'], '.')).out.trim();
+  log(`apmc static policy, scope ${scopeName(scope)}; spin ${spinVersion}; node ${process.version}`);
 
   const variants: [string, SpinOptions][] = [['dfs, bit-fields, hidden scratch (default)', {}]];
   if (argv.includes('--variants')) {
@@ -201,16 +214,25 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     );
   }
   // Spin's own multi-core search, on as many cores as apmc's workers: the like-for-like comparison.
-  if (workers > 1) variants.push([`dfs, multi-core -DNCORE=${workers}, scratch reset`, { ncore: workers, scratch: 'reset' }]);
+  if (workers > 1) {
+    variants.push([`dfs, multi-core -DNCORE=${workers}, scratch reset`, { ncore: workers, scratch: 'reset' }]);
+  }
   const results: { name: string; r: SpinResult }[] = [];
   for (const [name, o] of variants) {
     const r = await spinRun(scope, { ...o, ...(keepDir && results.length === 0 ? { keepDir } : {}) });
     results.push({ name, r });
     log(`\nSpin, ${name}`);
     log(`  ${r.commands.spin} && ${r.commands.gcc} && ${r.commands.pan}`);
-    log(`  compile ${r.compileSeconds.toFixed(2)} s (spin -a ${r.spinSeconds.toFixed(2)} s, gcc ${r.gccSeconds.toFixed(2)} s)`);
-    log(`  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, vector ${r.vectorBytes} B, ${r.memoryMB} MB`);
-    log(`  search ${r.seconds} s (pan), rate ${fmt(r.rate)} states/s (pan, wall); cpu ${r.cpuSeconds.toFixed(2)} s = ${fmt(r.states / r.cpuSeconds)} states/cpu-s`);
+    const [compile, spinA, gcc] = [r.compileSeconds, r.spinSeconds, r.gccSeconds].map((x) => x.toFixed(2));
+    log(`  compile ${compile} s (spin -a ${spinA} s, gcc ${gcc} s)`);
+    log(
+      `  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ` +
+        `vector ${r.vectorBytes} B, ${r.memoryMB} MB`,
+    );
+    log(
+      `  search ${r.seconds} s (pan), rate ${fmt(r.rate)} states/s (pan, wall); ` +
+        `cpu ${r.cpuSeconds.toFixed(2)} s = ${fmt(r.states / r.cpuSeconds)} states/cpu-s`,
+    );
   }
 
   // apmc's exhaustive engine on the same state space (no symmetry: the same states, one by one).
@@ -220,8 +242,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ec = process.cpuUsage(e0);
   const exCpu = (ec.user + ec.system) / 1e6;
   const exRate = (ex.states / ex.ms) * 1000;
-  log(`  ${fmt(ex.states)} states, ${fmt(ex.transitions)} transitions, depth ${ex.depth}, ${ex.complete ? 'complete' : `bound ${ex.bound}`}, ${(ex.bytes / 1048576).toFixed(1)} MB`);
-  log(`  ${(ex.ms / 1000).toFixed(1)} s = ${fmt(exRate)} states/s (wall); cpu ${exCpu.toFixed(1)} s = ${fmt(ex.states / exCpu)} states/cpu-s`);
+  log(`  ${countsLine(ex)}`);
+  log(
+    `  ${(ex.ms / 1000).toFixed(1)} s = ${fmt(exRate)} states/s (wall); ` +
+      `cpu ${exCpu.toFixed(1)} s = ${fmt(ex.states / exCpu)} states/cpu-s`,
+  );
   // The same search over worker threads sharing one state store (exhaustive/parallel.ts).
   let par: { r: ExhaustiveResult; wall: number; cpu: number; rate: number } | null = null;
   if (workers > 1) {
@@ -229,24 +254,41 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const c0 = process.cpuUsage();
     const w0 = Date.now();
     const entry = await workerEntry('static');
-    const r = await exploreParallel({ scope, policy: staticPolicy }, [], {}, workers, (d) => spawnPart(entry, d, 'static', scope, false));
+    const part = (d: Parameters<typeof spawnPart>[1]) => spawnPart(entry, d, 'static', scope, false);
+    const r = await exploreParallel({ scope, policy: staticPolicy }, [], {}, workers, part);
     // From before the worker script is bundled to the result: everything a user waits for.
     const wall = (Date.now() - w0) / 1000;
     // The workers' CPU time is the process's (worker threads share it), less this thread's idle wait.
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
     par = { r, wall, cpu, rate: r.states / wall };
-    log(`  ${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ${r.complete ? 'complete' : `bound ${r.bound}`}, ${(r.bytes / 1048576).toFixed(1)} MB`);
-    log(`  ${wall.toFixed(1)} s = ${fmt(par.rate)} states/s (wall, bundling the worker script and starting the threads included); cpu ${cpu.toFixed(1)} s = ${fmt(r.states / cpu)} states/cpu-s`);
+    log(`  ${countsLine(r)}`);
+    log(
+      `  ${wall.toFixed(1)} s = ${fmt(par.rate)} states/s ` +
+        `(wall, bundling the worker script and starting the threads included); ` +
+        `cpu ${cpu.toFixed(1)} s = ${fmt(r.states / cpu)} states/cpu-s`,
+    );
   }
   const spin0 = results[0]!.r;
   const perCpu = (states: number, cpu: number): string => (states / cpu / (spin0.states / spin0.cpuSeconds)).toFixed(2);
   log(`\nside by side (same model, same scope, same ${fmt(spin0.states)}-state space; Spin: ${results[0]!.name}):`);
-  log(`  apmc, one thread: ${fmt(exRate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(exRate / spin0.rate).toFixed(2)}; per CPU-second ${perCpu(ex.states, exCpu)})`);
-  if (par) log(`  apmc, ${workers} workers: ${fmt(par.rate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  (apmc/Spin = ${(par.rate / spin0.rate).toFixed(2)}; per CPU-second ${perCpu(par.r.states, par.cpu)})`);
+  const vsSpin = (who: string, rate: number, states: number, cpu: number): string =>
+    `  apmc, ${who}: ${fmt(rate)} states/s  vs  Spin ${fmt(spin0.rate)} states/s  ` +
+    `(apmc/Spin = ${(rate / spin0.rate).toFixed(2)}; per CPU-second ${perCpu(states, cpu)})`;
+  log(vsSpin('one thread', exRate, ex.states, exCpu));
+  if (par) log(vsSpin(`${workers} workers`, par.rate, par.r.states, par.cpu));
   const ncore = results.find(({ r }) => r.commands.gcc.includes('-DNCORE'));
-  if (par && ncore) log(`  apmc, ${workers} workers  vs  Spin -DNCORE=${workers} ${fmt(ncore.r.rate)} states/s  (apmc/Spin = ${(par.rate / ncore.r.rate).toFixed(2)})`);
-  log(`  Spin with compilation: ${fmt(spin0.states / (spin0.seconds + spin0.compileSeconds))} states/s (apmc one thread/Spin = ${(exRate / (spin0.states / (spin0.seconds + spin0.compileSeconds))).toFixed(2)})`);
+  if (par && ncore) {
+    log(
+      `  apmc, ${workers} workers  vs  Spin -DNCORE=${workers} ${fmt(ncore.r.rate)} states/s  ` +
+        `(apmc/Spin = ${(par.rate / ncore.r.rate).toFixed(2)})`,
+    );
+  }
+  const spinCompiled = spin0.states / (spin0.seconds + spin0.compileSeconds);
+  log(
+    `  Spin with compilation: ${fmt(spinCompiled)} states/s ` +
+      `(apmc one thread/Spin = ${(exRate / spinCompiled).toFixed(2)})`,
+  );
 
   let ref: ReturnType<typeof referenceBfs> | null = null;
   let refCpu = NaN;
@@ -257,15 +299,24 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const c = process.cpuUsage(c0);
     refCpu = (c.user + c.system) / 1e6;
     log(`  ${fmt(ref.states)} states, ${fmt(ref.applied)} ops applied, ${ref.depths.length - 1} levels`);
-    log(`  ${ref.seconds.toFixed(1)} s = ${fmt(ref.states / ref.seconds)} states/s (wall); cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`);
+    log(
+      `  ${ref.seconds.toFixed(1)} s = ${fmt(ref.states / ref.seconds)} states/s (wall); ` +
+        `cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`,
+    );
   }
-  const agree = results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states)) && (par === null || par.r.states === ex.states);
+  const agree =
+    results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states)) &&
+    (par === null || par.r.states === ex.states);
   log(
-    `\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}${par ? ` (${workers} workers: ${fmt(par.r.states)})` : ''}, spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`,
+    `\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}` +
+      `${par ? ` (${workers} workers: ${fmt(par.r.states)})` : ''}, ` +
+      `spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`,
   );
   if (json) {
     const apmcWorkers = par && { ...par.r, found: [], workers, cpuSeconds: par.cpu, rate: par.rate };
-    console.log(JSON.stringify({ scope, spin: results, apmc: { ...ex, found: [], cpuSeconds: exCpu, rate: exRate }, apmcWorkers, reference: ref && { ...ref, cpuSeconds: refCpu } }, null, 2));
+    const apmc = { ...ex, found: [], cpuSeconds: exCpu, rate: exRate };
+    const reference = ref && { ...ref, cpuSeconds: refCpu };
+    console.log(JSON.stringify({ scope, spin: results, apmc, apmcWorkers, reference }, null, 2));
   }
   if (!agree) process.exitCode = 1;
 }

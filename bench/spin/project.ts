@@ -74,7 +74,10 @@ export function projectionKey(scope: Scope, s: State): string {
  * JSON key (the state itself, for diagnostics), and the number of distinct States: the projection is
  * injective over the reachable states exactly when the two counts agree.
  */
-export function exploreWithProjections(scope: Scope, depth = Infinity): { states: number; projections: Map<string, string> } {
+export function exploreWithProjections(
+  scope: Scope,
+  depth = Infinity,
+): { states: number; projections: Map<string, string> } {
   const cfg = { scope, policy: staticPolicy };
   const ops = alphabet(scope);
   const s0 = initialState(scope);
@@ -115,7 +118,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const fi = argv.indexOf('--spin-dump');
   if (fi >= 0) {
     const file = argv[fi + 1]!;
-    const lines = createInterface({ input: file === '-' ? process.stdin : createReadStream(file), crlfDelay: Infinity });
+    const input = file === '-' ? process.stdin : createReadStream(file);
+    const lines = createInterface({ input, crlfDelay: Infinity });
     const spin = new Set<string>();
     const onlySpin = new Map<string, string>();
     let n = 0;
@@ -129,8 +133,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       if (!projections.has(v)) onlySpin.set(v, line.slice(6, bar));
     }
     const onlyRef = [...projections.keys()].filter((k) => !spin.has(k));
-    console.log(`spin dump: ${n} transitions, ${spin.size} distinct post-states; ${onlySpin.size} only in spin, ${onlyRef.length} only in the reference`);
-    console.log('fields: ' + pmlFields(scope).map(([f, k]) => (k ? `${f}[${k}]` : f)).join(' '));
+    console.log(
+      `spin dump: ${n} transitions, ${spin.size} distinct post-states; ` +
+        `${onlySpin.size} only in spin, ${onlyRef.length} only in the reference`,
+    );
+    console.log(
+      'fields: ' +
+        pmlFields(scope)
+          .map(([f, k]) => (k ? `${f}[${k}]` : f))
+          .join(' '),
+    );
     for (const [k, op] of [...onlySpin].slice(0, 5)) console.log(`spin only (after ${op}): ${k}`);
     for (const k of onlyRef.slice(0, 5)) console.log(`ref only: ${k}\n  ${projections.get(k)}`);
     if (onlySpin.size + onlyRef.length > 0) process.exitCode = 1;

@@ -35,7 +35,11 @@ export interface BfsResult {
 
 export const stateKey = (s: State): string => JSON.stringify(s);
 
-export function referenceBfs(scope: Scope, policy: Policy, opts: { maxStates?: number; onDepth?: (d: number, n: number, total: number) => void } = {}): BfsResult {
+export function referenceBfs(
+  scope: Scope,
+  policy: Policy,
+  opts: { maxStates?: number; onDepth?: (d: number, n: number, total: number) => void } = {},
+): BfsResult {
   const cfg = { scope, policy };
   const ops = alphabet(scope);
   const max = opts.maxStates ?? Infinity;
@@ -78,7 +82,10 @@ export function referenceBfs(scope: Scope, policy: Policy, opts: { maxStates?: n
 }
 
 /** `--adapters 2 --domains 1 ...` (defaults: all 1) → a Scope. */
-export function parseScopeArgs(argv: readonly string[], base: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 }): Scope {
+export function parseScopeArgs(
+  argv: readonly string[],
+  base: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 },
+): Scope {
   const scope: Record<string, number> = { ...base };
   for (const k of SCOPE_KEYS) {
     const i = argv.indexOf(`--${k.replace('_', '-')}`);
@@ -100,7 +107,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const scope = parseScopeArgs(argv);
   const r = referenceBfs(scope, policy, {
     ...(mi >= 0 ? { maxStates: Number(argv[mi + 1]) } : {}),
-    ...(quiet ? {} : { onDepth: (d: number, n: number, total: number) => console.error(`depth ${d}: ${n} new, ${total} total`) }),
+    ...(quiet
+      ? {}
+      : { onDepth: (d: number, n: number, total: number) => console.error(`depth ${d}: ${n} new, ${total} total`) }),
   });
   console.log(JSON.stringify({ policy: policyName, scope, ...r, rate: Math.round(r.states / r.seconds) }));
 }

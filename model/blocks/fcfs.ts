@@ -38,4 +38,3 @@ export function fcfsInitialShadow(cfg: Config, s: State, m: MdevName): Matrix {
   for (const a of ids(x.apm)) if (!allBound(cfg, s, of(a), x.aqm)) apm = del(apm, a);
   return { apm, aqm: x.aqm, adm: x.adm };
 }
-

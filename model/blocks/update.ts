@@ -44,7 +44,13 @@ export function updateApcb(_cfg: Config, s: State, m: MdevName): State {
  * adapter leaves the shadow and the CRYCB is updated. No-op when the APQN is not in the shadow.
  * Returns whether it unplugged.
  */
-export function unplugAdapterOf(cfg: Config, s: State, m: MdevName, apid: number, apqi: number): { state: State; unplugged: boolean } {
+export function unplugAdapterOf(
+  cfg: Config,
+  s: State,
+  m: MdevName,
+  apid: number,
+  apqi: number,
+): { state: State; unplugged: boolean } {
   const sh = mdevOf(s, m).shadow;
   if (sh === null || !has(sh.apm, apid) || !has(sh.aqm, apqi)) return { state: s, unplugged: false };
   return { state: updateApcb(cfg, setShadow(s, m, { ...sh, apm: del(sh.apm, apid) }), m), unplugged: true };

@@ -39,11 +39,18 @@ export const validateMatrix = (s: State, m: MdevName, apm: Mask, aqm: Mask): Err
  * (adapter), at least one queue of the adapter must be bound to vfio_ap; otherwise every APQN of the
  * new row (column) must be. EADDRNOTAVAIL otherwise.
  */
-export function checkReservedForVfio(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number): Errno | null {
+export function checkReservedForVfio(
+  cfg: Config,
+  s: State,
+  m: MdevName,
+  res: 'adapter' | 'domain',
+  id: number,
+): Errno | null {
   const x = mdevOf(s, m);
   const other = res === 'adapter' ? x.matrix.aqm : x.matrix.apm;
   const n = res === 'adapter' ? cfg.scope.domains : cfg.scope.adapters;
-  const bound = (o: number) => (res === 'adapter' ? isBound(cfg, s, id, o, 'vfio_ap') : isBound(cfg, s, o, id, 'vfio_ap'));
+  const bound = (o: number) =>
+    res === 'adapter' ? isBound(cfg, s, id, o, 'vfio_ap') : isBound(cfg, s, o, id, 'vfio_ap');
   if (other === 0) {
     for (let o = 0; o < n; o++) if (bound(o)) return null;
     return 'EADDRNOTAVAIL';

@@ -47,9 +47,13 @@ function onScanComplete(cfg: Config, s: State, _qci: Matrix, _old: Matrix): Stat
     const apm = and(x.matrix.apm, p.apm);
     const aqm = and(x.matrix.aqm, p.aqm);
     // The adapters-only and domains-only branches take the other dimension from the shadow as
-    // vfio_ap_mdev_filter_matrix rebuilds it (helper-verified ~6.5–6.7 code; the else branch also runs for adm-only adds).
+    // vfio_ap_mdev_filter_matrix rebuilds it (the ~6.5–6.7 code; the else branch also runs for adm-only adds).
     const scope =
-      apm !== 0 && aqm !== 0 ? [apm, aqm] : apm !== 0 ? [apm, and(x.matrix.aqm, s.info.aqm)] : [and(x.matrix.apm, s.info.apm), aqm];
+      apm !== 0 && aqm !== 0
+        ? [apm, aqm]
+        : apm !== 0
+          ? [apm, and(x.matrix.aqm, s.info.aqm)]
+          : [and(x.matrix.apm, s.info.apm), aqm];
     const f = filterScoped(cfg, s, m, scope[0]!, scope[1]!);
     s = f.state;
     let changed = f.changed;

@@ -20,10 +20,12 @@ function assign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): 
   if (x.kvm !== null) return 'EBUSY';
   const e = idError(cfg, res, id);
   if (e) return e;
-  if (res === 'control_domain') return has(x.matrix.adm, id) ? s : setMatrix(s, m, { ...x.matrix, adm: add(x.matrix.adm, id) });
+  if (res === 'control_domain')
+    return has(x.matrix.adm, id) ? s : setMatrix(s, m, { ...x.matrix, adm: add(x.matrix.adm, id) });
   const r = checkReservedForVfio(cfg, s, m, res, id);
   if (r) return r;
-  const matrix = res === 'adapter' ? { ...x.matrix, apm: add(x.matrix.apm, id) } : { ...x.matrix, aqm: add(x.matrix.aqm, id) };
+  const matrix =
+    res === 'adapter' ? { ...x.matrix, apm: add(x.matrix.apm, id) } : { ...x.matrix, aqm: add(x.matrix.aqm, id) };
   const sh = checkNotShared(s, m, matrix.apm, matrix.aqm);
   if (sh) return sh;
   return matrix.apm === x.matrix.apm && matrix.aqm === x.matrix.aqm ? s : setMatrix(s, m, matrix);

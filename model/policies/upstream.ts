@@ -63,7 +63,14 @@ export function assignControlDomain(cfg: Config, s: State, m: MdevName, id: numb
  * ap_config step 4): unlink its linked queues, drop it from the shadow and plug the CRYCB, then
  * reset the queues the guest had. The matrix is not touched here. Nothing is re-filtered.
  */
-export function hotUnplug(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number, others: Mask): State {
+export function hotUnplug(
+  cfg: Config,
+  s: State,
+  m: MdevName,
+  res: 'adapter' | 'domain',
+  id: number,
+  others: Mask,
+): State {
   const sh = mdevOf(s, m).shadow;
   const toReset: [number, number][] = [];
   for (const o of ids(others)) {
@@ -104,7 +111,8 @@ const anyHigh = (list: readonly number[]): boolean => list.some((id) => id > MAX
 export function apConfig(cfg: Config, s: State, m: MdevName, w: MatrixIds): Outcome {
   const next: Matrix = { apm: toMask(w.apm), aqm: toMask(w.aqm), adm: toMask(w.adm) };
   // No other mdev can hold an id above the maximum, so sharing needs only the modelled ids.
-  const v = checkNotReserved(s, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm)) ?? checkNotShared(s, m, next.apm, next.aqm);
+  const v =
+    checkNotReserved(s, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm)) ?? checkNotShared(s, m, next.apm, next.aqm);
   if (v) return v;
   const over = (list: readonly number[], res: Resource) => list.some((id) => id > maxId(cfg, res));
   if (over(w.apm, 'adapter') || over(w.aqm, 'domain') || over(w.adm, 'control_domain')) return 'ENODEV';
@@ -163,7 +171,11 @@ export function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix)
         s = updateApcb(cfg, setShadow(s, m, sh), m);
       }
     }
-    const p: Matrix = { apm: and(addd.apm, x.matrix.apm), aqm: and(addd.aqm, x.matrix.aqm), adm: and(addd.adm, x.matrix.adm) };
+    const p: Matrix = {
+      apm: and(addd.apm, x.matrix.apm),
+      aqm: and(addd.aqm, x.matrix.aqm),
+      adm: and(addd.adm, x.matrix.adm),
+    };
     s = patchMdev(s, m, { pending: (p.apm | p.aqm | p.adm) !== 0 ? p : null });
   }
   return patchState(s, { info: qci });
@@ -237,4 +249,3 @@ export const upstream: Policy = {
   detach,
   reset: vfioResetLinked,
 };
-

@@ -48,9 +48,15 @@ function assign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): 
 /** Clear `id` from the matrix and the shadow, unlink its queues, update the CRYCB. No reset (spec §6). */
 function unassignIds(cfg: Config, s: State, m: MdevName, rem: Matrix): State {
   const x = mdevOf(s, m);
-  for (const a of ids(rem.apm)) for (const d of ids(x.matrix.aqm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
-  for (const d of ids(rem.aqm)) for (const a of ids(x.matrix.apm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
-  const cut = (mx: Matrix): Matrix => ({ apm: minus(mx.apm, rem.apm), aqm: minus(mx.aqm, rem.aqm), adm: minus(mx.adm, rem.adm) });
+  for (const a of ids(rem.apm))
+    for (const d of ids(x.matrix.aqm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
+  for (const d of ids(rem.aqm))
+    for (const a of ids(x.matrix.apm)) if (isLinked(cfg, s, m, a, d)) s = unlink(cfg, s, a, d);
+  const cut = (mx: Matrix): Matrix => ({
+    apm: minus(mx.apm, rem.apm),
+    aqm: minus(mx.aqm, rem.aqm),
+    adm: minus(mx.adm, rem.adm),
+  });
   s = setMatrix(s, m, cut(x.matrix));
   if (!x.shadow) return s;
   return updateApcb(cfg, setShadow(s, m, cut(x.shadow)), m);

@@ -45,18 +45,10 @@ export const runFile = (
   ...extra,
 });
 
-export const trace = (
-  name: string,
-  text: string | Buffer,
-  exit: number,
-  extra: Partial<Case> = {},
-): Case => runFile(name, 't.trace', text, exit, extra);
-export const json = (
-  name: string,
-  text: string | Buffer,
-  exit: number,
-  extra: Partial<Case> = {},
-): Case => runFile(name, 't.json', text, exit, extra);
+export const trace = (name: string, text: string | Buffer, exit: number, extra: Partial<Case> = {}): Case =>
+  runFile(name, 't.trace', text, exit, extra);
+export const json = (name: string, text: string | Buffer, exit: number, extra: Partial<Case> = {}): Case =>
+  runFile(name, 't.json', text, exit, extra);
 
 /** A JSON trace document around `ops` (and extra top-level keys). */
 export const doc = (ops: unknown[], extra: Record<string, unknown> = {}): string =>

@@ -22,21 +22,23 @@ export const ENV: readonly Case[] = [
   env('TERM=dumb, COLUMNS=5, LINES=0', { TERM: 'dumb', COLUMNS: '5', LINES: '0' }, 0),
   env('COLUMNS=-1 and a bad trace', { COLUMNS: '-1' }, 2),
   env('TMPDIR that does not exist', { TMPDIR: '/nonexistent/apmc' }, 0),
-  env(
-    'TMPDIR with a newline and a command',
-    { TMPDIR: '/tmp/x\ntouch PWNED' },
-    0,
-    { argv: ['explain', '--format', 'sh', 't.trace'] },
-  ),
+  env('TMPDIR with a newline and a command', { TMPDIR: '/tmp/x\ntouch PWNED' }, 0, {
+    argv: ['explain', '--format', 'sh', 't.trace'],
+  }),
   env('HOME unset', { HOME: undefined }, 0),
   env('TZ that names no zone', { TZ: 'Nowhere/Atlantis' }, 0),
-  env('LC_ALL=tr_TR.UTF-8 (dotless i) and an upper-case policy name', {
-    LC_ALL: 'tr_TR.UTF-8',
-    LANG: 'tr_TR.UTF-8',
-  }, 2, {
-    argv: ['run', '--policy', 'UPSTREAM', 't.trace'],
-    files: { 't.trace': T },
-    says: /^unknown policy 'UPSTREAM' \(did you mean 'upstream'\?\)/,
-  }),
+  env(
+    'LC_ALL=tr_TR.UTF-8 (dotless i) and an upper-case policy name',
+    {
+      LC_ALL: 'tr_TR.UTF-8',
+      LANG: 'tr_TR.UTF-8',
+    },
+    2,
+    {
+      argv: ['run', '--policy', 'UPSTREAM', 't.trace'],
+      files: { 't.trace': T },
+      says: /^unknown policy 'UPSTREAM' \(did you mean 'upstream'\?\)/,
+    },
+  ),
   env('a 1 MB environment variable', { APMC_JUNK: 'j'.repeat(1 << 20) }, 0),
 ];

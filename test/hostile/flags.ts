@@ -15,18 +15,16 @@ const chk = (flags: readonly string[]): string[] => {
 
 const T = 'create m1\nm1 assign_adapter 1\n';
 
-const flag = (
-  name: string,
-  argv: readonly string[],
-  says: RegExp,
-  extra: Partial<Case> = {},
-): Case => ({ name, argv, exit: 2, says, files: { 't.trace': T }, ...extra });
-const check = (
-  name: string,
-  flags: readonly string[],
-  says: RegExp,
-  extra: Partial<Case> = {},
-): Case => flag(`check ${name}`, chk(flags), says, extra);
+const flag = (name: string, argv: readonly string[], says: RegExp, extra: Partial<Case> = {}): Case => ({
+  name,
+  argv,
+  exit: 2,
+  says,
+  files: { 't.trace': T },
+  ...extra,
+});
+const check = (name: string, flags: readonly string[], says: RegExp, extra: Partial<Case> = {}): Case =>
+  flag(`check ${name}`, chk(flags), says, extra);
 
 const numbers: Case[] = [
   check('--seed -1', ['--seed', '-1'], /^--seed: /),
@@ -95,24 +93,15 @@ const words: Case[] = [
   check('--policy of 10 000 characters', ['--policy', 'p'.repeat(10_000)], /^unknown policy/),
   check('--policy naming a missing file', ['--policy', './nope.mts'], /^\.\/nope\.mts: no such policy file$/),
   check('--policy naming a directory', ['--policy', './d/'], /^\.\/d\/: /, { files: { 'd/x': '' } }),
-  check(
-    '--policy naming a JSON file',
-    ['--policy', './p.json'],
-    /^\.\/p\.json: /,
-    { files: { 'p.json': '{"name": "upstream"}\n' } },
-  ),
-  check(
-    '--policy naming an empty file',
-    ['--policy', './p.mjs'],
-    /^\.\/p\.mjs: does not export a policy/,
-    { files: { 'p.mjs': '' } },
-  ),
-  check(
-    '--policy naming binary junk',
-    ['--policy', './p.mjs'],
-    /^\.\/p\.mjs: cannot load policy file/,
-    { files: { 'p.mjs': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0x1b, 0x80]) } },
-  ),
+  check('--policy naming a JSON file', ['--policy', './p.json'], /^\.\/p\.json: /, {
+    files: { 'p.json': '{"name": "upstream"}\n' },
+  }),
+  check('--policy naming an empty file', ['--policy', './p.mjs'], /^\.\/p\.mjs: does not export a policy/, {
+    files: { 'p.mjs': '' },
+  }),
+  check('--policy naming binary junk', ['--policy', './p.mjs'], /^\.\/p\.mjs: cannot load policy file/, {
+    files: { 'p.mjs': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0x1b, 0x80]) },
+  }),
   check('an unknown flag', ['--seeds', '3'], /^unknown option '--seeds' \(did you mean '--seed'\?\)$/),
   check('an abbreviated flag', ['--se', '3'], /^unknown option '--se'/),
   check('an unknown flag with an escape sequence', ['--se\x1b[2Jed', '3'], /^unknown option/),
@@ -132,26 +121,17 @@ const repeated: Case[] = [
   check('--engine given twice', ['--engine', 'exhaustive', '--engine', 'random'], /^--engine: /, { item: [14] }),
   check('--adapters given twice', ['--adapters', '2', '--adapters', '3'], /^--adapters: /, { item: [14] }),
   check('--shard given twice', ['--shard', '1/2', '--shard', '2/2'], /^--shard: /, { item: [14] }),
-  check(
-    '--depth given twice',
-    ['--engine', 'exhaustive', '--depth', '2', '--depth', '1'],
-    /^--depth: /,
-    { item: [14] },
-  ),
+  check('--depth given twice', ['--engine', 'exhaustive', '--depth', '2', '--depth', '1'], /^--depth: /, {
+    item: [14],
+  }),
   check('--report given twice', ['--report', 'r1', '--report', 'r2'], /^--report: /, { item: [14] }),
-  flag(
-    'run --policy given twice',
-    ['run', '--policy', 'upstream', '--policy', 'd0', 't.trace'],
-    /^--policy: /,
-    { item: [14] },
-  ),
+  flag('run --policy given twice', ['run', '--policy', 'upstream', '--policy', 'd0', 't.trace'], /^--policy: /, {
+    item: [14],
+  }),
   flag('convert --to given twice', ['convert', '--to', 'json', '--to', 'text', 't.trace'], /^--to: /, { item: [14] }),
-  flag(
-    'explain --format given twice',
-    ['explain', '--format', 'sh', '--format', 'md', 't.trace'],
-    /^--format: /,
-    { item: [14] },
-  ),
+  flag('explain --format given twice', ['explain', '--format', 'sh', '--format', 'md', 't.trace'], /^--format: /, {
+    item: [14],
+  }),
 ];
 
 // Bad input writes nothing: not the --save or --report directory, not ./counterexamples, not apmc's own.
@@ -164,31 +144,25 @@ const outputs: Case[] = [
     files: { 'victim/keep': 'keep' },
   }),
   check("--report ''", ['--report', ''], /^--report: /, { item: [15], ms: 1500 }),
-  check(
-    '--report naming a regular file',
-    ['--report', 'f'],
-    /^--report: .*\bf\b/,
-    { files: { f: 'keep' }, item: [15], ms: 1500 },
-  ),
-  check(
-    '--save naming a regular file',
-    ['--save', 'f'],
-    /^--save: .*\bf\b/,
-    { files: { f: 'keep' }, item: [15], ms: 1500 },
-  ),
-  check(
-    '--report under a regular file',
-    ['--report', 'f/r'],
-    /^--report: /,
-    { files: { f: 'keep' }, item: [15], ms: 1500 },
-  ),
+  check('--report naming a regular file', ['--report', 'f'], /^--report: .*\bf\b/, {
+    files: { f: 'keep' },
+    item: [15],
+    ms: 1500,
+  }),
+  check('--save naming a regular file', ['--save', 'f'], /^--save: .*\bf\b/, {
+    files: { f: 'keep' },
+    item: [15],
+    ms: 1500,
+  }),
+  check('--report under a regular file', ['--report', 'f/r'], /^--report: /, {
+    files: { f: 'keep' },
+    item: [15],
+    ms: 1500,
+  }),
   {
-    ...check(
-      '--report /proc/x (checked before the run, no hang)',
-      ['--report', '/proc/x'],
-      /^--report: /,
-      { item: [15] },
-    ),
+    ...check('--report /proc/x (checked before the run, no hang)', ['--report', '/proc/x'], /^--report: /, {
+      item: [15],
+    }),
     spawn: true,
     ms: 4000,
   },

@@ -21,12 +21,9 @@ const pcase = (name: string, module: string, exit: number, extra: Partial<Case> 
 });
 /** A callback that throws `expr`. */
 const throws = (what: string, expr: string, prelude = ''): Case =>
-  pcase(
-    `assign throws ${what}`,
-    policy(`() => { throw ${expr}; }`, 'assign', prelude),
-    7,
-    { says: /^(t\.trace:\d+: )?.*assign/ },
-  );
+  pcase(`assign throws ${what}`, policy(`() => { throw ${expr}; }`, 'assign', prelude), 7, {
+    says: /^(t\.trace:\d+: )?.*assign/,
+  });
 /** A callback that returns `expr`. */
 const returns = (what: string, callback: string, expr: string, prelude = ''): Case =>
   pcase(`${callback} returns ${what}`, policy(`() => ${expr}`, callback, prelude), 7, { says: /^(t\.trace:\d+: )?.*/ });
@@ -136,42 +133,31 @@ const loading: Case[] = [
     2,
     { says: /^\.\/p\.mjs: / },
   ),
-  pcase(
-    'the policy name getter throws',
-    "export default { get name() { throw undefined; } };\n",
-    2,
-    { says: /^\.\/p\.mjs: / },
-  ),
+  pcase('the policy name getter throws', 'export default { get name() { throw undefined; } };\n', 2, {
+    says: /^\.\/p\.mjs: /,
+  }),
   pcase(
     'the default export is a revoked Proxy',
     'const { proxy, revoke } = Proxy.revocable({}, {}); revoke();\nexport default proxy;\n',
     2,
     { says: /^\.\/p\.mjs: / },
   ),
-  pcase(
-    'a policy file named like a built-in',
-    policy('upstream.assign', 'assign', '', 'upstream'),
-    2,
-    { says: /^\.\/p\.mjs: .*upstream/, item: [6] },
-  ),
-  pcase(
-    "a policy file named 'd0'",
-    policy('upstream.assign', 'assign', '', 'd0'),
-    2,
-    { says: /^\.\/p\.mjs: .*d0/, item: [6] },
-  ),
-  pcase(
-    'a policy name with a newline',
-    policy('upstream.assign', 'assign', '', 'evil\ntouch PWNED'),
-    2,
-    { says: /^\.\/p\.mjs: .*name/, item: [4] },
-  ),
-  pcase(
-    'a policy name with a NUL byte',
-    policy('upstream.assign', 'assign', '', 'evil\0x'),
-    2,
-    { says: /^\.\/p\.mjs: .*name/, item: [4] },
-  ),
+  pcase('a policy file named like a built-in', policy('upstream.assign', 'assign', '', 'upstream'), 2, {
+    says: /^\.\/p\.mjs: .*upstream/,
+    item: [6],
+  }),
+  pcase("a policy file named 'd0'", policy('upstream.assign', 'assign', '', 'd0'), 2, {
+    says: /^\.\/p\.mjs: .*d0/,
+    item: [6],
+  }),
+  pcase('a policy name with a newline', policy('upstream.assign', 'assign', '', 'evil\ntouch PWNED'), 2, {
+    says: /^\.\/p\.mjs: .*name/,
+    item: [4],
+  }),
+  pcase('a policy name with a NUL byte', policy('upstream.assign', 'assign', '', 'evil\0x'), 2, {
+    says: /^\.\/p\.mjs: .*name/,
+    item: [4],
+  }),
   pcase(
     'a policy name with RTL override (printed escaped)',
     policy('upstream.assign', 'assign', '', 'evil\u202Etxt'),
@@ -211,7 +197,10 @@ const exiting: Case[] = [
 const LOOP = policy('() => { for (;;) {} }');
 const spawned: Case[] = [
   // The call limit (and with it the load limit) is set short: the case is that a loop ends, not the default.
-  { ...pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 8000, item: [12] }), env: { APMC_CALL_LIMIT_MS: '1500' } },
+  {
+    ...pcase('assign loops forever', LOOP, 7, { spawn: true, ms: 8000, item: [12] }),
+    env: { APMC_CALL_LIMIT_MS: '1500' },
+  },
   {
     ...pcase('assign loops forever, under check --time 1', LOOP, 7, { spawn: true, ms: 8000, item: [12] }),
     argv: ['check', '--time', '1', '--policy', './p.mjs', '--property', 'assign-idempotent'],
@@ -254,12 +243,10 @@ const spawned: Case[] = [
     7,
     { spawn: true, ms: 8000, item: [12] },
   ),
-  pcase(
-    'the module awaits a promise that never settles',
-    'await new Promise(() => {});\nexport default 42;\n',
-    7,
-    { spawn: true, item: [12] },
-  ),
+  pcase('the module awaits a promise that never settles', 'await new Promise(() => {});\nexport default 42;\n', 7, {
+    spawn: true,
+    item: [12],
+  }),
 ];
 
 export const POLICIES: readonly Case[] = [

@@ -40,52 +40,34 @@ const controls: Case[] = [...Array.from({ length: 32 }, (_, i) => i), 0x7f].map(
 const unicode: Case[] = [
   trace('RTL override U+202E in an mdev name', 'create m\u202E1\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
   trace('RTL override U+202E in an operation', 'create m1\n\u202Em1 assign_adapter 0\n', 2, { says: /^t\.trace:2: / }),
-  trace(
-    'left-to-right isolate U+2066 in an operation',
-    'create m1\nm1 assign_adapter\u2066 0\n',
-    2,
-    { says: /^t\.trace:2: / },
-  ),
+  trace('left-to-right isolate U+2066 in an operation', 'create m1\nm1 assign_adapter\u2066 0\n', 2, {
+    says: /^t\.trace:2: /,
+  }),
   trace('zero-width space in a keyword', 'crea\u200Bte m1\n', 2, { says: /^t\.trace:1: unknown operation/ }),
   trace('zero-width joiner in an mdev name', 'create m\u200D1\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
   trace('zero-width no-break space (a BOM) between words (a blank)', 'create m1\nm1\uFEFF assign_adapter 0\n', 0),
   trace('U+2028 line separator inside a name', 'create m\u20281\n', 2, { says: /^t\.trace:1: / }),
-  trace(
-    'U+2029 paragraph separator between operations',
-    'create m1\u2029m1 assign_adapter 0\n',
-    2,
-    { says: /^t\.trace:1: / },
-  ),
+  trace('U+2029 paragraph separator between operations', 'create m1\u2029m1 assign_adapter 0\n', 2, {
+    says: /^t\.trace:1: /,
+  }),
   trace('U+0085 next line inside a name', 'create m\u00851\n', 2, { says: /^t\.trace:1: / }),
   trace('combining acute accent on an mdev name', 'create m1\u0301\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
-  trace(
-    'combining marks stacked 500 deep on an mdev name',
-    `create m${'\u0336'.repeat(500)}\n`,
-    2,
-    { says: /^t\.trace:1: bad mdev name/ },
-  ),
+  trace('combining marks stacked 500 deep on an mdev name', `create m${'\u0336'.repeat(500)}\n`, 2, {
+    says: /^t\.trace:1: bad mdev name/,
+  }),
   trace('Cyrillic homoglyph in a keyword', '\u0441reate m1\n', 2, { says: /^t\.trace:1: unknown operation/ }),
   trace('fullwidth digit as an id', 'create m1\nm1 assign_adapter \uFF11\n', 2, { says: /^t\.trace:2: bad adapter/ }),
-  trace(
-    'Arabic-Indic digit as an id',
-    'create m1\nm1 assign_adapter \u0663\n',
-    2,
-    { says: /^t\.trace:2: bad adapter/ },
-  ),
+  trace('Arabic-Indic digit as an id', 'create m1\nm1 assign_adapter \u0663\n', 2, {
+    says: /^t\.trace:2: bad adapter/,
+  }),
   trace('superscript digit as an id', 'create m1\nm1 assign_adapter \u00B9\n', 2, { says: /^t\.trace:2: bad adapter/ }),
   trace('astral character (emoji) as an mdev name', 'create \u{1F600}\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
-  trace(
-    'ANSI escape sequence in an operation',
-    'create m1\n\x1b[2J\x1b[31mm1 assign_adapter 0\n',
-    2,
-    { says: /^t\.trace:2: / },
-  ),
-  trace(
-    'OSC 8 hyperlink escape in a name',
-    'create \x1b]8;;http://x\x07m1\x1b]8;;\x07\n',
-    2,
-    { says: /^t\.trace:1: / },
-  ),
+  trace('ANSI escape sequence in an operation', 'create m1\n\x1b[2J\x1b[31mm1 assign_adapter 0\n', 2, {
+    says: /^t\.trace:2: /,
+  }),
+  trace('OSC 8 hyperlink escape in a name', 'create \x1b]8;;http://x\x07m1\x1b]8;;\x07\n', 2, {
+    says: /^t\.trace:1: /,
+  }),
   trace('RTL override in a comment (run ignores it)', `create m1   # \u202Eevil\n${ok.slice(10)}`, 0),
   trace('control characters in a comment (run ignores them)', 'create m1 # a\x1b[31mb\x07c\x7fd\n', 0),
   // A NUL makes the file binary, not text: bin/read-input.ts refuses it wherever it is.
@@ -94,28 +76,21 @@ const unicode: Case[] = [
 ];
 
 const utf8: Case[] = [
-  trace(
-    'overlong UTF-8 encoding of "/" in a name',
-    bytes('create m', [0xc0, 0xaf], '1\n'),
-    2,
-    { says: /^t\.trace:1: not UTF-8 text \(byte 8: 0xc0\)/ },
-  ),
+  trace('overlong UTF-8 encoding of "/" in a name', bytes('create m', [0xc0, 0xaf], '1\n'), 2, {
+    says: /^t\.trace:1: not UTF-8 text \(byte 8: 0xc0\)/,
+  }),
   trace('lone UTF-8 continuation byte in a keyword', bytes('cre', [0x80], 'ate m1\n'), 2, { says: /^t\.trace:1: / }),
-  trace(
-    'truncated UTF-8 sequence at the end of a name',
-    bytes('create m1', [0xe2, 0x82], '\n'),
-    2,
-    { says: /^t\.trace:1: / },
-  ),
+  trace('truncated UTF-8 sequence at the end of a name', bytes('create m1', [0xe2, 0x82], '\n'), 2, {
+    says: /^t\.trace:1: /,
+  }),
   trace('byte 0xff in an id', bytes('create m1\nm1 assign_adapter ', [0xff], '\n'), 2, { says: /^t\.trace:2: / }),
-  trace(
-    'UTF-8-encoded surrogate (CESU) in a name',
-    bytes('create m', [0xed, 0xa0, 0x80], '\n'),
-    2,
-    { says: /^t\.trace:1: / },
-  ),
+  trace('UTF-8-encoded surrogate (CESU) in a name', bytes('create m', [0xed, 0xa0, 0x80], '\n'), 2, {
+    says: /^t\.trace:1: /,
+  }),
   // The whole file must be UTF-8, comments included (bin/read-input.ts).
-  trace('invalid UTF-8 in a comment', bytes('create m1 # ', [0xff, 0xfe, 0xc0], '\n'), 2, { says: /^t\.trace:1: not UTF-8/ }),
+  trace('invalid UTF-8 in a comment', bytes('create m1 # ', [0xff, 0xfe, 0xc0], '\n'), 2, {
+    says: /^t\.trace:1: not UTF-8/,
+  }),
 ];
 
 const layout: Case[] = [
@@ -146,21 +121,15 @@ const layout: Case[] = [
     2,
     { says: /^t\.trace:1: / },
   ),
-  trace(
-    'an ELF header',
-    Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]),
-    2,
-    { says: /^t\.trace:1: / },
-  ),
+  trace('an ELF header', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]), 2, {
+    says: /^t\.trace:1: /,
+  }),
 ];
 
 const ops: Case[] = [
-  trace(
-    'unknown operation',
-    'create m1\nfrobnicate 3\n',
-    2,
-    { says: /^t\.trace:2: unknown operation 'frobnicate 3'$/ },
-  ),
+  trace('unknown operation', 'create m1\nfrobnicate 3\n', 2, {
+    says: /^t\.trace:2: unknown operation 'frobnicate 3'$/,
+  }),
   trace('an operation without its argument', 'create\n', 2, { says: /^t\.trace:1: / }),
   trace('an operation with an extra argument', 'create m1 m2\n', 2, { says: /^t\.trace:1: / }),
   trace('an mdev attribute without its id', 'create m1\nm1 assign_adapter\n', 2, { says: /^t\.trace:2: / }),
@@ -179,91 +148,55 @@ const ops: Case[] = [
   trace('an mdev name that looks like a flag', 'create -rf\n', 2, { says: /^t\.trace:1: bad mdev name '-rf'$/ }),
   trace('an mdev name with a shell metacharacter', 'create m1;reboot\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
   trace('an mdev name with a path', 'create ../../etc\n', 2, { says: /^t\.trace:1: bad mdev name/ }),
-  trace(
-    'a VM name with a command substitution',
-    'create m1\nstart m1 $(reboot)\n',
-    2,
-    { says: /^t\.trace:2: bad VM name/ },
-  ),
-  trace(
-    'an mdev that no line creates',
-    'create m1\nm2 assign_adapter 1\n',
-    2,
-    { says: /^t\.trace:2: mdev 'm2' is never created/ },
-  ),
+  trace('a VM name with a command substitution', 'create m1\nstart m1 $(reboot)\n', 2, {
+    says: /^t\.trace:2: bad VM name/,
+  }),
+  trace('an mdev that no line creates', 'create m1\nm2 assign_adapter 1\n', 2, {
+    says: /^t\.trace:2: mdev 'm2' is never created/,
+  }),
   trace('more mdevs than the instance limit (EUSERS)', 'create m1\ncreate m2\ncreate m3\n', 0),
   trace('ap_config without its fields', 'create m1\nm1 ap_config apm=0\n', 2, { says: /^t\.trace:2: / }),
-  trace(
-    'ap_config with a bad id list',
-    'create m1\nm1 ap_config apm=x aqm= adm=\n',
-    2,
-    { says: /^t\.trace:2: bad id list 'x'/ },
-  ),
-  trace(
-    'ap_config with a reversed range',
-    'create m1\nm1 ap_config apm=5-1 aqm= adm=\n',
-    2,
-    { says: /^t\.trace:2: bad id list/ },
-  ),
-  trace(
-    'ap_config with a range to 2^53',
-    'create m1\nm1 ap_config apm=0-9007199254740993 aqm= adm=\n',
-    2,
-    { says: /^t\.trace:2: / },
-  ),
+  trace('ap_config with a bad id list', 'create m1\nm1 ap_config apm=x aqm= adm=\n', 2, {
+    says: /^t\.trace:2: bad id list 'x'/,
+  }),
+  trace('ap_config with a reversed range', 'create m1\nm1 ap_config apm=5-1 aqm= adm=\n', 2, {
+    says: /^t\.trace:2: bad id list/,
+  }),
+  trace('ap_config with a range to 2^53', 'create m1\nm1 ap_config apm=0-9007199254740993 aqm= adm=\n', 2, {
+    says: /^t\.trace:2: /,
+  }),
   trace('cardXX with a three-digit number', 'card100 config 1\n', 2, { says: /^t\.trace:1: unknown operation/ }),
   trace('card config with a value other than 0 or 1', 'card00 config 2\n', 2, { says: /^t\.trace:1: / }),
 ];
 
 const ids: Case[] = [
-  trace(
-    "kernel id syntax: '+1' (kstrtoul accepts a plus sign)",
-    'create m1\nm1 assign_adapter +1\n',
-    0,
-    { item: [18] },
-  ),
+  trace("kernel id syntax: '+1' (kstrtoul accepts a plus sign)", 'create m1\nm1 assign_adapter +1\n', 0, {
+    item: [18],
+  }),
   trace("kernel id syntax: '+0x1' (a plus sign and hex)", 'create m1\nm1 assign_adapter +0x1\n', 0, { item: [18] }),
   trace("kernel id syntax: '0x1f' (hex, outside the scope: ENODEV)", 'create m1\nm1 assign_adapter 0x1f\n', 0),
   trace("kernel id syntax: '0X1' (upper-case hex prefix)", 'create m1\nm1 assign_adapter 0X1\n', 0),
   trace("kernel id syntax: '010' (octal 8, outside the scope: ENODEV)", 'create m1\nm1 assign_adapter 010\n', 0),
   trace("kernel id syntax: '00' (octal zero)", 'create m1\nm1 assign_adapter 00\n', 0),
-  trace(
-    "not kernel id syntax: '08' (8 is not octal)",
-    'create m1\nm1 assign_adapter 08\n',
-    2,
-    { says: /^t\.trace:2: bad adapter '08'/ },
-  ),
-  trace(
-    "not kernel id syntax: '0x' (no digits)",
-    'create m1\nm1 assign_adapter 0x\n',
-    2,
-    { says: /^t\.trace:2: bad adapter '0x'/ },
-  ),
+  trace("not kernel id syntax: '08' (8 is not octal)", 'create m1\nm1 assign_adapter 08\n', 2, {
+    says: /^t\.trace:2: bad adapter '08'/,
+  }),
+  trace("not kernel id syntax: '0x' (no digits)", 'create m1\nm1 assign_adapter 0x\n', 2, {
+    says: /^t\.trace:2: bad adapter '0x'/,
+  }),
   trace("not kernel id syntax: '++1'", 'create m1\nm1 assign_adapter ++1\n', 2, { says: /^t\.trace:2: bad adapter/ }),
-  trace(
-    "not kernel id syntax: '-1'",
-    'create m1\nm1 assign_adapter -1\n',
-    2,
-    { says: /^t\.trace:2: bad adapter '-1'/ },
-  ),
-  trace(
-    "not kernel id syntax: '1e3'",
-    'create m1\nm1 assign_adapter 1e3\n',
-    2,
-    { says: /^t\.trace:2: bad adapter '1e3'/ },
-  ),
-  trace(
-    "not kernel id syntax: '0b1'",
-    'create m1\nm1 assign_adapter 0b1\n',
-    2,
-    { says: /^t\.trace:2: bad adapter '0b1'/ },
-  ),
-  trace(
-    'an id beyond the architecture',
-    'create m1\nm1 assign_adapter 256\n',
-    2,
-    { says: /^t\.trace:2: id 256 is beyond the architecture's 0\.\.255$/ },
-  ),
+  trace("not kernel id syntax: '-1'", 'create m1\nm1 assign_adapter -1\n', 2, {
+    says: /^t\.trace:2: bad adapter '-1'/,
+  }),
+  trace("not kernel id syntax: '1e3'", 'create m1\nm1 assign_adapter 1e3\n', 2, {
+    says: /^t\.trace:2: bad adapter '1e3'/,
+  }),
+  trace("not kernel id syntax: '0b1'", 'create m1\nm1 assign_adapter 0b1\n', 2, {
+    says: /^t\.trace:2: bad adapter '0b1'/,
+  }),
+  trace('an id beyond the architecture', 'create m1\nm1 assign_adapter 256\n', 2, {
+    says: /^t\.trace:2: id 256 is beyond the architecture's 0\.\.255$/,
+  }),
   trace('a domain id beyond the architecture', 'create m1\nm1 assign_domain 0x100\n', 2, { says: /^t\.trace:2: / }),
   trace('a 30-digit id', 'create m1\nm1 assign_adapter 999999999999999999999999999999\n', 2, { says: /^t\.trace:2: / }),
   trace('a 100k-digit id', `create m1\nm1 assign_adapter 1${'0'.repeat(100_000)}\n`, 2, { says: /^t\.trace:2: / }),
@@ -283,43 +216,29 @@ const ids: Case[] = [
 const directives: Case[] = [
   trace('two scope lines', 'scope adapters=2\nscope adapters=3\ncreate m1\n', 2, { says: /^t\.trace:2: /, item: [14] }),
   trace('two policy lines', 'policy upstream\npolicy d0\ncreate m1\n', 2, { says: /^t\.trace:2: /, item: [14] }),
-  trace(
-    'two identical policy lines',
-    'policy upstream\npolicy upstream\ncreate m1\n',
-    2,
-    { says: /^t\.trace:2: /, item: [14] },
-  ),
-  trace(
-    'two initial lines',
-    'initial adapters=0\ninitial adapters=1\ncreate m1\n',
-    2,
-    { says: /^t\.trace:2: /, item: [14] },
-  ),
-  trace(
-    'a key repeated within a scope line',
-    'scope adapters=2 adapters=3\ncreate m1\n',
-    2,
-    { says: /^t\.trace:1: /, item: [14] },
-  ),
-  trace(
-    'a key repeated within an initial line',
-    'initial adapters=0 adapters=1\ncreate m1\n',
-    2,
-    { says: /^t\.trace:1: /, item: [14] },
-  ),
-  trace(
-    'a directive after the first operation',
-    'create m1\nscope adapters=3\n',
-    2,
-    { says: /^t\.trace:2: 'scope' must come before/ },
-  ),
+  trace('two identical policy lines', 'policy upstream\npolicy upstream\ncreate m1\n', 2, {
+    says: /^t\.trace:2: /,
+    item: [14],
+  }),
+  trace('two initial lines', 'initial adapters=0\ninitial adapters=1\ncreate m1\n', 2, {
+    says: /^t\.trace:2: /,
+    item: [14],
+  }),
+  trace('a key repeated within a scope line', 'scope adapters=2 adapters=3\ncreate m1\n', 2, {
+    says: /^t\.trace:1: /,
+    item: [14],
+  }),
+  trace('a key repeated within an initial line', 'initial adapters=0 adapters=1\ncreate m1\n', 2, {
+    says: /^t\.trace:1: /,
+    item: [14],
+  }),
+  trace('a directive after the first operation', 'create m1\nscope adapters=3\n', 2, {
+    says: /^t\.trace:2: 'scope' must come before/,
+  }),
   trace('scope of zero adapters', 'scope adapters=0\ncreate m1\n', 2, { says: /^t\.trace:1: / }),
-  trace(
-    'scope of more than 32 adapters',
-    'scope adapters=33\ncreate m1\n',
-    2,
-    { says: /^t\.trace:1: scope: adapters/ },
-  ),
+  trace('scope of more than 32 adapters', 'scope adapters=33\ncreate m1\n', 2, {
+    says: /^t\.trace:1: scope: adapters/,
+  }),
   trace('scope of 9 mdevs', 'scope mdevs=9\ncreate m1\n', 2, { says: /^t\.trace:1: / }),
   trace('a negative scope', 'scope adapters=-1\ncreate m1\n', 2, { says: /^t\.trace:1: / }),
   trace('an unknown scope key', 'scope cpus=4\ncreate m1\n', 2, { says: /^t\.trace:1: bad 'cpus=4'/ }),
@@ -330,12 +249,10 @@ const directives: Case[] = [
   trace("policy named 'constructor'", 'policy constructor\ncreate m1\n', 2, { says: /^t\.trace:1: unknown policy/ }),
   // A trace never loads code: a policy file named in it is refused, and the file does not run.
   {
-    ...trace(
-      'a policy file named in a trace (relative)',
-      'policy ./evil.mjs\ncreate m1\n',
-      2,
-      { says: /^t\.trace:1: .*--policy/, item: [5] },
-    ),
+    ...trace('a policy file named in a trace (relative)', 'policy ./evil.mjs\ncreate m1\n', 2, {
+      says: /^t\.trace:1: .*--policy/,
+      item: [5],
+    }),
     files: {
       't.trace': 'policy ./evil.mjs\ncreate m1\n',
       'evil.mjs': "import { writeFileSync } from 'node:fs';\nwriteFileSync('PWNED', 'x');\nexport default 42;\n",
@@ -398,12 +315,10 @@ const huge: Case[] = [
   {
     ...trace('a 65 MB trace of short comment lines', '', 2, { says: /^t\.trace: .*(MB|large|size)/i, item: [8] }),
     files: () => ({
-      't.trace': Buffer.concat(
-        [
-          Buffer.from('create m1\n'),
-          Buffer.alloc(65 << 20, '# padding padding padding padding padding padding padding padding\n'),
-        ],
-      ),
+      't.trace': Buffer.concat([
+        Buffer.from('create m1\n'),
+        Buffer.alloc(65 << 20, '# padding padding padding padding padding padding padding padding\n'),
+      ]),
     }),
     ms: 5000,
   },
@@ -418,7 +333,9 @@ const huge: Case[] = [
     argv: ['run', 'nope.trace'],
   },
   {
-    ...trace('/dev/null as the trace (a device, not a file)', '', 2, { says: /^\/dev\/null: cannot read trace \(a character device/ }),
+    ...trace('/dev/null as the trace (a device, not a file)', '', 2, {
+      says: /^\/dev\/null: cannot read trace \(a character device/,
+    }),
     files: {},
     argv: ['run', '/dev/null'],
   },

@@ -1,0 +1,58 @@
+/**
+ * What an engine run of `apmc check` gives, per policy, before any verdict is drawn from it: the random
+ * engine's explorations, or the exhaustive engine's searches. check/summary.ts turns it into verdicts.
+ */
+import type { ExhaustiveResult } from '../exhaustive/engine.ts';
+import type { Scope } from '../model/scope.ts';
+import type { Exploration } from '../properties/explore.ts';
+import type { OpCoverage } from '../properties/stats.ts';
+import type { Property } from '../properties/types.ts';
+
+/** `--shard k/n`, k 0-based. */
+export interface Shard {
+  readonly k: number;
+  readonly n: number;
+}
+
+/** One policy's random exploration. */
+export interface SampledPolicy {
+  readonly policy: string;
+  readonly exploration: Exploration;
+  /** How often each operation kind ran and with what result (`--stats`). */
+  readonly coverage: readonly OpCoverage[];
+  /** The properties some step exercised (properties/exercised.ts); the others are vacuous. */
+  readonly exercised: ReadonlySet<string>;
+}
+
+/** One policy's exhaustive search. */
+export interface SearchedPolicy {
+  readonly policy: string;
+  readonly result: ExhaustiveResult;
+  /** Worker threads it ran on (1: in this thread). */
+  readonly workers: number;
+}
+
+interface RunBase {
+  readonly scope: Scope;
+  /** The properties checked, for every policy. */
+  readonly props: readonly Property[];
+  readonly shard?: Shard;
+  /** A signal's name if one stopped the run, else null ('time' for the budget shows per policy). */
+  readonly stoppedBy: string | null;
+}
+
+export interface RandomRun extends RunBase {
+  readonly engine: 'random';
+  /** The seed this run used (a shard's own) and the cases it tries per policy. */
+  readonly seed: number;
+  readonly runs: number;
+  readonly policies: readonly SampledPolicy[];
+}
+
+export interface SearchRun extends RunBase {
+  readonly engine: 'exhaustive';
+  /** The policies searched, in order; a signal ends the run before the next one. */
+  readonly policies: readonly SearchedPolicy[];
+}
+
+export type EngineRun = RandomRun | SearchRun;
