@@ -9,9 +9,10 @@
  * successor strategy (plain: exhaustive/successors.ts; the transition cache: successors-cached.ts)
  * and an observer (exhaustive/observer.ts: the properties' checks and exercise tracking).
  */
-import { yieldTurn } from '../properties/abort.ts';
+
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
+import { yieldTurn } from '../properties/abort.ts';
 import type { Property } from '../properties/types.ts';
 import { type Bounds, LocalBounds, memoryInUse, reductionMs, resultDepth } from './bounds.ts';
 import { type CoreEnd, SearchCore, type Successors } from './core.ts';
@@ -22,8 +23,8 @@ import type { ExhaustiveOptions, ExhaustiveResult } from './options.ts';
 import { type ParallelPart, SharedBounds, SharedFrontier } from './part.ts';
 import { makeSpace, type SearchStore, type Space, storeInitial } from './space.ts';
 import { StateStore } from './store.ts';
-import { CachedSuccessors } from './successors-cached.ts';
 import { PlainSuccessors, StepFaults } from './successors.ts';
+import { CachedSuccessors } from './successors-cached.ts';
 import { witness } from './witness.ts';
 
 export type {

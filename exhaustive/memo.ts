@@ -39,7 +39,7 @@ export interface FlaggedStep extends Step {
 
 /**
  * Ops computed as two cached steps: `first(op)` (an op of its own, stepped by `firstStep`), then the
- * alphabet's op `then` on what that gives, when the first result is 'ok'. A synchronous host change
+ * alphabet's op `second` on what that gives, when the first result is 'ok'. A synchronous host change
  * is its asynchronous form without the ghost marking, then a whole scan (model/step.ts
  * stepUnmarked): the scan's tree, which every state's own `scan` fills, then serves all six, where
  * each of them alone reads nearly the whole key and learns a path per state. Only for runs without
@@ -49,7 +49,7 @@ export interface FlaggedStep extends Step {
 export interface Split {
   readonly first: (op: Op) => Op | null;
   readonly firstStep: StepFn;
-  readonly then: Op;
+  readonly second: Op;
 }
 
 /** The asynchronous form of a synchronous host change (see Split; model/step.ts stepUnmarked), else null. */
@@ -67,7 +67,10 @@ export class TransitionMemo {
   readonly stats: MemoStats = { hits: 0, misses: 0, uncached: [] };
   /** The flags of the last `next`. */
   flags = 0;
-  /** Called after every miss with the transition as the reducer computed it (reads are not tracked); not for first parts of split ops. */
+  /**
+   * Called after every miss with the transition as the reducer computed it (reads are not tracked);
+   * not for first parts of split ops.
+   */
   onMiss: ((s: State, op: Op, r: Step) => void) | null = null;
   private readonly codec: Codec;
   private readonly ops: readonly Op[];
@@ -94,7 +97,10 @@ export class TransitionMemo {
   private readonly mid: Uint32Array;
   /** Caller state numbers for the intermediate states of split ops (never a stored state's). */
   private midId = -2;
-  /** The second part of split ops on the caller's state `thenId` (a stored state), when their first part is the identity. */
+  /**
+   * The second part of split ops on the caller's state `thenId` (a stored state), when their first
+   * part is the identity.
+   */
   private thenId = -1;
   private thenCode = 0;
   private thenFlags = 0;
@@ -108,13 +114,20 @@ export class TransitionMemo {
    * @param step the reducer call for misses (and for uncached ops)
    * @param verifyEvery run one miss in this many untracked too (through `verifyStep`), 0 never
    */
-  constructor(codec: Codec, ops: readonly Op[], step: StepFn, verifyEvery = 16, verifyStep: StepFn = step, split?: Split) {
+  constructor(
+    codec: Codec,
+    ops: readonly Op[],
+    step: StepFn,
+    verifyEvery = 16,
+    verifyStep: StepFn = step,
+    split?: Split,
+  ) {
     this.codec = codec;
     this.given = ops.length;
     this.firstOf = new Int32Array(ops.length).fill(-1);
     this.thenOf = new Int32Array(ops.length).fill(-1);
     this.firstStep = split?.firstStep ?? null;
-    const then = split ? ops.findIndex((o) => JSON.stringify(o) === JSON.stringify(split.then)) : -1;
+    const then = split ? ops.findIndex((o) => JSON.stringify(o) === JSON.stringify(split.second)) : -1;
     if (split && then >= 0) {
       const all = [...ops];
       ops.forEach((op, k) => {
@@ -283,5 +296,4 @@ export class TransitionMemo {
     this.flags = p.flags;
     return this.code(p.result);
   }
-
 }

@@ -5,12 +5,13 @@
  * running its reconstructed trace again (the violation as the random engine reports it) and kept
  * once per property; the search has nothing left to look for once every property is violated.
  */
-import { exerciseTracker } from '../properties/exercised.ts';
+
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { Step } from '../model/step.ts';
 import { firstStepViolation, type Violation } from '../properties/case.ts';
+import { exerciseTracker } from '../properties/exercised.ts';
 import { quiescent } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import type { HistorySearch } from './history.ts';

@@ -22,7 +22,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../model/policy.ts';
 import type { Property, Violation } from '../properties/types.ts';
 import { Limits, memoryInUse, reductionMs, resultDepth } from './bounds.ts';
-import { historyCoordinator, type HistoryRecord } from './history.ts';
+import { type HistoryRecord, historyCoordinator } from './history.ts';
 import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustiveResult } from './options.ts';
 import {
   CLOSED,
@@ -32,15 +32,15 @@ import {
   NEXT,
   type PartData,
   type PartMessage,
-  setStop,
   SOLO,
   START,
   STOP,
   STOPS,
+  setStop,
   TRANSITIONS,
   WORDS,
 } from './part.ts';
-import { growBarrier, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
+import { growBarrier, type SharedBuffers, SharedStateStore, sharedBuffers } from './shared-store.ts';
 import { makeSpace, type Space, storeInitial } from './space.ts';
 import { witness } from './witness.ts';
 
@@ -174,7 +174,8 @@ class Coordinator {
       const t = spawn({ id, workers, buffers, checked, control, props, opt: plain });
       t.on('message', (m: PartMessage) => this.onMessage(m));
       t.once('error', (e) => this.end(id, e));
-      const exited = (code: number): Error => new Error(`exhaustive: worker ${id} exited (code ${code}) before its result`);
+      const exited = (code: number): Error =>
+        new Error(`exhaustive: worker ${id} exited (code ${code}) before its result`);
       t.once('exit', (code) => this.end(id, exited(code)));
       this.threads.push(t);
     }
@@ -228,7 +229,10 @@ class Coordinator {
   }
 
   private onMessage(m: PartMessage): void {
-    if (m.type === 'error') return this.end(m.id, new Error(m.error));
+    if (m.type === 'error') {
+      this.end(m.id, new Error(m.error));
+      return;
+    }
     try {
       this.compare(m.records);
       if (this.open.size === 0 && this.props.length > 0) setStop(this.c, 'done');
@@ -236,11 +240,14 @@ class Coordinator {
       this.failed ??= e instanceof Error ? e : new Error(String(e));
       setStop(this.c, 'interrupted');
     }
-    if (m.type === 'records') return;
     if (m.type === 'final') {
       this.finals[m.id] = m.r;
-      return this.end(m.id, null);
-    }
+      this.end(m.id, null);
+    } else if (m.type === 'level') this.onLevel(m);
+  }
+
+  /** A worker expanded its part of the level: once every worker has, the next level starts (or the search ends). */
+  private onLevel(m: Extract<PartMessage, { type: 'level' }>): void {
     this.levelMsgs.push(m);
     if (this.levelMsgs.length < this.workers || Atomics.load(this.c, STOP) !== 0) return;
     const msgs = this.levelMsgs.sort((a, b) => a.id - b.id);

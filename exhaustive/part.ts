@@ -11,7 +11,7 @@ import { Frontier } from './frontier.ts';
 import type { HistoryRecord } from './history.ts';
 import type { Observer } from './observer.ts';
 import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustiveResult } from './options.ts';
-import { joinGrow, SharedStateStore, type SharedBuffers } from './shared-store.ts';
+import { joinGrow, type SharedBuffers, SharedStateStore } from './shared-store.ts';
 
 /** Control words of the level barrier. */
 export const GEN = 0;

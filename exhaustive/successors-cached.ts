@@ -17,7 +17,7 @@ import { fieldOf } from './codec.ts';
 import type { Successors } from './core.ts';
 import { asyncHostChange, type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
 import type { Bound } from './options.ts';
-import { keyBuffer, sameAsParent, type StrategySetting } from './successors.ts';
+import { keyBuffer, type StrategySetting, sameAsParent } from './successors.ts';
 
 export class CachedSuccessors implements Successors {
   readonly keys: Uint32Array;
@@ -121,7 +121,9 @@ function makeMemo(x: StrategySetting): TransitionMemo {
     : flagged(cfg);
   // Without properties, a synchronous host change is cached as its asynchronous form, then a scan.
   const firstStep = (s: State, op: Op): FlaggedStep => ({ ...stepUnmarked(cfg, s, op), flags: 0 });
-  const split: Split | undefined = observer.none ? { first: asyncHostChange, firstStep, then: { kind: 'scan' } } : undefined;
+  const split: Split | undefined = observer.none
+    ? { first: asyncHostChange, firstStep, second: { kind: 'scan' } }
+    : undefined;
   const m = new TransitionMemo(sp.codec, sp.ops, flagged(cfg), 16, verify, split);
   m.onMiss = (s, op, r) => observer.transition(s, op, r);
   return m;

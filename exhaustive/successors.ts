@@ -15,7 +15,7 @@
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { hostChangeIsScan, step, type Step } from '../model/step.ts';
+import { hostChangeIsScan, type Step, step } from '../model/step.ts';
 import { asFault } from '../properties/policy-error.ts';
 import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Successors } from './core.ts';

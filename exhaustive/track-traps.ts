@@ -13,8 +13,7 @@ interface Reads {
 const INDEX = /^(0|[1-9][0-9]*)$/;
 
 // Proxy traps as classes (the handler is `this` in a trap): one small object per proxy, no closures.
-const own = (o: object, p: string | symbol): p is string =>
-  typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
+const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.hasOwn(o, p);
 
 export class ObjTraps implements ProxyHandler<object> {
   private readonly made: Record<string, object | null> = {};

@@ -13,8 +13,8 @@
  * An input object found somewhere else in the result (`shadow: x.matrix`) counts as read whole.
  */
 import type { State } from '../model/state.ts';
-import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
+import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
 import { ArrTraps, ObjTraps, RecTraps } from './track-traps.ts';
 
 /** A place in the state tree: every range below it, and the ranges it holds itself. */
@@ -69,51 +69,20 @@ export class ReadTracker {
     this.raw = new WeakMap();
     const L = this.layout;
     const P = this.places;
-    type Kids = Record<string, () => object | null>;
-    const mx = (m: object, r: MatrixRanges, p: Place): object => this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
-    const b = s.bus;
-    const scanKids = (): Kids => ({ qci: () => mx(b.scan!.qci, L.scan.qci, P.scanQci), old: () => mx(b.scan!.old, L.scan.old, P.scanOld) });
-    const bus = (): object =>
-      this.obj(
-        b,
-        P.bus,
-        { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
-        { qci: () => mx(b.qci, L.qci, P.qci), scan: () => (b.scan === null ? null : this.obj(b.scan, P.scan, { changed: L.scan.changed }, scanKids(), {})) },
-        { scan: L.scanFlag },
-      );
+    const mx = (m: object, r: MatrixRanges, p: Place): object => this.matrix(m, r, p);
     const queue = (i: number): object | null => {
       const q = s.queues[i]!;
       return q === null ? null : this.obj(q, P.queue[i]!, L.queues[i]!, {}, {});
     };
-    const mdev = (j: number) => (): object => {
-      const x = s.mdevs[this.mdevs[j]!]!;
-      const r = L.mdevs[j]!;
-      const p = P.mdev[j]!;
-      return this.obj(
-        x,
-        p.self,
-        { kvm: r.kvm, removing: r.removing },
-        {
-          matrix: () => mx(x.matrix, r.matrix, p.matrix),
-          shadow: () => (x.shadow === null ? null : mx(x.shadow, r.shadow, p.shadow)),
-          qtable: () => this.arr(x.qtable, p.qtable, r.qtable, null),
-          pending: () => (x.pending === null ? null : mx(x.pending, r.pending, p.pending)),
-        },
-        { shadow: r.shadowFlag, pending: r.pendingFlag },
-      );
-    };
-    const vm = (j: number) => (): object => {
-      const v = s.vms[this.vms[j]!]!;
-      return this.obj(v, P.vm[j]!.self, { hook: L.vms[j]!.hook }, { crycb: () => mx(v.crycb, L.vms[j]!.crycb, P.vm[j]!.crycb) }, {});
-    };
     const mdevKids: Record<string, () => object> = {};
     this.mdevs.forEach((name, j) => {
-      if (s.mdevs[name] !== undefined) mdevKids[name] = mdev(j);
+      if (s.mdevs[name] !== undefined) mdevKids[name] = () => this.mdevView(s.mdevs[name]!, j);
     });
     const vmKids: Record<string, () => object> = {};
     this.vms.forEach((name, j) => {
-      if (s.vms[name] !== undefined) vmKids[name] = vm(j);
+      if (s.vms[name] !== undefined) vmKids[name] = () => this.vmView(s.vms[name]!, j);
     });
+    const drivers = L.queues.map((q) => q.driver);
     return this.obj(
       s,
       P.root,
@@ -122,14 +91,62 @@ export class ReadTracker {
         host: () => mx(s.host, L.host, P.host),
         fault: () => this.arr(s.fault, P.fault, L.fault, null),
         dirty: () => this.arr(s.dirty, P.dirty, L.dirty, null),
-        bus,
-        queues: () => this.arr(s.queues, P.queues, L.queues.map((q) => q.driver), queue),
+        bus: () => this.busView(s.bus),
+        queues: () => this.arr(s.queues, P.queues, drivers, queue),
         info: () => mx(s.info, L.info, P.info),
         mdevs: () => this.rec(s.mdevs, P.mdevs, L.mdevOrder, mdevKids),
         vms: () => this.rec(s.vms, P.vms, L.vmOrder, vmKids),
       },
       {},
     ) as State;
+  }
+
+  private matrix(m: object, r: MatrixRanges, p: Place): object {
+    return this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
+  }
+
+  private busView(b: State['bus']): object {
+    const L = this.layout;
+    const P = this.places;
+    const scanKids = (): Record<string, () => object | null> => ({
+      qci: () => this.matrix(b.scan!.qci, L.scan.qci, P.scanQci),
+      old: () => this.matrix(b.scan!.old, L.scan.old, P.scanOld),
+    });
+    return this.obj(
+      b,
+      P.bus,
+      { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
+      {
+        qci: () => this.matrix(b.qci, L.qci, P.qci),
+        scan: () => (b.scan === null ? null : this.obj(b.scan, P.scan, { changed: L.scan.changed }, scanKids(), {})),
+      },
+      { scan: L.scanFlag },
+    );
+  }
+
+  /** Mdev j of the scope (x). */
+  private mdevView(x: State['mdevs'][string], j: number): object {
+    const r = this.layout.mdevs[j]!;
+    const p = this.places.mdev[j]!;
+    return this.obj(
+      x,
+      p.self,
+      { kvm: r.kvm, removing: r.removing },
+      {
+        matrix: () => this.matrix(x.matrix, r.matrix, p.matrix),
+        shadow: () => (x.shadow === null ? null : this.matrix(x.shadow, r.shadow, p.shadow)),
+        qtable: () => this.arr(x.qtable, p.qtable, r.qtable, null),
+        pending: () => (x.pending === null ? null : this.matrix(x.pending, r.pending, p.pending)),
+      },
+      { shadow: r.shadowFlag, pending: r.pendingFlag },
+    );
+  }
+
+  /** VM j of the scope (v). */
+  private vmView(v: State['vms'][string], j: number): object {
+    const r = this.layout.vms[j]!;
+    const p = this.places.vm[j]!;
+    return this.obj(v, p.self, { hook: r.hook }, { crycb: () => this.matrix(v.crycb, r.crycb, p.crycb) }, {});
   }
 
   /**
@@ -200,12 +217,23 @@ export class ReadTracker {
   }
 
   /** A fixed-shape object: primitive leaves, child objects (possibly null, with a flag range). */
-  private obj(t: object, place: Place, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>): object {
+  private obj(
+    t: object,
+    place: Place,
+    leaves: Record<string, Range>,
+    make: Record<string, () => object | null>,
+    flags: Record<string, Range>,
+  ): object {
     return this.wrap(t, place, new ObjTraps(this, leaves, make, flags));
   }
 
   /** An array indexed by APQN or apid: element i is the range rs[i]; `make` gives its element objects. */
-  private arr(t: readonly unknown[], place: Place, rs: readonly Range[], make: ((i: number) => object | null) | null): object {
+  private arr(
+    t: readonly unknown[],
+    place: Place,
+    rs: readonly Range[],
+    make: ((i: number) => object | null) | null,
+  ): object {
     return this.wrap(t, place, new ArrTraps(this, rs, make));
   }
 
@@ -284,8 +312,14 @@ function placesOf(L: Layout): Places {
   const scan = place(mxr(L.scan.qci), mxr(L.scan.old), L.scan.changed);
   const bus = place(L.apmask, L.aqmask, L.apmaskHigh, L.aqmaskHigh, mxr(L.qci), L.scanFlag, scan.all);
   const queues = place(queue.flatMap((q) => q.all));
-  const mdevs = place(L.mdevOrder, mdev.flatMap((m) => m.self.all));
-  const vms = place(L.vmOrder, vm.flatMap((v) => v.self.all));
+  const mdevs = place(
+    L.mdevOrder,
+    mdev.flatMap((m) => m.self.all),
+  );
+  const vms = place(
+    L.vmOrder,
+    vm.flatMap((v) => v.self.all),
+  );
   const root = place(mxr(L.host), L.cardOff, L.fault, L.dirty, bus.all, queues.all, mxr(L.info), mdevs.all, vms.all);
   return {
     root,
