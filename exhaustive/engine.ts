@@ -134,8 +134,8 @@ function assemble(
   observer.watchHistory(historySearch({ cfg, s0, props, open, sym, codec, store, checked, trace, report, record }));
   const faults = new StepFaults(cfg, opt.guard, trace);
   const setting = { sp, store, observer, faults, guard: opt.guard };
-  // The transition cache: step properties' verdicts are cached as flag bits (31 at most).
-  const cached = (opt.memo ?? props.length === 0) && observer.stepProps.length <= 31;
+  // The transition cache, when asked for: step properties' verdicts are cached as flag bits (31 at most).
+  const cached = opt.memo === true && observer.stepProps.length <= 31;
   const successors = cached ? new CachedSuccessors(setting) : new PlainSuccessors(setting);
   // A growth step that would take the process past the ceiling is refused: the memory bound.
   const maxMemory = opt.maxMemory ?? Infinity;

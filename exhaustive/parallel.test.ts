@@ -35,8 +35,8 @@ par(
   'two workers store exactly the states and transitions of one thread (pure exploration, transition cache)',
   async () => {
     const cfg = { scope: TINY, policy: POLICIES['static']! };
-    const one = exploreExhaustive(cfg, [], { depth: 12 });
-    const two = await parallel('static', TINY, [], { depth: 12 });
+    const one = exploreExhaustive(cfg, [], { depth: 12, memo: true });
+    const two = await parallel('static', TINY, [], { depth: 12, memo: true });
     assert.is(two.states, one.states);
     assert.is(two.transitions, one.transitions);
     assert.is(two.depth, one.depth);
