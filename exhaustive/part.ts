@@ -5,7 +5,7 @@
  * side of the level barrier and the control words both sides share are here too.
  */
 import v8 from 'node:v8';
-import { type Bounds, type Counts, HEAP_LIMIT } from './bounds.ts';
+import { type Bounds, type Counts, Due, HEAP_LIMIT } from './bounds.ts';
 import type { Codec } from './codec.ts';
 import { Frontier } from './frontier.ts';
 import type { HistoryRecord } from './history.ts';
@@ -263,7 +263,7 @@ export class SharedFrontier extends Frontier {
 
 /** The bounds of a worker: the coordinator's stop and the table's growth barrier, polled every 2 ms. */
 export class SharedBounds implements Bounds {
-  private nextCheck = 0;
+  private readonly clock = new Due(2);
   private readonly par: ParallelPart;
 
   constructor(par: ParallelPart) {
@@ -271,11 +271,12 @@ export class SharedBounds implements Bounds {
   }
 
   due(): boolean {
-    return Date.now() >= this.nextCheck || this.par.store.growing;
+    // A pending growth of the table is joined at once (the other workers wait at its barrier).
+    return this.par.store.growing || this.clock.due();
   }
 
   check(at: Counts): Bound | null {
-    this.nextCheck = Date.now() + 2;
+    this.clock.checked(Date.now());
     return this.par.poll(at.transitions);
   }
 }
