@@ -44,8 +44,14 @@ function run(cmd: string, args: readonly string[], o: { watch?: RegExp; signalAf
     const look = (): void => {
       if (seen === null && o.watch && o.watch.test(out + err)) seen = performance.now() - t0;
     };
-    p.stdout.on('data', (d: Buffer) => ((out += d.toString()), look()));
-    p.stderr.on('data', (d: Buffer) => ((err += d.toString()), look()));
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      look();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      look();
+    });
     const timer =
       o.signalAfterMs === undefined
         ? null

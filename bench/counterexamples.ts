@@ -18,7 +18,8 @@ const median = (xs: number[]): number => {
 };
 
 console.log(
-  `time to first counterexample, ${SEEDS} seeds × up to ${RUNS} cases, scope 2×2×1, 2 mdevs, 2 VMs (node ${process.version})`,
+  `time to first counterexample, ${SEEDS} seeds × up to ${RUNS} cases, scope 2×2×1, 2 mdevs, 2 VMs` +
+    ` (node ${process.version})`,
 );
 console.log('policy     property                           found  median ms  median cases  median ops (min–max)');
 for (const [name, props] of Object.entries(EXPECTED)) {
@@ -37,8 +38,12 @@ for (const [name, props] of Object.entries(EXPECTED)) {
       lens.push(f.ops.length);
     }
     const range = lens.length ? `${Math.min(...lens)}–${Math.max(...lens)}` : '-';
-    console.log(
-      `${name.padEnd(10)} ${pname.padEnd(34)} ${`${ms.length}/${SEEDS}`.padStart(5)}  ${median(ms).toFixed(0).padStart(9)}  ${median(cases).toFixed(0).padStart(12)}  ${String(median(lens)).padStart(10)} (${range})`,
-    );
+    const found = `${ms.length}/${SEEDS}`.padStart(5);
+    const medians = [
+      median(ms).toFixed(0).padStart(9),
+      median(cases).toFixed(0).padStart(12),
+      String(median(lens)).padStart(10),
+    ].join('  ');
+    console.log(`${name.padEnd(10)} ${pname.padEnd(34)} ${found}  ${medians} (${range})`);
   }
 }

@@ -45,8 +45,10 @@ console.log(
 );
 for (const scope of SCOPES) {
   const cells = Object.keys(POLICIES).map((p) => measure(scope, p));
-  const label = `${scope.adapters}×${scope.domains}×${scope.control_domains}, ${scope.mdevs}, ${scope.vms}`.padEnd(28);
-  console.log(label + cells.map((c) => `${Math.round(c.perSec).toLocaleString('en-US')}`.padStart(14)).join(''));
+  const label = `${scope.adapters}×${scope.domains}×${scope.control_domains}, ${scope.mdevs}, ${scope.vms}`;
+  console.log(
+    label.padEnd(28) + cells.map((c) => `${Math.round(c.perSec).toLocaleString('en-US')}`.padStart(14)).join(''),
+  );
   console.log('  accepted ops'.padEnd(28) + cells.map((c) => `${(c.okShare * 100).toFixed(0)}%`.padStart(14)).join(''));
   const base = cells[Object.keys(POLICIES).indexOf('upstream')]!.perSec;
   console.log('  ratio to upstream'.padEnd(28) + cells.map((c) => (c.perSec / base).toFixed(2).padStart(14)).join(''));

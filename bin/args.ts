@@ -7,6 +7,7 @@ import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { withScopeFlags } from './load-trace.ts';
+import { SCOPE_FLAGS, type ScopeFlagValues, scopeFlagValues } from './scope-flags.ts';
 import { closest, UsageError } from './usage.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
 
@@ -17,13 +18,7 @@ export const COMMON = {
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-export const SCOPE_FLAGS = {
-  adapters: { type: 'string' },
-  domains: { type: 'string' },
-  'control-domains': { type: 'string' },
-  mdevs: { type: 'string' },
-  vms: { type: 'string' },
-} as const;
+export { SCOPE_FLAGS, scopeFlagValues } from './scope-flags.ts';
 
 /**
  * node:util parseArgs in strict mode, its errors as one-line UsageErrors. A flag that takes a value and
@@ -64,20 +59,10 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
 }
 
 export function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one ${what}, got ${positionals.length} (see 'apmc help')`);
   return positionals[0]!;
 }
-
-type ScopeFlagValues = Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>;
-
-/** The scope flags as trace-file keys (for withScopeFlags). */
-export const scopeFlagValues = (v: ScopeFlagValues) => ({
-  adapters: v.adapters,
-  domains: v.domains,
-  control_domains: v['control-domains'],
-  mdevs: v.mdevs,
-  vms: v.vms,
-});
 
 export function scopeFromFlags(v: ScopeFlagValues): Scope {
   const empty = { scope: DEFAULT_SCOPE, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] };
@@ -106,9 +91,16 @@ export interface CheckArgs {
   readonly engine: ReturnType<typeof engineSettings>;
 }
 
-const intFlag = (name: string, v: string | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+const intFlag = (
+  name: string,
+  v: string | undefined,
+  dflt: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number => {
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got '${v}'`);
   return Number(v);
 };
 
@@ -130,13 +122,18 @@ export function parseCheckArgs(args: string[]): CheckArgs {
   });
   // `--save DIR`: the one positional check accepts.
   if (positionals.length > (values.save ? 1 : 0)) {
-    throw new UsageError(`apmc check takes no file arguments (got '${positionals.at(-1)}'${values.save ? '' : '; --save DIR names a directory'})`);
+    throw new UsageError(
+      `apmc check takes no file arguments (got '${positionals.at(-1)}'` +
+        `${values.save ? '' : '; --save DIR names a directory'})`,
+    );
   }
   const properties = (values.property ?? PROPERTY_NAMES).map((n) => {
     const p = propertyByName(n);
     if (!p) {
       const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(`unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`);
+      throw new UsageError(
+        `unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`,
+      );
     }
     return p;
   });
@@ -177,21 +174,27 @@ type Flags = Partial<Record<keyof typeof ENGINE_FLAGS, string | undefined>>;
 
 export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; settings: ExhaustiveSettings } {
   const engine = v.engine ?? 'random';
-  if (engine !== 'random' && engine !== 'exhaustive') throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
+  if (engine !== 'random' && engine !== 'exhaustive')
+    throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
   const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
     x === undefined ? undefined : intFlag(name, x, 0, min, max);
-  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find((f) => v[f] !== undefined);
+  const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find(
+    (f) => v[f] !== undefined,
+  );
   if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
   const sym = v.symmetry ?? 'on';
   if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
   const memo = v.memo ?? 'auto';
-  if (memo !== 'auto' && memo !== 'on' && memo !== 'off') throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
+  if (memo !== 'auto' && memo !== 'on' && memo !== 'off')
+    throw new UsageError(`--memo: expected 'auto', 'on' or 'off', got '${memo}'`);
   const order = v.order;
-  if (order !== undefined && order !== 'guests-first' && order !== 'plain') throw new UsageError(`--order: expected 'guests-first' or 'plain', got '${order}'`);
+  if (order !== undefined && order !== 'guests-first' && order !== 'plain')
+    throw new UsageError(`--order: expected 'guests-first' or 'plain', got '${order}'`);
   let shard: { k: number; n: number } | undefined;
   if (v.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(v.shard);
-    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected k/n with 1 ≤ k ≤ n (e.g. 2/4), got '${v.shard}'`);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+      throw new UsageError(`--shard: expected k/n with 1 ≤ k ≤ n (e.g. 2/4), got '${v.shard}'`);
     shard = { k: Number(m[1]) - 1, n: Number(m[2]) };
   }
   const depth = int('depth', v.depth, 0, 1000);

@@ -84,7 +84,8 @@ const T = {
   version: file('version.json', '{"format": "apmc-trace/2", "ops": []}\n'),
   field: file(
     'field.json',
-    '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create", "mdev": "m1"},\n  {"kind": "host", "action": "add", "resource": "adapter",\n   "id": "x"}\n]}\n',
+    '{"format": "apmc-trace/1",\n "ops": [\n  {"kind": "create", "mdev": "m1"},\n' +
+      '  {"kind": "host", "action": "add", "resource": "adapter",\n   "id": "x"}\n]}\n',
   ),
   notPolicy: file('not-a-policy.mts', 'export default 42;\n'),
   syntax: file('syntax.mts', 'export default (;\n'),

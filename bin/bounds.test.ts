@@ -119,7 +119,10 @@ big('--max-memory counts the whole process (workers included): below its residen
 big('a store refuses a growth step that the memory check refuses: -2, nothing changed', () => {
   const s = new StateStore(1, 8, 4);
   const asked: number[] = [];
-  s.allow = (bytes) => (asked.push(bytes), false);
+  s.allow = (bytes) => {
+    asked.push(bytes);
+    return false;
+  };
   const key = new Uint32Array(1);
   let n = 0;
   for (let k = 1; n >= 0; k++) {

@@ -30,9 +30,7 @@ import { stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
 import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.ts';
 import { errorLine } from '../render/term.ts';
-import type { Policy } from '../model/policy.ts';
 import type { Case } from '../properties/case.ts';
-import type { Trace } from '../trace/types.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { recordCase, recordStepDone, type WatchShared } from './sandbox-watch.ts';
 
@@ -71,9 +69,12 @@ const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
   io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
 const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
 
-
 async function cmdRun(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { policy: { type: 'string' }, json: { type: 'boolean' }, ...SCOPE_FLAGS });
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string' },
+    json: { type: 'boolean' },
+    ...SCOPE_FLAGS,
+  });
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
   const t = withScopeFlags(loadTrace(file), scopeFlagValues(values), file);
@@ -105,7 +106,8 @@ function cmdConvert(args: string[]): number {
   const { values, positionals } = parse(args, { to: { type: 'string' } });
   if (values.help) return help();
   const file = onePositional(positionals, 'trace file');
-  if (values.to !== undefined && values.to !== 'json' && values.to !== 'text') throw new UsageError(`--to: expected 'json' or 'text', got '${values.to}'`);
+  if (values.to !== undefined && values.to !== 'json' && values.to !== 'text')
+    throw new UsageError(`--to: expected 'json' or 'text', got '${values.to}'`);
   const t = loadTrace(file);
   // Default: to the other format (JSON files become text, text files JSON).
   const to = values.to ?? (file.endsWith('.json') ? 'text' : 'json');
@@ -149,8 +151,25 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   try {
     run =
       engine === 'exhaustive'
-        ? await runExhaustiveCheck(policies, specs, a.properties, a.scope, { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) }, !a.json && io.tty, onFound)
-        : await runCheck(policies, a.properties, a.scope, shard ? a.seed * shard.n + shard.k : a.seed, shard ? Math.ceil(a.runs / shard.n) : a.runs, a.timeMs, { signal, onFound, ...record }, shard);
+        ? await runExhaustiveCheck(
+            policies,
+            specs,
+            a.properties,
+            a.scope,
+            { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) },
+            !a.json && io.tty,
+            onFound,
+          )
+        : await runCheck(
+            policies,
+            a.properties,
+            a.scope,
+            shard ? a.seed * shard.n + shard.k : a.seed,
+            shard ? Math.ceil(a.runs / shard.n) : a.runs,
+            a.timeMs,
+            { signal, onFound, ...record },
+            shard,
+          );
   } finally {
     restore();
   }
@@ -170,20 +189,16 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   return summary.exit;
 }
 
-const scopeValues = (v: Partial<Record<keyof typeof SCOPE_FLAGS, string | undefined>>) => ({
-  adapters: v.adapters,
-  domains: v.domains,
-  control_domains: v['control-domains'],
-  mdevs: v.mdevs,
-  vms: v.vms,
-});
-
 async function cmdExplain(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { policy: { type: 'string' }, format: { type: 'string' }, ...SCOPE_FLAGS });
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string' },
+    format: { type: 'string' },
+    ...SCOPE_FLAGS,
+  });
   if (values.help) return help();
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
   const file = onePositional(positionals, 'trace or counterexample file');
-  const f = { format: values.format, policy: values.policy, scope: scopeValues(values) };
+  const f = { format: values.format, policy: values.policy, scope: scopeFlagValues(values) };
   if (sandboxed(io, [values.policy])) {
     const t = withScopeFlags(loadSubject(file).trace, f.scope, file);
     const policies = [identity(values.policy!)];
@@ -201,14 +216,13 @@ async function cmdDiff(args: string[], io: Io): Promise<number> {
   const file = onePositional(positionals, 'trace file');
   const specs = values.policy ?? [];
   if (specs.length === 2 && sandboxed(io, specs)) {
-    const t = withScopeFlags(loadSubject(file).trace, scopeValues(values), file);
+    const t = withScopeFlags(loadSubject(file).trace, scopeFlagValues(values), file);
     return sandboxCommand('diff', args, { policies: specs.map(identity), locate: (i) => stepWhere(t, file, i) });
   }
-  const d = await diffCommand(c, file, specs, scopeValues(values), io.loaded);
+  const d = await diffCommand(c, file, specs, scopeFlagValues(values), io.loaded);
   io.out(d.text);
   return d.differ ? 1 : 0;
 }
-
 
 function cmdPolicies(): number {
   console.log(policiesText(Object.values(POLICIES)));
@@ -218,7 +232,8 @@ function cmdPolicies(): number {
 function cmdMerge(args: string[]): number {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
   if (values.help) return help();
-  if (positionals.length === 0) throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
+  if (positionals.length === 0)
+    throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
   const m = mergeReports(positionals, values.ci === true);
   if (values.json) console.log(JSON.stringify(mergedJson(m, positionals), null, 2));
   else {

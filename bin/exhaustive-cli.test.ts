@@ -32,7 +32,11 @@ cli("a shortest counterexample, in the random engine's report format, with the s
   // The summary wraps within 80 columns.
   assert.match(
     r.out,
-    /static:\s+stopped\s+at\s+depth\s+\d:\s+every\s+property\s+violated;\s+[\d,]+\s+states,\s+[\d,]+\s+transitions,\s+[\d,]+\s+states\/s,\s+depth\s+\d,\s+[\d.]+\s+MB,\s+symmetry\s+reduction\s+×[\d.]+/,
+    new RegExp(
+      String.raw`static:\s+stopped\s+at\s+depth\s+\d:\s+every\s+property\s+violated;\s+[\d,]+\s+states,\s+` +
+        String.raw`[\d,]+\s+transitions,\s+[\d,]+\s+states\/s,\s+depth\s+\d,\s+[\d.]+\s+MB,\s+` +
+        String.raw`symmetry\s+reduction\s+×[\d.]+`,
+    ),
   );
 });
 

@@ -108,7 +108,7 @@ diff("Halil's order B: v12-fcfs and upstream diverge at the last assignment, exi
     r.out.split('\n').filter((l) => [...l].length > 80),
     [],
   );
-  assert.match(r.out, /  8  m1 assign_adapter 1 +ok +ok\n> 9  m1 assign_domain 1 +ok +ok/);
+  assert.match(r.out, / {2}8 {2}m1 assign_adapter 1 +ok +ok\n> 9 {2}m1 assign_domain 1 +ok +ok/);
   assert.match(r.out, /first difference, after step 9 \(m1 assign_domain 1\):/);
   // v12 refuses domain 1 (01.0001 unbound) and keeps adapter 1; upstream takes domain 1 and filters adapter 1.
   assert.match(r.out, /vm1 crycb: \{00\.0000 01\.0000\} under v12-fcfs, \{00\.0000 00\.0001\} under\s+upstream/);
@@ -128,7 +128,7 @@ diff('static and upstream differ from the first guest_matrix on', async () => {
   // static refuses assignments while the guest runs (EBUSY): the results differ first.
   assert.match(
     d.text,
-    /first difference, after step 6 \(m1 assign_adapter 0\):\n  result: EBUSY under static, ok under upstream/,
+    /first difference, after step 6 \(m1 assign_adapter 0\):\n {2}result: EBUSY under static, ok under upstream/,
   );
 });
 

@@ -10,15 +10,12 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../model/index.ts';
-import type { Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, CALLBACKS, type Policy } from '../model/policy.ts';
 import { PolicyFault } from '../properties/policy-guard.ts';
 import { PolicyExit, PolicyWrite, watched } from './sandbox-watch.ts';
 import { closest, UsageError } from './usage.ts';
 import { policyLine } from './load-trace.ts';
 import { InputError, type Trace } from '../trace/index.ts';
-
-const CALLBACKS = ['probe', 'remove', 'create', 'remove_mdev', 'assign', 'unassign', 'attach', 'detach', 'reset', 'passable'] as const;
-const OPTIONAL = ['in_use', 'on_config_changed', 'on_scan_complete', 'ap_config'] as const;
 
 const looksLikePath = (s: string): boolean => s.includes('/') || /\.(m?[jt]s)$/.test(s);
 
@@ -32,13 +29,17 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** Check that a loaded value is a complete policy; a one-line problem otherwise. */
 export function policyProblem(p: unknown): string | null {
-  if (typeof p !== 'object' || p === null) return 'does not export a policy (default export: a policy object or a function (api) => policy)';
+  if (typeof p !== 'object' || p === null)
+    return 'does not export a policy (default export: a policy object or a function (api) => policy)';
   const o = p as Record<string, unknown>;
   if (typeof o['name'] !== 'string' || o['name'] === '') return "the policy has no 'name'";
   const ctl = CONTROL.exec(o['name']);
   if (ctl) return `the policy's 'name' contains a control character (U+${hex4(ctl[0].charCodeAt(0))})`;
-  for (const k of CALLBACKS) if (typeof o[k] !== 'function') return `the policy's '${k}' is not a function`;
-  for (const k of OPTIONAL) if (o[k] !== null && typeof o[k] !== 'function') return `the policy's '${k}' must be a function or null`;
+  for (const k of CALLBACK_NAMES) {
+    const optional = CALLBACKS[k].optional;
+    if (typeof o[k] === 'function' || (optional && o[k] === null)) continue;
+    return `the policy's '${k}' ${optional ? 'must be a function or null' : 'is not a function'}`;
+  }
   return null;
 }
 
@@ -84,7 +85,9 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     const lines = e instanceof Error ? e.message.split('\n') : [String(e)];
     const msg = lines.find((l) => /ERROR:/.test(l))?.trim() ?? lines[0]!;
     // tsx loads a .ts file as CommonJS unless the nearest package.json says "type": "module".
-    const hint = /require\(\) ES Module|cycle/.test(msg) ? ' (outside an ES-module package, name the file .mts, or add a package.json with "type": "module")' : '';
+    const hint = /require\(\) ES Module|cycle/.test(msg)
+      ? ' (outside an ES-module package, name the file .mts, or add a package.json with "type": "module")'
+      : '';
     throw new UsageError(`${spec}: cannot load policy file: ${msg.replace(/\.\s.*$/, '.')}${hint}`);
   }
   let p = mod['default'] ?? mod['policy'];
@@ -92,7 +95,8 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
     try {
       p = (p as (a: typeof api) => unknown)(api);
     } catch (e) {
-      if (e instanceof PolicyExit || e instanceof PolicyWrite) throw new PolicyFault(id, '(loading)', 'threw', e.message);
+      if (e instanceof PolicyExit || e instanceof PolicyWrite)
+        throw new PolicyFault(id, '(loading)', 'threw', e.message);
       throw new UsageError(`${spec}: the policy factory threw: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -114,7 +118,10 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   return watched({ ...(p as Policy), name: id });
 }
 
-/** The policy a trace or counterexample names (its `policy` line or key): a built-in one; a file is bad input of `file`. */
+/**
+ * The policy a trace or counterexample names (its `policy` line or key): a built-in one; a file is bad input of
+ * `file`.
+ */
 export function tracePolicy(t: Trace, file: string): Policy {
   try {
     return dataPolicy(t.policy ?? 'upstream');

@@ -1,7 +1,7 @@
-import { MAX_ID } from '../model/bits.ts';
-import { type Scope, SCOPE_KEYS } from '../model/scope.ts';
+import { type Scope, SCOPE_KEYS, scopeLimit } from '../model/scope.ts';
 import { checkTrace, parseTrace, type Trace } from '../trace/index.ts';
 import { readInput } from './read-input.ts';
+import { scopeFlag } from './scope-flags.ts';
 import { UsageError } from './usage.ts';
 
 /** Read (bin/read-input.ts) and parse a trace file (either format). InputError carries file and line. */
@@ -16,9 +16,9 @@ export function withScopeFlags(t: Trace, flags: Partial<Record<keyof Scope, stri
   for (const k of SCOPE_KEYS) {
     const v = flags[k];
     if (v === undefined) continue;
-    const max = k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1;
+    const max = scopeLimit(k);
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
-      throw new UsageError(`--${k.replace('_', '-')}: expected 1 to ${max} (the model's limit), got '${v}'`);
+      throw new UsageError(`--${scopeFlag(k)}: expected 1 to ${max} (the model's limit), got '${v}'`);
     }
     scope[k] = Number(v);
     set.add(k);

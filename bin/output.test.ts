@@ -4,8 +4,8 @@
  * directory, the exhaustive engine saves each counterexample as it finds it, and `apmc merge` refuses
  * reports that are not shards of one run.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
@@ -160,7 +160,7 @@ for (const workers of ['1', '2']) {
         err += d;
         if (files.length === 0 && /^saved /m.test(err)) {
           files = [...err.matchAll(/^saved (.+)$/gm)].map((m) => m[1]!);
-          files.forEach((f) => assert.ok(existsSync(f), f)); // on disk before the run ends
+          for (const f of files) assert.ok(existsSync(f), f); // on disk before the run ends
           p.kill('SIGTERM');
         }
       });

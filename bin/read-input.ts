@@ -2,8 +2,9 @@
  * The one reader of user files (traces, counterexamples, merge's reports): bounded, whatever the path
  * names. Only a regular file is read (a device such as /dev/zero or a FIFO may never end), at most
  * MAX_INPUT_BYTES of it, in chunks; the bytes must be UTF-8 without NUL. A leading byte order mark is
- * dropped and CRLF line ends become LF, no line may be longer than MAX_LINE, so a file saved on Windows reads as the same text. Every refusal
- * is an InputError naming the file (and the line where there is one): bad input, exit 2.
+ * dropped and CRLF line ends become LF, no line may be longer than MAX_LINE, so a file saved on Windows
+ * reads as the same text. Every refusal is an InputError naming the file (and the line where there is
+ * one): bad input, exit 2.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { MAX_LINE } from '../trace/parse-text.ts';

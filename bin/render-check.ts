@@ -44,7 +44,9 @@ export function verdictTable(
     const ks = names.slice(k0, k0 + per).map((_, i) => k0 + i);
     if (k0 > 0) out.push('');
     out.push((' '.repeat(w0) + ks.map((k) => pad(names[k]!, cw)).join('')).trimEnd());
-    labels.forEach((l, r) => out.push((pad(l, w0) + ks.map((k) => pad(cells[r]![k]!, cw)).join('')).trimEnd()));
+    labels.forEach((l, r) => {
+      out.push((pad(l, w0) + ks.map((k) => pad(cells[r]![k]!, cw)).join('')).trimEnd());
+    });
   }
   return out;
 }

@@ -1,5 +1,4 @@
 /** `apmc run`, `explain`, `diff` with a misbehaving policy: which step of the trace made the guarded policy fault. */
-import { readFileSync } from 'node:fs';
 import type { Policy } from '../model/policy.ts';
 import { step } from '../model/step.ts';
 import { scanJson } from '../trace/json-lines.ts';
@@ -11,7 +10,10 @@ import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { recordTraceStep } from './sandbox-watch.ts';
 
-/** A policy error located in a trace: `file:line: policy error in 'p': 'assign' threw: …`, or `file (step n): … (at 'op')`. */
+/**
+ * A policy error located in a trace: `file:line: policy error in 'p': 'assign' threw: …`, or
+ * `file (step n): … (at 'op')`.
+ */
 export class TracePolicyError extends Error {
   readonly fault: PolicyFault;
   constructor(where: string, fault: PolicyFault, op: string | null) {

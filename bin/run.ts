@@ -4,7 +4,6 @@ import { observe, type Observation } from '../model/observe.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { execTrace, type Executed } from '../trace/exec.ts';
-import { maxOf } from '../trace/arrays.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { changes } from './changes.ts';

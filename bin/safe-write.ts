@@ -101,9 +101,9 @@ const under = (p: string, root: string): boolean => p === root || p.startsWith(r
  * writes nothing.
  */
 export function checkOutputDir(flag: string, dir: string, files: readonly string[] = []): void {
-  const bad = (why: string): never => {
+  function bad(why: string): never {
     throw new UsageError(`${flag}: ${why}`);
-  };
+  }
   if (dir === '') bad('expected a directory name, got an empty one');
   if (dir.includes('\0')) bad('the directory name contains a NUL character');
   const abs = resolve(dir);
@@ -124,7 +124,7 @@ export function checkOutputDir(flag: string, dir: string, files: readonly string
   try {
     real = realpathSync(existing);
   } catch (e) {
-    return bad(`cannot use '${dir}' (${code(e) ?? String(e)})`);
+    bad(`cannot use '${dir}' (${code(e) ?? String(e)})`);
   }
   const special = SPECIAL.find((r) => under(abs, r) || under(real, r));
   if (special !== undefined) bad(`'${dir}' is under ${special}: not a place for files`);

@@ -17,9 +17,8 @@
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Op } from '../model/ops.ts';
-import type { Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, type Policy } from '../model/policy.ts';
 import type { AbortFlag } from '../properties/abort.ts';
-import { CALLBACK_NAMES } from '../properties/policy-guard.ts';
 
 /** Int32 words per thread slot, and their meaning. */
 export const SLOT = 8;
@@ -137,9 +136,32 @@ export class PolicyWrite extends Error {
 
 /** The node:fs functions that change the file system, in their callback, sync and promise forms. */
 const FS_WRITES = [
-  'appendFile', 'chmod', 'chown', 'copyFile', 'cp', 'createWriteStream', 'lchmod', 'lchown', 'link', 'lutimes',
-  'mkdir', 'mkdtemp', 'rename', 'rm', 'rmdir', 'symlink', 'truncate', 'unlink', 'utimes', 'writeFile', 'write',
-  'writev', 'ftruncate', 'fchmod', 'fchown', 'futimes',
+  'appendFile',
+  'chmod',
+  'chown',
+  'copyFile',
+  'cp',
+  'createWriteStream',
+  'lchmod',
+  'lchown',
+  'link',
+  'lutimes',
+  'mkdir',
+  'mkdtemp',
+  'rename',
+  'rm',
+  'rmdir',
+  'symlink',
+  'truncate',
+  'unlink',
+  'utimes',
+  'writeFile',
+  'write',
+  'writev',
+  'ftruncate',
+  'fchmod',
+  'fchown',
+  'futimes',
 ] as const;
 const CHILD = ['exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 'spawnSync'] as const;
 
@@ -153,9 +175,11 @@ const CHILD = ['exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn', 
 export function refuseWrites(): void {
   const fs = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
   const cp = require('node:child_process') as Record<string, unknown>;
-  const refuse = (what: string) => (target?: unknown): never => {
-    throw new PolicyWrite(what, target);
-  };
+  const refuse =
+    (what: string) =>
+    (target?: unknown): never => {
+      throw new PolicyWrite(what, target);
+    };
   for (const name of FS_WRITES) {
     for (const key of [name, `${name}Sync`]) if (typeof fs[key] === 'function') fs[key] = refuse(`${key}`);
     if (typeof fs.promises[name] === 'function') fs.promises[name] = refuse(`fs.promises.${name}`);
@@ -163,7 +187,11 @@ export function refuseWrites(): void {
   // open for reading stays (tsx reads the policy's imports); a flag that writes, creates or truncates throws.
   const writes = (flags: unknown): boolean =>
     typeof flags === 'number' ? (flags & 3) !== 0 || (flags & 0o1000) !== 0 : /[wa+]/.test(String(flags ?? 'r'));
-  for (const [obj, key] of [[fs, 'open'], [fs, 'openSync'], [fs.promises, 'open']] as const) {
+  for (const [obj, key] of [
+    [fs, 'open'],
+    [fs, 'openSync'],
+    [fs.promises, 'open'],
+  ] as const) {
     const real = obj[key] as (...a: unknown[]) => unknown;
     obj[key] = (path: unknown, flags?: unknown, ...rest: unknown[]): unknown => {
       if (writes(flags)) throw new PolicyWrite(`open for writing`, path);

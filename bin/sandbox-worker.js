@@ -1,6 +1,7 @@
 // Entry of a policy sandbox thread (bin/sandbox.ts): process.exit, and the file functions that write, are
-// replaced before any policy code can see them, what the policy throws from its own timers is reported (an uncaught non-Error would otherwise
-// abort Node itself), tsx is registered in this thread (policy files are TypeScript), then the command runs.
+// replaced before any policy code can see them, what the policy throws from its own timers is reported (an
+// uncaught non-Error would otherwise abort Node itself), tsx is registered in this thread (policy files are
+// TypeScript), then the command runs.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 

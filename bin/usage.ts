@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { oneLine, WIDTH, wrap } from '../render/term.ts';
+import { scopeFlagsHelp } from './scope-flags.ts';
 
 /** A bad command line or input: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -59,8 +60,7 @@ usage:
   apmc help          this text
 
 scope flags (override the trace's 'scope' line; defaults in parentheses):
-  --adapters N (2)  --domains N (2)  --control-domains N (1)  --mdevs N (2)
-  --vms N (2)
+${scopeFlagsHelp(WIDTH).join('\n')}
 
 common flags: --color / --no-color (NO_COLOR is honoured)
 exit codes: run/convert/explain: 0 done (kernel rejections are results).
@@ -80,5 +80,8 @@ export function policiesText(policies: readonly { readonly name: string; readonl
   return policies.flatMap(lines).join('\n');
 }
 
-/** The command-line arguments that name files (a '/', an extension, or an existing name): error lines keep them whole. */
+/**
+ * The command-line arguments that name files (a '/', an extension, or an existing name): error lines keep them
+ * whole.
+ */
 export const pathArgs = (argv: readonly string[]): string[] => argv.filter((a) => /\/|\.\w+$/.test(a) || existsSync(a));

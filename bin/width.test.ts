@@ -23,7 +23,11 @@ async function apmc(...argv: string[]): Promise<{ code: number; out: string; err
   const err: string[] = [];
   const [ow, ew] = [process.stdout.write, process.stderr.write];
   type Write = typeof process.stdout.write;
-  const grab = (to: string[]) => ((chunk: string | Uint8Array) => (to.push(String(chunk)), true)) as Write;
+  const grab = (to: string[]) =>
+    ((chunk: string | Uint8Array) => {
+      to.push(String(chunk));
+      return true;
+    }) as Write;
   process.stdout.write = grab(out);
   process.stderr.write = grab(err);
   let code: number;

@@ -79,7 +79,10 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
   return async ? s : reviseBindings(cfg, s);
 }
 
-/** drivers/<driver>/bind: ENODEV (no device) → EBUSY (already bound, newer driver cores, §15.3) → ENODEV (mask rule). */
+/**
+ * drivers/<driver>/bind: ENODEV (no device) → EBUSY (already bound, newer driver cores, §15.3) → ENODEV
+ * (mask rule).
+ */
 export function bind(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): Outcome {
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null) return 'ENODEV';

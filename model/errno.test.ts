@@ -452,7 +452,8 @@ const tGhost = table('ops on a never-created mdev: ENOENT (no sysfs directory)',
 
 // --- ap_config ----------------------------------------------------------------------------
 
-const tApConfig = table('ap_config: ENOENT except upstream; EINVAL → EADDRNOTAVAIL → EADDRINUSE → ENODEV (§8.3, §14)', [
+const AP_CONFIG = 'ap_config: ENOENT except upstream; EINVAL → EADDRNOTAVAIL → EADDRINUSE → ENODEV (§8.3, §14)';
+const tApConfig = table(AP_CONFIG, [
   {
     name: 'no ap_config attribute before 6.10',
     setup: VFIO,

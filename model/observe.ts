@@ -7,7 +7,10 @@ import type { Config } from './policy.ts';
 import { apqnName } from './scope.ts';
 import type { Matrix, MdevName, State } from './state.ts';
 
-/** `<uuid>/matrix` and `guest_matrix` format: APID-major APQNs; `aa.` lines without domains, `.dddd` without adapters. */
+/**
+ * `<uuid>/matrix` and `guest_matrix` format: APID-major APQNs; `aa.` lines without domains, `.dddd` without
+ * adapters.
+ */
 export function matrixLines(m: Pick<Matrix, 'apm' | 'aqm'>): string[] {
   const as = ids(m.apm);
   const ds = ids(m.aqm);

@@ -73,6 +73,58 @@ export interface Policy {
   readonly reset: (cfg: Config, s: State, m: MdevName) => Reported;
 }
 
+/** The callbacks of a Policy: every member but its name and summary. */
+export type CallbackName = Exclude<keyof Policy, 'name' | 'summary'>;
+
+/**
+ * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, or
+ * an answer (true or false).
+ */
+export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean';
+
+type ResultOf<F> = F extends (...a: never[]) => infer R
+  ? [R] extends [boolean]
+    ? 'boolean'
+    : [R] extends [Reported]
+      ? 'reported'
+      : [R] extends [State]
+        ? 'state'
+        : 'outcome'
+  : never;
+
+/** The shape of CALLBACKS: one entry per callback of Policy, as its type above says (checked by tsc). */
+type CallbackTable = {
+  readonly [K in CallbackName]: {
+    readonly result: ResultOf<NonNullable<Policy[K]>>;
+    /** A design may have none: the member is null. */
+    readonly optional: null extends Policy[K] ? true : false;
+  };
+};
+
+/**
+ * Every callback of a Policy, in the order of the interface, with what it returns and whether a
+ * design may leave it out (null). The list of callbacks apmc checks, guards and watches is this one.
+ */
+export const CALLBACKS = {
+  passable: { result: 'boolean', optional: false },
+  probe: { result: 'state', optional: false },
+  remove: { result: 'state', optional: false },
+  in_use: { result: 'boolean', optional: true },
+  on_config_changed: { result: 'state', optional: true },
+  on_scan_complete: { result: 'state', optional: true },
+  create: { result: 'outcome', optional: false },
+  remove_mdev: { result: 'outcome', optional: false },
+  assign: { result: 'outcome', optional: false },
+  unassign: { result: 'outcome', optional: false },
+  ap_config: { result: 'outcome', optional: true },
+  attach: { result: 'outcome', optional: false },
+  detach: { result: 'state', optional: false },
+  reset: { result: 'reported', optional: false },
+} as const satisfies CallbackTable;
+
+/** The names of CALLBACKS, in its order. */
+export const CALLBACK_NAMES = Object.keys(CALLBACKS) as readonly CallbackName[];
+
 /** Build a policy from another by replacing some callbacks: `extend(upstream, { name, unassign })`. */
 export const extend = (base: Policy, changes: Partial<Policy> & { readonly name: string }): Policy => ({
   ...base,

@@ -15,13 +15,25 @@ export interface Scope {
 
 export const DEFAULT_SCOPE: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
 
-export const SCOPE_KEYS = ['adapters', 'domains', 'control_domains', 'mdevs', 'vms'] as const;
+/** The keys of a Scope, in the order traces and flags list them (every key of Scope: checked by tsc). */
+export const SCOPE_KEYS = [
+  'adapters',
+  'domains',
+  'control_domains',
+  'mdevs',
+  'vms',
+] as const satisfies readonly (keyof Scope)[];
+export type ScopeKey = (typeof SCOPE_KEYS)[number];
+true satisfies Exclude<keyof Scope, ScopeKey> extends never ? true : false;
 
-/** A problem with a scope, or null. The model represents ids 0..MAX_ID. */
+/** The largest value of scope key `k` the model represents: ids 0..MAX_ID; up to 8 mdevs and VMs. */
+export const scopeLimit = (k: ScopeKey): number => (k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1);
+
+/** A problem with a scope, or null. */
 export function scopeProblem(s: Scope): string | null {
   for (const k of SCOPE_KEYS) {
     const v = s[k];
-    const max = k === 'mdevs' || k === 'vms' ? 8 : MAX_ID + 1;
+    const max = scopeLimit(k);
     if (!Number.isInteger(v) || v < 1 || v > max) return `${k} must be an integer from 1 to ${max}, got ${v}`;
   }
   return null;

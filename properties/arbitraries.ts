@@ -4,59 +4,87 @@
  * queues to vfio_ap early and attaches a guest, and assignments weighted heavily.
  */
 import fc from 'fast-check';
-import type { Op } from '../model/ops.ts';
+import {
+  ASSIGNMENTS,
+  CARD_CONFIGS,
+  DRIVERS,
+  FAULTS,
+  HOST_ACTIONS,
+  idCount,
+  MASK_KINDS,
+  MASK_SIGNS,
+  mdevNames,
+  RESOURCES,
+  SCAN_KINDS,
+  vmNames,
+} from '../model/op-values.ts';
+import type { Op, Resource } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Case } from './case.ts';
 import { DISTURBANCES } from './disturbances.ts';
 
+/**
+ * `values` in the order this generator has always drawn them, so that a seed gives the cases it
+ * gave: `first` first, then the others in their order.
+ */
+const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
+
 export function opArb(scope: Scope): fc.Arbitrary<Op> {
-  const mdev = fc.integer({ min: 1, max: scope.mdevs }).map((i) => `m${i}`);
-  const vm = fc.integer({ min: 1, max: scope.vms }).map((i) => `vm${i}`);
+  const mdevs = mdevNames(scope);
+  const vms = vmNames(scope);
+  const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
+  const vm = fc.integer({ min: 1, max: vms.length }).map((i) => vms[i - 1]!);
   // Ids in scope, and now and then one just outside (ENODEV paths).
-  const idIn = (n: number) => fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: n - 1 }) }, { weight: 1, arbitrary: fc.constant(n) });
-  const apid = fc.integer({ min: 0, max: scope.adapters - 1 });
-  const apqi = fc.integer({ min: 0, max: scope.domains - 1 });
-  const usage = fc.oneof(
-    fc.record({ kind: fc.constantFrom('assign_adapter' as const, 'unassign_adapter' as const), mdev, id: idIn(scope.adapters) }),
-    fc.record({ kind: fc.constantFrom('assign_domain' as const, 'unassign_domain' as const), mdev, id: idIn(scope.domains) }),
-  );
-  const cdom = fc.record({
-    kind: fc.constantFrom('assign_control_domain' as const, 'unassign_control_domain' as const),
-    mdev,
-    id: idIn(scope.control_domains),
-  });
-  const mask = fc.record({
-    kind: fc.constantFrom('apmask' as const, 'aqmask' as const),
-    sign: fc.constantFrom('+', '-'),
-    id: fc.integer({ min: 0, max: Math.max(scope.adapters, scope.domains) - 1 }),
-    async: fc.boolean(),
-  }).map(({ kind, sign, id, async }): Op => (async ? { kind, value: `${sign}${id}`, async: true } : { kind, value: `${sign}${id}` }));
-  const host = fc.record({
-    action: fc.constantFrom('add' as const, 'remove' as const),
-    res: fc.constantFrom('adapter' as const, 'domain' as const, 'control_domain' as const),
-    n: fc.nat(),
-    async: fc.boolean(),
-  }).map(({ action, res, n, async }): Op => {
-    const lim = res === 'adapter' ? scope.adapters : res === 'domain' ? scope.domains : scope.control_domains;
-    const op = { kind: 'host' as const, action, resource: res, id: n % lim };
-    return async ? { ...op, async: true } : op;
-  });
+  const idIn = (n: number) =>
+    fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: n - 1 }) }, { weight: 1, arbitrary: fc.constant(n) });
+  const apid = fc.integer({ min: 0, max: idCount(scope, 'adapter') - 1 });
+  const apqi = fc.integer({ min: 0, max: idCount(scope, 'domain') - 1 });
+  const assignment = (res: Resource) =>
+    fc.record({ kind: fc.constantFrom(...ASSIGNMENTS[res]), mdev, id: idIn(idCount(scope, res)) });
+  const usage = fc.oneof(assignment('adapter'), assignment('domain'));
+  const cdom = assignment('control_domain');
+  const mask = fc
+    .record({
+      kind: fc.constantFrom(...MASK_KINDS),
+      sign: fc.constantFrom(...MASK_SIGNS),
+      id: fc.integer({ min: 0, max: Math.max(scope.adapters, scope.domains) - 1 }),
+      async: fc.boolean(),
+    })
+    .map(
+      ({ kind, sign, id, async }): Op =>
+        async ? { kind, value: `${sign}${id}`, async: true } : { kind, value: `${sign}${id}` },
+    );
+  const host = fc
+    .record({
+      action: fc.constantFrom(...drawn(HOST_ACTIONS, 'add')),
+      res: fc.constantFrom(...RESOURCES),
+      n: fc.nat(),
+      async: fc.boolean(),
+    })
+    .map(({ action, res, n, async }): Op => {
+      const op = { kind: 'host' as const, action, resource: res, id: n % idCount(scope, res) };
+      return async ? { ...op, async: true } : op;
+    });
+  const onMdev = (kind: 'create' | 'remove' | 'stop' | 'vfio_reset') => mdev.map((m): Op => ({ kind, mdev: m }));
+  const driver = fc.constantFrom(...drawn(DRIVERS, 'vfio_ap'));
+  const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails'));
+  const config = fc.constantFrom(...CARD_CONFIGS);
   return fc.oneof(
     { weight: 12, arbitrary: usage },
     { weight: 1, arbitrary: cdom },
-    { weight: 2, arbitrary: mdev.map((m): Op => ({ kind: 'create', mdev: m })) },
-    { weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'remove', mdev: m })) },
+    { weight: 2, arbitrary: onMdev('create') },
+    { weight: 1, arbitrary: onMdev('remove') },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('start' as const), mdev, vm }) },
-    { weight: 2, arbitrary: mdev.map((m): Op => ({ kind: 'stop', mdev: m })) },
-    { weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'vfio_reset', mdev: m })) },
+    { weight: 2, arbitrary: onMdev('stop') },
+    { weight: 1, arbitrary: onMdev('vfio_reset') },
     { weight: 3, arbitrary: mask },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('unbind' as const), apid, apqi }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('bind' as const), apid, apqi, driver: fc.constantFrom('vfio_ap' as const, 'cex4queue' as const) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('bind' as const), apid, apqi, driver }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi }) },
     { weight: 2, arbitrary: host },
-    { weight: 1, arbitrary: fc.constantFrom<Op>({ kind: 'scan' }, { kind: 'scan_start' }, { kind: 'scan_step' }, { kind: 'scan_complete' }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config: fc.constantFrom(0 as const, 1 as const) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault: fc.constantFrom('none' as const, 'reset_fails' as const, 'checkstop' as const) }) },
+    { weight: 1, arbitrary: fc.constantFrom<Op>(...SCAN_KINDS.map((kind) => ({ kind }))) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault }) },
   );
 }
 
@@ -68,7 +96,10 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
 export function setupOps(scope: Scope, level: number): Op[] {
   if (level === 0) return [];
   const all = (n: number) => Array.from({ length: n }, (_, i) => `-${i}`).join(',');
-  const ops: Op[] = [{ kind: 'apmask', value: all(scope.adapters) }, { kind: 'aqmask', value: all(scope.domains) }];
+  const ops: Op[] = [
+    { kind: 'apmask', value: all(scope.adapters) },
+    { kind: 'aqmask', value: all(scope.domains) },
+  ];
   ops.push({ kind: 'create', mdev: 'm1' });
   if (level === 3) {
     for (let a = 0; a < scope.adapters; a++) ops.push({ kind: 'assign_adapter', mdev: 'm1', id: a });

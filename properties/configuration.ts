@@ -9,6 +9,8 @@
  *   same pending remove.
  * Not part of it: shadows / guest_matrix and CRYCBs (what the properties compare), links, pending
  * scan adds and the ghost dirty marks. Both states are compared at quiescence.
+ * The state's schema (model/state-shape.ts) marks these parts `config`; properties/state-shape.test.ts
+ * checks this key against the marks, part by part.
  */
 import type { State } from '../model/state.ts';
 
@@ -24,8 +26,15 @@ export interface KeyOptions {
 export function configurationKey(s: State, opt: KeyOptions = {}): string {
   const ignoreResets = opt.ignoreResets === true;
   const parts: (string | number | boolean)[] = [
-    s.host.apm, s.host.aqm, s.host.adm, s.cardOff, s.fault.join(','),
-    s.bus.apmask, s.bus.aqmask, s.bus.apmaskHigh, s.bus.aqmaskHigh,
+    s.host.apm,
+    s.host.aqm,
+    s.host.adm,
+    s.cardOff,
+    s.fault.join(','),
+    s.bus.apmask,
+    s.bus.aqmask,
+    s.bus.apmaskHigh,
+    s.bus.aqmaskHigh,
   ];
   for (const q of s.queues) parts.push(q === null ? '-' : `${q.driver ?? 'none'}${ignoreResets ? '' : `/${q.reset}`}`);
   if (opt.ignoreMdevs) return parts.join('|');

@@ -6,7 +6,8 @@ export const crycbEqualsGuestMatrix: StateInvariant = {
   kind: 'state',
   name: 'crycb-equals-guest-matrix',
   statement:
-    "An attached guest's CRYCB equals its mdev's guest_matrix (the matrix where the design has no shadow), unless a remove is pending.",
+    "An attached guest's CRYCB equals its mdev's guest_matrix (the matrix where the design has no shadow)," +
+    ' unless a remove is pending.',
   spec: 'I6',
   exercised: onState((s) => attached(s) >= 1),
   quiescentOnly: false,

@@ -14,7 +14,9 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
   static: {
     'guest-queues-bound-to-vfio-ap': {
       kind: 'design',
-      why: 'A running guest keeps a queue that is unbound, or re-probed to cex4queue; the CRYCB is never revised (§5 gaps).',
+      why:
+        'A running guest keeps a queue that is unbound, or re-probed to cex4queue; the CRYCB is never revised (§5 ' +
+        'gaps).',
     },
     'guest-queues-in-host-config': {
       kind: 'design',
@@ -56,7 +58,9 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
   'v12-fcfs': {
     'order-independence': {
       kind: 'design',
-      why: 'First-come-first-served: the guest matrix depends on the order of assignments, Halil Pasic’s critique (§6).',
+      why:
+        'First-come-first-served: the guest matrix depends on the order of assignments, Halil Pasic’s critique ' +
+        '(§6).',
     },
     recovery: {
       kind: 'design',
@@ -64,7 +68,9 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     },
     'guest-queues-bound-to-vfio-ap': {
       kind: 'design',
-      why: 'The FCFS shadow is never re-evaluated on assignment of the other dimension, so a row with an unbound queue can be plugged (§6).',
+      why:
+        'The FCFS shadow is never re-evaluated on assignment of the other dimension, so a row with an unbound queue ' +
+        'can be plugged (§6).',
     },
     'guest-queues-linked-and-passable': {
       kind: 'design',
@@ -77,7 +83,11 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     'guest-queues-in-host-config': {
       kind: 'design',
       foundBy: 'exhaustive',
-      why: 'The FCFS plug has no host-configuration check (§6): a guest started while a domain is out of the host keeps that domain in a shadow without adapters (the start does not intersect with the host: §15.8, unconfirmed), and assigning another domain then plugs matrix.apm × shadow.aqm, the absent domain included (7 ops). Found by the exhaustive engine only.',
+      why:
+        'The FCFS plug has no host-configuration check (§6): a guest started while a domain is out of the host ' +
+        'keeps that domain in a shadow without adapters (the start does not intersect with the host: §15.8, ' +
+        'unconfirmed), and assigning another domain then plugs matrix.apm × shadow.aqm, the absent domain included ' +
+        '(7 ops). Found by the exhaustive engine only.',
     },
     'shadow-within-bounds': {
       kind: 'design',
@@ -86,15 +96,23 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     'no-apqn-shared-with-host': {
       kind: 'design',
       foundBy: 'exhaustive',
-      why: 'In the re-probe window of an apmask write (§4.2 step 6) an adapter still bound to cex4queue is no longer default-owned, so assign accepts it; the FCFS shadow keeps it without a domain, and plugging another adapter after a domain puts its queue in the guest while the host has it (7 ops; the v12 plug checks only the new adapter’s queues, §6). Found by the exhaustive engine only.',
+      why:
+        'In the re-probe window of an apmask write (§4.2 step 6) an adapter still bound to cex4queue is no longer ' +
+        'default-owned, so assign accepts it; the FCFS shadow keeps it without a domain, and plugging another ' +
+        'adapter after a domain puts its queue in the guest while the host has it (7 ops; the v12 plug checks only ' +
+        'the new adapter’s queues, §6). Found by the exhaustive engine only.',
     },
     'assign-idempotent': {
       kind: 'modelling',
-      why: 'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a re-assign (§15.9).',
+      why:
+        'The no-op rule for assigned ids came in the 6.0 cycle; the model lets v12 retry its FCFS plug on a ' +
+        're-assign (§15.9).',
     },
     'reset-before-reuse': {
       kind: 'design',
-      why: 'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner unzeroized (§6).',
+      why:
+        'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner ' +
+        'unzeroized (§6).',
     },
   },
   d0: {
@@ -104,11 +122,15 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     },
     'order-independence': {
       kind: 'design',
-      why: 'The delta filter re-checks only the new row or column, so the guest depends on the order of assign and unbind (§7).',
+      why:
+        'The delta filter re-checks only the new row or column, so the guest depends on the order of assign and ' +
+        'unbind (§7).',
     },
     recovery: {
       kind: 'design',
-      why: 'Filtering scoped by matrix.aqm drops an adapter for a domain that left the host, so it does not come back (§10 example 3, fixed by 16fb78cb).',
+      why:
+        'Filtering scoped by matrix.aqm drops an adapter for a domain that left the host, so it does not come back ' +
+        '(§10 example 3, fixed by 16fb78cb).',
     },
     'guest-queues-linked-and-passable': {
       kind: 'design',
@@ -116,30 +138,47 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     },
     'reset-before-reuse': {
       kind: 'design',
-      why: 'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach (§7).',
+      why:
+        'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach ' +
+        '(§7).',
     },
     'no-apqn-shared-with-host': {
       kind: 'design',
       foundBy: 'exhaustive',
-      why: 'Between an aqmask write and its re-probes (§4.2 step 6) an APQN is no longer default-owned but still bound to cex4queue: assign passes the mask check, and the delta filter plugs back an adapter with that queue, so guest and host share it (the CVE-2024-26620 pattern, in the re-probe window). Found by the exhaustive engine only.',
+      why:
+        'Between an aqmask write and its re-probes (§4.2 step 6) an APQN is no longer default-owned but still bound ' +
+        'to cex4queue: assign passes the mask check, and the delta filter plugs back an adapter with that queue, so ' +
+        'guest and host share it (the CVE-2024-26620 pattern, in the re-probe window). Found by the exhaustive ' +
+        'engine only.',
     },
   },
   upstream: {
     'order-independence': {
       kind: 'design',
-      why: 'unassign only clears bits and never re-filters (§8.3): an adapter filtered for an unbound queue stays out after that queue’s domain is unassigned, so the guest depends on the order of unbind and unassign. Worth reporting: Halil Pasic asked this in the v12 review; examples/refilter-on-unassign.ts fixes it.',
+      why:
+        'unassign only clears bits and never re-filters (§8.3): an adapter filtered for an unbound queue stays out ' +
+        'after that queue’s domain is unassigned, so the guest depends on the order of unbind and unassign. Worth ' +
+        'reporting: Halil Pasic asked this in the v12 review; examples/refilter-on-unassign.ts fixes it.',
     },
     'reset-before-reuse': {
       kind: 'design',
-      why: 'Attach does not re-filter (§8.4): when the detach reset of a queue fails, the next guest attached to the mdev gets it, perhaps with the previous guest’s data. Worth reporting; needs a failing reset (a trace choice, §9).',
+      why:
+        'Attach does not re-filter (§8.4): when the detach reset of a queue fails, the next guest attached to the ' +
+        'mdev gets it, perhaps with the previous guest’s data. Worth reporting; needs a failing reset (a trace ' +
+        'choice, §9).',
     },
     'guest-queues-linked-and-passable': {
       kind: 'modelling',
-      why: 'A failed VFIO reset leaves the queue in the guest until the next filter event (§8.2 filters only on assign, probe, scan, ap_config). Follows from modelling a failed reset as persistent; a question for upstream rather than a bug.',
+      why:
+        'A failed VFIO reset leaves the queue in the guest until the next filter event (§8.2 filters only on ' +
+        'assign, probe, scan, ap_config). Follows from modelling a failed reset as persistent; a question for ' +
+        'upstream rather than a bug.',
     },
     'status-attribute-truthful': {
       kind: 'modelling',
-      why: 'During a pending remove the 2025 request callback clears the CRYCB while the shadow, which status reads, stays: "in use" for queues no guest can use (§8.3, §8.7). Cosmetic.',
+      why:
+        'During a pending remove the 2025 request callback clears the CRYCB while the shadow, which status reads, ' +
+        'stays: "in use" for queues no guest can use (§8.3, §8.7). Cosmetic.',
     },
   },
 };

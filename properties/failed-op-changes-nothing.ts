@@ -1,6 +1,9 @@
 import type { StepProperty } from './types.ts';
 
-/** I15: a rejected operation changes nothing (the very same state). VFIO_DEVICE_RESET's EIO reports a reset that was done. */
+/**
+ * I15: a rejected operation changes nothing (the very same state). VFIO_DEVICE_RESET's EIO reports a reset
+ * that was done.
+ */
 export const failedOpChangesNothing: StepProperty = {
   kind: 'step',
   name: 'failed-op-changes-nothing',

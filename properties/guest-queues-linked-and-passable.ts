@@ -12,7 +12,8 @@ export const guestQueuesLinkedAndPassable: StateInvariant = {
   kind: 'state',
   name: 'guest-queues-linked-and-passable',
   statement:
-    "At quiescence, every vfio_ap queue in a guest's CRYCB is linked to the guest's mdev and its last reset did not fail.",
+    "At quiescence, every vfio_ap queue in a guest's CRYCB is linked to the guest's mdev" +
+    ' and its last reset did not fail.',
   spec: 'I3',
   exercised: onState((s) => guestWithQueues(s) && vfioBound(s)),
   quiescentOnly: true,

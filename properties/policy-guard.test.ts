@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { extend, POLICIES, upstream, type Policy, type State } from '../model/index.ts';
+import { CALLBACK_NAMES, extend, POLICIES, upstream, type Policy, type State } from '../model/index.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { step } from '../model/step.ts';
@@ -56,8 +56,32 @@ function faultOf(policy: Policy, ops: Parameters<typeof step>[2][]): PolicyFault
   throw new Error('unreachable');
 }
 
+caught('every callback of a policy is guarded', () => {
+  for (const cb of CALLBACK_NAMES) {
+    const g = guardPolicy(
+      extend(upstream, {
+        name: 'x',
+        [cb]: () => {
+          throw new RangeError('nope');
+        },
+      }),
+    );
+    const f = (g.policy as unknown as Record<string, (...a: unknown[]) => unknown>)[cb]!;
+    const isFault = (e: unknown) => e instanceof PolicyFault && e.callback === cb;
+    assert.throws(() => f({ scope: DEFAULT_SCOPE, policy: g.policy }, s0), isFault, cb);
+  }
+});
+
 caught('an exception', () => {
-  const f = faultOf(extend(upstream, { name: 'x', create: () => { throw new RangeError('nope'); } }), [{ kind: 'create', mdev: 'm1' }]);
+  const f = faultOf(
+    extend(upstream, {
+      name: 'x',
+      create: () => {
+        throw new RangeError('nope');
+      },
+    }),
+    [{ kind: 'create', mdev: 'm1' }],
+  );
   assert.is(f.kind, 'threw');
   assert.is(f.callback, 'create');
   assert.match(f.message, /RangeError: nope/);
@@ -77,7 +101,9 @@ caught('a write to the input state, by path, strict or not', () => {
 });
 
 caught('an errno that is not one', () => {
-  const f = faultOf(extend(upstream, { name: 'x', create: () => 'ENOPE' as 'EBUSY' }), [{ kind: 'create', mdev: 'm1' }]);
+  const f = faultOf(extend(upstream, { name: 'x', create: () => 'ENOPE' as 'EBUSY' }), [
+    { kind: 'create', mdev: 'm1' },
+  ]);
   assert.is(f.kind, 'malformed');
   assert.match(f.message, /"ENOPE" is not an errno name/);
 });
@@ -85,12 +111,18 @@ caught('an errno that is not one', () => {
 caught('a malformed state, even without thorough checks', () => {
   const g = guardPolicy(extend(upstream, { name: 'x', create: () => ({}) as State }));
   const cfg = { scope: DEFAULT_SCOPE, policy: g.policy };
-  assert.throws(() => step(cfg, s0, { kind: 'create', mdev: 'm1' }), (e: unknown) => e instanceof PolicyFault && e.kind === 'malformed');
+  assert.throws(
+    () => step(cfg, s0, { kind: 'create', mdev: 'm1' }),
+    (e: unknown) => e instanceof PolicyFault && e.kind === 'malformed',
+  );
 });
 
 caught('two different answers to the same question', () => {
   let n = 0;
-  const p = extend(upstream, { name: 'x', create: (cfg, s, m) => (++n % 2 === 0 ? 'EBUSY' : upstream.create(cfg, s, m)) });
+  const p = extend(upstream, {
+    name: 'x',
+    create: (cfg, s, m) => (++n % 2 === 0 ? 'EBUSY' : upstream.create(cfg, s, m)),
+  });
   const f = faultOf(p, [{ kind: 'create', mdev: 'm1' }]);
   assert.is(f.kind, 'nondeterministic');
   assert.match(f.message, /an object vs "EBUSY"/);
@@ -108,7 +140,11 @@ stop('an abort flag set during a long run ends it promptly, with how far it got'
     flag.reason = 'test';
   }, 300);
   const t0 = Date.now();
-  const x = await explore({ scope: DEFAULT_SCOPE, policy: upstream }, s0, PROPERTIES.slice(0, 2), { seed: 1, runs: 10_000_000, signal: flag });
+  const x = await explore({ scope: DEFAULT_SCOPE, policy: upstream }, s0, PROPERTIES.slice(0, 2), {
+    seed: 1,
+    runs: 10_000_000,
+    signal: flag,
+  });
   assert.ok(Date.now() - t0 < 1500, `${Date.now() - t0} ms`);
   assert.ok(x.interrupted);
   assert.is(x.stoppedBy, 'test');
@@ -119,7 +155,10 @@ stop('a flag never set changes nothing: same counterexamples as without one', as
   const cfg = { scope: DEFAULT_SCOPE, policy: POLICIES['d0']! };
   const a = await explore(cfg, s0, PROPERTIES, { seed: 3, runs: 1500 });
   const b = await explore(cfg, s0, PROPERTIES, { seed: 3, runs: 1500, signal: abortFlag() });
-  assert.equal(b.found.map((f) => [f.property, f.ops, f.path]), a.found.map((f) => [f.property, f.ops, f.path]));
+  assert.equal(
+    b.found.map((f) => [f.property, f.ops, f.path]),
+    a.found.map((f) => [f.property, f.ops, f.path]),
+  );
 });
 
 stop.run();

@@ -15,8 +15,9 @@
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
 import { ERRNO } from '../model/errno.ts';
-import type { Config, Policy } from '../model/policy.ts';
+import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
+import { show, stateProblem } from './state-problem.ts';
 
 export type FaultKind = 'threw' | 'mutated' | 'malformed' | 'nondeterministic';
 
@@ -54,28 +55,10 @@ export interface PolicyGuard {
   thorough: boolean;
 }
 
-type ResultKind = 'state' | 'outcome' | 'reported' | 'boolean';
-const CALLBACKS: Readonly<Record<string, ResultKind>> = {
-  probe: 'state',
-  remove: 'state',
-  on_config_changed: 'state',
-  on_scan_complete: 'state',
-  detach: 'state',
-  create: 'outcome',
-  remove_mdev: 'outcome',
-  assign: 'outcome',
-  unassign: 'outcome',
-  ap_config: 'outcome',
-  attach: 'outcome',
-  reset: 'reported',
-  in_use: 'boolean',
-  passable: 'boolean',
-};
-
-/** Every callback a policy has, required and optional (the guard's table is the one list). */
-export const CALLBACK_NAMES: readonly string[] = Object.keys(CALLBACKS);
-
-/** A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates its input cannot corrupt the cases after it. */
+/**
+ * A deep copy of plain data (a state): engines give each case a fresh initial state, so that a policy that mutates
+ * its input cannot corrupt the cases after it.
+ */
 export function copyState<T>(x: T): T {
   if (x === null || typeof x !== 'object') return x;
   if (Array.isArray(x)) {
@@ -98,7 +81,13 @@ export function difference(a: unknown, b: unknown, at = 'the result'): string | 
 /** What differs, with the path pushed innermost first; the path is built only when something differs. */
 function diff(a: unknown, b: unknown, path: string[]): string | null {
   if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return `${show(a)} vs ${show(b)}`;
   }
   const x = a as Record<string, unknown>;
@@ -118,12 +107,6 @@ function diff(a: unknown, b: unknown, path: string[]): string | null {
     }
   }
   return null;
-}
-
-function show(x: unknown): string {
-  if (typeof x === 'object' && x !== null) return Array.isArray(x) ? 'an array' : 'an object';
-  const s = typeof x === 'string' ? JSON.stringify(x) : String(x);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 const message = (e: unknown): string => {
@@ -154,7 +137,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     }
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
-  const wrap = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown) =>
+  const wrap =
+    (cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
       if (!g.thorough) {
@@ -173,7 +157,12 @@ export function guardPolicy(p: Policy): PolicyGuard {
       return thoroughCall(cb, kind, raw, [a, b, c, d, e]);
     };
   // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
-  const thoroughCall = (cb: string, kind: ResultKind, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
+  const thoroughCall = (
+    cb: string,
+    kind: CallbackResult,
+    raw: (...a: unknown[]) => unknown,
+    args: unknown[],
+  ): unknown => {
     depth++;
     try {
       // cfg (the first argument of all but `passable`) holds the policy itself: leave it alone.
@@ -198,7 +187,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     }
   };
   const out: Record<string, unknown> = { ...p };
-  for (const [cb, kind] of Object.entries(CALLBACKS)) {
+  for (const cb of CALLBACK_NAMES) {
+    const kind = CALLBACKS[cb].result;
     const raw = (p as unknown as Record<string, unknown>)[cb];
     if (typeof raw === 'function') out[cb] = wrap(cb, kind, raw as (...a: unknown[]) => unknown);
   }
@@ -207,102 +197,35 @@ export function guardPolicy(p: Policy): PolicyGuard {
 }
 
 /** The check made on every call: the right kind of value (an errno name, a state-like object, a boolean). */
-function cheapOk(kind: ResultKind, r: unknown): boolean {
+function cheapOk(kind: CallbackResult, r: unknown): boolean {
   if (kind === 'boolean') return typeof r === 'boolean';
   if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
   if (typeof r !== 'object' || r === null) return false;
-  return kind === 'reported' ? typeof (r as { state?: unknown }).state === 'object' : (r as { mdevs?: unknown }).mdevs !== undefined;
+  return kind === 'reported'
+    ? typeof (r as { state?: unknown }).state === 'object'
+    : (r as { mdevs?: unknown }).mdevs !== undefined;
 }
 
 /** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
-function resultProblem(kind: ResultKind, r: unknown, scope: Scope | null): string | null {
+function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): string | null {
   switch (kind) {
     case 'boolean':
       return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
     case 'outcome':
-      if (typeof r === 'string') return Object.hasOwn(ERRNO, r) ? null : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
+      if (typeof r === 'string')
+        return Object.hasOwn(ERRNO, r)
+          ? null
+          : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
       return stateProblem(r, scope);
     case 'state':
       return stateProblem(r, scope);
     case 'reported': {
       if (typeof r !== 'object' || r === null) return `expected { state, errno }, got ${show(r)}`;
       const o = r as Record<string, unknown>;
-      if (o['errno'] !== null && !(typeof o['errno'] === 'string' && Object.hasOwn(ERRNO, o['errno']))) return `errno: ${show(o['errno'])} is neither null nor an errno name`;
+      if (o['errno'] !== null && !(typeof o['errno'] === 'string' && Object.hasOwn(ERRNO, o['errno'])))
+        return `errno: ${show(o['errno'])} is neither null nor an errno name`;
       const sp = stateProblem(o['state'], scope);
       return sp ? `state: ${sp}` : null;
     }
   }
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isMask = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
-const name = (x: unknown): boolean => typeof x === 'string';
-
-function matrixProblem(x: unknown, at: string): string | null {
-  if (!isObj(x)) return `${at} is ${show(x)}, not a matrix`;
-  for (const k of ['apm', 'aqm', 'adm']) if (!isMask(x[k])) return `${at}.${k} is ${show(x[k])}, not a mask (a uint32)`;
-  return null;
-}
-
-/**
- * A problem with the shape of a state (spec §3, model/state.ts), or null. Without a scope only the
- * top level is looked at (cheap, for every call); with one, everything.
- */
-export function stateProblem(s: unknown, scope: Scope | null): string | null {
-  if (!isObj(s)) return `expected a state or an errno name, got ${show(s)}`;
-  for (const k of ['host', 'bus', 'queues', 'mdevs', 'vms', 'fault', 'dirty', 'info']) if (!(k in s)) return `the state has no '${k}'`;
-  if (scope === null) return null;
-  const n = scope.adapters * scope.domains;
-  const arr = (k: string, ok: (x: unknown) => boolean, what: string): string | null => {
-    const v = s[k];
-    if (!Array.isArray(v) || v.length !== n) return `${k} must be an array of ${n} entries (one per APQN), got ${Array.isArray(v) ? `${v.length} entries` : show(v)}`;
-    const i = v.findIndex((x) => !ok(x));
-    return i < 0 ? null : `${k}[${i}] is ${show(v[i])}, not ${what}`;
-  };
-  const queue = (q: unknown) =>
-    q === null ||
-    (isObj(q) &&
-      (q['driver'] === null || q['driver'] === 'vfio_ap' || q['driver'] === 'cex4queue') &&
-      (q['link'] === null || name(q['link'])) &&
-      ['normal', 'deconfigured', 'checkstopped', 'failed'].includes(q['reset'] as string));
-  const problem =
-    matrixProblem(s['host'], 'host') ??
-    matrixProblem(s['info'], 'info') ??
-    (isMask(s['cardOff']) ? null : `cardOff is ${show(s['cardOff'])}, not a mask`) ??
-    arr('fault', (x) => x === 'none' || x === 'checkstop' || x === 'reset_fails', 'a fault') ??
-    arr('dirty', (x) => x === null || name(x), 'null or a VM name') ??
-    arr('queues', queue, 'null or a queue { driver, link, reset }') ??
-    busProblem(s['bus']);
-  if (problem) return problem;
-  if (!isObj(s['mdevs'])) return `mdevs is ${show(s['mdevs'])}, not an object`;
-  for (const [m, x] of Object.entries(s['mdevs'])) {
-    if (!isObj(x)) return `mdevs.${m} is ${show(x)}, not an mdev`;
-    const p =
-      matrixProblem(x['matrix'], `mdevs.${m}.matrix`) ??
-      (x['shadow'] === null ? null : matrixProblem(x['shadow'], `mdevs.${m}.shadow`)) ??
-      (x['pending'] === null ? null : matrixProblem(x['pending'], `mdevs.${m}.pending`)) ??
-      (Array.isArray(x['qtable']) && x['qtable'].every(isMask) ? null : `mdevs.${m}.qtable must be an array of masks`) ??
-      (x['kvm'] === null || name(x['kvm']) ? null : `mdevs.${m}.kvm is ${show(x['kvm'])}, not null or a VM name`) ??
-      (typeof x['removing'] === 'boolean' ? null : `mdevs.${m}.removing is ${show(x['removing'])}, not a boolean`);
-    if (p) return p;
-  }
-  if (!isObj(s['vms'])) return `vms is ${show(s['vms'])}, not an object`;
-  for (const [v, x] of Object.entries(s['vms'])) {
-    if (!isObj(x)) return `vms.${v} is ${show(x)}, not a VM`;
-    const p = matrixProblem(x['crycb'], `vms.${v}.crycb`) ?? (x['hook'] === null || name(x['hook']) ? null : `vms.${v}.hook is ${show(x['hook'])}`);
-    if (p) return p;
-  }
-  return null;
-}
-
-function busProblem(b: unknown): string | null {
-  if (!isObj(b)) return `bus is ${show(b)}, not an object`;
-  if (!isMask(b['apmask']) || !isMask(b['aqmask'])) return 'bus.apmask and bus.aqmask must be masks';
-  if (typeof b['apmaskHigh'] !== 'boolean' || typeof b['aqmaskHigh'] !== 'boolean') return 'bus.apmaskHigh and bus.aqmaskHigh must be booleans';
-  const q = matrixProblem(b['qci'], 'bus.qci');
-  if (q) return q;
-  const sc = b['scan'];
-  if (sc === null) return null;
-  if (!isObj(sc) || typeof sc['changed'] !== 'boolean') return 'bus.scan must be null or { qci, old, changed }';
-  return matrixProblem(sc['qci'], 'bus.scan.qci') ?? matrixProblem(sc['old'], 'bus.scan.old');
 }

@@ -20,8 +20,9 @@ export const statusAttributeTruthful: StateInvariant = {
       let used = false;
       for (const vm in s.vms) if (has(s.vms[vm]!.crycb.apm, a) && has(s.vms[vm]!.crycb.aqm, d)) used = true;
       const says = queueStatus(s, a, d) === 'in use';
-      if (says !== used)
-        return `${apqnName(a, d)} status says "${queueStatus(s, a, d)}" but ${used ? 'a guest can use it' : 'no guest can use it'}`;
+      if (says !== used) {
+        return `${apqnName(a, d)} status says "${queueStatus(s, a, d)}" but ${used ? 'a' : 'no'} guest can use it`;
+      }
     }
     return null;
   },

@@ -13,7 +13,6 @@ import type { Config, Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { step, type Result } from '../model/step.ts';
 import { traceInitialState } from '../trace/exec.ts';
-import { maxOf } from '../trace/arrays.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { guestGrids, gridLines, LEGEND, type Grid } from './grid.ts';

@@ -44,7 +44,7 @@ halil('fits 80 columns and draws both final guest matrices side by side', async 
   // Order B plugged adapter 1 first, then refuses domain 1: the guest gets adapter 1 of domain 0.
   assert.match(text, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n +00 G G +00 G f\n +01 f x +01 G x\n/);
   assert.match(text, /history A +history B/);
-  assert.match(text, /\* 8  m1 assign_domain 1 +ok +8  m1 assign_adapter 1 +ok/);
+  assert.match(text, /\* 8 {2}m1 assign_domain 1 +ok +8 {2}m1 assign_adapter 1 +ok/);
   assert.match(
     text,
     /m1's guest_matrix gives \{00\.0000 00\.0001\} after one\s+order and \{00\.0000 01\.0000\} after the other/,
@@ -73,7 +73,7 @@ cve('d0: the failing step is marked and the grid shows the unbound queue in the 
   );
   assert.match(
     text,
-    /> 7  m1 assign_domain 0 +ok\n +\^ guest-queues-bound-to-vfio-ap breaks here: vm1 can use 00\.0001/,
+    /> 7 {2}m1 assign_domain 0 +ok\n +\^ guest-queues-bound-to-vfio-ap breaks here: vm1 can use 00\.0001/,
   );
   assert.match(text, /m1 \(vm1\)\n +0 1\n +00 G !\n +01 v v\n/);
 });

@@ -59,7 +59,10 @@ export interface Grid {
 
 const inM = (m: Matrix | null | undefined, a: number, d: number): boolean => !!m && has(m.apm, a) && has(m.aqm, d);
 
-/** The mark of one APQN, seen from an mdev (its guest's CRYCB, its matrix and shadow) or from a VM alone (CRYCB only). */
+/**
+ * The mark of one APQN, seen from an mdev (its guest's CRYCB, its matrix and shadow) or from a VM alone
+ * (CRYCB only).
+ */
 function mark(
   cfg: Config,
   s: State,

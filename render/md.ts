@@ -21,7 +21,7 @@ function fence(gs: readonly Grid[], prefix = ''): string[] {
   return ['```text', ...(gs.length ? sideBySide(blocks, 80) : ['(no mdev, no guest)']), '```'];
 }
 
-function oneHistory(ex: Explanation, h: HistoryView): string[] {
+function oneHistory(h: HistoryView): string[] {
   const out = ['| # | operation | result | |', '|---:|---|---|---|'];
   // A comment that would make its row wider than 80 columns is a numbered note under the table (the
   // whole last cell when even that is too wide).
@@ -77,7 +77,9 @@ function twoHistories(a: HistoryView, b: HistoryView): string[] {
     for (const h of [a, b]) {
       if (out.length > 0) out.push('');
       out.push(`| # | ${h.label} | result |`, '|---:|---|---|');
-      h.steps.forEach((s, i) => out.push(`| ${i + 1}${mark(i)} | ${op(h, i)} | ${cell(s.result)} |`));
+      h.steps.forEach((s, i) => {
+        out.push(`| ${i + 1}${mark(i)} | ${op(h, i)} | ${cell(s.result)} |`);
+      });
     }
   }
   out.push('', '`*` the order differs.', '', 'The guest views at the end, after the bus settles:', '');
@@ -103,7 +105,7 @@ export function explainMarkdown(ex: Explanation, title: string): string {
   out.push(...para(`Initial configuration: ${oneLine(ex.initial.join(' '))}`), '');
   const [a, b] = ex.histories;
   if (a && b) pushAll(out, twoHistories(a, b));
-  else if (a) pushAll(out, oneHistory(ex, a));
+  else if (a) pushAll(out, oneHistory(a));
   const marks = MARKS.map((m) => `\`${m}\` ${MARK_MEANING[m]}`).join('; ');
   out.push('', ...para(`Grids: adapters as rows, domains as columns (hex). ${marks}.`), '');
   return out.join('\n');

@@ -57,15 +57,19 @@ function cxJson(ex: Explanation) {
   });
 }
 
+// In CSS and SCRIPT (and the page below), a backslash at the end of a line continues that line: the page
+// has one line there.
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1b1b1b;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:0 0 6px} .meta{color:#555;margin:0 0 16px}
-table.verdicts{border-collapse:collapse;margin:8px 0} .verdicts th,.verdicts td{border:1px solid #ccc;padding:3px 10px;text-align:left}
+table.verdicts{border-collapse:collapse;margin:8px 0} \
+.verdicts th,.verdicts td{border:1px solid #ccc;padding:3px 10px;text-align:left}
 .verdicts thead th{background:#f3f3f3} .verdicts td a{color:inherit;text-decoration:none;border-bottom:1px dotted}
 .st-holds{background:#e8f5e9;color:#1b5e20} .st-as-expected{background:#fff8e1;color:#8d6e00}
 .st-new,.st-missing{background:#ffebee;color:#b71c1c;font-weight:bold} .st-unknown,.st-none{color:#888}
 section.cx{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px 0}
-.tag{font-size:12px;padding:1px 6px;border-radius:3px;margin-left:6px} .tag.expected{background:#fff3c4} .tag.new{background:#c62828;color:#fff}
+.tag{font-size:12px;padding:1px 6px;border-radius:3px;margin-left:6px} .tag.expected{background:#fff3c4} \
+.tag.new{background:#c62828;color:#fff}
 .reason{font-weight:600} .dim{color:#666}
 .histories{display:flex;gap:28px;flex-wrap:wrap} .history{flex:1 1 380px;min-width:340px}
 .controls{display:flex;gap:6px;align-items:center;margin:6px 0} .controls button{font:inherit;padding:1px 8px}
@@ -73,45 +77,56 @@ section.cx{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px
 ol.steps{font-family:ui-monospace,monospace;font-size:13px;padding-left:34px;margin:6px 0}
 ol.steps li{cursor:pointer;padding:0 4px;border-radius:3px} ol.steps li:hover{background:#f0f0f0}
 ol.steps li.now{background:#e3f2fd;outline:1px solid #90caf9} ol.steps li.failed{color:#b71c1c;font-weight:bold}
-ol.steps li.tail{border-left:3px solid #8e24aa} ol.steps .res{color:#2e7d32;margin-left:8px} ol.steps .res.err{color:#c62828}
+ol.steps li.tail{border-left:3px solid #8e24aa} ol.steps .res{color:#2e7d32;margin-left:8px} \
+ol.steps .res.err{color:#c62828}
 .grids{display:flex;gap:18px;flex-wrap:wrap;margin:6px 0}
 table.grid{border-collapse:collapse;font-family:ui-monospace,monospace;font-size:13px}
-table.grid caption{font-weight:600;text-align:left;padding-bottom:2px} table.grid th{font-weight:normal;color:#666;padding:0 4px}
+table.grid caption{font-weight:600;text-align:left;padding-bottom:2px} \
+table.grid th{font-weight:normal;color:#666;padding:0 4px}
 table.grid td{width:22px;height:22px;text-align:center;border:1px solid #bbb}
 .m-guest{background:#2e7d32;color:#fff;font-weight:bold} .m-bad{background:#c62828;color:#fff;font-weight:bold}
 .m-shadow{background:#c8e6c9} .m-filtered{background:#ffe082} .m-noqueue{background:#f48fb1}
-.m-vfio{background:#bbdefb} .m-cex{background:#e0e0e0} .m-unbound{background:#fff} .m-nohost{background:#616161;color:#ddd}
+.m-vfio{background:#bbdefb} .m-cex{background:#e0e0e0} .m-unbound{background:#fff} \
+.m-nohost{background:#616161;color:#ddd}
 .gridbox .cd{font-size:12px;color:#555;white-space:nowrap}
-.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;margin:8px 0} .legend span.m{display:inline-block;width:18px;text-align:center;border:1px solid #bbb;margin-right:4px}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;margin:8px 0} \
+.legend span.m{display:inline-block;width:18px;text-align:center;border:1px solid #bbb;margin-right:4px}
 `;
 
 const SCRIPT = `
 (function(){
   var data = JSON.parse(document.getElementById('apmc-data').textContent);
   var CLS = ${JSON.stringify(MARK_CLASS)}, MEAN = ${JSON.stringify(MARK_MEANING)};
-  function el(tag, cls, text){ var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  function el(tag, cls, text){ var e = document.createElement(tag); if (cls) e.className = cls; \
+if (text != null) e.textContent = text; return e; }
   function hex(n, w){ var s = n.toString(16); while (s.length < w) s = '0' + s; return s; }
   function grid(g){
     var t = el('table', 'grid'); t.appendChild(el('caption', null, g.title));
-    var hr = el('tr'); hr.appendChild(el('th')); g.domains.forEach(function(d){ hr.appendChild(el('th', null, d.toString(16))); }); t.appendChild(hr);
+    var hr = el('tr'); hr.appendChild(el('th')); \
+g.domains.forEach(function(d){ hr.appendChild(el('th', null, d.toString(16))); }); t.appendChild(hr);
     g.rows.forEach(function(row, r){
       var tr = el('tr'); var a = g.adapters[r]; tr.appendChild(el('th', null, hex(a, 2)));
-      row.split('').forEach(function(m, k){ var td = el('td', 'm m-' + CLS[m], m); td.title = hex(a, 2) + '.' + hex(g.domains[k], 4) + ': ' + MEAN[m]; tr.appendChild(td); });
+      row.split('').forEach(function(m, k){ var td = el('td', 'm m-' + CLS[m], m); \
+td.title = hex(a, 2) + '.' + hex(g.domains[k], 4) + ': ' + MEAN[m]; tr.appendChild(td); });
       t.appendChild(tr);
     });
     var box = el('div', 'gridbox'); box.appendChild(t);
     if (g.cd.length) box.appendChild(el('div', 'cd', 'control domains ' + g.cd.join(' ')));
     return box;
   }
-  function grids(box, gs){ box.innerHTML = ''; if (!gs.length) box.appendChild(el('span', 'dim', 'no mdev, no guest')); gs.forEach(function(g){ box.appendChild(grid(g)); }); }
+  function grids(box, gs){ box.innerHTML = ''; \
+if (!gs.length) box.appendChild(el('span', 'dim', 'no mdev, no guest')); \
+gs.forEach(function(g){ box.appendChild(grid(g)); }); }
   var steppers = [];
   document.querySelectorAll('.history').forEach(function(box){
     var h = data[+box.dataset.cx][+box.dataset.h];
     var n = h.steps.length;
     box.appendChild(el('h3', null, h.label));
     var ctl = el('div', 'controls');
-    var first = el('button', 'first', '\\u00AB'), prev = el('button', 'prev', '\\u25C0'), next = el('button', 'next', '\\u25B6'), last = el('button', 'last', '\\u00BB');
-    first.title = 'initial configuration'; prev.title = 'previous step'; next.title = 'next step'; last.title = 'last step';
+    var first = el('button', 'first', '\\u00AB'), prev = el('button', 'prev', '\\u25C0'), \
+next = el('button', 'next', '\\u25B6'), last = el('button', 'last', '\\u00BB');
+    first.title = 'initial configuration'; prev.title = 'previous step'; \
+next.title = 'next step'; last.title = 'last step';
     var range = el('input'); range.type = 'range'; range.min = 0; range.max = n;
     [first, prev, range, next, last].forEach(function(x){ ctl.appendChild(x); });
     var where = el('div', 'where'); var view = el('div', 'grids'); var list = el('ol', 'steps');
@@ -123,10 +138,12 @@ const SCRIPT = `
       list.appendChild(li);
     });
     box.appendChild(ctl); box.appendChild(where); box.appendChild(view); box.appendChild(list);
-    if (h.settled) { box.appendChild(el('div', 'dim', 'at the end, after the bus settles:')); var sv = el('div', 'grids'); grids(sv, h.settled); box.appendChild(sv); }
+    if (h.settled) { box.appendChild(el('div', 'dim', 'at the end, after the bus settles:')); \
+var sv = el('div', 'grids'); grids(sv, h.settled); box.appendChild(sv); }
     function go(k){
       k = Math.max(0, Math.min(n, k)); box.dataset.step = k; range.value = k;
-      where.textContent = k === 0 ? 'initial configuration' : 'after step ' + k + ' of ' + n + ': ' + h.steps[k - 1].op + ' \\u2192 ' + h.steps[k - 1].result;
+      where.textContent = k === 0 ? 'initial configuration' : \
+'after step ' + k + ' of ' + n + ': ' + h.steps[k - 1].op + ' \\u2192 ' + h.steps[k - 1].result;
       grids(view, h.frames[k]);
       list.querySelectorAll('li').forEach(function(li, i){ li.classList.toggle('now', i === k - 1); });
     }
@@ -155,11 +172,13 @@ function verdictTable(run: CheckSummary, ids: Map<object, number>): string {
     });
     return `<tr><th>${esc(p.name)} (${esc(p.spec)})</th>${tds.join('')}</tr>`;
   });
-  return `<table class="verdicts" id="verdicts"><thead><tr><th>property</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const head = `<thead><tr><th>property</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr></thead>`;
+  return `<table class="verdicts" id="verdicts">${head}<tbody>${rows.join('')}</tbody></table>`;
 }
 
-const legendHtml = (): string =>
-  `<div class="legend">${MARKS.map((m) => `<span><span class="m m-${MARK_CLASS[m]}">${esc(m)}</span>${esc(MARK_MEANING[m])}</span>`).join('')}</div>`;
+const legendEntry = (m: Mark): string =>
+  `<span><span class="m m-${MARK_CLASS[m]}">${esc(m)}</span>${esc(MARK_MEANING[m])}</span>`;
+const legendHtml = (): string => `<div class="legend">${MARKS.map(legendEntry).join('')}</div>`;
 
 /** How the run searched, as the text report's heading says it. */
 const what = (run: CheckSummary): string =>
@@ -174,6 +193,9 @@ const found = (f: Finding): string => {
   const how = `fast-check seed ${f.seed}, path ${esc(f.path)}; ${f.ops.length} ops after shrinking.`;
   return `found after ${f.cases} cases; ${how}`;
 };
+
+/** One history's placeholder; the page's script draws it. */
+const historyDiv = (cx: number, h: number): string => `<div class="history" data-cx="${cx}" data-h="${h}"></div>`;
 
 /** The report page; its heading ends with the run's closing line. */
 export function reportHtml(run: CheckSummary, policies: readonly Policy[]): string {
@@ -194,7 +216,8 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     data.push(cxJson(ex));
     const tag = cell.expected ? '<span class="tag expected">expected</span>' : '<span class="tag new">NEW</span>';
     sections.push(
-      `<section class="cx" id="cx-${i}"><h2>${esc(cell.policy)}: ${esc(cell.property.name)} (${esc(cell.property.spec)}) violated ${tag}</h2>` +
+      `<section class="cx" id="cx-${i}">` +
+        `<h2>${esc(cell.policy)}: ${esc(cell.property.name)} (${esc(cell.property.spec)}) violated ${tag}</h2>` +
         `<p>${esc(cell.property.statement)}</p><p class="reason">${esc(f.reason)}</p>` +
         (cell.expected
           ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>`
@@ -202,7 +225,7 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
         `<p class="dim">${found(f)}` +
         (f.tail ? ' The last steps (purple) are the disturbance and its undoing.' : '') +
         `</p><p>initial: ${esc(ex.initial.join(' '))}</p>` +
-        `<div class="histories">${ex.histories.map((_, h) => `<div class="history" data-cx="${i}" data-h="${h}"></div>`).join('')}</div></section>`,
+        `<div class="histories">${ex.histories.map((_, h) => historyDiv(i, h)).join('')}</div></section>`,
     );
   }
   const s = run.scope;
@@ -215,8 +238,11 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
 <h1>apmc check</h1>
 <p class="meta">${what(run)}, scope ${scope}, ${s.mdevs} mdevs, ${s.vms} VMs. ${esc(run.closing)}</p>
 ${verdictTable(run, ids)}
-<p class="dim">* violation expected, ! new violation, ? expected violation not found. Click a violation to see its counterexample.</p>
-<h2>Grids</h2><p class="dim">A row per adapter, a column per domain, a cell per APQN, as seen from one mdev (or from a VM without an mdev). Step through each trace with the buttons, the slider or a click on a step; the grids show the state after that step.</p>
+<p class="dim">* violation expected, ! new violation, ? expected violation not found. \
+Click a violation to see its counterexample.</p>
+<h2>Grids</h2><p class="dim">A row per adapter, a column per domain, a cell per APQN, as seen from one mdev \
+(or from a VM without an mdev). Step through each trace with the buttons, the slider or a click on a step; \
+the grids show the state after that step.</p>
 ${legendHtml()}
 ${sections.join('\n') || '<p>No counterexample.</p>'}
 <script type="application/json" id="apmc-data">${json}</script>

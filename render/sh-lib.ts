@@ -25,7 +25,7 @@ function errnameFunction(): string {
 }
 
 /** Settings (each overridable from the environment) and the state the script keeps while it runs. */
-export const SH_SETTINGS = String.raw`SYSFS=${'$'}{SYSFS:-/sys}
+export const SH_SETTINGS = `SYSFS=${'$'}{SYSFS:-/sys}
 AP=$SYSFS/bus/ap
 MX=$SYSFS/devices/vfio_ap/matrix
 T=$MX/mdev_supported_types/vfio_ap-passthrough
@@ -62,7 +62,7 @@ ahex() { printf '0x%02x' "$1"; }
 dhex() { printf '0x%04x' "$1"; }
 apqn() { printf '%02x.%04x' "$1" "$2"; }`,
   errnameFunction(),
-  String.raw`realid() {  # realid <variable> <value> <max>: a real id as a decimal number, or exit 2
+  `realid() {  # realid <variable> <value> <max>: a real id as a decimal number, or exit 2
   case $2 in
     0[xX]*) _h=${'$'}{2#0[xX]}
       case $_h in ''|*[!0-9a-fA-F]*) die "$1=$2: not a decimal or 0x hex number" ;; esac
@@ -74,17 +74,20 @@ apqn() { printf '%02x.%04x' "$1" "$2"; }`,
   _v=$(($2))
   [ "$_v" -le "$3" ] || die "$1=$2: above the largest id on this system ($3)"
   echo "$_v"
-}
-gen_uuid() { cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen 2>/dev/null || die "cannot make a UUID: set APMC_UUID_<mdev>"; }
-hostcfg() {  # hostcfg <QCI mask file> <real id> <1|0> <what>: the trace's initial host configuration
+}`,
+  'gen_uuid() { cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen 2>/dev/null ||' +
+    ' die "cannot make a UUID: set APMC_UUID_<mdev>"; }',
+  `hostcfg() {  # hostcfg <QCI mask file> <real id> <1|0> <what>: the trace's initial host configuration
   _m=$(cat "$1" 2>/dev/null) || return 0
   case $_m in 0x*) ;; *) return 0 ;; esac
-  if maskbit "$_m" "$2"; then [ "$3" = 1 ] || die "$4 is in this LPAR's AP configuration ($1); the trace starts without it"
+  if maskbit "$_m" "$2"; then [ "$3" = 1 ] || ` +
+    `die "$4 is in this LPAR's AP configuration ($1); the trace starts without it"
   else [ "$3" = 0 ] || die "$4 is not in this LPAR's AP configuration ($1); the trace starts with it"; fi
 }
 owned() {  # owned <mask file> <real id> <what>: the trace starts with every queue default-owned (spec §3)
   _m=$(cat "$1") || die "cannot read $1"
-  maskbit "$_m" "$2" || die "$3: bit $2 of $1 is clear, but the trace starts with it set (echo +$2 > $1, or choose another id)"
+  maskbit "$_m" "$2" || ` +
+    `die "$3: bit $2 of $1 is clear, but the trace starts with it set (echo +$2 > $1, or choose another id)"
 }
 maxid() {  # maxid <file> <default>: ap_max_adapter_id / ap_max_domain_id (63/15 without APXA)
   _m=$(cat "$1" 2>/dev/null) || { echo "$2"; return; }
@@ -112,7 +115,8 @@ mask64() {  # mask64 <id>...: 64 hex digits, MSB0, as ap_config takes them (ids 
   done
   printf '%s' "$_out"
 }`,
-  String.raw`mine() {  # mine <path> [<find test>…]: the path itself (not a link's target) is ours and passes the tests
+  "mine() {  # mine <path> [<find test>…]: the path itself (not a link's target) is ours and passes the tests" +
+    String.raw`
   _m=$1; shift
   [ -n "$(find "$_m" -prune -user "$my_uid" "$@" -print 2>/dev/null)" ]
 }
@@ -172,7 +176,8 @@ result() {  # result <expected: ok|ERRNO[|ERRNO…]> <got: ok|ERRNO|ERROR|FAILED
        fi ;;
   esac
   if [ "$_ok" = 0 ]; then mismatch "$3: expected $1, got $2"
-  elif [ "$2" = ERROR ] || [ "$2" = FAILED ]; then printf '  %s: expected %s, got a failure (no errno to compare)\n' "$3" "$1"
+  elif [ "$2" = ERROR ] || [ "$2" = FAILED ]; then ` +
+    String.raw`printf '  %s: expected %s, got a failure (no errno to compare)\n' "$3" "$1"
   else printf '  %s: expected %s, got %s\n' "$3" "$1" "$2"; fi
 }
 wr() {  # wr <file> <value> <expected> [<value as shown>]: one sysfs write and the check of its result
@@ -194,7 +199,9 @@ qdriver_or() {  # qdriver_or <aa.dddd> <fallback>: the queue's driver, or the fa
   _d=$(qdriver "$1")
   case $_d in none|unbound) echo "$2" ;; *) echo "$_d" ;; esac
 }`,
-  String.raw`settle() {  # wait until the bus has bound every queue, or the bindings stop changing (an unbound queue never completes)
+  'settle() {  # wait until the bus has bound every queue, or the bindings stop changing' +
+    ' (an unbound queue never completes)' +
+    String.raw`
   _t=0; _prev=''
   while :; do
     _b=$(cat "$AP/bindings" 2>/dev/null) || return 0
@@ -231,7 +238,9 @@ manual() {  # manual <instruction>: a change only the operator can make; 0 when 
     esac
   done
 }`,
-  String.raw`vm_start() {  # vm_start <vm> <uuid> <device id>: QEMU, paused, with the mdev (spec §12.3); fails if the attach fails
+  'vm_start() {  # vm_start <vm> <uuid> <device id>: QEMU, paused, with the mdev (spec §12.3);' +
+    ' fails if the attach fails' +
+    String.raw`
   # -daemonize: QEMU exits 0 only once the vfio-ap device is realised, i.e. the mdev is open and attached.
   # The files are new (fresh, then set -C: the log is created O_EXCL); QEMU writes the pidfile itself.
   fresh "$APMC_RUN/$1.sock" "$APMC_RUN/$1.pid" "$APMC_RUN/$1.log" || return 1
@@ -332,7 +341,8 @@ bg_wait() {  # bg_wait <m> <expected>: the result of a pending remove, once it i
   [ -n "$_p" ] || return 0
   _t=0
   # At least one second: a refusal (EBUSY) comes back at once, but not before the background write has run.
-  while kill -0 "$_p" 2>/dev/null && { [ "$_t" -lt "$APMC_TIMEOUT" ] || [ "$_t" = 0 ]; }; do sleep 1; _t=$((_t + 1)); done
+  while kill -0 "$_p" 2>/dev/null && { [ "$_t" -lt "$APMC_TIMEOUT" ] || [ "$_t" = 0 ]; }; ` +
+    `do sleep 1; _t=$((_t + 1)); done
   if kill -0 "$_p" 2>/dev/null; then
     mismatch "remove of $(getv "U_$1"): expected $2, but it is still blocked after $APMC_TIMEOUT s"
     return
@@ -341,7 +351,8 @@ bg_wait() {  # bg_wait <m> <expected>: the result of a pending remove, once it i
   setv "RM_$1" ''
   result "$2" "$(cat "$APMC_RUN/remove.$1" 2>/dev/null)" "remove of $(getv "U_$1") completed"
 }`,
-  String.raw`lines_equal() {  # lines_equal <what> <file> <expected line>…: the file as a set of lines (spec §12.4 note 3)
+  'lines_equal() {  # lines_equal <what> <file> <expected line>…: the file as a set of lines (spec §12.4 note 3)' +
+    String.raw`
   _what=$1; _file=$2; shift 2
   if ! _act=$(cat "$_file" 2>/dev/null); then mismatch "$_what: cannot read ${'$'}{_file#"$SYSFS"/}"; return; fi
   _act=$(printf '%s\n' "$_act" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ')

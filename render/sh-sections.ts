@@ -67,7 +67,8 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
     );
     for (const id of outside[k]) {
       push(
-        `X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`,
+        `X${k}${id}=$((${max} + 1 + ${id - sizes[k]}))` +
+          `   # model ${word} ${id} is outside the scope: above the maximum (ENODEV)`,
       );
     }
   }
@@ -88,23 +89,27 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   for (const a of range(scope.adapters)) {
     push(`owned "$AP/apmask" "$A${a}" "model adapter ${a}"`);
     push(
-      `hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0} "adapter $(ahex "$A${a}") (model adapter ${a})"`,
+      `hostcfg "$AP/ap_adapter_mask" "$A${a}" ${has(init.host.apm, a) ? 1 : 0}` +
+        ` "adapter $(ahex "$A${a}") (model adapter ${a})"`,
     );
   }
   for (const d of range(scope.domains)) {
     push(`owned "$AP/aqmask" "$D${d}" "model domain ${d}"`);
     push(
-      `hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0} "domain $(dhex "$D${d}") (model domain ${d})"`,
+      `hostcfg "$AP/ap_usage_domain_mask" "$D${d}" ${has(init.host.aqm, d) ? 1 : 0}` +
+        ` "domain $(dhex "$D${d}") (model domain ${d})"`,
     );
   }
   for (const c of range(scope.control_domains)) {
     push(
-      `hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0} "control domain $(dhex "$C${c}") (model control domain ${c})"`,
+      `hostcfg "$AP/ap_control_domain_mask" "$C${c}" ${has(init.host.adm, c) ? 1 : 0}` +
+        ` "control domain $(dhex "$C${c}") (model control domain ${c})"`,
     );
   }
   push(
     'if [ "$APMC_NONINTERACTIVE" != 1 ]; then',
-    '  { : < "$APMC_TTY"; } 2>/dev/null || die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
+    '  { : < "$APMC_TTY"; } 2>/dev/null ||' +
+      ' die "$APMC_TTY: no terminal to ask the operator on (set APMC_NONINTERACTIVE=1 to run without)"',
     '  exec 3< "$APMC_TTY"',
     'fi',
     'run_dir',
@@ -147,7 +152,8 @@ export function cleanupLines(c: ShContext): string[] {
   if (n.vm.size > 0) {
     push(
       `  _j=0; while [ "$_j" -lt ${n.vm.size} ]; do`,
-      '    if [ "$(getv "UP_$_j")" = 1 ]; then log vm "stop $(getv "V_$_j")"; vm_stop "$(getv "V_$_j")"; setv "UP_$_j" 0; fi',
+      '    if [ "$(getv "UP_$_j")" = 1 ]; then' +
+        ' log vm "stop $(getv "V_$_j")"; vm_stop "$(getv "V_$_j")"; setv "UP_$_j" 0; fi',
       '    _j=$((_j + 1))',
       '  done',
       '  wait   # removes that waited for a guest',
@@ -173,7 +179,8 @@ export function cleanupLines(c: ShContext): string[] {
     `  for _q in ${apqns.join(' ')}; do`,
     '    [ "$(qdriver "$_q")" = unbound ] && quiet "$AP/drivers/cex4queue/bind" "$_q"',
     '  done',
-    `  [ -z "$undo" ] || { printf '  undo by hand on the HMC/SE:\\n'; printf '%s\\n' "$undo" | tr ';' '\\n' | sed '/^ *$/d; s/^ */    /'; }`,
+    `  [ -z "$undo" ] || { printf '  undo by hand on the HMC/SE:\\n';` +
+      ` printf '%s\\n' "$undo" | tr ';' '\\n' | sed '/^ *$/d; s/^ */    /'; }`,
     '  if [ $own_run = 1 ] && [ $((fail_real + fail_after)) -eq 0 ]; then rm -rf "$APMC_RUN"',
     `  else printf '  QEMU logs: %s\\n' "$APMC_RUN"; fi`,
     '}',

@@ -134,14 +134,16 @@ export function stepLines(
     case 'host': {
       const k = op.resource === 'adapter' ? 'apm' : op.resource === 'domain' ? 'aqm' : 'adm';
       const kind = op.resource === 'adapter' ? 'A' : op.resource === 'domain' ? 'D' : 'C';
-      const what = `${HOST_WHAT[op.resource]} $(${kind === 'A' ? 'ahex' : 'dhex'} ${ref(n, kind, op.id)}) (model ${op.resource} ${op.id})`;
+      const real = `$(${kind === 'A' ? 'ahex' : 'dhex'} ${ref(n, kind, op.id)})`;
+      const what = `${HOST_WHAT[op.resource]} ${real} (model ${op.resource} ${op.id})`;
       if (has(before.host[k], op.id) === has(after.host[k], op.id)) {
         out.push(`printf '  %s\\n' 'nothing to change on the host: the model already has it that way'`);
       } else {
         const verb = op.action === 'add' ? 'add' : 'remove';
         const to = op.action === 'add' ? 'to' : 'from';
         out.push(
-          `if manual "On the HMC/SE (Change LPAR Cryptographic Controls), ${verb} ${what} ${to} this LPAR's configuration"; then`,
+          `if manual "On the HMC/SE (Change LPAR Cryptographic Controls), ${verb} ${what} ${to}` +
+            ` this LPAR's configuration"; then`,
           `  undo="$undo; ${op.action === 'add' ? 'remove' : 'add back'} ${what}"`,
           'fi',
         );

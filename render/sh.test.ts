@@ -128,7 +128,8 @@ w('host configuration changes are manual steps; without a terminal they are skip
   const r = replay('host remove domain 1\n');
   assert.match(
     r.stdout,
-    ">>> MANUAL STEP: On the HMC/SE (Change LPAR Cryptographic Controls), remove usage domain 0x002c (model domain 1) from this LPAR's configuration",
+    '>>> MANUAL STEP: On the HMC/SE (Change LPAR Cryptographic Controls),' +
+      " remove usage domain 0x002c (model domain 1) from this LPAR's configuration",
   );
   assert.match(r.stdout, 'skipped (APMC_NONINTERACTIVE=1)');
   assert.equal(actions(r.log)[0], '/bus/ap/scans\t1');
@@ -216,7 +217,8 @@ v('a write that fails where the model succeeds: exit 1, naming the step and the 
 
 v('a different errno is a disagreement, unless APMC_ERRNO=loose', () => {
   const text =
-    'apmask -0\naqmask -0\ncreate m1\ncreate m2\nm1 assign_adapter 0\nm1 assign_domain 0\nm2 assign_domain 0\nm2 assign_adapter 0\n';
+    'apmask -0\naqmask -0\ncreate m1\ncreate m2\n' +
+    'm1 assign_adapter 0\nm1 assign_domain 0\nm2 assign_domain 0\nm2 assign_adapter 0\n';
   const results = (i: number, m: string) => (i === 8 ? 'EADDRNOTAVAIL' : m) as never;
   const strict = replay(text, upstream, { results });
   assert.match(strict.stdout, 'expected EADDRINUSE, got EADDRNOTAVAIL');

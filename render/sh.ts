@@ -62,9 +62,9 @@ function outsideIds(t: Trace): Record<'A' | 'D' | 'C', number[]> {
     if (op.kind === 'assign_domain' || op.kind === 'unassign_domain') note('D', op.id);
     if (op.kind === 'assign_control_domain' || op.kind === 'unassign_control_domain') note('C', op.id);
     if (op.kind === 'ap_config') {
-      op.apm.forEach((x) => note('A', x));
-      op.aqm.forEach((x) => note('D', x));
-      op.adm.forEach((x) => note('C', x));
+      for (const x of op.apm) note('A', x);
+      for (const x of op.aqm) note('D', x);
+      for (const x of op.adm) note('C', x);
     }
   }
   const sorted = (x: Set<number>) => [...x].sort((a, b) => a - b);
@@ -76,8 +76,8 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const policy = resolvePolicy(trace, opts.policy);
   const mdevNames = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
   const vmNames = [...new Set(trace.steps.flatMap(({ op }) => (op.kind === 'start' ? [op.vm] : [])))];
-  mdevNames.forEach((m) => checkName('mdev', m));
-  vmNames.forEach((v) => checkName('guest', v));
+  for (const m of mdevNames) checkName('mdev', m);
+  for (const v of vmNames) checkName('guest', v);
   const run = execTrace(trace, policy);
   const n: ShNames = {
     cfg: run.cfg,
@@ -112,10 +112,13 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   push('#', '# The trace (model ids), and the result of each step in the model:');
   for (const l of formatTrace(trace).trimEnd().split('\n')) L.push(shComment(`  ${l}`));
   push('# Results:');
-  run.steps.forEach((s, i) => L.push(shComment(`  [${i + 1}] ${texts[i]}: ${s.result}`)));
+  run.steps.forEach((s, i) => {
+    L.push(shComment(`  [${i + 1}] ${texts[i]}: ${s.result}`));
+  });
   if (manualSteps.length > 0) {
     push(
-      `# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ${manualSteps.join(', ')}.`,
+      '# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ' +
+        `${manualSteps.join(', ')}.`,
     );
   }
   if (timingSteps.length > 0) {
@@ -129,10 +132,12 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     '# Run as root on an LPAR with vfio_ap loaded. Environment (defaults in brackets):',
     '#   APMC_ADAPTER_<i>, APMC_DOMAIN_<i>, APMC_CONTROL_DOMAIN_<i>  real id of model id i (decimal or 0x hex) [i]',
     '#   APMC_UUID_<mdev>      UUID of an mdev [generated]      APMC_VM_<vm>  QEMU -name of a guest [apmc-<vm>]',
-    '#   SYSFS [/sys]  QEMU [qemu-system-s390x]  SOCAT [socat]  APMC_QEMU_ARGS  APMC_VM_HOOKS (file sourced to redefine vm_*)',
+    '#   SYSFS [/sys]  QEMU [qemu-system-s390x]  SOCAT [socat]  APMC_QEMU_ARGS' +
+      '  APMC_VM_HOOKS (file sourced to redefine vm_*)',
     '#   APMC_NONINTERACTIVE=1  do not ask; skip manual steps (APMC_MANUAL=abort: stop there instead, exit 3)',
     '#   APMC_TTY [/dev/tty]    where the operator answers          APMC_ERRNO=loose  compare success/failure only',
-    '#   APMC_CHECK_STEPS=1     check guest_matrix after each step  APMC_TIMEOUT [30] seconds to wait for the bus and QEMU',
+    '#   APMC_CHECK_STEPS=1     check guest_matrix after each step' +
+      '  APMC_TIMEOUT [30] seconds to wait for the bus and QEMU',
     '#   APMC_KEEP=1  no cleanup   APMC_LOG  file: "path<TAB>value" per write',
     '#   APMC_RUN [mktemp -d]  directory for QEMU pidfiles, sockets, logs: an absolute path without symlinks, a',
     '#                         directory of this user that no other can write (created, mode 700, if missing)',

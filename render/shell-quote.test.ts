@@ -43,7 +43,7 @@ t('shWord: NUL cannot be in a shell word, and is refused', () => {
 });
 
 /** The inverse of shLine. */
-const unescape = (s: string) =>
+const unShLine = (s: string) =>
   s.replace(/\\(\\|x([0-9a-f]{2})|u\{([0-9a-f]+)\})/g, (_, e: string, x?: string, u?: string) =>
     e === '\\' ? '\\' : String.fromCodePoint(parseInt((x ?? u)!, 16)),
   );
@@ -52,7 +52,7 @@ t('shLine: one printable line, read back exactly; comments cannot end early', ()
   for (const s of [...all, 'a\0b']) {
     const l = shLine(s);
     assert.not.match(l, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u, JSON.stringify(s));
-    assert.is(unescape(l), s);
+    assert.is(unShLine(l), s);
     assert.ok(shComment(s).startsWith('#'));
   }
   assert.is(shLine('a\nb\u2028c\\x0a\u202e'), 'a\\x0ab\\u{2028}c\\\\x0a\\u{202e}');

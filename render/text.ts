@@ -24,7 +24,9 @@ export function verdictLine(ex: Explanation): string {
   const what = p ? `${p.name} (${p.spec}) under ${oneLine(ex.policy)}` : `under ${oneLine(ex.policy)}`;
   if (ex.violation) return `${what}: violated${ex.expect === 'holds' ? ' (recorded as holding!)' : ''}`;
   if (!p) return `${what}: no state or step property is violated`;
-  return `${what}: holds${ex.expect === 'violates' ? ' (recorded as violated!)' : ex.expect === 'holds' ? ' (as recorded)' : ''}`;
+  const recorded =
+    ex.expect === 'violates' ? ' (recorded as violated!)' : ex.expect === 'holds' ? ' (as recorded)' : '';
+  return `${what}: holds${recorded}`;
 }
 
 function header(c: ChalkInstance, ex: Explanation, o: TextOptions, width: number): string[] {

@@ -77,12 +77,12 @@ export async function runInProcess(
   const oldExit = process.exit;
   const oldExitCode = process.exitCode;
   const capture = (buf: string[]) =>
-    function (chunk: unknown, enc?: unknown, cb?: unknown): boolean {
+    ((chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
       buf.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
       const done = typeof enc === 'function' ? enc : cb;
       if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
       return true;
-    } as typeof process.stdout.write;
+    }) as typeof process.stdout.write;
   let exitCalled: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   const t0 = performance.now();

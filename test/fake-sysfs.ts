@@ -26,7 +26,10 @@ import type { Result } from '../model/step.ts';
 import { execTrace } from '../trace/exec.ts';
 import type { Trace } from '../trace/types.ts';
 
-/** Real ids for model ids: adapter i → 0x05 + i, domain 0 → 0x0004, domain i ≥ 1 → 0x002b + i, control domain i → 0x0004 + i. */
+/**
+ * Real ids for model ids: adapter i → 0x05 + i, domain 0 → 0x0004, domain i ≥ 1 → 0x002b + i, control
+ * domain i → 0x0004 + i.
+ */
 export const realAdapter = (i: number): number => 5 + i;
 export const realDomain = (i: number): number => (i === 0 ? 4 : 43 + i);
 export const realControlDomain = (i: number): number => 4 + i;
@@ -59,7 +62,10 @@ export interface FakeRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  /** `$APMC_LOG`, with the fake sysfs root cut off the paths: "/bus/ap/apmask\t-5,-6", "vm\tstart …", "exec:qemu\t…". */
+  /**
+   * `$APMC_LOG`, with the fake sysfs root cut off the paths: "/bus/ap/apmask\t-5,-6", "vm\tstart …",
+   * "exec:qemu\t…".
+   */
   readonly log: string[];
 }
 

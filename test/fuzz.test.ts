@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseCheckArgs } from '../bin/args.ts';
 import { UsageError } from '../bin/usage.ts';
-import { InputError, parseTrace, traceToJson } from '../trace/index.ts';
+import { InputError, parseTrace, type Trace, traceToJson } from '../trace/index.ts';
 import { scanJson } from '../trace/json-lines.ts';
 
 const SEED = Number(process.env['SEED'] ?? 42);
@@ -137,9 +137,17 @@ const jsonMutated: fc.Arbitrary<string> = fc
     const doc = JSON.parse(text) as Record<string, unknown>;
     const slots: [Record<string, unknown> | unknown[], string | number][] = [];
     const walk = (x: unknown): void => {
-      if (Array.isArray(x)) x.forEach((y, i) => (slots.push([x, i]), walk(y)));
-      else if (x !== null && typeof x === 'object')
-        for (const [k, y] of Object.entries(x)) slots.push([x as Record<string, unknown>, k]), walk(y);
+      if (Array.isArray(x)) {
+        for (const [i, y] of x.entries()) {
+          slots.push([x, i]);
+          walk(y);
+        }
+      } else if (x !== null && typeof x === 'object') {
+        for (const [k, y] of Object.entries(x)) {
+          slots.push([x as Record<string, unknown>, k]);
+          walk(y);
+        }
+      }
     };
     walk(doc);
     const [holder, key] = slots[n % slots.length]!;
@@ -211,7 +219,7 @@ parser('the JSON scanner agrees with JSON.parse on validity', () => {
 parser('what parses survives text → JSON → text', () => {
   fc.assert(
     fc.property(mutated(fc.constantFrom(...TEXTS)), (text) => {
-      let t;
+      let t: Trace;
       try {
         t = parseTrace(text, 'fuzz.trace');
       } catch {

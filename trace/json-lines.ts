@@ -170,6 +170,10 @@ export const lineAt = (text: string, offset: number): number => {
   return n;
 };
 
+/** A problem about a top-level key: the key, then the unknown key or the field under it, if named. */
+const KEY_PROBLEM =
+  /^(?:"?)(scope|initial|policy|comments|comments_after|ops|format)(?:"?)(?:[.:]\s*(?:unknown key '(\w+)'|(\w+)))?/;
+
 /**
  * The paths a trace problem may be about, from the way trace/json.ts and trace/check.ts word it
  * (`ops[3]: …`, `scope.adapters: …`, `unknown format …`), longest first.
@@ -178,10 +182,7 @@ export function problemPaths(problem: string): string[] {
   const candidates: string[] = [];
   const op = /^ops\[(\d+)\](?:\.(\w+))?(?::\s*\w+\.(\w+):)?/.exec(problem);
   if (op) candidates.push(`ops[${op[1]}].${op[3] ?? op[2] ?? ''}`, `ops[${op[1]}]`, 'ops');
-  const key =
-    /^(?:"?)(scope|initial|policy|comments|comments_after|ops|format)(?:"?)(?:[.:]\s*(?:unknown key '(\w+)'|(\w+)))?/.exec(
-      problem,
-    );
+  const key = KEY_PROBLEM.exec(problem);
   if (key) candidates.push(`${key[1]}.${key[2] ?? key[3] ?? ''}`, key[1]!);
   const init = /^initial (adapter|domain|control domain) /.exec(problem);
   if (init) candidates.push(`initial.${init[1]!.replace(' ', '_')}s`, 'initial');

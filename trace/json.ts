@@ -151,7 +151,10 @@ export function parseJsonText(input: string, file: string): unknown {
   }
 }
 
-/** Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError naming the line where it can. */
+/**
+ * Parse and check a JSON trace document (already JSON-parsed, or text). Throws InputError naming the line
+ * where it can.
+ */
 export function parseJsonTrace(input: string | unknown, file: string): Trace {
   if (typeof input !== 'string') return traceFromDoc(input, file);
   const doc = parseJsonText(input, file);

@@ -210,7 +210,8 @@ const twice: [string, string][] = [
     't.trace:3: duplicate key "adapters" (first on line 2; give each key once)',
   ],
   [
-    '{"format": "apmc-trace/1", "ops": [\n{"kind": "create", "mdev": "m1"},\n{"kind": "create", "mdev": "m2", "kind": "remove"}]}',
+    '{"format": "apmc-trace/1", "ops": [\n{"kind": "create", "mdev": "m1"},\n' +
+      '{"kind": "create", "mdev": "m2", "kind": "remove"}]}',
     't.trace:3: duplicate key "kind" (first on line 3; give each key once)',
   ],
   [

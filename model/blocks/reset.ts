@@ -64,7 +64,10 @@ export function abnormalLinked(cfg: Config, s: State, m: MdevName): [number, num
   return linkedApqns(s, m).filter(([a, d]) => queueAt(cfg, s, a, d)?.reset !== 'normal');
 }
 
-/** VFIO_DEVICE_RESET of the dynamic designs: reset every linked queue; EIO if a stored response is not normal (§8.4). */
+/**
+ * VFIO_DEVICE_RESET of the dynamic designs: reset every linked queue; EIO if a stored response is not
+ * normal (§8.4).
+ */
 export function vfioResetLinked(cfg: Config, s: State, m: MdevName): Reported {
   const state = resetLinked(cfg, s, m);
   return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };

@@ -72,7 +72,8 @@ export const d0: Policy = {
   ...upstream,
   name: 'd0',
   summary: 'Linux 6.0–6.7 (D0): delta filtering (CVE-2024-26620), filtered queues not reset',
-  // §3/§7: 6.6–6.7 keep the response code and force a deconfigured queue's to 0; a checkstop is not passable before 6.8.
+  // §3/§7: 6.6–6.7 keep the response code and force a deconfigured queue's to 0; a checkstop is not
+  // passable before 6.8.
   passable: (r) => r === 'normal' || r === 'deconfigured',
   probe,
   remove: removeQueueResetOne,

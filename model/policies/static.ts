@@ -14,7 +14,10 @@ import type { Resource } from '../ops.ts';
 import type { Config, Outcome, Policy } from '../policy.ts';
 import type { MdevName, State } from '../state.ts';
 
-/** S*: EBUSY while attached (before parsing) → ENODEV → EADDRNOTAVAIL (not bound) → EADDRINUSE (spec §5, §14). */
+/**
+ * S*: EBUSY while attached (before parsing) → ENODEV → EADDRNOTAVAIL (not bound) → EADDRINUSE
+ * (spec §5, §14).
+ */
 function assign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
   const x = mdevOf(s, m);
   if (x.kvm !== null) return 'EBUSY';
