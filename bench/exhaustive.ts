@@ -7,7 +7,7 @@
  *   length (all properties of the policy in one search, BENCH_TIME s), next to the random engine's
  *   time to its first counterexample (seed 1) and its length after shrinking.
  */
-import { exploreExhaustive, type ExhaustiveResult } from '../exhaustive/engine.ts';
+import { type ExhaustiveResult, exploreExhaustive } from '../exhaustive/engine.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
@@ -33,23 +33,40 @@ for (const [label, scope] of SCOPES) {
     if (only && name !== only) continue;
     for (const symmetry of [false, true]) {
       const r = exploreExhaustive({ scope, policy }, [], { depth: DEPTH, timeMs: TIME, symmetry });
-      const covered = r.complete ? 'all reachable' : r.bound === 'depth' ? `all ≤ ${r.depth} ops` : `${r.bound} bound at depth ${r.depth}`;
-      console.log(
-        `${name.padEnd(10)} ${(symmetry ? 'on' : 'off').padEnd(9)} ${fmt(r.states).padStart(11)}  ${fmt(r.transitions).padStart(12)}  ${String(r.depth).padStart(5)}  ${fmt(rate(r)).padStart(8)}  ${(r.bytes / 1048576).toFixed(1).padStart(5)}  ×${r.reduction.toFixed(2).padEnd(8)} ${covered}`,
-      );
+      const covered = r.complete
+        ? 'all reachable'
+        : r.bound === 'depth'
+          ? `all ≤ ${r.depth} ops`
+          : `${r.bound} bound at depth ${r.depth}`;
+      const depth = String(r.depth).padStart(5);
+      const counts = `${fmt(r.states).padStart(11)}  ${fmt(r.transitions).padStart(12)}  ${depth}`;
+      const mb = (r.bytes / 1048576).toFixed(1).padStart(5);
+      const figures = `${fmt(rate(r)).padStart(8)}  ${mb}  ×${r.reduction.toFixed(2).padEnd(8)}`;
+      console.log(`${name.padEnd(10)} ${(symmetry ? 'on' : 'off').padEnd(9)} ${counts}  ${figures} ${covered}`);
     }
   }
-  console.log('\nexpected violation                             exhaustive: ms to shortest (ops)   random: ms to first, seed 1 (ops shrunk)');
+  console.log(
+    `\n${'expected violation'.padEnd(46)} ${'exhaustive: ms to shortest (ops)'.padEnd(34)} ` +
+      'random: ms to first, seed 1 (ops shrunk)',
+  );
   for (const [name, policy] of Object.entries(POLICIES)) {
     if (only && name !== only) continue;
     const cfg = { scope, policy };
     const ex = exploreExhaustive(cfg, PROPERTIES, { timeMs: TIME, symmetry: true });
-    const rnd = await explore(cfg, initialState(scope), Object.keys(EXPECTED[name] ?? {}).map((p) => propertyByName(p)!), { seed: 1, runs: 50000, timeMs: TIME });
+    const rnd = await explore(
+      cfg,
+      initialState(scope),
+      Object.keys(EXPECTED[name] ?? {}).map((p) => propertyByName(p)!),
+      { seed: 1, runs: 50000, timeMs: TIME },
+    );
     for (const prop of Object.keys(EXPECTED[name] ?? {})) {
       const e = ex.found.find((f) => f.property === prop);
       const r = rnd.found.find((f) => f.property === prop);
-      const len = (f: { ops: readonly unknown[]; other?: readonly unknown[] }) => Math.max(f.ops.length, f.other?.length ?? 0);
-      const left = e ? `${fmt(e.foundMs).padStart(8)} (${len(e)})` : `not within ${TIME / 1000} s (depth ${ex.depth} done)`;
+      const len = (f: { ops: readonly unknown[]; other?: readonly unknown[] }) =>
+        Math.max(f.ops.length, f.other?.length ?? 0);
+      const left = e
+        ? `${fmt(e.foundMs).padStart(8)} (${len(e)})`
+        : `not within ${TIME / 1000} s (depth ${ex.depth} done)`;
       const right = r ? `${fmt(r.foundMs).padStart(8)} (${len(r)})` : 'not found';
       console.log(`${`${name} ${prop}`.padEnd(46)} ${left.padEnd(34)} ${right}`);
     }

@@ -1,11 +1,11 @@
 /** A worker thread of `apmc check --engine exhaustive --workers N`: its part of one parallel search. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { exploreExhaustivePart } from '../exhaustive/engine.ts';
-import { workerPart, type PartData, type PartMessage } from '../exhaustive/parallel.ts';
-import { propertyByName } from '../properties/registry.ts';
+import { type PartData, type PartMessage, WorkerPart } from '../exhaustive/part.ts';
 import type { Scope } from '../model/scope.ts';
-import { loadPolicy } from './load-policy.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
+import { propertyByName } from '../properties/registry.ts';
+import { loadPolicy } from './load-policy.ts';
 import { exhaustiveWatch, interceptExit, setWatch, type WatchShared } from './sandbox-watch.ts';
 
 type Sandbox = { shared: WatchShared; slot: number; heapMb: number };
@@ -19,7 +19,7 @@ if (d.sandbox) {
 try {
   const policy = await loadPolicy(d.policySpec);
   const props = d.props.map((n) => propertyByName(n)!);
-  const part = workerPart(d, post);
+  const part = new WorkerPart(d, post);
   const opt = { ...d.opt, ...exhaustiveWatch(null) };
   const guarded = d.guard ? { ...opt, guard: guardPolicy(policy) } : opt;
   const r = exploreExhaustivePart({ scope: d.scope, policy }, props, guarded, part);

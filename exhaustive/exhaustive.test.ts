@@ -62,7 +62,11 @@ codec('with a reference state set, encode gives the same keys (its parts shared 
           c.reference(null);
           c.encode(s, refKey, 0);
           const ref = c.decode(refKey, 0);
-          const next = [ref, ...ops.map((op) => step(cfg, ref, op).state), permuteIds(DEFAULT, ref, sym.perms[gi % sym.perms.length]!)];
+          const next = [
+            ref,
+            ...ops.map((op) => step(cfg, ref, op).state),
+            permuteIds(DEFAULT, ref, sym.perms[gi % sym.perms.length]!),
+          ];
           for (const t of next) {
             c.reference(null);
             c.encode(t, a, 0);
@@ -125,21 +129,26 @@ codec('a compiled bit permutation (shifts and masks) moves every bit of any key 
     const sym = makeSymmetry(scope, c);
     const W = c.words;
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: W, maxLength: W }), fc.nat(), (words, gi) => {
-        const g = sym.perms[gi % sym.perms.length]!;
-        const table = c.bitPermutation(g.pa, g.pd, g.pc);
-        const prog = compile(table, W);
-        const a = Uint32Array.from(words);
-        let p = 0;
-        const got: number[] = [];
-        for (let w = 0; w < W; w++) {
-          let v = 0;
-          const n = prog[p++]!;
-          for (let j = 0; j < n; j++, p += 3) v |= (prog[p + 1]! >= 0 ? a[prog[p]!]! << prog[p + 1]! : a[prog[p]!]! >>> -prog[p + 1]!) & prog[p + 2]!;
-          got.push(v >>> 0);
-        }
-        assert.equal(got, permuteBits(table, a, W));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: W, maxLength: W }),
+        fc.nat(),
+        (words, gi) => {
+          const g = sym.perms[gi % sym.perms.length]!;
+          const table = c.bitPermutation(g.pa, g.pd, g.pc);
+          const prog = compile(table, W);
+          const a = Uint32Array.from(words);
+          let p = 0;
+          const got: number[] = [];
+          for (let w = 0; w < W; w++) {
+            let v = 0;
+            const n = prog[p++]!;
+            for (let j = 0; j < n; j++, p += 3)
+              v |= (prog[p + 1]! >= 0 ? a[prog[p]!]! << prog[p + 1]! : a[prog[p]!]! >>> -prog[p + 1]!) & prog[p + 2]!;
+            got.push(v >>> 0);
+          }
+          assert.equal(got, permuteBits(table, a, W));
+        },
+      ),
       { numRuns: 300, seed: 5 },
     );
   }
@@ -171,7 +180,7 @@ codec('the canonical key is the least key over the id images of the name-normali
   );
 });
 
-codec('a scan entry\'s canonical images, class by class, are those of each image made canonical on its own', () => {
+codec("a scan entry's canonical images, class by class, are those of each image made canonical on its own", () => {
   // 3 × 3 × 2: 72 id permutations, scans that add or remove several devices in id order.
   const scope: Scope = { adapters: 3, domains: 3, control_domains: 2, mdevs: 2, vms: 1 };
   const c = makeCodec(scope);
@@ -285,55 +294,65 @@ function classesByDepth(scope: Scope, policy: string, depth: number): number[] {
   return out;
 }
 
-eng('symmetry reduction stores exactly the classes of the states a plain search reaches, depth by depth (scans under way included)', () => {
-  // 2×2: scans that remove an adapter's or a domain's two queues; 3×2: three adapters, partial orders.
-  // Trying every permutation on scans under way too gives 14,888 classes instead of 14,890 at depth 4.
-  const S22: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 1, vms: 1 };
-  const cases: [Scope, string[], number][] = [
-    [S22, ['upstream'], 4],
-    [S22, Object.keys(POLICIES).filter((p) => p !== 'upstream'), 3],
-    [{ adapters: 3, domains: 2, control_domains: 1, mdevs: 1, vms: 1 }, ['upstream'], 3],
-  ];
-  for (const [scope, policies, depth] of cases) {
-    for (const policy of policies) {
-      const want = classesByDepth(scope, policy, depth);
-      const got = want.map((_, d) => exploreExhaustive({ scope, policy: POLICIES[policy]! }, [], { depth: d + 1, symmetry: true }).states);
-      assert.equal(got, want, `${policy} ${scope.adapters}×${scope.domains}`);
+eng(
+  'symmetry reduction stores exactly the classes of the states a plain search reaches, depth by depth ' +
+    '(scans under way included)',
+  () => {
+    // 2×2: scans that remove an adapter's or a domain's two queues; 3×2: three adapters, partial orders.
+    // Trying every permutation on scans under way too gives 14,888 classes instead of 14,890 at depth 4.
+    const S22: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 1, vms: 1 };
+    const cases: [Scope, string[], number][] = [
+      [S22, ['upstream'], 4],
+      [S22, Object.keys(POLICIES).filter((p) => p !== 'upstream'), 3],
+      [{ adapters: 3, domains: 2, control_domains: 1, mdevs: 1, vms: 1 }, ['upstream'], 3],
+    ];
+    for (const [scope, policies, depth] of cases) {
+      for (const policy of policies) {
+        const want = classesByDepth(scope, policy, depth);
+        const got = want.map(
+          (_, d) =>
+            exploreExhaustive({ scope, policy: POLICIES[policy]! }, [], { depth: d + 1, symmetry: true }).states,
+        );
+        assert.equal(got, want, `${policy} ${scope.adapters}×${scope.domains}`);
+      }
     }
-  }
-});
+  },
+);
 
-eng('a scan under way is one class with its images that keep the order of its devices left, and only with those', () => {
-  const scope: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 1, vms: 1 };
-  const cfg = { scope, policy: POLICIES['upstream']! };
-  const c = makeCodec(scope);
-  const sym = makeSymmetry(scope, c);
-  // Adapter 0 leaves the host configuration; the scan under way has 00.0000 then 00.0001 to remove.
-  let s = initialState(scope);
-  for (const op of [
-    { kind: 'fault', apid: 0, apqi: 0, fault: 'checkstop' },
-    { kind: 'host', action: 'remove', resource: 'adapter', id: 0, async: true },
-    { kind: 'scan_start' },
-  ] as const) {
-    s = step(cfg, s, op).state;
-  }
-  const key = (x: State): string => {
-    const k = new Uint32Array(c.words);
-    sym.canonical(x, k);
-    return k.join(',');
-  };
-  const swapA = { pa: [1, 0], pd: [0, 1], pc: [0] };
-  const swapD = { pa: [0, 1], pd: [1, 0], pc: [0] };
-  // Swapping the adapters keeps the order (01.0000 then 01.0001): the same class.
-  assert.is(key(permuteIds(scope, s, swapA)), key(s));
-  // Swapping the domains reverses it: the scan then removes the checkstopped queue second, not first.
-  assert.is.not(key(permuteIds(scope, s, swapD)), key(s));
-  const scanStep = { kind: 'scan_step' } as const;
-  assert.is.not(key(step(cfg, permuteIds(scope, s, swapD), scanStep).state), key(step(cfg, s, scanStep).state));
-  // One device left: every permutation keeps its order.
-  const one = step(cfg, s, scanStep).state;
-  assert.is(key(permuteIds(scope, one, swapD)), key(one));
-});
+eng(
+  'a scan under way is one class with its images that keep the order of its devices left, and only with those',
+  () => {
+    const scope: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 1, vms: 1 };
+    const cfg = { scope, policy: POLICIES['upstream']! };
+    const c = makeCodec(scope);
+    const sym = makeSymmetry(scope, c);
+    // Adapter 0 leaves the host configuration; the scan under way has 00.0000 then 00.0001 to remove.
+    let s = initialState(scope);
+    for (const op of [
+      { kind: 'fault', apid: 0, apqi: 0, fault: 'checkstop' },
+      { kind: 'host', action: 'remove', resource: 'adapter', id: 0, async: true },
+      { kind: 'scan_start' },
+    ] as const) {
+      s = step(cfg, s, op).state;
+    }
+    const key = (x: State): string => {
+      const k = new Uint32Array(c.words);
+      sym.canonical(x, k);
+      return k.join(',');
+    };
+    const swapA = { pa: [1, 0], pd: [0, 1], pc: [0] };
+    const swapD = { pa: [0, 1], pd: [1, 0], pc: [0] };
+    // Swapping the adapters keeps the order (01.0000 then 01.0001): the same class.
+    assert.is(key(permuteIds(scope, s, swapA)), key(s));
+    // Swapping the domains reverses it: the scan then removes the checkstopped queue second, not first.
+    assert.is.not(key(permuteIds(scope, s, swapD)), key(s));
+    const scanStep = { kind: 'scan_step' } as const;
+    assert.is.not(key(step(cfg, permuteIds(scope, s, swapD), scanStep).state), key(step(cfg, s, scanStep).state));
+    // One device left: every permutation keeps its order.
+    const one = step(cfg, s, scanStep).state;
+    assert.is(key(permuteIds(scope, one, swapD)), key(one));
+  },
+);
 
 eng('a host change that leaves the host configuration as it is steps as a whole scan (hostChangeIsScan)', () => {
   const ops = alphabet(DEFAULT);
@@ -359,28 +378,34 @@ eng('a host change that leaves the host configuration as it is steps as a whole 
   assert.ok(same > 1000, `only ${same} host changes compared`);
 });
 
-eng('the order within a level changes neither the states, the transitions, the exercised set nor the depth of any violation', () => {
-  const depths = (r: ReturnType<typeof exploreExhaustive>) => Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
-  let found = 0;
-  for (const policy of Object.keys(POLICIES)) {
-    const cfg = { scope: SMALL, policy: POLICIES[policy]! };
-    const plain = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'plain' });
-    const first = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'guests-first' });
-    assert.is(first.states, plain.states, policy);
-    assert.is(first.transitions, plain.transitions, policy);
-    assert.equal(depths(first), depths(plain), policy);
-    assert.equal([...first.exercised].sort(), [...plain.exercised].sort(), policy);
-    found += first.found.length;
-  }
-  assert.ok(found >= 4, `only ${found} violations compared`);
-});
+eng(
+  'the order within a level changes neither the states, the transitions, the exercised set ' +
+    'nor the depth of any violation',
+  () => {
+    const depths = (r: ReturnType<typeof exploreExhaustive>) =>
+      Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
+    let found = 0;
+    for (const policy of Object.keys(POLICIES)) {
+      const cfg = { scope: SMALL, policy: POLICIES[policy]! };
+      const plain = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'plain' });
+      const first = exploreExhaustive(cfg, PROPERTIES, { depth: 4, symmetry: true, order: 'guests-first' });
+      assert.is(first.states, plain.states, policy);
+      assert.is(first.transitions, plain.transitions, policy);
+      assert.equal(depths(first), depths(plain), policy);
+      assert.equal([...first.exercised].sort(), [...plain.exercised].sort(), policy);
+      found += first.found.length;
+    }
+    assert.ok(found >= 4, `only ${found} violations compared`);
+  },
+);
 
 eng('shards partition the search: merged, they find what one search finds, as short', () => {
   const cfg = { scope: SMALL, policy: POLICIES['static']! };
   const one = exploreExhaustive(cfg, PROPERTIES, { depth: 3 });
   const parts = [0, 1, 2].map((k) => exploreExhaustive(cfg, PROPERTIES, { depth: 3, shard: { k, n: 3, depth: 2 } }));
   const merged = mergeResults(parts);
-  const depths = (r: typeof one) => Object.fromEntries(r.found.filter((f) => f.property !== 'order-independence').map((f) => [f.property, f.depth]));
+  const depths = (r: typeof one) =>
+    Object.fromEntries(r.found.filter((f) => f.property !== 'order-independence').map((f) => [f.property, f.depth]));
   assert.equal(depths(merged), depths(one));
 });
 

@@ -3,35 +3,43 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Op } from '../model/ops.ts';
-import { extend, type Policy } from '../model/policy.ts';
 import { POLICIES, upstream } from '../model/policies/index.ts';
+import { extend, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
-import { asyncHostChange, step, stepUnmarked } from '../model/step.ts';
+import { step, stepUnmarked } from '../model/step.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { alphabet } from './alphabet.ts';
 import { fieldOf, makeCodec, type Range } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
-import { type Split, type StepFn, TransitionMemo } from './memo.ts';
+import { asyncHostChange, type Split, type StepFn, TransitionMemo } from './memo.ts';
 import { StateStore } from './store.ts';
 import { ReadTracker } from './track.ts';
 
 const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
 const DEFAULT: Scope = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
 
-const plainStep = (policy: Policy, scope: Scope): StepFn => (s, op) => ({ ...step({ scope, policy }, s, op), flags: 0 });
+const plainStep =
+  (policy: Policy, scope: Scope): StepFn =>
+  (s, op) => ({ ...step({ scope, policy }, s, op), flags: 0 });
 /** Synchronous host changes as their asynchronous form, unmarked, then a scan (what the engine uses). */
 const hostSplit = (policy: Policy, scope: Scope): Split => ({
   first: asyncHostChange,
   firstStep: (s, op) => ({ ...stepUnmarked({ scope, policy }, s, op), flags: 0 }),
-  then: { kind: 'scan' },
+  second: { kind: 'scan' },
 });
 
 /**
  * Breadth-first to `depth`, comparing the memo's successor and result with the reducer's on every
  * transition; the number of transitions that differ.
  */
-function differential(policy: Policy, scope: Scope, depth: number, verifyEvery = 0, split?: Split): { bad: number; transitions: number; memo: TransitionMemo } {
+function differential(
+  policy: Policy,
+  scope: Scope,
+  depth: number,
+  verifyEvery = 0,
+  split?: Split,
+): { bad: number; transitions: number; memo: TransitionMemo } {
   const codec = makeCodec(scope);
   const ops = alphabet(scope);
   const W = codec.words;
@@ -78,47 +86,59 @@ memo('on every transition within 2 ops at 2×2×1 with 2 mdevs and 2 VMs, every 
   for (const policy of Object.values(POLICIES)) assert.is(differential(policy, DEFAULT, 2).bad, 0, policy.name);
 });
 
-memo('a synchronous host change is its asynchronous form without the ghost marking, then a scan (random walks, every policy)', () => {
-  const ops = alphabet(DEFAULT);
-  const codec = makeCodec(DEFAULT);
-  const a = new Uint32Array(codec.words);
-  const b = new Uint32Array(codec.words);
-  let split = 0;
-  for (const policy of Object.values(POLICIES)) {
-    const cfg = { scope: DEFAULT, policy };
-    fc.assert(
-      fc.property(fc.array(fc.nat(ops.length - 1), { minLength: 1, maxLength: 30 }), (picks) => {
-        let s = initialState(DEFAULT);
-        for (const k of picks) {
-          for (const op of ops) {
-            const first = asyncHostChange(op);
-            if (first === null) continue;
-            split++;
-            const direct = step(cfg, s, op);
-            const part = stepUnmarked(cfg, s, first);
-            const two = part.result === 'ok' ? step(cfg, part.state, { kind: 'scan' }) : { state: s, result: part.result };
-            codec.encode(direct.state, a, 0);
-            codec.encode(two.state, b, 0);
-            assert.is(two.result, direct.result);
-            assert.equal([...b], [...a], `${policy.name}: ${JSON.stringify(op)}`);
+memo(
+  'a synchronous host change is its asynchronous form without the ghost marking, then a scan ' +
+    '(random walks, every policy)',
+  () => {
+    const ops = alphabet(DEFAULT);
+    const codec = makeCodec(DEFAULT);
+    const a = new Uint32Array(codec.words);
+    const b = new Uint32Array(codec.words);
+    let split = 0;
+    for (const policy of Object.values(POLICIES)) {
+      const cfg = { scope: DEFAULT, policy };
+      fc.assert(
+        fc.property(fc.array(fc.nat(ops.length - 1), { minLength: 1, maxLength: 30 }), (picks) => {
+          let s = initialState(DEFAULT);
+          for (const k of picks) {
+            for (const op of ops) {
+              const first = asyncHostChange(op);
+              if (first === null) continue;
+              split++;
+              const direct = step(cfg, s, op);
+              const part = stepUnmarked(cfg, s, first);
+              const two =
+                part.result === 'ok' ? step(cfg, part.state, { kind: 'scan' }) : { state: s, result: part.result };
+              codec.encode(direct.state, a, 0);
+              codec.encode(two.state, b, 0);
+              assert.is(two.result, direct.result);
+              assert.equal([...b], [...a], `${policy.name}: ${JSON.stringify(op)}`);
+            }
+            s = step(cfg, s, ops[k]!).state;
           }
-          s = step(cfg, s, ops[k]!).state;
-        }
-      }),
-      { numRuns: 40, seed: 3 },
-    );
-  }
-  assert.ok(split > 1000);
-});
+        }),
+        { numRuns: 40, seed: 3 },
+      );
+    }
+    assert.ok(split > 1000);
+  },
+);
 
-memo('with synchronous host changes split in two cached steps: the reducer on every transition (1×1×1 within 5 ops, 2×2×1 within 2)', () => {
-  for (const policy of Object.values(POLICIES)) {
-    const tiny = differential(policy, TINY, 5, 0, hostSplit(policy, TINY));
-    assert.is(tiny.bad, 0, policy.name);
-    assert.ok(tiny.memo.stats.hits > tiny.transitions / 2, `${policy.name}: ${tiny.memo.stats.hits} hits of ${tiny.transitions}`);
-    assert.is(differential(policy, DEFAULT, 2, 0, hostSplit(policy, DEFAULT)).bad, 0, policy.name);
-  }
-});
+memo(
+  'with synchronous host changes split in two cached steps: the reducer on every transition ' +
+    '(1×1×1 within 5 ops, 2×2×1 within 2)',
+  () => {
+    for (const policy of Object.values(POLICIES)) {
+      const tiny = differential(policy, TINY, 5, 0, hostSplit(policy, TINY));
+      assert.is(tiny.bad, 0, policy.name);
+      assert.ok(
+        tiny.memo.stats.hits > tiny.transitions / 2,
+        `${policy.name}: ${tiny.memo.stats.hits} hits of ${tiny.transitions}`,
+      );
+      assert.is(differential(policy, DEFAULT, 2, 0, hostSplit(policy, DEFAULT)).bad, 0, policy.name);
+    }
+  },
+);
 
 memo('the engine without properties, cached (split host changes) and not: the same states and transitions', () => {
   for (const name of Object.keys(POLICIES)) {
@@ -166,7 +186,11 @@ memo('the engine with and without the cache: the same states, transitions and sh
       const b = exploreExhaustive(cfg, PROPERTIES, { depth: 5, memo: true, symmetry });
       assert.is(b.states, a.states, name);
       assert.is(b.transitions, a.transitions, name);
-      assert.equal(b.found.map((f) => [f.property, f.depth]).sort(), a.found.map((f) => [f.property, f.depth]).sort(), name);
+      assert.equal(
+        b.found.map((f) => [f.property, f.depth]).sort(),
+        a.found.map((f) => [f.property, f.depth]).sort(),
+        name,
+      );
       assert.equal([...b.exercised].sort(), [...a.exercised].sort(), `${name}: exercised`);
       assert.ok(b.memo !== undefined && a.memo === undefined);
     }
@@ -186,7 +210,6 @@ memo('a policy that behaves differently on the tracked view is caught by verific
 });
 
 const track = suite('read tracking');
-
 
 track('the layout: each leaf of a state is where the key has it', () => {
   const c = makeCodec(DEFAULT);

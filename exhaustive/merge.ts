@@ -21,7 +21,9 @@ export function mergeResults(parts: readonly ExhaustiveResult[]): ExhaustiveResu
     depth: Math.min(...parts.map((r) => r.depth)),
     complete: parts.every((r) => r.complete),
     // The most serious bound wins: one shard out of memory makes the whole run bounded.
-    bound: (['policy-error', 'interrupted', 'memory', 'states', 'time', 'depth'] as const).find((b) => bounds.includes(b)) ?? null,
+    bound:
+      (['policy-error', 'interrupted', 'memory', 'states', 'time', 'depth'] as const).find((b) => bounds.includes(b)) ??
+      null,
     ms: Math.max(...parts.map((r) => r.ms)),
     bytes: sum(parts.map((r) => r.bytes)),
     alphabet: parts[0]?.alphabet ?? 0,

@@ -6,47 +6,62 @@ import { workerEntry } from '../bin/worker-entry.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
-import { exploreExhaustive, type ExhaustiveOptions, type ExhaustiveResult } from './engine.ts';
+import { type ExhaustiveOptions, type ExhaustiveResult, exploreExhaustive } from './engine.ts';
 import { exploreParallel } from './parallel.ts';
-import { joinGrow, SharedStateStore, sharedBuffers, type SharedBuffers } from './shared-store.ts';
+import { joinGrow, type SharedBuffers, SharedStateStore, sharedBuffers } from './shared-store.ts';
 
 const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
 const SMALL: Scope = { adapters: 2, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
 
 const par = suite('parallel search');
 
-async function parallel(policy: string, scope: Scope, props: typeof PROPERTIES, opt: ExhaustiveOptions, workers = 2): Promise<ExhaustiveResult> {
+async function parallel(
+  policy: string,
+  scope: Scope,
+  props: typeof PROPERTIES,
+  opt: ExhaustiveOptions,
+  workers = 2,
+): Promise<ExhaustiveResult> {
   const entry = await workerEntry(policy);
-  return exploreParallel({ scope, policy: POLICIES[policy]! }, props, opt, workers, (d) => spawnPart(entry, d, policy, scope, false));
+  return exploreParallel({ scope, policy: POLICIES[policy]! }, props, opt, workers, (d) =>
+    spawnPart(entry, d, policy, scope, false),
+  );
 }
 
-const depths = (r: ExhaustiveResult): Record<string, number> => Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
+const depths = (r: ExhaustiveResult): Record<string, number> =>
+  Object.fromEntries(r.found.map((f) => [f.property, f.depth]));
 
-par('two workers store exactly the states and transitions of one thread (pure exploration, transition cache)', async () => {
-  const cfg = { scope: TINY, policy: POLICIES['static']! };
-  const one = exploreExhaustive(cfg, [], { depth: 12 });
-  const two = await parallel('static', TINY, [], { depth: 12 });
-  assert.is(two.states, one.states);
-  assert.is(two.transitions, one.transitions);
-  assert.is(two.depth, one.depth);
-  assert.is(two.bound, 'depth');
-  assert.ok(two.memo !== undefined && two.memo.hits > 0);
-});
+par(
+  'two workers store exactly the states and transitions of one thread (pure exploration, transition cache)',
+  async () => {
+    const cfg = { scope: TINY, policy: POLICIES['static']! };
+    const one = exploreExhaustive(cfg, [], { depth: 12, memo: true });
+    const two = await parallel('static', TINY, [], { depth: 12, memo: true });
+    assert.is(two.states, one.states);
+    assert.is(two.transitions, one.transitions);
+    assert.is(two.depth, one.depth);
+    assert.is(two.bound, 'depth');
+    assert.ok(two.memo !== undefined && two.memo.hits > 0);
+  },
+);
 
-par('with every property: the same violations at the same (shortest) depths, symmetry on, order independence included', async () => {
-  for (const policy of ['v12-fcfs', 'd0']) {
-    const cfg = { scope: SMALL, policy: POLICIES[policy]! };
-    const opt = { depth: 5, symmetry: true };
-    const one = exploreExhaustive(cfg, PROPERTIES, opt);
-    const two = await parallel(policy, SMALL, PROPERTIES, opt);
-    assert.equal(depths(two), depths(one), policy);
-    assert.is(two.complete, one.complete, policy);
-    if (one.bound === 'depth') assert.is(two.states, one.states, policy);
-    assert.equal([...two.exercised].sort(), [...one.exercised].sort(), policy);
-    // Every reported trace reproduces its violation (re-run by the reporting thread).
-    for (const f of two.found) assert.ok(f.ops.length > 0, `${policy} ${f.property}`);
-  }
-});
+par(
+  'with every property: the same violations at the same (shortest) depths, symmetry on, order independence included',
+  async () => {
+    for (const policy of ['v12-fcfs', 'd0']) {
+      const cfg = { scope: SMALL, policy: POLICIES[policy]! };
+      const opt = { depth: 5, symmetry: true };
+      const one = exploreExhaustive(cfg, PROPERTIES, opt);
+      const two = await parallel(policy, SMALL, PROPERTIES, opt);
+      assert.equal(depths(two), depths(one), policy);
+      assert.is(two.complete, one.complete, policy);
+      if (one.bound === 'depth') assert.is(two.states, one.states, policy);
+      assert.equal([...two.exercised].sort(), [...one.exercised].sort(), policy);
+      // Every reported trace reproduces its violation (re-run by the reporting thread).
+      for (const f of two.found) assert.ok(f.ops.length > 0, `${policy} ${f.property}`);
+    }
+  },
+);
 
 par('order independence is one functional dependency over the states of every worker', async () => {
   const oi = [propertyByName('order-independence')!];
@@ -60,22 +75,27 @@ par('order independence is one functional dependency over the states of every wo
 });
 
 par('--max-states ends a parallel search cleanly with the states bound', async () => {
-  const r = await parallel('upstream', { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 }, PROPERTIES, { maxStates: 3000 });
+  const r = await parallel('upstream', { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 }, PROPERTIES, {
+    maxStates: 3000,
+  });
   assert.is(r.bound, 'states');
   assert.is(r.complete, false);
   assert.ok(r.states >= 3000 && r.states < 3000 + 200, `${r.states}`);
 });
 
-par('a shard over workers numbers the levels before its split as one thread does: the same states as a one-thread shard', async () => {
-  const cfg = { scope: SMALL, policy: POLICIES['static']! };
-  for (const k of [0, 1]) {
-    const opt = { depth: 4, shard: { k, n: 2, depth: 2 } };
-    const one = exploreExhaustive(cfg, [], opt);
-    const two = await parallel('static', SMALL, [], opt);
-    assert.is(two.states, one.states, `shard ${k}`);
-    assert.is(two.transitions, one.transitions, `shard ${k}`);
-  }
-});
+par(
+  'a shard over workers numbers the levels before its split as one thread does: the same states as a one-thread shard',
+  async () => {
+    const cfg = { scope: SMALL, policy: POLICIES['static']! };
+    for (const k of [0, 1]) {
+      const opt = { depth: 4, shard: { k, n: 2, depth: 2 } };
+      const one = exploreExhaustive(cfg, [], opt);
+      const two = await parallel('static', SMALL, [], opt);
+      assert.is(two.states, one.states, `shard ${k}`);
+      assert.is(two.transitions, one.transitions, `shard ${k}`);
+    }
+  },
+);
 
 const shared = suite('shared state store');
 
@@ -132,43 +152,57 @@ import('tsx/esm/api').then(async ({ register }) => {
   }
   // Stay for the others' growths until every worker is done.
   Atomics.add(ctl, 1, 1);
-  while (Atomics.load(ctl, 1) < workerData.workers) { if (s.growing) joinGrow([s], workerData.workers, () => false); Atomics.wait(ctl, 1, Atomics.load(ctl, 1), 5); }
+  while (Atomics.load(ctl, 1) < workerData.workers) {
+    if (s.growing) joinGrow([s], workerData.workers, () => false);
+    Atomics.wait(ctl, 1, Atomics.load(ctl, 1), 5);
+  }
   parentPort.postMessage(mine);
 });
 `;
 
-shared('several threads adding overlapping keys at once (growing the table as they go): each distinct key stored exactly once', async () => {
-  const W = 2;
-  const workers = 3;
-  const b: SharedBuffers = sharedBuffers(W, 62, 60_000, 16);
-  const go = new SharedArrayBuffer(8);
-  const all = [1, 2, 3].map((seed) => keys(20_000, W, seed));
-  const runs = all.map(
-    (ks) =>
-      new Promise<number[]>((resolve, reject) => {
-        const w = new Worker(WORKER, { eval: true, workerData: { b, keys: ks, go, workers, module: new URL('./shared-store.ts', import.meta.url).href } });
-        w.once('message', (m: number[]) => {
-          resolve(m);
-          void w.terminate();
-        });
-        w.once('error', reject);
-      }),
-  );
-  await new Promise((r) => setTimeout(r, 300));
-  Atomics.store(new Int32Array(go), 0, 1);
-  Atomics.notify(new Int32Array(go), 0);
-  const numbers = (await Promise.all(runs)).flat();
-  const distinct = new Set<string>();
-  for (const ks of all) for (let i = 0; i < ks.length / W; i++) distinct.add(`${ks[W * i]},${ks[W * i + 1]}`);
-  const s = new SharedStateStore(b);
-  assert.is(s.count, distinct.size, 'one number per distinct key');
-  assert.equal([...numbers].sort((x, y) => x - y), Array.from({ length: distinct.size }, (_, i) => i), 'numbers 0..count-1, each once');
-  const stored = new Set<string>();
-  for (let n = 0; n < s.count; n++) stored.add(`${s.arena[W * n]},${s.arena[W * n + 1]}`);
-  assert.is(stored.size, distinct.size, 'no key stored twice');
-  for (const id of distinct) assert.ok(stored.has(id), id);
-  for (const ks of all) for (let i = 0; i < 200; i++) assert.is(s.add(ks, W * i, 0, 0), -1);
-});
+shared(
+  'several threads adding overlapping keys at once (growing the table as they go): ' +
+    'each distinct key stored exactly once',
+  async () => {
+    const W = 2;
+    const workers = 3;
+    const b: SharedBuffers = sharedBuffers(W, 62, 60_000, 16);
+    const go = new SharedArrayBuffer(8);
+    const all = [1, 2, 3].map((seed) => keys(20_000, W, seed));
+    const runs = all.map(
+      (ks) =>
+        new Promise<number[]>((resolve, reject) => {
+          const w = new Worker(WORKER, {
+            eval: true,
+            workerData: { b, keys: ks, go, workers, module: new URL('./shared-store.ts', import.meta.url).href },
+          });
+          w.once('message', (m: number[]) => {
+            resolve(m);
+            void w.terminate();
+          });
+          w.once('error', reject);
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    const numbers = (await Promise.all(runs)).flat();
+    const distinct = new Set<string>();
+    for (const ks of all) for (let i = 0; i < ks.length / W; i++) distinct.add(`${ks[W * i]},${ks[W * i + 1]}`);
+    const s = new SharedStateStore(b);
+    assert.is(s.count, distinct.size, 'one number per distinct key');
+    assert.equal(
+      [...numbers].sort((x, y) => x - y),
+      Array.from({ length: distinct.size }, (_, i) => i),
+      'numbers 0..count-1, each once',
+    );
+    const stored = new Set<string>();
+    for (let n = 0; n < s.count; n++) stored.add(`${s.arena[W * n]},${s.arena[W * n + 1]}`);
+    assert.is(stored.size, distinct.size, 'no key stored twice');
+    for (const id of distinct) assert.ok(stored.has(id), id);
+    for (const ks of all) for (let i = 0; i < 200; i++) assert.is(s.add(ks, W * i, 0, 0), -1);
+  },
+);
 
 par.run();
 shared.run();

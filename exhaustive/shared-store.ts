@@ -48,7 +48,13 @@ export interface SharedBuffers {
 export const growBarrier = (): SharedArrayBuffer => new SharedArrayBuffer(16);
 
 /** Buffers for up to `capacity` states of W words (`bits`: as for StateStore). */
-export function sharedBuffers(words: number, bits: number, capacity: number, initialSlots = 1 << 16, barrier = growBarrier()): SharedBuffers {
+export function sharedBuffers(
+  words: number,
+  bits: number,
+  capacity: number,
+  initialSlots = 1 << 16,
+  barrier = growBarrier(),
+): SharedBuffers {
   const stride = bits < 32 * words ? words : words + 1;
   let slots = 1;
   while (slots * MAX_LOAD < capacity + 1) slots *= 2;
@@ -185,7 +191,7 @@ export class SharedStateStore implements Stored {
     }
   }
 
-    /**
+  /**
    * Double the table if it passed its load limit (while no other thread uses it), placing every state
    * again. False when `allow` refuses the bytes the doubled table touches (the table is left as it is).
    */

@@ -60,7 +60,13 @@ export class StateStore implements Stored {
 
   /** Bytes held by the typed arrays. */
   get bytes(): number {
-    return this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength + this.table.byteLength;
+    return (
+      this.arena.byteLength +
+      this.parent.byteLength +
+      this.via.byteLength +
+      this.hashes.byteLength +
+      this.table.byteLength
+    );
   }
 
   /** Hash of words key[off .. off+W) (`hashKey`). */

@@ -13,15 +13,14 @@
  * An input object found somewhere else in the result (`shadow: x.matrix`) counts as read whole.
  */
 import type { State } from '../model/state.ts';
-import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
 import { mdevNames, vmNames } from './alphabet.ts';
+import type { Codec, Layout, MatrixRanges, Range } from './codec.ts';
+import { ArrTraps, ObjTraps, RecTraps } from './track-traps.ts';
 
 /** A place in the state tree: every range below it, and the ranges it holds itself. */
 interface Place {
   readonly all: readonly Range[];
 }
-
-const INDEX = /^(0|[1-9][0-9]*)$/;
 
 export class ReadTracker {
   /** The ranges read since the last `reset()`, each once, in the order first read. */
@@ -70,51 +69,20 @@ export class ReadTracker {
     this.raw = new WeakMap();
     const L = this.layout;
     const P = this.places;
-    type Kids = Record<string, () => object | null>;
-    const mx = (m: object, r: MatrixRanges, p: Place): object => this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
-    const b = s.bus;
-    const scanKids = (): Kids => ({ qci: () => mx(b.scan!.qci, L.scan.qci, P.scanQci), old: () => mx(b.scan!.old, L.scan.old, P.scanOld) });
-    const bus = (): object =>
-      this.obj(
-        b,
-        P.bus,
-        { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
-        { qci: () => mx(b.qci, L.qci, P.qci), scan: () => (b.scan === null ? null : this.obj(b.scan, P.scan, { changed: L.scan.changed }, scanKids(), {})) },
-        { scan: L.scanFlag },
-      );
+    const mx = (m: object, r: MatrixRanges, p: Place): object => this.matrix(m, r, p);
     const queue = (i: number): object | null => {
       const q = s.queues[i]!;
       return q === null ? null : this.obj(q, P.queue[i]!, L.queues[i]!, {}, {});
     };
-    const mdev = (j: number) => (): object => {
-      const x = s.mdevs[this.mdevs[j]!]!;
-      const r = L.mdevs[j]!;
-      const p = P.mdev[j]!;
-      return this.obj(
-        x,
-        p.self,
-        { kvm: r.kvm, removing: r.removing },
-        {
-          matrix: () => mx(x.matrix, r.matrix, p.matrix),
-          shadow: () => (x.shadow === null ? null : mx(x.shadow, r.shadow, p.shadow)),
-          qtable: () => this.arr(x.qtable, p.qtable, r.qtable, null),
-          pending: () => (x.pending === null ? null : mx(x.pending, r.pending, p.pending)),
-        },
-        { shadow: r.shadowFlag, pending: r.pendingFlag },
-      );
-    };
-    const vm = (j: number) => (): object => {
-      const v = s.vms[this.vms[j]!]!;
-      return this.obj(v, P.vm[j]!.self, { hook: L.vms[j]!.hook }, { crycb: () => mx(v.crycb, L.vms[j]!.crycb, P.vm[j]!.crycb) }, {});
-    };
     const mdevKids: Record<string, () => object> = {};
     this.mdevs.forEach((name, j) => {
-      if (s.mdevs[name] !== undefined) mdevKids[name] = mdev(j);
+      if (s.mdevs[name] !== undefined) mdevKids[name] = () => this.mdevView(s.mdevs[name]!, j);
     });
     const vmKids: Record<string, () => object> = {};
     this.vms.forEach((name, j) => {
-      if (s.vms[name] !== undefined) vmKids[name] = vm(j);
+      if (s.vms[name] !== undefined) vmKids[name] = () => this.vmView(s.vms[name]!, j);
     });
+    const drivers = L.queues.map((q) => q.driver);
     return this.obj(
       s,
       P.root,
@@ -123,14 +91,62 @@ export class ReadTracker {
         host: () => mx(s.host, L.host, P.host),
         fault: () => this.arr(s.fault, P.fault, L.fault, null),
         dirty: () => this.arr(s.dirty, P.dirty, L.dirty, null),
-        bus,
-        queues: () => this.arr(s.queues, P.queues, L.queues.map((q) => q.driver), queue),
+        bus: () => this.busView(s.bus),
+        queues: () => this.arr(s.queues, P.queues, drivers, queue),
         info: () => mx(s.info, L.info, P.info),
         mdevs: () => this.rec(s.mdevs, P.mdevs, L.mdevOrder, mdevKids),
         vms: () => this.rec(s.vms, P.vms, L.vmOrder, vmKids),
       },
       {},
     ) as State;
+  }
+
+  private matrix(m: object, r: MatrixRanges, p: Place): object {
+    return this.obj(m, p, { apm: r.apm, aqm: r.aqm, adm: r.adm }, {}, {});
+  }
+
+  private busView(b: State['bus']): object {
+    const L = this.layout;
+    const P = this.places;
+    const scanKids = (): Record<string, () => object | null> => ({
+      qci: () => this.matrix(b.scan!.qci, L.scan.qci, P.scanQci),
+      old: () => this.matrix(b.scan!.old, L.scan.old, P.scanOld),
+    });
+    return this.obj(
+      b,
+      P.bus,
+      { apmask: L.apmask, aqmask: L.aqmask, apmaskHigh: L.apmaskHigh, aqmaskHigh: L.aqmaskHigh },
+      {
+        qci: () => this.matrix(b.qci, L.qci, P.qci),
+        scan: () => (b.scan === null ? null : this.obj(b.scan, P.scan, { changed: L.scan.changed }, scanKids(), {})),
+      },
+      { scan: L.scanFlag },
+    );
+  }
+
+  /** Mdev j of the scope (x). */
+  private mdevView(x: State['mdevs'][string], j: number): object {
+    const r = this.layout.mdevs[j]!;
+    const p = this.places.mdev[j]!;
+    return this.obj(
+      x,
+      p.self,
+      { kvm: r.kvm, removing: r.removing },
+      {
+        matrix: () => this.matrix(x.matrix, r.matrix, p.matrix),
+        shadow: () => (x.shadow === null ? null : this.matrix(x.shadow, r.shadow, p.shadow)),
+        qtable: () => this.arr(x.qtable, p.qtable, r.qtable, null),
+        pending: () => (x.pending === null ? null : this.matrix(x.pending, r.pending, p.pending)),
+      },
+      { shadow: r.shadowFlag, pending: r.pendingFlag },
+    );
+  }
+
+  /** VM j of the scope (v). */
+  private vmView(v: State['vms'][string], j: number): object {
+    const r = this.layout.vms[j]!;
+    const p = this.places.vm[j]!;
+    return this.obj(v, p.self, { hook: r.hook }, { crycb: () => this.matrix(v.crycb, r.crycb, p.crycb) }, {});
   }
 
   /**
@@ -201,12 +217,23 @@ export class ReadTracker {
   }
 
   /** A fixed-shape object: primitive leaves, child objects (possibly null, with a flag range). */
-  private obj(t: object, place: Place, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>): object {
+  private obj(
+    t: object,
+    place: Place,
+    leaves: Record<string, Range>,
+    make: Record<string, () => object | null>,
+    flags: Record<string, Range>,
+  ): object {
     return this.wrap(t, place, new ObjTraps(this, leaves, make, flags));
   }
 
   /** An array indexed by APQN or apid: element i is the range rs[i]; `make` gives its element objects. */
-  private arr(t: readonly unknown[], place: Place, rs: readonly Range[], make: ((i: number) => object | null) | null): object {
+  private arr(
+    t: readonly unknown[],
+    place: Place,
+    rs: readonly Range[],
+    make: ((i: number) => object | null) | null,
+  ): object {
     return this.wrap(t, place, new ArrTraps(this, rs, make));
   }
 
@@ -225,113 +252,6 @@ export class ReadTracker {
   /** Record a read of r (while on): the traps call this. */
   touch(r: Range): void {
     if (this.on) this.add(r);
-  }
-}
-
-// Proxy traps as classes (the handler is `this` in a trap): one small object per proxy, no closures.
-const own = (o: object, p: string | symbol): p is string => typeof p === 'string' && Object.prototype.hasOwnProperty.call(o, p);
-
-class ObjTraps implements ProxyHandler<object> {
-  private readonly made: Record<string, object | null> = {};
-  readonly tr: ReadTracker;
-  readonly leaves: Record<string, Range>;
-  readonly make: Record<string, () => object | null>;
-  readonly flags: Record<string, Range>;
-  constructor(tr: ReadTracker, leaves: Record<string, Range>, make: Record<string, () => object | null>, flags: Record<string, Range>) {
-    this.tr = tr;
-    this.leaves = leaves;
-    this.make = make;
-    this.flags = flags;
-  }
-  private touch(p: string | symbol): void {
-    if (own(this.leaves, p)) this.tr.touch(this.leaves[p]!);
-    else if (own(this.flags, p)) this.tr.touch(this.flags[p]!);
-  }
-  private kid(p: string): object | null {
-    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
-  }
-  get(target: object, p: string | symbol): unknown {
-    this.touch(p);
-    if (own(this.make, p)) return this.kid(p);
-    return Reflect.get(target, p);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    this.touch(p);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
-    return d;
-  }
-}
-
-const index = (p: string | symbol): number => (typeof p === 'string' && INDEX.test(p) ? Number(p) : -1);
-
-class ArrTraps implements ProxyHandler<object> {
-  private readonly made: (object | null | undefined)[] = [];
-  readonly tr: ReadTracker;
-  readonly rs: readonly Range[];
-  readonly make: ((i: number) => object | null) | null;
-  constructor(tr: ReadTracker, rs: readonly Range[], make: ((i: number) => object | null) | null) {
-    this.tr = tr;
-    this.rs = rs;
-    this.make = make;
-  }
-  private kid(i: number): object | null {
-    const m = this.made[i];
-    return m !== undefined ? m : (this.made[i] = this.make!(i));
-  }
-  get(target: object, p: string | symbol): unknown {
-    const i = index(p);
-    if (i < 0 || i >= this.rs.length) return Reflect.get(target, p);
-    this.tr.touch(this.rs[i]!);
-    return this.make ? this.kid(i) : (target as unknown[])[i];
-  }
-  has(target: object, p: string | symbol): boolean {
-    const i = index(p);
-    if (i >= 0 && i < this.rs.length) this.tr.touch(this.rs[i]!);
-    return Reflect.has(target, p);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    const i = index(p);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (i >= 0 && i < this.rs.length) {
-      this.tr.touch(this.rs[i]!);
-      if (d !== undefined && this.make) d.value = this.kid(i);
-    }
-    return d;
-  }
-}
-
-class RecTraps implements ProxyHandler<object> {
-  private readonly made: Record<string, object> = {};
-  readonly tr: ReadTracker;
-  readonly order: Range;
-  readonly make: Record<string, () => object>;
-  constructor(tr: ReadTracker, order: Range, make: Record<string, () => object>) {
-    this.tr = tr;
-    this.order = order;
-    this.make = make;
-  }
-  private kid(p: string): object {
-    return own(this.made, p) ? this.made[p]! : (this.made[p] = this.make[p]!());
-  }
-  get(target: object, p: string | symbol): unknown {
-    if (typeof p !== 'string') return Reflect.get(target, p);
-    this.tr.touch(this.order);
-    return own(this.make, p) ? this.kid(p) : Reflect.get(target, p);
-  }
-  has(target: object, p: string | symbol): boolean {
-    this.tr.touch(this.order);
-    return Reflect.has(target, p);
-  }
-  ownKeys(target: object): (string | symbol)[] {
-    this.tr.touch(this.order);
-    return Reflect.ownKeys(target);
-  }
-  getOwnPropertyDescriptor(target: object, p: string | symbol): PropertyDescriptor | undefined {
-    this.tr.touch(this.order);
-    const d = Reflect.getOwnPropertyDescriptor(target, p);
-    if (d !== undefined && own(this.make, p)) d.value = this.kid(p);
-    return d;
   }
 }
 
@@ -392,8 +312,14 @@ function placesOf(L: Layout): Places {
   const scan = place(mxr(L.scan.qci), mxr(L.scan.old), L.scan.changed);
   const bus = place(L.apmask, L.aqmask, L.apmaskHigh, L.aqmaskHigh, mxr(L.qci), L.scanFlag, scan.all);
   const queues = place(queue.flatMap((q) => q.all));
-  const mdevs = place(L.mdevOrder, mdev.flatMap((m) => m.self.all));
-  const vms = place(L.vmOrder, vm.flatMap((v) => v.self.all));
+  const mdevs = place(
+    L.mdevOrder,
+    mdev.flatMap((m) => m.self.all),
+  );
+  const vms = place(
+    L.vmOrder,
+    vm.flatMap((v) => v.self.all),
+  );
   const root = place(mxr(L.host), L.cardOff, L.fault, L.dirty, bus.all, queues.all, mxr(L.info), mdevs.all, vms.all);
   return {
     root,

@@ -58,9 +58,6 @@ export function hostChangeIsScan(cfg: Config, s: State, op: Op): boolean {
   return has(s.host[KEY[op.resource]], op.id) === (op.action === 'add');
 }
 
-/** The asynchronous form of a synchronous host change (see stepUnmarked), else null. */
-export const asyncHostChange = (op: Op): Op | null => (op.kind === 'host' && op.async !== true ? { ...op, async: true } : null);
-
 /** Run a whole list of operations from `s`; the states after each step. */
 export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
   const out: Step[] = [];
@@ -97,7 +94,8 @@ function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
     case 'card_config':
       return cardConfig(cfg, s, op.apid, op.config);
     case 'fault': {
-      if (op.apid >= cfg.scope.adapters || op.apqi >= cfg.scope.domains || !validId(op.apid) || !validId(op.apqi)) return 'EINVAL';
+      if (op.apid >= cfg.scope.adapters || op.apqi >= cfg.scope.domains || !validId(op.apid) || !validId(op.apqi))
+        return 'EINVAL';
       const i = qix(cfg.scope, op.apid, op.apqi);
       if (s.fault[i] === op.fault) return s;
       const fault = s.fault.slice();
@@ -129,7 +127,9 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
     case 'ap_config':
       if (p.ap_config === null) return 'ENOENT';
       // 64 hex digits per field: ids 0..255 parse; anything else is EINVAL.
-      return [...op.apm, ...op.aqm, ...op.adm].every((id) => kernelId(id) && id < 256) ? p.ap_config(cfg, s, op.mdev, op) : 'EINVAL';
+      return [...op.apm, ...op.aqm, ...op.adm].every((id) => kernelId(id) && id < 256)
+        ? p.ap_config(cfg, s, op.mdev, op)
+        : 'EINVAL';
     case 'start':
       return p.attach(cfg, s, op.mdev, op.vm);
     case 'stop': {
@@ -150,7 +150,14 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
 }
 
 /** Host AP configuration change (HMC/SE); unless `async`, the bus scan that notices it runs to the end. */
-function hostChange(cfg: Config, s: State, action: 'add' | 'remove', res: keyof typeof KEY, id: number, async: boolean): Outcome {
+function hostChange(
+  cfg: Config,
+  s: State,
+  action: 'add' | 'remove',
+  res: keyof typeof KEY,
+  id: number,
+  async: boolean,
+): Outcome {
   if (!Number.isInteger(id) || id < 0 || id >= idLimit(cfg, res)) return 'EINVAL';
   const k = KEY[res];
   const cur = s.host[k];
