@@ -17,28 +17,19 @@ import { fieldOf } from './codec.ts';
 import type { Successors } from './core.ts';
 import { asyncHostChange, type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
 import type { Bound } from './options.ts';
-import { keyBuffer, type StrategySetting, sameAsParent } from './successors.ts';
+import { KeyedSuccessors, type StrategySetting, sameAsParent } from './successors.ts';
 
-export class CachedSuccessors implements Successors {
-  readonly keys: Uint32Array;
-  /** The first key of `keys` alone. */
-  private readonly key1: Uint32Array;
+export class CachedSuccessors extends KeyedSuccessors implements Successors {
   readonly memo: TransitionMemo;
-  private readonly W: number;
   /** The successor before canonicalisation (kept for exercise tracking). */
   private readonly uncanon: Uint32Array;
-  private i = 0;
   /** The last step: its op index, result code, and the state that entered a scan (null: one key). */
   private k = 0;
   private code = 0;
   private entered: State | null = null;
-  private readonly x: StrategySetting;
 
   constructor(x: StrategySetting) {
-    this.x = x;
-    this.W = x.sp.W;
-    this.keys = keyBuffer(x.sp);
-    this.key1 = this.keys.subarray(0, this.W);
+    super(x);
     this.uncanon = new Uint32Array(x.sp.W);
     this.memo = makeMemo(x);
   }

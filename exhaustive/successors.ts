@@ -34,12 +34,27 @@ export interface StrategySetting {
 
 const SCAN: Op = { kind: 'scan' };
 
-export class PlainSuccessors implements Successors {
+/**
+ * What both strategies hold: their setting, room for the keys of one step (one, or every id image of
+ * a successor that enters a scan), and the number of the state being expanded.
+ */
+export abstract class KeyedSuccessors {
   readonly keys: Uint32Array;
   /** The first key of `keys` alone. */
-  private readonly key1: Uint32Array;
-  private readonly W: number;
-  private i = 0;
+  protected readonly key1: Uint32Array;
+  protected readonly W: number;
+  protected readonly x: StrategySetting;
+  protected i = 0;
+
+  constructor(x: StrategySetting) {
+    this.x = x;
+    this.W = x.sp.W;
+    this.keys = new Uint32Array(x.sp.W * (x.sp.sym ? x.sp.sym.perms.length : 1));
+    this.key1 = this.keys.subarray(0, this.W);
+  }
+}
+
+export class PlainSuccessors extends KeyedSuccessors implements Successors {
   private s!: State;
   /** The reducer's configuration for this state: the guard's, thorough, for one state in 128. */
   private stepCfg: Config;
@@ -51,13 +66,9 @@ export class PlainSuccessors implements Successors {
   private op!: Op;
   private r!: Step;
   private images = false;
-  private readonly x: StrategySetting;
 
   constructor(x: StrategySetting) {
-    this.x = x;
-    this.W = x.sp.W;
-    this.keys = keyBuffer(x.sp);
-    this.key1 = this.keys.subarray(0, this.W);
+    super(x);
     this.stepCfg = x.sp.cfg;
   }
 
@@ -110,9 +121,6 @@ export class PlainSuccessors implements Successors {
     return this.x.faults.record(this.i, this.x.sp.ops[k]!, e, this.s, !this.thorough);
   }
 }
-
-/** Room for the keys of one step: one, or every id image of a successor that enters a scan. */
-export const keyBuffer = (sp: Space): Uint32Array => new Uint32Array(sp.W * (sp.sym ? sp.sym.perms.length : 1));
 
 export function sameAsParent(arena: Uint32Array, at: number, key: Uint32Array, W: number): boolean {
   for (let w = 0; w < W; w++) if (arena[at + w] !== key[w]) return false;
