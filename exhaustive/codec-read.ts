@@ -1,48 +1,20 @@
 /** Decoding a packed key (exhaustive/codec.ts) into the State it was encoded from, section by section. */
-import { type Mask, range } from '../model/bits.ts';
-import { mdevNames, vmNames } from '../model/op-values.ts';
+import type { Mask } from '../model/bits.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Bus, Fault, Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
+import { KeyCursor } from './codec-cursor.ts';
 import type { Layout } from './codec-layout.ts';
 import { Sections } from './codec-write.ts';
 
 /** The decoder: a cursor over the key being read (bit `pos` of the key at buf[base..]), and its sections. */
-export class KeyReader {
-  private buf: Uint32Array = new Uint32Array(0);
-  private base = 0;
-  private pos = 0;
-  private readonly A: number;
-  private readonly D: number;
-  private readonly C: number;
-  private readonly N: number;
-  private readonly mb: number;
-  private readonly vb: number;
-  private readonly faultBits: number;
-  private readonly driverBits: number;
-  private readonly resetBits: number;
-  private readonly fullA: Mask;
-  private readonly fullD: Mask;
-  private readonly mdevNames: readonly string[];
-  private readonly vmNames: readonly string[];
+export class KeyReader extends KeyCursor {
   /** A dirty mark's VM by code (0: none). */
   private readonly dnames: readonly (string | null)[];
   private readonly at: Sections;
 
   constructor(scope: Scope, L: Layout) {
-    this.A = scope.adapters;
-    this.D = scope.domains;
-    this.C = scope.control_domains;
-    this.N = this.A * this.D;
-    this.mb = L.queues[0]!.link.n;
-    this.vb = L.dirty[0]!.n;
-    this.faultBits = L.fault[0]!.n;
-    this.driverBits = L.queues[0]!.driver.n;
-    this.resetBits = L.queues[0]!.reset.n;
-    this.fullA = range(this.A);
-    this.fullD = range(this.D);
-    this.mdevNames = mdevNames(scope);
-    this.vmNames = vmNames(scope);
+    super(scope, L);
     this.dnames = [null, ...this.vmNames];
     this.at = new Sections(L);
   }

@@ -5,10 +5,10 @@
  * not change) takes those sections from the reference's key instead of encoding them again.
  */
 import { type Mask, range } from '../model/bits.ts';
-import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
 import type { Matrix, Mdev, QueueDev, State } from '../model/state.ts';
+import { KeyCursor } from './codec-cursor.ts';
 import type { Layout, Range } from './codec-layout.ts';
 
 /** Bits from the start of `first` to the end of `last`. */
@@ -62,25 +62,8 @@ const nameIx = (map: ReadonlyMap<string, number>, name: string | null): number =
 };
 
 /** The encoder: a cursor over the key being written (bit `pos` of the key at buf[base..]), and its sections. */
-export class KeyWriter {
-  private buf: Uint32Array = new Uint32Array(0);
-  private base = 0;
-  private pos = 0;
-  private readonly A: number;
-  private readonly D: number;
-  private readonly C: number;
-  private readonly N: number;
-  /** Bits of an mdev name, a VM name, a fault, a queue's driver and reset status. */
-  private readonly mb: number;
-  private readonly vb: number;
-  private readonly faultBits: number;
-  private readonly driverBits: number;
-  private readonly resetBits: number;
-  private readonly fullA: Mask;
-  private readonly fullD: Mask;
+export class KeyWriter extends KeyCursor {
   private readonly fullC: Mask;
-  private readonly mdevNames: readonly string[];
-  private readonly vmNames: readonly string[];
   private readonly mdevIx: ReadonlyMap<string, number>;
   private readonly vmIx: ReadonlyMap<string, number>;
   private readonly at: Sections;
@@ -90,20 +73,8 @@ export class KeyWriter {
   private readonly refKey: Uint32Array;
 
   constructor(scope: Scope, L: Layout, bits: number, words: number) {
-    this.A = scope.adapters;
-    this.D = scope.domains;
-    this.C = scope.control_domains;
-    this.N = this.A * this.D;
-    this.mb = L.queues[0]!.link.n;
-    this.vb = L.dirty[0]!.n;
-    this.faultBits = L.fault[0]!.n;
-    this.driverBits = L.queues[0]!.driver.n;
-    this.resetBits = L.queues[0]!.reset.n;
-    this.fullA = range(this.A);
-    this.fullD = range(this.D);
+    super(scope, L);
     this.fullC = range(this.C);
-    this.mdevNames = mdevNames(scope);
-    this.vmNames = vmNames(scope);
     this.mdevIx = new Map(this.mdevNames.map((m, i) => [m, i + 1]));
     this.vmIx = new Map(this.vmNames.map((v, i) => [v, i + 1]));
     this.at = new Sections(L);
