@@ -27,6 +27,17 @@ export interface Config {
 }
 
 /**
+ * A violation a design is expected to show, in one sentence: by design (a kernel issue) or as a
+ * consequence of a modelling choice. `foundBy: 'exhaustive'`: only the exhaustive engine is expected
+ * to find it (the random engine not finding it is no surprise).
+ */
+export interface ExpectedViolation {
+  readonly why: string;
+  readonly kind: 'design' | 'modelling';
+  readonly foundBy?: 'exhaustive';
+}
+
+/**
  * A vfio_ap design: the callbacks the AP bus (struct ap_driver) and the mdev sysfs files / VFIO
  * device call. Every callback is pure: it returns a new state (or an errno) and never mutates `s`.
  * Callbacks receive `cfg`, so a policy built by overriding one callback of another is seen by the
@@ -36,6 +47,13 @@ export interface Policy {
   readonly name: string;
   /** One line: which kernels or proposal, and what is special. */
   readonly summary: string;
+  /** The design this one changes (`extend` records it): a patch's base. */
+  readonly base?: Policy;
+  /**
+   * The properties this design is expected to violate (by name or spec id), each with its sentence; null: expected
+   * to hold although the base violates it. Properties not listed are expected as under `base` (else to hold).
+   */
+  readonly expected?: Readonly<Record<string, ExpectedViolation | null>>;
   /** Which stored reset statuses let a queue into the guest (spec §3 `passable`, §9). */
   readonly passable: (r: ResetStatus) => boolean;
 
@@ -73,8 +91,8 @@ export interface Policy {
   readonly reset: (cfg: Config, s: State, m: MdevName) => Reported;
 }
 
-/** The callbacks of a Policy: every member but its name and summary. */
-export type CallbackName = Exclude<keyof Policy, 'name' | 'summary'>;
+/** The callbacks of a Policy: every member but its name, summary, base and expectations. */
+export type CallbackName = Exclude<keyof Policy, 'name' | 'summary' | 'base' | 'expected'>;
 
 /**
  * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, or
@@ -125,8 +143,11 @@ export const CALLBACKS = {
 /** The names of CALLBACKS, in its order. */
 export const CALLBACK_NAMES = Object.keys(CALLBACKS) as readonly CallbackName[];
 
-/** Build a policy from another by replacing some callbacks: `extend(upstream, { name, unassign })`. */
-export const extend = (base: Policy, changes: Partial<Policy> & { readonly name: string }): Policy => ({
-  ...base,
-  ...changes,
-});
+/**
+ * Build a policy from another by replacing some callbacks: `extend(upstream, { name, unassign })`. The result
+ * records `base` as its base; it declares no expectations of its own unless `changes` has `expected`.
+ */
+export function extend(base: Policy, changes: Partial<Policy> & { readonly name: string }): Policy {
+  const { expected: _own, ...callbacks } = base;
+  return { ...callbacks, ...changes, base };
+}

@@ -3,12 +3,9 @@
  * is expected to violate, and why, in one sentence. Everything not listed is expected to hold.
  * `kind` says whether the violation is the design's (a kernel issue) or follows from a modelling choice.
  */
-export interface Expectation {
-  readonly why: string;
-  readonly kind: 'design' | 'modelling';
-  /** Only the exhaustive engine is expected to find it: the random engine not finding it is no surprise. */
-  readonly foundBy?: 'exhaustive';
-}
+import type { ExpectedViolation, Policy } from '../model/policy.ts';
+
+export type Expectation = ExpectedViolation;
 
 export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectation>>>> = {
   static: {
@@ -185,3 +182,15 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
 
 export const expectation = (policy: string, property: string): Expectation | null =>
   EXPECTED[policy]?.[property] ?? null;
+
+/**
+ * What `p` is expected to do on `property`: its own declaration (`expected`), else the built-in table for its
+ * name, else its base's expectation. A policy file's name is its path, so it never takes a built-in's entries.
+ */
+export function expectationFor(p: Policy, property: string): Expectation | null {
+  for (let x: Policy | undefined = p; x !== undefined; x = x.base) {
+    if (x.expected && Object.hasOwn(x.expected, property)) return x.expected[property] ?? null;
+    if (Object.hasOwn(EXPECTED, x.name)) return expectation(x.name, property);
+  }
+  return null;
+}

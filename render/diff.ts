@@ -1,16 +1,10 @@
 /**
- * `apmc diff`: one trace under two policies, compared step by step on what can be observed.
- *
- * Observable (model/observe.ts): each step's result; each queue's driver; each mdev's matrix, what its
- * guest_matrix gives (its APQNs; no shadow gives nothing, as an adapter without domains does), its
- * control domains and its guest; each VM's CRYCB (APQNs and control domains) and its mdev. The queue
- * `status` attribute and the masks are left out: the first follows from the guest_matrix, the second
- * from the trace.
+ * `apmc diff`: one trace under two policies, compared step by step on what can be observed at a level
+ * (model/observation.ts: what guests get, what sysfs shows, or the whole model state).
  */
 import type { ChalkInstance } from 'chalk';
-import { observe } from '../model/observe.ts';
+import { type Difference, differences, type ObserveLevel, observation } from '../model/observation.ts';
 import type { Config, Policy } from '../model/policy.ts';
-import type { State } from '../model/state.ts';
 import { step, type Result } from '../model/step.ts';
 import { traceInitialState } from '../trace/exec.ts';
 import { formatOp } from '../trace/format.ts';
@@ -19,11 +13,7 @@ import { guestGrids, gridLines, LEGEND, type Grid } from './grid.ts';
 import { pad, sideBySide, wrap } from './layout.ts';
 import { clip, oneLine, wrapLine } from './term.ts';
 
-export interface Difference {
-  readonly what: string;
-  readonly a: string;
-  readonly b: string;
-}
+export type { Difference } from '../model/observation.ts';
 
 export interface DiffStep {
   readonly n: number;
@@ -35,45 +25,17 @@ export interface DiffStep {
 
 export interface DiffReport {
   readonly policies: readonly [string, string];
+  /** What counts as a difference (model/observation.ts). */
+  readonly level: ObserveLevel;
   readonly steps: DiffStep[];
-  /** Index into steps of the first step after which the observable states differ, or null. */
+  /** Index into steps of the first step after which the observed states differ, or null. */
   readonly first: number | null;
   /** The differences after the last step. */
   readonly final: Difference[];
 }
 
-const set = (xs: readonly string[]) => `{${xs.join(' ')}}`;
-
-/** The observable state as flat `what → value` entries, so that two compare entry by entry. */
-export function observable(cfg: Config, s: State, result: Result | null): Map<string, string> {
-  const o = observe(cfg, s);
-  const m = new Map<string, string>();
-  if (result !== null) m.set('result', result);
-  for (const [q, d] of Object.entries(o.queues)) m.set(`${q} driver`, d ?? 'none');
-  for (const [name, x] of Object.entries(o.mdevs)) {
-    m.set(`${name} matrix`, set(x.matrix));
-    // What the guest_matrix gives: full APQNs only (`aa.` / `.dddd` lines and no shadow give nothing).
-    m.set(`${name} guest_matrix`, set((x.guest_matrix ?? []).filter((l) => /^[0-9a-f]{2}\.[0-9a-f]{4}$/.test(l))));
-    m.set(`${name} control_domains`, set(x.control_domains));
-    m.set(`${name} guest`, x.vm ?? 'none');
-  }
-  for (const [name, v] of Object.entries(o.vms)) {
-    m.set(`${name} crycb`, set(v.crycb));
-    m.set(`${name} crycb control domains`, set(v.control_domains));
-    m.set(`${name} mdev`, v.mdev ?? 'none');
-  }
-  return m;
-}
-
-function differences(x: Map<string, string>, y: Map<string, string>): Difference[] {
-  const keys = [...new Set([...x.keys(), ...y.keys()])];
-  return keys
-    .filter((k) => x.get(k) !== y.get(k))
-    .map((k) => ({ what: k, a: x.get(k) ?? '(absent)', b: y.get(k) ?? '(absent)' }));
-}
-
 /** Run `t` under both policies side by side. Pure. */
-export function diffTraces(t: Trace, pa: Policy, pb: Policy): DiffReport {
+export function diffTraces(t: Trace, pa: Policy, pb: Policy, level: ObserveLevel = 'sysfs'): DiffReport {
   const ca: Config = { scope: t.scope, policy: pa };
   const cb: Config = { scope: t.scope, policy: pb };
   let sa = traceInitialState(t);
@@ -87,13 +49,13 @@ export function diffTraces(t: Trace, pa: Policy, pb: Policy): DiffReport {
       n: i + 1,
       op: formatOp(op),
       results: [ra.result, rb.result],
-      diffs: differences(observable(ca, sa, ra.result), observable(cb, sb, rb.result)),
+      diffs: differences(observation(ca, sa, ra.result, level), observation(cb, sb, rb.result, level)),
       grids: [guestGrids(ca, sa), guestGrids(cb, sb)],
     };
   });
   const first = steps.findIndex((s) => s.diffs.length > 0);
-  const final = differences(observable(ca, sa, null), observable(cb, sb, null));
-  return { policies: [pa.name, pb.name], steps, first: first < 0 ? null : first, final };
+  const final = differences(observation(ca, sa, null, level), observation(cb, sb, null, level));
+  return { policies: [pa.name, pb.name], level, steps, first: first < 0 ? null : first, final };
 }
 
 function diffLines(d: DiffReport, ds: readonly Difference[], width: number): string[] {
