@@ -82,6 +82,18 @@ export interface ExhaustiveFound extends Violation {
   readonly foundMs: number;
 }
 
+/**
+ * What a search of a variant against its base found besides `found` (violations the base does not share
+ * on the same trace): per property, the first trace violating under both (`inherited`), and the first
+ * violating under the base while the variant holds (`fixed`).
+ */
+export interface BaseFindings {
+  /** The base's name. */
+  readonly policy: string;
+  readonly inherited: ExhaustiveFound[];
+  readonly fixed: ExhaustiveFound[];
+}
+
 export interface ExhaustiveResult {
   readonly states: number;
   readonly transitions: number;
@@ -93,7 +105,10 @@ export interface ExhaustiveResult {
   readonly ms: number;
   readonly bytes: number;
   readonly alphabet: number;
+  /** The violations found, the first (a shortest) per property; with a base, only those the base does not share. */
   readonly found: ExhaustiveFound[];
+  /** A search against a base (`apmc check --base`), stepping both policies on every transition. */
+  readonly base?: BaseFindings;
   /** States per symmetry class, estimated on the stored states (1 without symmetry). */
   readonly reduction: number;
   /** The properties some transition exercised (properties/exercised.ts); the others are vacuous. */

@@ -49,8 +49,23 @@ export interface Found extends Violation {
   readonly path: string;
 }
 
+/**
+ * What an exploration of a variant against its base found besides `found` (violations the base does not
+ * share on the same case): per property, a case violating under both (`inherited`), and one violating
+ * under the base while the variant holds (`fixed`).
+ */
+export interface BaseFound {
+  /** The base's name. */
+  readonly policy: string;
+  readonly inherited: Found[];
+  readonly fixed: Found[];
+}
+
 export interface Exploration {
+  /** The violations found, one per property; with a base, only those the base does not share. */
   readonly found: Found[];
+  /** An exploration against a base (`apmc check --base`). */
+  readonly base?: BaseFound;
   /** Cases executed in all, and whether the budget or a signal ended the run before `runs` cases. */
   readonly runs: number;
   readonly ms: number;
