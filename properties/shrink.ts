@@ -1,7 +1,8 @@
 /**
  * apmc's shrinking passes, after fast-check's: truncate after the failing step, delete single ops
  * and blocks, lower ids, drop `&`, and rename mdevs and VMs canonically (m1, m2, vm1 …) — each change
- * kept only if the *same* property still fails. Repeated until nothing changes.
+ * kept only if the *same* property still fails (and, given a `keep` predicate, the candidate still meets it:
+ * properties/attribution.ts keeps a violation attributable to a variant so). Repeated until nothing changes.
  */
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
@@ -72,8 +73,17 @@ function canonicalNames(ops: readonly Op[]): Op[] {
   });
 }
 
-export function shrinkViolation(cfg: Config, s0: State, v: Violation, prop: Property): Violation {
-  const test = tester(cfg, s0, prop);
+/** A further condition every accepted candidate meets, on the histories it stands for. */
+export type Keep = (h: Histories) => boolean;
+
+export function shrinkViolation(cfg: Config, s0: State, v: Violation, prop: Property, keep?: Keep): Violation {
+  const fails = tester(cfg, s0, prop);
+  const test: Test = keep
+    ? (c) => {
+        const r = fails(c);
+        return r !== null && keep(histories(c)) ? r : null;
+      }
+    : fails;
   let c: Cand;
   if (v.other) {
     // Recover the permutation by identity: the second history reorders the same op objects.
