@@ -73,6 +73,8 @@ export interface CheckArgs {
   readonly help: boolean;
   /** Policy names or files, unresolved (bin/load-policy.ts resolves them). */
   readonly policies: readonly string[] | null;
+  /** --base: the policy (name or file, unresolved) every policy is checked against; null without. */
+  readonly base: string | null;
   readonly properties: readonly Property[];
   readonly scope: Scope;
   readonly seed: number;
@@ -108,6 +110,7 @@ const intFlag = (
 export function parseCheckArgs(args: string[]): CheckArgs {
   const { values, positionals } = parse(args, {
     policy: { type: 'string', multiple: true },
+    base: { type: 'string' },
     property: { type: 'string', multiple: true },
     seed: { type: 'string' },
     runs: { type: 'string' },
@@ -141,6 +144,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
   return {
     help: values.help === true,
     policies: values.policy ?? null,
+    base: values.base ?? null,
     properties,
     scope: scopeFromFlags(values),
     seed: intFlag('seed', values.seed, 1, 0, 2 ** 31 - 1),

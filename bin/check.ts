@@ -22,7 +22,7 @@ export interface CheckHooks {
   readonly onStepDone?: () => void;
 }
 
-/** Explore each policy in turn (check/summary.ts draws the verdicts). */
+/** Explore each policy in turn, each against `base` if given (check/summary.ts draws the verdicts). */
 export async function runCheck(
   policies: readonly Policy[],
   props: readonly Property[],
@@ -32,6 +32,7 @@ export async function runCheck(
   timeMs: number | undefined,
   hooks: CheckHooks = {},
   shard?: Shard,
+  base?: Policy,
 ): Promise<RandomRun> {
   const explored: SampledPolicy[] = [];
   const t0 = Date.now();
@@ -43,7 +44,10 @@ export async function runCheck(
     const tracker = exerciseTracker(cfg, props);
     // The time budget is shared out evenly among the policies still to run.
     const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
+    // Against a base, the base runs guarded too: its policy errors are reported as such.
+    const bguard = base ? guardPolicy(base) : undefined;
     const exploration = await explore(cfg, initialState(scope), props, {
+      ...(bguard ? { base: { cfg: { scope, policy: bguard.policy }, guard: bguard } } : {}),
       seed,
       runs,
       guard,

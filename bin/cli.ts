@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { runCheck } from './check.ts';
 import { mergedJson, mergeReports, renderMerged } from './merge.ts';
 import { summarize } from '../check/summary.ts';
+import { expectationBeyond } from '../check/verdict.ts';
 import type { Finding } from '../check/finding.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
@@ -24,7 +25,8 @@ import { checkOutputDir } from './safe-write.ts';
 import { saveFound } from './save.ts';
 import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
 import { abortFlag, type AbortFlag } from '../properties/abort.ts';
-import { expectation } from '../properties/expected.ts';
+import { expectation, expectationFor } from '../properties/expected.ts';
+import type { Policy } from '../model/policy.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
 import { stopOnSignals } from './signals.ts';
 import { statsLines } from './render-robust.ts';
@@ -123,21 +125,36 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   if (a.save !== null) checkOutputDir('--save', a.save);
   if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
   const specs = a.policies ?? Object.keys(POLICIES);
+  // A counterexample saved as found records what its policy expects (its own declarations count; against a base,
+  // only what the variant declares beyond it). In a sandbox's main thread no policy is loaded: by name.
+  const loaded: Policy[] = [];
+  let baseName: string | null = null;
+  const expectedOf = (policy: string, property: string) => {
+    const p = loaded.find((x) => x.name === policy);
+    if (!p) return expectation(policy, property);
+    return baseName === null ? expectationFor(p, property) : expectationBeyond(p, baseName, property);
+  };
   const saveDir = a.save === null ? null : resolve(a.save);
   // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
   const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
     if (saveDir === null) return;
-    const r = saveFound(saveDir, a.scope, policy, f, expectation(policy, f.property));
+    const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property));
     console.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
   };
   const writeHtml = (html: string) => console.error(`report written to ${writeReport(a.report!, html)}`);
-  if (sandboxed(io, specs)) {
+  if (a.base !== null && a.engine.engine === 'exhaustive') {
+    throw new UsageError('--base: the exhaustive engine does not search against a base yet; use --engine random');
+  }
+  if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
     const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
-    const policies = specs.map(identity);
+    const policies = [...specs, ...(a.base !== null ? [a.base] : [])].map(identity);
     return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
   }
   const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
+  const base = a.base === null ? undefined : await loadPolicy(a.base);
+  loaded.push(...policies);
+  baseName = base?.name ?? null;
   io.loaded();
   const onFound = io.sandbox ? io.found : save;
   const signal = io.abort ?? abortFlag();
@@ -169,11 +186,13 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
             a.timeMs,
             { signal, onFound, ...record },
             shard,
+            base,
           );
   } finally {
     restore();
   }
-  const summary = summarize(run, a.ci);
+  if (base) run = { ...run, base: base.name };
+  const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });

@@ -11,7 +11,7 @@ import { InputError } from '../trace/types.ts';
 import { mergeVerdict } from '../check/merge.ts';
 import { verdicts, type Verdicts } from '../check/summary.ts';
 import type { Engine } from '../check/finding.ts';
-import { cell, MARK, type Cell, type Verdict } from '../check/verdict.ts';
+import { cell, cellWord, type Cell, type Verdict } from '../check/verdict.ts';
 import { MARKS_LEGEND, verdictTable } from './render-check.ts';
 import { oneLine, wrapLine } from '../render/term.ts';
 import { readInput } from './read-input.ts';
@@ -20,7 +20,13 @@ interface Result {
   policy: string;
   property: string;
   verdict: Verdict;
+  /** Against a base: new, inherited or fixed (other statuses are drawn again from the verdict). */
+  status?: string;
   bound?: string;
+  /** What the policy expected, as the check recorded it. */
+  expected?: boolean;
+  why_expected?: string;
+  expected_kind?: 'design' | 'modelling';
   counterexample?: { ops: unknown[]; other_ops?: unknown[]; reason?: string } & Record<string, unknown>;
 }
 interface Report {
@@ -32,6 +38,8 @@ interface Report {
   runs: number;
   scope: Record<string, number>;
   shard?: { k: number; n: number };
+  /** The base of a check against one (`--base`). */
+  base?: string;
   results: Result[];
   explorations?: { policy: string; cases: number; operations: number; ms: number }[];
   exhaustive?: { policy: string; states: number; transitions: number; depth: number; ms: number }[];
@@ -53,6 +61,9 @@ function readReport(file: string): Report {
   }
   if (!Number.isSafeInteger(d.seed) || d.seed < 0) throw new InputError(file, null, '"seed" must be a whole number');
   if (!Number.isSafeInteger(d.runs) || d.runs < 0) throw new InputError(file, null, '"runs" must be a whole number');
+  if (d.base !== undefined && (typeof d.base !== 'string' || d.base === '')) {
+    throw new InputError(file, null, '"base" must be a policy name');
+  }
   if (d.engine !== undefined && d.engine !== 'random' && d.engine !== 'exhaustive') {
     throw new InputError(file, null, '"engine" must be "random" or "exhaustive"');
   }
@@ -78,6 +89,7 @@ function readReport(file: string): Report {
     if (!propertyByName(String(x['property']))) bad(`unknown property '${String(x['property'])}'`);
     if (!VERDICTS.includes(String(x['verdict']))) bad(`unknown verdict '${String(x['verdict'])}'`);
     if (x['bound'] !== undefined && typeof x['bound'] !== 'string') bad('"bound" must be text');
+    if (x['status'] !== undefined && typeof x['status'] !== 'string') bad('"status" must be text');
     const cx = x['counterexample'] as Record<string, unknown> | null | undefined;
     if (x['verdict'] === 'violated' && cx === undefined) bad('a violated verdict without its "counterexample"');
     if (cx !== undefined) {
@@ -87,6 +99,16 @@ function readReport(file: string): Report {
     }
   });
   return d as Report;
+}
+
+/** The shard whose result meets `ok` with the shortest counterexample (the first of equals); -1 if none. */
+function shortest(all: readonly (Result | undefined)[], ok: (x: Result) => boolean): number {
+  const len = (x: Result) => Math.max(x.counterexample?.ops.length ?? 0, x.counterexample?.other_ops?.length ?? 0);
+  let best = -1;
+  all.forEach((x, i) => {
+    if (x?.counterexample && ok(x) && (best < 0 || len(x) < len(all[best]!))) best = i;
+  });
+  return best;
 }
 
 /** The --seed a shard was made with: a random shard k/n of --seed s runs seed s·n + k − 1 (bin/cli.ts). */
@@ -119,6 +141,7 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
       throw new InputError(files[i]!, null, `engine differs from ${files[0]}'s`);
     if (names(r, 'policy') !== names(first, 'policy')) throw differs('policies', 'policy');
     if (names(r, 'property') !== names(first, 'property')) throw differs('properties', 'property');
+    if (r.base !== first.base) throw new InputError(files[i]!, null, `base differs from ${files[0]}'s`);
   });
   // Which shards are there? A missing one makes every unviolated verdict unknown.
   let missing = false;
@@ -170,11 +193,42 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
           ...(x.counterexample ? { length: len(x) } : {}),
         },
     );
-    const { verdict, bound, best } = mergeVerdict(shards, missing);
+    const merged = mergeVerdict(shards, missing);
+    const { bound } = merged;
+    let { verdict, best } = merged;
+    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf). A result records what
+    // its policy expected (a policy file's own declarations included): that counts, else the built-in table.
+    const recorded = all.find((x) => x?.expected !== undefined);
+    const expected = recorded?.expected
+      ? { why: recorded.why_expected ?? '', kind: recorded.expected_kind ?? 'design' }
+      : null;
+    const p = propertyByName(property)!;
+    const engine = first.engine ?? 'random';
+    let c = cell(policy, p, verdict, engine, bound ? { bound } : {}, recorded ? expected : undefined);
+    if (first.base !== undefined) {
+      // Against a base: new in a shard is new; else inherited in one is inherited; else fixed in one is fixed.
+      const b = { base: first.base };
+      const fresh = shortest(all, (x) => x.verdict === 'violated' && x.status !== 'inherited');
+      const inherited = shortest(all, (x) => x.status === 'inherited');
+      const fixed = shortest(all, (x) => x.status === 'fixed');
+      if (fresh >= 0) c = { ...c, ...b };
+      else if (inherited >= 0) {
+        verdict = 'violated';
+        best = inherited;
+        c = { ...c, ...b, verdict, status: 'inherited' };
+      } else if (fixed >= 0 && verdict !== 'policy-error' && verdict !== 'unknown') {
+        best = fixed;
+        c = { ...c, ...b, status: 'fixed' };
+      } else c = { ...c, ...b };
+      if (fresh >= 0) best = fresh;
+    }
+    cells.push(c);
     const counterexample = best === undefined ? undefined : all[best]!.counterexample;
-    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf).
-    cells.push(cell(policy, propertyByName(property)!, verdict, first.engine ?? 'random', bound ? { bound } : {}));
-    const more = { ...(bound ? { bound } : {}), ...(counterexample ? { counterexample } : {}) };
+    const more = {
+      ...(c.base !== undefined ? { status: c.status } : {}),
+      ...(bound ? { bound } : {}),
+      ...(counterexample ? { counterexample } : {}),
+    };
     results.push({ policy, property, verdict, ...more });
   }
   return { ...verdicts(cells, ci, null), results, notes, reports };
@@ -183,11 +237,15 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
 export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string[]): string {
   const policies = [...new Set(m.cells.map((x) => x.policy))];
   const props = [...new Set(m.cells.map((x) => x.property.name))];
-  const out = [c.bold(`apmc merge: ${files.length} reports`), ''];
+  const out = [c.bold(`apmc merge: ${files.length} reports`)];
+  const base = m.reports[0]?.base;
+  if (base !== undefined)
+    out.push(...wrapLine(oneLine(`against the base ${base}: per property new / inherited / fixed`)));
+  out.push('');
   out.push(
     ...verdictTable(props, policies, (r, k) => {
       const x = m.cells.find((y) => y.policy === policies[k] && y.property.name === props[r]);
-      return x ? `${x.verdict}${MARK[x.status]}` : 'not checked';
+      return x ? cellWord(x) : 'not checked';
     }),
   );
   // Data from the reports (names, reasons, notes) is escaped and wrapped within 80 columns.
@@ -206,8 +264,14 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   for (const note of m.notes) say(c.yellow, note);
   for (const r of m.results) {
     if (!r.counterexample) continue;
+    if (r.status === 'inherited' || r.status === 'fixed') {
+      const n = Math.max(r.counterexample.ops.length, r.counterexample.other_ops?.length ?? 0);
+      const under = r.status === 'fixed' ? base : r.policy;
+      say(c.dim, `${r.policy}: ${r.property} ${r.status}: ${n} ops under ${under}; in the --json report`);
+      continue;
+    }
     out.push('');
-    say(c.bold, `== ${r.policy}: ${r.property} violated`);
+    say(c.bold, `== ${r.policy}: ${r.property} violated${r.status === 'new' ? ' [NEW]' : ''}`);
     say((l) => l, `   ${String(r.counterexample.reason ?? '')}`);
     out.push(c.dim(`   apmc explain on the --json report's counterexample shows it step by step`));
   }
@@ -216,5 +280,7 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
 
 /** `apmc merge --json`: the merged verdicts, counterexamples included (apmc-check/1, as `apmc check --json`). */
 export function mergedJson(m: Merged, files: readonly string[]): Record<string, unknown> {
-  return { format: 'apmc-check/1', merged_from: files, exit: m.exit, notes: m.notes, results: m.results };
+  const base = m.reports[0]?.base;
+  const b = base !== undefined ? { base } : {};
+  return { format: 'apmc-check/1', merged_from: files, ...b, exit: m.exit, notes: m.notes, results: m.results };
 }

@@ -9,14 +9,16 @@ import { explainText } from '../render/text.ts';
 import { formatOp } from '../trace/format.ts';
 import { foundAfter } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
-import { MARK, type Cell } from '../check/verdict.ts';
+import { cellWord, sharedLine, type Cell } from '../check/verdict.ts';
 import { policyErrorJson, policyErrorLines, progressLine, searchLine, statsJson } from './render-robust.ts';
 import { findingDoc } from './save.ts';
 import { clip, oneLine, pad, width, WIDTH, wrapLine } from '../render/term.ts';
 
 function cellText(c: ChalkInstance, x: Cell | undefined): string {
   if (!x) return c.dim('not checked');
-  const s = `${x.verdict === 'policy-error' ? 'policy error' : x.verdict}${MARK[x.status]}`;
+  const s = cellWord(x);
+  if (x.status === 'inherited') return c.yellow(s);
+  if (x.status === 'fixed') return c.green(s);
   if (x.status === 'new' || x.status === 'missing' || x.status === 'policy-error') return c.red.bold(s);
   if (x.verdict === 'vacuous') return c.cyan(s);
   if (x.verdict === 'violated') return c.yellow(s);
@@ -57,6 +59,13 @@ export const MARKS_LEGEND = [
   'unknown: stopped first   vacuous: never exercised',
 ];
 
+/** The legend's lines against a base (`base`: its name, escaped by the caller). */
+export const baseLegend = (base: string): string[] => [
+  `new: violated, and ${base} holds on the same trace`,
+  `inherited: ${base} violates it on the same trace too (not a failure)`,
+  `fixed: ${base} violates it, this policy holds on that trace`,
+];
+
 export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[]): string {
   const names = policies.map((p) => p.name);
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
@@ -72,6 +81,7 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
   const domains = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
   const out: string[] = [
     ...bold(`apmc check: ${what}${shard}`),
+    ...(run.base !== undefined ? bold(`against the base ${run.base}: per property new / inherited / fixed`) : []),
     ...bold(`scope ${domains}, ${s.mdevs} mdevs, ${s.vms} VMs`),
     '',
     ...verdictTable(
@@ -81,11 +91,16 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
     ),
   ];
   out.push('', ...MARKS_LEGEND.map((l) => c.dim(l)));
+  if (run.base !== undefined) out.push(...baseLegend(oneLine(run.base)).flatMap((l) => dim(l)));
   if (run.engine === 'exhaustive') for (const x of run.policies) out.push(...dim(searchLine(x)));
   for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
   if (run.engine === 'random') for (const r of run.policies) out.push(...dim(progressLine(r)));
+  // Inherited and fixed counterexamples: one line each; the new ones in full below.
+  const shared = run.cells.filter((x) => x.found && (x.status === 'inherited' || x.status === 'fixed'));
+  if (shared.length > 0) out.push('');
+  for (const x of shared) out.push(...dim(sharedLine(x), '   '));
   for (const cell of run.cells) {
-    if (!cell.found) continue;
+    if (!cell.found || cell.status === 'inherited' || cell.status === 'fixed') continue;
     const f = cell.found;
     const policy = policies.find((p) => p.name === cell.policy)!;
     const [tagText, tag] = cell.expected ? ['expected', c.yellow('expected')] : ['NEW', c.red.bold('NEW')];
@@ -97,6 +112,8 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
     out.push(...wrapLine(`   ${p.statement}`, WIDTH, '   '));
     out.push(...bold(`   ${f.reason}`, '   '));
     if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
+    if (cell.base !== undefined)
+      out.push(...dim(`   ${cell.base} holds on this trace: the violation is this policy's`, '   '));
     const ops = `${Math.max(f.ops.length, f.other?.length ?? 0)} ops`;
     if (f.engine === 'exhaustive') {
       out.push(...dim(`   a shortest trace: ${ops}; found after ${f.states} states (${f.ms} ms)`, '   '));
@@ -138,6 +155,7 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
     format: 'apmc-check/1',
     seed: run.engine === 'random' ? run.seed : 0,
     runs: run.engine === 'random' ? run.runs : 0,
+    ...(run.base !== undefined ? { base: run.base } : {}),
     scope: run.scope,
     exit: run.exit,
     engine: run.engine,
@@ -178,6 +196,8 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
 }
 
 function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
+  // A fixed violation's counterexample is the base's: it replays under the base.
+  const under = c.status === 'fixed' && c.base !== undefined ? c.base : c.policy;
   return {
     policy: c.policy,
     property: c.property.name,
@@ -190,8 +210,8 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
     ...(c.found
       ? {
           counterexample: {
-            ...findingDoc(run.scope, c.policy, c.found, c.expected?.why ?? ''),
-            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, c.policy, c.found.other)) } : {}),
+            ...findingDoc(run.scope, under, c.found, c.expected?.why ?? ''),
+            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, under, c.found.other)) } : {}),
             found_after: { cases: foundAfter(c.found), ms: c.found.ms },
           },
         }

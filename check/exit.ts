@@ -8,8 +8,8 @@ export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGT
  * Exit codes (README): 7 a policy error; 1 a new violation; 5 an expected violation not found; 6 a
  * search left a verdict undecided (`bound` says why: --time, --max-states or the memory ceiling
  * stopped the exhaustive engine first, shards cannot compare order dependences across shards, or
- * (merge) a shard is missing): an undecided search is never a success; 4 violations, all expected;
- * 0 all holds (vacuous counts as holds). The random engine's `unknown` (its cases cut short by
+ * (merge) a shard is missing): an undecided search is never a success; 4 violations, all expected or
+ * inherited from the base (`--base`); 0 all holds (vacuous and fixed count as holds). The random engine's `unknown` (its cases cut short by
  * --time) has no bound: an expected violation it did not find is 'missing' (5), the rest count as
  * holds, as sampling never decides.
  */
@@ -18,7 +18,7 @@ export function exitCode(cells: readonly Cell[]): number {
   if (cells.some((c) => c.status === 'new')) return 1;
   if (cells.some((c) => c.status === 'missing')) return 5;
   if (cells.some((c) => c.status === 'unknown' && c.bound !== undefined)) return 6;
-  if (cells.some((c) => c.status === 'as-expected')) return 4;
+  if (cells.some((c) => c.status === 'as-expected' || c.status === 'inherited')) return 4;
   return 0;
 }
 
@@ -44,13 +44,22 @@ export function closingLine(cells: readonly Cell[], code: number, signal: string
   const missing = n('missing');
   const unknown = n('unknown');
   const broken = new Set(cells.filter((c) => c.status === 'policy-error').map((c) => c.policy)).size;
-  const violations = expected + fresh;
+  const inherited = n('inherited');
+  const fixed = n('fixed');
+  const violations = expected + fresh + inherited;
   const parts: string[] = [];
   if (violations + missing + unknown + broken === 0) {
     parts.push(cells.length === 0 ? 'nothing checked' : 'every property checked holds');
+    if (fixed > 0) parts.push(`${fixed} fixed`);
+  } else if (inherited + fixed > 0) {
+    // Against a base: what the variant adds, shares with it and removes.
+    const found = `${count(violations, 'violation')}: ${fresh} new, ${inherited} inherited, ${expected} expected`;
+    parts.push(violations === 0 ? 'no violation' : found, `${fixed} fixed`);
   } else {
     const found = `${count(violations, 'violation')}, ${fresh === 0 ? 'all' : expected} expected`;
     parts.push(violations === 0 ? 'no violation' : found, `${fresh} new`);
+  }
+  if (violations + missing + unknown + broken > 0) {
     if (missing > 0) parts.push(`${count(missing, 'expected violation')} not found`);
     if (unknown > 0) parts.push(`${unknown} unknown (not finished)`);
     if (broken > 0) parts.push(`policy error in ${count(broken, 'policy', 'policies')}`);

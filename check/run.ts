@@ -37,6 +37,8 @@ interface RunBase {
   /** The properties checked, for every policy. */
   readonly props: readonly Property[];
   readonly shard?: Shard;
+  /** The base every policy was checked against (`apmc check --base`), by name. */
+  readonly base?: string;
   /** A signal's name if one stopped the run, else null ('time' for the budget shows per policy). */
   readonly stoppedBy: string | null;
 }

@@ -2,6 +2,7 @@
  * The summary of a check: the verdict cells, the exit code and the closing line, computed once.
  * The CLI's table, `--json`, the HTML report (render/report.ts) and `apmc merge` read it.
  */
+import type { Policy } from '../model/policy.ts';
 import { closingLine, runExit } from './exit.ts';
 import type { EngineRun } from './run.ts';
 import { cellsOf, type Cell } from './verdict.ts';
@@ -27,6 +28,7 @@ export function verdicts(cells: readonly Cell[], ci: boolean, stoppedBy: string 
   return { cells, stoppedBy, exit, closing: closingLine(cells, exit, stoppedBy) };
 }
 
-export function summarize(run: EngineRun, ci: boolean): CheckSummary {
-  return { ...run, ...verdicts(cellsOf(run), ci, run.stoppedBy) };
+/** `policies`: the run's Policy objects, whose expectations (their own declarations included) count. */
+export function summarize(run: EngineRun, ci: boolean, policies: readonly Policy[] = []): CheckSummary {
+  return { ...run, ...verdicts(cellsOf(run, policies), ci, run.stoppedBy) };
 }

@@ -2,14 +2,28 @@
  * Verdicts and statuses: what each engine's result says of each policy × property, and how that
  * compares with the expected verdicts (properties/expected.ts). Computed here only.
  */
-import { expectation, type Expectation } from '../properties/expected.ts';
+import type { Policy } from '../model/policy.ts';
+import { expectation, expectationFor, type Expectation } from '../properties/expected.ts';
 import type { Property } from '../properties/types.ts';
 import { sampledFinding, searchFinding, type Engine, type Finding } from './finding.ts';
 import type { EngineRun, SampledPolicy, SearchedPolicy } from './run.ts';
 
 export type Verdict = 'holds' | 'vacuous' | 'violated' | 'unknown' | 'policy-error';
-/** How a verdict compares with the expectation. */
-export type Status = 'holds' | 'vacuous' | 'as-expected' | 'new' | 'missing' | 'unknown' | 'policy-error';
+/**
+ * How a verdict compares with the expectation. Against a base (`apmc check --base`): `new` is a violation the
+ * base does not share on the same trace, `inherited` one it shares (not a failure), `fixed` a violation of
+ * the base that the variant does not show on the base's trace (within the budget).
+ */
+export type Status =
+  | 'holds'
+  | 'vacuous'
+  | 'as-expected'
+  | 'new'
+  | 'missing'
+  | 'unknown'
+  | 'policy-error'
+  | 'inherited'
+  | 'fixed';
 
 export interface Cell {
   readonly policy: string;
@@ -17,7 +31,10 @@ export interface Cell {
   readonly verdict: Verdict;
   readonly expected: Expectation | null;
   readonly status: Status;
+  /** The counterexample to show: new, as-expected and inherited ones under the variant, a fixed one under the base. */
   readonly found?: Finding;
+  /** The base the policy was checked against (`apmc check --base`). */
+  readonly base?: string;
   /**
    * Why a search left the verdict undecided (the bound reached and the depth, a shard that cannot
    * decide it, a missing shard): an undecided search is never a success. The random engine's
@@ -35,7 +52,58 @@ export const MARK: Readonly<Record<Status, string>> = {
   missing: '?',
   unknown: '',
   'policy-error': '',
+  inherited: '',
+  fixed: '',
 };
+
+/** A cell's word in the tables: the verdict and its mark; against a base, new / inherited / fixed. */
+export function cellWord(x: Cell): string {
+  if (x.base !== undefined) {
+    if (x.status === 'new') return `new${MARK.new}`;
+    if (x.status === 'inherited' || x.status === 'fixed') return x.status;
+  }
+  return `${x.verdict === 'policy-error' ? 'policy error' : x.verdict}${MARK[x.status]}`;
+}
+
+/** An inherited or fixed counterexample in one line: its length, the policy it replays under, where it is. */
+export function sharedLine(x: Cell): string {
+  const f = x.found!;
+  const n = Math.max(f.ops.length, f.other?.length ?? 0);
+  const under = x.status === 'fixed' ? x.base! : x.policy;
+  const how = f.engine === 'random' ? `after ${f.cases} cases` : `a shortest, after ${f.states} states`;
+  return `${x.policy}: ${x.property.name} ${x.status}: ${n} ops under ${under} (${how}); in --json`;
+}
+
+/**
+ * What the policies of a run are expected to do: `expectationFor` on the Policy object (so that a policy
+ * file's own declarations count), by name; a name without its object takes the built-in table.
+ */
+export type Expecter = (policy: string, property: string) => Expectation | null;
+
+export function expecter(policies: readonly Policy[]): Expecter {
+  return (name, property) => {
+    const p = policies.find((x) => x.name === name);
+    return p ? expectationFor(p, property) : expectation(name, property);
+  };
+}
+
+/**
+ * What a variant is expected to show beyond its base: the declarations of the designs between the variant and
+ * the base (the variant's own first), not the base's own expected violations, which are inherited.
+ */
+export function expectationBeyond(variant: Policy, base: string, property: string): Expectation | null {
+  for (let x: Policy | undefined = variant; x !== undefined && x.name !== base; x = x.base) {
+    const { base: _below, ...alone } = x;
+    const own = expectationFor(alone, property);
+    if (own !== null || (x.expected && Object.hasOwn(x.expected, property))) return own;
+  }
+  return null;
+}
+
+/** The status of a property of a variant against its base, when the variant has no new violation of it. */
+export function baseStatus(inherited: boolean, fixed: boolean): Status | null {
+  return inherited ? 'inherited' : fixed ? 'fixed' : null;
+}
 
 /**
  * The status of `verdict`, reached by `engine`; `undecided`: the run left it open (a bound reached, a
@@ -58,29 +126,85 @@ export function cell(
   verdict: Verdict,
   engine: Engine,
   more: Pick<Cell, 'found' | 'bound'> = {},
+  expected: Expectation | null = expectation(policy, property.name),
 ): Cell {
-  const expected = expectation(policy, property.name);
   const status = statusOf(verdict, expected, engine, more.bound !== undefined);
   return { policy, property, verdict, expected, status, ...more };
 }
 
-/** A random exploration's verdict: holds only if some step exercised the property. */
-function sampledCell(r: SampledPolicy, p: Property): Cell {
-  const f = r.exploration.found.find((x) => x.property === p.name);
-  if (f) return cell(r.policy, p, 'violated', 'random', { found: sampledFinding(f) });
-  if (r.exploration.policyError) return cell(r.policy, p, 'policy-error', 'random');
-  if (r.exploration.interrupted) return cell(r.policy, p, 'unknown', 'random');
-  return cell(r.policy, p, r.exercised.has(p.name) ? 'holds' : 'vacuous', 'random');
+/**
+ * A cell against a base: a new violation is expected only if a design between the variant and the base declares
+ * it (`beyond`); an inherited one is violated, a fixed one holds, neither a failure. `own`: the variant's
+ * cell as if it had no base.
+ */
+function againstBase(
+  own: Cell,
+  engine: Engine,
+  base: string,
+  beyond: Expectation | null,
+  inherited: Finding | undefined,
+  fixed: Finding | undefined,
+): Cell {
+  const b = { base, expected: beyond };
+  if (own.verdict === 'policy-error') return { ...own, ...b };
+  if (own.verdict === 'violated') return { ...own, ...b, status: beyond ? 'as-expected' : 'new' };
+  if (inherited) return { ...own, ...b, verdict: 'violated', status: 'inherited', found: inherited };
+  if (fixed) return { ...own, ...b, status: 'fixed', found: fixed };
+  // The base's own expected violations are the base's: only what the variant declares beyond it can be missing.
+  return { ...own, ...b, status: statusOf(own.verdict, beyond, engine, own.bound !== undefined) };
 }
+
+/** A random exploration's verdict: holds only if some step exercised the property. */
+function sampledCell(r: SampledPolicy, p: Property, expect: Expecter, beyond: Beyond): Cell {
+  const x = r.exploration;
+  const f = x.found.find((y) => y.property === p.name);
+  const of = (v: Verdict, more: Pick<Cell, 'found' | 'bound'> = {}): Cell =>
+    cell(r.policy, p, v, 'random', more, expect(r.policy, p.name));
+  const own = f
+    ? of('violated', { found: sampledFinding(f) })
+    : x.policyError
+      ? of('policy-error')
+      : x.interrupted
+        ? of('unknown')
+        : of(r.exercised.has(p.name) ? 'holds' : 'vacuous');
+  if (!x.base) return own;
+  const pick = (list: typeof x.found) => {
+    const y = list.find((z) => z.property === p.name);
+    return y && sampledFinding(y);
+  };
+  return againstBase(
+    own,
+    'random',
+    x.base.policy,
+    beyond(r.policy, p.name),
+    pick(x.base.inherited),
+    pick(x.base.fixed),
+  );
+}
+
+/** expectationBeyond by the variant's name. */
+type Beyond = (policy: string, property: string) => Expectation | null;
 
 /**
  * A search's verdict. A sharded run (`--shard`) cannot decide a history property that compares
  * states across shards (`shardSafe` false); worker threads share one store and can.
  */
-function searchedCell(x: SearchedPolicy, p: Property, sharded: boolean): Cell {
+function searchedCell(x: SearchedPolicy, p: Property, sharded: boolean, expect: Expecter, beyond: Beyond): Cell {
+  const own = searchedOwn(x, p, sharded, expect);
+  const b = x.result.base;
+  if (!b) return own;
+  const pick = (list: typeof b.inherited) => {
+    const y = list.find((z) => z.property === p.name);
+    return y && searchFinding(y);
+  };
+  return againstBase(own, 'exhaustive', b.policy, beyond(x.policy, p.name), pick(b.inherited), pick(b.fixed));
+}
+
+function searchedOwn(x: SearchedPolicy, p: Property, sharded: boolean, expect: Expecter): Cell {
   const r = x.result;
   const f = r.found.find((y) => y.property === p.name);
-  const of = (v: Verdict, more: Pick<Cell, 'found' | 'bound'> = {}): Cell => cell(x.policy, p, v, 'exhaustive', more);
+  const of = (v: Verdict, more: Pick<Cell, 'found' | 'bound'> = {}): Cell =>
+    cell(x.policy, p, v, 'exhaustive', more, expect(x.policy, p.name));
   const unknown = (bound: string): Cell => of('unknown', { bound });
   if (f) return of('violated', { found: searchFinding(f) });
   if (r.policyError) return of('policy-error');
@@ -94,9 +218,19 @@ function searchedCell(x: SearchedPolicy, p: Property, sharded: boolean): Cell {
   return unknown(`${r.bound} bound reached at depth ${r.depth}`);
 }
 
-/** Every policy × property of a run, policy by policy, in the order of the properties. */
-export function cellsOf(run: EngineRun): Cell[] {
-  if (run.engine === 'random') return run.policies.flatMap((r) => run.props.map((p) => sampledCell(r, p)));
+/**
+ * Every policy × property of a run, policy by policy, in the order of the properties. `policies`: the Policy
+ * objects of the run, for their expectations (a name without its object takes the built-in table).
+ */
+export function cellsOf(run: EngineRun, policies: readonly Policy[] = []): Cell[] {
+  const expect = expecter(policies);
+  const beyond: Beyond = (name, property) => {
+    const p = policies.find((x) => x.name === name);
+    return p && run.base !== undefined ? expectationBeyond(p, run.base, property) : null;
+  };
+  if (run.engine === 'random') {
+    return run.policies.flatMap((r) => run.props.map((p) => sampledCell(r, p, expect, beyond)));
+  }
   const sharded = run.shard !== undefined;
-  return run.policies.flatMap((r) => run.props.map((p) => searchedCell(r, p, sharded)));
+  return run.policies.flatMap((r) => run.props.map((p) => searchedCell(r, p, sharded, expect, beyond)));
 }

@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
-import { MARK } from '../check/verdict.ts';
+import { cellWord, MARK, sharedLine } from '../check/verdict.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { explain, type Explanation } from './explain.ts';
@@ -67,6 +67,7 @@ table.verdicts{border-collapse:collapse;margin:8px 0} \
 .verdicts thead th{background:#f3f3f3} .verdicts td a{color:inherit;text-decoration:none;border-bottom:1px dotted}
 .st-holds{background:#e8f5e9;color:#1b5e20} .st-as-expected{background:#fff8e1;color:#8d6e00}
 .st-new,.st-missing{background:#ffebee;color:#b71c1c;font-weight:bold} .st-unknown,.st-none{color:#888}
+.st-inherited{background:#fff8e1;color:#8d6e00} .st-fixed{background:#e8f5e9;color:#1b5e20}
 section.cx{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px 0}
 .tag{font-size:12px;padding:1px 6px;border-radius:3px;margin-left:6px} .tag.expected{background:#fff3c4} \
 .tag.new{background:#c62828;color:#fff}
@@ -166,7 +167,7 @@ function verdictTable(run: CheckSummary, ids: Map<object, number>): string {
     const tds = names.map((n) => {
       const cell = run.cells.find((x) => x.policy === n && x.property.name === p.name);
       if (!cell) return '<td class="st-none">not checked</td>';
-      const text = esc(cell.verdict + MARK[cell.status]);
+      const text = esc(cell.base !== undefined ? cellWord(cell) : cell.verdict + MARK[cell.status]);
       const id = ids.get(cell);
       return `<td class="st-${cell.status}">${id !== undefined ? `<a href="#cx-${id}">${text}</a>` : text}</td>`;
     });
@@ -202,9 +203,14 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
   const ids = new Map<object, number>();
   const data: unknown[] = [];
   const sections: string[] = [];
+  const shared: string[] = [];
   for (const cell of run.cells) {
     const f = cell.found;
     if (!f) continue;
+    if (cell.status === 'inherited' || cell.status === 'fixed') {
+      shared.push(`<li>${esc(sharedLine(cell))}</li>`);
+      continue;
+    }
     const policy = policies.find((p) => p.name === cell.policy)!;
     const ex = explain(
       { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail },
@@ -215,10 +221,11 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     ids.set(cell, i);
     data.push(cxJson(ex));
     const tag = cell.expected ? '<span class="tag expected">expected</span>' : '<span class="tag new">NEW</span>';
+    const own = cell.base !== undefined ? `<p class="dim">${esc(cell.base)} holds on this trace.</p>` : '';
     sections.push(
       `<section class="cx" id="cx-${i}">` +
         `<h2>${esc(cell.policy)}: ${esc(cell.property.name)} (${esc(cell.property.spec)}) violated ${tag}</h2>` +
-        `<p>${esc(cell.property.statement)}</p><p class="reason">${esc(f.reason)}</p>` +
+        `<p>${esc(cell.property.statement)}</p><p class="reason">${esc(f.reason)}</p>${own}` +
         (cell.expected
           ? `<p class="dim">why expected (${esc(cell.expected.kind)}): ${esc(cell.expected.why)}</p>`
           : '') +
@@ -231,20 +238,27 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
   const s = run.scope;
   const scope = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const base =
+    run.base === undefined
+      ? ''
+      : `<p class="meta">Against the base ${esc(run.base)}: new (violated, and ${esc(run.base)} holds on the same ` +
+        `trace), inherited (${esc(run.base)} violates it on the same trace too: not a failure), fixed ` +
+        `(${esc(run.base)} violates it, the variant holds on that trace).</p>\n`;
+  const sharedHtml = shared.length === 0 ? '' : `<h2>Inherited and fixed</h2><ul>${shared.join('')}</ul>\n`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>apmc check report</title><style>${CSS}</style></head>
 <body>
 <h1>apmc check</h1>
 <p class="meta">${what(run)}, scope ${scope}, ${s.mdevs} mdevs, ${s.vms} VMs. ${esc(run.closing)}</p>
-${verdictTable(run, ids)}
+${base}${verdictTable(run, ids)}
 <p class="dim">* violation expected, ! new violation, ? expected violation not found. \
 Click a violation to see its counterexample.</p>
 <h2>Grids</h2><p class="dim">A row per adapter, a column per domain, a cell per APQN, as seen from one mdev \
 (or from a VM without an mdev). Step through each trace with the buttons, the slider or a click on a step; \
 the grids show the state after that step.</p>
 ${legendHtml()}
-${sections.join('\n') || '<p>No counterexample.</p>'}
+${sharedHtml}${sections.join('\n') || '<p>No counterexample.</p>'}
 <script type="application/json" id="apmc-data">${json}</script>
 <script>${SCRIPT}</script>
 </body></html>
