@@ -11,7 +11,7 @@ import { upstream } from '../model/policies/index.ts';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import type { AbortFlag } from '../properties/abort.ts';
-import { explore } from '../properties/explore.ts';
+import { exploreAgainst } from '../properties/attribution-explore.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
 
 const SEEDS = Number(process.env['BENCH_SEEDS'] ?? 5);
@@ -36,11 +36,10 @@ for (const file of PATCHES) {
   for (let seed = 1; seed <= SEEDS; seed++) {
     // The first new violation ends the run.
     const signal: AbortFlag = { aborted: false, reason: null };
-    const x = await explore(cfg, initialState(scope), props, {
+    const x = await exploreAgainst(cfg, base, initialState(scope), props, {
       seed,
       runs: 1e9,
       timeMs: TIME_S * 1000,
-      base,
       signal,
       onFound: () => {
         signal.aborted = true;

@@ -3,7 +3,8 @@ import { initialState } from '../model/state.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Case } from '../properties/case.ts';
-import { explore } from '../properties/explore.ts';
+import { explore, type ExploreOptions } from '../properties/explore.ts';
+import { exploreAgainst } from '../properties/attribution-explore.ts';
 import type { Property } from '../properties/types.ts';
 import type { AbortFlag } from '../properties/abort.ts';
 import { exerciseTracker } from '../properties/exercised.ts';
@@ -46,8 +47,7 @@ export async function runCheck(
     const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
     // Against a base, the base runs guarded too: its policy errors are reported as such.
     const bguard = base ? guardPolicy(base) : undefined;
-    const exploration = await explore(cfg, initialState(scope), props, {
-      ...(bguard ? { base: { cfg: { scope, policy: bguard.policy }, guard: bguard } } : {}),
+    const opt: ExploreOptions = {
       seed,
       runs,
       guard,
@@ -60,7 +60,16 @@ export async function runCheck(
       },
       onFound: (f) => hooks.onFound?.(policy.name, sampledFinding(f)),
       ...(hooks.onCase ? { onCase: (c: Case) => hooks.onCase!(policy.name, c) } : {}),
-    });
+    };
+    const exploration = bguard
+      ? await exploreAgainst(
+          cfg,
+          { cfg: { scope, policy: bguard.policy }, guard: bguard },
+          initialState(scope),
+          props,
+          opt,
+        )
+      : await explore(cfg, initialState(scope), props, opt);
     explored.push({ policy: policy.name, exploration, coverage: coverage(stats), exercised: tracker.exercised });
   }
   const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;

@@ -9,9 +9,9 @@ export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGT
  * search left a verdict undecided (`bound` says why: --time, --max-states or the memory ceiling
  * stopped the exhaustive engine first, shards cannot compare order dependences across shards, or
  * (merge) a shard is missing): an undecided search is never a success; 4 violations, all expected or
- * inherited from the base (`--base`); 0 all holds (vacuous and fixed count as holds). The random engine's `unknown` (its cases cut short by
- * --time) has no bound: an expected violation it did not find is 'missing' (5), the rest count as
- * holds, as sampling never decides.
+ * inherited from the base (`--base`); 0 all holds (vacuous and fixed count as holds). The random
+ * engine's `unknown` (its cases cut short by --time) has no bound: an expected violation it did not
+ * find is 'missing' (5), the rest count as holds, as sampling never decides.
  */
 export function exitCode(cells: readonly Cell[]): number {
   if (cells.some((c) => c.status === 'policy-error')) return 7;

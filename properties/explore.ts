@@ -13,7 +13,6 @@ import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { yieldTurn, type AbortFlag } from './abort.ts';
-import { exploreAgainst, type ExploreBase } from './attribution-explore.ts';
 import { caseArb } from './arbitraries.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
@@ -38,8 +37,6 @@ export interface ExploreOptions {
   readonly onFound?: (f: Found) => void;
   /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
   readonly onCase?: (c: Case) => void;
-  /** Check against this base: `found` then holds the new violations only (properties/attribution-explore.ts). */
-  readonly base?: ExploreBase;
 }
 
 export interface Found extends Violation {
@@ -89,7 +86,6 @@ export async function explore(
   props: readonly Property[],
   opt: ExploreOptions,
 ): Promise<Exploration> {
-  if (opt.base) return exploreAgainst(cfg, opt.base, s0, props, opt);
   const t0 = Date.now();
   const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
   const guard = opt.guard;
