@@ -1,0 +1,111 @@
+/**
+ * Why: `apmc check --base P` is how a reviewer asks what a patch breaks that its base did not. A patch's new
+ * violation is exit 1 and is shown in full; a copy of the base only inherits, which is not a failure (exit 4,
+ * 0 with --ci); the table, --json, the HTML report and apmc merge all name the base and the statuses.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+interface Out {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function apmc(args: string[]): Promise<Out> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [resolve('bin/apmc.js'), ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'apmc-base-'));
+// A renamed copy of upstream, as a policy file: it can only inherit upstream's violations.
+const copy = join(dir, 'copy.mts');
+writeFileSync(copy, "export default ({ extend, upstream }) => extend(upstream, { name: 'upstream-copy' });\n");
+const PATCH = './examples/patch-probe-no-refilter.ts';
+const against = ['check', '--base', 'upstream', '--seed', '1', '--runs', '3000'];
+
+interface Result {
+  property: string;
+  status: string;
+  verdict: string;
+  counterexample?: { ops: unknown[]; policy: string };
+}
+const results = (o: Out): Result[] => (JSON.parse(o.out) as { results: Result[] }).results;
+
+test('a patch against upstream: a new, attributable violation, exit 1; shown in full, with the base named', async () => {
+  const report = join(dir, 'report');
+  const [json, text] = await Promise.all([
+    apmc([...against, '--policy', PATCH, '--json']),
+    apmc([...against, '--policy', PATCH, '--report', report]),
+  ]);
+  assert.is(json.code, 1, json.err);
+  const d = JSON.parse(json.out) as { base: string };
+  assert.is(d.base, 'upstream');
+  const fresh = results(json).filter((r) => r.status === 'new');
+  assert.ok(fresh.length > 0, 'a new violation');
+  assert.ok(fresh.every((r) => r.verdict === 'violated' && r.counterexample !== undefined));
+  assert.ok(
+    results(json).some((r) => r.status === 'inherited'),
+    'upstream’s own violations are inherited',
+  );
+  assert.is(text.code, 1, text.err);
+  assert.match(text.out, 'against the base upstream');
+  assert.match(text.out, /\[NEW\]/);
+  assert.match(text.out, 'upstream holds on this trace');
+  assert.match(text.out, / inherited: \d+ ops/);
+  assert.match(text.out, /\bnew!/);
+  const html = readFileSync(join(report, 'index.html'), 'utf8');
+  assert.match(html, 'Against the base upstream');
+  assert.match(html, 'class="st-new"');
+  assert.match(html, 'class="st-inherited"');
+});
+
+test('a renamed copy of the base: no new violation; inherited is exit 4, 0 with --ci', async () => {
+  const [plain, ci] = await Promise.all([
+    apmc([...against, '--policy', copy, '--json']),
+    apmc([...against, '--policy', copy, '--ci']),
+  ]);
+  assert.is(plain.code, 4, plain.err);
+  const rs = results(plain);
+  assert.ok(!rs.some((r) => r.status === 'new'), JSON.stringify(rs.filter((r) => r.status === 'new')));
+  assert.ok(rs.some((r) => r.status === 'inherited'));
+  assert.ok(!rs.some((r) => r.status === 'missing'), 'the base’s expected violations are not the copy’s to find');
+  assert.is(ci.code, 0, ci.err);
+  assert.match(ci.out, /0 new, \d+ inherited/);
+});
+
+test('apmc merge keeps the statuses of the shards of a check against a base', async () => {
+  const shards = await Promise.all(
+    ['1/2', '2/2'].map((s) => apmc([...against, '--policy', PATCH, '--json', '--shard', s])),
+  );
+  const files = shards.map((o, i) => {
+    const f = join(dir, `shard${i}.json`);
+    writeFileSync(f, o.out);
+    return f;
+  });
+  const [merged, json] = await Promise.all([apmc(['merge', ...files]), apmc(['merge', '--json', ...files])]);
+  assert.is(merged.code, 1, merged.err);
+  assert.match(merged.out, 'against the base upstream');
+  assert.match(merged.out, /inherited: \d+ ops/);
+  const statuses = new Set(results(json).map((r) => r.status));
+  assert.ok(statuses.has('new') && statuses.has('inherited'), [...statuses].join(' '));
+  assert.is((JSON.parse(json.out) as { base: string }).base, 'upstream');
+});
+
+test('--base: an unknown policy is bad input', async () => {
+  const o = await apmc(['check', '--base', 'no-such-policy', '--policy', 'upstream', '--runs', '10']);
+  assert.is(o.code, 2);
+  assert.is(o.err.trim().split('\n').length, 1);
+});
+
+test.run();
