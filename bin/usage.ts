@@ -45,8 +45,9 @@ usage:
              [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
              [--engine random|exhaustive] [--depth N] [--max-states N]
              [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]
-             [--order guests-first|plain] [--workers N]
-      check properties (random or exhaustive)
+             [--order guests-first|plain] [--workers N] [--base <name|file>]
+      check properties (random or exhaustive); with --base, per property what
+      each policy adds to the base (new), shares with it (inherited), fixes
   apmc merge [--json] [--ci] <report.json>...
       combine the --json reports of shards
   apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags]
