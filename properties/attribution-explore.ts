@@ -15,7 +15,8 @@ import { yieldTurn } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
 import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProperty } from './attribution.ts';
 import type { Attributed } from './attribution.ts';
-import { checkCase, type Case, type Violation } from './case.ts';
+import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
+import type { Op } from '../model/ops.ts';
 import type { ExploreOptions, Exploration, Found } from './explore.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
@@ -28,6 +29,16 @@ export interface ExploreBase {
 }
 
 const YIELD_MS = 20;
+/** The most divergent prefixes kept (the first found). */
+const POOL = 64;
+
+/** The first step after which the two runs' states differ, if their last states differ; else null. */
+function divergence(a: readonly State[], b: readonly State[]): number | null {
+  const n = Math.min(a.length, b.length);
+  if (n === 0 || JSON.stringify(a[n - 1]) === JSON.stringify(b[n - 1])) return null;
+  for (let i = 0; i < n; i++) if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) return i;
+  return null;
+}
 const THOROUGH_EVERY = 128;
 
 interface Where {
@@ -65,7 +76,21 @@ export async function exploreAgainst(
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
   let nextYield = t0 + YIELD_MS;
-  const arb = caseArb(cfg.scope, opt.maxOps ?? 20);
+  // Divergent prefixes: the ops up to the first step after which the two policies' states differ. A quarter of
+  // the cases continue one of them (a generated case appended), so that the search goes on where the designs
+  // part: a new violation often needs a few more steps after the difference, which plain cases rarely reach.
+  const pool: (readonly Op[])[] = [];
+  const pooled = new Set<string>();
+  const plain = caseArb(cfg.scope, opt.maxOps ?? 20);
+  const arb = fc.oneof(
+    { weight: 3, arbitrary: plain },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ pick: fc.nat(), c: plain })
+        .map(({ pick, c }): Case => (pool.length === 0 ? c : { ...c, ops: [...pool[pick % pool.length]!, ...c.ops] })),
+    },
+  );
   // Unsampled cases and shrinking step with the raw policies (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
   const bfast: Config = bguard ? { ...base.cfg, policy: bguard.raw } : base.cfg;
@@ -136,9 +161,23 @@ export async function exploreAgainst(
             if (v === null) return true;
             return side('base', () => violationOn(bc, fresh(), p, historiesOf(v))) !== null;
           }
-          const onStep = opt.onStep;
+          const vs: State[] = [];
+          const bs: State[] = [];
+          const onStep: StepHook = (before, op, after) => {
+            opt.onStep?.(before, op, after);
+            vs.push(after.state);
+          };
           const vv = side('variant', () => violationsByProperty(vc, fresh(), c, active, onStep));
-          const bv = side('base', () => violationsByProperty(bc, fresh(), c, active));
+          const bv = side('base', () => violationsByProperty(bc, fresh(), c, active, (_b, _o, r) => bs.push(r.state)));
+          if (pool.length < POOL) {
+            const d = divergence(vs, bs);
+            const prefix = d === null ? null : c.ops.slice(0, d + 1);
+            const key = prefix && JSON.stringify(prefix);
+            if (prefix && key && !pooled.has(key)) {
+              pooled.add(key);
+              pool.push(prefix);
+            }
+          }
           const at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
           const where = (): Where => ({ afterRuns: runs + searched, seed, path: '' });
           for (const a of at) {
