@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { EXPECTED } from '../properties/expected.ts';
 
 interface Out {
   code: number;
@@ -68,6 +69,32 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
   assert.match(html, 'Against the base upstream');
   assert.match(html, 'class="st-new"');
   assert.match(html, 'class="st-inherited"');
+});
+
+test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
+  // bench/base-attribution.ts runs seeds 1..5; this one finds it after 38073 cases.
+  const o = await apmc([
+    ...against.slice(0, 3),
+    '--policy',
+    './examples/patch-remove-skips-reset.ts',
+    '--property',
+    'reset-before-reuse',
+    '--seed',
+    '3',
+    '--runs',
+    '40000',
+    '--json',
+  ]);
+  assert.is(o.code, 1, o.err);
+  const [r] = results(o);
+  assert.is(r?.status, 'new');
+  assert.ok(EXPECTED['upstream']!['reset-before-reuse'], 'upstream is expected to violate it');
+  // The mdev remove that skips the reset is in it.
+  const ops = r!.counterexample!.ops as { kind: string }[];
+  assert.ok(
+    ops.some((x) => x.kind === 'remove'),
+    JSON.stringify(ops),
+  );
 });
 
 test('a renamed copy of the base: no new violation; inherited is exit 4, 0 with --ci', async () => {
