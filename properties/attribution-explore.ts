@@ -6,7 +6,9 @@
  * shrinker keeps it so. Other new violations of the same case are shrunk from the case as generated.
  * Inherited and fixed violations never fail a case: the first of each per property is kept, and shrunk
  * (keeping its class) when the exploration ends. The search goes on until the budget ends or every
- * property has a new violation. Deterministic for a given seed.
+ * property has a new violation. Half of the cases continue a prefix after which the two designs' states
+ * differ (the first 64 such prefixes met): where they part is where a new violation can start. Deterministic
+ * for a given seed.
  */
 import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
@@ -76,14 +78,14 @@ export async function exploreAgainst(
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
   let nextYield = t0 + YIELD_MS;
-  // Divergent prefixes: the ops up to the first step after which the two policies' states differ. A quarter of
-  // the cases continue one of them (a generated case appended), so that the search goes on where the designs
-  // part: a new violation often needs a few more steps after the difference, which plain cases rarely reach.
+  // Divergent prefixes: the ops up to the first step after which the two policies' states differ. Half of the
+  // cases continue one of them (a generated case appended), so that the search goes on where the designs part:
+  // a new violation often needs a few more steps after the difference, which plain cases rarely reach.
   const pool: (readonly Op[])[] = [];
   const pooled = new Set<string>();
   const plain = caseArb(cfg.scope, opt.maxOps ?? 20);
   const arb = fc.oneof(
-    { weight: 3, arbitrary: plain },
+    { weight: 1, arbitrary: plain },
     {
       weight: 1,
       arbitrary: fc
