@@ -143,7 +143,7 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   };
   const writeHtml = (html: string) => console.error(`report written to ${writeReport(a.report!, html)}`);
   if (a.base !== null && a.engine.engine === 'exhaustive') {
-    throw new UsageError('--base: the exhaustive engine does not search against a base yet; use --engine random');
+    throw new UsageError('--base: only the random engine checks against a base');
   }
   if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;

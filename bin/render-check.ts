@@ -130,7 +130,8 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
     };
     out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   }
-  if (run.cells.some((x) => x.found)) out.push('', ...LEGEND.map((l) => c.dim(l)));
+  const shown = (x: Cell) => x.found && x.status !== 'inherited' && x.status !== 'fixed';
+  if (run.cells.some(shown)) out.push('', ...LEGEND.map((l) => c.dim(l)));
   out.push(...policyErrorLines(c, run, policies));
   for (const x of run.engine === 'exhaustive' ? run.policies : []) {
     const e = x.result.policyError;
