@@ -129,6 +129,18 @@ test('apmc merge keeps the statuses of the shards of a check against a base', as
   assert.is((JSON.parse(json.out) as { base: string }).base, 'upstream');
 });
 
+test('each example patch differs from upstream on its trace, in what sysfs and the guests show', async () => {
+  const diffs = await Promise.all(
+    ['patch-remove-skips-reset', 'patch-probe-no-refilter'].map((n) =>
+      apmc(['diff', '--policy', 'upstream', '--policy', `./examples/${n}.ts`, `examples/${n}.trace`]),
+    ),
+  );
+  for (const d of diffs) {
+    assert.is(d.code, 1, d.err);
+    assert.match(d.out, /guest_matrix: \{00\.0000\} under upstream, \{\} under/);
+  }
+});
+
 test('--base: an unknown policy is bad input', async () => {
   const o = await apmc(['check', '--base', 'no-such-policy', '--policy', 'upstream', '--runs', '10']);
   assert.is(o.code, 2);

@@ -5,6 +5,8 @@
  * on whether the bind came before or after the assignment.
  *
  *   apmc check --base upstream --policy ./examples/patch-probe-no-refilter.ts
+ *   apmc diff --policy upstream --policy ./examples/patch-probe-no-refilter.ts \
+ *     examples/patch-probe-no-refilter.trace
  */
 import type * as Apmc from 'apmc';
 

@@ -1,8 +1,12 @@
 /**
  * A patch against upstream, as a reviewer receives it: the mdev `remove` (vfio_ap_mdev_remove) no longer
  * resets the mdev's queues before unlinking them; only the attached case (request, then remove when the
- * guest lets go) is upstream's. A queue whose reset failed at detach, and that works again by the time the
- * mdev is removed, then keeps the previous guest's data when it reaches another guest or the host.
+ * guest lets go) is upstream's. The queues keep the reset status they had: one whose reset would fail now
+ * still looks good to the next mdev's filter, and reaches its guest, then the host without a working reset
+ * (reset-before-reuse, which upstream violates only on other traces).
+ *
+ *   apmc diff --policy upstream --policy ./examples/patch-remove-skips-reset.ts \
+ *     examples/patch-remove-skips-reset.trace
  *
  *   apmc check --base upstream --policy ./examples/patch-remove-skips-reset.ts
  */
