@@ -196,7 +196,7 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
-    io.out(renderCheck(c, summary, policies));
+    io.out(renderCheck(c, summary, base ? [...policies, base] : policies));
     if (a.stats) io.out(statsLines(c, summary).join('\n'));
     io.out('\n' + c.bold(summary.closing));
   }

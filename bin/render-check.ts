@@ -67,7 +67,7 @@ export const baseLegend = (base: string): string[] => [
 ];
 
 export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[]): string {
-  const names = policies.map((p) => p.name);
+  const names = run.policies.map((x) => x.policy);
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
   const s = run.scope;
   // Long lines of prose (data in them escaped) wrap, continuation lines indented.

@@ -110,8 +110,10 @@ export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: 
   for (const r of run.policies) {
     const pe = r.exploration.policyError;
     if (!pe) continue;
-    const policy = policies.find((p) => p.name === r.policy)!;
-    const heading = wrapLine(oneLine(`== ${r.policy}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
+    // Against a base (`--base`), the policy error may be the base's.
+    const policy = policies.find((p) => p.name === pe.policy) ?? policies.find((p) => p.name === r.policy)!;
+    const whose = pe.policy === r.policy ? r.policy : `${r.policy}: its base ${pe.policy}`;
+    const heading = wrapLine(oneLine(`== ${whose}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
     out.push('', ...heading.map((l) => c.red.bold(l)));
     const found = `found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}`;
     const shrunk = `${pe.ops.length} ops after shrinking`;
