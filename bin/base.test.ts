@@ -141,6 +141,13 @@ test('each example patch differs from upstream on its trace, in what sysfs and t
   }
 });
 
+test('a base that faults: a policy error named as the base’s, exit 7', async () => {
+  const o = await apmc(['check', '--base', 'test/fixtures/throwing.ts', '--policy', 'upstream', '--runs', '300']);
+  assert.is(o.code, 7, o.err);
+  assert.match(o.out, 'upstream: its base test/fixtures/throwing.ts: POLICY ERROR');
+  assert.match(o.out, '# <-- policy error');
+});
+
 test('--base: an unknown policy is bad input', async () => {
   const o = await apmc(['check', '--base', 'no-such-policy', '--policy', 'upstream', '--runs', '10']);
   assert.is(o.code, 2);
