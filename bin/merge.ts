@@ -5,6 +5,7 @@
  * if any shard did not finish it or a shard is missing, holds otherwise (check/merge.ts).
  */
 import type { ChalkInstance } from 'chalk';
+import { POLICIES } from '../model/policies/index.ts';
 import { propertyByName } from '../properties/registry.ts';
 import { parseJsonText } from '../trace/json.ts';
 import { InputError } from '../trace/types.ts';
@@ -26,6 +27,7 @@ interface Result {
   /** What the policy expected, as the check recorded it. */
   expected?: boolean;
   why_expected?: string;
+  expected_found_by?: 'exhaustive';
   expected_kind?: 'design' | 'modelling';
   counterexample?: { ops: unknown[]; other_ops?: unknown[]; reason?: string } & Record<string, unknown>;
 }
@@ -196,11 +198,12 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
     const merged = mergeVerdict(shards, missing);
     const { bound } = merged;
     let { verdict, best } = merged;
-    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf). A result records what
-    // its policy expected (a policy file's own declarations included): that counts, else the built-in table.
-    const recorded = all.find((x) => x?.expected !== undefined);
+    // Judged as the engine that ran the shards judges (check/verdict.ts statusOf). A built-in policy's
+    // expectations are the table's; a policy file's are what its results recorded (its own declarations).
+    const recorded = Object.hasOwn(POLICIES, policy) ? undefined : all.find((x) => x?.expected !== undefined);
+    const foundBy = recorded?.expected_found_by === 'exhaustive' ? { foundBy: 'exhaustive' as const } : {};
     const expected = recorded?.expected
-      ? { why: recorded.why_expected ?? '', kind: recorded.expected_kind ?? 'design' }
+      ? { why: recorded.why_expected ?? '', kind: recorded.expected_kind ?? 'design', ...foundBy }
       : null;
     const p = propertyByName(property)!;
     const engine = first.engine ?? 'random';

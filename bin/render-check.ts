@@ -208,6 +208,7 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
     status: c.status,
     ...(c.bound ? { bound: c.bound } : {}),
     ...(c.expected ? { why_expected: c.expected.why, expected_kind: c.expected.kind } : {}),
+    ...(c.expected?.foundBy ? { expected_found_by: c.expected.foundBy } : {}),
     ...(c.found
       ? {
           counterexample: {
