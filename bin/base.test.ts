@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXPECTED } from '../properties/expected.ts';
+import { mergeReports } from './merge.ts';
 
 interface Out {
   code: number;
@@ -146,6 +147,38 @@ test('a base that faults: a policy error named as the base’s, exit 7', async (
   assert.is(o.code, 7, o.err);
   assert.match(o.out, 'upstream: its base test/fixtures/throwing.ts: POLICY ERROR');
   assert.match(o.out, '# <-- policy error');
+});
+
+test("apmc merge: a policy file's expectations as its results recorded them (the table does not know it)", () => {
+  const report = (k: number, expected: boolean) => ({
+    format: 'apmc-check/1',
+    engine: 'random',
+    seed: 2 + k - 1,
+    runs: 10,
+    scope: { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 },
+    shard: { k, n: 2 },
+    results: [
+      {
+        policy: './x.ts',
+        property: 'recovery',
+        verdict: 'violated',
+        expected,
+        ...(expected ? { why_expected: 'declared by the file', expected_kind: 'design' } : {}),
+        counterexample: { ops: [{ kind: 'create', mdev: 'm1' }] },
+      },
+    ],
+  });
+  const files = [1, 2].map((k) => {
+    const f = join(dir, `declared${k}.json`);
+    writeFileSync(f, JSON.stringify(report(k, true)));
+    return f;
+  });
+  const m = mergeReports(files, true);
+  assert.is(m.cells[0]!.status, 'as-expected');
+  assert.is(m.exit, 0);
+  writeFileSync(files[0]!, JSON.stringify(report(1, false)));
+  writeFileSync(files[1]!, JSON.stringify(report(2, false)));
+  assert.is(mergeReports(files, true).exit, 1);
 });
 
 test('--base: an unknown policy is bad input', async () => {
