@@ -7,6 +7,7 @@
  * the path, and a file cannot pass for a built-in policy (nor declare a built-in's name).
  */
 import { existsSync } from 'node:fs';
+import { register } from 'node:module';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../model/index.ts';
@@ -16,6 +17,17 @@ import { PolicyExit, PolicyWrite, watched } from './sandbox-watch.ts';
 import { closest, UsageError } from './usage.ts';
 import { policyLine } from './load-trace.ts';
 import { InputError, type Trace } from '../trace/index.ts';
+
+/** The query that marks a policy file's URL for bin/policy-hooks.mjs (an ES module, whatever its package says). */
+const POLICY_QUERY = 'apmc-policy';
+let hooked = false;
+
+/** Register bin/policy-hooks.mjs in this thread, once (after tsx: its hooks run first). */
+function hookPolicies(): void {
+  if (hooked) return;
+  register(new URL('./policy-hooks.mjs', import.meta.url));
+  hooked = true;
+}
 
 const looksLikePath = (s: string): boolean => s.includes('/') || /\.(m?[jt]s)$/.test(s);
 
@@ -78,7 +90,8 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
   const id = policyIdentity(file);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    hookPolicies();
+    mod = (await import(`${pathToFileURL(file).href}?${POLICY_QUERY}`)) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof PolicyExit || e instanceof PolicyWrite) throw new PolicyFault(id, '(loading)', 'threw', e.message);
     // esbuild (through tsx) puts the useful line, file:line:col: ERROR: …, after a header line.
