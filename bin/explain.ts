@@ -77,7 +77,7 @@ export function withProperty(subject: Subject, word: string): Subject {
     p.carries === 'other'
       ? subject.other === undefined && '"other_ops" (two histories)'
       : subject.tail === undefined && '"tail" (a disturbance)';
-  if (need) throw new UsageError(`--property ${word} needs a counterexample file with ${need}`);
+  if (need) throw new UsageError(`--property ${word} needs a counterexample with ${need}`);
   return { ...base, ...(p.carries === 'other' ? { other: subject.other } : { tail: subject.tail }) };
 }
 
