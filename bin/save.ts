@@ -45,15 +45,18 @@ export function findingDoc(scope: Scope, policy: string, f: Finding, note: strin
 
 /**
  * The policy as a counterexample file at `path` records it: a built-in name as it is; a policy file (its identity,
- * relative to the current directory or absolute) as its path relative to the counterexample's directory when there is
- * one (always with a '/', so that it reads as a path), else absolute. It is never loaded from there: explain and run
+ * relative to the current directory or absolute) as its path relative to the counterexample's directory when both
+ * are under one top directory (always with a '/', so that it reads as a path), else absolute. It is never loaded from there: explain and run
  * name it in the hint to pass it with --policy.
  */
 export function recordedPolicy(policy: string, path: string): string {
   if (!isPolicyFile(policy)) return policy;
   const file = resolve(policy);
-  const rel = relative(dirname(resolve(path)), file);
-  if (rel === '' || isAbsolute(rel)) return file;
+  const at = dirname(resolve(path));
+  const rel = relative(at, file);
+  // Relative only below a common directory other than the root: /tmp/cx and /work/p.ts share nothing.
+  const top = (p: string): string => p.split(sep).find((x) => x !== '') ?? '';
+  if (rel === '' || isAbsolute(rel) || top(at) !== top(file)) return file;
   const posix = sep === '/' ? rel : rel.split(sep).join('/');
   return posix.startsWith('.') ? posix : `./${posix}`;
 }
