@@ -1,4 +1,4 @@
-/** Property names on the command line (`--property`): a name or a spec id (`I7`), as properties/registry.ts reads them. */
+/** Property names on the command line (`--property`): a name or a spec id (`I7`), as properties/registry.ts reads. */
 import { PROPERTY_NAMES, propertiesNamed, SPEC_IDS } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { closest, UsageError } from './usage.ts';

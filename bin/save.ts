@@ -46,8 +46,8 @@ export function findingDoc(scope: Scope, policy: string, f: Finding, note: strin
 /**
  * The policy as a counterexample file at `path` records it: a built-in name as it is; a policy file (its identity,
  * relative to the current directory or absolute) as its path relative to the counterexample's directory when both
- * are under one top directory (always with a '/', so that it reads as a path), else absolute. It is never loaded from there: explain and run
- * name it in the hint to pass it with --policy.
+ * are under one top directory (always with a '/', so that it reads as a path), else absolute. It is never loaded
+ * from there: explain and run name it in the hint to pass it with --policy.
  */
 export function recordedPolicy(policy: string, path: string): string {
   if (!isPolicyFile(policy)) return policy;
