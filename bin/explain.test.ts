@@ -170,7 +170,7 @@ bad('a counterexample with a bad field names its line', async () => {
     'cx.json',
     '{\n  "format": "apmc-trace/1",\n  "ops": [],\n  "property": "recovry",\n  "expect": "holds"\n}\n',
   );
-  await rejects(explainCommand(plain, unknown, { scope: {} }), `${unknown}:4: "property": unknown property 'recovry'`);
+  await rejects(explainCommand(plain, unknown, { scope: {} }), `${unknown}:4: unknown property 'recovry'`);
 });
 
 bad('diff needs exactly two policies; explain knows its formats', async () => {

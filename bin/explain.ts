@@ -32,7 +32,10 @@ function withLine<T>(text: string, f: () => T): T {
     return f();
   } catch (e) {
     if (!(e instanceof InputError) || e.line !== null) throw e;
-    const key = /^"(\w+)"/.exec(e.problem)?.[1];
+    // Problems about a field start with its "key"; those about the property name it.
+    const key =
+      /^"(\w+)"/.exec(e.problem)?.[1] ??
+      (/^(unknown property|\S+ names \d+ properties)/.test(e.problem) ? 'property' : undefined);
     const line = key ? lineOf(text, key) : null;
     throw line === null ? e : new InputError(e.file, line, e.problem);
   }

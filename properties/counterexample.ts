@@ -59,7 +59,7 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   if (typeof d['property'] !== 'string') bad('"property" must be a property name or spec id');
   // A name, or the spec id of one property (I7): the counterexample names the property so.
   const named = oneProperty(d['property'] as string);
-  if (typeof named === 'string') bad(`"property": ${named}`);
+  if (typeof named === 'string') bad(named);
   const p = named as Property;
   if (d['expect'] !== 'violates' && d['expect'] !== 'holds') bad('"expect" must be "violates" or "holds"');
   if (d['note'] !== undefined && typeof d['note'] !== 'string') bad('"note" must be a string');
