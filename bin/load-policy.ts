@@ -223,7 +223,8 @@ export async function loadPolicy(spec: string, baseDir = process.cwd()): Promise
 export function tracePolicy(t: Trace, file: string): Policy {
   const named = t.policy ?? 'upstream';
   if (t.policy !== null && isPolicyFile(named)) {
-    const path = isAbsolute(named) ? named : policyIdentity(resolve(dirname(file), named));
+    // The path to pass from the current directory (a recorded path is absolute, or relative to `file`).
+    const path = policyIdentity(resolve(dirname(file), named));
     const problem = `policy files load only from the command line: --policy ${path}`;
     throw new InputError(file, policyLine(file), problem, [path]);
   }
