@@ -4,9 +4,10 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
-import { PROPERTY_NAMES, propertyByName } from '../properties/registry.ts';
+import { PROPERTY_NAMES } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { withScopeFlags } from './load-trace.ts';
+import { propertyArgs } from './property-args.ts';
 import { SCOPE_FLAGS, type ScopeFlagValues, scopeFlagValues } from './scope-flags.ts';
 import { closest, UsageError } from './usage.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
@@ -130,16 +131,8 @@ export function parseCheckArgs(args: string[]): CheckArgs {
         `${values.save ? '' : '; --save DIR names a directory'})`,
     );
   }
-  const properties = (values.property ?? PROPERTY_NAMES).map((n) => {
-    const p = propertyByName(n);
-    if (!p) {
-      const hint = closest(n, PROPERTY_NAMES);
-      throw new UsageError(
-        `unknown property '${n}'${hint ? ` (did you mean '${hint}'?)` : "; see the README's property list"}`,
-      );
-    }
-    return p;
-  });
+  // A name or a spec id (I7; I3 names four properties): bin/property-args.ts.
+  const properties = propertyArgs(values.property ?? PROPERTY_NAMES);
   const time = values.time === undefined ? undefined : intFlag('time', values.time, 0, 1, 86400 * 365) * 1000;
   return {
     help: values.help === true,

@@ -9,7 +9,8 @@ import { makeChalk } from './color.ts';
 import { tracePolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, pathArgs, policiesText, UsageError } from './usage.ts';
+import { HELP, pathArgs, policiesText, propertiesText, UsageError } from './usage.ts';
+import { PROPERTIES } from '../properties/registry.ts';
 import { resolve } from 'node:path';
 import { runCheck } from './check.ts';
 import { mergedJson, mergeReports, renderMerged } from './merge.ts';
@@ -212,12 +213,13 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     policy: { type: 'string' },
     format: { type: 'string' },
+    property: { type: 'string' },
     ...SCOPE_FLAGS,
   });
   if (values.help) return help();
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
   const file = onePositional(positionals, 'trace or counterexample file');
-  const f = { format: values.format, policy: values.policy, scope: scopeFlagValues(values) };
+  const f = { format: values.format, policy: values.policy, property: values.property, scope: scopeFlagValues(values) };
   if (sandboxed(io, [values.policy])) {
     const t = withScopeFlags(loadSubject(file).trace, f.scope, file);
     const policies = [identity(values.policy!)];
@@ -245,6 +247,18 @@ async function cmdDiff(args: string[], io: Io): Promise<number> {
 
 function cmdPolicies(): number {
   console.log(policiesText(Object.values(POLICIES)));
+  return 0;
+}
+
+/** `apmc properties`: every property with its spec id and sentence (`--json`: the same as data). */
+function cmdProperties(args: string[]): number {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help();
+  if (positionals.length > 0) throw new UsageError(`apmc properties takes no arguments (got '${positionals[0]}')`);
+  if (values.json) {
+    const list = PROPERTIES.map((p) => ({ name: p.name, spec: p.spec, kind: p.kind, statement: p.statement }));
+    console.log(JSON.stringify(list, null, 2));
+  } else console.log(propertiesText(PROPERTIES));
   return 0;
 }
 
@@ -285,6 +299,8 @@ async function main(argv: string[], io: Io): Promise<number> {
       return cmdMerge(rest);
     case 'policies':
       return cmdPolicies();
+    case 'properties':
+      return cmdProperties(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -3,7 +3,7 @@ import { renderSh } from '../render/sh.ts';
 import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
-import { propertyByName } from '../properties/registry.ts';
+import { oneProperty, PROPERTY_NAMES, propertyByName, SPEC_IDS } from '../properties/registry.ts';
 import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
 import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
@@ -16,7 +16,7 @@ import { POLICIES } from '../model/policies/index.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { traceFault } from './run-fault.ts';
 import { readInput } from './read-input.ts';
-import { UsageError } from './usage.ts';
+import { closest, UsageError } from './usage.ts';
 
 export type ScopeFlags = Partial<Record<keyof Scope, string | undefined>>;
 
@@ -32,7 +32,10 @@ function withLine<T>(text: string, f: () => T): T {
     return f();
   } catch (e) {
     if (!(e instanceof InputError) || e.line !== null) throw e;
-    const key = /^"(\w+)"/.exec(e.problem)?.[1];
+    // Problems about a field start with its "key"; those about the property name it.
+    const key =
+      /^"(\w+)"/.exec(e.problem)?.[1] ??
+      (/^(unknown property|\S+ names \d+ properties)/.test(e.problem) ? 'property' : undefined);
     const line = key ? lineOf(text, key) : null;
     throw line === null ? e : new InputError(e.file, line, e.problem);
   }
@@ -46,8 +49,7 @@ export function loadSubject(file: string): Subject {
   const doc = JSON.parse(text) as Record<string, unknown>;
   if (doc['property'] === undefined) return { trace };
   const cx = withLine(text, () => parseCounterexample(doc, file));
-  const property = propertyByName(cx.property);
-  if (!property) throw new InputError(file, lineOf(text, 'property'), `unknown property '${cx.property}'`);
+  const property = propertyByName(cx.property)!;
   return { trace: cx.trace, property, note: cx.note, expect: cx.expect, other: cx.other, tail: cx.tail };
 }
 
@@ -56,7 +58,30 @@ const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 export interface ExplainFlags {
   readonly format?: string | undefined;
   readonly policy?: string | undefined;
+  /** `--property`: a name or a spec id of one property, explained at every step. */
+  readonly property?: string | undefined;
   readonly scope: ScopeFlags;
+}
+
+/**
+ * The subject with `--property` as its property: a state or step property on the (first) trace; a history
+ * property only on a counterexample that carries what it needs (UsageError otherwise).
+ */
+export function withProperty(subject: Subject, word: string): Subject {
+  const p = oneProperty(word);
+  if (typeof p === 'string') {
+    const hint = closest(word, [...PROPERTY_NAMES, ...SPEC_IDS]);
+    throw new UsageError(`--property: ${p}${hint && !p.includes('names') ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+  const own = subject.property === p;
+  const base = { trace: subject.trace, property: p, ...(own ? { note: subject.note, expect: subject.expect } : {}) };
+  if (p.kind !== 'history') return base;
+  const need =
+    p.carries === 'other'
+      ? subject.other === undefined && '"other_ops" (two histories)'
+      : subject.tail === undefined && '"tail" (a disturbance)';
+  if (need) throw new UsageError(`--property ${word} needs a counterexample with ${need}`);
+  return { ...base, ...(p.carries === 'other' ? { other: subject.other } : { tail: subject.tail }) };
 }
 
 /** `apmc explain`: the rendering of a trace or counterexample in the chosen format. */
@@ -70,7 +95,8 @@ export async function explainCommand(
   if (!['text', 'md', 'json', 'sh'].includes(format))
     throw new UsageError(`--format: expected text, md, json or sh, got '${format}'`);
   const loaded = loadSubject(file);
-  const subject: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
+  const scoped: Subject = { ...loaded, trace: withScopeFlags(loaded.trace, f.scope, file) };
+  const subject = f.property === undefined ? scoped : withProperty(scoped, f.property);
   // A policy file loads only from --policy; the policy a trace or counterexample names must be built in.
   const raw = f.policy !== undefined ? await loadPolicy(f.policy) : tracePolicy(subject.trace, file);
   onLoaded();
@@ -87,7 +113,7 @@ export async function explainCommand(
       ...(subject.note ? { note: subject.note } : {}),
     });
   }
-  const ex = explain(subject, policy);
+  const ex = explain(subject, policy, undefined, { everyStep: f.property !== undefined });
   if (format === 'json') {
     const v = ex.violation;
     const doc: Record<string, unknown> = { ...traceToJson(trace) };
@@ -97,6 +123,7 @@ export async function explainCommand(
       if (subject.tail) doc['tail'] = subject.tail;
     }
     if (v) Object.assign(doc, { violated: v.property, reason: v.reason, ...(v.at !== null ? { at: v.at } : {}) });
+    if (ex.violatedSteps) doc['violated_steps'] = ex.violatedSteps;
     return JSON.stringify(doc, null, 2);
   }
   if (format === 'md') return explainMarkdown(ex, file);

@@ -1,10 +1,11 @@
 /** `apmc check --save`: counterexample files, written atomically and never over an existing file. */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Scope } from '../model/scope.ts';
 import { counterexampleDoc } from '../properties/counterexample.ts';
 import type { Expectation } from '../properties/expected.ts';
 import { foundAfter, type Finding } from '../check/finding.ts';
+import { isPolicyFile } from './load-policy.ts';
 import { inside, writeFileSafe } from './safe-write.ts';
 
 /** Write `text` to `path` atomically, never over an existing file (nor through a symlink); false if it existed. */
@@ -43,6 +44,24 @@ export function findingDoc(scope: Scope, policy: string, f: Finding, note: strin
 }
 
 /**
+ * The policy as a counterexample file at `path` records it: a built-in name as it is; a policy file (its identity,
+ * relative to the current directory or absolute) as its path relative to the counterexample's directory when both
+ * are under one top directory (always with a '/', so that it reads as a path), else absolute. It is never loaded
+ * from there: explain and run name it in the hint to pass it with --policy.
+ */
+export function recordedPolicy(policy: string, path: string): string {
+  if (!isPolicyFile(policy)) return policy;
+  const file = resolve(policy);
+  const at = dirname(resolve(path));
+  const rel = relative(at, file);
+  // Relative only below a common directory other than the root: /tmp/cx and /work/p.ts share nothing.
+  const top = (p: string): string => p.split(sep).find((x) => x !== '') ?? '';
+  if (rel === '' || isAbsolute(rel) || top(at) !== top(file)) return file;
+  const posix = sep === '/' ? rel : rel.split(sep).join('/');
+  return posix.startsWith('.') ? posix : `./${posix}`;
+}
+
+/**
  * Save one counterexample under dir/<property>/<policy>-<hash>.json (both slugs); the path, and whether it
  * was written (false: it existed).
  */
@@ -54,9 +73,10 @@ export function saveFound(
   expected: Expectation | null,
 ): { path: string; written: boolean } {
   const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
-  const doc = findingDoc(scope, policy, f, note);
-  const hash = sha(JSON.stringify([doc['ops'], doc['other_ops'] ?? null])).slice(0, 8);
+  const first = findingDoc(scope, policy, f, note);
+  const hash = sha(JSON.stringify([first['ops'], first['other_ops'] ?? null])).slice(0, 8);
   const path = join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
+  const doc = { ...first, policy: recordedPolicy(policy, path) };
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };
 }

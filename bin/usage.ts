@@ -51,13 +51,16 @@ usage:
   apmc merge [--json] [--ci] <report.json>...
       combine the --json reports of shards
   apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags]
-               <trace|counterexample.json>
-      a trace step by step, with guest grids
+               [--property <name|id>] <trace|counterexample.json>
+      a trace step by step, with guest grids; --property: that property
+      (a name or spec id, I7) judged after every step
   apmc diff --policy <A> --policy <B> [scope flags] <trace>
       where two policies first differ (exit 1)
   apmc convert [--to json|text] <trace>
       convert a trace between formats
   apmc policies      list the built-in policies
+  apmc properties [--json]
+      list the properties: spec id, name, sentence
   apmc help          this text
 
 scope flags (override the trace's 'scope' line; defaults in parentheses):
@@ -79,6 +82,15 @@ export function policiesText(policies: readonly { readonly name: string; readonl
   const lines = (p: (typeof policies)[number]) =>
     wrap(oneLine(p.summary), WIDTH, ' '.repeat(11), `${oneLine(p.name).padEnd(10)} `);
   return policies.flatMap(lines).join('\n');
+}
+
+/** `apmc properties`: each property's spec id and name, its sentence wrapped under them. */
+export function propertiesText(
+  props: readonly { readonly name: string; readonly spec: string; readonly statement: string }[],
+): string {
+  return props
+    .flatMap((p) => [`${p.spec.padEnd(4)} ${p.name}`, ...wrap(oneLine(p.statement), WIDTH, '     ', '     ')])
+    .join('\n');
 }
 
 /**

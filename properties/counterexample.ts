@@ -12,7 +12,7 @@ import { InputError, type Trace } from '../trace/types.ts';
 import { traceInitialState } from '../trace/exec.ts';
 import { firstStepViolation } from './case.ts';
 import type { Found } from './explore.ts';
-import { propertyByName } from './registry.ts';
+import { oneProperty } from './registry.ts';
 import type { Property, Violation } from './types.ts';
 
 export interface Counterexample {
@@ -56,7 +56,11 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
   const bad = (p: string): never => {
     throw new InputError(file, null, p);
   };
-  if (typeof d['property'] !== 'string') bad('"property" must be a property name');
+  if (typeof d['property'] !== 'string') bad('"property" must be a property name or spec id');
+  // A name, or the spec id of one property (I7): the counterexample names the property so.
+  const named = oneProperty(d['property'] as string);
+  if (typeof named === 'string') bad(named);
+  const p = named as Property;
   if (d['expect'] !== 'violates' && d['expect'] !== 'holds') bad('"expect" must be "violates" or "holds"');
   if (d['note'] !== undefined && typeof d['note'] !== 'string') bad('"note" must be a string');
   let other: Op[] | undefined;
@@ -67,9 +71,8 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
     ).steps.map((s) => s.op);
   }
   // Without its second history (or its derived part) a history counterexample would replay as holding.
-  const p = propertyByName(d['property'] as string);
-  const carries = p?.kind === 'history' ? p.carries : null;
-  const needs = (field: string, what: string): never => bad(`"property" ${p!.name} needs "${field}", ${what}`);
+  const carries = p.kind === 'history' ? p.carries : null;
+  const needs = (field: string, what: string): never => bad(`"property" ${p.name} needs "${field}", ${what}`);
   if (carries === 'other' && other === undefined) needs('other_ops', 'the second history');
   const tail = d['tail'];
   if (carries === 'tail' && tail === undefined) needs('tail', 'the number of disturbance ops');
@@ -77,7 +80,7 @@ export function parseCounterexample(doc: unknown, file: string): Counterexample 
     bad('"tail" must be the number of disturbance ops');
   return {
     trace,
-    property: d['property'] as string,
+    property: p.name,
     expect: d['expect'] as 'violates' | 'holds',
     note: (d['note'] as string | undefined) ?? '',
     ...(other ? { other } : {}),

@@ -4,6 +4,7 @@
  * `kind` says whether the violation is the design's (a kernel issue) or follows from a modelling choice.
  */
 import type { ExpectedViolation, Policy } from '../model/policy.ts';
+import { propertyByName } from './registry.ts';
 
 export type Expectation = ExpectedViolation;
 
@@ -184,12 +185,16 @@ export const expectation = (policy: string, property: string): Expectation | nul
   EXPECTED[policy]?.[property] ?? null;
 
 /**
- * What `p` is expected to do on `property`: its own declaration (`expected`), else the built-in table for its
- * name, else its base's expectation. A policy file's name is its path, so it never takes a built-in's entries.
+ * What `p` is expected to do on `property` (a name): its own declaration (`expected`, by the property's name or its
+ * spec id, the name first), else the built-in table for its name, else its base's expectation. A policy file's name
+ * is its path, so it never takes a built-in's entries.
  */
 export function expectationFor(p: Policy, property: string): Expectation | null {
+  const spec = propertyByName(property)?.spec;
   for (let x: Policy | undefined = p; x !== undefined; x = x.base) {
-    if (x.expected && Object.hasOwn(x.expected, property)) return x.expected[property] ?? null;
+    const own = x.expected;
+    if (own && Object.hasOwn(own, property)) return own[property] ?? null;
+    if (own && spec !== undefined && Object.hasOwn(own, spec)) return own[spec] ?? null;
     if (Object.hasOwn(EXPECTED, x.name)) return expectation(x.name, property);
   }
   return null;

@@ -50,3 +50,27 @@ export const PROPERTIES: readonly Property[] = [
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);
 export const propertyByName = (n: string): Property | undefined => PROPERTIES.find((p) => p.name === n);
+
+/** The spec ids (I1 … I17, I3c), each once, in spec order. */
+export const SPEC_IDS = [...new Set(PROPERTIES.map((p) => p.spec))];
+
+/**
+ * The properties a word names: a property's name, or a spec id (`I7`, `i3c`), which names every property that
+ * encodes that invariant (I3 names four); empty if it names none.
+ */
+export function propertiesNamed(word: string): Property[] {
+  const p = propertyByName(word);
+  if (p) return [p];
+  return PROPERTIES.filter((x) => x.spec.toLowerCase() === word.toLowerCase());
+}
+
+/**
+ * The one property a word names (a name, or a spec id of a single property); otherwise why not, in words
+ * (`unknown property 'x'`, or a spec id shared by several).
+ */
+export function oneProperty(word: string): Property | string {
+  const ps = propertiesNamed(word);
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length > 1) return `${ps[0]!.spec} names ${ps.length} properties; give one by name (apmc properties)`;
+  return `unknown property '${word}'`;
+}

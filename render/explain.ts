@@ -11,7 +11,7 @@ import type { State } from '../model/state.ts';
 import { step, type Result } from '../model/step.ts';
 import { firstStepViolation, type Violation } from '../properties/case.ts';
 import { replay } from '../properties/counterexample.ts';
-import { settle } from '../properties/quiescence.ts';
+import { quiescent, settle } from '../properties/quiescence.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { traceInitialState } from '../trace/exec.ts';
@@ -59,6 +59,26 @@ export interface Explanation {
   readonly note: string;
   readonly expect: 'violates' | 'holds' | null;
   readonly histories: HistoryView[];
+  /**
+   * With `everyStep` (explain --property): the steps (1-based) after which a state or step property is violated;
+   * a quiescent-only state property is judged at quiescent points only. Absent for a history property.
+   */
+  readonly violatedSteps?: readonly number[];
+}
+
+/** The steps (1-based) after which `p`, a state or step property, is violated on `ops` (each step judged alone). */
+export function violatedSteps(cfg: Config, s0: State, ops: readonly Op[], p: Property): number[] {
+  const out: number[] = [];
+  let s = s0;
+  ops.forEach((op, i) => {
+    const r = step(cfg, s, op);
+    let why: string | null = null;
+    if (p.kind === 'step') why = p.check(cfg, s, op, r);
+    else if (p.kind === 'state' && (!p.quiescentOnly || quiescent(cfg, r.state))) why = p.check(cfg, r.state);
+    if (why !== null) out.push(i + 1);
+    s = r.state;
+  });
+  return out;
 }
 
 /** What to explain: a trace, and optionally a counterexample's property and second history or tail. */
@@ -129,7 +149,12 @@ const LOCAL = PROPERTIES.filter((p) => p.kind !== 'history');
  * check); otherwise it is found by replaying the counterexample, or, for a plain trace, by checking
  * every state and step property after every step.
  */
-export function explain(subject: Subject, policy: Policy, given?: Violation | null): Explanation {
+export function explain(
+  subject: Subject,
+  policy: Policy,
+  given?: Violation | null,
+  opts: { readonly everyStep?: boolean } = {},
+): Explanation {
   const t = subject.trace;
   const cfg: Config = { scope: t.scope, policy };
   const s0 = traceInitialState(t);
@@ -167,5 +192,8 @@ export function explain(subject: Subject, policy: Policy, given?: Violation | nu
     note: subject.note ?? '',
     expect: subject.expect ?? null,
     histories,
+    ...(opts.everyStep && property && property.kind !== 'history'
+      ? { violatedSteps: violatedSteps(cfg, s0, ops, property) }
+      : {}),
   };
 }

@@ -18,11 +18,24 @@ export interface TextOptions {
 
 const GRID_INDENT = '      ';
 
+/** Step numbers as runs: `step 3`, `steps 3, 5–7`. */
+function stepList(ns: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < ns.length; ) {
+    let j = i;
+    while (j + 1 < ns.length && ns[j + 1] === ns[j]! + 1) j++;
+    runs.push(j === i ? `${ns[i]}` : `${ns[i]}–${ns[j]}`);
+    i = j + 1;
+  }
+  return `${ns.length === 1 ? 'step' : 'steps'} ${runs.join(', ')}`;
+}
+
 /** The verdict line: what was checked and what came out. */
 export function verdictLine(ex: Explanation): string {
   const p = ex.property;
   const what = p ? `${p.name} (${p.spec}) under ${oneLine(ex.policy)}` : `under ${oneLine(ex.policy)}`;
-  if (ex.violation) return `${what}: violated${ex.expect === 'holds' ? ' (recorded as holding!)' : ''}`;
+  const at = ex.violatedSteps?.length ? ` after ${stepList(ex.violatedSteps)} of ${ex.histories[0]?.steps.length}` : '';
+  if (ex.violation) return `${what}: violated${at}${ex.expect === 'holds' ? ' (recorded as holding!)' : ''}`;
   if (!p) return `${what}: no state or step property is violated`;
   const recorded =
     ex.expect === 'violates' ? ' (recorded as violated!)' : ex.expect === 'holds' ? ' (as recorded)' : '';
