@@ -17,7 +17,9 @@ import { summarize } from '../check/summary.ts';
 import type { Finding } from '../check/finding.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
-import { diffCommand, explainCommand, loadSubject } from './explain.ts';
+import { explainCommand, loadSubject } from './explain.ts';
+import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
+import type { Op } from '../model/ops.ts';
 import { reportHtml } from '../render/report.ts';
 import { REPORT_FILE, writeReport } from './report.ts';
 import { checkOutputDir } from './safe-write.ts';
@@ -208,20 +210,37 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Exit 0: the policies agree on every step; 1: they differ. */
+/**
+ * Exit 0: no difference (with a trace: on every step; without: none in the search, which said how far it
+ * went); 1: they differ; 6: a bound stopped the search undecided; 130/143: a signal stopped it.
+ */
 async function cmdDiff(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { policy: { type: 'string', multiple: true }, ...SCOPE_FLAGS });
-  if (values.help) return help();
-  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
-  const file = onePositional(positionals, 'trace file');
-  const specs = values.policy ?? [];
-  if (specs.length === 2 && sandboxed(io, specs)) {
-    const t = withScopeFlags(loadSubject(file).trace, scopeFlagValues(values), file);
-    return sandboxCommand('diff', args, { policies: specs.map(identity), locate: (i) => stepWhere(t, file, i) });
+  const a = parseDiffArgs(args);
+  if (a.help) return help();
+  const c = makeChalk({ color: a.color, noColor: a.noColor });
+  const file = a.trace;
+  if (sandboxed(io, a.policies)) {
+    const policies = a.policies.map(identity);
+    if (file === null) return sandboxCommand('diff', args, { policies, timeMs: a.timeMs, signals: true });
+    const t = withScopeFlags(loadSubject(file).trace, a.scope, file);
+    return sandboxCommand('diff', args, { policies, locate: (i) => stepWhere(t, file, i) });
   }
-  const d = await diffCommand(c, file, specs, scopeFlagValues(values), io.loaded);
-  io.out(d.text);
-  return d.differ ? 1 : 0;
+  if (file !== null) {
+    const d = await diffCommand(c, file, a.policies, a.scope, io.loaded, a.level);
+    io.out(d.text);
+    return d.differ ? 1 : 0;
+  }
+  const signal = io.abort ?? abortFlag();
+  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
+  // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
+  const onCase = io.sandbox ? (ops: readonly Op[]) => recordCase(a.policies.join(', '), ops) : undefined;
+  try {
+    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...(onCase ? { onCase } : {}) });
+    io.out(r.text);
+    return r.code;
+  } finally {
+    restore();
+  }
 }
 
 function cmdPolicies(): number {

@@ -5,7 +5,6 @@ import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
 import { propertyByName } from '../properties/registry.ts';
 import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
-import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
@@ -101,26 +100,4 @@ export async function explainCommand(
   }
   if (format === 'md') return explainMarkdown(ex, file);
   return explainText(c, ex, { header: true, title: file });
-}
-
-/** `apmc diff`: one trace under two policies; the text, and whether they differ. */
-export async function diffCommand(
-  c: ChalkInstance,
-  file: string,
-  policies: readonly string[],
-  scope: ScopeFlags,
-  onLoaded: () => void = () => {},
-): Promise<{ text: string; differ: boolean }> {
-  if (policies.length !== 2) throw new UsageError(`apmc diff needs exactly two --policy flags, got ${policies.length}`);
-  const loaded = loadSubject(file);
-  const trace = withScopeFlags(loaded.trace, scope, file);
-  const raw = await Promise.all(policies.map((p) => loadPolicy(p)));
-  onLoaded();
-  // A policy that throws is a policy error at its step (exit 7), as in run and check.
-  for (const [i, p] of raw.entries()) {
-    const fault = builtIn(p) ? null : traceFault(trace, p, file, i);
-    if (fault) throw fault;
-  }
-  const d = diffTraces(trace, guardPolicy(raw[0]!).policy, guardPolicy(raw[1]!).policy);
-  return { text: diffText(c, d, file), differ: d.first !== null || d.final.length > 0 };
 }
