@@ -19,7 +19,7 @@ import { abortFlag, type AbortFlag } from '../properties/abort.ts';
 import { searchDifference, type DifferenceSearch } from '../properties/difference.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { diffTraces, diffText } from '../render/diff.ts';
-import { oneLine } from '../render/term.ts';
+import { clip, oneLine, WIDTH, wrapLine } from '../render/term.ts';
 import { formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { engineSettings, ENGINE_FLAGS, parse, SCOPE_FLAGS, scopeFlagValues, scopeFromFlags } from './args.ts';
@@ -231,13 +231,13 @@ async function exhaustiveDifference(
 
 /** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from. */
 export function foundTraceText(scope: Scope, ops: readonly Op[], names: readonly [string, string], l: string): string {
-  const [a, b] = names.map((n) => oneLine(n));
+  const [a, b] = names.map((n) => clip(oneLine(n), 36));
   const t: Trace = {
     scope,
     scopeSet: ['adapters', 'domains'],
     policy: null,
     initial: null,
-    header: [`apmc diff: ${a} and ${b} differ after the last step (observe ${l}).`],
+    header: [`apmc diff --observe ${l}: two designs differ after the last step:`, `${a} and ${b}`],
     steps: ops.map((op) => ({ op })),
     trailer: [],
   };
@@ -266,14 +266,16 @@ export async function diffSearchCommand(
   let out: DifferenceOutcome;
   if (a.engine === 'random') out = await randomDifference(ca, cb, a.level, a, h);
   else out = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
-  const title = `apmc diff: ${oneLine(pa.name)} against ${oneLine(pb.name)}, observing ${a.level}`;
-  const lines = [c.bold(title), out.searched];
+  const [na, nb] = [pa.name, pb.name].map((n) => clip(oneLine(n), 32));
+  const title = `apmc diff: ${na} against ${nb}, observing ${a.level}`;
+  const prose = (text: string, bold = false): string[] => wrapLine(text, WIDTH).map((l) => (bold ? c.bold(l) : l));
+  const lines = [...prose(title, true), ...prose(out.searched)];
   if (out.ops === null) {
     if (out.signal !== null) return { text: lines.join('\n'), code: out.signal === 'SIGINT' ? 130 : 143 };
     const verdict = out.complete
       ? 'no difference found (sampling: not a proof; --engine exhaustive searches every trace to a depth)'
       : 'undecided: the search was stopped before it was done (exit 6)';
-    return { text: [...lines, c.bold(verdict)].join('\n'), code: out.complete ? 0 : 6 };
+    return { text: [...lines, ...prose(verdict, true)].join('\n'), code: out.complete ? 0 : 6 };
   }
   const text = foundTraceText(scope, out.ops, [pa.name, pb.name], a.level);
   const trace: Trace = { scope, scopeSet: [], policy: null, initial: null, header: [], steps: [], trailer: [] };
