@@ -19,6 +19,7 @@ import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { explainCommand, loadSubject } from './explain.ts';
 import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
+import { compareCommand, loadPair } from './compare.ts';
 import type { Op } from '../model/ops.ts';
 import { reportHtml } from '../render/report.ts';
 import { REPORT_FILE, writeReport } from './report.ts';
@@ -243,6 +244,33 @@ async function cmdDiff(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** Exit 1: the same configuration in two orders gives other guests; 0: the same guests; 4: other configurations. */
+async function cmdCompare(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string' },
+    save: { type: 'string' },
+    ...SCOPE_FLAGS,
+  });
+  if (values.help) return help();
+  if (positionals.length !== 2)
+    throw new UsageError(`apmc compare: expected two trace files, got ${positionals.length} (see 'apmc help')`);
+  const [a, b] = positionals as [string, string];
+  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+  const f = { policy: values.policy, save: values.save, scope: scopeFlagValues(values) };
+  if (sandboxed(io, [values.policy])) {
+    const [ta, tb] = loadPair(a, b, f.scope);
+    // The watchdog knows the step's number, not which of the two traces was running: both are named.
+    const locate = (i: number) => {
+      const [x, y] = [stepWhere(ta, a, i), stepWhere(tb, b, i)];
+      return { where: `${x.where} or ${y.where}`, op: null };
+    };
+    return sandboxCommand('compare', args, { policies: [identity(values.policy!)], locate });
+  }
+  const r = await compareCommand(c, a, b, f, io.loaded);
+  io.out(r.text);
+  return r.code;
+}
+
 function cmdPolicies(): number {
   console.log(policiesText(Object.values(POLICIES)));
   return 0;
@@ -281,6 +309,8 @@ async function main(argv: string[], io: Io): Promise<number> {
       return cmdExplain(rest, io);
     case 'diff':
       return cmdDiff(rest, io);
+    case 'compare':
+      return cmdCompare(rest, io);
     case 'merge':
       return cmdMerge(rest);
     case 'policies':
