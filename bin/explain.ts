@@ -84,6 +84,7 @@ export async function explainCommand(
       source: file,
       ...(subject.property ? { property: subject.property.name } : {}),
       ...(subject.note ? { note: subject.note } : {}),
+      ...(subject.other ? { other: subject.other } : {}),
     });
   }
   const ex = explain(subject, policy);
