@@ -123,8 +123,7 @@ export async function compareCommand(
       '  ',
       '',
     ).map((l) => c.bold(l));
-    for (const d of ds)
-      lines.push(...wrap(oneLine(`${d.what}: ${d.a} after A, ${d.b} after B`), WIDTH, '    ', '  '));
+    for (const d of ds) lines.push(...wrap(oneLine(`${d.what}: ${d.a} after A, ${d.b} after B`), WIDTH, '    ', '  '));
     if (save !== undefined) lines.push('', `nothing saved to ${save}: not an order-independence pair`);
     return { text: lines.join('\n'), code: 4 };
   }

@@ -107,7 +107,8 @@ export function parseDiffArgs(args: string[]): DiffArgs {
   if (values.shard !== undefined) throw new UsageError('--shard: not for apmc diff (one search, not shards)');
   // The exhaustive flags as `apmc check` parses them; `auto` runs the exhaustive engine first, so takes them too.
   const { settings } = engineSettings({ ...values, engine: engine === 'random' ? 'random' : 'exhaustive' });
-  if (engine === 'exhaustive' && values.seed !== undefined) throw new UsageError('--seed needs --engine random or auto');
+  if (engine === 'exhaustive' && values.seed !== undefined)
+    throw new UsageError('--seed needs --engine random or auto');
   if (values['max-ops'] !== undefined && engine === 'exhaustive')
     throw new UsageError('--max-ops needs --engine random or auto (the exhaustive engine takes --depth)');
   if (values.save === '') throw new UsageError('--save: expected a file name, got an empty one');

@@ -100,9 +100,17 @@ t('apmc explain --format sh of an order-independence counterexample replays both
     { cwd: ROOT, encoding: 'utf8' },
   );
   assert.is(r.status, 0, r.stderr);
-  for (const x of ["step A1 'apmask -0,-1'", "step A9 'm1 assign_adapter 1'", 'APMC_STEP=between', "step B9 'm1 assign_domain 1'"])
+  for (const x of [
+    "step A1 'apmask -0,-1'",
+    "step A9 'm1 assign_adapter 1'",
+    'APMC_STEP=between',
+    "step B9 'm1 assign_domain 1'",
+  ])
     assert.ok(r.stdout.includes(x), x);
-  assert.match(r.stdout, /GA_0=\$\(guests_of 0\)[\s\S]*GB_0=\$\(guests_of 0\)[\s\S]*compare_guests 0 "\$GA_0" "\$GB_0" different/);
+  assert.match(
+    r.stdout,
+    /GA_0=\$\(guests_of 0\)[\s\S]*GB_0=\$\(guests_of 0\)[\s\S]*compare_guests 0 "\$GA_0" "\$GB_0" different/,
+  );
   // A one-history trace keeps its plain step numbers.
   const one = spawnSync(process.execPath, ['bin/apmc.js', 'explain', '--format', 'sh', 'traces/halil-order-a.trace'], {
     cwd: ROOT,

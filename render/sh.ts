@@ -113,7 +113,9 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const c: ShContext = { trace, policy, run, n, title, texts };
   const runB = other ? execTrace(other, policy) : null;
   const cB: ShContext | null =
-    other && runB ? { trace: other, policy, run: runB, n, title, texts: other.steps.map(({ op }) => formatOp(op)) } : null;
+    other && runB
+      ? { trace: other, policy, run: runB, n, title, texts: other.steps.map(({ op }) => formatOp(op)) }
+      : null;
 
   // Lines are added one at a time: a trace's steps are too many to spread into a call's arguments.
   const L: string[] = [];
