@@ -265,7 +265,7 @@ export function recordGuestsLines(c: ShContext, h: 'A' | 'B'): string[] {
 }
 
 /** The functions only a two-history script needs. */
-export const TWO_HISTORY_FUNCTIONS = String.raw`guests_of() {  # guests_of <m>: the full APQNs of its guest_matrix, sorted
+export const TWO_HISTORY_FUNCTIONS = String.raw`guests_of() {  # guests_of <m>: the full APQNs of its guest_matrix
   _g="$MX/$(getv "U_$1")/guest_matrix"
   [ -r "$_g" ] || { echo none; return; }
   _l=$(grep -E '^[0-9a-f]{2}\.[0-9a-f]{4}$' "$_g" | LC_ALL=C sort | tr '\n' ' ')
