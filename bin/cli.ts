@@ -233,10 +233,14 @@ async function cmdDiff(args: string[], io: Io): Promise<number> {
   }
   const signal = io.abort ?? abortFlag();
   const restore = io.sandbox ? () => {} : stopOnSignals(signal);
-  // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
-  const onCase = io.sandbox ? (ops: readonly Op[]) => recordCase(a.policies.join(', '), ops) : undefined;
+  // In a sandbox, each case and step is recorded for the watchdog (bin/sandbox-watch.ts), under the policy files.
+  const files = a.policies.filter(isPolicyFile);
+  const named = (files.length > 0 ? files : a.policies).join("', '");
+  const record = io.sandbox
+    ? { onCase: (ops: readonly Op[]) => recordCase(named, ops), onStepDone: recordStepDone }
+    : {};
   try {
-    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...(onCase ? { onCase } : {}) });
+    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...record });
     io.out(r.text);
     return r.code;
   } finally {

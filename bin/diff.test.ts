@@ -12,9 +12,13 @@ import * as assert from 'uvu/assert';
 import { parseTextTrace } from '../trace/index.ts';
 
 function apmc(...args: string[]): { code: number; out: string; err: string } {
+  return apmcEnv({}, ...args);
+}
+function apmcEnv(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    timeout: 60_000,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
@@ -102,6 +106,14 @@ s('a policy file that throws during the search: a policy error, exit 7', () => {
   const r = apmc('diff', '--policy', 'test/fixtures/sandbox/throws-42.ts', '--policy', 'upstream', '--runs', '3000');
   assert.is(r.code, 7, r.out + r.err);
   assert.match(r.err, "policy error in 'test/fixtures/sandbox/throws-42.ts'");
+});
+
+s('a policy file that hangs during the search: the case up to the step it hangs on, exit 7', () => {
+  const loops = 'test/fixtures/sandbox/loops.ts';
+  const r = apmcEnv({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');
+  assert.is(r.code, 7, r.out + r.err);
+  assert.match(r.err, `policy error in '${loops}': 'assign' did not return within 0.3 s`);
+  assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
 s.run();

@@ -176,8 +176,9 @@ export interface DifferenceOutcome {
 
 export interface SearchHooks {
   readonly signal?: AbortFlag;
-  /** Each case before it runs (the policy sandbox records it for its watchdog). */
+  /** Each case before it runs, and each of its steps done (the policy sandbox records them for its watchdog). */
   readonly onCase?: (ops: readonly Op[]) => void;
+  readonly onStepDone?: () => void;
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -197,6 +198,7 @@ async function randomDifference(
     ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onCase ? { onCase: hooks.onCase } : {}),
+    ...(hooks.onStepDone ? { onStepDone: hooks.onStepDone } : {}),
   });
   const how = `random search (seed ${a.seed}, cases of up to ${r.maxOps} ops after a setup)`;
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

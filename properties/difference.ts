@@ -34,6 +34,8 @@ export interface DifferenceOptions {
   readonly signal?: AbortFlag;
   /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
   readonly onCase?: (ops: readonly Op[]) => void;
+  /** Each step of a case done under both policies (the policy sandbox counts them). */
+  readonly onStepDone?: () => void;
 }
 
 export interface DifferenceFound {
@@ -70,6 +72,7 @@ export function firstDifference(
   s0: State,
   ops: readonly Op[],
   level: ObserveLevel,
+  onStepDone?: () => void,
 ): number | null {
   let sa = s0;
   let sb = s0;
@@ -78,6 +81,7 @@ export function firstDifference(
     const rb = step(cb, sb, ops[i]!);
     sa = ra.state;
     sb = rb.state;
+    onStepDone?.();
     if (differ(ca, sa, ra.result, cb, sb, rb.result, level)) return i;
   }
   return null;
@@ -106,7 +110,7 @@ export async function searchDifference(
     opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
   const differs = (ops: readonly Op[]): number | null => {
     opt.onCase?.(ops);
-    return firstDifference(ca, cb, s0, ops, level);
+    return firstDifference(ca, cb, s0, ops, level, opt.onStepDone);
   };
   const result = await fc.check(
     fc.asyncProperty(arb, async (c: Case) => {
