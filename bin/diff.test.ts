@@ -3,7 +3,7 @@
  * print it so that it replays (`apmc diff --policy A --policy B TRACE` shows the same difference), and never
  * claim more than it searched. `--observe` chooses what counts as a difference, with a trace and without.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,18 @@ s('--time stopping the search before its --runs cases: undecided, exit 6, never 
   assert.is(r.code, 6, r.out + r.err);
   assert.match(flat(r.out), /stopped by --time/);
   assert.match(r.out, /undecided/);
+});
+
+s('SIGINT during the search: what was searched, said; exit 130, never 0', async () => {
+  const args = ['diff', '--policy', 'upstream', '--policy', 'upstream', '--runs', '100000000'];
+  const p = spawn(process.execPath, ['bin/apmc.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  // The signal comes once the search has started (apmc starts in about a second).
+  setTimeout(() => p.kill('SIGINT'), 3000);
+  const code = await new Promise<number | null>((done) => p.on('close', (c) => done(c)));
+  assert.is(code, 130, out);
+  assert.match(flat(out), /no difference found in \d+ cases of 50000 \(.*stopped by SIGINT\)/);
 });
 
 s('--engine exhaustive: not available in this build, bad usage (exit 2)', () => {

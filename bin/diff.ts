@@ -268,7 +268,19 @@ export async function diffSearchCommand(
   const h = { ...hooks, signal };
   let out: DifferenceOutcome;
   if (a.engine === 'random') out = await randomDifference(ca, cb, a.level, a, h);
-  else out = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
+  else if (a.engine === 'exhaustive') out = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
+  else {
+    // auto: the exhaustive search first (a shortest trace, or none to its depth); if a bound stopped it
+    // undecided, the random search with what is left of --time.
+    const t0 = Date.now();
+    const ex = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
+    if (ex.ops !== null || ex.complete || ex.signal !== null) out = ex;
+    else {
+      const left = a.timeMs === undefined ? undefined : Math.max(1, a.timeMs - (Date.now() - t0));
+      const r = await randomDifference(ca, cb, a.level, { ...a, timeMs: left }, h);
+      out = { ...r, searched: `${ex.searched}; then ${r.searched}` };
+    }
+  }
   const [na, nb] = [pa.name, pb.name].map((n) => clip(oneLine(n), 32));
   const title = `apmc diff: ${na} against ${nb}, observing ${a.level}`;
   const prose = (text: string, bold = false): string[] => wrapLine(text, WIDTH).map((l) => (bold ? c.bold(l) : l));
