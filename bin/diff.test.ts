@@ -88,7 +88,7 @@ s('SIGINT during the search: what was searched, said; exit 130, never 0', async 
   setTimeout(() => p.kill('SIGINT'), 3000);
   const code = await new Promise<number | null>((done) => p.on('close', (c) => done(c)));
   assert.is(code, 130, out);
-  assert.match(flat(out), /no difference found in \d+ cases of 50000 \(.*stopped by SIGINT\)/);
+  assert.match(flat(out), /no difference found in \d+ cases of 100000000 \(.*stopped by SIGINT\)/);
 });
 
 s('--engine exhaustive: not available in this build, bad usage (exit 2)', () => {
