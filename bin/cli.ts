@@ -19,7 +19,10 @@ import { expectationBeyond } from '../check/verdict.ts';
 import type { Finding } from '../check/finding.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
-import { diffCommand, explainCommand, loadSubject } from './explain.ts';
+import { explainCommand, loadSubject } from './explain.ts';
+import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
+import { compareCommand, loadPair } from './compare.ts';
+import type { Op } from '../model/ops.ts';
 import { reportHtml } from '../render/report.ts';
 import { REPORT_FILE, writeReport } from './report.ts';
 import { checkOutputDir } from './safe-write.ts';
@@ -229,20 +232,68 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Exit 0: the policies agree on every step; 1: they differ. */
+/**
+ * Exit 0: no difference (with a trace: on every step; without: none in the search, which said how far it
+ * went); 1: they differ; 6: a bound stopped the search undecided; 130/143: a signal stopped it.
+ */
 async function cmdDiff(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { policy: { type: 'string', multiple: true }, ...SCOPE_FLAGS });
-  if (values.help) return help();
-  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
-  const file = onePositional(positionals, 'trace file');
-  const specs = values.policy ?? [];
-  if (specs.length === 2 && sandboxed(io, specs)) {
-    const t = withScopeFlags(loadSubject(file).trace, scopeFlagValues(values), file);
-    return sandboxCommand('diff', args, { policies: specs.map(identity), locate: (i) => stepWhere(t, file, i) });
+  const a = parseDiffArgs(args);
+  if (a.help) return help();
+  const c = makeChalk({ color: a.color, noColor: a.noColor });
+  const file = a.trace;
+  if (sandboxed(io, a.policies)) {
+    const policies = a.policies.map(identity);
+    if (file === null) return sandboxCommand('diff', args, { policies, timeMs: a.timeMs, signals: true });
+    const t = withScopeFlags(loadSubject(file).trace, a.scope, file);
+    return sandboxCommand('diff', args, { policies, locate: (i) => stepWhere(t, file, i) });
   }
-  const d = await diffCommand(c, file, specs, scopeFlagValues(values), io.loaded);
-  io.out(d.text);
-  return d.differ ? 1 : 0;
+  if (file !== null) {
+    const d = await diffCommand(c, file, a.policies, a.scope, io.loaded, a.level);
+    io.out(d.text);
+    return d.differ ? 1 : 0;
+  }
+  const signal = io.abort ?? abortFlag();
+  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
+  // In a sandbox, each case and step is recorded for the watchdog (bin/sandbox-watch.ts), under the policy files.
+  const files = a.policies.filter(isPolicyFile);
+  const named = (files.length > 0 ? files : a.policies).join("', '");
+  const record = io.sandbox
+    ? { onCase: (ops: readonly Op[]) => recordCase(named, ops), onStepDone: recordStepDone }
+    : {};
+  try {
+    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...record });
+    io.out(r.text);
+    return r.code;
+  } finally {
+    restore();
+  }
+}
+
+/** Exit 1: the same configuration in two orders gives other guests; 0: the same guests; 4: other configurations. */
+async function cmdCompare(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    policy: { type: 'string' },
+    save: { type: 'string' },
+    ...SCOPE_FLAGS,
+  });
+  if (values.help) return help();
+  if (positionals.length !== 2)
+    throw new UsageError(`apmc compare: expected two trace files, got ${positionals.length} (see 'apmc help')`);
+  const [a, b] = positionals as [string, string];
+  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+  const f = { policy: values.policy, save: values.save, scope: scopeFlagValues(values) };
+  if (sandboxed(io, [values.policy])) {
+    const [ta, tb] = loadPair(a, b, f.scope);
+    // The watchdog knows the step's number, not which of the two traces was running: both are named.
+    const locate = (i: number) => {
+      const [x, y] = [stepWhere(ta, a, i), stepWhere(tb, b, i)];
+      return { where: `${x.where} or ${y.where}`, op: null };
+    };
+    return sandboxCommand('compare', args, { policies: [identity(values.policy!)], locate });
+  }
+  const r = await compareCommand(c, a, b, f, io.loaded);
+  io.out(r.text);
+  return r.code;
 }
 
 function cmdPolicies(): number {
@@ -295,6 +346,8 @@ async function main(argv: string[], io: Io): Promise<number> {
       return cmdExplain(rest, io);
     case 'diff':
       return cmdDiff(rest, io);
+    case 'compare':
+      return cmdCompare(rest, io);
     case 'merge':
       return cmdMerge(rest);
     case 'policies':

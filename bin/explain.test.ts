@@ -10,7 +10,8 @@ import { Chalk } from 'chalk';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseJsonTrace } from '../trace/index.ts';
-import { diffCommand, explainCommand } from './explain.ts';
+import { explainCommand } from './explain.ts';
+import { diffCommand } from './diff.ts';
 
 function apmc(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {

@@ -5,7 +5,6 @@ import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
 import { oneProperty, PROPERTY_NAMES, propertyByName, SPEC_IDS } from '../properties/registry.ts';
 import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
-import { diffTraces, diffText } from '../render/diff.ts';
 import { explain, type Subject } from '../render/explain.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
@@ -111,6 +110,7 @@ export async function explainCommand(
       source: file,
       ...(subject.property ? { property: subject.property.name } : {}),
       ...(subject.note ? { note: subject.note } : {}),
+      ...(subject.other ? { other: subject.other } : {}),
     });
   }
   const ex = explain(subject, policy, undefined, { everyStep: f.property !== undefined });
@@ -128,26 +128,4 @@ export async function explainCommand(
   }
   if (format === 'md') return explainMarkdown(ex, file);
   return explainText(c, ex, { header: true, title: file });
-}
-
-/** `apmc diff`: one trace under two policies; the text, and whether they differ. */
-export async function diffCommand(
-  c: ChalkInstance,
-  file: string,
-  policies: readonly string[],
-  scope: ScopeFlags,
-  onLoaded: () => void = () => {},
-): Promise<{ text: string; differ: boolean }> {
-  if (policies.length !== 2) throw new UsageError(`apmc diff needs exactly two --policy flags, got ${policies.length}`);
-  const loaded = loadSubject(file);
-  const trace = withScopeFlags(loaded.trace, scope, file);
-  const raw = await Promise.all(policies.map((p) => loadPolicy(p)));
-  onLoaded();
-  // A policy that throws is a policy error at its step (exit 7), as in run and check.
-  for (const [i, p] of raw.entries()) {
-    const fault = builtIn(p) ? null : traceFault(trace, p, file, i);
-    if (fault) throw fault;
-  }
-  const d = diffTraces(trace, guardPolicy(raw[0]!).policy, guardPolicy(raw[1]!).policy);
-  return { text: diffText(c, d, file), differ: d.first !== null || d.final.length > 0 };
 }

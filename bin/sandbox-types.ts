@@ -3,7 +3,7 @@ import type { Finding } from '../check/finding.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 
-export type Command = 'run' | 'check' | 'explain' | 'diff';
+export type Command = 'run' | 'check' | 'explain' | 'diff' | 'compare';
 
 export interface SandboxOptions {
   /** The run's --time: the worker is stopped when it is inside a callback at this plus a grace. */

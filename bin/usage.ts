@@ -54,8 +54,16 @@ usage:
                [--property <name|id>] <trace|counterexample.json>
       a trace step by step, with guest grids; --property: that property
       (a name or spec id, I7) judged after every step
-  apmc diff --policy <A> --policy <B> [scope flags] <trace>
-      where two policies first differ (exit 1)
+  apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all]
+            [scope flags] <trace>
+      where two policies first differ on a trace (exit 1)
+  apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all] [--seed N]
+            [--runs N] [--time S] [--max-ops N] [--save FILE]
+            [--engine random|exhaustive|auto] [exhaustive flags] [scope flags]
+      search for a short trace after which they differ (exit 1), and show it
+  apmc compare [--policy <name|file>] [--save FILE] [scope flags]
+               <a.trace> <b.trace>
+      two orders under one design: same configuration, other guests? (exit 1)
   apmc convert [--to json|text] <trace>
       convert a trace between formats
   apmc policies      list the built-in policies
@@ -68,7 +76,10 @@ ${scopeFlagsHelp(WIDTH).join('\n')}
 
 common flags: --color / --no-color (NO_COLOR is honoured)
 exit codes: run/convert/explain: 0 done (kernel rejections are results).
-  diff: 0 no difference, 1 the policies differ. check: 0 every property
+  diff: 0 no difference (in every case asked for, or to the depth shown),
+  1 the policies differ, 6 a bound (--time …) stopped the search undecided.
+  compare: 0 the same guests, 1 other guests from the same configuration,
+  4 the two orders end in different configurations. check: 0 every property
   holds (or is vacuous), 1 a violation not recorded as expected, 4 violations
   found and all expected (0 with --ci), 5 an expected violation was not
   found, 6 a verdict left unknown: a bound (--time, --max-states, memory)

@@ -119,15 +119,19 @@ t.before(async () => {
       property: `${cx.property} ${H(i, 2)}`,
       note: `${cx.note} ${H(i, 3)}`,
       source: `counterexamples/${f}${H(i, 4)}`,
+      ...(cx.other ? { other: cx.other } : {}),
     });
     const path = join(tmp, f.replace(/\//g, '__') + '.sh');
     writeFileSync(path, text);
     const syntax = spawnSync('sh', ['-n', path], { encoding: 'utf8' });
-    const manual = cx.trace.steps.some(({ op }) => op.kind === 'host' || op.kind === 'fault');
+    const manual = [...cx.trace.steps.map((st) => st.op), ...(cx.other ?? [])].some(
+      (op) => op.kind === 'host' || op.kind === 'fault',
+    );
     const c: Case = { file: f, path, text, manual, syntax: { status: syntax.status, stderr: syntax.stderr } };
     cases.set(f, c);
     scripts.push(c);
-    pending.push(() => runFakeAsync(text, trace, { policy, cwd: canaries }).then((r) => void (c.run = r)));
+    const other = cx.other ? { other: cx.other } : {};
+    pending.push(() => runFakeAsync(text, trace, { policy, cwd: canaries, ...other }).then((r) => void (c.run = r)));
   }
   const queue = [...pending];
   const worker = async () => {

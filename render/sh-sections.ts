@@ -3,7 +3,7 @@
  * cleanup, the steps, and the final comparison with the model (render/sh.ts puts them together).
  */
 import { has } from '../model/bits.ts';
-import { observe } from '../model/observe.ts';
+import { crycbApqns, observe } from '../model/observe.ts';
 import type { Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { Executed } from '../trace/exec.ts';
@@ -133,8 +133,11 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
   return L;
 }
 
-/** cleanup(): defined before the steps, because an abort calls it. */
-export function cleanupLines(c: ShContext): string[] {
+/**
+ * What puts the LPAR back as the trace found it: stop the guests, remove the mdevs this script created,
+ * configure the cards it deconfigured, set the mask bits again, bind unbound queues to cex4queue.
+ */
+function restoreLines(c: ShContext): string[] {
   const { n } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
@@ -142,13 +145,6 @@ export function cleanupLines(c: ShContext): string[] {
     for (const x of xs) L.push(x);
   };
   const apqns = range(scope.adapters).flatMap((a) => range(scope.domains).map((d) => `"$(apqn "$A${a}" "$D${d}")"`));
-  push(
-    'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
-    '  APMC_STEP=cleanup',
-    '  trap - INT TERM HUP',
-    `  printf '\\n== cleanup\\n'`,
-    `  if [ "$APMC_KEEP" = 1 ]; then printf '  skipped (APMC_KEEP=1)\\n'; return 0; fi`,
-  );
   if (n.vm.size > 0) {
     push(
       `  _j=0; while [ "$_j" -lt ${n.vm.size} ]; do`,
@@ -179,6 +175,19 @@ export function cleanupLines(c: ShContext): string[] {
     `  for _q in ${apqns.join(' ')}; do`,
     '    [ "$(qdriver "$_q")" = unbound ] && quiet "$AP/drivers/cex4queue/bind" "$_q"',
     '  done',
+  );
+  return L;
+}
+
+/** cleanup(): defined before the steps, because an abort calls it. */
+export function cleanupLines(c: ShContext): string[] {
+  const L: string[] = [
+    'cleanup() {  # stop the guests, remove the mdevs this script created, give the ids back to the host',
+    '  APMC_STEP=cleanup',
+    '  trap - INT TERM HUP',
+    `  printf '\\n== cleanup\\n'`,
+    `  if [ "$APMC_KEEP" = 1 ]; then printf '  skipped (APMC_KEEP=1)\\n'; return 0; fi`,
+    ...restoreLines(c),
     `  [ -z "$undo" ] || { printf '  undo by hand on the HMC/SE:\\n';` +
       ` printf '%s\\n' "$undo" | tr ';' '\\n' | sed '/^ *$/d; s/^ */    /'; }`,
     '  if [ $own_run = 1 ] && [ $((fail_real + fail_after)) -eq 0 ]; then rm -rf "$APMC_RUN"',
@@ -187,12 +196,90 @@ export function cleanupLines(c: ShContext): string[] {
     `trap 'abort interrupted' INT TERM HUP`,
     '',
     '# --- the trace, one step per op ---------------------------------------------------------------',
+  ];
+  return L;
+}
+
+/**
+ * Two histories (an order-independence counterexample): between them, the LPAR goes back to the state the
+ * first one started from, whatever APMC_KEEP says, and the script forgets the mdevs and guests of the first.
+ * Host changes made by hand are undone by hand (a manual step) before the second history starts.
+ */
+export function betweenLines(c: ShContext): string[] {
+  const { n } = c;
+  const L: string[] = [
+    '',
+    '# --- between the histories: back to the initial state ------------------------------------------',
+    'APMC_STEP=between',
+    `printf '\\n== back to the initial state for history B\\n'`,
+    ...restoreLines(c).map((l) => l.replace(/^ {2}/, '')),
+  ];
+  for (const i of n.mdev.values()) L.push(`MINE_${i}=0; ON_${i}=''; RM_${i}=''`);
+  for (const i of n.vm.values()) L.push(`UP_${i}=0; NDEV_${i}=0`);
+  L.push(
+    "cards_off=''",
+    'if [ -n "$undo" ]; then',
+    `  manual "undo these host changes before history B: $undo" || :`,
+    "  undo=''",
+    'fi',
+    '',
+    '# --- history B, one step per op -----------------------------------------------------------------',
   );
   return L;
 }
 
+/**
+ * After both histories: what each mdev's guest_matrix gave after A (GA_<m>) and after B (GB_<m>), its full
+ * APQNs as a sorted set, compared with each other and with what the model predicts: the same, or other
+ * guests (order independence). Control domains are not compared: sysfs shows only the mdev's own.
+ */
+export function compareLines(c: ShContext, a: State, b: State): string[] {
+  const { n } = c;
+  const gives = (s: State, m: string): string => {
+    const x = s.mdevs[m];
+    return x?.shadow ? crycbApqns(x.shadow).join(' ') : 'none';
+  };
+  const L: string[] = [
+    '',
+    '# --- the two histories compared: the same configuration, the same guests? -----------------------',
+    'APMC_STEP=compare',
+    `printf '\\n== the two histories compared (order independence)\\n'`,
+    'orders_differ=0',
+  ];
+  for (const [m, i] of n.mdev) {
+    const predicted = gives(a, m) === gives(b, m) ? 'same' : 'different';
+    L.push(shComment(`mdev ${m}: the model gives {${gives(a, m)}} after A, {${gives(b, m)}} after B`));
+    L.push(`compare_guests ${i} "$GA_${i}" "$GB_${i}" ${predicted}`);
+  }
+  L.push(
+    'if [ "$orders_differ" = 1 ]; then',
+    `  printf '  on this system the two orders give other guests: order independence is violated\\n'`,
+    `else printf '  on this system the two orders give the same guests\\n'; fi`,
+  );
+  return L;
+}
+
+/** After a history: each mdev's guest_matrix, as compareLines compares it, into G<history>_<m>. */
+export function recordGuestsLines(c: ShContext, h: 'A' | 'B'): string[] {
+  return [...c.n.mdev.values()].map((i) => `G${h}_${i}=$(guests_of ${i})`);
+}
+
+/** The functions only a two-history script needs. */
+export const TWO_HISTORY_FUNCTIONS = String.raw`guests_of() {  # guests_of <m>: the full APQNs of its guest_matrix
+  _g="$MX/$(getv "U_$1")/guest_matrix"
+  [ -r "$_g" ] || { echo none; return; }
+  _l=$(grep -E '^[0-9a-f]{2}\.[0-9a-f]{4}$' "$_g" | LC_ALL=C sort | tr '\n' ' ')
+  printf '%s' "${'$'}{_l% }"
+}
+compare_guests() {  # compare_guests <m> <after A> <after B> <the model: same|different>
+  if [ "$2" = "$3" ]; then _got=same; else _got=different; orders_differ=1; fi
+  if [ "$_got" = "$4" ]; then
+    printf '  %s: {%s} after A, {%s} after B: %s, as the model predicts\n' "$(getv "N_$1")" "$2" "$3" "$_got"
+  else mismatch "$(getv "N_$1") guests: {$2} after A, {$3} after B: $_got; the model predicts $4"; fi
+}`;
+
 /** Each step, and with APMC_CHECK_STEPS=1 the guest_matrix of every mdev the step changes. */
-export function traceLines(c: ShContext): string[] {
+export function traceLines(c: ShContext, prefix = ''): string[] {
   const { n, run, trace, texts } = c;
   const L: string[] = [];
   const push = (...xs: string[]) => {
@@ -203,7 +290,7 @@ export function traceLines(c: ShContext): string[] {
     const r = run.steps[i]!;
     for (const c of ts.before ?? []) push(shComment(c));
     if (ts.comment) push(shComment(ts.comment));
-    push(...stepLines(n, i + 1, ts.op, before, r.result, r.state, texts[i]!));
+    push(...stepLines(n, `${prefix}${i + 1}`, ts.op, before, r.result, r.state, texts[i]!));
     for (const [m, mi] of n.mdev) {
       const x = r.state.mdevs[m];
       const was = before.mdevs[m];
@@ -216,7 +303,7 @@ export function traceLines(c: ShContext): string[] {
 }
 
 /** The end: every queue's driver and every mdev's files against the model's final state. */
-export function endLines(c: ShContext): string[] {
+export function endLines(c: ShContext, history: 'A' | 'B' | null = null): string[] {
   const { n, run, policy } = c;
   const scope = c.trace.scope;
   const L: string[] = [];
@@ -228,8 +315,10 @@ export function endLines(c: ShContext): string[] {
   push(
     '',
     '# --- the end: every queue and every mdev against the model -------------------------------------',
-    'APMC_STEP=end',
-    `printf '\\n== the end: sysfs against the model\\n'`,
+    `APMC_STEP=end${history ?? ''}`,
+    history === null
+      ? `printf '\\n== the end: sysfs against the model\\n'`
+      : `printf '\\n== the end of history ${history}: sysfs against the model\\n'`,
     'settle',
   );
   for (const a of range(scope.adapters)) {

@@ -84,7 +84,7 @@ function malformed(file: string, value: string, exp: Result): string[] {
 /** The script lines for step `i` (1-based): `before` and `after` are the model states around it. */
 export function stepLines(
   n: ShNames,
-  i: number,
+  i: number | string,
   op: Op,
   before: State,
   res: Result,

@@ -6,13 +6,18 @@
 import type { Op } from '../model/ops.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Policy } from '../model/policy.ts';
+import { settle } from '../properties/quiescence.ts';
 import { execTrace } from '../trace/exec.ts';
 import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { SH_FUNCTIONS, SH_SETTINGS } from './sh-lib.ts';
 import {
+  betweenLines,
   checkName,
   cleanupLines,
+  compareLines,
+  recordGuestsLines,
+  TWO_HISTORY_FUNCTIONS,
   endLines,
   envName,
   KINDS,
@@ -32,6 +37,11 @@ export interface ShOptions {
   /** For a counterexample: the property it is about, and its note. */
   readonly property?: string;
   readonly note?: string;
+  /**
+   * An order-independence counterexample's second history (its "other_ops"): the script replays the trace
+   * (history A), goes back to the initial state, replays this (history B), and compares the guests.
+   */
+  readonly other?: readonly Op[];
 }
 
 /** The ops an LPAR cannot script: they become manual steps that wait for the operator. */
@@ -48,14 +58,14 @@ function resolvePolicy(t: Trace, p: Policy | undefined): Policy {
   return builtin;
 }
 
-/** Model ids outside the scope that the trace names, per kind (they map above the real maximum: ENODEV). */
-function outsideIds(t: Trace): Record<'A' | 'D' | 'C', number[]> {
+/** Model ids outside the scope that the traces name, per kind (they map above the real maximum: ENODEV). */
+function outsideIds(...ts: Trace[]): Record<'A' | 'D' | 'C', number[]> {
   const out = { A: new Set<number>(), D: new Set<number>(), C: new Set<number>() };
-  const s = t.scope;
+  const s = ts[0]!.scope;
   const note = (k: 'A' | 'D' | 'C', id: number) => {
     if (id >= (k === 'A' ? s.adapters : k === 'D' ? s.domains : s.control_domains)) out[k].add(id);
   };
-  for (const { op } of t.steps) {
+  for (const { op } of ts.flatMap((t) => t.steps)) {
     if ('apid' in op) note('A', op.apid);
     if ('apqi' in op) note('D', op.apqi);
     if (op.kind === 'assign_adapter' || op.kind === 'unassign_adapter') note('A', op.id);
@@ -74,8 +84,13 @@ function outsideIds(t: Trace): Record<'A' | 'D' | 'C', number[]> {
 /** The script. Pure: the same trace and options always give the same text. */
 export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   const policy = resolvePolicy(trace, opts.policy);
-  const mdevNames = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
-  const vmNames = [...new Set(trace.steps.flatMap(({ op }) => (op.kind === 'start' ? [op.vm] : [])))];
+  // Two histories: the second is a trace of its own, from the same initial state.
+  const other: Trace | null = opts.other
+    ? { ...trace, header: [], trailer: [], steps: opts.other.map((op) => ({ op })) }
+    : null;
+  const all = other ? [...trace.steps, ...other.steps] : trace.steps;
+  const mdevNames = [...new Set(all.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
+  const vmNames = [...new Set(all.flatMap(({ op }) => (op.kind === 'start' ? [op.vm] : [])))];
   for (const m of mdevNames) checkName('mdev', m);
   for (const v of vmNames) checkName('guest', v);
   const run = execTrace(trace, policy);
@@ -85,12 +100,22 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     vm: new Map(vmNames.map((v, i) => [v, i])),
   };
   const scope = trace.scope;
-  const outside = outsideIds(trace);
+  const outside = other ? outsideIds(trace, other) : outsideIds(trace);
   const texts = trace.steps.map(({ op }) => formatOp(op));
-  const manualSteps = texts.flatMap((_, i) => (MANUAL.has(trace.steps[i]!.op.kind) ? [i + 1] : []));
-  const timingSteps = texts.flatMap((_, i) => (timing(trace.steps[i]!.op) ? [i + 1] : []));
+  // Step labels: 1, 2 … for one history; A1 … and B1 … for two.
+  const label = (h: string, i: number) => `${other ? h : ''}${i + 1}`;
+  const marked = (t: Trace, h: string, f: (op: Op) => boolean) =>
+    t.steps.flatMap((st, i) => (f(st.op) ? [label(h, i)] : []));
+  const byHistory = (f: (op: Op) => boolean) => [...marked(trace, 'A', f), ...(other ? marked(other, 'B', f) : [])];
+  const manualSteps = byHistory((op) => MANUAL.has(op.kind));
+  const timingSteps = byHistory(timing);
   const title = opts.property ? `${opts.property} (${policy.name})` : `${opts.source ?? 'a trace'} (${policy.name})`;
   const c: ShContext = { trace, policy, run, n, title, texts };
+  const runB = other ? execTrace(other, policy) : null;
+  const cB: ShContext | null =
+    other && runB
+      ? { trace: other, policy, run: runB, n, title, texts: other.steps.map(({ op }) => formatOp(op)) }
+      : null;
 
   // Lines are added one at a time: a trace's steps are too many to spread into a call's arguments.
   const L: string[] = [];
@@ -109,12 +134,26 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   );
   if (opts.note) push(shComment(opts.note));
   if (opts.source) push(shComment(`Source: ${opts.source}`));
-  push('#', '# The trace (model ids), and the result of each step in the model:');
+  if (other) {
+    push(
+      '#',
+      '# Two histories from the same initial state: history A (the trace) and history B (the other order).',
+      '# The script replays A, puts the LPAR back as A found it, replays B, then compares what each mdev',
+      '# gives its guest after each history (its guest_matrix) with each other and with the model.',
+    );
+  }
+  push('#', `# The ${other ? 'trace, history A' : 'trace'} (model ids), and the result of each step in the model:`);
   for (const l of formatTrace(trace).trimEnd().split('\n')) L.push(shComment(`  ${l}`));
   push('# Results:');
   run.steps.forEach((s, i) => {
-    L.push(shComment(`  [${i + 1}] ${texts[i]}: ${s.result}`));
+    L.push(shComment(`  [${label('A', i)}] ${texts[i]}: ${s.result}`));
   });
+  if (cB && runB) {
+    push('# History B, and the result of each step in the model:');
+    runB.steps.forEach((s, i) => {
+      L.push(shComment(`  [${label('B', i)}] ${cB.texts[i]}: ${s.result}`));
+    });
+  }
   if (manualSteps.length > 0) {
     push(
       '# Manual steps (host configuration or queue faults: HMC/SE, not scriptable from the LPAR): ' +
@@ -138,7 +177,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     '#   APMC_TTY [/dev/tty]    where the operator answers          APMC_ERRNO=loose  compare success/failure only',
     '#   APMC_CHECK_STEPS=1     check guest_matrix after each step' +
       '  APMC_TIMEOUT [30] seconds to wait for the bus and QEMU',
-    '#   APMC_KEEP=1  no cleanup   APMC_LOG  file: "path<TAB>value" per write',
+    `#   APMC_KEEP=1  no cleanup${other ? ' at the end' : ''}   APMC_LOG  file: "path<TAB>value" per write`,
     '#   APMC_RUN [mktemp -d]  directory for QEMU pidfiles, sockets, logs: an absolute path without symlinks, a',
     '#                         directory of this user that no other can write (created, mode 700, if missing)',
     '# Exit: 0 reality agrees with the model; 1 it disagrees; 2 setup problem (nothing changed); 3 aborted;',
@@ -166,6 +205,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     SH_SETTINGS,
     '',
     SH_FUNCTIONS,
+    ...(other ? [TWO_HISTORY_FUNCTIONS] : []),
     '# shellcheck source=/dev/null',
     '[ -z "${APMC_VM_HOOKS:-}" ] || . "$APMC_VM_HOOKS"',
     '',
@@ -173,8 +213,19 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
 
   pushAll(setupLines(c, outside));
   pushAll(cleanupLines(c));
-  pushAll(traceLines(c));
-  pushAll(endLines(c));
+  if (cB && runB) {
+    pushAll(traceLines(c, 'A'));
+    pushAll(endLines(c, 'A'));
+    pushAll(recordGuestsLines(c, 'A'));
+    pushAll(betweenLines(c));
+    pushAll(traceLines(cB, 'B'));
+    pushAll(endLines(cB, 'B'));
+    pushAll(recordGuestsLines(c, 'B'));
+    pushAll(compareLines(c, settle(run.cfg, run.final), settle(run.cfg, runB.final)));
+  } else {
+    pushAll(traceLines(c));
+    pushAll(endLines(c));
+  }
   push('', 'cleanup', 'summary', 'exit $?', '');
   return L.join('\n');
 }

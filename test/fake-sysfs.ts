@@ -24,6 +24,7 @@ import { ERRNO_TEXT } from '../model/errno.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Result } from '../model/step.ts';
 import { execTrace } from '../trace/exec.ts';
+import type { Op } from '../model/ops.ts';
 import type { Trace } from '../trace/types.ts';
 
 /**
@@ -56,6 +57,12 @@ export interface FakeOptions {
    * `$$` there is the script's process id, `$APMC_FAKE` the fake tree's root.
    */
   readonly prelude?: string;
+  /**
+   * A second history (a two-history script: `renderSh(t, { other })`): the fake's failures are keyed A<n>
+   * and B<n>, and the tree holds history A's final state until the script goes back to the initial state
+   * (its first write with APMC_STEP=between), then history B's.
+   */
+  readonly other?: readonly Op[];
 }
 
 export interface FakeRun {
@@ -89,6 +96,9 @@ export function realMatrixLines(apm: Mask, aqm: Mask): string[] {
 
 const STUBS: Record<string, string> = {
   printf: `#!/bin/sh
+if [ "$APMC_STEP" = between ] && [ -d "$APMC_FAKE/sys-b" ]; then
+  rm -rf "$APMC_FAKE/sys" && mv "$APMC_FAKE/sys-b" "$APMC_FAKE/sys"
+fi
 f="$APMC_FAKE/fail/$APMC_STEP"
 if [ -f "$f" ]; then printf 'printf: write error: %s\\n' "$(cat "$f")" >&2; exit 1; fi
 printf "$@"
@@ -106,6 +116,64 @@ case $cmd in device_*) [ -f "$f" ] && echo "Error: $(cat "$f")" ;; esac
 exit 0
 `,
 };
+
+/** The sysfs tree under `sys` for a run's final state (driver links made as if under `linkSys`); the env. */
+function fakeTree(
+  sys: string,
+  linkSys: string,
+  trace: Trace,
+  run: ReturnType<typeof execTrace>,
+  names: readonly string[],
+  opts: FakeOptions,
+): Record<string, string> {
+  const w = (path: string, text: string) => {
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  };
+  const ap = join(sys, 'bus/ap');
+  const s = trace.scope;
+  w(join(ap, 'apmask'), `${opts.apmask ?? '0x' + 'f'.repeat(64)}\n`);
+  w(join(ap, 'aqmask'), `0x${'f'.repeat(64)}\n`);
+  w(join(ap, 'scans'), '0\n');
+  w(join(ap, 'bindings'), '4/4 (complete)\n');
+  w(join(ap, 'ap_max_adapter_id'), '255\n');
+  w(join(ap, 'ap_max_domain_id'), '255\n');
+  w(join(ap, 'ap_adapter_mask'), `${kernelMask(ids(run.initial.host.apm).map(realAdapter))}\n`);
+  w(join(ap, 'ap_usage_domain_mask'), `${kernelMask(ids(run.initial.host.aqm).map(realDomain))}\n`);
+  w(join(ap, 'ap_control_domain_mask'), `${kernelMask(ids(run.initial.host.adm).map(realControlDomain))}\n`);
+  for (const drv of ['cex4queue', 'vfio_ap']) for (const f of ['bind', 'unbind']) w(join(ap, 'drivers', drv, f), '');
+  for (let a = 0; a < s.adapters; a++) {
+    w(join(ap, 'devices', `card${hex2(realAdapter(a), 2)}`, 'config'), '1\n');
+    for (let d = 0; d < s.domains; d++) {
+      const q = run.final.queues[a * s.domains + d];
+      if (!q) continue;
+      const dir = join(ap, 'devices', `${hex2(realAdapter(a), 2)}.${hex2(realDomain(d), 4)}`);
+      mkdirSync(dir, { recursive: true });
+      if (q.driver) symlinkSync(join(linkSys, 'bus/ap', 'drivers', q.driver), join(dir, 'driver'));
+    }
+  }
+  const mx = join(sys, 'devices/vfio_ap/matrix');
+  w(join(mx, 'mdev_supported_types/vfio_ap-passthrough/create'), '');
+  const env: Record<string, string> = {};
+  names.forEach((m, i) => {
+    env[`APMC_UUID_${envName(m)}`] = uuidOf(i);
+    const dir = join(mx, uuidOf(i));
+    mkdirSync(dir, { recursive: true });
+    const x = run.final.mdevs[m];
+    const files: Record<string, readonly string[]> = x
+      ? {
+          matrix: realMatrixLines(x.matrix.apm, x.matrix.aqm),
+          guest_matrix: x.shadow ? realMatrixLines(x.shadow.apm, x.shadow.aqm) : [],
+          control_domains: ids(x.matrix.adm).map((c) => hex2(realControlDomain(c), 4)),
+        }
+      : {};
+    for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
+    // The attributes a script writes exist, as in sysfs (a write must not need to create them).
+    const written = ['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`]);
+    for (const f of ['remove', 'ap_config', ...written]) w(join(dir, f), '');
+  });
+  return env;
+}
 
 interface Prepared {
   readonly root: string;
@@ -127,53 +195,21 @@ function prepare(script: string, trace: Trace, opts: FakeOptions): Prepared {
       mkdirSync(join(path, '..'), { recursive: true });
       writeFileSync(path, text);
     };
-    const ap = join(sys, 'bus/ap');
-    const run = execTrace(trace, opts.policy);
     const s = trace.scope;
-    w(join(ap, 'apmask'), `${opts.apmask ?? '0x' + 'f'.repeat(64)}\n`);
-    w(join(ap, 'aqmask'), `0x${'f'.repeat(64)}\n`);
-    w(join(ap, 'scans'), '0\n');
-    w(join(ap, 'bindings'), '4/4 (complete)\n');
-    w(join(ap, 'ap_max_adapter_id'), '255\n');
-    w(join(ap, 'ap_max_domain_id'), '255\n');
-    w(join(ap, 'ap_adapter_mask'), `${kernelMask(ids(run.initial.host.apm).map(realAdapter))}\n`);
-    w(join(ap, 'ap_usage_domain_mask'), `${kernelMask(ids(run.initial.host.aqm).map(realDomain))}\n`);
-    w(join(ap, 'ap_control_domain_mask'), `${kernelMask(ids(run.initial.host.adm).map(realControlDomain))}\n`);
-    for (const drv of ['cex4queue', 'vfio_ap']) for (const f of ['bind', 'unbind']) w(join(ap, 'drivers', drv, f), '');
-    for (let a = 0; a < s.adapters; a++) {
-      w(join(ap, 'devices', `card${hex2(realAdapter(a), 2)}`, 'config'), '1\n');
-      for (let d = 0; d < s.domains; d++) {
-        const q = run.final.queues[a * s.domains + d];
-        if (!q) continue;
-        const dir = join(ap, 'devices', `${hex2(realAdapter(a), 2)}.${hex2(realDomain(d), 4)}`);
-        mkdirSync(dir, { recursive: true });
-        if (q.driver) symlinkSync(join(ap, 'drivers', q.driver), join(dir, 'driver'));
-      }
-    }
-    const mx = join(sys, 'devices/vfio_ap/matrix');
-    w(join(mx, 'mdev_supported_types/vfio_ap-passthrough/create'), '');
-    const env: Record<string, string> = {};
-    const names = [...new Set(trace.steps.flatMap(({ op }) => ('mdev' in op ? [op.mdev] : [])))];
-    names.forEach((m, i) => {
-      env[`APMC_UUID_${envName(m)}`] = uuidOf(i);
-      const dir = join(mx, uuidOf(i));
-      mkdirSync(dir, { recursive: true });
-      const x = run.final.mdevs[m];
-      const files: Record<string, readonly string[]> = x
-        ? {
-            matrix: realMatrixLines(x.matrix.apm, x.matrix.aqm),
-            guest_matrix: x.shadow ? realMatrixLines(x.shadow.apm, x.shadow.aqm) : [],
-            control_domains: ids(x.matrix.adm).map((c) => hex2(realControlDomain(c), 4)),
-          }
-        : {};
-      for (const [f, ls] of Object.entries({ ...files, ...opts.files?.[m] })) w(join(dir, f), lines(ls));
-      // The attributes a script writes exist, as in sysfs (a write must not need to create them).
-      const written = ['adapter', 'domain', 'control_domain'].flatMap((k) => [`assign_${k}`, `unassign_${k}`]);
-      for (const f of ['remove', 'ap_config', ...written]) w(join(dir, f), '');
-    });
-    run.steps.forEach((st, i) => {
-      const r = opts.results ? opts.results(i + 1, st.result) : st.result;
-      if (r !== 'ok') w(join(root, 'fail', String(i + 1)), ERRNO_TEXT[r]);
+    const other: Trace | null = opts.other ? { ...trace, steps: opts.other.map((op) => ({ op })) } : null;
+    const runs = [trace, ...(other ? [other] : [])].map((t) => execTrace(t, opts.policy));
+    const names = [
+      ...new Set([...trace.steps, ...(other?.steps ?? [])].flatMap(({ op }) => ('mdev' in op ? [op.mdev] : []))),
+    ];
+    // History B's tree is built aside; its driver links point where it will be once moved into place.
+    if (runs[1]) fakeTree(join(root, 'sys-b'), sys, trace, runs[1], names, opts);
+    const env = fakeTree(sys, sys, trace, runs[0]!, names, opts);
+    runs.forEach((run, h) => {
+      const key = (i: number) => (other ? `${h === 0 ? 'A' : 'B'}${i + 1}` : String(i + 1));
+      run.steps.forEach((st, i) => {
+        const r = opts.results && h === 0 ? opts.results(i + 1, st.result) : st.result;
+        if (r !== 'ok') w(join(root, 'fail', key(i)), ERRNO_TEXT[r]);
+      });
     });
     const bin = join(root, 'bin');
     for (const [name, text] of Object.entries(STUBS)) {

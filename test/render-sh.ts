@@ -16,7 +16,8 @@ if (!file) {
 if (file.endsWith('.json')) {
   const cx = parseCounterexample(JSON.parse(readFileSync(file, 'utf8')), file);
   const policy = await loadPolicy(policyName ?? cx.trace.policy ?? 'upstream');
-  process.stdout.write(renderSh(cx.trace, { policy, source: file, property: cx.property, note: cx.note }));
+  const other = cx.other ? { other: cx.other } : {};
+  process.stdout.write(renderSh(cx.trace, { policy, source: file, property: cx.property, note: cx.note, ...other }));
 } else {
   const t = loadTrace(file);
   process.stdout.write(renderSh(t, { policy: await loadPolicy(policyName ?? t.policy ?? 'upstream'), source: file }));

@@ -1,0 +1,172 @@
+/**
+ * Where two designs differ, found by sampling (`apmc diff --policy A --policy B` without a trace, random
+ * engine): fast-check generates cases as for `apmc check` (properties/arbitraries.ts), both policies run
+ * each case step by step from the same initial state, and a case fails at the first step after which the
+ * two states differ at the observation level (model/observation.ts). The first failing case is shrunk,
+ * by fast-check and then by apmc's passes (properties/shrink.ts), keeping only candidates that still
+ * differ after their last step: the trace found is short, though not proven shortest (the exhaustive
+ * engine's breadth-first product search is).
+ *
+ * A difference counts only after a step of the trace, never only after settling: the trace replays as
+ * different with `apmc diff A B TRACE`, which compares step by step.
+ */
+import fc from 'fast-check';
+import { differ, type ObserveLevel } from '../model/observation.ts';
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import type { State } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { yieldTurn, type AbortFlag } from './abort.ts';
+import { caseArb } from './arbitraries.ts';
+import type { Case } from './case.ts';
+import { shrinkOps } from './shrink.ts';
+import type { Violation } from './types.ts';
+
+export interface DifferenceOptions {
+  readonly seed: number;
+  /** Cases to try at most. */
+  readonly runs: number;
+  /** Wall-clock budget in ms. */
+  readonly timeMs?: number;
+  /** Generated ops per case, besides the setup (default 20, as `apmc check`). */
+  readonly maxOps?: number;
+  /** Polled before each case and while shrinking. */
+  readonly signal?: AbortFlag;
+  /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
+  readonly onCase?: (ops: readonly Op[]) => void;
+  /** Each step of a case done under both policies (the policy sandbox counts them). */
+  readonly onStepDone?: () => void;
+}
+
+export interface DifferenceFound {
+  /** The trace, shrunk: the two designs differ after its last step and after no step before it. */
+  readonly ops: readonly Op[];
+  /** Cases tried when it was found; ms since the start when found, and when shrunk. */
+  readonly afterRuns: number;
+  readonly foundMs: number;
+  readonly afterMs: number;
+  /** The length of the case as generated, before shrinking. */
+  readonly unshrunk: number;
+  /** fast-check's seed and path, to replay the unshrunk case. */
+  readonly seed: number;
+  readonly path: string;
+}
+
+export interface DifferenceSearch {
+  readonly found: DifferenceFound | null;
+  /** Cases tried in all, the longest case's length bound, the time taken. */
+  readonly runs: number;
+  readonly maxOps: number;
+  readonly ms: number;
+  /** Why it ended before `runs` cases without a difference: 'time' or a signal's name; null if it did not. */
+  readonly stoppedBy: string | null;
+}
+
+/**
+ * The index of the first step of `ops` after which the two designs differ at `level` (the step's result
+ * counts from `sysfs` up), or null when they agree after every step.
+ */
+export function firstDifference(
+  ca: Config,
+  cb: Config,
+  s0: State,
+  ops: readonly Op[],
+  level: ObserveLevel,
+  onStepDone?: () => void,
+): number | null {
+  let sa = s0;
+  let sb = s0;
+  for (let i = 0; i < ops.length; i++) {
+    const ra = step(ca, sa, ops[i]!);
+    const rb = step(cb, sb, ops[i]!);
+    sa = ra.state;
+    sb = rb.state;
+    onStepDone?.();
+    if (differ(ca, sa, ra.result, cb, sb, rb.result, level)) return i;
+  }
+  return null;
+}
+
+const YIELD_MS = 20;
+
+/** Sample cases until two designs differ; the first such case, shrunk. Deterministic for a seed. */
+export async function searchDifference(
+  ca: Config,
+  cb: Config,
+  s0: State,
+  level: ObserveLevel,
+  opt: DifferenceOptions,
+): Promise<DifferenceSearch> {
+  const t0 = Date.now();
+  const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
+  const maxOps = opt.maxOps ?? 20;
+  const arb = caseArb(ca.scope, maxOps);
+  let nextYield = t0 + YIELD_MS;
+  let stoppedBy: string | null = null;
+  let phase: 'search' | 'shrink' | 'stop' = 'search';
+  let sentinel = false;
+  let searched = 0;
+  const stopRequested = (): string | null =>
+    opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
+  const differs = (ops: readonly Op[]): number | null => {
+    opt.onCase?.(ops);
+    return firstDifference(ca, cb, s0, ops, level, opt.onStepDone);
+  };
+  const result = await fc.check(
+    fc.asyncProperty(arb, async (c: Case) => {
+      if (phase === 'stop') return true;
+      if (Date.now() >= nextYield) {
+        await yieldTurn();
+        nextYield = Date.now() + YIELD_MS;
+      }
+      const stop = stopRequested();
+      if (stop !== null) {
+        // Searching: a sentinel failure ends the loop. Shrinking: passing everything keeps the last failure.
+        if (phase === 'search') stoppedBy = stop;
+        sentinel = phase === 'search';
+        phase = 'stop';
+        return !sentinel;
+      }
+      if (phase === 'search') searched++;
+      const d = differs(c.ops);
+      if (d !== null && phase === 'search') phase = 'shrink';
+      return d === null;
+    }),
+    { seed: opt.seed, numRuns: opt.runs },
+  );
+  const ce = result.counterexample?.[0];
+  if (!result.failed || ce === undefined || sentinel) {
+    return { found: null, runs: searched, maxOps, ms: Date.now() - t0, stoppedBy };
+  }
+  const foundMs = Date.now() - t0;
+  const first = differs(ce.ops);
+  if (first === null) throw new Error('a differing case agreed when run again: the model is not deterministic');
+  const asViolation = (ops: readonly Op[], at: number): Violation => ({
+    property: 'difference',
+    ops: ops.slice(0, at + 1),
+    at,
+    reason: 'the designs differ',
+  });
+  // apmc's passes; a stop request ends them with what they have (every candidate kept still differs).
+  const test = (ops: readonly Op[]): Violation | null => {
+    if (opt.signal?.aborted) return null;
+    const at = differs(ops);
+    return at === null ? null : asViolation(ops, at);
+  };
+  const shrunk = shrinkOps(ce.ops.slice(0, first + 1), test, asViolation(ce.ops, first));
+  return {
+    found: {
+      ops: shrunk.ops,
+      afterRuns: searched,
+      foundMs,
+      afterMs: Date.now() - t0,
+      unshrunk: first + 1,
+      seed: opt.seed,
+      path: result.counterexamplePath ?? '',
+    },
+    runs: searched,
+    maxOps,
+    ms: Date.now() - t0,
+    stoppedBy: null,
+  };
+}
