@@ -44,7 +44,7 @@ interface Result {
 }
 const results = (o: Out): Result[] => (JSON.parse(o.out) as { results: Result[] }).results;
 
-test('a patch against upstream: a new, attributable violation, exit 1; shown in full, with the base named', async () => {
+test('a patch against upstream: a new, attributable violation, exit 1; shown in full, base named', async () => {
   const report = join(dir, 'report');
   const [json, text] = await Promise.all([
     apmc([...against, '--policy', PATCH, '--json']),
