@@ -13,6 +13,7 @@ import {
   type Progress,
 } from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
+import { exploreAgainstBase } from '../exhaustive/product.ts';
 import { workerEntry } from './worker-entry.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -36,7 +37,15 @@ export interface ExhaustiveSettings {
   /** Each counterexample as soon as the search finds it (`--save` writes it then). */
   readonly onFound?: (policy: string, f: Finding) => void;
   readonly signal?: { readonly aborted: boolean; readonly reason?: string | null };
+  /**
+   * `--base`: search each policy against this one, both stepped on every transition (exhaustive/product.ts):
+   * `found` holds the new violations, `result.base` the inherited and fixed ones. Runs in one thread.
+   */
+  readonly base?: Policy;
 }
+
+/** Said once on stderr when `--workers` asks for threads a search against a base does not use. */
+export const BASE_ONE_THREAD = 'apmc: a search against a base runs in one thread (--workers ignored)';
 
 /** Depth at which shards and workers split the successors. */
 export const SHARD_DEPTH = 2;
@@ -66,6 +75,18 @@ export async function runPolicy(
   s: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
   const cfg = { scope, policy };
+  if (s.base) {
+    // The product search runs in this thread whatever --workers says (runExhaustiveCheck says so).
+    const base = s.base;
+    const opt = {
+      ...options(s, policy.name, s.shard),
+      guard: guardPolicy(policy),
+      baseGuard: guardPolicy(base),
+      ...exhaustiveWatch(policy.name),
+    };
+    const result = await exploreAgainstBase(cfg, base, props, opt);
+    return { policy: policy.name, result, workers: 1 };
+  }
   if (s.workers <= 1) {
     // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
     // In a policy sandbox: where the search is, for the watchdog (bin/sandbox-watch.ts).
@@ -119,6 +140,7 @@ export async function runExhaustiveCheck(
       }
     : undefined;
   const searched: SearchedPolicy[] = [];
+  if (settings.base && settings.workers > 1) process.stderr.write(`${BASE_ONE_THREAD}\n`);
   const t0 = Date.now();
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;

@@ -53,6 +53,7 @@ export class Attribution implements PairGoal {
   private readonly count: () => number;
   private readonly tracker: ReturnType<typeof exerciseTracker>;
   private tracking: boolean;
+  private readonly asked: boolean;
 
   constructor(sp: PairSpace, props: readonly Property[], opt: ExhaustiveOptions, t0: number, count: () => number) {
     this.sp = sp;
@@ -60,6 +61,7 @@ export class Attribution implements PairGoal {
     this.t0 = t0;
     this.count = count;
     this.local = props.filter((p): p is Local => p.kind !== 'history');
+    this.asked = props.length > 0;
     const n = this.local.length;
     this.M = Math.ceil(n / 32);
     this.open = this.local.map((_, j) => j);
@@ -71,8 +73,9 @@ export class Attribution implements PairGoal {
     this.tracking = n > 0;
   }
 
+  /** Every state and step property has its `found` (none asked for: a pure exploration, unless history ones were). */
   get finished(): boolean {
-    return this.open.length === 0 && this.local.length > 0;
+    return this.open.length === 0 && this.asked;
   }
 
   get exercised(): ReadonlySet<string> {

@@ -29,7 +29,6 @@ export class PairSymmetry {
   private readonly kb: KeyCanon;
   private readonly W1: number;
   private readonly tmp: Uint32Array;
-  private readonly scope: Scope;
   private readonly codecA: Codec;
   private readonly codecB: Codec;
   private readonly mdevs: readonly string[];
@@ -37,7 +36,6 @@ export class PairSymmetry {
 
   /** Two codecs of the same scope (each keeps its own reference state: exhaustive/codec.ts). */
   constructor(scope: Scope, codecA: Codec, codecB: Codec) {
-    this.scope = scope;
     this.codecA = codecA;
     this.codecB = codecB;
     this.mdevs = mdevNames(scope);

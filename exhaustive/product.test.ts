@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runExhaustiveCheck, runPolicy } from '../bin/check-exhaustive.ts';
 import { deleteMdev } from '../model/blocks/mdev.ts';
 import { differences, observation } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
@@ -11,6 +12,7 @@ import { step } from '../model/step.ts';
 import { firstStepViolation } from '../properties/case.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
+import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
@@ -218,6 +220,58 @@ att('the reverse: the base patched, the variant upstream: what the patch breaks 
   }
 });
 
+/** A state and a step property that look at the policy's name: the same trace breaks them under one design only. */
+function synthetic(
+  bad: (policy: string, mdevs: number) => boolean,
+  badCreate: (policy: string, m: string, s: State) => boolean,
+) {
+  const state: Property = {
+    kind: 'state',
+    name: 'synthetic-state',
+    statement: 'test only',
+    spec: '-',
+    quiescentOnly: false,
+    check: (c, s) => (bad(c.policy.name, Object.keys(s.mdevs).length) ? 'bad' : null),
+  };
+  const stepProp: Property = {
+    kind: 'step',
+    name: 'synthetic-step',
+    statement: 'test only',
+    spec: '-',
+    check: (c, s, op, r) =>
+      op.kind === 'create' && r.state !== s && badCreate(c.policy.name, op.mdev, s) ? 'bad' : null,
+  };
+  return [state, stepProp];
+}
+const M2: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 2, vms: 1 };
+const named = (name: string): Policy => extend(upstream, { name });
+
+att('a trace is new only if the base never violated the property on it, not merely at its last op', () => {
+  // Under `base` one mdev is a violation, and creating m1; under `variant` two mdevs, and creating m2 while
+  // m1 exists. Every trace to the variant's violation passes the base's first: inherited, nothing new.
+  const props = synthetic(
+    (p, n) => n === (p === 'base' ? 1 : 2),
+    (p, m, s) => (p === 'base' ? m === 'm1' : m === 'm2' && s.mdevs['m1'] !== undefined),
+  );
+  const r = exploreAgainstBaseSync(cfg(M2, named('variant')), named('base'), props, { depth: 3 });
+  assert.equal(r.found, []);
+  assert.equal(depths(r.base!.inherited), { 'synthetic-state': 2, 'synthetic-step': 2 });
+  assert.equal(depths(r.base!.fixed), { 'synthetic-state': 1, 'synthetic-step': 1 });
+});
+
+att('a trace is fixed only if the variant never violated the property on it', () => {
+  // Both violate after creating m1 (inherited); only the base after creating m2 too, but the variant
+  // violated on the way there: not a fix.
+  const props = synthetic(
+    (p, n) => (p === 'base' ? n >= 1 : n === 1),
+    (p, m, s) => m === 'm1' || (p === 'base' && s.mdevs['m1'] !== undefined),
+  );
+  const r = exploreAgainstBaseSync(cfg(M2, named('variant')), named('base'), props, { depth: 3 });
+  assert.equal(r.found, []);
+  assert.equal(depths(r.base!.inherited), { 'synthetic-state': 1, 'synthetic-step': 1 });
+  assert.equal(r.base!.fixed, []);
+});
+
 att('a policy error of either policy ends the search with its shortest trace, naming the policy', () => {
   const throws = (name: string): Policy =>
     extend(upstream, {
@@ -315,3 +369,33 @@ diff('a difference in links alone shows at `all` only', () => {
 });
 
 diff.run();
+
+const run = suite('apmc check --engine exhaustive with a base (bin/check-exhaustive.ts)');
+
+run('each policy searched against the base: new violations in found, the base figures in result.base', async () => {
+  const props = [propertyByName('one-mdev-per-vm')!, propertyByName('reset-before-reuse')!];
+  const settings = { symmetry: true, workers: 1, depth: 4, base: upstream };
+  const r = await runExhaustiveCheck([skipsReset, copy], [], props, TINY, settings, false);
+  const [skips, same] = r.policies;
+  assert.equal(
+    skips!.result.found.map((f) => f.property),
+    ['one-mdev-per-vm'],
+  );
+  assert.is(skips!.result.base?.policy, 'upstream');
+  assert.equal(same!.result.found, []);
+  assert.equal(same!.result.base, { policy: 'upstream', inherited: [], fixed: [] });
+  // Without a base: the plain search, no base figures.
+  const { base: _, ...noBase } = settings;
+  const plain = await runExhaustiveCheck([skipsReset], [], props, TINY, noBase, false);
+  assert.is(plain.policies[0]!.result.base, undefined);
+});
+
+run('with --workers 2 the search against a base runs in one thread', async () => {
+  const props = [propertyByName('one-mdev-per-vm')!];
+  const settings = { symmetry: true, workers: 2, depth: 3, base: upstream };
+  const r = await runPolicy(skipsReset, 'remove-skips-reset', props, TINY, settings);
+  assert.is(r.workers, 1);
+  assert.is(r.result.found[0]?.property, 'one-mdev-per-vm');
+});
+
+run.run();
