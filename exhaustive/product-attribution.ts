@@ -55,8 +55,23 @@ export class Attribution implements PairGoal {
   private tracking: boolean;
   private readonly asked: boolean;
 
-  constructor(sp: PairSpace, props: readonly Property[], opt: ExhaustiveOptions, t0: number, count: () => number) {
+  /**
+   * In a parallel search (`shared`), the live bits change only between levels, the same in every worker
+   * (`close`, with every property found anywhere), and A's bit of a property stays until its `found`:
+   * a key then means the same to every worker, and a trace to a pair another worker stored replays.
+   */
+  private readonly shared: boolean;
+
+  constructor(
+    sp: PairSpace,
+    props: readonly Property[],
+    opt: ExhaustiveOptions,
+    t0: number,
+    count: () => number,
+    shared = false,
+  ) {
     this.sp = sp;
+    this.shared = shared;
     this.opt = opt;
     this.t0 = t0;
     this.count = count;
@@ -68,7 +83,7 @@ export class Attribution implements PairGoal {
     this.inheritedOpen = this.local.map(() => true);
     this.fixedOpen = this.local.map(() => true);
     this.live = new Uint32Array(2 * this.M);
-    this.update();
+    this.close([]);
     this.tracker = exerciseTracker(sp.cfgA, this.local);
     this.tracking = n > 0;
   }
@@ -148,14 +163,20 @@ export class Attribution implements PairGoal {
     this.tracking = this.tracker.exercised.size < this.local.length;
   }
 
-  /** The live bits, after a property's `found` or `fixed`. */
-  private update(): void {
+  /** Properties found violated (by any worker of a parallel search): no longer looked for; the live bits follow. */
+  close(names: readonly string[]): void {
+    this.open = this.open.filter((j) => !names.includes(this.local[j]!.name));
     this.live.fill(0);
     for (const j of this.open) {
       const bit = 1 << (j & 31);
       this.live[this.M + (j >>> 5)]! |= bit;
-      if (this.fixedOpen[j]) this.live[j >>> 5]! |= bit;
+      if (this.fixedOpen[j] || this.shared) this.live[j >>> 5]! |= bit;
     }
+  }
+
+  /** The live bits, after a property's `found` or `fixed` (in a parallel search, only at `close`). */
+  private update(): void {
+    if (!this.shared) this.close([]);
   }
 
   /**

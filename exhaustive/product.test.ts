@@ -4,7 +4,7 @@ import { runExhaustiveCheck, runPolicy } from '../bin/check-exhaustive.ts';
 import { deleteMdev } from '../model/blocks/mdev.ts';
 import { differences, observation } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
-import { d0, upstream, v12Fcfs } from '../model/policies/index.ts';
+import { d0, staticPolicy, upstream, v12Fcfs } from '../model/policies/index.ts';
 import { type Config, extend, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
@@ -16,7 +16,7 @@ import type { Property } from '../properties/types.ts';
 import { alphabet } from './alphabet.ts';
 import { makeCodec } from './codec.ts';
 import { exploreExhaustive } from './engine.ts';
-import type { ExhaustiveFound } from './options.ts';
+import type { ExhaustiveFound, ExhaustiveResult } from './options.ts';
 import { exploreAgainstBaseSync, exploreDifferenceSync, HISTORY_UNDECIDED } from './product.ts';
 import { PairSymmetry } from './product-symmetry.ts';
 
@@ -390,12 +390,31 @@ run('each policy searched against the base: new violations in found, the base fi
   assert.is(plain.policies[0]!.result.base, undefined);
 });
 
-run('with --workers 2 the search against a base runs in one thread', async () => {
+run("without the base's spec, --workers 2 runs the search against a base in one thread", async () => {
   const props = [propertyByName('one-mdev-per-vm')!];
   const settings = { symmetry: true, workers: 2, depth: 3, base: upstream };
   const r = await runPolicy(skipsReset, 'remove-skips-reset', props, TINY, settings);
   assert.is(r.workers, 1);
   assert.is(r.result.found[0]?.property, 'one-mdev-per-vm');
+});
+
+run('over 2 worker threads: every found, inherited and fixed at the depth of the search in one thread', async () => {
+  const SMALL: Scope = { adapters: 2, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+  const all = (r: ExhaustiveResult) => [r.found, r.base!.inherited, r.base!.fixed].map(depths);
+  const cases: [string, Policy, string, Policy][] = [
+    ['v12-fcfs', v12Fcfs, 'static', staticPolicy],
+    ['upstream', upstream, 'static', staticPolicy],
+  ];
+  for (const [spec, policy, baseSpec, base] of cases) {
+    const settings = { symmetry: true, depth: 4, base, baseSpec };
+    const one = await runPolicy(policy, spec, PROPERTIES, SMALL, { ...settings, workers: 1 });
+    const two = await runPolicy(policy, spec, PROPERTIES, SMALL, { ...settings, workers: 2 });
+    assert.is(two.workers, 2);
+    assert.equal(all(two.result), all(one.result), `${spec} × ${baseSpec}`);
+    assert.ok(Object.values(all(one.result)).some((x) => Object.keys(x).length > 0));
+    assert.equal(two.result.undecided, one.result.undecided);
+    assert.is(two.result.bound, 'depth');
+  }
 });
 
 run.run();

@@ -19,13 +19,24 @@ import type { PolicyGuard } from '../properties/policy-guard.ts';
 import type { Property } from '../properties/types.ts';
 import { LocalBounds, memoryInUse, reductionMs, resultDepth } from './bounds.ts';
 import { type CoreEnd, SearchCore } from './core.ts';
+import type { Worker } from 'node:worker_threads';
 import { LocalFrontier } from './frontier.ts';
 import { applyState, groupElements } from './group.ts';
-import type { Bound, ExhaustiveOptions, ExhaustivePolicyError, ExhaustiveResult } from './options.ts';
+import type {
+  BaseFindings,
+  Bound,
+  ExhaustiveFound,
+  ExhaustiveOptions,
+  ExhaustivePolicyError,
+  ExhaustiveResult,
+} from './options.ts';
 import { Attribution, attributionWords } from './product-attribution.ts';
 import { Difference } from './product-difference.ts';
 import { type Carry, makePairSpace, type PairSpace, replayPair, storeInitialPair } from './product-space.ts';
 import { type PairGoal, PairSuccessors } from './product-successors.ts';
+import { type CoordinatedSpace, exploreParallel, type PartData } from './parallel.ts';
+import { type LevelObserver, type ParallelPart, SharedBounds, SharedFrontier } from './part.ts';
+import type { SearchStore } from './space.ts';
 import { StateStore, type Stored } from './store.ts';
 import { StepFaults } from './successors.ts';
 
@@ -84,6 +95,56 @@ export function exploreAgainstBaseSync(
   return drive(againstBase(cfg, base, props, opt), false) as ExhaustiveResult;
 }
 
+/** One worker's part of a parallel search against a base (run by bin/exhaustive-worker.ts). */
+export function exploreAgainstBasePart(
+  cfg: Config,
+  base: Config['policy'],
+  props: readonly Property[],
+  opt: ProductOptions,
+  par: ParallelPart,
+): ExhaustiveResult {
+  return drive(againstBase(cfg, base, props, opt, par), false) as ExhaustiveResult;
+}
+
+/**
+ * The search against a base over `workers` threads sharing one store of pairs (exhaustive/parallel.ts);
+ * `spawn` starts a worker that runs `exploreAgainstBasePart` (bin/exhaustive-worker.ts, given the base's
+ * spec in PartData.base). Each worker steps its part of every level; the coordinator closes the properties
+ * found anywhere between levels, and the goal's live bits change only then, alike in every worker.
+ */
+export async function exploreAgainstBaseParallel(
+  cfg: Config,
+  base: Config['policy'],
+  props: readonly Property[],
+  opt: ProductOptions,
+  workers: number,
+  spawn: (d: PartData) => Worker,
+): Promise<ExhaustiveResult> {
+  const local = props.filter((p) => p.kind !== 'history');
+  const history = props.filter((p) => p.kind === 'history');
+  const cfgB = { scope: cfg.scope, policy: base };
+  const sp = makePairSpace(cfg, cfgB, attributionWords(local), opt);
+  const att = new Attribution(sp, local, opt, Date.now(), () => 0, true);
+  const initial = att.initial(sp.s0);
+  const space: CoordinatedSpace = {
+    W: sp.W,
+    bits: sp.bits,
+    alphabet: sp.ops.length,
+    s0: sp.s0,
+    sym: null,
+    storeInitial: (store) => storeInitialPair(sp, store, initial),
+    trace: (store) => (n) => replayPair(sp, store, n, att.carry.bind(att), att.live),
+    reduction: (store, ms) => pairReduction(sp, store, ms),
+  };
+  const r = await exploreParallel(cfg, local, opt, workers, spawn, space);
+  const undecided = history.map((p) => ({ property: p.name, reason: HISTORY_UNDECIDED }));
+  return {
+    ...r,
+    base: beside(r.found, r.base ?? { policy: base.name, inherited: [], fixed: [] }),
+    ...(undecided.length > 0 ? { undecided } : {}),
+  };
+}
+
 /**
  * `exploreDifference(ca, cb, level, opt)`: the shortest trace after which policies ca.policy and
  * cb.policy (same scope) differ at observation `level` (model/observation.ts `differ`: what guests get,
@@ -129,11 +190,13 @@ interface GoalParts {
   readonly initial: Uint32Array;
   readonly carry: Carry | null;
   readonly live: Uint32Array | null;
+  /** What a worker's frontier reports of each level (a parallel search only). */
+  readonly level?: LevelObserver;
 }
 
 interface Searched {
   readonly sp: PairSpace;
-  readonly store: StateStore;
+  readonly store: SearchStore;
   readonly end: CoreEnd;
   readonly policyError: ExhaustivePolicyError | undefined;
   readonly t0: number;
@@ -145,16 +208,18 @@ function* productSearch(
   T: number,
   opt: ProductOptions,
   make: (sp: PairSpace, t0: number, count: () => number) => GoalParts,
+  par?: ParallelPart,
 ): Generator<void, Searched> {
   const t0 = Date.now();
   const sp = makePairSpace(cfgA, cfgB, T, opt);
-  const store = new StateStore(sp.W, sp.bits);
+  const store = par ? par.store : new StateStore(sp.W, sp.bits);
   const g = make(sp, t0, () => store.count);
   const trace = (n: number): Op[] => replayPair(sp, store, n, g.carry, g.live);
   g.goal.trace = trace;
   const faultsA = new StepFaults(cfgA, opt.guard, trace);
   const faultsB = new StepFaults(cfgB, opt.baseGuard, trace);
-  storeInitialPair(sp, store, g.initial);
+  // A parallel search's coordinator stores the initial pair.
+  if (!par) storeInitialPair(sp, store, g.initial);
   const successors = new PairSuccessors({
     sp,
     store,
@@ -165,16 +230,23 @@ function* productSearch(
     guardB: opt.baseGuard,
   });
   const maxMemory = opt.maxMemory ?? Infinity;
-  if (maxMemory !== Infinity) store.allow = (bytes: number): boolean => memoryInUse() + bytes <= maxMemory;
+  if (maxMemory !== Infinity && store instanceof StateStore) {
+    store.allow = (bytes: number): boolean => memoryInUse() + bytes <= maxMemory;
+  }
   const ordered = (opt.order ?? 'guests-first') === 'guests-first';
+  const level = g.level;
+  const frontier =
+    par && level
+      ? new SharedFrontier(par, level, sp.codecA, ordered, opt.shard, sp.W)
+      : new LocalFrontier(store, sp.codecA, ordered, opt.shard, sp.W);
   const core = new SearchCore({
     store,
     words: sp.W,
     ops: sp.ops.length,
     successors,
     goal: g.goal,
-    frontier: new LocalFrontier(store, sp.codecA, ordered, opt.shard, sp.W),
-    bounds: new LocalBounds(opt, t0),
+    frontier,
+    bounds: par ? new SharedBounds(par) : new LocalBounds(opt, t0),
     maxDepth: opt.depth ?? Infinity,
     maxStates: opt.maxStates ?? Infinity,
     where: opt.where,
@@ -193,13 +265,22 @@ function* againstBase(
   base: Config['policy'],
   props: readonly Property[],
   opt: ProductOptions,
+  par?: ParallelPart,
 ): Generator<void, ExhaustiveResult> {
   let att!: Attribution;
   const cfgB = { scope: cfg.scope, policy: base };
-  const x = yield* productSearch(cfg, cfgB, attributionWords(props), opt, (sp, t0, count) => {
-    att = new Attribution(sp, props, opt, t0, count);
-    return { goal: att, initial: att.initial(sp.s0), carry: att.carry.bind(att), live: att.live };
-  });
+  const words = attributionWords(props);
+  const x = yield* productSearch(
+    cfg,
+    cfgB,
+    words,
+    opt,
+    (sp, t0, count) => {
+      att = new Attribution(sp, props, opt, t0, count, par !== undefined);
+      return { goal: att, initial: att.initial(sp.s0), carry: att.carry.bind(att), live: att.live, level: att };
+    },
+    par,
+  );
   const { sp, store, end, policyError, t0 } = x;
   const history = props.filter((p) => p.kind === 'history');
   return {
@@ -212,8 +293,8 @@ function* againstBase(
     bytes: store.bytes,
     alphabet: sp.ops.length,
     found: att.found,
-    base: { policy: base.name, inherited: att.inherited, fixed: att.fixed },
-    reduction: pairReduction(sp, store, reductionMs(opt)),
+    base: beside(att.found, { policy: base.name, inherited: att.inherited, fixed: att.fixed }),
+    reduction: par ? 1 : pairReduction(sp, store, reductionMs(opt)),
     exercised: props.filter((p) => att.exercised.has(p.name)).map((p) => p.name),
     ...(policyError ? { policyError } : {}),
     ...(history.length > 0 ? { undecided: history.map((p) => ({ property: p.name, reason: HISTORY_UNDECIDED })) } : {}),
@@ -246,6 +327,17 @@ function* difference(
     ...(d.ops !== null ? { foundMs: d.foundMs } : {}),
     ...(policyError ? { policyError } : {}),
   };
+}
+
+/**
+ * The base figures beside the new violations: an inherited or fixed trace no shorter than the property's new
+ * one is left out (the property's status is new; which of two equally short traces a search meets first
+ * depends on the order within a level, and over worker threads on how they ran).
+ */
+function beside(found: readonly ExhaustiveFound[], b: BaseFindings): BaseFindings {
+  const depth = new Map(found.map((f) => [f.property, f.depth]));
+  const keep = (f: ExhaustiveFound): boolean => f.depth < (depth.get(f.property) ?? Infinity);
+  return { policy: b.policy, inherited: b.inherited.filter(keep), fixed: b.fixed.filter(keep) };
 }
 
 /**
