@@ -368,6 +368,29 @@ diff('a difference in links alone shows at `all` only', () => {
   assert.not.ok(differAfter(skipsReset, upstream, TINY, all.ops!, 'guest'));
 });
 
+diff('bounds and policy errors: the depth to which no difference exists, or the misbehaving policy', () => {
+  const t = exploreDifferenceSync(cfg(DEFAULT, copy), cfg(DEFAULT, upstream), 'all', { symmetry: true, timeMs: 300 });
+  assert.is(t.ops, null);
+  assert.is(t.bound, 'time');
+  assert.not.ok(t.complete);
+  const s = exploreDifferenceSync(cfg(DEFAULT, copy), cfg(DEFAULT, upstream), 'all', { maxStates: 400 });
+  assert.is(s.bound, 'states');
+  const i = exploreDifferenceSync(cfg(DEFAULT, copy), cfg(DEFAULT, upstream), 'all', { signal: { aborted: true } });
+  assert.is(i.bound, 'interrupted');
+  const bad = extend(upstream, {
+    name: 'bad',
+    create: () => {
+      throw new Error('boom');
+    },
+  });
+  const e = exploreDifferenceSync(cfg(TINY, upstream), cfg(TINY, bad), 'guest', { baseGuard: guardPolicy(bad) });
+  assert.is(e.bound, 'policy-error');
+  assert.is(e.ops, null);
+  assert.is(e.policyError?.policy, 'bad');
+  assert.is(e.policyError?.callback, 'create');
+  assert.is(e.policyError?.ops.length, 1);
+});
+
 diff.run();
 
 const run = suite('apmc check --engine exhaustive with a base (bin/check-exhaustive.ts)');
