@@ -29,7 +29,7 @@ import type { PairGoal } from './product-successors.ts';
 
 type Local = StateInvariant | StepProperty;
 
-/** Goal words a search against a base needs for `props`: two bit sets (A's, then B's) of the state and step properties. */
+/** Goal words a search against a base needs: a bit set each (A's, then B's) over the state and step properties. */
 export const attributionWords = (props: readonly Property[]): number =>
   2 * Math.ceil(props.filter((p) => p.kind !== 'history').length / 32);
 

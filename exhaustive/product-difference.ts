@@ -74,7 +74,7 @@ export class Difference implements PairGoal {
     return differ(cfgA, a, ops.length > 0 ? ra.result : null, cfgB, b, ops.length > 0 ? rb.result : null, this.level);
   }
 
-  /** Under symmetry the trace to pair i reaches an image of it, and the op is then the image of `op`: every op is tried. */
+  /** Under symmetry the trace to pair i reaches an image of it, and the op is then `op`'s image: every op is tried. */
   private confirm(i: number, op: Op): void {
     const path = this.trace(i);
     const candidates = this.sp.sym === null ? [op] : [op, ...this.sp.ops];
