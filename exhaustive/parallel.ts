@@ -119,7 +119,8 @@ export function plainSpace(cfg: Config, opt: ExhaustiveOptions): CoordinatedSpac
 
 /**
  * Run the search on `workers` threads. `spawn` starts one worker thread running its part (see
- * bin/exhaustive-worker.ts) with the given data. `space`: a product search's (default: the plain one's).
+ * bin/exhaustive-worker.ts) with the given data. `space` makes the search's space (default: the plain one's),
+ * once the clock of the time bound runs: at a large scope setting up the symmetry takes a while.
  */
 export function exploreParallel(
   cfg: Config,
@@ -127,7 +128,7 @@ export function exploreParallel(
   opt: ExhaustiveOptions,
   workers: number,
   spawn: (d: PartData) => Worker,
-  space: CoordinatedSpace = plainSpace(cfg, opt),
+  space: () => CoordinatedSpace = () => plainSpace(cfg, opt),
 ): Promise<ExhaustiveResult> {
   return new Promise((resolve, reject) =>
     new Coordinator(cfg, props, opt, workers, space, resolve, reject).start(spawn),
@@ -173,7 +174,7 @@ class Coordinator {
     props: readonly Property[],
     opt: ExhaustiveOptions,
     workers: number,
-    sp: CoordinatedSpace,
+    space: () => CoordinatedSpace,
     resolve: (r: ExhaustiveResult) => void,
     reject: (e: Error) => void,
   ) {
@@ -182,7 +183,7 @@ class Coordinator {
     this.workers = workers;
     this.resolve = resolve;
     this.reject = reject;
-    this.sp = sp;
+    const sp = (this.sp = space());
     this.shared = sharedStores(sp, opt);
     this.store = new SharedStateStore(this.shared.buffers);
     this.checked = new SharedStateStore(this.shared.checked);

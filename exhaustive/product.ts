@@ -123,18 +123,20 @@ export async function exploreAgainstBaseParallel(
   const local = props.filter((p) => p.kind !== 'history');
   const history = props.filter((p) => p.kind === 'history');
   const cfgB = { scope: cfg.scope, policy: base };
-  const sp = makePairSpace(cfg, cfgB, attributionWords(local), opt);
-  const att = new Attribution(sp, local, opt, Date.now(), () => 0, true);
-  const initial = att.initial(sp.s0);
-  const space: CoordinatedSpace = {
-    W: sp.W,
-    bits: sp.bits,
-    alphabet: sp.ops.length,
-    s0: sp.s0,
-    sym: null,
-    storeInitial: (store) => storeInitialPair(sp, store, initial),
-    trace: (store) => (n) => replayPair(sp, store, n, att.carry.bind(att), att.live),
-    reduction: (store, ms) => pairReduction(sp, store, ms),
+  const space = (): CoordinatedSpace => {
+    const sp = makePairSpace(cfg, cfgB, attributionWords(local), opt);
+    const att = new Attribution(sp, local, opt, Date.now(), () => 0, true);
+    const initial = att.initial(sp.s0);
+    return {
+      W: sp.W,
+      bits: sp.bits,
+      alphabet: sp.ops.length,
+      s0: sp.s0,
+      sym: null,
+      storeInitial: (store) => storeInitialPair(sp, store, initial),
+      trace: (store) => (n) => replayPair(sp, store, n, att.carry.bind(att), att.live),
+      reduction: (store, ms) => pairReduction(sp, store, ms),
+    };
   };
   const r = await exploreParallel(cfg, local, opt, workers, spawn, space);
   const undecided = history.map((p) => ({ property: p.name, reason: HISTORY_UNDECIDED }));
