@@ -13,6 +13,8 @@ import {
   type Progress,
 } from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
+import { exploreAgainstBase, exploreAgainstBaseParallel } from '../exhaustive/product.ts';
+import { POLICIES } from '../model/policies/index.ts';
 import { workerEntry } from './worker-entry.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -36,7 +38,17 @@ export interface ExhaustiveSettings {
   /** Each counterexample as soon as the search finds it (`--save` writes it then). */
   readonly onFound?: (policy: string, f: Finding) => void;
   readonly signal?: { readonly aborted: boolean; readonly reason?: string | null };
+  /**
+   * `--base`: search each policy against this one, both stepped on every transition (exhaustive/product.ts):
+   * `found` holds the new violations, `result.base` the inherited and fixed ones. Over `workers` threads
+   * when `baseSpec` (what the worker threads load the base from: a built-in's name or a file) is given too.
+   */
+  readonly base?: Policy;
+  readonly baseSpec?: string;
 }
+
+/** Said once on stderr when `--workers` asks for threads a search against a base cannot use (no baseSpec). */
+export const BASE_ONE_THREAD = 'apmc: a search against a base runs in one thread (--workers ignored)';
 
 /** Depth at which shards and workers split the successors. */
 export const SHARD_DEPTH = 2;
@@ -66,6 +78,29 @@ export async function runPolicy(
   s: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
   const cfg = { scope, policy };
+  if (s.base && s.workers > 1 && s.baseSpec !== undefined) {
+    // The product search over worker threads: each loads both policies (a file policy through tsx).
+    const t0 = Date.now();
+    const baseSpec = s.baseSpec;
+    const entry = await workerEntry(POLICIES[baseSpec] !== undefined ? policySpec : baseSpec);
+    const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
+    const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
+    const spawn = (d: PartData): Worker => spawnPart(entry, { ...d, base: baseSpec }, policySpec, scope, true);
+    const result = await exploreAgainstBaseParallel(cfg, s.base, props, opt, s.workers, spawn);
+    return { policy: policy.name, result, workers: s.workers };
+  }
+  if (s.base) {
+    // Without the base's spec, the product search runs in this thread (runExhaustiveCheck says so).
+    const base = s.base;
+    const opt = {
+      ...options(s, policy.name, s.shard),
+      guard: guardPolicy(policy),
+      baseGuard: guardPolicy(base),
+      ...exhaustiveWatch(policy.name),
+    };
+    const result = await exploreAgainstBase(cfg, base, props, opt);
+    return { policy: policy.name, result, workers: 1 };
+  }
   if (s.workers <= 1) {
     // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
     // In a policy sandbox: where the search is, for the watchdog (bin/sandbox-watch.ts).
@@ -119,6 +154,9 @@ export async function runExhaustiveCheck(
       }
     : undefined;
   const searched: SearchedPolicy[] = [];
+  if (settings.base && settings.workers > 1 && settings.baseSpec === undefined) {
+    process.stderr.write(`${BASE_ONE_THREAD}\n`);
+  }
   const t0 = Date.now();
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { exploreExhaustivePart } from '../exhaustive/engine.ts';
 import { type PartData, type PartMessage, WorkerPart } from '../exhaustive/part.ts';
+import { exploreAgainstBasePart } from '../exhaustive/product.ts';
 import type { Scope } from '../model/scope.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { propertyByName } from '../properties/registry.ts';
@@ -22,7 +23,12 @@ try {
   const part = new WorkerPart(d, post);
   const opt = { ...d.opt, ...exhaustiveWatch(null) };
   const guarded = d.guard ? { ...opt, guard: guardPolicy(policy) } : opt;
-  const r = exploreExhaustivePart({ scope: d.scope, policy }, props, guarded, part);
+  // A search against a base (PartData.base): the product search's part, both policies guarded alike.
+  const base = d.base === undefined ? null : await loadPolicy(d.base);
+  const cfg = { scope: d.scope, policy };
+  const r = base
+    ? exploreAgainstBasePart(cfg, base, props, d.guard ? { ...guarded, baseGuard: guardPolicy(base) } : guarded, part)
+    : exploreExhaustivePart(cfg, props, guarded, part);
   post({ type: 'final', id: d.id, r, records: part.records() });
 } catch (e) {
   post({ type: 'error', id: d.id, error: e instanceof Error ? e.message : String(e) });

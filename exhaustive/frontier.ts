@@ -22,12 +22,21 @@ export abstract class Frontier {
   private readonly codec: Codec;
   private readonly ordered: boolean;
   private readonly shard: ExhaustiveOptions['shard'];
+  /** Words per stored key (a product search's keys hold two states: the order looks at the first). */
+  private readonly stride: number;
 
-  constructor(store: SearchStore, codec: Codec, ordered: boolean, shard: ExhaustiveOptions['shard']) {
+  constructor(
+    store: SearchStore,
+    codec: Codec,
+    ordered: boolean,
+    shard: ExhaustiveOptions['shard'],
+    stride = codec.words,
+  ) {
     this.store = store;
     this.codec = codec;
     this.ordered = ordered;
     this.shard = shard;
+    this.stride = stride;
   }
 
   /** Move to the next level (the first one on the first call): false when there is none. */
@@ -46,7 +55,7 @@ export abstract class Frontier {
     this.end = end;
     this.depth = depth;
     this.j = this.chunkEnd = start;
-    this.order = this.ordered ? levelOrder(this.store, this.codec, start, end) : null;
+    this.order = this.ordered ? levelOrder(this.store, this.codec, start, end, this.stride) : null;
   }
 
   /** The next state of the level to expand (a shard's own only), or -1 when the level is done. */
@@ -93,11 +102,11 @@ export class LocalFrontier extends Frontier {
 
 /**
  * The states [start, end) of a level in the order they are expanded (`ExhaustiveOptions.order`):
- * those with a guest first, then those with an mdev, then the rest, each group in state order.
+ * those with a guest first, then those with an mdev, then the rest, each group in state order. `W`: words
+ * per stored key, the state the order looks at first.
  */
-export function levelOrder(store: SearchStore, codec: Codec, start: number, end: number): Int32Array {
+export function levelOrder(store: SearchStore, codec: Codec, start: number, end: number, W = codec.words): Int32Array {
   const L = codec.layout;
-  const W = codec.words;
   const arena = store.arena;
   const rank = (n: number): number =>
     fieldOf(arena, n * W, L.vmOrder) !== 0 ? 0 : fieldOf(arena, n * W, L.mdevOrder) !== 0 ? 1 : 2;

@@ -61,6 +61,8 @@ export interface ExhaustiveOptions {
 
 /** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */
 export interface ExhaustivePolicyError {
+  /** The policy that misbehaved, when a search steps two (a product search: exhaustive/product.ts); else the one searched. */
+  readonly policy?: string;
   readonly kind: string;
   readonly callback: string;
   readonly message: string;
@@ -116,4 +118,9 @@ export interface ExhaustiveResult {
   /** Transition cache figures, when it was on. */
   readonly memo?: { readonly hits: number; readonly misses: number; readonly bytes: number };
   readonly policyError?: ExhaustivePolicyError;
+  /**
+   * Properties the search could not decide whatever its bounds, each with why (a search against a base
+   * does not compare history properties): their verdict is unknown, never holds.
+   */
+  readonly undecided?: readonly { readonly property: string; readonly reason: string }[];
 }

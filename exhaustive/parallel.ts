@@ -23,7 +23,9 @@ import type { Config } from '../model/policy.ts';
 import type { Property, Violation } from '../properties/types.ts';
 import { Limits, memoryInUse, reductionMs, resultDepth } from './bounds.ts';
 import { type HistoryRecord, historyCoordinator } from './history.ts';
-import type { Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustiveResult } from './options.ts';
+import type { Op } from '../model/ops.ts';
+import type { State } from '../model/state.ts';
+import type { BaseFindings, Bound, ExhaustiveFound, ExhaustiveOptions, ExhaustiveResult } from './options.ts';
 import {
   CLOSED,
   DEPTH,
@@ -41,7 +43,9 @@ import {
   WORDS,
 } from './part.ts';
 import { growBarrier, type SharedBuffers, SharedStateStore, sharedBuffers } from './shared-store.ts';
-import { makeSpace, type Space, storeInitial } from './space.ts';
+import { makeSpace, type SearchStore, type Space, storeInitial } from './space.ts';
+import type { Stored } from './store.ts';
+import type { Symmetry } from './symmetry.ts';
 import { witness } from './witness.ts';
 
 export type { PartData, PartMessage } from './part.ts';
@@ -62,13 +66,16 @@ function capacityFor(words: number, opt: ExhaustiveOptions): number {
  * system refuses so much address space (strict overcommit), ask for half as much until it agrees;
  * the memory bound then comes sooner.
  */
-function sharedStores(sp: Space, opt: ExhaustiveOptions): { buffers: SharedBuffers; checked: SharedBuffers } {
+function sharedStores(
+  sp: CoordinatedSpace,
+  opt: ExhaustiveOptions,
+): { buffers: SharedBuffers; checked: SharedBuffers } {
   const barrier = growBarrier();
   let capacity = capacityFor(sp.W, opt);
   for (;;) {
     try {
-      const buffers = sharedBuffers(sp.W, sp.codec.bits, capacity, 1 << 16, barrier);
-      return { buffers, checked: sharedBuffers(sp.W, sp.codec.bits, capacity, 1 << 12, barrier) };
+      const buffers = sharedBuffers(sp.W, sp.bits, capacity, 1 << 16, barrier);
+      return { buffers, checked: sharedBuffers(sp.W, sp.bits, capacity, 1 << 12, barrier) };
     } catch (e) {
       if (!(e instanceof RangeError) || capacity <= 1 << 16) throw e;
       capacity = Math.floor(capacity / 2);
@@ -77,8 +84,43 @@ function sharedStores(sp: Space, opt: ExhaustiveOptions): { buffers: SharedBuffe
 }
 
 /**
+ * What the coordinator needs of a search's space: the plain search's (`plainSpace`), or a product
+ * search's (exhaustive/product.ts), whose workers store pairs of states.
+ */
+export interface CoordinatedSpace {
+  /** Words of a stored key; low bits of them in use (the store's marker: exhaustive/store.ts). */
+  readonly W: number;
+  readonly bits: number;
+  readonly alphabet: number;
+  readonly s0: State;
+  /** For the history properties' images (null: none, or no symmetry). */
+  readonly sym: Symmetry | null;
+  storeInitial(store: SearchStore): void;
+  /** The ops to stored state n of `store` (the history properties' reports). */
+  trace(store: Stored): (n: number) => Op[];
+  /** States per symmetry class, estimated within `ms`. */
+  reduction(store: Stored, ms: number): number;
+}
+
+/** The plain search's space, for its coordinator. */
+export function plainSpace(cfg: Config, opt: ExhaustiveOptions): CoordinatedSpace {
+  const sp: Space = makeSpace(cfg, opt);
+  return {
+    W: sp.W,
+    bits: sp.codec.bits,
+    alphabet: sp.ops.length,
+    s0: sp.s0,
+    sym: sp.sym,
+    storeInitial: (store) => storeInitial(sp, store),
+    trace: (store) => witness(cfg, sp.s0, store, sp.ops, sp.sym).trace,
+    reduction: (store, ms) => (sp.sym ? sp.sym.reduction(store, ms) : 1),
+  };
+}
+
+/**
  * Run the search on `workers` threads. `spawn` starts one worker thread running its part (see
- * bin/exhaustive-worker.ts) with the given data.
+ * bin/exhaustive-worker.ts) with the given data. `space` makes the search's space (default: the plain one's),
+ * once the clock of the time bound runs: at a large scope setting up the symmetry takes a while.
  */
 export function exploreParallel(
   cfg: Config,
@@ -86,14 +128,17 @@ export function exploreParallel(
   opt: ExhaustiveOptions,
   workers: number,
   spawn: (d: PartData) => Worker,
+  space: () => CoordinatedSpace = () => plainSpace(cfg, opt),
 ): Promise<ExhaustiveResult> {
-  return new Promise((resolve, reject) => new Coordinator(cfg, props, opt, workers, resolve, reject).start(spawn));
+  return new Promise((resolve, reject) =>
+    new Coordinator(cfg, props, opt, workers, space, resolve, reject).start(spawn),
+  );
 }
 
 /** The coordinator of one parallel search: the levels, the stop, the violations and the result. */
 class Coordinator {
   private readonly t0 = Date.now();
-  private readonly sp: Space;
+  private readonly sp: CoordinatedSpace;
   private readonly shared: { buffers: SharedBuffers; checked: SharedBuffers };
   private readonly store: SharedStateStore;
   private readonly checked: SharedStateStore;
@@ -129,6 +174,7 @@ class Coordinator {
     props: readonly Property[],
     opt: ExhaustiveOptions,
     workers: number,
+    space: () => CoordinatedSpace,
     resolve: (r: ExhaustiveResult) => void,
     reject: (e: Error) => void,
   ) {
@@ -137,17 +183,17 @@ class Coordinator {
     this.workers = workers;
     this.resolve = resolve;
     this.reject = reject;
-    const sp = (this.sp = makeSpace(cfg, opt));
+    const sp = (this.sp = space());
     this.shared = sharedStores(sp, opt);
     this.store = new SharedStateStore(this.shared.buffers);
     this.checked = new SharedStateStore(this.shared.checked);
-    storeInitial(sp, this.store);
+    sp.storeInitial(this.store);
     this.names = props.map((p) => p.name);
     this.open = new Set(this.names);
     this.limits = new Limits(opt, this.t0);
     this.finals = new Array(workers);
     this.ended = new Array(workers).fill(false);
-    const { trace } = witness(cfg, sp.s0, this.store, sp.ops, sp.sym);
+    const trace = sp.trace(this.store);
     const { s0, sym } = sp;
     const { open, store, t0 } = this;
     const report = (v: Violation, depth: number): void =>
@@ -304,6 +350,7 @@ class Coordinator {
     const memos = rs.flatMap((r) => (r.memo ? [r.memo] : []));
     const sum = (f: (m: (typeof memos)[number]) => number): number => memos.reduce((a, x) => a + f(x), 0);
     const memo = { hits: sum((x) => x.hits), misses: sum((x) => x.misses), bytes: sum((x) => x.bytes) };
+    const base = mergeBase(rs);
     return {
       states: Math.min(store.count, store.capacity),
       transitions: rs.reduce((a, r) => a + r.transitions, 0),
@@ -312,12 +359,37 @@ class Coordinator {
       bound,
       ms: Date.now() - this.t0,
       bytes: store.bytes + this.checked.bytes,
-      alphabet: sp.ops.length,
+      alphabet: sp.alphabet,
       found: this.found,
-      reduction: sp.sym ? sp.sym.reduction(store, reductionMs(opt)) : 1,
+      ...(base ? { base } : {}),
+      reduction: sp.reduction(store, reductionMs(opt)),
       exercised: this.names.filter((n) => exercised.has(n)),
       ...(memos.length > 0 ? { memo } : {}),
       ...(policyError ? { policyError } : {}),
     };
   }
+}
+
+/**
+ * The base figures of a product search's workers (exhaustive/product.ts), merged: per property the
+ * shortest inherited and fixed traces (ties: the lowest worker); undefined for a plain search.
+ */
+function mergeBase(rs: readonly ExhaustiveResult[]): BaseFindings | undefined {
+  const bs = rs.flatMap((r) => (r.base ? [r.base] : []));
+  if (bs.length === 0) return undefined;
+  const shortest = (lists: readonly (readonly ExhaustiveFound[])[]): ExhaustiveFound[] => {
+    const best = new Map<string, ExhaustiveFound>();
+    for (const list of lists) {
+      for (const f of list) {
+        const b = best.get(f.property);
+        if (b === undefined || f.depth < b.depth) best.set(f.property, f);
+      }
+    }
+    return [...best.values()].sort((x, y) => x.depth - y.depth);
+  };
+  return {
+    policy: bs[0]!.policy,
+    inherited: shortest(bs.map((b) => b.inherited)),
+    fixed: shortest(bs.map((b) => b.fixed)),
+  };
 }

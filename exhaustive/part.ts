@@ -57,6 +57,8 @@ export interface PartData {
   readonly control: SharedArrayBuffer;
   /** Property names, in the order of the CLOSED bit mask. */
   readonly props: readonly string[];
+  /** A search against a base (exhaustive/product.ts): the base's policy spec. */
+  readonly base?: string;
   readonly opt: ExhaustiveOptions;
 }
 
@@ -213,6 +215,9 @@ export class WorkerPart implements ParallelPart {
   }
 }
 
+/** What a worker's frontier tells of each level: the violations found, and those found elsewhere (Observer). */
+export type LevelObserver = Pick<Observer, 'found' | 'close'>;
+
 /** The frontier of a worker: the coordinator's levels, claimed in chunks. */
 export class SharedFrontier extends Frontier {
   protected readonly chunk: number;
@@ -220,16 +225,18 @@ export class SharedFrontier extends Frontier {
   /** Violations already sent to the coordinator. */
   private sent = 0;
   private readonly par: ParallelPart;
-  private readonly observer: Observer;
+  private readonly observer: LevelObserver;
 
+  /** `stride`: words per stored key (a product search's: exhaustive/product.ts). */
   constructor(
     par: ParallelPart,
-    observer: Observer,
+    observer: LevelObserver,
     codec: Codec,
     ordered: boolean,
     shard: ExhaustiveOptions['shard'],
+    stride = codec.words,
   ) {
-    super(par.store, codec, ordered, shard);
+    super(par.store, codec, ordered, shard, stride);
     this.par = par;
     this.observer = observer;
     this.chunk = par.chunk;
