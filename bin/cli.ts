@@ -6,29 +6,25 @@
 import { POLICIES } from '../model/policies/index.ts';
 import { formatTrace, InputError, traceToJson } from '../trace/index.ts';
 import { makeChalk } from './color.ts';
-import { tracePolicy, isPolicyFile, loadPolicy, policyIdentity } from './load-policy.ts';
+import { tracePolicy, loadPolicy } from './load-policy.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { HELP, pathArgs, policiesText, propertiesText, UsageError } from './usage.ts';
+import { pathArgs, policiesText, propertiesText, UsageError } from './usage.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { resolve } from 'node:path';
 import { runCheck } from './check.ts';
 import { mergedJson, mergeReports, renderMerged } from './merge.ts';
 import { summarize } from '../check/summary.ts';
 import { expectationBeyond } from '../check/verdict.ts';
-import type { Finding } from '../check/finding.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { checkJson, renderCheck } from './render-check.ts';
 import { explainCommand, loadSubject } from './explain.ts';
-import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
-import { compareCommand, loadPair } from './compare.ts';
-import type { Op } from '../model/ops.ts';
 import { reportHtml } from '../render/report.ts';
 import { REPORT_FILE, writeReport } from './report.ts';
 import { checkOutputDir } from './safe-write.ts';
 import { saveFound } from './save.ts';
 import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
-import { abortFlag, type AbortFlag } from '../properties/abort.ts';
+import { abortFlag } from '../properties/abort.ts';
 import { expectation, expectationFor } from '../properties/expected.ts';
 import type { Policy } from '../model/policy.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
@@ -38,42 +34,11 @@ import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.t
 import { errorLine } from '../render/term.ts';
 import type { Case } from '../properties/case.ts';
 import { sandboxCommand } from './sandbox.ts';
-import { recordCase, recordStepDone, type WatchShared } from './sandbox-watch.ts';
+import { recordCase, recordStepDone } from './sandbox-watch.ts';
+import { help, identity, type Io, LOCAL, sandboxed } from './io.ts';
+import { cmdCompare, cmdDiff } from './cli-diff.ts';
 
-/**
- * Where a command writes, and what it runs in: in-process (LOCAL), or in a policy sandbox thread
- * (bin/sandbox-worker.ts), whose output, counterexamples and report go to the main thread as messages.
- */
-export interface Io {
-  readonly sandbox: { readonly shared: WatchShared; readonly heapMb: number } | null;
-  /** stderr is a terminal (for the progress line). */
-  readonly tty: boolean;
-  /** The stop request the watchdog sets (in a sandbox). */
-  readonly abort: AbortFlag | null;
-  out(s: string): void;
-  err(s: string): void;
-  /** The policies are loaded (the watchdog's load time limit ends). */
-  loaded(): void;
-  /** In a sandbox: a counterexample to save, the report to write (the main thread does it). */
-  found(policy: string, f: Finding): void;
-  report(html: string): void;
-}
-
-const LOCAL: Io = {
-  sandbox: null,
-  tty: process.stderr.isTTY === true,
-  abort: null,
-  out: (s) => console.log(s),
-  err: (s) => console.error(s),
-  loaded: () => {},
-  found: () => {},
-  report: () => {},
-};
-
-/** Policies named on the command line that are files: the command runs in a sandbox (bin/sandbox.ts). */
-const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
-  io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
-const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
+export type { Io } from './io.ts';
 
 async function cmdRun(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -146,9 +111,6 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
     console.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
   };
   const writeHtml = (html: string) => console.error(`report written to ${writeReport(a.report!, html)}`);
-  if (a.base !== null && a.engine.engine === 'exhaustive') {
-    throw new UsageError('--base: only the random engine checks against a base');
-  }
   if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
     const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
@@ -177,7 +139,12 @@ async function cmdCheck(args: string[], io: Io): Promise<number> {
             specs,
             a.properties,
             a.scope,
-            { ...settings, signal, ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}) },
+            {
+              ...settings,
+              signal,
+              ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
+              ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
+            },
             !a.json && io.tty,
             onFound,
           )
@@ -232,70 +199,6 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/**
- * Exit 0: no difference (with a trace: on every step; without: none in the search, which said how far it
- * went); 1: they differ; 6: a bound stopped the search undecided; 130/143: a signal stopped it.
- */
-async function cmdDiff(args: string[], io: Io): Promise<number> {
-  const a = parseDiffArgs(args);
-  if (a.help) return help();
-  const c = makeChalk({ color: a.color, noColor: a.noColor });
-  const file = a.trace;
-  if (sandboxed(io, a.policies)) {
-    const policies = a.policies.map(identity);
-    if (file === null) return sandboxCommand('diff', args, { policies, timeMs: a.timeMs, signals: true });
-    const t = withScopeFlags(loadSubject(file).trace, a.scope, file);
-    return sandboxCommand('diff', args, { policies, locate: (i) => stepWhere(t, file, i) });
-  }
-  if (file !== null) {
-    const d = await diffCommand(c, file, a.policies, a.scope, io.loaded, a.level);
-    io.out(d.text);
-    return d.differ ? 1 : 0;
-  }
-  const signal = io.abort ?? abortFlag();
-  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
-  // In a sandbox, each case and step is recorded for the watchdog (bin/sandbox-watch.ts), under the policy files.
-  const files = a.policies.filter(isPolicyFile);
-  const named = (files.length > 0 ? files : a.policies).join("', '");
-  const record = io.sandbox
-    ? { onCase: (ops: readonly Op[]) => recordCase(named, ops), onStepDone: recordStepDone }
-    : {};
-  try {
-    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...record });
-    io.out(r.text);
-    return r.code;
-  } finally {
-    restore();
-  }
-}
-
-/** Exit 1: the same configuration in two orders gives other guests; 0: the same guests; 4: other configurations. */
-async function cmdCompare(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string' },
-    save: { type: 'string' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
-  if (positionals.length !== 2)
-    throw new UsageError(`apmc compare: expected two trace files, got ${positionals.length} (see 'apmc help')`);
-  const [a, b] = positionals as [string, string];
-  const c = makeChalk({ color: values.color, noColor: values['no-color'] });
-  const f = { policy: values.policy, save: values.save, scope: scopeFlagValues(values) };
-  if (sandboxed(io, [values.policy])) {
-    const [ta, tb] = loadPair(a, b, f.scope);
-    // The watchdog knows the step's number, not which of the two traces was running: both are named.
-    const locate = (i: number) => {
-      const [x, y] = [stepWhere(ta, a, i), stepWhere(tb, b, i)];
-      return { where: `${x.where} or ${y.where}`, op: null };
-    };
-    return sandboxCommand('compare', args, { policies: [identity(values.policy!)], locate });
-  }
-  const r = await compareCommand(c, a, b, f, io.loaded);
-  io.out(r.text);
-  return r.code;
-}
-
 function cmdPolicies(): number {
   console.log(policiesText(Object.values(POLICIES)));
   return 0;
@@ -326,11 +229,6 @@ function cmdMerge(args: string[]): number {
     console.log('\n' + c.bold(m.closing));
   }
   return m.exit;
-}
-
-function help(): number {
-  console.log(HELP);
-  return 0;
 }
 
 async function main(argv: string[], io: Io): Promise<number> {

@@ -17,10 +17,11 @@ import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { abortFlag, type AbortFlag } from '../properties/abort.ts';
 import { searchDifference, type DifferenceSearch } from '../properties/difference.ts';
-import { guardPolicy } from '../properties/policy-guard.ts';
+import { type FaultKind, guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
+import { exploreDifference } from '../exhaustive/product.ts';
 import { diffTraces, diffText } from '../render/diff.ts';
 import { clip, oneLine, WIDTH, wrapLine } from '../render/term.ts';
-import { formatTrace } from '../trace/format.ts';
+import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { engineSettings, ENGINE_FLAGS, parse, SCOPE_FLAGS, scopeFlagValues, scopeFromFlags } from './args.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
@@ -222,14 +223,43 @@ async function randomDifference(
  * ------------------------------------------------------------------------------------------------
  */
 async function exhaustiveDifference(
-  _ca: Config,
-  _cb: Config,
-  _level: ObserveLevel,
-  _settings: ExhaustiveSettings,
-  _a: DiffArgs,
-  _hooks: SearchHooks,
+  ca: Config,
+  cb: Config,
+  level: ObserveLevel,
+  settings: ExhaustiveSettings,
+  a: DiffArgs,
+  hooks: SearchHooks,
 ): Promise<DifferenceOutcome> {
-  throw new UsageError('exhaustive diff: not available (use --engine random)');
+  const r = await exploreDifference(ca, cb, level, {
+    ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
+    ...(settings.maxStates !== undefined ? { maxStates: settings.maxStates } : {}),
+    ...(settings.maxMemory !== undefined ? { maxMemory: settings.maxMemory } : {}),
+    ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    symmetry: settings.symmetry,
+  });
+  const pe = r.policyError;
+  if (pe) {
+    const where = `after ${plural(pe.at + 1, 'op')}: ${pe.ops
+      .slice(0, pe.at + 1)
+      .map(formatOp)
+      .join('; ')}`;
+    throw new PolicyFault(pe.policy ?? ca.policy.name, pe.callback, pe.kind as FaultKind, `${pe.message} (${where})`);
+  }
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const how = `exhaustive search (breadth-first, both designs stepped together; ${plural(r.states, 'pair')} stored)`;
+  if (r.ops !== null) {
+    const searched = `${how}: found after ${secs(r.foundMs ?? r.ms)}, a shortest trace (${plural(r.depth, 'op')})`;
+    return { ops: r.ops, searched, complete: false, signal: null };
+  }
+  const signal = r.bound === 'interrupted' && hooks.signal?.aborted ? (hooks.signal.reason ?? 'SIGINT') : null;
+  const reach = r.complete
+    ? `every reachable pair of states seen (every trace to depth ${r.depth})`
+    : r.bound === 'depth'
+      ? `every trace of up to ${plural(r.depth, 'op')} compared (--depth)`
+      : `stopped by the ${r.bound ?? 'search'} bound at depth ${r.depth}`;
+  const decided = r.complete || r.bound === 'depth';
+  return { ops: null, searched: `${how}: no difference; ${reach} (${secs(r.ms)})`, complete: decided, signal };
 }
 
 /** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from. */

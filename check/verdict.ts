@@ -211,6 +211,9 @@ function searchedOwn(x: SearchedPolicy, p: Property, sharded: boolean, expect: E
   if (sharded && p.kind === 'history' && !p.shardSafe) {
     return unknown('sharded: order dependences across shards are not compared');
   }
+  // What the search cannot decide whatever its bounds (a search against a base: the history properties).
+  const open = r.undecided?.find((u) => u.property === p.name);
+  if (open) return unknown(open.reason);
   if (r.complete || r.bound === 'depth') return of(r.exercised.includes(p.name) ? 'holds' : 'vacuous');
   // Not reached: the search ended before it (every property asked for has a verdict then).
   if (r.bound === null) return unknown(`search ended at depth ${r.depth}`);
