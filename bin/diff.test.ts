@@ -91,10 +91,37 @@ s('SIGINT during the search: what was searched, said; exit 130, never 0', async 
   assert.match(flat(out), /no difference found in \d+ cases of 100000000 \(.*stopped by SIGINT\)/);
 });
 
-s('--engine exhaustive: not available in this build, bad usage (exit 2)', () => {
-  const r = apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--engine', 'exhaustive', '--depth', '4');
-  assert.is(r.code, 2);
-  assert.match(r.err, 'exhaustive diff: not available');
+s('--engine exhaustive: a shortest trace (d0 and upstream differ after 4 ops), exit 1; it replays as different', () => {
+  const save = join(dir, 'exhaustive.trace');
+  const r = apmc(
+    'diff',
+    '--policy',
+    'd0',
+    '--policy',
+    'upstream',
+    '--engine',
+    'exhaustive',
+    '--depth',
+    '6',
+    '--save',
+    save,
+  );
+  assert.is(r.code, 1, r.out + r.err);
+  assert.match(flat(r.out), /a shortest trace \(4 ops\)/);
+  assert.is(parseTextTrace(readFileSync(save, 'utf8'), save).steps.length, 4);
+  assert.is(apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--observe', 'guest', save).code, 1);
+});
+
+s('--engine exhaustive: no difference to the depth searched is a proof to that depth, exit 0', () => {
+  const r = apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--depth', '4');
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(flat(r.out), /no difference on any trace of up to 4 ops \(a proof to that depth\)/);
+  assert.not.match(r.out, /sampling/);
+  // At `all` the links differ: the same search finds it.
+  assert.is(
+    apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--observe', 'all').code,
+    1,
+  );
 });
 
 s('bad flags: one line, exit 2', () => {

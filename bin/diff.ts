@@ -173,6 +173,8 @@ export interface DifferenceOutcome {
   readonly complete: boolean;
   /** A signal's name when one stopped the search. */
   readonly signal: string | null;
+  /** What a complete search without a difference shows (the random engine's says sampling proves nothing). */
+  readonly none?: string;
 }
 
 export interface SearchHooks {
@@ -259,7 +261,10 @@ async function exhaustiveDifference(
       ? `every trace of up to ${plural(r.depth, 'op')} compared (--depth)`
       : `stopped by the ${r.bound ?? 'search'} bound at depth ${r.depth}`;
   const decided = r.complete || r.bound === 'depth';
-  return { ops: null, searched: `${how}: no difference; ${reach} (${secs(r.ms)})`, complete: decided, signal };
+  const none = r.complete
+    ? 'no difference: the designs agree on every reachable trace'
+    : `no difference on any trace of up to ${plural(r.depth, 'op')} (a proof to that depth)`;
+  return { ops: null, searched: `${how}: no difference; ${reach} (${secs(r.ms)})`, complete: decided, signal, none };
 }
 
 /** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from. */
@@ -317,8 +322,9 @@ export async function diffSearchCommand(
   const lines = [...prose(title, true), ...prose(out.searched)];
   if (out.ops === null) {
     if (out.signal !== null) return { text: lines.join('\n'), code: out.signal === 'SIGINT' ? 130 : 143 };
+    const sampled = 'no difference found (sampling: not a proof; --engine exhaustive searches every trace to a depth)';
     const verdict = out.complete
-      ? 'no difference found (sampling: not a proof; --engine exhaustive searches every trace to a depth)'
+      ? (out.none ?? sampled)
       : 'undecided: the search was stopped before it was done (exit 6)';
     return { text: [...lines, ...prose(verdict, true)].join('\n'), code: out.complete ? 0 : 6 };
   }

@@ -61,7 +61,7 @@ export interface ExhaustiveOptions {
 
 /** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */
 export interface ExhaustivePolicyError {
-  /** The policy that misbehaved, when a search steps two (a product search: exhaustive/product.ts); else the one searched. */
+  /** The policy that misbehaved when a search steps two (exhaustive/product.ts); else the one searched. */
   readonly policy?: string;
   readonly kind: string;
   readonly callback: string;
