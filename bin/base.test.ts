@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'apmc-base-'));
 const copy = join(dir, 'copy.mts');
 writeFileSync(copy, "export default ({ extend, upstream }) => extend(upstream, { name: 'upstream-copy' });\n");
 const PATCH = './examples/patch-probe-no-refilter.ts';
-const against = ['check', '--base', 'upstream', '--seed', '1', '--runs', '3000'];
+const against = ['check', '--base', 'upstream', '--seed', '1', '--runs', '1000'];
 
 interface Result {
   property: string;
@@ -73,7 +73,7 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
-  // bench/base-attribution.ts runs seeds 1..5; this one finds it after 32714 cases.
+  // bench/base-attribution.ts runs seeds 1..5; seed 5 finds it soonest.
   const o = await apmc([
     ...against.slice(0, 3),
     '--policy',
@@ -81,9 +81,9 @@ test('the remove patch: a new reset-before-reuse violation, a property upstream 
     '--property',
     'reset-before-reuse',
     '--seed',
-    '3',
+    '5',
     '--runs',
-    '40000',
+    '20000',
     '--json',
   ]);
   assert.is(o.code, 1, o.err);

@@ -39,7 +39,7 @@ const s = suite('apmc diff without a trace: the random search');
 for (const a of ['v12-fcfs', 'd0']) {
   s(`${a} against upstream: a short trace, printed and saved, that replays as different; exit 1`, () => {
     const save = join(dir, `${a}.trace`);
-    const r = apmc('diff', '--policy', a, '--policy', 'upstream', '--seed', '7', '--save', save);
+    const r = apmc('diff', '--policy', a, '--policy', 'upstream', '--engine', 'random', '--seed', '7', '--save', save);
     assert.is(r.code, 1, r.out + r.err);
     assert.match(flat(r.out), /random search \(seed 7, .*\): found in case \d+ after/);
     assert.equal(
@@ -56,13 +56,13 @@ for (const a of ['v12-fcfs', 'd0']) {
     assert.is(again.code, 1, again.out + again.err);
     assert.match(again.out, `first difference, after step ${t.steps.length} `);
     // The same seed gives the same trace.
-    const same = apmc('diff', '--policy', a, '--policy', 'upstream', '--seed', '7');
+    const same = apmc('diff', '--policy', a, '--policy', 'upstream', '--engine', 'random', '--seed', '7');
     assert.is(printedTrace(same.out), text);
   });
 }
 
 s('upstream against upstream: no difference in every case asked for, said so; exit 0', () => {
-  const r = apmc('diff', '--policy', 'upstream', '--policy', 'upstream', '--runs', '1500');
+  const r = apmc('diff', '--policy', 'upstream', '--policy', 'upstream', '--engine', 'random', '--runs', '1500');
   assert.is(r.code, 0, r.out + r.err);
   assert.match(flat(r.out), /no difference found in 1500 cases of 1500 /);
   assert.match(flat(r.out), /sampling: not a proof/);
@@ -73,14 +73,26 @@ s('upstream against upstream: no difference in every case asked for, said so; ex
 });
 
 s('--time stopping the search before its --runs cases: undecided, exit 6, never 0', () => {
-  const r = apmc('diff', '--policy', 'upstream', '--policy', 'upstream', '--runs', '100000000', '--time', '1');
+  const r = apmc(
+    'diff',
+    '--policy',
+    'upstream',
+    '--policy',
+    'upstream',
+    '--engine',
+    'random',
+    '--runs',
+    '100000000',
+    '--time',
+    '1',
+  );
   assert.is(r.code, 6, r.out + r.err);
   assert.match(flat(r.out), /stopped by --time/);
   assert.match(r.out, /undecided/);
 });
 
 s('SIGINT during the search: what was searched, said; exit 130, never 0', async () => {
-  const args = ['diff', '--policy', 'upstream', '--policy', 'upstream', '--runs', '100000000'];
+  const args = ['diff', '--policy', 'upstream', '--policy', 'upstream', '--engine', 'random', '--runs', '100000000'];
   const p = spawn(process.execPath, ['bin/apmc.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
   let out = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -128,7 +140,7 @@ s('bad flags: one line, exit 2', () => {
   const cases: [string[], string][] = [
     [['--observe', 'links'], "--observe: expected guest, sysfs, all, got 'links'"],
     [['--engine', 'fast'], "--engine: expected 'random', 'exhaustive' or 'auto', got 'fast'"],
-    [['--depth', '3'], '--depth needs --engine exhaustive'],
+    [['--engine', 'random', '--depth', '3'], '--depth needs --engine exhaustive'],
     [['--shard', '1/2'], '--shard: not for apmc diff'],
     [['--seed', '3', 'traces/halil-order-a.trace'], '--seed: only without a trace'],
     [['--save', join(dir, 'x'), 'traces/halil-order-a.trace'], '--save: only without a trace'],
@@ -149,7 +161,16 @@ s('a policy file that throws during the search: a policy error, exit 7', () => {
 
 s('a policy file that hangs during the search: the case up to the step it hangs on, exit 7', () => {
   const loops = 'test/fixtures/sandbox/loops.ts';
-  const r = apmcEnv({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');
+  const r = apmcEnv(
+    { APMC_CALL_LIMIT_MS: '300' },
+    'diff',
+    '--policy',
+    loops,
+    '--policy',
+    'upstream',
+    '--engine',
+    'random',
+  );
   assert.is(r.code, 7, r.out + r.err);
   assert.match(r.err, `policy error in '${loops}': 'assign' did not return within 0.3 s`);
   assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error/);
@@ -182,7 +203,7 @@ o('the same patch without a trace: found at all; none at guest in the cases run'
   assert.is(all.code, 1, all.out + all.err);
   assert.match(all.out, /observing all/);
   assert.match(all.out, / {2}m1 qtable: /);
-  const guest = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--runs', '2000');
+  const guest = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--engine', 'random', '--runs', '2000');
   assert.is(guest.code, 0, guest.out + guest.err);
   assert.match(flat(guest.out), /observing guest random search .* no difference found in 2000 cases/);
 });

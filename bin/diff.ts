@@ -102,7 +102,7 @@ export function parseDiffArgs(args: string[]): DiffArgs {
     if (given) throw new UsageError(`--${given}: only without a trace (a search for one)`);
     return { ...common, policies, trace, level, scope, searchScope, ...DEFAULTS };
   }
-  const engine = values.engine ?? 'random';
+  const engine = values.engine ?? 'auto';
   if (engine !== 'random' && engine !== 'exhaustive' && engine !== 'auto')
     throw new UsageError(`--engine: expected 'random', 'exhaustive' or 'auto', got '${engine}'`);
   if (values.shard !== undefined) throw new UsageError('--shard: not for apmc diff (one search, not shards)');
@@ -129,6 +129,9 @@ export function parseDiffArgs(args: string[]): DiffArgs {
     settings,
   };
 }
+
+/** `--engine auto` without --time or --depth: the exhaustive search's share, in ms. */
+const AUTO_MS = 10_000;
 
 const DEFAULTS = {
   seed: 1,
@@ -175,6 +178,8 @@ export interface DifferenceOutcome {
   readonly signal: string | null;
   /** What a complete search without a difference shows (the random engine's says sampling proves nothing). */
   readonly none?: string;
+  /** The exhaustive engine, without a difference: every trace of up to this many ops was compared. */
+  readonly proved?: number;
 }
 
 export interface SearchHooks {
@@ -264,7 +269,8 @@ async function exhaustiveDifference(
   const none = r.complete
     ? 'no difference: the designs agree on every reachable trace'
     : `no difference on any trace of up to ${plural(r.depth, 'op')} (a proof to that depth)`;
-  return { ops: null, searched: `${how}: no difference; ${reach} (${secs(r.ms)})`, complete: decided, signal, none };
+  const searched = `${how}: no difference; ${reach} (${secs(r.ms)})`;
+  return { ops: null, searched, complete: decided, signal, none, proved: r.depth };
 }
 
 /** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from. */
@@ -305,15 +311,19 @@ export async function diffSearchCommand(
   if (a.engine === 'random') out = await randomDifference(ca, cb, a.level, a, h);
   else if (a.engine === 'exhaustive') out = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
   else {
-    // auto: the exhaustive search first (a shortest trace, or none to its depth); if a bound stopped it
-    // undecided, the random search with what is left of --time.
+    // auto: the exhaustive search first (a shortest trace, or none to its depth), for half of --time (AUTO_MS
+    // without one) unless --depth bounds it; if it ends undecided, the random search with what is left of --time.
     const t0 = Date.now();
-    const ex = await exhaustiveDifference(ca, cb, a.level, a.settings, a, h);
+    const share = Math.max(1, Math.round((a.timeMs ?? 2 * AUTO_MS) / 2));
+    const exTime = a.settings.depth !== undefined ? a.timeMs : share;
+    const ex = await exhaustiveDifference(ca, cb, a.level, a.settings, { ...a, timeMs: exTime }, h);
     if (ex.ops !== null || ex.complete || ex.signal !== null) out = ex;
     else {
       const left = a.timeMs === undefined ? undefined : Math.max(1, a.timeMs - (Date.now() - t0));
       const r = await randomDifference(ca, cb, a.level, { ...a, timeMs: left }, h);
-      out = { ...r, searched: `${ex.searched}; then ${r.searched}` };
+      const proof = ex.proved === undefined ? '' : `no difference on any trace of up to ${plural(ex.proved, 'op')}, `;
+      const none = `${proof}nor in the sampled cases (sampling beyond that depth is not a proof)`;
+      out = { ...r, searched: `${ex.searched}; then ${r.searched}`, none };
     }
   }
   const [na, nb] = [pa.name, pb.name].map((n) => clip(oneLine(n), 32));
