@@ -11,32 +11,12 @@ import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
 import { pathArgs, policiesText, propertiesText, UsageError } from './usage.ts';
 import { PROPERTIES } from '../properties/registry.ts';
-import { resolve } from 'node:path';
-import { runCheck } from './check.ts';
-import { mergedJson, mergeReports, renderMerged } from './merge.ts';
-import { summarize } from '../check/summary.ts';
-import { expectationBeyond } from '../check/verdict.ts';
-import { runExhaustiveCheck } from './check-exhaustive.ts';
-import { checkJson, renderCheck } from './render-check.ts';
-import { explainCommand, loadSubject } from './explain.ts';
-import { reportHtml } from '../render/report.ts';
-import { REPORT_FILE, writeReport } from './report.ts';
-import { checkOutputDir } from './safe-write.ts';
-import { saveFound } from './save.ts';
-import { onePositional, parse, parseCheckArgs, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
-import { abortFlag } from '../properties/abort.ts';
-import { expectation, expectationFor } from '../properties/expected.ts';
-import type { Policy } from '../model/policy.ts';
+import { onePositional, parse, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
-import { stopOnSignals } from './signals.ts';
-import { statsLines } from './render-robust.ts';
 import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.ts';
 import { errorLine } from '../render/term.ts';
-import type { Case } from '../properties/case.ts';
 import { sandboxCommand } from './sandbox.ts';
-import { recordCase, recordStepDone } from './sandbox-watch.ts';
-import { help, identity, type Io, LOCAL, sandboxed } from './io.ts';
-import { cmdCompare, cmdDiff } from './cli-diff.ts';
+import { help, identity, type Io, LOCAL, sandboxed, stdio } from './io.ts';
 
 export type { Io } from './io.ts';
 
@@ -82,104 +62,13 @@ function cmdConvert(args: string[]): number {
   const t = loadTrace(file);
   // Default: to the other format (JSON files become text, text files JSON).
   const to = values.to ?? (file.endsWith('.json') ? 'text' : 'json');
-  if (to === 'json') console.log(JSON.stringify(traceToJson(t), null, 2));
+  if (to === 'json') stdio.log(JSON.stringify(traceToJson(t), null, 2));
   else process.stdout.write(formatTrace(t));
   return 0;
 }
 
-async function cmdCheck(args: string[], io: Io): Promise<number> {
-  const a = parseCheckArgs(args);
-  if (a.help) return help();
-  // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
-  if (a.save !== null) checkOutputDir('--save', a.save);
-  if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
-  const specs = a.policies ?? Object.keys(POLICIES);
-  // A counterexample saved as found records what its policy expects (its own declarations count; against a base,
-  // only what the variant declares beyond it). In a sandbox's main thread no policy is loaded: by name.
-  const loaded: Policy[] = [];
-  let baseName: string | null = null;
-  const expectedOf = (policy: string, property: string) => {
-    const p = loaded.find((x) => x.name === policy);
-    if (!p) return expectation(policy, property);
-    return baseName === null ? expectationFor(p, property) : expectationBeyond(p, baseName, property);
-  };
-  const saveDir = a.save === null ? null : resolve(a.save);
-  // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
-  const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
-    if (saveDir === null) return;
-    const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property));
-    console.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
-  };
-  const writeHtml = (html: string) => console.error(`report written to ${writeReport(a.report!, html)}`);
-  if (sandboxed(io, [...specs, a.base ?? undefined])) {
-    const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
-    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
-    const policies = [...specs, ...(a.base !== null ? [a.base] : [])].map(identity);
-    return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
-  }
-  const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
-  const base = a.base === null ? undefined : await loadPolicy(a.base);
-  loaded.push(...policies);
-  baseName = base?.name ?? null;
-  io.loaded();
-  const onFound = io.sandbox ? io.found : save;
-  const signal = io.abort ?? abortFlag();
-  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
-  const { engine, settings } = a.engine;
-  const shard = settings.shard;
-  // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
-  const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
-  const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
-  let run;
-  try {
-    run =
-      engine === 'exhaustive'
-        ? await runExhaustiveCheck(
-            policies,
-            specs,
-            a.properties,
-            a.scope,
-            {
-              ...settings,
-              signal,
-              ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
-              ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
-            },
-            !a.json && io.tty,
-            onFound,
-          )
-        : await runCheck(
-            policies,
-            a.properties,
-            a.scope,
-            shard ? a.seed * shard.n + shard.k : a.seed,
-            shard ? Math.ceil(a.runs / shard.n) : a.runs,
-            a.timeMs,
-            { signal, onFound, ...record },
-            shard,
-            base,
-          );
-  } finally {
-    restore();
-  }
-  if (base) run = { ...run, base: base.name };
-  const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
-  if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
-  else {
-    const c = makeChalk({ color: a.color, noColor: a.noColor });
-    io.out(renderCheck(c, summary, base ? [...policies, base] : policies));
-    if (a.stats) io.out(statsLines(c, summary).join('\n'));
-    io.out('\n' + c.bold(summary.closing));
-  }
-  if (a.report !== undefined) {
-    const html = reportHtml(summary, policies);
-    if (io.sandbox) io.report(html);
-    else writeHtml(html);
-  }
-  return summary.exit;
-}
-
 async function cmdExplain(args: string[], io: Io): Promise<number> {
+  const { explainCommand, loadSubject } = await import('./explain.ts');
   const { values, positionals } = parse(args, {
     policy: { type: 'string' },
     format: { type: 'string' },
@@ -200,7 +89,7 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
 }
 
 function cmdPolicies(): number {
-  console.log(policiesText(Object.values(POLICIES)));
+  stdio.log(policiesText(Object.values(POLICIES)));
   return 0;
 }
 
@@ -211,24 +100,9 @@ function cmdProperties(args: string[]): number {
   if (positionals.length > 0) throw new UsageError(`apmc properties takes no arguments (got '${positionals[0]}')`);
   if (values.json) {
     const list = PROPERTIES.map((p) => ({ name: p.name, spec: p.spec, kind: p.kind, statement: p.statement }));
-    console.log(JSON.stringify(list, null, 2));
-  } else console.log(propertiesText(PROPERTIES));
+    stdio.log(JSON.stringify(list, null, 2));
+  } else stdio.log(propertiesText(PROPERTIES));
   return 0;
-}
-
-function cmdMerge(args: string[]): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
-  if (values.help) return help();
-  if (positionals.length === 0)
-    throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
-  const m = mergeReports(positionals, values.ci === true);
-  if (values.json) console.log(JSON.stringify(mergedJson(m, positionals), null, 2));
-  else {
-    const c = makeChalk({ color: values.color, noColor: values['no-color'] });
-    console.log(renderMerged(c, m, positionals));
-    console.log('\n' + c.bold(m.closing));
-  }
-  return m.exit;
 }
 
 async function main(argv: string[], io: Io): Promise<number> {
@@ -239,15 +113,15 @@ async function main(argv: string[], io: Io): Promise<number> {
     case 'convert':
       return cmdConvert(rest);
     case 'check':
-      return cmdCheck(rest, io);
+      return (await import('./cli-check.ts')).cmdCheck(rest, io);
     case 'explain':
       return cmdExplain(rest, io);
     case 'diff':
-      return cmdDiff(rest, io);
+      return (await import('./cli-diff.ts')).cmdDiff(rest, io);
     case 'compare':
-      return cmdCompare(rest, io);
+      return (await import('./cli-diff.ts')).cmdCompare(rest, io);
     case 'merge':
-      return cmdMerge(rest);
+      return (await import('./cli-check.ts')).cmdMerge(rest);
     case 'policies':
       return cmdPolicies();
     case 'properties':
@@ -294,7 +168,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return await main(argv, LOCAL);
   } catch (e) {
     const f = failure(e, argv);
-    console.error(f.line);
+    stdio.error(f.line);
     return f.code;
   }
 }

@@ -1,10 +1,17 @@
 /** What a command runs in and writes to (bin/cli.ts, bin/cli-diff.ts), and which policy specs send it to a sandbox. */
+import { Console } from 'node:console';
 import { resolve } from 'node:path';
 import type { Finding } from '../check/finding.ts';
 import type { AbortFlag } from '../properties/abort.ts';
 import { isPolicyFile, policyIdentity } from './load-policy.ts';
 import type { WatchShared } from './sandbox-watch.ts';
 import { HELP } from './usage.ts';
+
+/**
+ * apmc's console. apmc decides colour itself (bin/color.ts: NO_COLOR wins over FORCE_COLOR), so this console never
+ * asks the terminal; Node's global one prints a warning on stderr when NO_COLOR and FORCE_COLOR are both set.
+ */
+export const stdio = new Console({ stdout: process.stdout, stderr: process.stderr, colorMode: false });
 
 /**
  * Where a command writes, and what it runs in: in-process (LOCAL), or in a policy sandbox thread
@@ -29,8 +36,8 @@ export const LOCAL: Io = {
   sandbox: null,
   tty: process.stderr.isTTY === true,
   abort: null,
-  out: (s) => console.log(s),
-  err: (s) => console.error(s),
+  out: (s) => stdio.log(s),
+  err: (s) => stdio.error(s),
   loaded: () => {},
   found: () => {},
   report: () => {},
@@ -43,6 +50,6 @@ export const identity = (spec: string): string => (isPolicyFile(spec) ? policyId
 
 /** `apmc help` and `--help`: the help text, exit 0. */
 export function help(): number {
-  console.log(HELP);
+  stdio.log(HELP);
   return 0;
 }

@@ -1,4 +1,5 @@
 import { ABORT, COUNT, DEPTH, makeShared, SIGNALS, SLOT, SLOTS } from './sandbox-watch.ts';
+import { stdio } from './io.ts';
 import { SIGNAL_EXIT, stopOnSignals } from './signals.ts';
 import { pathArgs, UsageError } from './usage.ts';
 import { errorLine } from '../render/term.ts';
@@ -42,7 +43,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
   const t0 = Date.now();
   // One stderr line within 80 columns; the policy files and the paths given stay whole.
   const keep = [...opt.policies, ...pathArgs(args)];
-  const say = (line: string): void => console.error(errorLine(line.replace(/^apmc: /, ''), keep));
+  const say = (line: string): void => stdio.error(errorLine(line.replace(/^apmc: /, ''), keep));
   return new Promise<number>((resolveCode) => {
     let loaded = false;
     let readyAt: number | null = null;
@@ -71,7 +72,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         const budget = Math.min(30_000, 2000 + 1.5 * (Date.now() - t0));
         const ops = target === null ? null : await rebuildTrace(command, args, heapMb, target, budget);
         const r = policyFailure(ints, shared, opt, what, ops);
-        if (r.out) console.log(r.out);
+        if (r.out) stdio.log(r.out);
         say(r.line);
         finish(code);
       })();
@@ -145,10 +146,10 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
           stuckSince = Date.now();
           return;
         case 'out':
-          console.log(m.s);
+          stdio.log(m.s);
           return;
         case 'err':
-          console.error(m.s);
+          stdio.error(m.s);
           return;
         case 'found':
           opt.onFound?.(m.policy, m.f);
@@ -159,7 +160,7 @@ export async function sandboxCommand(command: Command, args: readonly string[], 
         case 'done':
           return finish(m.code);
         case 'fail':
-          console.error(m.line);
+          stdio.error(m.line);
           return finish(m.code);
         case 'trace':
           return;

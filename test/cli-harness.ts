@@ -108,6 +108,8 @@ export async function runInProcess(
       }),
       limit,
     ]);
+    // What the run emitted on a later tick (a process warning is written after a nextTick) is its own output.
+    await new Promise<void>((res) => setImmediate(res));
   } finally {
     clearTimeout(timer);
     process.stdout.write = oldOut;

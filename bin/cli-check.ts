@@ -1,0 +1,137 @@
+/**
+ * `apmc check` and `apmc merge` on the command line: where the run writes, the policy sandbox, the engine
+ * (random, exhaustive, against a base), the summary in text, JSON or HTML, and the exit code. Loaded by bin/cli.ts
+ * only for these commands.
+ */
+import { resolve } from 'node:path';
+import { summarize } from '../check/summary.ts';
+import { expectationBeyond } from '../check/verdict.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import type { Policy } from '../model/policy.ts';
+import { abortFlag } from '../properties/abort.ts';
+import type { Case } from '../properties/case.ts';
+import { expectation, expectationFor } from '../properties/expected.ts';
+import { reportHtml } from '../render/report.ts';
+import { parse, parseCheckArgs } from './args.ts';
+import { runCheck } from './check.ts';
+import { runExhaustiveCheck } from './check-exhaustive.ts';
+import { makeChalk } from './color.ts';
+import { help, identity, type Io, sandboxed, stdio } from './io.ts';
+import { loadPolicy } from './load-policy.ts';
+import { mergedJson, mergeReports, renderMerged } from './merge.ts';
+import { checkJson, renderCheck } from './render-check.ts';
+import { statsLines } from './render-robust.ts';
+import { REPORT_FILE, writeReport } from './report.ts';
+import { checkOutputDir } from './safe-write.ts';
+import { sandboxCommand } from './sandbox.ts';
+import { recordCase, recordStepDone } from './sandbox-watch.ts';
+import { saveFound } from './save.ts';
+import { stopOnSignals } from './signals.ts';
+import { UsageError } from './usage.ts';
+
+export async function cmdCheck(args: string[], io: Io): Promise<number> {
+  const a = parseCheckArgs(args);
+  if (a.help) return help();
+  // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
+  if (a.save !== null) checkOutputDir('--save', a.save);
+  if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
+  const specs = a.policies ?? Object.keys(POLICIES);
+  // A counterexample saved as found records what its policy expects (its own declarations count; against a base,
+  // only what the variant declares beyond it). In a sandbox's main thread no policy is loaded: by name.
+  const loaded: Policy[] = [];
+  let baseName: string | null = null;
+  const expectedOf = (policy: string, property: string) => {
+    const p = loaded.find((x) => x.name === policy);
+    if (!p) return expectation(policy, property);
+    return baseName === null ? expectationFor(p, property) : expectationBeyond(p, baseName, property);
+  };
+  const saveDir = a.save === null ? null : resolve(a.save);
+  // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
+  const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
+    if (saveDir === null) return;
+    const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property));
+    stdio.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
+  };
+  const writeHtml = (html: string) => stdio.error(`report written to ${writeReport(a.report!, html)}`);
+  if (sandboxed(io, [...specs, a.base ?? undefined])) {
+    const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
+    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
+    const policies = [...specs, ...(a.base !== null ? [a.base] : [])].map(identity);
+    return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
+  }
+  const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
+  const base = a.base === null ? undefined : await loadPolicy(a.base);
+  loaded.push(...policies);
+  baseName = base?.name ?? null;
+  io.loaded();
+  const onFound = io.sandbox ? io.found : save;
+  const signal = io.abort ?? abortFlag();
+  const restore = io.sandbox ? () => {} : stopOnSignals(signal);
+  const { engine, settings } = a.engine;
+  const shard = settings.shard;
+  // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
+  const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
+  const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
+  let run;
+  try {
+    run =
+      engine === 'exhaustive'
+        ? await runExhaustiveCheck(
+            policies,
+            specs,
+            a.properties,
+            a.scope,
+            {
+              ...settings,
+              signal,
+              ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
+              ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
+            },
+            !a.json && io.tty,
+            onFound,
+          )
+        : await runCheck(
+            policies,
+            a.properties,
+            a.scope,
+            shard ? a.seed * shard.n + shard.k : a.seed,
+            shard ? Math.ceil(a.runs / shard.n) : a.runs,
+            a.timeMs,
+            { signal, onFound, ...record },
+            shard,
+            base,
+          );
+  } finally {
+    restore();
+  }
+  if (base) run = { ...run, base: base.name };
+  const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
+  if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
+  else {
+    const c = makeChalk({ color: a.color, noColor: a.noColor });
+    io.out(renderCheck(c, summary, base ? [...policies, base] : policies));
+    if (a.stats) io.out(statsLines(c, summary).join('\n'));
+    io.out('\n' + c.bold(summary.closing));
+  }
+  if (a.report !== undefined) {
+    const html = reportHtml(summary, policies);
+    if (io.sandbox) io.report(html);
+    else writeHtml(html);
+  }
+  return summary.exit;
+}
+
+export function cmdMerge(args: string[]): number {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
+  if (values.help) return help();
+  if (positionals.length === 0)
+    throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
+  const m = mergeReports(positionals, values.ci === true);
+  if (values.json) stdio.log(JSON.stringify(mergedJson(m, positionals), null, 2));
+  else {
+    const c = makeChalk({ color: values.color, noColor: values['no-color'] });
+    stdio.log(renderMerged(c, m, positionals));
+    stdio.log('\n' + c.bold(m.closing));
+  }
+  return m.exit;
+}
