@@ -353,15 +353,15 @@ const never = suite('inputs that never end: refused within a second, exit 2');
 async function quietCli(argv: string[]): Promise<{ code: number; err: string; ms: number }> {
   const { runCli } = await import('./cli.ts');
   const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = () => {};
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  const [out, error] = [process.stdout.write, process.stderr.write];
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => err.push(String(s)) > 0) as typeof process.stderr.write;
   const t0 = performance.now();
   try {
     const code = await runCli(argv);
-    return { code, err: err.join('\n'), ms: performance.now() - t0 };
+    return { code, err: err.join('').replace(/\n$/, ''), ms: performance.now() - t0 };
   } finally {
-    [console.log, console.error] = [log, error];
+    [process.stdout.write, process.stderr.write] = [out, error];
   }
 }
 
