@@ -13,7 +13,6 @@
 import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { yieldTurn } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
 import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProperty } from './attribution.ts';
 import type { Attributed } from './attribution.ts';
@@ -22,6 +21,7 @@ import type { Op } from '../model/ops.ts';
 import type { ExploreOptions, Exploration, Found } from './explore.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
+import { Budget, sampleRound } from './sampling.ts';
 import type { Property } from './types.ts';
 
 /** The base of an exploration: its Config and, when it is guarded, its guard (whose `policy` is cfg.policy). */
@@ -30,7 +30,6 @@ export interface ExploreBase {
   readonly guard?: PolicyGuard;
 }
 
-const YIELD_MS = 20;
 /** The most divergent prefixes kept (the first found). */
 const POOL = 64;
 
@@ -65,7 +64,7 @@ export async function exploreAgainst(
   opt: ExploreOptions,
 ): Promise<Exploration> {
   const t0 = Date.now();
-  const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
+  const budget = new Budget(t0, opt.timeMs, opt.signal);
   const guard = opt.guard;
   const bguard = base.guard;
   const found: Found[] = [];
@@ -77,7 +76,6 @@ export async function exploreAgainst(
   let round = 0;
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
-  let nextYield = t0 + YIELD_MS;
   // Divergent prefixes: the ops up to the first step after which the two policies' states differ. Half of the
   // cases continue one of them (a generated case appended), so that the search goes on where the designs part:
   // a new violation often needs a few more steps after the difference, which plain cases rarely reach.
@@ -97,8 +95,6 @@ export async function exploreAgainst(
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
   const bfast: Config = bguard ? { ...base.cfg, policy: bguard.raw } : base.cfg;
   const fresh = (): State => (guard || bguard ? copyState(s0) : s0);
-  const stopRequested = (): string | null =>
-    opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
   const setThorough = (on: boolean) => {
     if (guard) guard.thorough = on;
     if (bguard) bguard.thorough = on;
@@ -120,101 +116,79 @@ export async function exploreAgainst(
     const seed = (opt.seed + round * 7919) | 0;
     round++;
     const active = remaining;
-    let phase: 'search' | 'shrink' | 'stop' = 'search';
-    let sentinel = false;
-    let searched = 0;
     // The property whose new violation fast-check shrinks, and the case as generated with its attributions.
     const st: { target: Property | null; first: Attributed[]; fault: SideFault | null } = {
       target: null,
       first: [],
       fault: null,
     };
-    const result = await fc.check(
-      fc.asyncProperty(arb, async (c) => {
-        if (phase === 'stop') return true;
-        if (Date.now() >= nextYield) {
-          await yieldTurn();
-          nextYield = Date.now() + YIELD_MS;
+    const r = await sampleRound(arb, seed, opt.runs - runs, budget, (c, phase, searched) => {
+      opt.onCase?.(c);
+      ops += c.ops.length;
+      const thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
+      setThorough(thorough);
+      const vc = guard?.thorough ? cfg : fast;
+      const bc = bguard?.thorough ? base.cfg : bfast;
+      try {
+        if (phase === 'shrink' && st.fault !== null) {
+          // Shrinking a policy fault: the case still faults on the same side.
+          const f = st.fault.side;
+          side(f, () => violationsByProperty(f === 'variant' ? vc : bc, fresh(), c, active));
+          return true;
         }
-        const stop = stopRequested();
-        if (stop !== null) {
-          stoppedBy = stop;
-          sentinel = phase === 'search';
-          phase = 'stop';
-          return !sentinel;
+        if (phase === 'shrink') {
+          const p = st.target!;
+          const v = side('variant', () => checkCase(vc, fresh(), c, [p]));
+          if (v === null) return true;
+          return side('base', () => violationOn(bc, fresh(), p, historiesOf(v))) !== null;
         }
-        if (phase === 'search') searched++;
-        opt.onCase?.(c);
-        ops += c.ops.length;
-        const thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
-        setThorough(thorough);
-        const vc = guard?.thorough ? cfg : fast;
-        const bc = bguard?.thorough ? base.cfg : bfast;
-        try {
-          if (phase === 'shrink' && st.fault !== null) {
-            // Shrinking a policy fault: the case still faults on the same side.
-            const f = st.fault.side;
-            side(f, () => violationsByProperty(f === 'variant' ? vc : bc, fresh(), c, active));
-            return true;
+        const vs: State[] = [];
+        const bs: State[] = [];
+        const onStep: StepHook = (before, op, after) => {
+          opt.onStep?.(before, op, after);
+          vs.push(after.state);
+        };
+        const vv = side('variant', () => violationsByProperty(vc, fresh(), c, active, onStep));
+        const bv = side('base', () => violationsByProperty(bc, fresh(), c, active, (_b, _o, r) => bs.push(r.state)));
+        if (pool.length < POOL) {
+          const d = divergence(vs, bs);
+          const prefix = d === null ? null : c.ops.slice(0, d + 1);
+          const key = prefix && JSON.stringify(prefix);
+          if (prefix && key && !pooled.has(key)) {
+            pooled.add(key);
+            pool.push(prefix);
           }
-          if (phase === 'shrink') {
-            const p = st.target!;
-            const v = side('variant', () => checkCase(vc, fresh(), c, [p]));
-            if (v === null) return true;
-            return side('base', () => violationOn(bc, fresh(), p, historiesOf(v))) !== null;
-          }
-          const vs: State[] = [];
-          const bs: State[] = [];
-          const onStep: StepHook = (before, op, after) => {
-            opt.onStep?.(before, op, after);
-            vs.push(after.state);
-          };
-          const vv = side('variant', () => violationsByProperty(vc, fresh(), c, active, onStep));
-          const bv = side('base', () => violationsByProperty(bc, fresh(), c, active, (_b, _o, r) => bs.push(r.state)));
-          if (pool.length < POOL) {
-            const d = divergence(vs, bs);
-            const prefix = d === null ? null : c.ops.slice(0, d + 1);
-            const key = prefix && JSON.stringify(prefix);
-            if (prefix && key && !pooled.has(key)) {
-              pooled.add(key);
-              pool.push(prefix);
-            }
-          }
-          const at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
-          const where = (): Where => ({ afterRuns: runs + searched, seed, path: '' });
-          for (const a of at) {
-            const keep = a.kind === 'inherited' ? inherited : a.kind === 'fixed' ? fixed : null;
-            if (keep && !keep.has(a.property)) keep.set(a.property, { a, where: where(), foundMs: Date.now() - t0 });
-          }
-          const news = at.filter((a) => a.kind === 'new');
-          if (news.length === 0) return true;
-          st.target = active.find((p) => p.name === news[0]!.property)!;
-          st.first = news;
-          phase = 'shrink';
-          return false;
-        } catch (e) {
-          if (!(e instanceof SideFault)) throw e;
-          if (phase === 'search') {
-            st.fault = e;
-            phase = 'shrink';
-          }
-          return false;
         }
-      }),
-      { seed, numRuns: opt.runs - runs },
-    );
-    runs += searched;
-    const ce = result.counterexample?.[0];
-    if (!result.failed || ce === undefined || sentinel) break;
+        const at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
+        const where = (): Where => ({ afterRuns: runs + searched, seed, path: '' });
+        for (const a of at) {
+          const keep = a.kind === 'inherited' ? inherited : a.kind === 'fixed' ? fixed : null;
+          if (keep && !keep.has(a.property)) keep.set(a.property, { a, where: where(), foundMs: Date.now() - t0 });
+        }
+        const news = at.filter((a) => a.kind === 'new');
+        if (news.length === 0) return true;
+        st.target = active.find((p) => p.name === news[0]!.property)!;
+        st.first = news;
+        return false;
+      } catch (e) {
+        if (!(e instanceof SideFault)) throw e;
+        if (phase === 'search') st.fault = e;
+        return false;
+      }
+    });
+    runs += r.searched;
+    stoppedBy = r.stoppedBy;
+    if (r.failure === null) break;
+    const ce = r.failure.c;
     const foundMs = Date.now() - t0;
-    const where: Where = { afterRuns: runs, seed, path: result.counterexamplePath ?? '' };
+    const where: Where = { afterRuns: runs, seed, path: r.failure.path };
     if (st.fault !== null) {
       policyError = sidePolicyError(st.fault.side, ce, where);
       stoppedBy = 'policy-error';
       break;
     }
     // Not a fault nor a new violation: fast-check caught an exception of an unguarded policy.
-    if (st.target === null) throw result.errorInstance ?? new Error('a case failed without a violation');
+    if (st.target === null) throw r.failure.error ?? new Error('a case failed without a violation');
     const shrunk: { a: Attributed; v: Violation; where: Where }[] = [];
     try {
       setThorough(true);

@@ -10,15 +10,15 @@
  * A difference counts only after a step of the trace, never only after settling: the trace replays as
  * different with `apmc diff A B TRACE`, which compares step by step.
  */
-import fc from 'fast-check';
 import { differ, type ObserveLevel } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { step } from '../model/step.ts';
-import { yieldTurn, type AbortFlag } from './abort.ts';
+import type { AbortFlag } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
 import type { Case } from './case.ts';
+import { Budget, sampleRound } from './sampling.ts';
 import { shrinkOps } from './shrink.ts';
 import type { Violation } from './types.ts';
 
@@ -87,8 +87,6 @@ export function firstDifference(
   return null;
 }
 
-const YIELD_MS = 20;
-
 /** Sample cases until two designs differ; the first such case, shrunk. Deterministic for a seed. */
 export async function searchDifference(
   ca: Config,
@@ -98,46 +96,17 @@ export async function searchDifference(
   opt: DifferenceOptions,
 ): Promise<DifferenceSearch> {
   const t0 = Date.now();
-  const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
+  const budget = new Budget(t0, opt.timeMs, opt.signal);
   const maxOps = opt.maxOps ?? 20;
   const arb = caseArb(ca.scope, maxOps);
-  let nextYield = t0 + YIELD_MS;
-  let stoppedBy: string | null = null;
-  let phase: 'search' | 'shrink' | 'stop' = 'search';
-  let sentinel = false;
-  let searched = 0;
-  const stopRequested = (): string | null =>
-    opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
   const differs = (ops: readonly Op[]): number | null => {
     opt.onCase?.(ops);
     return firstDifference(ca, cb, s0, ops, level, opt.onStepDone);
   };
-  const result = await fc.check(
-    fc.asyncProperty(arb, async (c: Case) => {
-      if (phase === 'stop') return true;
-      if (Date.now() >= nextYield) {
-        await yieldTurn();
-        nextYield = Date.now() + YIELD_MS;
-      }
-      const stop = stopRequested();
-      if (stop !== null) {
-        // Searching: a sentinel failure ends the loop. Shrinking: passing everything keeps the last failure.
-        if (phase === 'search') stoppedBy = stop;
-        sentinel = phase === 'search';
-        phase = 'stop';
-        return !sentinel;
-      }
-      if (phase === 'search') searched++;
-      const d = differs(c.ops);
-      if (d !== null && phase === 'search') phase = 'shrink';
-      return d === null;
-    }),
-    { seed: opt.seed, numRuns: opt.runs },
-  );
-  const ce = result.counterexample?.[0];
-  if (!result.failed || ce === undefined || sentinel) {
-    return { found: null, runs: searched, maxOps, ms: Date.now() - t0, stoppedBy };
-  }
+  const r = await sampleRound(arb, opt.seed, opt.runs, budget, (c: Case) => differs(c.ops) === null);
+  const searched = r.searched;
+  if (r.failure === null) return { found: null, runs: searched, maxOps, ms: Date.now() - t0, stoppedBy: r.stoppedBy };
+  const ce = r.failure.c;
   const foundMs = Date.now() - t0;
   const first = differs(ce.ops);
   if (first === null) throw new Error('a differing case agreed when run again: the model is not deterministic');
@@ -162,7 +131,7 @@ export async function searchDifference(
       afterMs: Date.now() - t0,
       unshrunk: first + 1,
       seed: opt.seed,
-      path: result.counterexamplePath ?? '',
+      path: r.failure.path,
     },
     runs: searched,
     maxOps,

@@ -3,20 +3,18 @@
  * checked after every step, and each violation found is shrunk (fast-check's shrinking, then
  * apmc's own passes) for the property it broke. Deterministic for a given seed.
  *
- * It is asynchronous only so that it can be stopped: every few tens of ms it lets the event loop
- * turn (so that a SIGINT handler can set `signal.aborted`), and it polls the flag and the time budget
- * before each case. A stop during the search ends fast-check's loop with a sentinel failure that is
- * then discarded; a stop while shrinking keeps the counterexample shrunk so far. Yielding does not
- * change what is generated, so an uninterrupted run finds what the synchronous explorer found.
+ * It is asynchronous only so that it can be stopped: its rounds are properties/sampling.ts's, which let
+ * the event loop turn and poll the stop request and the time budget; a stop while shrinking keeps the
+ * counterexample shrunk so far.
  */
-import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { yieldTurn, type AbortFlag } from './abort.ts';
+import type { AbortFlag } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
+import { Budget, sampleRound } from './sampling.ts';
 import { shrinkViolation } from './shrink.ts';
 import type { Property } from './types.ts';
 
@@ -76,8 +74,7 @@ export interface Exploration {
   readonly policyError?: PolicyError;
 }
 
-/** How often the event loop may turn, and one case in how many runs with the policy guard thorough. */
-const YIELD_MS = 20;
+/** One case in how many runs with the policy guard thorough. */
 export const THOROUGH_EVERY = 128;
 
 export async function explore(
@@ -87,7 +84,7 @@ export async function explore(
   opt: ExploreOptions,
 ): Promise<Exploration> {
   const t0 = Date.now();
-  const deadline = opt.timeMs === undefined ? Infinity : t0 + opt.timeMs;
+  const budget = new Budget(t0, opt.timeMs, opt.signal);
   const guard = opt.guard;
   const found: Found[] = [];
   let remaining = [...props];
@@ -96,64 +93,35 @@ export async function explore(
   let round = 0;
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
-  let nextYield = t0 + YIELD_MS;
   const arb = caseArb(cfg.scope, opt.maxOps ?? 20);
   // Unsampled cases and shrinking step with the raw policy (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
-  const stopRequested = (): string | null =>
-    opt.signal?.aborted ? (opt.signal.reason ?? 'signal') : Date.now() >= deadline ? 'time' : null;
 
   while (remaining.length > 0 && runs < opt.runs && stoppedBy === null) {
     const seed = (opt.seed + round * 7919) | 0;
     round++;
     const active = remaining;
-    // search: cases as generated; shrink: fast-check shrinking a failure; stop: let fast-check finish at once.
-    let phase: 'search' | 'shrink' | 'stop' = 'search';
-    let sentinel = false;
-    let searched = 0;
-    const result = await fc.check(
-      fc.asyncProperty(arb, async (c) => {
-        if (phase === 'stop') return true;
-        if (Date.now() >= nextYield) {
-          await yieldTurn();
-          nextYield = Date.now() + YIELD_MS;
-        }
-        const stop = stopRequested();
-        if (stop !== null) {
-          stoppedBy = stop;
-          // Searching: a sentinel failure ends the loop. Shrinking: passing everything keeps the last failure.
-          sentinel = phase === 'search';
-          phase = 'stop';
-          return !sentinel;
-        }
-        if (phase === 'search') searched++;
-        opt.onCase?.(c);
-        ops += c.ops.length;
-        // Shrinking runs unguarded-fast; settleFailure re-checks the result thoroughly.
-        if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
-        let v: Violation | null;
-        try {
-          v = checkCase(
-            guard?.thorough ? cfg : fast,
-            guard ? copyState(s0) : s0,
-            c,
-            active,
-            phase === 'search' ? opt.onStep : undefined,
-          );
-        } catch (e) {
-          if (!guard) throw e;
-          v = { property: 'policy-error', ops: c.ops, at: null, reason: String(e) };
-        }
-        if (v !== null && phase === 'search') phase = 'shrink';
-        return v === null;
-      }),
-      { seed, numRuns: opt.runs - runs },
-    );
-    runs += searched;
-    const ce = result.counterexample?.[0];
-    if (!result.failed || ce === undefined || sentinel) break;
+    const r = await sampleRound(arb, seed, opt.runs - runs, budget, (c, phase, searched) => {
+      opt.onCase?.(c);
+      ops += c.ops.length;
+      // Shrinking runs unguarded-fast; settleFailure re-checks the result thoroughly.
+      if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
+      try {
+        const cx = guard?.thorough ? cfg : fast;
+        return (
+          checkCase(cx, guard ? copyState(s0) : s0, c, active, phase === 'search' ? opt.onStep : undefined) === null
+        );
+      } catch (e) {
+        if (!guard) throw e;
+        return false;
+      }
+    });
+    runs += r.searched;
+    stoppedBy = r.stoppedBy;
+    if (r.failure === null) break;
+    const ce = r.failure.c;
     const foundMs = Date.now() - t0;
-    const where = { afterRuns: runs, seed, path: result.counterexamplePath ?? '' };
+    const where = { afterRuns: runs, seed, path: r.failure.path };
     const outcome = settleFailure(cfg, fast, guard ? copyState(s0) : s0, ce, active, guard, where);
     if ('policy' in outcome) {
       policyError = outcome;
