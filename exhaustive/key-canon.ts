@@ -43,6 +43,30 @@ export function applyProgram(prog: Int32Array, key: Uint32Array, out: Uint32Arra
   }
 }
 
+/**
+ * Replace `out` (W words) by the image of `key` under `prog` if that image is less: built word by word, giving up
+ * as soon as it is greater than `out`.
+ */
+export function keepLesserImage(prog: Int32Array, key: Uint32Array, out: Uint32Array, W: number): void {
+  let better = false;
+  let p = 0;
+  for (let w = 0; w < W; w++) {
+    const groups = prog[p++]!;
+    let v = 0;
+    for (let g = 0; g < groups; g++, p += 3) {
+      const x = key[prog[p]!]!;
+      const d = prog[p + 1]!;
+      v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
+    }
+    v >>>= 0;
+    if (!better) {
+      if (v > out[w]!) return;
+      if (v < out[w]!) better = true;
+    }
+    if (better) out[w] = v;
+  }
+}
+
 const field = (k: Uint32Array, r: Range): number => fieldOf(k, 0, r);
 
 /** The non-identity id permutations of a scope as key programs, and what a key's canonical form needs. */
@@ -158,25 +182,7 @@ export class KeyCanon {
     tmp.set(out);
     for (let j = 0; j < programs.length; j++) {
       if (scanning && left > 1 && !this.keepsOrder(j)) continue;
-      const prog = programs[j]!;
-      // Build the permuted key word by word; give up as soon as it is greater than the best so far.
-      let better = false;
-      let p = 0;
-      for (let w = 0; w < W; w++) {
-        const groups = prog[p++]!;
-        let v = 0;
-        for (let g = 0; g < groups; g++, p += 3) {
-          const x = tmp[prog[p]!]!;
-          const d = prog[p + 1]!;
-          v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
-        }
-        v >>>= 0;
-        if (!better) {
-          if (v > out[w]!) break;
-          if (v < out[w]!) better = true;
-        }
-        if (better) out[w] = v;
-      }
+      keepLesserImage(programs[j]!, tmp, out, W);
     }
   }
 }

@@ -15,7 +15,7 @@ import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 import type { Codec } from './codec.ts';
 import { type IdPerm, idPerms, isIdentityPerm, renameState } from './group.ts';
-import { applyProgram, compile, KeyCanon } from './key-canon.ts';
+import { applyProgram, keepLesserImage, compile, KeyCanon } from './key-canon.ts';
 
 export class PairSymmetry {
   /** The id permutations, the identity first. */
@@ -140,24 +140,7 @@ export class PairSymmetry {
     for (let j = 0; j < programs.length; j++) {
       if (leftA > 1 && !ka.keepsOrder(j)) continue;
       if (leftB > 1 && !kb.keepsOrder(j)) continue;
-      const prog = programs[j]!;
-      let better = false;
-      let p = 0;
-      for (let w = 0; w < P; w++) {
-        const groups = prog[p++]!;
-        let v = 0;
-        for (let g = 0; g < groups; g++, p += 3) {
-          const x = tmp[prog[p]!]!;
-          const d = prog[p + 1]!;
-          v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
-        }
-        v >>>= 0;
-        if (!better) {
-          if (v > out[w]!) break;
-          if (v < out[w]!) better = true;
-        }
-        if (better) out[w] = v;
-      }
+      keepLesserImage(programs[j]!, tmp, out, P);
     }
   }
 }
