@@ -40,6 +40,19 @@ cli("a shortest counterexample, in the random engine's report format, with the s
   );
 });
 
+cli('--json: a search records the states and depth it found a counterexample at, no made-up seed or path', () => {
+  const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'static', '--property', 'I16', '--json'];
+  const r = apmc(...args);
+  const doc = JSON.parse(r.out) as { results: { counterexample?: { found: Record<string, unknown> } }[] };
+  const found = doc.results.flatMap((x) => (x.counterexample ? [x.counterexample.found] : []));
+  assert.ok(found.length > 0, r.out);
+  for (const f of found) {
+    assert.is(f['engine'], 'exhaustive');
+    assert.ok(typeof f['states'] === 'number' && typeof f['depth'] === 'number', JSON.stringify(f));
+    assert.not.ok('seed' in f || 'path' in f, JSON.stringify(f));
+  }
+});
+
 cli(
   '--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared',
   () => {

@@ -34,13 +34,15 @@ export function slug(name: string): string {
 
 /**
  * A finding as a counterexample document (properties/counterexample.ts): a trace `apmc run` replays,
- * with the property, `note`, and where it was found, `found` {seed, path, runs}: fast-check's seed and
- * path and the cases tried; a search has no seed or path (0 and '' there) and gives the states stored.
+ * with the property, `note`, and where it was found, `found`: the random engine's {seed, path, runs}
+ * (fast-check's seed and path, the cases tried); the exhaustive engine's {engine, states, depth}.
  */
 export function findingDoc(scope: Scope, policy: string, f: Finding, note: string): Record<string, unknown> {
   const where = f.engine === 'random' ? { seed: f.seed, path: f.path } : { seed: 0, path: '' };
   const found = { ...f, ...where, afterRuns: foundAfter(f), foundMs: f.ms, afterMs: f.ms };
-  return counterexampleDoc(scope, policy, found, 'violates', note);
+  const doc = counterexampleDoc(scope, policy, found, 'violates', note);
+  if (f.engine === 'exhaustive') doc['found'] = { engine: 'exhaustive', states: f.states, depth: f.depth };
+  return doc;
 }
 
 /**
