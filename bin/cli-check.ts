@@ -39,11 +39,11 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   // A counterexample saved as found records what its policy expects (its own declarations count; against a base,
   // only what the variant declares beyond it). In a sandbox's main thread no policy is loaded: by name.
   const loaded: Policy[] = [];
-  let baseName: string | null = null;
+  let basePolicy: Policy | null = null;
   const expectedOf = (policy: string, property: string) => {
     const p = loaded.find((x) => x.name === policy);
     if (!p) return expectation(policy, property);
-    return baseName === null ? expectationFor(p, property) : expectationBeyond(p, baseName, property);
+    return basePolicy === null ? expectationFor(p, property) : expectationBeyond(p, basePolicy, property);
   };
   const saveDir = a.save === null ? null : resolve(a.save);
   // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
@@ -62,7 +62,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const policies = await Promise.all(specs.map((p) => loadPolicy(p)));
   const base = a.base === null ? undefined : await loadPolicy(a.base);
   loaded.push(...policies);
-  baseName = base?.name ?? null;
+  basePolicy = base ?? null;
   io.loaded();
   const onFound = io.sandbox ? io.found : save;
   const signal = io.abort ?? abortFlag();

@@ -12,7 +12,9 @@ import { PROPERTIES } from '../properties/registry.ts';
 import { mergeVerdict } from './merge.ts';
 import type { SearchRun } from './run.ts';
 import { summarize } from './summary.ts';
-import { cellsOf, statusOf, type Status, type Verdict } from './verdict.ts';
+import { extend } from '../model/policy.ts';
+import { staticPolicy, upstream } from '../model/policies/index.ts';
+import { cellsOf, expectationBeyond, statusOf, type Status, type Verdict } from './verdict.ts';
 
 const design: Expectation = { why: 'w', kind: 'design' };
 const bySearch: Expectation = { why: 'w', kind: 'design', foundBy: 'exhaustive' };
@@ -50,6 +52,21 @@ status('an expected violation not found: missing, unless the verdict is undecide
   for (const [v, e, engine, undecided, want] of rows) {
     assert.is(statusOf(v, e, engine, undecided), want, `${v} ${e?.foundBy ?? (e ? 'expected' : '-')} ${engine}`);
   }
+});
+
+status("against a base: what the base is expected to violate is not the variant's to find", () => {
+  const p = 'order-independence';
+  const patch = extend(upstream, { name: 'patch' });
+  const declared = extend(upstream, { name: 'declared', expected: { [p]: design } });
+  // The base below the variant: only what lies between them counts.
+  assert.is(expectationBeyond(patch, upstream, p), null);
+  assert.is(expectationBeyond(declared, upstream, p), design);
+  // A base that is not below it (another file extending upstream): its own expected violations do not count.
+  const other = extend(upstream, { name: './copy.ts' });
+  assert.is(expectationBeyond(patch, other, p), null);
+  // Nor do they by name only, for a built-in base; what the base does not expect stays the variant's.
+  assert.is(expectationBeyond(patch, 'upstream', p), null);
+  assert.ok(expectationBeyond(patch, staticPolicy, p) !== null, 'static does not expect order-independence');
 });
 
 status.run();

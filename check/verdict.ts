@@ -89,10 +89,18 @@ export function expecter(policies: readonly Policy[]): Expecter {
 
 /**
  * What a variant is expected to show beyond its base: the declarations of the designs between the variant and
- * the base (the variant's own first), not the base's own expected violations, which are inherited.
+ * the base (the variant's own first), not the base's own expected violations, which are inherited. A base that is
+ * not among the variant's bases (`--base` another design) still has its expected violations: those are not the
+ * variant's to find either. `base`: its Policy, or its name (then only the built-in table is known of it).
  */
-export function expectationBeyond(variant: Policy, base: string, property: string): Expectation | null {
-  for (let x: Policy | undefined = variant; x !== undefined && x.name !== base; x = x.base) {
+export function expectationBeyond(variant: Policy, base: Policy | string, property: string): Expectation | null {
+  const name = typeof base === 'string' ? base : base.name;
+  let below = false;
+  for (let x: Policy | undefined = variant; x !== undefined; x = x.base) below ||= x.name === name;
+  if (!below && (typeof base === 'string' ? expectation(base, property) : expectationFor(base, property)) !== null) {
+    return null;
+  }
+  for (let x: Policy | undefined = variant; x !== undefined && x.name !== name; x = x.base) {
     const { base: _below, ...alone } = x;
     const own = expectationFor(alone, property);
     if (own !== null || (x.expected && Object.hasOwn(x.expected, property))) return own;
@@ -229,7 +237,8 @@ export function cellsOf(run: EngineRun, policies: readonly Policy[] = []): Cell[
   const expect = expecter(policies);
   const beyond: Beyond = (name, property) => {
     const p = policies.find((x) => x.name === name);
-    return p && run.base !== undefined ? expectationBeyond(p, run.base, property) : null;
+    if (!p || run.base === undefined) return null;
+    return expectationBeyond(p, policies.find((x) => x.name === run.base) ?? run.base, property);
   };
   if (run.engine === 'random') {
     return run.policies.flatMap((r) => run.props.map((p) => sampledCell(r, p, expect, beyond)));
