@@ -59,8 +59,9 @@ usage:
       where two policies first differ on a trace (exit 1)
   apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all] [--seed N]
             [--runs N] [--time S] [--max-ops N] [--save FILE]
-            [--engine random|exhaustive|auto] [exhaustive flags] [scope flags]
-      search for a short trace after which they differ (exit 1), and show it
+            [--engine auto|random|exhaustive] [exhaustive flags] [scope flags]
+      search for a trace after which they differ (exit 1), and show it; auto
+      (default): breadth-first first (a shortest trace), then random
   apmc compare [--policy <name|file>] [--save FILE] [scope flags]
                <a.trace> <b.trace>
       two orders under one design: same configuration, other guests? (exit 1)
