@@ -176,6 +176,14 @@ s('a policy file that hangs during the search: the case up to the step it hangs 
   assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
+s('a policy file that hangs in the breadth-first search: a policy error naming that file only, exit 7', () => {
+  const loops = 'test/fixtures/sandbox/loops.ts';
+  const r = apmcEnv({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');
+  assert.is(r.code, 7, r.out + r.err);
+  assert.match(r.err, `apmc: policy error in '${loops}': 'assign' did not return within 0.3 s`);
+  assert.not.match(r.err, 'upstream');
+});
+
 s.run();
 
 // ---

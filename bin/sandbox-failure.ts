@@ -9,6 +9,7 @@ import { alphabet } from '../exhaustive/alphabet.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
+import { isPolicyFile } from './load-policy.ts';
 import {
   CALLBACK,
   DEPTH,
@@ -133,8 +134,10 @@ export function policyFailure(
     const at = `   on '${op ? formatOp(op) : '?'}' at depth ${depth}; no trace ${why}`;
     return { line, out: opt.json ? null : `== ${policy}: POLICY ERROR: ${message}\n${at}` };
   }
-  const policy = opt.policies.length === 1 ? opt.policies[0]! : opt.policies.join("', '");
-  return { line: `apmc: policy error in '${policy}': ${message}`, out: null };
+  // Only a policy file can misbehave: the built-in policies of the command are not named.
+  const files = opt.policies.filter(isPolicyFile);
+  const named = files.length > 0 ? files : opt.policies;
+  return { line: `apmc: policy error in '${named.join("', '")}': ${message}`, out: null };
 }
 
 /** A check's report of a stopped exhaustive search: a shortest trace to the state, then the op. */
