@@ -14,8 +14,7 @@
  */
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { firstStepViolation, type StepHook } from './case.ts';
-import { quiescent } from './quiescence.ts';
+import { firstStepViolation, type QuietMemo, type StepHook, stepFailure } from './case.ts';
 import { shrinkViolation } from './shrink.ts';
 import { step } from '../model/step.ts';
 import type { Case, Histories, Property, Violation } from './types.ts';
@@ -52,19 +51,15 @@ export function violationsByProperty(
   const out = new Map<string, Violation>();
   let open = props.filter((p) => p.kind !== 'history');
   let s = s0;
+  const quiet: QuietMemo = { v: null };
   for (let i = 0; i < c.ops.length && (open.length > 0 || onStep); i++) {
     const op = c.ops[i]!;
     const r = step(cfg, s, op);
     onStep?.(s, op, r);
-    let q: boolean | null = null;
+    quiet.v = null;
     const failed: Property[] = [];
     for (const p of open) {
-      let why: string | null = null;
-      if (p.kind === 'step') why = p.check(cfg, s, op, r);
-      else if (p.kind === 'state') {
-        if (p.quiescentOnly && (q ??= quiescent(cfg, r.state)) === false) continue;
-        why = p.check(cfg, r.state);
-      }
+      const why = stepFailure(cfg, s, op, r, p, quiet);
       if (why) {
         out.set(p.name, { property: p.name, ops: c.ops.slice(0, i + 1), at: i, reason: why });
         failed.push(p);

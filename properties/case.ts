@@ -14,6 +14,22 @@ export type { Case, Violation } from './types.ts';
 /** Sees every step of a case's first history (engines use it for operation stats and vacuity). */
 export type StepHook = (before: State, op: Op, after: Step) => void;
 
+/** Whether the state after a step is quiescent, worked out once per step for the properties that ask (null: not yet). */
+export interface QuietMemo {
+  v: boolean | null;
+}
+
+/**
+ * Why the state or step property `p` fails on the step from `s` by `op` to `r`, or null (a history property, or a
+ * quiescent-only one on a state that is not quiescent, never fails here). `quiet` is reset to null for each step.
+ */
+export function stepFailure(cfg: Config, s: State, op: Op, r: Step, p: Property, quiet: QuietMemo): string | null {
+  if (p.kind === 'step') return p.check(cfg, s, op, r);
+  if (p.kind !== 'state') return null;
+  if (p.quiescentOnly && (quiet.v ??= quiescent(cfg, r.state)) === false) return null;
+  return p.check(cfg, r.state);
+}
+
 /** Run ops, checking state and step properties after each step; the first violation, or null. */
 export function firstStepViolation(
   cfg: Config,
@@ -23,18 +39,14 @@ export function firstStepViolation(
   onStep?: StepHook,
 ): Violation | null {
   let s = s0;
+  const quiet: QuietMemo = { v: null };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const r = step(cfg, s, op);
     onStep?.(s, op, r);
-    let q: boolean | null = null;
+    quiet.v = null;
     for (const p of props) {
-      let why: string | null = null;
-      if (p.kind === 'step') why = p.check(cfg, s, op, r);
-      else if (p.kind === 'state') {
-        if (p.quiescentOnly && (q ??= quiescent(cfg, r.state)) === false) continue;
-        why = p.check(cfg, r.state);
-      }
+      const why = stepFailure(cfg, s, op, r, p, quiet);
       if (why) return { property: p.name, ops: ops.slice(0, i + 1), at: i, reason: why };
     }
     s = r.state;

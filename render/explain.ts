@@ -9,9 +9,9 @@ import type { Config, Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 import { step, type Result } from '../model/step.ts';
-import { firstStepViolation, type Violation } from '../properties/case.ts';
+import { firstStepViolation, stepFailure, type Violation } from '../properties/case.ts';
 import { replay } from '../properties/counterexample.ts';
-import { quiescent, settle } from '../properties/quiescence.ts';
+import { settle } from '../properties/quiescence.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { traceInitialState } from '../trace/exec.ts';
@@ -72,10 +72,7 @@ export function violatedSteps(cfg: Config, s0: State, ops: readonly Op[], p: Pro
   let s = s0;
   ops.forEach((op, i) => {
     const r = step(cfg, s, op);
-    let why: string | null = null;
-    if (p.kind === 'step') why = p.check(cfg, s, op, r);
-    else if (p.kind === 'state' && (!p.quiescentOnly || quiescent(cfg, r.state))) why = p.check(cfg, r.state);
-    if (why !== null) out.push(i + 1);
+    if (stepFailure(cfg, s, op, r, p, { v: null }) !== null) out.push(i + 1);
     s = r.state;
   });
   return out;
