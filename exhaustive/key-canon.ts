@@ -28,19 +28,21 @@ export function compile(srcOf: Int32Array, W: number): Int32Array {
   return Int32Array.from(out);
 }
 
+/** The word of a key's image whose groups start at prog[p] (their count first, then 3 numbers per group). */
+function programWord(prog: Int32Array, key: Uint32Array, p: number): number {
+  const end = p + 1 + 3 * prog[p]!;
+  let v = 0;
+  for (let q = p + 1; q < end; q += 3) {
+    const x = key[prog[q]!]!;
+    const d = prog[q + 1]!;
+    v |= (d >= 0 ? x << d : x >>> -d) & prog[q + 2]!;
+  }
+  return v >>> 0;
+}
+
 /** out[at..at+W) := the program's image of key[0..W). */
 export function applyProgram(prog: Int32Array, key: Uint32Array, out: Uint32Array, at: number, W: number): void {
-  let p = 0;
-  for (let w = 0; w < W; w++) {
-    const groups = prog[p++]!;
-    let v = 0;
-    for (let g = 0; g < groups; g++, p += 3) {
-      const x = key[prog[p]!]!;
-      const d = prog[p + 1]!;
-      v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
-    }
-    out[at + w] = v >>> 0;
-  }
+  for (let w = 0, p = 0; w < W; w++, p += 1 + 3 * prog[p]!) out[at + w] = programWord(prog, key, p);
 }
 
 /**
@@ -49,16 +51,8 @@ export function applyProgram(prog: Int32Array, key: Uint32Array, out: Uint32Arra
  */
 export function keepLesserImage(prog: Int32Array, key: Uint32Array, out: Uint32Array, W: number): void {
   let better = false;
-  let p = 0;
-  for (let w = 0; w < W; w++) {
-    const groups = prog[p++]!;
-    let v = 0;
-    for (let g = 0; g < groups; g++, p += 3) {
-      const x = key[prog[p]!]!;
-      const d = prog[p + 1]!;
-      v |= (d >= 0 ? x << d : x >>> -d) & prog[p + 2]!;
-    }
-    v >>>= 0;
+  for (let w = 0, p = 0; w < W; w++, p += 1 + 3 * prog[p]!) {
+    const v = programWord(prog, key, p);
     if (!better) {
       if (v > out[w]!) return;
       if (v < out[w]!) better = true;
