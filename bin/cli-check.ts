@@ -12,6 +12,7 @@ import { abortFlag } from '../properties/abort.ts';
 import type { Case } from '../properties/case.ts';
 import { expectation, expectationFor } from '../properties/expected.ts';
 import { reportHtml } from '../render/report.ts';
+import { oneLine } from '../render/term.ts';
 import { parse, parseCheckArgs } from './args.ts';
 import { runCheck } from './check.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
@@ -50,9 +51,9 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
     if (saveDir === null) return;
     const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property));
-    stdio.error(r.written ? `saved ${r.path}` : `kept ${r.path} (exists)`);
+    stdio.error(r.written ? `saved ${oneLine(r.path)}` : `kept ${oneLine(r.path)} (exists)`);
   };
-  const writeHtml = (html: string) => stdio.error(`report written to ${writeReport(a.report!, html)}`);
+  const writeHtml = (html: string) => stdio.error(`report written to ${oneLine(writeReport(a.report!, html))}`);
   if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
     const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };

@@ -124,7 +124,7 @@ export async function compareCommand(
       '',
     ).map((l) => c.bold(l));
     for (const d of ds) lines.push(...wrap(oneLine(`${d.what}: ${d.a} after A, ${d.b} after B`), WIDTH, '    ', '  '));
-    if (save !== undefined) lines.push('', `nothing saved to ${save}: not an order-independence pair`);
+    if (save !== undefined) lines.push('', `nothing saved to ${oneLine(save)}: not an order-independence pair`);
     return { text: lines.join('\n'), code: 4 };
   }
   const v = orderViolation(cfg, s0, opsA, opsB);
@@ -147,7 +147,7 @@ export async function compareCommand(
       other_ops: traceToJson({ ...tb, header: [], trailer: [] })['ops'],
     };
     writeFileSafe(save, JSON.stringify(doc, null, 2) + '\n', 'replace');
-    out.push(`saved to ${save}`);
+    out.push(`saved to ${oneLine(save)}`);
   }
   return { text: out.join('\n'), code: v ? 1 : 0 };
 }

@@ -176,6 +176,14 @@ s('a policy file that hangs during the search: the case up to the step it hangs 
   assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
+s('--save to a name with a newline: written there, shown on one line', () => {
+  const save = join(dir, 'with\nnewline.trace');
+  const r = apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--engine', 'random', '--save', save);
+  assert.is(r.code, 1, r.out + r.err);
+  assert.ok(readFileSync(save, 'utf8').includes('scope'));
+  assert.match(r.out, `saved to ${dir}/with\\x0anewline.trace\n`);
+});
+
 s('a policy file that hangs in the breadth-first search: a policy error naming that file only, exit 7', () => {
   const loops = 'test/fixtures/sandbox/loops.ts';
   const r = apmcEnv({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');

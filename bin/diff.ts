@@ -344,7 +344,7 @@ export async function diffSearchCommand(
   const d = diffTraces(t, pa, pb, a.level);
   if (d.first === null) throw new Error('diff: the trace found does not differ when replayed');
   if (save !== undefined) writeFileSafe(save, text, 'replace');
-  if (save !== undefined) lines.push(`saved to ${save}`);
+  if (save !== undefined) lines.push(`saved to ${oneLine(save)}`);
   lines.push('', c.bold('the trace (apmc run and apmc diff replay it):'), text.trimEnd());
   lines.push('', diffText(c, d, 'the trace found'));
   return { text: lines.join('\n'), code: 1 };

@@ -133,6 +133,15 @@ early('--save without a directory: ./counterexamples of the current directory', 
   assert.equal(tree(join(cwd, 'counterexamples', 'order-independence')).length, saved.length);
 });
 
+early('a saved path with a newline is shown on one line, escaped', async () => {
+  const dir = join(root, 'new\nline');
+  const o = await apmc(['check', '--policy', 'static', '--property', 'links-follow-assignment', '--save', dir]);
+  assert.is(o.code, 4, o.err);
+  const saved = o.err.split('\n').filter((l) => l.startsWith('saved '));
+  assert.is(saved.length, 1, o.err);
+  assert.match(saved[0]!, 'new\\x0aline/links-follow-assignment/');
+});
+
 early.run();
 
 // ---
