@@ -14,7 +14,7 @@ export type { Case, Violation } from './types.ts';
 /** Sees every step of a case's first history (engines use it for operation stats and vacuity). */
 export type StepHook = (before: State, op: Op, after: Step) => void;
 
-/** Whether the state after a step is quiescent, worked out once per step for the properties that ask (null: not yet). */
+/** Whether the state after a step is quiescent, found once per step for the properties that ask (null: not yet). */
 export interface QuietMemo {
   v: boolean | null;
 }
