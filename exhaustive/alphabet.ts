@@ -10,11 +10,13 @@ import {
   ASSIGNMENTS,
   CARD_CONFIGS,
   DRIVERS,
+  explored,
   FAULTS,
   HOST_ACTIONS,
   idCount,
   MASK_KINDS,
   MASK_SIGNS,
+  type Mechanism,
   mdevNames,
   RESOURCES,
   SCAN_KINDS,
@@ -25,7 +27,18 @@ import type { Scope } from '../model/scope.ts';
 
 export { mdevNames, vmNames } from '../model/op-values.ts';
 
-export function alphabet(scope: Scope): Op[] {
+/**
+ * The alphabet of `scope` with the kernel mechanisms in `mechanisms` (model/op-values.ts MECHANISMS;
+ * default: none, the classic ops).
+ */
+export function alphabet(scope: Scope, mechanisms: ReadonlySet<Mechanism> = CLASSIC): Op[] {
+  return classicAlphabet(scope).filter((op) => explored(op, mechanisms));
+}
+
+/** No mechanism beyond the classic ops. */
+export const CLASSIC: ReadonlySet<Mechanism> = new Set();
+
+function classicAlphabet(scope: Scope): Op[] {
   const ops: Op[] = [];
   const A = scope.adapters;
   const apqns: [number, number][] = [];

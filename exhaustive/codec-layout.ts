@@ -43,7 +43,15 @@ export interface Layout {
   readonly qci: MatrixRanges;
   readonly scanFlag: Range;
   readonly scan: { readonly qci: MatrixRanges; readonly old: MatrixRanges; readonly changed: Range };
-  readonly queues: readonly { readonly driver: Range; readonly link: Range; readonly reset: Range }[];
+  readonly queues: readonly {
+    readonly driver: Range;
+    readonly link: Range;
+    readonly reset: Range;
+    readonly polling: Range;
+    readonly dup: Range;
+    readonly override: Range;
+    readonly rebind: Range;
+  }[];
   readonly info: MatrixRanges;
   readonly mdevOrder: Range;
   readonly mdevs: readonly {
@@ -55,6 +63,7 @@ export interface Layout {
     readonly pendingFlag: Range;
     readonly pending: MatrixRanges;
     readonly removing: Range;
+    readonly open: Range;
   }[];
   readonly vmOrder: Range;
   readonly vms: readonly { readonly crycb: MatrixRanges; readonly hook: Range }[];

@@ -2,6 +2,7 @@
 import type { Mask } from '../model/bits.ts';
 import type { Scope } from '../model/scope.ts';
 import { DRIVERS, FAULTS, RESET_STATUSES } from '../model/state-shape.ts';
+import { NO_EVENTS } from '../model/events.ts';
 import type { Bus, Fault, Matrix, Mdev, QueueDev, State, Vm } from '../model/state.ts';
 import { KeyCursor } from './codec-cursor.ts';
 import type { Layout } from './codec-layout.ts';
@@ -36,7 +37,7 @@ export class KeyReader extends KeyCursor {
     const info = this.matrix();
     const mdevs = this.mdevs();
     const vms = this.vms();
-    return { host, cardOff, fault, dirty, bus, queues, info, mdevs, vms };
+    return { host, cardOff, fault, dirty, bus, queues, info, mdevs, vms, log: NO_EVENTS };
   }
 
   /** Read n bits and move on. */
@@ -87,7 +88,12 @@ export class KeyReader extends KeyCursor {
     }
     const driver = d === 1 ? null : DRIVERS[d - 2]!;
     const l = this.get(this.mb);
-    return { driver, link: l === 0 ? null : this.mdevNames[l - 1]!, reset: RESET_STATUSES[this.get(this.resetBits)]! };
+    const link = l === 0 ? null : this.mdevNames[l - 1]!;
+    const reset = RESET_STATUSES[this.get(this.resetBits)]!;
+    const polling = this.get(1) === 1;
+    const dup = this.get(1) === 1;
+    const o = this.get(2);
+    return { driver, link, reset, polling, dup, override: o === 0 ? null : DRIVERS[o - 1]!, rebind: this.get(1) === 1 };
   }
 
   /** Slot codes of a creation order (0: empty) as indexes in name order, in creation order. */
@@ -121,7 +127,8 @@ export class KeyReader extends KeyCursor {
     const kv = this.get(this.vb);
     const pending = this.nullableMatrix();
     const kvm = kv === 0 ? null : this.vmNames[kv - 1]!;
-    return { matrix, shadow, qtable, kvm, pending, removing: this.get(1) === 1 };
+    const removing = this.get(1) === 1;
+    return { matrix, shadow, qtable, kvm, pending, removing, open: this.get(1) === 1 };
   }
 
   private vms(): Record<string, Vm> {

@@ -253,6 +253,10 @@ export class KeyWriter extends KeyCursor {
     this.put(q.driver === null ? 1 : q.driver === DRIVERS[0] ? 2 : 2 + DRIVERS.indexOf(q.driver), this.driverBits);
     this.put(nameIx(this.mdevIx, q.link), this.mb);
     this.put(RESET_STATUSES.indexOf(q.reset), this.resetBits);
+    this.put(q.polling ? 1 : 0, 1);
+    this.put(q.dup ? 1 : 0, 1);
+    this.put(q.override === null ? 0 : 1 + DRIVERS.indexOf(q.override), 2);
+    this.put(q.rebind ? 1 : 0, 1);
   }
 
   private mdevs(s: State): void {
@@ -276,6 +280,7 @@ export class KeyWriter extends KeyCursor {
     this.put(nameIx(this.vmIx, x.kvm), this.vb);
     this.nullableMatrix(x.pending);
     this.put(x.removing ? 1 : 0, 1);
+    this.put(x.open ? 1 : 0, 1);
   }
 
   private nullableMatrix(x: Matrix | null): void {

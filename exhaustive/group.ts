@@ -87,6 +87,7 @@ export function permuteIds(scope: Scope, s: State, g: IdPerm): State {
     info: permMatrix(s.info, g),
     mdevs,
     vms,
+    log: s.log,
   };
 }
 

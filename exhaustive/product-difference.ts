@@ -4,6 +4,7 @@
  * (model/observation.ts `differ`: the step's results count at `sysfs` and `all`). Confirmed by running
  * the trace again under both policies.
  */
+import { NO_EVENTS } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import { differ, type ObserveLevel } from '../model/observation.ts';
 import type { State } from '../model/state.ts';
@@ -63,7 +64,7 @@ export class Difference implements PairGoal {
     const { cfgA, cfgB, s0 } = this.sp;
     let a = s0;
     let b = s0;
-    let ra: Step = { state: s0, result: 'ok' };
+    let ra: Step = { state: s0, result: 'ok', events: NO_EVENTS };
     let rb: Step = ra;
     for (const op of ops) {
       ra = step(cfgA, a, op);

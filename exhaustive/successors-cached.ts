@@ -9,6 +9,7 @@
  * one lookup in ten misses, and a miss (a tracked run of the reducer, through proxies) costs many plain
  * steps: the plain strategy is faster there, with properties checked or not (ExhaustiveOptions.memo).
  */
+import { NO_EVENTS } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -75,7 +76,8 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
     const real = this.entered ?? (observer.tracking && sp.sym ? sp.codec.decode(this.uncanon, 0) : t);
     if (observer.tracking) {
       const s = this.memo.decoded(store.arena, this.i * this.W, this.i);
-      observer.transition(s, sp.ops[this.k]!, { state: real, result: this.memo.result(this.code) });
+      // The cache keeps results and flags, not events: a property that reads events is a flag.
+      observer.transition(s, sp.ops[this.k]!, { state: real, result: this.memo.result(this.code), events: NO_EVENTS });
     }
     return observer.newState(n, t, depth);
   }
@@ -97,7 +99,7 @@ function makeMemo(x: StrategySetting): TransitionMemo {
     (c: Config) =>
     (s: State, op: Op): FlaggedStep => {
       const r = step(c, s, op);
-      return { state: r.state, result: r.result, flags: observer.flags(s, op, r) };
+      return { state: r.state, result: r.result, events: r.events, flags: observer.flags(s, op, r) };
     };
   const guarded = guard ? flagged({ scope: sp.scope, policy: guard.policy }) : null;
   const verify = guard

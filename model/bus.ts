@@ -7,15 +7,15 @@ import { has, minus } from './bits.ts';
 import { defOwned, maskDriver, queueAt } from './blocks/queries.ts';
 import { zapq } from './blocks/reset.ts';
 import { parseMaskWrite } from './mask-syntax.ts';
-import type { Config, Outcome } from './policy.ts';
+import type { Config, Effect, Outcome } from './policy.ts';
 import { qix } from './scope.ts';
 import type { Driver, Matrix, State } from './state.ts';
-import { patchBus, patchState, sameMatrix, setQueue } from './state.ts';
+import { freshQueue, patchBus, patchState, sameMatrix, setQueue } from './state.ts';
 
 /** Bind a registered, unbound queue to `driver` (the driver core's probe; the mask rule is checked by callers). */
 function probeDevice(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): State {
   const i = qix(cfg.scope, apid, apqi);
-  s = setQueue(s, i, { driver, link: null, reset: 'normal' });
+  s = setQueue(s, i, freshQueue(driver, s.queues[i]?.override ?? null));
   if (driver === 'vfio_ap') return cfg.policy.probe(cfg, s, apid, apqi);
   // A zcrypt probe starts the queue's state machine with a reset (spec §4.3).
   return zapq(cfg, s, apid, apqi).state;
@@ -26,8 +26,8 @@ function unbindDevice(cfg: Config, s: State, apid: number, apqi: number): State 
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null || q.driver === null) return s;
   if (q.driver === 'vfio_ap') s = cfg.policy.remove(cfg, s, apid, apqi);
-  s = zapq(cfg, s, apid, apqi).state;
-  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: null, link: null, reset: 'normal' });
+  s = cfg.policy.bus_remove(cfg, s, apid, apqi);
+  return setQueue(s, qix(cfg.scope, apid, apqi), freshQueue(null, q.override));
 }
 
 /** Is a re-probe of ap_bus_revise_bindings() pending for this queue? Unbound queues are left alone (§4.2, §15.2). */
@@ -36,8 +36,19 @@ export function reprobePending(cfg: Config, s: State, apid: number, apqi: number
   return q !== null && q.driver !== null && q.driver !== maskDriver(s, apid, apqi);
 }
 
+/** The bus's ZAPQ after a driver's remove (ap_queue_remove, spec §4.4): the default `bus_remove` hook. */
+export const busZapq = (cfg: Config, s: State, apid: number, apqi: number): State => zapq(cfg, s, apid, apqi).state;
+
+/** A driver_override write: ENOENT where the kernel has no such attribute, else the policy's bus rules. */
+export function driverOverride(cfg: Config, s: State, apid: number, apqi: number, d: Driver | null): Effect {
+  const f = cfg.policy.driver_override;
+  if (f === null) return 'ENOENT';
+  return queueAt(cfg, s, apid, apqi) === null ? 'ENODEV' : f(cfg, s, apid, apqi, d);
+}
+
 /** One re-probe: unbind from the wrong driver, then bind to the one the masks select. */
-export function reprobe(cfg: Config, s: State, apid: number, apqi: number): Outcome {
+export function reprobe(cfg: Config, s: State, apid: number, apqi: number, half?: 'unbind' | 'bind'): Outcome {
+  if (half !== undefined) return 'EAGAIN';
   if (!reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
   s = unbindDevice(cfg, s, apid, apqi);
   return probeDevice(cfg, s, apid, apqi, maskDriver(s, apid, apqi));
@@ -132,7 +143,7 @@ export function scanStep(cfg: Config, s: State): Outcome {
   const n = nextScanDevice(cfg, s);
   if (n === null) return 'EAGAIN';
   if (!n.add) return setQueue(unbindDevice(cfg, s, n.apid, n.apqi), qix(cfg.scope, n.apid, n.apqi), null);
-  s = setQueue(s, qix(cfg.scope, n.apid, n.apqi), { driver: null, link: null, reset: 'normal' });
+  s = setQueue(s, qix(cfg.scope, n.apid, n.apqi), freshQueue(null));
   return probeDevice(cfg, s, n.apid, n.apqi, defOwned(s, n.apid, n.apqi) ? 'cex4queue' : 'vfio_ap');
 }
 

@@ -3,7 +3,7 @@
  * a state, rendered in the kernel's own formats (spec §12).
  */
 import { has, ids, toKernelHex } from './bits.ts';
-import type { Config } from './policy.ts';
+import type { Config, QueueStatus } from './policy.ts';
 import { apqnName } from './scope.ts';
 import type { Matrix, MdevName, State } from './state.ts';
 
@@ -27,7 +27,7 @@ export const crycbApqns = (m: Matrix): string[] => ids(m.apm).flatMap((a) => ids
 export const domainLines = (mask: Matrix['adm']): string[] => ids(mask).map((d) => d.toString(16).padStart(4, '0'));
 
 /** The queue `status` attribute (spec §8.7): found by matrix membership, not by the link. */
-export function queueStatus(s: State, apid: number, apqi: number): 'in use' | 'assigned' | 'unassigned' {
+export function queueStatus(s: State, apid: number, apqi: number): QueueStatus {
   for (const name in s.mdevs) {
     const x = s.mdevs[name]!;
     if (!has(x.matrix.apm, apid) || !has(x.matrix.aqm, apqi)) continue;
@@ -71,7 +71,7 @@ export function observe(cfg: Config, s: State): Observation {
       const q = s.queues[a * cfg.scope.domains + d];
       if (!q) continue;
       queues[apqnName(a, d)] = q.driver;
-      if (q.driver === 'vfio_ap') status[apqnName(a, d)] = queueStatus(s, a, d);
+      if (q.driver === 'vfio_ap') status[apqnName(a, d)] = cfg.policy.status(cfg, s, a, d);
     }
   }
   const mdevs: Record<MdevName, MdevView> = {};

@@ -14,8 +14,14 @@ export { DRIVERS, FAULTS };
 
 type HostAction = Extract<Op, { kind: 'host' }>['action'];
 
-/** Op kinds neither checker generates: ap_config is a composite of assignments already generated. */
-export const NOT_GENERATED = ['ap_config'] as const satisfies readonly OpKind[];
+/** Op kinds neither checker generates yet. */
+export const NOT_GENERATED = [
+  'ap_config',
+  'reset_poll',
+  'request',
+  'kvm_gone',
+  'driver_override',
+] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
@@ -72,3 +78,47 @@ export const idCount = (scope: Scope, r: Resource): number =>
 /** The scope's mdev and VM names: m1.., vm1.. */
 export const mdevNames = (scope: Scope): string[] => Array.from({ length: scope.mdevs }, (_, i) => `m${i + 1}`);
 export const vmNames = (scope: Scope): string[] => Array.from({ length: scope.vms }, (_, i) => `vm${i + 1}`);
+
+/**
+ * The kernel mechanisms beyond the classic ops, each of which an explorer can leave out (the Spin
+ * comparison and the state-space growth figures leave some or all out): asynchronous resets (the
+ * `busy` fault and `reset_poll`), the remove request, the KVM notifier, ap_config writes,
+ * driver_override and re-probe halves.
+ */
+export const MECHANISMS = [
+  'async_reset',
+  'request',
+  'kvm_notifier',
+  'ap_config',
+  'driver_override',
+  'reprobe_halves',
+] as const;
+export type Mechanism = (typeof MECHANISMS)[number];
+
+/** The mechanism an op belongs to, or null for a classic op (always explored). */
+export function mechanismOf(op: Op): Mechanism | null {
+  switch (op.kind) {
+    case 'fault':
+      return op.fault === 'busy' ? 'async_reset' : null;
+    case 'reset_poll':
+      return 'async_reset';
+    case 'request':
+      return 'request';
+    case 'kvm_gone':
+      return 'kvm_notifier';
+    case 'ap_config':
+      return 'ap_config';
+    case 'driver_override':
+      return 'driver_override';
+    case 'reprobe':
+      return op.half === undefined ? null : 'reprobe_halves';
+    default:
+      return null;
+  }
+}
+
+/** Does an explorer that explores `mechanisms` generate op? */
+export const explored = (op: Op, mechanisms: ReadonlySet<Mechanism>): boolean => {
+  const m = mechanismOf(op);
+  return m === null || mechanisms.has(m);
+};

@@ -10,8 +10,13 @@ export type UnassignKind = 'unassign_adapter' | 'unassign_domain' | 'unassign_co
 export type BusOp =
   /** A write to /sys/bus/ap/apmask or aqmask, absolute or relative syntax. `async`: re-probes are left pending. */
   | { readonly kind: 'apmask' | 'aqmask'; readonly value: string; readonly async?: true }
-  /** One pending re-probe of ap_bus_revise_bindings(): the queue moves to the driver the masks select. */
-  | { readonly kind: 'reprobe'; readonly apid: number; readonly apqi: number }
+  /**
+   * One pending re-probe of ap_bus_revise_bindings(): the queue moves to the driver the masks select.
+   * `half`: only its unbind half (device_release_driver) or only its bind half (the driver attach after it).
+   */
+  | { readonly kind: 'reprobe'; readonly apid: number; readonly apqi: number; readonly half?: 'unbind' | 'bind' }
+  /** /sys/bus/ap/devices/aa.dddd/driver_override (6.19, spec §4.2): a driver name, or none to clear it. */
+  | { readonly kind: 'driver_override'; readonly apid: number; readonly apqi: number; readonly driver: Driver | null }
   | { readonly kind: 'bind'; readonly apid: number; readonly apqi: number; readonly driver: Driver }
   /** drivers/<driver>/unbind; without a driver, whichever driver the queue is bound to. */
   | { readonly kind: 'unbind'; readonly apid: number; readonly apqi: number; readonly driver?: Driver }
@@ -30,8 +35,10 @@ export type HostOp =
     }
   /** /sys/bus/ap/devices/cardXX/config: SCLP deconfigure (0) / configure (1). */
   | { readonly kind: 'card_config'; readonly apid: number; readonly config: 0 | 1 }
-  /** What ZAPQ will answer for this queue from now on (spec §9): normal, checkstopped, or failing. */
-  | { readonly kind: 'fault'; readonly apid: number; readonly apqi: number; readonly fault: Fault };
+  /** What ZAPQ will answer for this queue from now on (spec §9): normal, checkstopped, failing, or busy. */
+  | { readonly kind: 'fault'; readonly apid: number; readonly apqi: number; readonly fault: Fault }
+  /** One iteration of the queue's reset work item (apq_reset_check: 20 ms, TAPQ, maybe ZAPQ again; spec §9). */
+  | { readonly kind: 'reset_poll'; readonly apid: number; readonly apqi: number };
 
 /** vfio_ap: mdev sysfs files, and the VFIO device as QEMU uses it (spec §8). */
 export type VfioOp =
@@ -50,7 +57,11 @@ export type VfioOp =
   /** Guest detach: QEMU closes the device (close_device, QEMU exit or device_del). */
   | { readonly kind: 'stop'; readonly mdev: MdevName }
   /** The VFIO_DEVICE_RESET ioctl (guest reset). */
-  | { readonly kind: 'vfio_reset'; readonly mdev: MdevName };
+  | { readonly kind: 'vfio_reset'; readonly mdev: MdevName }
+  /** The vfio core calls the mdev's `request(count)` while a remove waits for the guest (spec §8.3, 6.5+). */
+  | { readonly kind: 'request'; readonly mdev: MdevName }
+  /** The KVM notifier reports the KVM pointer gone while the device is open (static era, spec §1 S1, 5.11). */
+  | { readonly kind: 'kvm_gone'; readonly mdev: MdevName };
 
 export type Op = BusOp | HostOp | VfioOp;
 export type OpKind = Op['kind'];

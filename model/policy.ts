@@ -1,17 +1,30 @@
 import type { Mask } from './bits.ts';
+import type { BlockTable } from './blocks/replaceable.ts';
 import type { Errno } from './errno.ts';
 import type { Resource } from './ops.ts';
 import type { Scope } from './scope.ts';
-import type { Matrix, MdevName, ResetStatus, State, VmName } from './state.ts';
-
-/** What a callback that can fail returns: the next state, or the errno the kernel returns (state unchanged). */
-export type Outcome = State | Errno;
+import type { Driver, Matrix, MdevName, ResetStatus, State, VmName } from './state.ts';
 
 /** An operation that did its work and may still report an error (VFIO_DEVICE_RESET's EIO). */
 export interface Reported {
   readonly state: State;
   readonly errno: Errno | null;
 }
+
+/** The next state, or the errno the kernel returns (state unchanged). */
+export type Outcome = State | Errno;
+
+/**
+ * What a callback that can fail returns: an Outcome, or a state together with an errno (the call
+ * changed something and still failed; I15 `failed-op-changes-nothing` judges it).
+ */
+export type Effect = Outcome | Reported;
+
+/** The state an effect leaves (its state, or null for a bare errno, which leaves the state as it was). */
+export const stateOf = (o: Effect): State | null => (typeof o === 'string' ? null : 'errno' in o ? o.state : o);
+
+/** The queue `status` attribute's values (spec §8.7). */
+export type QueueStatus = 'in use' | 'assigned' | 'unassigned';
 
 /** The ids of an ap_config write (apm, aqm, adm), as the op carries them. */
 export interface MatrixIds {
@@ -54,6 +67,8 @@ export interface Policy {
    * to hold although the base violates it. Properties not listed are expected as under `base` (else to hold).
    */
   readonly expected?: Readonly<Record<string, ExpectedViolation | null>>;
+  /** Building blocks this design replaces for every callback that uses them (model/blocks/replaceable.ts). */
+  readonly blocks?: Partial<BlockTable>;
   /** Which stored reset statuses let a queue into the guest (spec §3 `passable`, §9). */
   readonly passable: (r: ResetStatus) => boolean;
 
@@ -62,6 +77,18 @@ export interface Policy {
   readonly probe: (cfg: Config, s: State, apid: number, apqi: number) => State;
   /** A vfio_ap-bound queue is being unbound (manual unbind, re-probe, scan removal). The bus ZAPQs afterwards. */
   readonly remove: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  /**
+   * The bus's part of ap_device_remove() after the driver's remove (spec §4.4): ZAPQ the queue
+   * (`busZapq`). An era hook: a design whose bus does otherwise overrides it.
+   */
+  readonly bus_remove: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  /**
+   * A write to the queue's driver_override attribute (6.19, spec §4.2): the bus's rules for it; null
+   * where the kernel has no such attribute (ENOENT).
+   */
+  readonly driver_override: ((cfg: Config, s: State, apid: number, apqi: number, d: Driver | null) => Effect) | null;
+  /** The queue `status` attribute of a vfio_ap-bound queue (spec §8.7; default `queueStatus`). */
+  readonly status: (cfg: Config, s: State, apid: number, apqi: number) => QueueStatus;
   /** Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). */
   readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => boolean) | null;
   readonly on_config_changed: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
@@ -69,19 +96,19 @@ export interface Policy {
 
   // --- the mdev and its VFIO device ---
   /** mdev_supported_types/.../create (the mdev core's checks included). */
-  readonly create: (cfg: Config, s: State, m: MdevName) => Outcome;
+  readonly create: (cfg: Config, s: State, m: MdevName) => Effect;
   /** `echo 1 > remove`; for an attached mdev this may only mark it `removing` (completed at detach). */
-  readonly remove_mdev: (cfg: Config, s: State, m: MdevName) => Outcome;
+  readonly remove_mdev: (cfg: Config, s: State, m: MdevName) => Effect;
   /**
    * assign_adapter / _domain / _control_domain. `id` may exceed the scope (and MAX_ID): check it with
    * `idError` (ENODEV) before using it as a bit, as the kernel checks apm_max before set_bit_inv.
    */
-  readonly assign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
-  readonly unassign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Outcome;
+  readonly assign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Effect;
+  readonly unassign: (cfg: Config, s: State, m: MdevName, res: Resource, id: number) => Effect;
   /** The ap_config attribute (6.10+); null where the design has none (writes give ENOENT). */
-  readonly ap_config: ((cfg: Config, s: State, m: MdevName, ids: MatrixIds) => Outcome) | null;
+  readonly ap_config: ((cfg: Config, s: State, m: MdevName, ids: MatrixIds) => Effect) | null;
   /** Guest attach (open_device + set_kvm). */
-  readonly attach: (cfg: Config, s: State, m: MdevName, vm: VmName) => Outcome;
+  readonly attach: (cfg: Config, s: State, m: MdevName, vm: VmName) => Effect;
   /** Guest detach (close_device + unset_kvm). Cannot fail. */
   readonly detach: (cfg: Config, s: State, m: MdevName) => State;
   /**
@@ -89,25 +116,37 @@ export interface Policy {
    * normal), so it returns the state after the resets together with that errno, if any.
    */
   readonly reset: (cfg: Config, s: State, m: MdevName) => Reported;
+  /**
+   * The mdev's `request(count)`, called by the vfio core while a remove waits for the open device
+   * (spec §8.3; 6.5+); null where the design has none (the remove just waits).
+   */
+  readonly request: ((cfg: Config, s: State, m: MdevName) => State) | null;
+  /**
+   * The KVM notifier reporting the KVM pointer gone while the device is open (static era, ≤5.15);
+   * null where the KVM is bound at open (no notifier: the op does not apply).
+   */
+  readonly kvm_gone: ((cfg: Config, s: State, m: MdevName) => State) | null;
 }
 
 /** The callbacks of a Policy: every member but its name, summary, base and expectations. */
-export type CallbackName = Exclude<keyof Policy, 'name' | 'summary' | 'base' | 'expected'>;
+export type CallbackName = Exclude<keyof Policy, 'name' | 'summary' | 'base' | 'expected' | 'blocks'>;
 
 /**
  * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, or
  * an answer (true or false).
  */
-export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean';
+export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean' | 'status';
 
 type ResultOf<F> = F extends (...a: never[]) => infer R
   ? [R] extends [boolean]
     ? 'boolean'
-    : [R] extends [Reported]
-      ? 'reported'
-      : [R] extends [State]
-        ? 'state'
-        : 'outcome'
+    : [R] extends [QueueStatus]
+      ? 'status'
+      : [R] extends [Reported]
+        ? 'reported'
+        : [R] extends [State]
+          ? 'state'
+          : 'outcome'
   : never;
 
 /** The shape of CALLBACKS: one entry per callback of Policy, as its type above says (checked by tsc). */
@@ -127,6 +166,9 @@ export const CALLBACKS = {
   passable: { result: 'boolean', optional: false },
   probe: { result: 'state', optional: false },
   remove: { result: 'state', optional: false },
+  bus_remove: { result: 'state', optional: false },
+  driver_override: { result: 'outcome', optional: true },
+  status: { result: 'status', optional: false },
   in_use: { result: 'boolean', optional: true },
   on_config_changed: { result: 'state', optional: true },
   on_scan_complete: { result: 'state', optional: true },
@@ -138,6 +180,8 @@ export const CALLBACKS = {
   attach: { result: 'outcome', optional: false },
   detach: { result: 'state', optional: false },
   reset: { result: 'reported', optional: false },
+  request: { result: 'state', optional: true },
+  kvm_gone: { result: 'state', optional: true },
 } as const satisfies CallbackTable;
 
 /** The names of CALLBACKS, in its order. */

@@ -18,7 +18,7 @@ import type { Driver, Fault, ResetStatus, State } from './state.ts';
 export type Lists<U, L extends readonly unknown[]> = [Exclude<U, L[number]>] extends [never] ? true : false;
 
 /** The hardware conditions of a queue (Fault), in a fixed order. */
-export const FAULTS = ['none', 'checkstop', 'reset_fails'] as const satisfies readonly Fault[];
+export const FAULTS = ['none', 'checkstop', 'reset_fails', 'busy'] as const satisfies readonly Fault[];
 true satisfies Lists<Fault, typeof FAULTS>;
 /** The stored reset outcomes (ResetStatus), in a fixed order. */
 export const RESET_STATUSES = [
@@ -26,6 +26,7 @@ export const RESET_STATUSES = [
   'deconfigured',
   'checkstopped',
   'failed',
+  'in_progress',
 ] as const satisfies readonly ResetStatus[];
 true satisfies Lists<ResetStatus, typeof RESET_STATUSES>;
 /** The queue drivers (Driver), in a fixed order. */
@@ -119,6 +120,9 @@ const matrix = (config?: true) =>
     fields: { apm: mask('adapter', config), aqm: mask('domain', config), adm: mask('control_domain', config) },
   }) as const;
 
+/** A State without its `log`: the events of the step under way, never part of a state between steps. */
+export type Shaped = Omit<State, 'log'>;
+
 /** The State, part by part (see the module comment). */
 export const STATE_SHAPE = {
   t: 'record',
@@ -151,11 +155,19 @@ export const STATE_SHAPE = {
         config: true,
         of: {
           t: 'record',
-          what: 'a queue { driver, link, reset }',
+          what: 'a queue { driver, link, reset, polling, dup, override, rebind }',
           fields: {
             driver: { t: 'nullable', config: true, of: { t: 'enum', values: DRIVERS, what: 'a driver', config: true } },
             link: name('mdev'),
             reset: { t: 'enum', values: RESET_STATUSES, what: 'a reset status', config: true },
+            polling: flag(),
+            dup: flag(),
+            override: {
+              t: 'nullable',
+              config: true,
+              of: { t: 'enum', values: DRIVERS, what: 'a driver', config: true },
+            },
+            rebind: flag(),
           },
         },
       },
@@ -175,9 +187,10 @@ export const STATE_SHAPE = {
           kvm: { t: 'nullable', config: true, of: { t: 'name', of: 'vm', config: true } },
           pending: { t: 'nullable', of: matrix() },
           removing: flag(true),
+          open: flag(true),
         },
       },
     },
     vms: { t: 'table', of: 'vm', item: { t: 'record', what: 'a VM', fields: { crycb: matrix(), hook: name('mdev') } } },
   },
-} as const satisfies ShapeOf<State>;
+} as const satisfies ShapeOf<Shaped>;

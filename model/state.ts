@@ -1,14 +1,21 @@
 import { EMPTY, type Mask, range, ids } from './bits.ts';
+import { NO_EVENTS, type KernelEvent } from './events.ts';
 import { qix, type Scope } from './scope.ts';
 
 export type MdevName = string;
 export type VmName = string;
 /** The queue drivers: zcrypt's default `cex4queue` and the non-default `vfio_ap` (spec §2). */
 export type Driver = 'cex4queue' | 'vfio_ap';
-/** What a ZAPQ answered, as vfio_ap stores it in `q->reset_status` (spec §9). */
-export type ResetStatus = 'normal' | 'deconfigured' | 'checkstopped' | 'failed';
-/** Hardware condition of a queue, set by the trace (never by chance): §9's nondeterministic reset outcomes. */
-export type Fault = 'none' | 'checkstop' | 'reset_fails';
+/**
+ * What a ZAPQ answered, as vfio_ap stores it in `q->reset_status` (spec §9). 'in_progress': reset in
+ * progress or busy (0x02/0x05/0x07), the reset work item polls until it ends.
+ */
+export type ResetStatus = 'normal' | 'deconfigured' | 'checkstopped' | 'failed' | 'in_progress';
+/**
+ * Hardware condition of a queue, set by the trace (never by chance): §9's nondeterministic reset
+ * outcomes. 'busy': ZAPQ and TAPQ answer "reset in progress" until the trace clears it.
+ */
+export type Fault = 'none' | 'checkstop' | 'reset_fails' | 'busy';
 
 /** apm / aqm / adm: a host configuration (QCI), a matrix, a shadow APCB or a CRYCB. */
 export interface Matrix {
@@ -25,6 +32,17 @@ export interface QueueDev {
   readonly link: MdevName | null;
   /** `q->reset_status`; a fresh vfio_ap queue object starts zeroed, i.e. 'normal' (spec §4.1). */
   readonly reset: ResetStatus;
+  /** `q->reset_work` is queued: the reset work item polls TAPQ (`reset_poll` steps it, spec §9). */
+  readonly polling: boolean;
+  /**
+   * The queue's hashtable node was added to a queue table while already in one (`hash_add` twice): the
+   * table is corrupt, and a walk over it never ends.
+   */
+  readonly dup: boolean;
+  /** `driver_override` (6.19, spec §4.2): the driver the probe binds to regardless of the masks; null: none. */
+  readonly override: Driver | null;
+  /** Unbound by a re-probe whose bind half has not run yet (device_reprobe between release and attach). */
+  readonly rebind: boolean;
 }
 
 /** A vfio_ap mediated matrix device (`struct ap_matrix_mdev`). */
@@ -40,6 +58,8 @@ export interface Mdev {
   readonly pending: Matrix | null;
   /** A remove was requested while a guest holds the device; it completes when the guest lets go. */
   readonly removing: boolean;
+  /** QEMU holds the VFIO device open; `kvm` may be null while it is (the KVM notifier reported it gone). */
+  readonly open: boolean;
 }
 
 /** A KVM guest: its CRYCB (APCB) and the mdev owning its PQAP(AQIC) hook. */
@@ -83,6 +103,8 @@ export interface State {
   readonly info: Matrix;
   readonly mdevs: Readonly<Record<MdevName, Mdev>>;
   readonly vms: Readonly<Record<VmName, Vm>>;
+  /** The kernel events of the step under way (model/events.ts); NO_EVENTS in every state between steps. */
+  readonly log: readonly KernelEvent[];
 }
 
 /** The host configuration with every resource of the scope configured. */
@@ -100,7 +122,7 @@ export function initialState(scope: Scope, host: Matrix = fullHost(scope)): Stat
   const n = scope.adapters * scope.domains;
   const queues: (QueueDev | null)[] = new Array<QueueDev | null>(n).fill(null);
   for (const a of ids(host.apm)) {
-    for (const d of ids(host.aqm)) queues[qix(scope, a, d)] = { driver: 'cex4queue', link: null, reset: 'normal' };
+    for (const d of ids(host.aqm)) queues[qix(scope, a, d)] = freshQueue('cex4queue');
   }
   return {
     host,
@@ -112,8 +134,31 @@ export function initialState(scope: Scope, host: Matrix = fullHost(scope)): Stat
     info: host,
     mdevs: {},
     vms: {},
+    log: NO_EVENTS,
   };
 }
+
+/** A queue device just bound to `driver` (null: registered, unbound): a fresh queue object (spec §4.1, §9). */
+export const freshQueue = (driver: Driver | null, override: Driver | null = null): QueueDev => ({
+  driver,
+  link: null,
+  reset: 'normal',
+  polling: false,
+  dup: false,
+  override,
+  rebind: false,
+});
+
+/** q with the fields `p` gives replaced (patchState's reason). */
+export const patchQueue = (q: QueueDev, p: Partial<QueueDev>): QueueDev => ({
+  driver: p.driver === undefined ? q.driver : p.driver,
+  link: p.link === undefined ? q.link : p.link,
+  reset: p.reset ?? q.reset,
+  polling: p.polling ?? q.polling,
+  dup: p.dup ?? q.dup,
+  override: p.override === undefined ? q.override : p.override,
+  rebind: p.rebind ?? q.rebind,
+});
 
 // --- immutable updates -------------------------------------------------------------------
 
@@ -133,6 +178,7 @@ export const patchState = (s: State, p: Partial<State>): State => ({
   info: p.info ?? s.info,
   mdevs: p.mdevs ?? s.mdevs,
   vms: p.vms ?? s.vms,
+  log: p.log ?? s.log,
 });
 
 /** The bus with the fields `p` gives replaced (patchState's reason); `scan: null` ends a scan. */

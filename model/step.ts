@@ -4,10 +4,13 @@
  * its errno and the very same state object (spec §14, I15).
  */
 import { add, and, del, has, ids, MAX_ID, minus } from './bits.ts';
-import { bind, reprobe, scanAll, scanComplete, scanStart, scanStep, unbind, writeMask } from './bus.ts';
+import { patchMdev } from './blocks/update.ts';
+import { resetPoll } from './blocks/reset.ts';
+import { bind, driverOverride, reprobe, scanAll, scanComplete, scanStart, scanStep, unbind, writeMask } from './bus.ts';
+import { KernelStop, NO_EVENTS, type KernelEvent } from './events.ts';
 import type { Errno } from './errno.ts';
 import { assertNever, RESOURCE_OF, type Op, type VfioOp } from './ops.ts';
-import type { Config, Outcome, Reported } from './policy.ts';
+import type { Config, Effect, Outcome } from './policy.ts';
 import { qix } from './scope.ts';
 import type { Matrix, State } from './state.ts';
 import { patchState, setDirty } from './state.ts';
@@ -17,6 +20,8 @@ export type Result = 'ok' | Errno;
 export interface Step {
   readonly state: State;
   readonly result: Result;
+  /** The kernel events of the step (WARN, oops, hang, log lines), in order; NO_EVENTS when none. */
+  readonly events: readonly KernelEvent[];
 }
 
 /** A model id: what the state's masks can hold. */
@@ -26,7 +31,7 @@ const kernelId = (id: number): boolean => Number.isInteger(id) && id >= 0;
 
 /** Apply one operation. */
 export function step(cfg: Config, s: State, op: Op): Step {
-  return outcome(cfg, s, apply(cfg, s, op), true);
+  return outcome(cfg, s, applyStopping(cfg, s, op), true);
 }
 
 /**
@@ -36,14 +41,45 @@ export function step(cfg: Config, s: State, op: Op): Step {
  * exhaustive engine's transition cache computes it so (exhaustive/memo.ts; checked in its tests).
  */
 export function stepUnmarked(cfg: Config, s: State, op: Op): Step {
-  return outcome(cfg, s, apply(cfg, s, op), false);
+  return outcome(cfg, s, applyStopping(cfg, s, op), false);
 }
 
-/** What apply gave, as a step: a bare errno leaves the very same state; otherwise marked or not. */
-function outcome(cfg: Config, s: State, r: Outcome | Reported, mark: boolean): Step {
-  if (typeof r === 'string') return { state: s, result: r };
-  const state = 'errno' in r ? r.state : r;
-  return { state: mark ? markDirty(cfg, state) : state, result: 'errno' in r ? (r.errno ?? 'ok') : 'ok' };
+/**
+ * What apply gave, as a step: a bare errno leaves the very same state; otherwise marked or not. The
+ * state's log becomes the step's events; a state that differs from `s` only by its log is `s` itself.
+ */
+function outcome(cfg: Config, s: State, r: Effect, mark: boolean): Step {
+  if (typeof r === 'string') return { state: s, result: r, events: NO_EVENTS };
+  let state = 'errno' in r ? r.state : r;
+  const result = 'errno' in r ? (r.errno ?? 'ok') : 'ok';
+  const events = state.log;
+  if (events.length > 0) state = onlyLogChanged(s, state) ? s : patchState(state, { log: NO_EVENTS });
+  return { state: mark ? markDirty(cfg, state) : state, result, events };
+}
+
+/** Do a and b differ in their log alone? */
+function onlyLogChanged(a: State, b: State): boolean {
+  return (
+    a.host === b.host &&
+    a.cardOff === b.cardOff &&
+    a.fault === b.fault &&
+    a.dirty === b.dirty &&
+    a.bus === b.bus &&
+    a.queues === b.queues &&
+    a.info === b.info &&
+    a.mdevs === b.mdevs &&
+    a.vms === b.vms
+  );
+}
+
+/** apply, with a task that dies or never returns (KernelStop) ending the op where it was: EFAULT. */
+function applyStopping(cfg: Config, s: State, op: Op): Effect {
+  try {
+    return apply(cfg, s, op);
+  } catch (e) {
+    if (e instanceof KernelStop) return { state: e.state, errno: 'EFAULT' };
+    throw e;
+  }
 }
 
 /**
@@ -69,14 +105,18 @@ export function run(cfg: Config, s: State, ops: readonly Op[]): Step[] {
   return out;
 }
 
-function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
+function apply(cfg: Config, s: State, op: Op): Effect {
   switch (op.kind) {
     case 'apmask':
     case 'aqmask':
       return writeMask(cfg, s, op.kind, op.value, op.async === true);
     // A queue name outside the scope names no device: ENODEV (bind/unbind), nothing pending (reprobe).
     case 'reprobe':
-      return reprobe(cfg, s, op.apid, op.apqi);
+      return reprobe(cfg, s, op.apid, op.apqi, op.half);
+    case 'driver_override':
+      return driverOverride(cfg, s, op.apid, op.apqi, op.driver);
+    case 'reset_poll':
+      return resetPoll(cfg, s, op.apid, op.apqi);
     case 'bind':
       return bind(cfg, s, op.apid, op.apqi, op.driver);
     case 'unbind':
@@ -107,7 +147,7 @@ function apply(cfg: Config, s: State, op: Op): Outcome | Reported {
   }
 }
 
-function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
+function applyVfio(cfg: Config, s: State, op: VfioOp): Effect {
   const p = cfg.policy;
   if (op.kind === 'create') return p.create(cfg, s, op.mdev);
   // Every other op names an mdev's sysfs directory: ENOENT when it does not exist.
@@ -130,23 +170,41 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Outcome | Reported {
       return [...op.apm, ...op.aqm, ...op.adm].every((id) => kernelId(id) && id < 256)
         ? p.ap_config(cfg, s, op.mdev, op)
         : 'EINVAL';
-    case 'start':
-      return p.attach(cfg, s, op.mdev, op.vm);
+    case 'start': {
+      // The vfio core refuses a second opener (errno unverified, spec §8.4).
+      if (x.open) return 'EBUSY';
+      const r = p.attach(cfg, s, op.mdev, op.vm);
+      return typeof r === 'string' || 'errno' in r ? r : opened(r, op.mdev, true);
+    }
     case 'stop': {
-      // No guest holds the device: nothing to close (a modelling choice; QEMU would not be running).
-      if (x.kvm === null) return 'ENODEV';
-      const d = p.detach(cfg, s, op.mdev);
+      // The device is not open: nothing to close (a modelling choice; QEMU would not be running).
+      if (!x.open) return 'ENODEV';
+      const d = opened(p.detach(cfg, s, op.mdev), op.mdev, false);
       const gone = d.mdevs[op.mdev];
       if (!gone?.removing) return d;
       const done = p.remove_mdev(cfg, d, op.mdev);
       return typeof done === 'string' ? d : done;
     }
     case 'vfio_reset':
-      // The ioctl needs the open device, i.e. an attached guest.
-      return x.kvm === null ? 'ENODEV' : p.reset(cfg, s, op.mdev);
+      // The ioctl needs the open device.
+      return x.open ? p.reset(cfg, s, op.mdev) : 'ENODEV';
+    case 'request':
+      // Only while a remove waits for the open device; a design without the callback just waits.
+      if (!x.removing || !x.open) return 'EAGAIN';
+      return p.request === null ? s : p.request(cfg, s, op.mdev);
+    case 'kvm_gone':
+      // Only where the notifier exists, and only while the device has a KVM.
+      if (p.kvm_gone === null) return 'ENODEV';
+      return x.kvm === null ? 'EAGAIN' : p.kvm_gone(cfg, s, op.mdev);
     default:
       return assertNever(op);
   }
+}
+
+/** m's VFIO device open or closed (the vfio core's open count), if m still exists. */
+function opened(s: State, m: string, open: boolean): State {
+  const x = s.mdevs[m];
+  return x === undefined || x.open === open ? s : patchMdev(s, m, { open });
 }
 
 /** Host AP configuration change (HMC/SE); unless `async`, the bus scan that notices it runs to the end. */

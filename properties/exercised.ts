@@ -5,6 +5,7 @@
  * at `after.state`, and a quiescent-only one only at quiescent states, where it is checked. A history
  * property's predicate is a proxy on the first history. Each property file has its own predicate.
  */
+import { NO_EVENTS } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -73,7 +74,7 @@ export function exerciseTracker(cfg: Config, props: readonly Property[]): Exerci
       if (only.length === 0) return;
       const was = pending;
       pending = only;
-      observe(s, NO_OP, { state: s, result: 'ok' });
+      observe(s, NO_OP, { state: s, result: 'ok', events: NO_EVENTS });
       pending = was.filter((x) => !exercised.has(x.p.name));
     },
   };

@@ -199,11 +199,12 @@ export function guardPolicy(p: Policy): PolicyGuard {
 /** The check made on every call: the right kind of value (an errno name, a state-like object, a boolean). */
 function cheapOk(kind: CallbackResult, r: unknown): boolean {
   if (kind === 'boolean') return typeof r === 'boolean';
+  if (kind === 'status') return r === 'in use' || r === 'assigned' || r === 'unassigned';
   if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
   if (typeof r !== 'object' || r === null) return false;
-  return kind === 'reported'
-    ? typeof (r as { state?: unknown }).state === 'object'
-    : (r as { mdevs?: unknown }).mdevs !== undefined;
+  const reported = typeof (r as { state?: unknown }).state === 'object';
+  const state = (r as { mdevs?: unknown }).mdevs !== undefined;
+  return kind === 'reported' ? reported : kind === 'outcome' ? reported || state : state;
 }
 
 /** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
@@ -211,11 +212,16 @@ function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): s
   switch (kind) {
     case 'boolean':
       return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
+    case 'status':
+      return r === 'in use' || r === 'assigned' || r === 'unassigned'
+        ? null
+        : `expected "in use", "assigned" or "unassigned", got ${show(r)}`;
     case 'outcome':
       if (typeof r === 'string')
         return Object.hasOwn(ERRNO, r)
           ? null
           : `${JSON.stringify(r)} is not an errno name (${Object.keys(ERRNO).join(', ')})`;
+      if (typeof r === 'object' && r !== null && 'errno' in r) return resultProblem('reported', r, scope);
       return stateProblem(r, scope);
     case 'state':
       return stateProblem(r, scope);

@@ -1,5 +1,4 @@
 import { has } from '../model/bits.ts';
-import { queueStatus } from '../model/observe.ts';
 import { attached, onState, vfioBound } from './exercised.ts';
 import type { StateInvariant } from './types.ts';
 import { apqnName } from './util.ts';
@@ -19,9 +18,9 @@ export const statusAttributeTruthful: StateInvariant = {
       const d = i % cfg.scope.domains;
       let used = false;
       for (const vm in s.vms) if (has(s.vms[vm]!.crycb.apm, a) && has(s.vms[vm]!.crycb.aqm, d)) used = true;
-      const says = queueStatus(s, a, d) === 'in use';
-      if (says !== used) {
-        return `${apqnName(a, d)} status says "${queueStatus(s, a, d)}" but ${used ? 'a' : 'no'} guest can use it`;
+      const status = cfg.policy.status(cfg, s, a, d);
+      if ((status === 'in use') !== used) {
+        return `${apqnName(a, d)} status says "${status}" but ${used ? 'a' : 'no'} guest can use it`;
       }
     }
     return null;

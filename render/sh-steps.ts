@@ -9,6 +9,7 @@ import type { Config } from '../model/policy.ts';
 import { queueAt } from '../model/blocks/queries.ts';
 import type { Matrix, State } from '../model/state.ts';
 import type { Result } from '../model/step.ts';
+import { formatOp } from '../trace/format.ts';
 import { shLine, shWord } from './shell-quote.ts';
 
 /** Names in the script for model ids, mdevs and VMs. */
@@ -66,6 +67,7 @@ const FAULT_WHAT = {
   none: 'answer normally again (undo the earlier fault)',
   checkstop: 'be checkstopped (ZAPQ and TAPQ answer response code 0x04)',
   reset_fails: 'fail its resets (ZAPQ answers an error response code)',
+  busy: 'answer "reset in progress" to ZAPQ and TAPQ (response code 0x02) until undone',
 } as const;
 
 /**
@@ -208,6 +210,12 @@ export function stepLines(
       return out;
     case 'vfio_reset':
       out.push(`vfio_reset ${mi} ${exp}`);
+      return out;
+    case 'reset_poll':
+    case 'request':
+    case 'kvm_gone':
+    case 'driver_override':
+      out.push(`model_only ${shWord(`${formatOp(op)}: the kernel does this on its own`)}`);
       return out;
     default:
       return assertNever(op);

@@ -21,8 +21,10 @@ function idProblem(op: Op, scope: Scope): string | null {
     case 'card_config':
       return within(op.apid, scope.adapters, 'adapter');
     case 'fault':
+    case 'reset_poll':
       return within(op.apid, scope.adapters, 'adapter') ?? within(op.apqi, scope.domains, 'domain');
     case 'reprobe':
+    case 'driver_override':
     case 'bind':
     case 'unbind':
       return model(op.apid, 'adapter') ?? model(op.apqi, 'domain');

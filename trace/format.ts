@@ -12,7 +12,11 @@ export function formatOp(op: Op): string {
     case 'aqmask':
       return `${op.kind} ${op.value}${op.async ? ' &' : ''}`;
     case 'reprobe':
-      return `reprobe ${apqnName(op.apid, op.apqi)}`;
+      return `reprobe ${apqnName(op.apid, op.apqi)}${op.half ? ` ${op.half}` : ''}`;
+    case 'reset_poll':
+      return `reset_poll ${apqnName(op.apid, op.apqi)}`;
+    case 'driver_override':
+      return `driver_override ${apqnName(op.apid, op.apqi)} ${op.driver ?? 'none'}`;
     case 'bind':
       return `bind ${apqnName(op.apid, op.apqi)} ${op.driver}`;
     case 'unbind':
@@ -49,7 +53,9 @@ export function formatOp(op: Op): string {
     case 'stop':
       return `stop ${op.mdev}`;
     case 'vfio_reset':
-      return `vfio_reset ${op.mdev}`;
+    case 'request':
+    case 'kvm_gone':
+      return `${op.kind} ${op.mdev}`;
     default:
       return assertNever(op);
   }

@@ -1,4 +1,5 @@
 /** The JSON trace format `apmc-trace/1`: the same content as the text format, converting both ways without loss. */
+import { FAULTS } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
@@ -13,6 +14,8 @@ type Field =
   | 'driver'
   | 'driver?'
   | 'fault'
+  | 'half?'
+  | 'override'
   | 'action'
   | 'resource'
   | 'config'
@@ -25,7 +28,9 @@ const ID: Record<string, Field> = { mdev: 'str', id: 'int' };
 const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
   apmask: { value: 'value', async: 'async?' },
   aqmask: { value: 'value', async: 'async?' },
-  reprobe: APQN,
+  reprobe: { ...APQN, half: 'half?' },
+  reset_poll: APQN,
+  driver_override: { ...APQN, driver: 'override' },
   bind: { ...APQN, driver: 'driver' },
   unbind: { ...APQN, driver: 'driver?' },
   scan: {},
@@ -47,6 +52,8 @@ const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
   start: { mdev: 'str', vm: 'str' },
   stop: MDEV,
   vfio_reset: MDEV,
+  request: MDEV,
+  kvm_gone: MDEV,
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -72,7 +79,11 @@ function fieldOk(f: Field, v: unknown): boolean {
     case 'driver?':
       return v === undefined || v === 'vfio_ap' || v === 'cex4queue';
     case 'fault':
-      return v === 'none' || v === 'checkstop' || v === 'reset_fails';
+      return typeof v === 'string' && (FAULTS as readonly string[]).includes(v);
+    case 'half?':
+      return v === undefined || v === 'unbind' || v === 'bind';
+    case 'override':
+      return v === null || v === 'vfio_ap' || v === 'cex4queue';
     case 'action':
       return v === 'add' || v === 'remove';
     case 'resource':

@@ -36,6 +36,10 @@ export const KEYWORDS = new Set([
   'start',
   'stop',
   'vfio_reset',
+  'reset_poll',
+  'request',
+  'kvm_gone',
+  'driver_override',
   'scope',
   'policy',
   'initial',
@@ -100,9 +104,23 @@ export function parseOpLine(text: string): Op {
       return async ? { kind: w0, value: w1!, async: true } : { kind: w0, value: w1! };
     }
     case 'reprobe': {
-      expectWords(t, 2, 'reprobe aa.dddd');
+      if (t.length !== 2 && t.length !== 3) throw `expected 'reprobe aa.dddd [unbind|bind]'`;
       const [apid, apqi] = apqn(w1);
-      return { kind: 'reprobe', apid, apqi };
+      if (w2 === undefined) return { kind: 'reprobe', apid, apqi };
+      if (w2 !== 'unbind' && w2 !== 'bind') throw `expected 'reprobe aa.dddd [unbind|bind]', got half '${w2}'`;
+      return { kind: 'reprobe', apid, apqi, half: w2 };
+    }
+    case 'reset_poll': {
+      expectWords(t, 2, 'reset_poll aa.dddd');
+      const [apid, apqi] = apqn(w1);
+      return { kind: 'reset_poll', apid, apqi };
+    }
+    case 'driver_override': {
+      expectWords(t, 3, 'driver_override aa.dddd vfio_ap|cex4queue|none');
+      const [apid, apqi] = apqn(w1);
+      if (w2 === 'none') return { kind: 'driver_override', apid, apqi, driver: null };
+      if (!DRIVERS.includes(w2 as Driver)) throw `unknown driver '${w2}' (vfio_ap, cex4queue or none)`;
+      return { kind: 'driver_override', apid, apqi, driver: w2 as Driver };
     }
     case 'bind': {
       expectWords(t, 3, 'bind aa.dddd vfio_ap|cex4queue');
@@ -133,9 +151,9 @@ export function parseOpLine(text: string): Op {
       return async ? { ...op, async: true } : op;
     }
     case 'fault': {
-      expectWords(t, 3, 'fault aa.dddd none|checkstop|reset_fails');
+      expectWords(t, 3, `fault aa.dddd ${FAULTS.join('|')}`);
       const [apid, apqi] = apqn(w1);
-      if (!FAULTS.includes(w2 as Fault)) throw `unknown fault '${w2}' (none, checkstop or reset_fails)`;
+      if (!FAULTS.includes(w2 as Fault)) throw `unknown fault '${w2}' (${FAULTS.join(', ')})`;
       return { kind: 'fault', apid, apqi, fault: w2 as Fault };
     }
     case 'create':
@@ -146,6 +164,8 @@ export function parseOpLine(text: string): Op {
       return { kind: 'start', mdev: name(w1, 'mdev'), vm: name(w2, 'VM') };
     case 'stop':
     case 'vfio_reset':
+    case 'request':
+    case 'kvm_gone':
       expectWords(t, 2, `${w0} <mdev>`);
       return { kind: w0, mdev: name(w1, 'mdev') };
     default:

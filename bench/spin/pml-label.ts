@@ -33,6 +33,11 @@ export function opLabel(op: Op): string {
     case 'stop':
     case 'vfio_reset':
       return `${op.mdev} ${op.kind}`;
+    case 'reset_poll':
+    case 'request':
+    case 'kvm_gone':
+    case 'driver_override':
+      throw new Error(`the Spin model has no ${op.kind}`);
     default:
       return `${op.mdev} ${op.kind} ${op.id}`;
   }

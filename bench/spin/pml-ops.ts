@@ -85,7 +85,13 @@ export function opCode(p: PmlScope, op: Op): string {
     case 'card_config':
       return cardConfig(p, op);
     case 'fault':
+      if (op.fault === 'busy') throw new Error('the Spin model has no busy fault');
       return `fault[${p.qi(op.apid, op.apqi)}] = ${FAULT[op.fault]}`;
+    case 'reset_poll':
+    case 'request':
+    case 'kvm_gone':
+    case 'driver_override':
+      throw new Error(`the Spin model has no ${op.kind}`);
     default:
       return vfioOpCode(p, op);
   }

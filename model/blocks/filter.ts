@@ -3,6 +3,7 @@ import type { Config } from '../policy.ts';
 import type { MdevName, State } from '../state.ts';
 import { EMPTY_MATRIX } from '../state.ts';
 import { isUsable, mdevOf } from './queries.ts';
+import { replaceable } from './replaceable.ts';
 import { setShadow } from './update.ts';
 
 /** What a filter did: the new state, whether the shadow's apm/aqm changed, and the APIDs it dropped from the guest. */
@@ -18,7 +19,7 @@ export interface Filtered {
  * shadow.aqm = matrix.aqm ∩ info.aqm; shadow.apm = the adapters of matrix.apm ∩ info.apm whose every
  * APQN with shadow.aqm is linked to `m` and passable. shadow.adm is not touched.
  */
-export function filterMatrix(cfg: Config, s: State, m: MdevName): Filtered {
+export const filterMatrix = replaceable('filterMatrix', (cfg: Config, s: State, m: MdevName): Filtered => {
   const x = mdevOf(s, m);
   const ah = and(x.matrix.apm, s.info.apm);
   const dh = and(x.matrix.aqm, s.info.aqm);
@@ -33,28 +34,31 @@ export function filterMatrix(cfg: Config, s: State, m: MdevName): Filtered {
     }
   }
   return commitShadow(s, m, apm, dh);
-}
+});
 
 /**
  * The D0 (6.0–6.7) filter, vfio_ap_mdev_filter_matrix(apm, aqm, mdev): rebuild shadow apm/aqm as
  * matrix ∩ info, then check only the APQNs of scopeApm × scopeAqm (not intersected with info); any
  * failing APQN drops its APID. This is the delta filter behind CVE-2024-26620 (spec §7, §10 ex. 2).
  */
-export function filterScoped(cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask): Filtered {
-  const x = mdevOf(s, m);
-  let apm = and(x.matrix.apm, s.info.apm);
-  const aqm = and(x.matrix.aqm, s.info.aqm);
-  const ds = ids(scopeAqm);
-  for (const a of ids(scopeApm)) {
-    for (const d of ds) {
-      if (!isUsable(cfg, s, m, a, d)) {
-        apm = del(apm, a);
-        break;
+export const filterScoped = replaceable(
+  'filterScoped',
+  (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask): Filtered => {
+    const x = mdevOf(s, m);
+    let apm = and(x.matrix.apm, s.info.apm);
+    const aqm = and(x.matrix.aqm, s.info.aqm);
+    const ds = ids(scopeAqm);
+    for (const a of ids(scopeApm)) {
+      for (const d of ds) {
+        if (!isUsable(cfg, s, m, a, d)) {
+          apm = del(apm, a);
+          break;
+        }
       }
     }
-  }
-  return commitShadow(s, m, apm, aqm);
-}
+    return commitShadow(s, m, apm, aqm);
+  },
+);
 
 function commitShadow(s: State, m: MdevName, apm: Mask, aqm: Mask): Filtered {
   const prev = mdevOf(s, m).shadow ?? EMPTY_MATRIX;
@@ -64,13 +68,13 @@ function commitShadow(s: State, m: MdevName, apm: Mask, aqm: Mask): Filtered {
 }
 
 /** vfio_ap_mdev_filter_cdoms(): shadow.adm = matrix.adm ∩ info.adm. */
-export function filterCdoms(_cfg: Config, s: State, m: MdevName): { state: State; changed: boolean } {
+export const filterCdoms = replaceable('filterCdoms', (_cfg: Config, s: State, m: MdevName) => {
   const x = mdevOf(s, m);
   const prev = x.shadow ?? EMPTY_MATRIX;
   const adm = and(x.matrix.adm, s.info.adm);
   if (prev.adm === adm) return { state: s, changed: false };
   return { state: setShadow(s, m, { ...prev, adm }), changed: true };
-}
+});
 
 /** Is every APQN of `apid` × `aqm` (or `apm` × `apqi`) bound to vfio_ap? v12's FCFS admission test. */
 export function allBound(cfg: Config, s: State, apm: Mask, aqm: Mask): boolean {

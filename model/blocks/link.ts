@@ -2,7 +2,7 @@ import { add, del, has, ids } from '../bits.ts';
 import type { Config } from '../policy.ts';
 import { qix } from '../scope.ts';
 import type { MdevName, State } from '../state.ts';
-import { setQueue } from '../state.ts';
+import { patchQueue, setQueue } from '../state.ts';
 import { patchMdev } from './update.ts';
 import { mdevOf, queueAt } from './queries.ts';
 
@@ -19,7 +19,7 @@ export function link(cfg: Config, s: State, m: MdevName, apid: number, apqi: num
   const qtable = x.qtable.slice();
   qtable[apid] = add(qtable[apid]!, apqi);
   s = patchMdev(s, m, { qtable });
-  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: q.driver, link: m, reset: q.reset });
+  return setQueue(s, qix(cfg.scope, apid, apqi), patchQueue(q, { link: m }));
 }
 
 /** vfio_ap_unlink_queue_fr_mdev(): clear both halves of the queue's link, if it has one. */
@@ -32,7 +32,7 @@ export function unlink(cfg: Config, s: State, apid: number, apqi: number): State
     qtable[apid] = del(qtable[apid]!, apqi);
     s = patchMdev(s, q.link, { qtable });
   }
-  return setQueue(s, qix(cfg.scope, apid, apqi), { driver: q.driver, link: null, reset: q.reset });
+  return setQueue(s, qix(cfg.scope, apid, apqi), patchQueue(q, { link: null }));
 }
 
 /** Link every queue of apm × aqm to `m` (vfio_ap_mdev_link_adapter / _link_domain / _link_apqn). */

@@ -21,6 +21,7 @@ export function createMdev(cfg: Config, s: State, m: MdevName, limitErrno: Errno
     kvm: null,
     pending: null,
     removing: false,
+    open: false,
   });
 }
 

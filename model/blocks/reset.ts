@@ -1,8 +1,8 @@
 import { has, ids, type Mask } from '../bits.ts';
-import type { Config, Reported } from '../policy.ts';
+import type { Config, Outcome, Reported } from '../policy.ts';
 import { qix } from '../scope.ts';
 import type { MdevName, ResetStatus, State } from '../state.ts';
-import { setDirty, setQueue } from '../state.ts';
+import { patchQueue, setDirty, setQueue } from '../state.ts';
 import { linkedApqns } from './link.ts';
 import { isLinked, mdevOf, queueAt } from './queries.ts';
 
@@ -27,7 +27,7 @@ export function resetQueue(cfg: Config, s: State, apid: number, apqi: number): S
   const r = zapq(cfg, s, apid, apqi);
   const q = queueAt(cfg, r.state, apid, apqi);
   if (q === null || q.driver !== 'vfio_ap' || q.reset === r.status) return r.state;
-  return setQueue(r.state, qix(cfg.scope, apid, apqi), { driver: q.driver, link: q.link, reset: r.status });
+  return setQueue(r.state, qix(cfg.scope, apid, apqi), patchQueue(q, { reset: r.status }));
 }
 
 /** Reset every APQN in the list, in order (resets are issued, then all waited for: the order is immaterial). */
@@ -71,4 +71,11 @@ export function abnormalLinked(cfg: Config, s: State, m: MdevName): [number, num
 export function vfioResetLinked(cfg: Config, s: State, m: MdevName): Reported {
   const state = resetLinked(cfg, s, m);
   return { state, errno: abnormalLinked(cfg, state, m).length > 0 ? 'EIO' : null };
+}
+
+/** One iteration of the queue's reset work item (apq_reset_check, spec §9); EAGAIN when none is queued. */
+export function resetPoll(cfg: Config, s: State, apid: number, apqi: number): Outcome {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || !q.polling) return 'EAGAIN';
+  return s;
 }

@@ -14,6 +14,7 @@ export function patchMdev(s: State, m: MdevName, p: Partial<Mdev>): State {
     kvm: p.kvm === undefined ? x.kvm : p.kvm,
     pending: p.pending === undefined ? x.pending : p.pending,
     removing: p.removing ?? x.removing,
+    open: p.open ?? x.open,
   });
 }
 

@@ -68,7 +68,7 @@ function onScanComplete(cfg: Config, s: State, _qci: Matrix, _old: Matrix): Stat
   return s;
 }
 
-export const d0: Policy = {
+export const d0 = {
   ...upstream,
   name: 'd0',
   summary: 'Linux 6.0–6.7 (D0): delta filtering (CVE-2024-26620), filtered queues not reset',
@@ -89,4 +89,4 @@ export const d0: Policy = {
   ap_config: null,
   // 6.0–6.4 block the remove until close; 6.5–6.7 relay `request` to QEMU but do not clear the CRYCB (§8.3).
   remove_mdev: (cfg, s, m) => removeMdev(cfg, s, m, false),
-};
+} satisfies Policy;

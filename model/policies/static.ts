@@ -3,6 +3,8 @@
  * checked only at assign time (bound to vfio_ap) and frozen while a guest is attached; vfio_ap
  * implements none of the AP bus hooks, so mask writes and host changes never consult it.
  */
+import { busZapq } from '../bus.ts';
+import { queueStatus } from '../observe.ts';
 import { add, del, has } from '../bits.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest } from '../blocks/mdev.ts';
 import { mdevOf } from '../blocks/queries.ts';
@@ -51,7 +53,7 @@ const resetMatrix = (cfg: Config, s: State, m: MdevName): State => {
   return resetApqns(cfg, s, mx.apm, mx.aqm);
 };
 
-export const staticPolicy: Policy = {
+export const staticPolicy = {
   name: 'static',
   summary: 'Linux 5.3–5.19 (S1): guest = matrix, checked only at assign time, frozen while attached',
   // No filtering and no stored reset status in the static design; resets matter only for I9.
@@ -60,6 +62,9 @@ export const staticPolicy: Policy = {
   probe: (_cfg, s) => s,
   // S1 resets the queue (ZAPQ with retry) and frees it; the CRYCB is not touched.
   remove: (cfg, s, apid, apqi) => zapq(cfg, s, apid, apqi).state,
+  bus_remove: busZapq,
+  driver_override: null,
+  status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: null,
   on_config_changed: null,
   on_scan_complete: null,
@@ -86,4 +91,6 @@ export const staticPolicy: Policy = {
     }
     return { state, errno };
   },
-};
+  request: null,
+  kvm_gone: null,
+} satisfies Policy;

@@ -13,6 +13,8 @@ import { patchMdev, setCrycb, setMatrix, setShadow, unplugAdapterOf, updateApcb 
 import { checkNotReserved, checkNotShared, idError, maxId, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
 import type { Config, MatrixIds, Outcome, Policy } from '../policy.ts';
+import { busZapq } from '../bus.ts';
+import { queueStatus } from '../observe.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
 import { EMPTY_MATRIX, patchState } from '../state.ts';
 
@@ -229,13 +231,16 @@ export const detach = (cfg: Config, s: State, m: MdevName): State => {
   return resetLinked(cfg, s, m);
 };
 
-export const upstream: Policy = {
+export const upstream = {
   name: 'upstream',
   summary: 'Linux 6.8+ (D1+): always filter the entire matrix, reset what leaves the guest, ap_config',
   // §9: passable ⇔ the stored response is normal, deconfigured or checkstopped (2024+).
   passable: (r) => r !== 'failed',
   probe,
   remove: removeQueue,
+  bus_remove: busZapq,
+  driver_override: null,
+  status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
   on_config_changed: onConfigChanged,
   on_scan_complete: onScanComplete,
@@ -248,4 +253,6 @@ export const upstream: Policy = {
   attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).shadow ?? EMPTY_MATRIX),
   detach,
   reset: vfioResetLinked,
-};
+  request: null,
+  kvm_gone: null,
+} satisfies Policy;

@@ -3,6 +3,8 @@
  * exists only while a guest is attached, first-come-first-served hot plug, no reset on unassign,
  * host-config removals that unassign, and the in_use callback of the same series.
  */
+import { busZapq } from '../bus.ts';
+import { queueStatus } from '../observe.ts';
 import { add, EMPTY, has, ids, minus, of } from '../bits.ts';
 import { fcfsInitialShadow, fcfsPlug } from '../blocks/fcfs.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
@@ -97,7 +99,7 @@ function onScanComplete(cfg: Config, s: State, qci: Matrix, old: Matrix): State 
   return s;
 }
 
-export const v12Fcfs: Policy = {
+export const v12Fcfs = {
   name: 'v12-fcfs',
   summary: 'v12 proposal (Nov 2020, not merged): shadow only while attached, first-come-first-served hot plug',
   // v12 admits by "bound to vfio_ap" alone and kept the 5.10 rc == 0 rule for resets (§3).
@@ -105,6 +107,9 @@ export const v12Fcfs: Policy = {
   probe,
   // 13/17: an APQN in the shadow takes its APID out; the queue alone is reset (S1 behaviour); unlink.
   remove: removeQueueResetOne,
+  bus_remove: busZapq,
+  driver_override: null,
+  status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
   on_config_changed: onConfigChanged,
   on_scan_complete: onScanComplete,
@@ -125,4 +130,6 @@ export const v12Fcfs: Policy = {
     return patchMdev(s, m, { shadow: null });
   },
   reset: vfioResetLinked,
-};
+  request: null,
+  kvm_gone: null,
+} satisfies Policy;

@@ -1,0 +1,40 @@
+/**
+ * Building blocks a policy can replace once for every callback that uses them:
+ * `extend(upstream, { name, blocks: { filterMatrix: myFilter } })`. Every caller of a replaceable
+ * block (the built-ins' callbacks, the bus, other blocks) goes through its dispatcher, which calls
+ * the policy's replacement when it has one. A replacement that wants the original calls
+ * `DEFAULT_BLOCKS.<name>` (calling the public block again would call the replacement again).
+ */
+import type { Mask } from '../bits.ts';
+import type { Config } from '../policy.ts';
+import type { MdevName, ResetStatus, State } from '../state.ts';
+import type { Filtered } from './filter.ts';
+
+/** The replaceable blocks and their signatures (each block's own comment says what it does). */
+export interface BlockTable {
+  readonly filterMatrix: (cfg: Config, s: State, m: MdevName) => Filtered;
+  readonly filterScoped: (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask) => Filtered;
+  readonly filterCdoms: (cfg: Config, s: State, m: MdevName) => { state: State; changed: boolean };
+  readonly updateApcb: (cfg: Config, s: State, m: MdevName) => State;
+  readonly link: (cfg: Config, s: State, m: MdevName, apid: number, apqi: number) => State;
+  readonly unlink: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  readonly zapq: (cfg: Config, s: State, apid: number, apqi: number) => { state: State; status: ResetStatus };
+  readonly resetQueue: (cfg: Config, s: State, apid: number, apqi: number) => State;
+}
+export type BlockName = keyof BlockTable;
+
+const defaults: Partial<Record<BlockName, BlockTable[BlockName]>> = {};
+
+/** The blocks as the model defines them (filled as each block's module loads). */
+export const DEFAULT_BLOCKS: BlockTable = defaults as BlockTable;
+
+/** The dispatcher of block `name`, whose own definition is `impl`. */
+export function replaceable<K extends BlockName>(name: K, impl: BlockTable[K]): BlockTable[K] {
+  defaults[name] = impl;
+  const call = impl as unknown as (cfg: Config, ...rest: unknown[]) => unknown;
+  const dispatch = (cfg: Config, ...rest: unknown[]): unknown => {
+    const own = cfg.policy.blocks?.[name] as ((cfg: Config, ...rest: unknown[]) => unknown) | undefined;
+    return (own ?? call)(cfg, ...rest);
+  };
+  return dispatch as unknown as BlockTable[K];
+}
