@@ -41,8 +41,8 @@ export class Sections {
     this.vms = L.vmOrder.at;
     this.matrix = span(L.host.apm, L.host.adm);
     this.scan = span(L.scan.qci.apm, L.scan.changed);
-    this.queue = span(L.queues[0]!.driver, L.queues[0]!.reset);
-    this.mdev = span(L.mdevs[0]!.matrix.apm, L.mdevs[0]!.removing);
+    this.queue = span(L.queues[0]!.driver, L.queues[0]!.rebind);
+    this.mdev = span(L.mdevs[0]!.matrix.apm, L.mdevs[0]!.open);
     this.vm = span(L.vms[0]!.crycb.apm, L.vms[0]!.hook);
   }
 }

@@ -131,7 +131,7 @@ export class ReadTracker {
     return this.obj(
       x,
       p.self,
-      { kvm: r.kvm, removing: r.removing },
+      { kvm: r.kvm, removing: r.removing, open: r.open },
       {
         matrix: () => this.matrix(x.matrix, r.matrix, p.matrix),
         shadow: () => (x.shadow === null ? null : this.matrix(x.shadow, r.shadow, p.shadow)),
@@ -301,14 +301,24 @@ const place = (...rs: (Range | readonly Range[])[]): Place => ({ all: rs.flat() 
 
 function placesOf(L: Layout): Places {
   const mdev = L.mdevs.map((r) => ({
-    self: place(mxr(r.matrix), r.shadowFlag, mxr(r.shadow), r.qtable, r.kvm, r.pendingFlag, mxr(r.pending), r.removing),
+    self: place(
+      mxr(r.matrix),
+      r.shadowFlag,
+      mxr(r.shadow),
+      r.qtable,
+      r.kvm,
+      r.pendingFlag,
+      mxr(r.pending),
+      r.removing,
+      r.open,
+    ),
     matrix: place(mxr(r.matrix)),
     shadow: place(mxr(r.shadow)),
     qtable: place(r.qtable),
     pending: place(mxr(r.pending)),
   }));
   const vm = L.vms.map((r) => ({ self: place(mxr(r.crycb), r.hook), crycb: place(mxr(r.crycb)) }));
-  const queue = L.queues.map((q) => place(q.driver, q.link, q.reset));
+  const queue = L.queues.map((q) => place(q.driver, q.link, q.reset, q.polling, q.dup, q.override, q.rebind));
   const scan = place(mxr(L.scan.qci), mxr(L.scan.old), L.scan.changed);
   const bus = place(L.apmask, L.aqmask, L.apmaskHigh, L.aqmaskHigh, mxr(L.qci), L.scanFlag, scan.all);
   const queues = place(queue.flatMap((q) => q.all));

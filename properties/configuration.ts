@@ -36,12 +36,15 @@ export function configurationKey(s: State, opt: KeyOptions = {}): string {
     s.bus.apmaskHigh,
     s.bus.aqmaskHigh,
   ];
-  for (const q of s.queues) parts.push(q === null ? '-' : `${q.driver ?? 'none'}${ignoreResets ? '' : `/${q.reset}`}`);
+  for (const q of s.queues) {
+    if (q === null) parts.push('-');
+    else parts.push(`${q.driver ?? 'none'}${ignoreResets ? '' : `/${q.reset}`}${q.override ? `>${q.override}` : ''}`);
+  }
   if (opt.ignoreMdevs) return parts.join('|');
   for (const m of Object.keys(s.mdevs).sort()) {
     const x = s.mdevs[m]!;
-    if (opt.ignoreMatrices) parts.push(m, x.kvm ?? '', x.removing);
-    else parts.push(m, x.matrix.apm, x.matrix.aqm, x.matrix.adm, x.kvm ?? '', x.removing);
+    if (opt.ignoreMatrices) parts.push(m, x.kvm ?? '', x.removing, x.open);
+    else parts.push(m, x.matrix.apm, x.matrix.aqm, x.matrix.adm, x.kvm ?? '', x.removing, x.open);
   }
   return parts.join('|');
 }

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alphabet } from '../exhaustive/alphabet.ts';
 import { POLICIES } from '../model/policies/index.ts';
+import { MECHANISMS } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { type Shape, STATE_SHAPE } from '../model/state-shape.ts';
@@ -91,7 +92,7 @@ const PENDING: Op[] = [
 
 /** Sample states: for every policy, PENDING's states, then pseudo-random ops of the exhaustive alphabet. */
 function states(): State[] {
-  const ops = alphabet(DEFAULT_SCOPE);
+  const ops = alphabet(DEFAULT_SCOPE, new Set(MECHANISMS));
   const out: State[] = [];
   let x = 1;
   for (const policy of Object.values(POLICIES)) {
