@@ -5,7 +5,6 @@
  * Building blocks emit them (model/blocks/events.ts); the reducer hands them out with the step
  * (`Step.events`) and never keeps them in a state between steps.
  */
-import type { MdevName, State } from './state.ts';
 
 /** An APQN as [apid, apqi]. */
 export type Apqn = readonly [number, number];
@@ -26,26 +25,13 @@ export type KernelEvent =
       readonly level: LogLevel;
       readonly text: string;
       readonly apqns: readonly Apqn[];
-      readonly mdev: MdevName | null;
+      readonly mdev: string | null;
     };
 
 export type EventKind = KernelEvent['kind'];
 
 /** The events of a step with none; also the `log` of every state between steps. */
 export const NO_EVENTS: readonly KernelEvent[] = Object.freeze([]);
-
-/**
- * Thrown by a building block where the kernel's task dies or never returns (oops, hang): the reducer
- * catches it and ends the step with `state` (the state when it happened, its log ending with the event).
- */
-export class KernelStop {
-  readonly state: State;
-  readonly event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>;
-  constructor(state: State, event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>) {
-    this.state = state;
-    this.event = event;
-  }
-}
 
 /** One event as a line of text (explain, run). */
 export function formatEvent(e: KernelEvent): string {
