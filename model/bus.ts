@@ -39,11 +39,13 @@ function unbindDevice(cfg: Config, s: State, apid: number, apqi: number): State 
 
 /**
  * Is a re-probe of ap_bus_revise_bindings() pending for this queue (__ap_revise_reserved: an override that
- * names another driver, else the masks)? Unbound queues are left alone (§4.2, §15.2).
+ * names another driver, else the masks), or the bind half of one under way? Other unbound queues are left alone
+ * (§4.2, §15.2).
  */
 export function reprobePending(cfg: Config, s: State, apid: number, apqi: number): boolean {
   const q = queueAt(cfg, s, apid, apqi);
-  return q !== null && q.driver !== null && q.driver !== probeDriver(s, apid, apqi, q);
+  if (q === null) return false;
+  return q.driver === null ? q.rebind : q.driver !== probeDriver(s, apid, apqi, q);
 }
 
 /** The bus's ZAPQ after a driver's remove (ap_queue_remove, spec §4.4): the default `bus_remove` hook. */
@@ -85,7 +87,8 @@ export function driverOverride(cfg: Config, s: State, apid: number, apqi: number
  * the queue is left unbound with its bind half pending (`rebind`). EAGAIN unless a re-probe is pending.
  */
 function reprobeUnbind(cfg: Config, s: State, apid: number, apqi: number): Outcome {
-  if (!reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || q.driver === null || !reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
   s = unbindDevice(cfg, s, apid, apqi);
   const i = qix(cfg.scope, apid, apqi);
   return setQueue(s, i, patchQueue(s.queues[i]!, { rebind: true }));
@@ -108,7 +111,10 @@ function reprobeBind(cfg: Config, s: State, apid: number, apqi: number): Outcome
  * in the halves through its `remove`, `bus_remove` and `probe` callbacks.
  */
 export function reprobe(cfg: Config, s: State, apid: number, apqi: number, half?: 'unbind' | 'bind'): Outcome {
-  if (half === 'bind') return reprobeBind(cfg, s, apid, apqi);
+  // The whole re-probe of a queue whose unbind half has run is what remains of it: the bind half.
+  if (half === 'bind' || (half === undefined && queueAt(cfg, s, apid, apqi)?.rebind)) {
+    return reprobeBind(cfg, s, apid, apqi);
+  }
   const u = reprobeUnbind(cfg, s, apid, apqi);
   return half === 'unbind' || typeof u === 'string' ? u : reprobeBind(cfg, u, apid, apqi);
 }

@@ -15,6 +15,7 @@ import { run, type Step } from '../model/step.ts';
 import { parseOpLine } from '../trace/index.ts';
 import { linksHalvesAgree } from './links-halves-agree.ts';
 import { overrideWithinRules } from './override-within-rules.ts';
+import { quiescent, settle } from './quiescence.ts';
 
 const SCOPE = { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 };
 const cfgOf = (policy: Policy) => ({ scope: SCOPE, policy });
@@ -141,4 +142,13 @@ halves('unbind then bind ends where the whole re-probe ends; nothing pending bet
 
 table.run();
 override.run();
+halves('a pending bind half is outstanding work: not quiescent; settling (or a whole re-probe) runs it', () => {
+  const ss = steps(upstream, 'apmask -0 &\nreprobe 00.0000 unbind');
+  const mid = last(ss);
+  assert.not.ok(quiescent(cfgOf(upstream), mid));
+  assert.is(settle(cfgOf(upstream), mid).queues[0]!.driver, 'vfio_ap');
+  const whole = run(cfgOf(upstream), mid, [parseOpLine('reprobe 00.0000')]);
+  assert.equal(whole[0]!.state.queues[0], settle(cfgOf(upstream), mid).queues[0]);
+});
+
 halves.run();
