@@ -76,4 +76,19 @@ test('check --base finds a new violation of each patch', async () => {
   });
 });
 
+test('the sh replay writes driver_override for real, and its cleanup clears it before the masks', async () => {
+  const o = await apmc([
+    'explain',
+    '--format',
+    'sh',
+    '--policy',
+    'upstream-6.19',
+    'examples/patch-override-unrestricted.trace',
+  ]);
+  assert.is(o.code, 0);
+  assert.match(o.out, `wr "$AP/devices/$(apqn "$A0" "$D0")/driver_override" 'cex4queue' EINVAL`);
+  const clear = o.out.indexOf(`quiet "$AP/devices/$_q/driver_override" ''`);
+  assert.ok(clear > 0 && clear < o.out.indexOf('quiet "$AP/apmask"'), 'overrides are cleared before the mask writes');
+});
+
 test.run();
