@@ -9,7 +9,7 @@ import { propertyByName } from './registry.ts';
 export type Expectation = ExpectedViolation;
 
 /*
- * override-within-rules (B2) holds under every built-in: static, v12-fcfs, d0 and upstream have no driver_override
+ * override-within-rules (I18) holds under every built-in: static, v12-fcfs, d0 and upstream have no driver_override
  * (the write is ENOENT), and upstream-6.19's 46030379 restriction keeps overrides and mask use apart.
  * upstream-6.19 has no entry: it is upstream's bus with driver_override, so it takes upstream's (its base's).
  */

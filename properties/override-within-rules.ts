@@ -5,7 +5,7 @@ import type { StateInvariant } from './types.ts';
 import { apqnName } from './util.ts';
 
 /**
- * B2 (6.19 driver_override, spec §4.2): an override cannot take a queue around the masks or in_use. A queue
+ * I18, spec §1 B2 (6.19 driver_override, §4.2): an override cannot take a queue around the masks or in_use. A queue
  * bound through its override against the masks only while apmask and aqmask are all ones (46030379: neither
  * mechanism is in use alongside the other), and never a queue an mdev's matrix holds bound to the default
  * driver through an override (in_use protects assigned queues from the host).
@@ -16,7 +16,7 @@ export const overrideWithinRules: StateInvariant = {
   statement:
     'No queue is bound against the masks through driver_override while apmask/aqmask are in use, and no ' +
     'queue assigned to an mdev is bound to the default driver through driver_override.',
-  spec: 'B2',
+  spec: 'I18',
   exercised: onState((s) => s.queues.some((q) => q !== null && q.override !== null)),
   quiescentOnly: false,
   check: (cfg, s) => {
