@@ -75,8 +75,8 @@ table('every walk hangs: detach, VFIO reset; unlink of a dup leaves the table ho
 });
 
 table('no built-in links a queue twice (ap_config, assign, probe)', () => {
-  const lines =
-    `${TO_VFIO}\nm1 ap_config apm=0,1 aqm=0,1 adm=0\nm1 assign_adapter 1\nunbind 01.0001\nbind 01.0001 vfio_ap`;
+  const rebind = 'unbind 01.0001\nbind 01.0001 vfio_ap';
+  const lines = `${TO_VFIO}\nm1 ap_config apm=0,1 aqm=0,1 adm=0\nm1 assign_adapter 1\n${rebind}`;
   for (const p of [upstream, upstream619, d0]) {
     const ss = steps(p, lines);
     assert.ok(
@@ -117,8 +117,8 @@ override('6.19 restriction: no override while a mask is in use, no mask edit whi
 });
 
 override('override-within-rules: holds under 6.19, broken without 46030379 (an assigned queue goes to zcrypt)', () => {
-  const lines =
-    `${TO_VFIO}\nm1 assign_adapter 0\nm1 assign_domain 0\ndriver_override 00.0000 cex4queue\nreprobe 00.0000`;
+  const assign = 'm1 assign_adapter 0\nm1 assign_domain 0';
+  const lines = `${TO_VFIO}\n${assign}\ndriver_override 00.0000 cex4queue\nreprobe 00.0000`;
   const bad = last(steps(unrestricted, lines));
   assert.is(bad.queues[0]!.driver, 'cex4queue');
   assert.match(overrideWithinRules.check(cfgOf(unrestricted), bad) ?? '', 'assigned to m1');
