@@ -179,7 +179,7 @@ check('4 for a violation the base of a user policy expects (extend() records the
 });
 
 check('--json: verdicts per (policy, property), counterexamples that apmc run replays', () => {
-  const r = apmc('check', '--policy', 'd0', '--property', 'guest-queues-bound-to-vfio-ap', '--runs', '10000', '--json');
+  const r = apmc('check', '--policy', 'd0', '--property', 'guest-queues-bound-to-vfio-ap', '--runs', '20000', '--json');
   assert.is(r.code, 4, r.err);
   const rep = JSON.parse(r.out) as {
     exit: number;

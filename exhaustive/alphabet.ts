@@ -18,6 +18,8 @@ import {
   MASK_SIGNS,
   type Mechanism,
   mdevNames,
+  OVERRIDES,
+  REPROBE_HALVES,
   RESOURCES,
   SCAN_KINDS,
   vmNames,
@@ -32,13 +34,14 @@ export { mdevNames, vmNames } from '../model/op-values.ts';
  * default: none, the classic ops).
  */
 export function alphabet(scope: Scope, mechanisms: ReadonlySet<Mechanism> = CLASSIC): Op[] {
-  return classicAlphabet(scope).filter((op) => explored(op, mechanisms));
+  return fullAlphabet(scope).filter((op) => explored(op, mechanisms));
 }
 
 /** No mechanism beyond the classic ops. */
 export const CLASSIC: ReadonlySet<Mechanism> = new Set();
 
-function classicAlphabet(scope: Scope): Op[] {
+/** Every op of the scope, the mechanisms' included (model/op-values.ts mechanismOf gates them). */
+function fullAlphabet(scope: Scope): Op[] {
   const ops: Op[] = [];
   const A = scope.adapters;
   const apqns: [number, number][] = [];
@@ -53,6 +56,11 @@ function classicAlphabet(scope: Scope): Op[] {
     }
   }
   for (const [apid, apqi] of apqns) ops.push({ kind: 'reprobe', apid, apqi });
+  // driver_override (6.19) and the two halves of a re-probe.
+  for (const [apid, apqi] of apqns) {
+    for (const driver of OVERRIDES) ops.push({ kind: 'driver_override', apid, apqi, driver });
+    for (const half of REPROBE_HALVES) ops.push({ kind: 'reprobe', apid, apqi, half });
+  }
   for (const [apid, apqi] of apqns) {
     for (const driver of DRIVERS) ops.push({ kind: 'bind', apid, apqi, driver });
     ops.push({ kind: 'unbind', apid, apqi });

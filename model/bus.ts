@@ -3,14 +3,21 @@
  * bind/unbind (every unbind ZAPQs), and the scan that notices host configuration changes. Driver
  * callbacks come from the policy in `cfg`.
  */
-import { has, minus } from './bits.ts';
+import { has, minus, range } from './bits.ts';
 import { defOwned, maskDriver, queueAt } from './blocks/queries.ts';
 import { zapq } from './blocks/reset.ts';
 import { parseMaskWrite } from './mask-syntax.ts';
 import type { Config, Effect, Outcome } from './policy.ts';
 import { qix } from './scope.ts';
-import type { Driver, Matrix, State } from './state.ts';
-import { freshQueue, patchBus, patchState, sameMatrix, setQueue } from './state.ts';
+import type { Driver, Matrix, QueueDev, State } from './state.ts';
+import { freshQueue, patchBus, patchQueue, patchState, sameMatrix, setQueue } from './state.ts';
+
+/**
+ * The driver ap_device_probe() accepts for a queue (6.19): the one its driver_override names, whatever the
+ * masks say; without an override, the one the masks select (spec §4.1).
+ */
+export const probeDriver = (s: State, apid: number, apqi: number, q: QueueDev): Driver =>
+  q.override ?? maskDriver(s, apid, apqi);
 
 /** Bind a registered, unbound queue to `driver` (the driver core's probe; the mask rule is checked by callers). */
 function probeDevice(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): State {
@@ -30,14 +37,43 @@ function unbindDevice(cfg: Config, s: State, apid: number, apqi: number): State 
   return setQueue(s, qix(cfg.scope, apid, apqi), freshQueue(null, q.override));
 }
 
-/** Is a re-probe of ap_bus_revise_bindings() pending for this queue? Unbound queues are left alone (§4.2, §15.2). */
+/**
+ * Is a re-probe of ap_bus_revise_bindings() pending for this queue (__ap_revise_reserved: an override that
+ * names another driver, else the masks), or the bind half of one under way? Other unbound queues are left alone
+ * (§4.2, §15.2).
+ */
 export function reprobePending(cfg: Config, s: State, apid: number, apqi: number): boolean {
   const q = queueAt(cfg, s, apid, apqi);
-  return q !== null && q.driver !== null && q.driver !== maskDriver(s, apid, apqi);
+  if (q === null) return false;
+  return q.driver === null ? q.rebind : q.driver !== probeDriver(s, apid, apqi, q);
 }
 
 /** The bus's ZAPQ after a driver's remove (ap_queue_remove, spec §4.4): the default `bus_remove` hook. */
 export const busZapq = (cfg: Config, s: State, apid: number, apqi: number): State => zapq(cfg, s, apid, apqi).state;
+
+/**
+ * driver_override_store() without the 6.19 restriction (d38a87d7): set or clear the queue's override. Nothing is
+ * re-probed: the override takes effect at the queue's next probe (bind, re-probe, mask write).
+ */
+export function storeOverride(cfg: Config, s: State, apid: number, apqi: number, d: Driver | null): Effect {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null) return 'ENODEV';
+  return q.override === d ? s : setQueue(s, qix(cfg.scope, apid, apqi), patchQueue(q, { override: d }));
+}
+
+/** ap_apmask_aqmask_in_use (6.19 ap_bus.c): apmask or aqmask is not all ones. */
+export const masksInUse = (s: State): boolean =>
+  !(s.bus.apmask === range(32) && s.bus.apmaskHigh && s.bus.aqmask === range(32) && s.bus.aqmaskHigh);
+
+/** ap_driver_override_ctr != 0 (6.19): some queue device has a driver_override. */
+export const anyOverride = (s: State): boolean => s.queues.some((q) => q !== null && q.override !== null);
+
+/**
+ * driver_override_store() as of 6.19 (46030379): EINVAL while apmask or aqmask is in use (`rc = -EINVAL; if
+ * (ap_apmask_aqmask_in_use) goto out;`), else `storeOverride`.
+ */
+export const restrictedOverride = (cfg: Config, s: State, apid: number, apqi: number, d: Driver | null): Effect =>
+  masksInUse(s) ? 'EINVAL' : storeOverride(cfg, s, apid, apqi, d);
 
 /** A driver_override write: ENOENT where the kernel has no such attribute, else the policy's bus rules. */
 export function driverOverride(cfg: Config, s: State, apid: number, apqi: number, d: Driver | null): Effect {
@@ -46,12 +82,41 @@ export function driverOverride(cfg: Config, s: State, apid: number, apqi: number
   return queueAt(cfg, s, apid, apqi) === null ? 'ENODEV' : f(cfg, s, apid, apqi, d);
 }
 
-/** One re-probe: unbind from the wrong driver, then bind to the one the masks select. */
-export function reprobe(cfg: Config, s: State, apid: number, apqi: number, half?: 'unbind' | 'bind'): Outcome {
-  if (half !== undefined) return 'EAGAIN';
-  if (!reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
+/**
+ * The unbind half of device_reprobe() (device_release_driver): the driver's remove and the bus's `bus_remove`;
+ * the queue is left unbound with its bind half pending (`rebind`). EAGAIN unless a re-probe is pending.
+ */
+function reprobeUnbind(cfg: Config, s: State, apid: number, apqi: number): Outcome {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || q.driver === null || !reprobePending(cfg, s, apid, apqi)) return 'EAGAIN';
   s = unbindDevice(cfg, s, apid, apqi);
-  return probeDevice(cfg, s, apid, apqi, maskDriver(s, apid, apqi));
+  const i = qix(cfg.scope, apid, apqi);
+  return setQueue(s, i, patchQueue(s.queues[i]!, { rebind: true }));
+}
+
+/**
+ * The bind half of device_reprobe() (bus_rescan_devices_helper → device_attach): probe the driver the override
+ * or the masks select now. A queue bound in between (a manual bind) stays as it is. EAGAIN unless pending.
+ */
+function reprobeBind(cfg: Config, s: State, apid: number, apqi: number): Outcome {
+  const q = queueAt(cfg, s, apid, apqi);
+  if (q === null || !q.rebind) return 'EAGAIN';
+  if (q.driver !== null) return setQueue(s, qix(cfg.scope, apid, apqi), patchQueue(q, { rebind: false }));
+  return probeDevice(cfg, s, apid, apqi, probeDriver(s, apid, apqi, q));
+}
+
+/**
+ * One re-probe (device_reprobe): unbind from the wrong driver, then bind to the one the override or the masks
+ * select; `half` runs one half alone, so that other steps interleave between them. A design changes what runs
+ * in the halves through its `remove`, `bus_remove` and `probe` callbacks.
+ */
+export function reprobe(cfg: Config, s: State, apid: number, apqi: number, half?: 'unbind' | 'bind'): Outcome {
+  // The whole re-probe of a queue whose unbind half has run is what remains of it: the bind half.
+  if (half === 'bind' || (half === undefined && queueAt(cfg, s, apid, apqi)?.rebind)) {
+    return reprobeBind(cfg, s, apid, apqi);
+  }
+  const u = reprobeUnbind(cfg, s, apid, apqi);
+  return half === 'unbind' || typeof u === 'string' ? u : reprobeBind(cfg, u, apid, apqi);
 }
 
 /** Every pending re-probe, in device order (the whole of ap_bus_revise_bindings()). */
@@ -66,8 +131,9 @@ export function reviseBindings(cfg: Config, s: State): State {
 }
 
 /**
- * apmask_store / aqmask_store (spec §4.2): EINVAL → (unchanged: OK, nothing else) → EBUSY if the
- * policy's in_use objects to the newly set bits → commit; then the re-probes, unless `async`.
+ * apmask_store / aqmask_store (spec §4.2): EINVAL → (unchanged: OK, nothing else) → EBUSY if the policy's
+ * `mask_write_refused` says so (6.19: an override is active) → EBUSY if the policy's in_use objects to
+ * the newly set bits → commit; then the re-probes, unless `async`.
  */
 export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', value: string, async: boolean): Outcome {
   const isAp = which === 'apmask';
@@ -75,6 +141,8 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
   const next = parseMaskWrite(value, cur);
   if (next === 'EINVAL') return 'EINVAL';
   if (next.mask === cur.mask && next.high === cur.high) return s;
+  // 46030379 (6.19): mask edits are refused while any override is active (errno not read, §4.2: EBUSY).
+  if (cfg.policy.mask_write_refused?.(cfg, s)) return 'EBUSY';
   const reserved = minus(next.mask, cur.mask);
   const inUse = cfg.policy.in_use;
   if (reserved !== 0 && inUse) {
@@ -92,13 +160,13 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
 
 /**
  * drivers/<driver>/bind: ENODEV (no device) → EBUSY (already bound, newer driver cores, §15.3) → ENODEV
- * (mask rule).
+ * (ap_device_probe: another driver's override, else the mask rule).
  */
 export function bind(cfg: Config, s: State, apid: number, apqi: number, driver: Driver): Outcome {
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null) return 'ENODEV';
   if (q.driver !== null) return 'EBUSY';
-  if (maskDriver(s, apid, apqi) !== driver) return 'ENODEV';
+  if (probeDriver(s, apid, apqi, q) !== driver) return 'ENODEV';
   return probeDevice(cfg, s, apid, apqi, driver);
 }
 

@@ -24,6 +24,6 @@ export * from './blocks/fcfs.ts';
 export * from './blocks/reset.ts';
 export * from './blocks/validate.ts';
 export * from './blocks/mdev.ts';
-export { reprobePending } from './bus.ts';
-export { POLICIES, d0, staticPolicy, upstream, v12Fcfs } from './policies/index.ts';
+export { anyOverride, masksInUse, probeDriver, reprobePending, restrictedOverride, storeOverride } from './bus.ts';
+export { POLICIES, d0, staticPolicy, upstream, upstream619, v12Fcfs } from './policies/index.ts';
 export * as upstreamParts from './policies/upstream.ts';

@@ -15,19 +15,14 @@ export { DRIVERS, FAULTS };
 type HostAction = Extract<Op, { kind: 'host' }>['action'];
 
 /** Op kinds neither checker generates yet. */
-export const NOT_GENERATED = [
-  'ap_config',
-  'reset_poll',
-  'request',
-  'kvm_gone',
-  'driver_override',
-] as const satisfies readonly OpKind[];
+export const NOT_GENERATED = ['ap_config', 'reset_poll', 'request', 'kvm_gone'] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
   'apmask',
   'aqmask',
   'reprobe',
+  'driver_override',
   'bind',
   'unbind',
   'scan',
@@ -50,6 +45,13 @@ export const GENERATED = [
   'vfio_reset',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
+
+/** The values of a driver_override write: a driver's name, or none (clear it). */
+export const OVERRIDES = [...DRIVERS, null] as const;
+/** The halves of a re-probe (device_release_driver, then the attach). */
+export const REPROBE_HALVES = ['unbind', 'bind'] as const satisfies readonly NonNullable<
+  Extract<Op, { kind: 'reprobe' }>['half']
+>[];
 
 /** The bus mask files, and the signs of a relative write (`+3`, `-3`). */
 export const MASK_KINDS = ['apmask', 'aqmask'] as const satisfies readonly OpKind[];

@@ -105,6 +105,11 @@ export interface Policy {
    * where the kernel has no such attribute (ENOENT).
    */
   readonly driver_override: ((cfg: Config, s: State, apid: number, apqi: number, d: Driver | null) => Effect) | null;
+  /**
+   * Asked before an apmask/aqmask write that changes a mask is committed; true refuses it with EBUSY (6.19,
+   * 46030379: while any driver_override is active; errno not read, spec §4.2). null: never refused so.
+   */
+  readonly mask_write_refused: ((cfg: Config, s: State) => boolean) | null;
   /** The queue `status` attribute of a vfio_ap-bound queue (spec §8.7; default `queueStatus`). */
   readonly status: (cfg: Config, s: State, apid: number, apqi: number) => QueueStatus;
   /** Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). */
@@ -186,6 +191,7 @@ export const CALLBACKS = {
   remove: { result: 'state', optional: false },
   bus_remove: { result: 'state', optional: false },
   driver_override: { result: 'outcome', optional: true },
+  mask_write_refused: { result: 'boolean', optional: true },
   status: { result: 'status', optional: false },
   in_use: { result: 'boolean', optional: true },
   on_config_changed: { result: 'state', optional: true },

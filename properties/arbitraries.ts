@@ -13,7 +13,11 @@ import {
   idCount,
   MASK_KINDS,
   MASK_SIGNS,
+  MECHANISMS,
+  type Mechanism,
   mdevNames,
+  OVERRIDES,
+  REPROBE_HALVES,
   RESOURCES,
   SCAN_KINDS,
   vmNames,
@@ -29,7 +33,11 @@ import { DISTURBANCES } from './disturbances.ts';
  */
 const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
 
-export function opArb(scope: Scope): fc.Arbitrary<Op> {
+/**
+ * One op of `scope`, the kernel mechanisms in `mechanisms` included (model/op-values.ts); with none, the
+ * classic ops, drawn as they always were.
+ */
+export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS)): fc.Arbitrary<Op> {
   const mdevs = mdevNames(scope);
   const vms = vmNames(scope);
   const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
@@ -70,7 +78,7 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
   // The busy fault belongs to the async_reset mechanism (op-values.ts MECHANISMS), drawn where it is explored.
   const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy'));
   const config = fc.constantFrom(...CARD_CONFIGS);
-  return fc.oneof(
+  const classic = [
     { weight: 12, arbitrary: usage },
     { weight: 1, arbitrary: cdom },
     { weight: 2, arbitrary: onMdev('create') },
@@ -86,7 +94,21 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.constantFrom<Op>(...SCAN_KINDS.map((kind) => ({ kind }))) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault }) },
-  );
+  ];
+  // The mechanisms' ops come after the classic ones, so that without them a seed draws what it always drew.
+  const more: typeof classic = [];
+  if (mechanisms.has('driver_override')) {
+    const override = fc.constantFrom(...OVERRIDES);
+    more.push({
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('driver_override' as const), apid, apqi, driver: override }),
+    });
+  }
+  if (mechanisms.has('reprobe_halves')) {
+    const half = fc.constantFrom(...REPROBE_HALVES);
+    more.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi, half }) });
+  }
+  return fc.oneof(...classic, ...more);
 }
 
 /**

@@ -8,6 +8,11 @@ import { propertyByName } from './registry.ts';
 
 export type Expectation = ExpectedViolation;
 
+/*
+ * override-within-rules (I18) holds under every built-in: static, v12-fcfs, d0 and upstream have no driver_override
+ * (the write is ENOENT), and upstream-6.19's 46030379 restriction keeps overrides and mask use apart.
+ * upstream-6.19 has no entry: it is upstream's bus with driver_override, so it takes upstream's (its base's).
+ */
 export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectation>>>> = {
   static: {
     'guest-queues-bound-to-vfio-ap': {

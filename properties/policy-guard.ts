@@ -14,6 +14,7 @@
  * `guard.policy` in the Config (or, on unsampled cases, with `guard.raw`: cheaper, and what it throws
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
+import { KernelStop } from '../model/events.ts';
 import { ERRNO } from '../model/errno.ts';
 import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
@@ -133,7 +134,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     try {
       return raw(...args);
     } catch (e) {
-      throw thrown(cb, e);
+      // A building block's oops or hang (model/events.ts) is the kernel's, not the policy's: the step reports it.
+      throw e instanceof KernelStop ? e : thrown(cb, e);
     }
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
@@ -147,7 +149,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
         try {
           r = raw(a, b, c, d, e);
         } catch (x) {
-          throw thrown(cb, x);
+          throw x instanceof KernelStop ? x : thrown(cb, x);
         } finally {
           depth--;
         }

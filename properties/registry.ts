@@ -17,6 +17,7 @@ import { orderIndependence } from './order-independence.ts';
 import { recovery } from './recovery.ts';
 import { refusedMaskWriteChangesNothing } from './refused-mask-write-changes-nothing.ts';
 import { removedMdevLeavesNothing } from './removed-mdev-leaves-nothing.ts';
+import { overrideWithinRules } from './override-within-rules.ts';
 import { resetBeforeReuse } from './reset-before-reuse.ts';
 import { shadowWithinBounds } from './shadow-within-bounds.ts';
 import { statusAttributeTruthful } from './status-attribute-truthful.ts';
@@ -46,6 +47,7 @@ export const PROPERTIES: readonly Property[] = [
   linksHalvesAgree,
   linksFollowAssignment,
   shadowWithinBounds,
+  overrideWithinRules,
 ];
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

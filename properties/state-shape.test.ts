@@ -81,8 +81,12 @@ function sample(sh: Shape): unknown {
   }
 }
 
-/** A scan under way that adds an adapter assigned to m1: the mdev has pending adds. */
+/**
+ * A scan under way that adds an adapter assigned to m1: the mdev has pending adds. First a driver_override
+ * (written while the masks are still all ones, as 6.19 requires; ENOENT where the design has none).
+ */
 const PENDING: Op[] = [
+  { kind: 'driver_override', apid: 0, apqi: 1, driver: 'vfio_ap' },
   { kind: 'create', mdev: 'm1' },
   { kind: 'assign_adapter', mdev: 'm1', id: 1 },
   { kind: 'host', action: 'remove', resource: 'adapter', id: 1 },

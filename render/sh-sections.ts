@@ -135,7 +135,8 @@ export function setupLines(c: ShContext, outside: Readonly<Record<'A' | 'D' | 'C
 
 /**
  * What puts the LPAR back as the trace found it: stop the guests, remove the mdevs this script created,
- * configure the cards it deconfigured, set the mask bits again, bind unbound queues to cex4queue.
+ * clear the driver_overrides it may have set, configure the cards it deconfigured, set the mask bits again,
+ * bind unbound queues to cex4queue.
  */
 function restoreLines(c: ShContext): string[] {
   const { n } = c;
@@ -160,6 +161,14 @@ function restoreLines(c: ShContext): string[] {
       `  _i=0; while [ "$_i" -lt ${n.mdev.size} ]; do`,
       '    [ "$(getv "MINE_$_i")" = 1 ] && [ -d "$MX/$(getv "U_$_i")" ] && quiet "$MX/$(getv "U_$_i")/remove" 1',
       '    _i=$((_i + 1))',
+      '  done',
+    );
+  }
+  // driver_override (6.19): cleared first, as 46030379 refuses mask writes while an override is set.
+  if (c.trace.steps.some((t) => t.op.kind === 'driver_override')) {
+    push(
+      `  for _q in ${apqns.join(' ')}; do`,
+      '    [ -f "$AP/devices/$_q/driver_override" ] && quiet "$AP/devices/$_q/driver_override" \'\'',
       '  done',
     );
   }

@@ -113,8 +113,21 @@ export function stepLines(
       return out;
     }
     case 'reprobe':
+      if (op.half !== undefined) {
+        // device_reprobe runs both halves inside the kernel; user space cannot stop between them.
+        const why = `${formatOp(op)}: the kernel runs this half of a re-probe by itself (expected ${exp})`;
+        out.push(`model_only ${shWord(why)}`);
+        return out;
+      }
       out.push(`model_only 'the kernel re-probes by itself after a mask write; waiting for the bindings'`, 'settle');
       return out;
+    case 'driver_override': {
+      // A queue the bus has no device for has no directory: the model says ENODEV, the shell finds no file.
+      const want = exp === 'ENODEV' ? "'ENODEV|ENOENT'" : exp;
+      const file = `"$AP/devices/${apqnSub(n, op.apid, op.apqi)}/driver_override"`;
+      out.push(`wr ${file} ${shWord(op.driver ?? '')} ${want}`);
+      return out;
+    }
     case 'bind':
       out.push(`wr "$AP/drivers/${op.driver}/bind" ${apqnExpr(n, op.apid, op.apqi)} ${exp}`);
       return out;
@@ -214,7 +227,6 @@ export function stepLines(
     case 'reset_poll':
     case 'request':
     case 'kvm_gone':
-    case 'driver_override':
       out.push(`model_only ${shWord(`${formatOp(op)}: the kernel does this on its own`)}`);
       return out;
     default:

@@ -2,6 +2,7 @@ import type { Policy } from '../policy.ts';
 import { d0 } from './d0.ts';
 import { staticPolicy } from './static.ts';
 import { upstream } from './upstream.ts';
+import { upstream619 } from './upstream-6-19.ts';
 import { v12Fcfs } from './v12-fcfs.ts';
 
 /** The built-in designs, oldest first. */
@@ -10,6 +11,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
   'v12-fcfs': v12Fcfs,
   d0,
   upstream,
+  'upstream-6.19': upstream619,
 };
 
-export { d0, staticPolicy, upstream, v12Fcfs };
+export { d0, staticPolicy, upstream, upstream619, v12Fcfs };

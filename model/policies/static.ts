@@ -64,6 +64,7 @@ export const staticPolicy = {
   remove: (cfg, s, apid, apqi) => zapq(cfg, s, apid, apqi).state,
   bus_remove: busZapq,
   driver_override: null,
+  mask_write_refused: null,
   status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: null,
   on_config_changed: null,

@@ -240,6 +240,7 @@ export const upstream = {
   remove: removeQueue,
   bus_remove: busZapq,
   driver_override: null,
+  mask_write_refused: null,
   status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
   on_config_changed: onConfigChanged,

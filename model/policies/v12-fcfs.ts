@@ -109,6 +109,7 @@ export const v12Fcfs = {
   remove: removeQueueResetOne,
   bus_remove: busZapq,
   driver_override: null,
+  mask_write_refused: null,
   status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
   in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
   on_config_changed: onConfigChanged,
