@@ -17,7 +17,6 @@ type HostAction = Extract<Op, { kind: 'host' }>['action'];
 /** Op kinds neither checker generates yet. */
 export const NOT_GENERATED = [
   'ap_config',
-  'reset_poll',
   'request',
   'kvm_gone',
   'driver_override',
@@ -48,6 +47,7 @@ export const GENERATED = [
   'start',
   'stop',
   'vfio_reset',
+  'reset_poll',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
 

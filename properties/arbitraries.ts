@@ -12,6 +12,8 @@ import {
   HOST_ACTIONS,
   idCount,
   MASK_KINDS,
+  MECHANISMS,
+  type Mechanism,
   MASK_SIGNS,
   mdevNames,
   RESOURCES,
@@ -29,7 +31,7 @@ import { DISTURBANCES } from './disturbances.ts';
  */
 const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
 
-export function opArb(scope: Scope): fc.Arbitrary<Op> {
+export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS)): fc.Arbitrary<Op> {
   const mdevs = mdevNames(scope);
   const vms = vmNames(scope);
   const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
@@ -70,6 +72,17 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
   // The busy fault belongs to the async_reset mechanism (op-values.ts MECHANISMS), drawn where it is explored.
   const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy'));
   const config = fc.constantFrom(...CARD_CONFIGS);
+  // Each mechanism adds its own options after the classic ones: without it the classic draws stay as they were.
+  const extra: fc.WeightedArbitrary<Op>[] = [];
+  if (mechanisms.has('async_reset')) {
+    extra.push(
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault: fc.constant('busy' as const) }),
+      },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('reset_poll' as const), apid, apqi }) },
+    );
+  }
   return fc.oneof(
     { weight: 12, arbitrary: usage },
     { weight: 1, arbitrary: cdom },
@@ -86,6 +99,7 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.constantFrom<Op>(...SCAN_KINDS.map((kind) => ({ kind }))) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault }) },
+    ...extra,
   );
 }
 
