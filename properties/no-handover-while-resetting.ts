@@ -54,7 +54,10 @@ export const noHandoverWhileResetting: StepProperty = {
     for (let a = 0; a < cfg.scope.adapters; a++) {
       for (let d = 0; d < cfg.scope.domains; d++) {
         if (queue(cfg, s, a, d)?.driver !== 'cex4queue' || queue(cfg, before, a, d)?.driver === 'cex4queue') continue;
-        if (resetInProgress(cfg, s, a, d)) return `${apqnName(a, d)} bound to cex4queue while its reset is in progress`;
+        // The vfio_ap queue object goes with the unbind: the reset was in progress before the step and the
+        // hardware still answers so after it.
+        if (resetInProgress(cfg, before, a, d) && s.fault[qix(cfg.scope, a, d)] === 'busy')
+          return `${apqnName(a, d)} bound to cex4queue while its reset is in progress`;
       }
     }
     return null;
