@@ -53,11 +53,11 @@ export const ERA_6_6: ResetEra = { checkstopListed: false };
 const listed = (era: ResetEra, r: ResetStatus): boolean =>
   r === 'normal' || r === 'deconfigured' || r === 'in_progress' || (r === 'checkstopped' && era.checkstopListed);
 
-/** The response code as the kernel's messages print it, or why the model's 'failed' failed. */
-function rcText(cfg: Config, s: State, apid: number, apqi: number): string {
-  const a = answer(cfg, s, apid, apqi);
-  const rc = { normal: '0', in_progress: '2', deconfigured: '3', checkstopped: '4', failed: '' }[a.status];
-  return a.status === 'failed' ? (a.reason === 'APQN not valid' ? '1' : `? (${a.reason})`) : rc;
+/** Response code `r` as the kernel's messages print it; for 'failed', why the hardware failed it. */
+function rcText(cfg: Config, s: State, apid: number, apqi: number, r: ResetStatus): string {
+  if (r !== 'failed') return { normal: '0', in_progress: '2', deconfigured: '3', checkstopped: '4' }[r];
+  const why = answer(cfg, s, apid, apqi).reason;
+  return why === 'APQN not valid' ? '1' : `? (${why || 'an error response code'})`;
 }
 
 /** q's stored status and work item, if (apid, apqi) still has a vfio_ap queue object. */
@@ -76,11 +76,11 @@ function store(cfg: Config, s: State, apid: number, apqi: number, p: { reset?: R
 export function issueReset(cfg: Config, s: State, apid: number, apqi: number, era: ResetEra = ERA_2024): State {
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null || q.driver !== 'vfio_ap') return s;
-  const rc = rcText(cfg, s, apid, apqi);
   const z = zapq(cfg, s, apid, apqi);
   // §9: the verification poll of a normal ZAPQ (TAPQ normal, nothing to re-issue) would change nothing: compressed.
   s = store(cfg, z.state, apid, apqi, { reset: z.status, polling: z.status === 'in_progress' });
   if (listed(era, z.status)) return s;
+  const rc = rcText(cfg, z.state, apid, apqi, z.status);
   return warn(s, `PQAP/ZAPQ for ${apqnName(apid, apqi)} failed with invalid rc=${rc}`, [apid, apqi]);
 }
 
@@ -99,7 +99,7 @@ function pollOnce(cfg: Config, s: State, apid: number, apqi: number, era: ResetE
   if (t === 'in_progress')
     return logLine(s, 'notice', `Waited 20ms for reset of queue ${name}`, { apqns: [[apid, apqi]] });
   if (!listed(era, t)) {
-    const rc = rcText(cfg, s, apid, apqi);
+    const rc = rcText(cfg, s, apid, apqi, t);
     s = store(cfg, s, apid, apqi, { polling: false });
     return warn(s, `failed to verify reset of queue ${name}: TAPQ rc=${rc}`, [apid, apqi]);
   }
@@ -109,7 +109,10 @@ function pollOnce(cfg: Config, s: State, apid: number, apqi: number, era: ResetE
   return store(cfg, z.state, apid, apqi, { reset: z.status, polling: z.status !== 'normal' });
 }
 
-/** One iteration of the queue's reset work item (the `reset_poll` op); EAGAIN when none is queued. */
+/**
+ * One iteration of the queue's reset work item (the `reset_poll` op), with the 2024+ switches; EAGAIN when
+ * none is queued. The built-ins' callers all wait, so only a patch that does not leaves a work item here.
+ */
 export function resetPoll(cfg: Config, s: State, apid: number, apqi: number): Outcome {
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null || !q.polling) return 'EAGAIN';
@@ -218,7 +221,7 @@ export function resetQueueSync(
   if (z.status === 'normal') return { state: s, errno: null };
   if (z.status !== 'failed' || answer(cfg, s, apid, apqi).reason === 'APQN not valid')
     return { state: s, errno: 'EBUSY' };
-  const rc = rcText(cfg, s, apid, apqi);
+  const rc = rcText(cfg, s, apid, apqi, z.status);
   return { state: warn(s, `PQAP/ZAPQ completed with invalid rc (${rc})`, [apid, apqi]), errno: 'EIO' };
 }
 
@@ -227,11 +230,7 @@ export function resetQueueSync(
  * in turn; the result is the last nonzero one (`if (ret) rc = ret`). An APQN without a vfio_ap
  * queue (unbound, bound to zcrypt, gone from the host) is skipped: 0.
  */
-export function resetApqnsSync(
-  cfg: Config,
-  s: State,
-  apqns: readonly (readonly [number, number])[],
-): Reported {
+export function resetApqnsSync(cfg: Config, s: State, apqns: readonly (readonly [number, number])[]): Reported {
   let errno: Errno | null = null;
   for (const [a, d] of apqns) {
     const r = resetQueueSync(cfg, s, a, d);
