@@ -14,6 +14,7 @@ import {
   extend,
   initialState,
   issueReset,
+  pendingResets,
   qix,
   resetPoll,
   run,
@@ -125,6 +126,7 @@ work('in progress: a notice per poll; once TAPQ answers normal, ZAPQ again and s
   const { cfg, s: s0 } = setUp(noWait);
   const s1 = ok(cfg, s0, [fault(0, 0, 'busy'), { kind: 'stop', mdev: 'm1' }]);
   assert.equal([q00(s1).reset, q00(s1).polling, s1.dirty[i00]], ['in_progress', true, 'vm1']);
+  assert.equal(pendingResets(cfg, s1), [[0, 0]]);
   const p1 = step(cfg, s1, poll(0, 0));
   assert.is(p1.result, 'ok');
   assert.is(p1.state, s1, 'still in progress: only a log line');
@@ -134,6 +136,7 @@ work('in progress: a notice per poll; once TAPQ answers normal, ZAPQ again and s
   assert.equal([q00(p2.state).reset, q00(p2.state).polling, p2.state.dirty[i00]], ['normal', false, null]);
   assert.equal(p2.events, []);
   assert.is(step(cfg, p2.state, poll(0, 0)).result, 'EAGAIN');
+  assert.equal(pendingResets(cfg, p2.state), []);
 });
 
 work('the re-issued ZAPQ answers deconfigured: stored, and the next poll stops', () => {

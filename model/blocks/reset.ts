@@ -119,6 +119,15 @@ export function resetPoll(cfg: Config, s: State, apid: number, apqi: number): Ou
   return pollOnce(cfg, s, apid, apqi, ERA_2024);
 }
 
+/** The APQNs whose reset work item is queued (a `reset_poll` step has work), in (adapter, domain) order. */
+export function pendingResets(cfg: Config, s: State): [number, number][] {
+  const out: [number, number][] = [];
+  for (let a = 0; a < cfg.scope.adapters; a++) {
+    for (let d = 0; d < cfg.scope.domains; d++) if (queueAt(cfg, s, a, d)?.polling === true) out.push([a, d]);
+  }
+  return out;
+}
+
 /**
  * flush_work(&q->reset_work): run the work item to its end. §9's polling has no bound; the model
  * ends a waiting caller's wait when the hardware finishes: after one in-progress poll, the queue's
