@@ -18,9 +18,11 @@ const SEEDS = Number(process.env['BENCH_SEEDS'] ?? 5);
 const TIME_S = Number(process.env['BENCH_TIME'] ?? 60);
 const only = process.env['BENCH_PROPERTY'];
 const props = only ? [propertyByName(only)!] : PROPERTIES;
-const PATCHES = ['examples/patch-remove-skips-reset.ts', 'examples/patch-probe-no-refilter.ts'].filter((p) =>
-  p.includes(process.env['BENCH_PATCH'] ?? ''),
-);
+const PATCHES = [
+  'examples/patch-remove-skips-reset.ts',
+  'examples/patch-probe-no-refilter.ts',
+  'examples/patch-reset-early.ts',
+].filter((p) => p.includes(process.env['BENCH_PATCH'] ?? ''));
 const [a, d, m, v] = (process.env['BENCH_SCOPE'] ?? '2,2,2,2').split(',').map(Number);
 const scope: Scope = { ...DEFAULT_SCOPE, adapters: a!, domains: d!, mdevs: m!, vms: v! };
 

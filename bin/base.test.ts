@@ -73,7 +73,8 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
-  // bench/base-attribution.ts runs seeds 1..5; seed 5 finds it soonest.
+  // Seed 6 finds a new one first (seeds 1-4 meet upstream's own violation first, and so, since the cases also draw
+  // the async_reset ops, does seed 5).
   const o = await apmc([
     ...against.slice(0, 3),
     '--policy',
@@ -81,7 +82,7 @@ test('the remove patch: a new reset-before-reuse violation, a property upstream 
     '--property',
     'reset-before-reuse',
     '--seed',
-    '5',
+    '6',
     '--runs',
     '20000',
     '--json',

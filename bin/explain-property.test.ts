@@ -51,7 +51,7 @@ const ids = suite('a property by its spec id');
 ids('check --property takes spec ids: I7 is order-independence, I3 its four properties, each once', () => {
   const names = (...a: string[]) => parseCheckArgs(a).properties.map((p) => p.name);
   assert.equal(names('--property', 'I7'), ['order-independence']);
-  assert.equal(names('--property', 'i9'), ['reset-before-reuse']);
+  assert.equal(names('--property', 'i9'), ['reset-before-reuse', 'no-handover-while-resetting']);
   assert.equal(names('--property', 'I3', '--property', 'guest-queues-assigned'), [
     'guest-queues-in-host-config',
     'guest-queues-bound-to-vfio-ap',

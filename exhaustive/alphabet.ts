@@ -79,6 +79,8 @@ function fullAlphabet(scope: Scope): Op[] {
     for (const config of CARD_CONFIGS) ops.push({ kind: 'card_config', apid, config });
   }
   for (const [apid, apqi] of apqns) for (const fault of FAULTS) ops.push({ kind: 'fault', apid, apqi, fault });
+  // One iteration of a queue's reset work item (async_reset, spec §9).
+  for (const [apid, apqi] of apqns) ops.push({ kind: 'reset_poll', apid, apqi });
   // vfio_ap and the guests.
   for (const mdev of mdevNames(scope)) {
     ops.push({ kind: 'create', mdev }, { kind: 'remove', mdev });

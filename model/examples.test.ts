@@ -266,9 +266,10 @@ for (const p of [d0, upstream]) {
   decon(`${p.name}: a later reset stores 'deconfigured', which is passable: adapter stays in the guest`, () => {
     const cfg = cfgOf(p);
     const s0 = ok(cfg, initialState(cfg.scope), [...deconSetup, cardOff]);
-    // VFIO_DEVICE_RESET resets every linked queue and reports EIO for the non-zero response codes.
+    // VFIO_DEVICE_RESET resets every linked queue; 6.8+ reports EIO for the non-zero response codes, 6.6–6.7
+    // force a deconfigured queue's code to 0 (d0's passable), so d0 reports success.
     const r = step(cfg, s0, { kind: 'vfio_reset', mdev: 'm' });
-    assert.is(r.result, 'EIO');
+    assert.is(r.result, p === d0 ? 'ok' : 'EIO');
     assert.is(resetOf(cfg, r.state, 1, 0), 'deconfigured');
     assert.is(resetOf(cfg, r.state, 1, 1), 'deconfigured');
     assert.is(resetOf(cfg, r.state, 0, 0), 'normal');

@@ -15,7 +15,7 @@ export { DRIVERS, FAULTS };
 type HostAction = Extract<Op, { kind: 'host' }>['action'];
 
 /** Op kinds neither checker generates yet. */
-export const NOT_GENERATED = ['ap_config', 'reset_poll', 'request', 'kvm_gone'] as const satisfies readonly OpKind[];
+export const NOT_GENERATED = ['ap_config', 'request', 'kvm_gone'] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
@@ -43,6 +43,7 @@ export const GENERATED = [
   'start',
   'stop',
   'vfio_reset',
+  'reset_poll',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
 

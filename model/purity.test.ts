@@ -123,8 +123,9 @@ const SEQUENCES = 25;
 const LENGTH = 60;
 
 const isRejected = (result: string, op: Op): boolean =>
-  // VFIO_DEVICE_RESET does its resets and then reports EIO for an abnormal stored status (§8.4): not a rejection.
-  result !== 'ok' && !(op.kind === 'vfio_reset' && result === 'EIO');
+  // VFIO_DEVICE_RESET does its resets and then reports EIO (or, 5.x, EBUSY) for an abnormal answer (§8.4): not a
+  // rejection.
+  result !== 'ok' && !(op.kind === 'vfio_reset' && (result === 'EIO' || result === 'EBUSY'));
 
 const CASES = Object.entries(POLICIES).flatMap(([name, policy]) =>
   SCOPES.map(({ scope, host }, si) => ({

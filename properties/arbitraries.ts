@@ -78,7 +78,7 @@ export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set
   // The busy fault belongs to the async_reset mechanism (op-values.ts MECHANISMS), drawn where it is explored.
   const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy'));
   const config = fc.constantFrom(...CARD_CONFIGS);
-  const classic = [
+  return fc.oneof(
     { weight: 12, arbitrary: usage },
     { weight: 1, arbitrary: cdom },
     { weight: 2, arbitrary: onMdev('create') },
@@ -94,21 +94,43 @@ export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set
     { weight: 1, arbitrary: fc.constantFrom<Op>(...SCAN_KINDS.map((kind) => ({ kind }))) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault }) },
-  ];
-  // The mechanisms' ops come after the classic ones, so that without them a seed draws what it always drew.
-  const more: typeof classic = [];
+    ...mechanismOptions(scope, mechanisms),
+  );
+}
+
+/**
+ * The ops of the kernel mechanisms in `mechanisms` (model/op-values.ts MECHANISMS), as weighted options: opArb
+ * adds them after the classic ones, so that without them the classic draws stay as they were.
+ */
+function mechanismOptions(scope: Scope, mechanisms: ReadonlySet<Mechanism>): fc.WeightedArbitrary<Op>[] {
+  const apid = fc.integer({ min: 0, max: idCount(scope, 'adapter') - 1 });
+  const apqi = fc.integer({ min: 0, max: idCount(scope, 'domain') - 1 });
+  const out: fc.WeightedArbitrary<Op>[] = [];
+  if (mechanisms.has('async_reset')) {
+    const busy = fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault: fc.constant('busy' as const) });
+    out.push(
+      { weight: 1, arbitrary: busy },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('reset_poll' as const), apid, apqi }) },
+    );
+  }
   if (mechanisms.has('driver_override')) {
-    const override = fc.constantFrom(...OVERRIDES);
-    more.push({
+    const driver = fc.constantFrom(...OVERRIDES);
+    out.push({
       weight: 2,
-      arbitrary: fc.record({ kind: fc.constant('driver_override' as const), apid, apqi, driver: override }),
+      arbitrary: fc.record({ kind: fc.constant('driver_override' as const), apid, apqi, driver }),
     });
   }
   if (mechanisms.has('reprobe_halves')) {
     const half = fc.constantFrom(...REPROBE_HALVES);
-    more.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi, half }) });
+    out.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi, half }) });
   }
-  return fc.oneof(...classic, ...more);
+  return out;
+}
+
+/** One op of the mechanisms in `mechanisms` alone, or null when they have none. */
+export function mechanismOpArb(scope: Scope, mechanisms: ReadonlySet<Mechanism>): fc.Arbitrary<Op> | null {
+  const options = mechanismOptions(scope, mechanisms);
+  return options.length === 0 ? null : fc.oneof(...options);
 }
 
 /**
@@ -133,21 +155,47 @@ export function setupOps(scope: Scope, level: number): Op[] {
   return ops;
 }
 
-export function caseArb(scope: Scope, maxOps = 20): fc.Arbitrary<Case> {
+/**
+ * A case: a setup, a body of classic ops, and, in about one case in four, a few ops of the kernel mechanisms in
+ * `mechanisms` inserted into the body. The mechanism ops are drawn after every classic part, so a seed draws the
+ * classic cases it always drew, and the cases without mechanism ops are those very cases.
+ */
+export function caseArb(
+  scope: Scope,
+  maxOps = 20,
+  mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS),
+): fc.Arbitrary<Case> {
+  const mechanism = mechanismOpArb(scope, mechanisms);
+  type Inserts = readonly (readonly [number, Op])[];
+  const none: fc.Arbitrary<Inserts> = fc.constant([]);
+  const some: fc.Arbitrary<Inserts> =
+    mechanism === null ? none : fc.array(fc.tuple(fc.nat(), mechanism), { minLength: 1, maxLength: 6 });
+  const inserts = mechanism === null ? none : fc.oneof({ weight: 3, arbitrary: none }, { weight: 1, arbitrary: some });
   return fc
     .record({
       setup: fc.constantFrom(2, 3, 1, 0),
-      body: fc.array(opArb(scope), { maxLength: maxOps }),
+      body: fc.array(opArb(scope, CLASSIC), { maxLength: maxOps }),
       swaps: fc.array(fc.nat({ max: maxOps + 8 }), { minLength: 1, maxLength: 3 }),
       disturb: fc.nat({ max: DISTURBANCES.length - 1 }),
       target: fc.nat({ max: scope.adapters * scope.domains - 1 }),
+      inserts,
     })
-    .map(({ setup, body, swaps, disturb, target }) => ({
-      ops: validTrace([...setupOps(scope, setup), ...body]),
+    .map(({ setup, body, swaps, disturb, target, inserts }) => ({
+      ops: validTrace([...setupOps(scope, setup), ...insertAt(body, inserts)]),
       swaps,
       disturb,
       target,
     }));
+}
+
+/** No mechanism beyond the classic ops. */
+const CLASSIC: ReadonlySet<Mechanism> = new Set();
+
+/** `ops` with each [n, op] of `inserts` inserted at position n modulo the length so far, in turn. */
+function insertAt(ops: readonly Op[], inserts: readonly (readonly [number, Op])[]): Op[] {
+  const out = ops.slice();
+  for (const [n, op] of inserts) out.splice(n % (out.length + 1), 0, op);
+  return out;
 }
 
 /** Drop ops on mdevs that no op creates, so that every case is also a valid trace file. */

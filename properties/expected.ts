@@ -53,6 +53,12 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
       kind: 'design',
       why: 'After that re-probe the guest keeps using the queue the host now owns (§5, I9).',
     },
+    'no-handover-while-resetting': {
+      kind: 'design',
+      why:
+        'The 5.x reset gives up after one retry on an in-progress answer (EBUSY) and nothing waits, so a guest ' +
+        'started again gets the queue while its reset still runs (§9, vfio_ap_mdev_reset_queue(q, 1)).',
+    },
     'guest-control-domains-allowed': {
       kind: 'design',
       why: 'The CRYCB is the unfiltered matrix, control domains included, even those not in the host ADM (§5).',
@@ -116,6 +122,12 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
       why:
         'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner ' +
         'unzeroized (§6).',
+    },
+    'no-handover-while-resetting': {
+      kind: 'design',
+      why:
+        'The 5.10-based reset gives up after one retry on an in-progress answer and v12 admits by binding alone, ' +
+        'so a guest attached again gets the queue while its reset still runs (§6, §9).',
     },
   },
   d0: {

@@ -14,7 +14,7 @@
  * `guard.policy` in the Config (or, on unsampled cases, with `guard.raw`: cheaper, and what it throws
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
-import { KernelStop } from '../model/events.ts';
+import { KernelStop } from '../model/blocks/events.ts';
 import { ERRNO } from '../model/errno.ts';
 import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';

@@ -12,6 +12,7 @@ import { linksHalvesAgree } from './links-halves-agree.ts';
 import { noApqnInTwoGuests } from './no-apqn-in-two-guests.ts';
 import { noApqnInTwoMdevs } from './no-apqn-in-two-mdevs.ts';
 import { noApqnSharedWithHost } from './no-apqn-shared-with-host.ts';
+import { noHandoverWhileResetting } from './no-handover-while-resetting.ts';
 import { oneMdevPerVm } from './one-mdev-per-vm.ts';
 import { orderIndependence } from './order-independence.ts';
 import { recovery } from './recovery.ts';
@@ -38,6 +39,7 @@ export const PROPERTIES: readonly Property[] = [
   orderIndependence,
   recovery,
   resetBeforeReuse,
+  noHandoverWhileResetting,
   refusedMaskWriteChangesNothing,
   oneMdevPerVm,
   removedMdevLeavesNothing,

@@ -34,11 +34,11 @@ function lookups(p: PmlScope): string[] {
 /** static's resetMatrix, and dropping an mdev or VM slot with the later slots shifted down. */
 function slotBlocks(p: PmlScope): string[] {
   return [
-    `/* static's resetMatrix: resetQueue on every APQN of the matrix (resetApqns) */`,
+    `/* static's resetMatrix: resetQueue on every APQN of the matrix bound to vfio_ap (resetApqnsSync) */`,
     `inline resetMatrix() {`,
     ...p.all.map(
       ([a, d]) =>
-        `  if :: (BIT(mApm[ms], ${a}) != 0 && BIT(mAqm[ms], ${d}) != 0) -> ` +
+        `  if :: (BIT(mApm[ms], ${a}) != 0 && BIT(mAqm[ms], ${d}) != 0 && qdrv[${p.qi(a, d)}] == VFIO) -> ` +
         `resetQueue(${a}, ${d}, ${p.qi(a, d)}) :: else -> skip fi;`,
     ),
     `  skip\n}`,

@@ -132,17 +132,9 @@ function stop(op: Extract<VfioOp, { kind: 'stop' }>): string {
   return mdevOp(nameIndex('m', op.mdev), body);
 }
 
-/** static's reset: ZAPQ by APQN over the matrix; the answers are not stored (EIO is reported only). */
-function vfioReset(p: PmlScope, op: Extract<VfioOp, { kind: 'vfio_reset' }>): string {
-  const z = p.all
-    .map(
-      ([a, d]) =>
-        `        if :: (BIT(mApm[ms], ${a}) != 0 && BIT(mAqm[ms], ${d}) != 0) -> ` +
-        `zapq(${a}, ${d}, ${p.qi(a, d)}) :: else -> skip fi;`,
-    )
-    .join('\n');
-  const body =
-    `      if\n      :: (mKvm[ms] == 0) -> skip /* ENODEV */\n      :: else ->\n` + `${z}\n        skip\n      fi`;
+/** static's reset: resetMatrix (vfio_ap-bound queues only); the errno is not part of the state. */
+function vfioReset(_p: PmlScope, op: Extract<VfioOp, { kind: 'vfio_reset' }>): string {
+  const body = `      if\n      :: (mKvm[ms] == 0) -> skip /* ENODEV */\n      :: else -> resetMatrix()\n      fi`;
   return mdevOp(nameIndex('m', op.mdev), body);
 }
 

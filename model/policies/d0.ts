@@ -7,7 +7,7 @@ import { and, of } from '../bits.ts';
 import { filterCdoms, filterScoped } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
-import { resetQueue } from '../blocks/reset.ts';
+import { resetQueue, resetQueue66, vfioResetPassable } from '../blocks/reset.ts';
 import { patchMdev, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
 import type { Config, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
@@ -31,10 +31,16 @@ function probe(cfg: Config, s: State, apid: number, apqi: number): State {
  * D0 queue remove: a queue in the shadow takes its adapter out of the guest, but only this queue is
  * reset, and it is reset even when it has left the host configuration (spec §7).
  */
-export function removeQueueResetOne(cfg: Config, s: State, apid: number, apqi: number): State {
+export function removeQueueResetOne(
+  cfg: Config,
+  s: State,
+  apid: number,
+  apqi: number,
+  reset: (cfg: Config, s: State, apid: number, apqi: number) => State = resetQueue,
+): State {
   const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
   if (m !== null && s.mdevs[m]) s = unplugAdapterOf(cfg, s, m, apid, apqi).state;
-  s = resetQueue(cfg, s, apid, apqi);
+  s = reset(cfg, s, apid, apqi);
   return m !== null ? unlink(cfg, s, apid, apqi) : s;
 }
 
@@ -87,6 +93,10 @@ export const d0 = {
     });
   },
   ap_config: null,
+  // vfio_ap_mdev_reset_queue / apq_status_check of 6.6–6.7 have no checkstopped case: it WARNs.
+  blocks: { resetQueue: resetQueue66 },
+  // vfio_ap_mdev_reset_queues of 6.6–6.7: EIO when a response code is not 0, a deconfigured one forced to 0.
+  reset: vfioResetPassable,
   // 6.0–6.4 block the remove until close; 6.5–6.7 relay `request` to QEMU but do not clear the CRYCB (§8.3).
   remove_mdev: (cfg, s, m) => removeMdev(cfg, s, m, false),
 } satisfies Policy;

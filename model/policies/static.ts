@@ -8,12 +8,11 @@ import { queueStatus } from '../observe.ts';
 import { add, del, has } from '../bits.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest } from '../blocks/mdev.ts';
 import { mdevOf } from '../blocks/queries.ts';
-import { resetApqns, zapq } from '../blocks/reset.ts';
-import { apqns } from '../blocks/queries.ts';
+import { matrixApqns, resetApqnsSync, resetQueueSync } from '../blocks/reset.ts';
 import { patchMdev, setMatrix } from '../blocks/update.ts';
 import { checkNotShared, checkReservedForVfio, idError } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
-import type { Config, Outcome, Policy } from '../policy.ts';
+import type { Config, Outcome, Policy, Reported } from '../policy.ts';
 import type { MdevName, State } from '../state.ts';
 
 /**
@@ -47,11 +46,12 @@ function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number)
   return has(mx[key], id) ? setMatrix(s, m, { ...mx, [key]: del(mx[key], id) }) : s;
 }
 
-/** Reset every APQN of the matrix by APQN (vfio_ap_mdev_reset_queues of 5.x). */
-const resetMatrix = (cfg: Config, s: State, m: MdevName): State => {
-  const mx = mdevOf(s, m).matrix;
-  return resetApqns(cfg, s, mx.apm, mx.aqm);
-};
+/**
+ * vfio_ap_mdev_reset_queues() of 5.19: every APQN of the matrix whose queue is bound to vfio_ap
+ * (vfio_ap_find_queue), reset with vfio_ap_mdev_reset_queue(q, 1); the last nonzero result.
+ */
+const resetMatrix = (cfg: Config, s: State, m: MdevName): Reported =>
+  resetApqnsSync(cfg, s, matrixApqns(cfg, mdevOf(s, m).matrix));
 
 export const staticPolicy = {
   name: 'static',
@@ -60,8 +60,8 @@ export const staticPolicy = {
   passable: (r) => r === 'normal',
   // S1 allocates a queue object; the guest's CRYCB is not touched.
   probe: (_cfg, s) => s,
-  // S1 resets the queue (ZAPQ with retry) and frees it; the CRYCB is not touched.
-  remove: (cfg, s, apid, apqi) => zapq(cfg, s, apid, apqi).state,
+  // S1 resets the queue (vfio_ap_mdev_reset_queue(q, 1): ZAPQ, one retry) and frees it; the CRYCB is not touched.
+  remove: (cfg, s, apid, apqi) => resetQueueSync(cfg, s, apid, apqi).state,
   bus_remove: busZapq,
   driver_override: null,
   mask_write_refused: null,
@@ -74,24 +74,16 @@ export const staticPolicy = {
   remove_mdev: (cfg, s, m) => {
     const x = mdevOf(s, m);
     if (x.kvm !== null) return x.removing ? s : patchMdev(s, m, { removing: true });
-    return deleteMdev(cfg, resetMatrix(cfg, s, m), m);
+    return deleteMdev(cfg, resetMatrix(cfg, s, m).state, m);
   },
   assign,
   unassign,
   ap_config: null,
   attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).matrix),
-  detach: (cfg, s, m) => (mdevOf(s, m).kvm === null ? s : resetMatrix(cfg, detachGuest(s, m), m)),
-  reset: (cfg, s, m) => {
-    const mx = mdevOf(s, m).matrix;
-    let state = s;
-    let errno: 'EIO' | null = null;
-    for (const [a, d] of apqns(mx)) {
-      const r = zapq(cfg, state, a, d);
-      state = r.state;
-      if (r.status !== 'normal') errno = 'EIO';
-    }
-    return { state, errno };
-  },
+  detach: (cfg, s, m) => (mdevOf(s, m).kvm === null ? s : resetMatrix(cfg, detachGuest(s, m), m).state),
+  // 5.19 vfio_ap_mdev_reset_queues: EBUSY for a deconfigured, checkstopped or unavailable queue; an APQN
+  // without a vfio_ap queue is skipped (0); WARN and EIO only for an unexpected ZAPQ response code.
+  reset: resetMatrix,
   request: null,
   kvm_gone: null,
 } satisfies Policy;

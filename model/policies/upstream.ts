@@ -234,8 +234,8 @@ export const detach = (cfg: Config, s: State, m: MdevName): State => {
 export const upstream = {
   name: 'upstream',
   summary: 'Linux 6.8+ (D1+): always filter the entire matrix, reset what leaves the guest, ap_config',
-  // §9: passable ⇔ the stored response is normal, deconfigured or checkstopped (2024+).
-  passable: (r) => r !== 'failed',
+  // §9 _queue_passable: the stored response is normal, deconfigured or checkstopped (2024+); never in progress.
+  passable: (r) => r === 'normal' || r === 'deconfigured' || r === 'checkstopped',
   probe,
   remove: removeQueue,
   bus_remove: busZapq,

@@ -10,11 +10,11 @@ import { fcfsInitialShadow, fcfsPlug } from '../blocks/fcfs.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
 import { isLinked, mdevOf, ownerOf } from '../blocks/queries.ts';
-import { resetLinked, vfioResetLinked } from '../blocks/reset.ts';
+import { matrixApqns, resetApqnsSync, resetQueueSync } from '../blocks/reset.ts';
 import { patchMdev, setMatrix, setShadow, updateApcb } from '../blocks/update.ts';
 import { idError, validateMatrix } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
-import type { Config, Outcome, Policy } from '../policy.ts';
+import type { Config, Outcome, Policy, Reported } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
 import { patchState } from '../state.ts';
 import { removeQueueResetOne } from './d0.ts';
@@ -99,6 +99,13 @@ function onScanComplete(cfg: Config, s: State, qci: Matrix, old: Matrix): State 
   return s;
 }
 
+/**
+ * vfio_ap_mdev_reset_queues() of the 5.10-based series: every matrix APQN with a vfio_ap queue object,
+ * vfio_ap_mdev_reset_queue(q, 1) each.
+ */
+const resetMatrix = (cfg: Config, s: State, m: MdevName): Reported =>
+  resetApqnsSync(cfg, s, matrixApqns(cfg, mdevOf(s, m).matrix));
+
 export const v12Fcfs = {
   name: 'v12-fcfs',
   summary: 'v12 proposal (Nov 2020, not merged): shadow only while attached, first-come-first-served hot plug',
@@ -106,7 +113,8 @@ export const v12Fcfs = {
   passable: (r) => r === 'normal',
   probe,
   // 13/17: an APQN in the shadow takes its APID out; the queue alone is reset (S1 behaviour); unlink.
-  remove: removeQueueResetOne,
+  remove: (cfg, s, apid, apqi) =>
+    removeQueueResetOne(cfg, s, apid, apqi, (c, st, a, d) => resetQueueSync(c, st, a, d).state),
   bus_remove: busZapq,
   driver_override: null,
   mask_write_refused: null,
@@ -117,7 +125,7 @@ export const v12Fcfs = {
   // A 5.10-based mdev core: EPERM when no instance is available (§5).
   create: (cfg, s, m) => createMdev(cfg, s, m, 'EPERM', false),
   // Before 5.13 a remove of an open device was refused (§5, S0 … 5.12).
-  remove_mdev: (cfg, s, m) => (mdevOf(s, m).kvm !== null ? 'EBUSY' : deleteMdev(cfg, resetLinked(cfg, s, m), m)),
+  remove_mdev: (cfg, s, m) => (mdevOf(s, m).kvm !== null ? 'EBUSY' : deleteMdev(cfg, resetMatrix(cfg, s, m).state, m)),
   assign,
   unassign,
   ap_config: null,
@@ -127,10 +135,12 @@ export const v12Fcfs = {
   },
   detach: (cfg, s, m) => {
     if (mdevOf(s, m).kvm === null) return s;
-    s = resetLinked(cfg, detachGuest(s, m), m);
+    s = resetMatrix(cfg, detachGuest(s, m), m).state;
     return patchMdev(s, m, { shadow: null });
   },
-  reset: vfioResetLinked,
+  // 5.10 vfio_ap_mdev_reset_queues: EBUSY for a deconfigured, checkstopped or unavailable queue, 0 for an APQN
+  // without a vfio_ap queue, WARN and EIO only for an unexpected ZAPQ response code.
+  reset: resetMatrix,
   request: null,
   kvm_gone: null,
 } satisfies Policy;

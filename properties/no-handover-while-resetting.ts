@@ -1,0 +1,65 @@
+import { has } from '../model/bits.ts';
+import type { Config } from '../model/policy.ts';
+import { qix } from '../model/scope.ts';
+import type { State } from '../model/state.ts';
+import type { StepProperty } from './types.ts';
+import { apqnName, cross, queue } from './util.ts';
+
+/**
+ * Is the reset of queue (a, d) in progress in `s` (spec §9)? vfio_ap's queue object holds an
+ * in-progress answer and its work item still polls, or the hardware still answers "reset in
+ * progress" (the 5.x reset gives up after one retry and nothing polls). A ZAPQ issued where no
+ * queue object keeps its answer (the bus's, zcrypt's) is I9's business through the `dirty` mark.
+ */
+export function resetInProgress(cfg: Config, s: State, a: number, d: number): boolean {
+  const i = qix(cfg.scope, a, d);
+  const q = s.queues[i];
+  return q?.driver === 'vfio_ap' && q.reset === 'in_progress' && (q.polling || s.fault[i] === 'busy');
+}
+
+const inCrycb = (s: State, vm: string, a: number, d: number): boolean => {
+  const c = s.vms[vm]?.crycb;
+  return c !== undefined && has(c.apm, a) && has(c.aqm, d);
+};
+
+/**
+ * A transient property of the asynchronous reset (spec §9, I9): the hardware is still zeroizing a
+ * queue whose reset is in progress, so no step may hand it on: it does not enter a guest's CRYCB
+ * (that guest's included: a re-plug while the reset runs) and does not bind to the default driver.
+ * Checked on every transition, the intermediate states of the reset work item included.
+ */
+export const noHandoverWhileResetting: StepProperty = {
+  kind: 'step',
+  name: 'no-handover-while-resetting',
+  statement: "No queue enters a guest's CRYCB or binds to the default driver while its reset is in progress.",
+  spec: 'I9',
+  exercised: (cfg, before, _op, after) => {
+    for (let a = 0; a < cfg.scope.adapters; a++) {
+      for (let d = 0; d < cfg.scope.domains; d++) {
+        if (resetInProgress(cfg, before, a, d) || resetInProgress(cfg, after.state, a, d)) return true;
+      }
+    }
+    return false;
+  },
+  check: (cfg, before, _op, after) => {
+    const s = after.state;
+    if (s === before) return null;
+    for (const vm in s.vms) {
+      for (const [a, d] of cross(s.vms[vm]!.crycb)) {
+        if (a >= cfg.scope.adapters || d >= cfg.scope.domains || inCrycb(before, vm, a, d)) continue;
+        if (resetInProgress(cfg, s, a, d))
+          return `${apqnName(a, d)} entered ${vm}'s CRYCB while its reset is in progress`;
+      }
+    }
+    for (let a = 0; a < cfg.scope.adapters; a++) {
+      for (let d = 0; d < cfg.scope.domains; d++) {
+        if (queue(cfg, s, a, d)?.driver !== 'cex4queue' || queue(cfg, before, a, d)?.driver === 'cex4queue') continue;
+        // The vfio_ap queue object goes with the unbind: the reset was in progress before the step and the
+        // hardware still answers so after it.
+        if (resetInProgress(cfg, before, a, d) && s.fault[qix(cfg.scope, a, d)] === 'busy')
+          return `${apqnName(a, d)} bound to cex4queue while its reset is in progress`;
+      }
+    }
+    return null;
+  },
+};
