@@ -56,7 +56,8 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const writeHtml = (html: string) => stdio.error(`report written to ${oneLine(writeReport(a.report!, html))}`);
   if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
-    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
+    const mechanisms = a.engine.settings.mechanisms;
+    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope, mechanisms };
     const policies = [...specs, ...(a.base !== null ? [a.base] : [])].map(identity);
     return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
   }
@@ -101,6 +102,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
             { signal, onFound, ...record },
             shard,
             base,
+            settings.mechanisms,
           );
   } finally {
     restore();

@@ -13,6 +13,8 @@ import {
   idCount,
   MASK_KINDS,
   MASK_SIGNS,
+  type Mechanism,
+  MECHANISMS,
   mdevNames,
   RESOURCES,
   SCAN_KINDS,
@@ -29,7 +31,14 @@ import { DISTURBANCES } from './disturbances.ts';
  */
 const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
 
-export function opArb(scope: Scope): fc.Arbitrary<Op> {
+/** Every mechanism: the default of the generators (`apmc check --mechanisms all`). */
+export const ALL_MECHANISMS: ReadonlySet<Mechanism> = new Set(MECHANISMS);
+
+/**
+ * The ops of a case, with the kernel mechanisms in `mechanisms` (model/op-values.ts MECHANISMS). Without
+ * any, the draws are those this generator has always made, so that a seed gives the cases it gave.
+ */
+export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = ALL_MECHANISMS): fc.Arbitrary<Op> {
   const mdevs = mdevNames(scope);
   const vms = vmNames(scope);
   const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
@@ -68,7 +77,9 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
   const onMdev = (kind: 'create' | 'remove' | 'stop' | 'vfio_reset') => mdev.map((m): Op => ({ kind, mdev: m }));
   const driver = fc.constantFrom(...drawn(DRIVERS, 'vfio_ap'));
   // The busy fault belongs to the async_reset mechanism (op-values.ts MECHANISMS), drawn where it is explored.
-  const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy'));
+  const fault = fc.constantFrom(
+    ...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy' || mechanisms.has('async_reset')),
+  );
   const config = fc.constantFrom(...CARD_CONFIGS);
   return fc.oneof(
     { weight: 12, arbitrary: usage },
@@ -111,11 +122,15 @@ export function setupOps(scope: Scope, level: number): Op[] {
   return ops;
 }
 
-export function caseArb(scope: Scope, maxOps = 20): fc.Arbitrary<Case> {
+export function caseArb(
+  scope: Scope,
+  maxOps = 20,
+  mechanisms: ReadonlySet<Mechanism> = ALL_MECHANISMS,
+): fc.Arbitrary<Case> {
   return fc
     .record({
       setup: fc.constantFrom(2, 3, 1, 0),
-      body: fc.array(opArb(scope), { maxLength: maxOps }),
+      body: fc.array(opArb(scope, mechanisms), { maxLength: maxOps }),
       swaps: fc.array(fc.nat({ max: maxOps + 8 }), { minLength: 1, maxLength: 3 }),
       disturb: fc.nat({ max: DISTURBANCES.length - 1 }),
       target: fc.nat({ max: scope.adapters * scope.domains - 1 }),
@@ -127,6 +142,10 @@ export function caseArb(scope: Scope, maxOps = 20): fc.Arbitrary<Case> {
       target,
     }));
 }
+
+/** The set of mechanisms a list names; every one without a list. */
+export const mechanismSet = (list: readonly Mechanism[] | undefined): ReadonlySet<Mechanism> =>
+  list === undefined ? ALL_MECHANISMS : new Set(list);
 
 /** Drop ops on mdevs that no op creates, so that every case is also a valid trace file. */
 function validTrace(ops: Op[]): Op[] {

@@ -1,0 +1,51 @@
+/** `--mechanisms`: parsed for check and diff, and the alphabet each engine draws from follows it. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { exploreExhaustive } from '../exhaustive/engine.ts';
+import { alphabet } from '../exhaustive/alphabet.ts';
+import { MECHANISMS } from '../model/op-values.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import type { Scope } from '../model/scope.ts';
+import { mechanismsFlag, parseCheckArgs } from './args.ts';
+import { parseDiffArgs } from './diff.ts';
+import { HELP, UsageError } from './usage.ts';
+
+const t = suite('--mechanisms');
+const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+
+const says = (start: string) => (e: unknown) => e instanceof UsageError && e.message.startsWith(start);
+
+t('all by default, none, or a list (in MECHANISMS order, once each)', () => {
+  assert.equal(parseCheckArgs([]).engine.settings.mechanisms, [...MECHANISMS]);
+  assert.equal(mechanismsFlag('all'), [...MECHANISMS]);
+  assert.equal(mechanismsFlag('none'), []);
+  assert.equal(mechanismsFlag('request,async_reset,request'), ['async_reset', 'request']);
+  const d = parseDiffArgs(['--policy', 'd0', '--policy', 'upstream', '--mechanisms', 'kvm_notifier']);
+  assert.equal(d.settings.mechanisms, ['kvm_notifier']);
+});
+
+t('a bad value is one line naming the flag and the problem', () => {
+  assert.throws(
+    () => parseCheckArgs(['--mechanisms', 'async_rest']),
+    says("--mechanisms: unknown mechanism 'async_rest'"),
+  );
+  assert.throws(() => mechanismsFlag('all,request'), says("--mechanisms: 'all' only alone"));
+  assert.throws(() => mechanismsFlag('request,'), says('--mechanisms: an empty name'));
+  assert.throws(() => mechanismsFlag(''), says('--mechanisms: an empty name'));
+  const withTrace = ['--policy', 'd0', '--policy', 'upstream', '--mechanisms', 'none', 'x.trace'];
+  assert.throws(() => parseDiffArgs(withTrace), says('--mechanisms: only without a trace'));
+  assert.ok(HELP.includes('--mechanisms'));
+});
+
+t('the exhaustive search steps the alphabet of its mechanisms', () => {
+  const cfg = { scope: TINY, policy: POLICIES['upstream']! };
+  const none = exploreExhaustive(cfg, [], { depth: 1, mechanisms: [] });
+  const reset = exploreExhaustive(cfg, [], { depth: 1, mechanisms: ['async_reset'] });
+  assert.is(none.alphabet, alphabet(TINY).length);
+  assert.is(reset.alphabet, alphabet(TINY, new Set(['async_reset'])).length);
+  // The busy fault of each APQN.
+  assert.is(reset.alphabet, none.alphabet + 1);
+  assert.ok(reset.states > none.states);
+});
+
+t.run();
