@@ -8,8 +8,10 @@ import { guestQueuesBoundToVfioAp } from './guest-queues-bound-to-vfio-ap.ts';
 import { guestQueuesInHostConfig } from './guest-queues-in-host-config.ts';
 import { guestQueuesLinkedAndPassable } from './guest-queues-linked-and-passable.ts';
 import { linksFollowAssignment } from './links-follow-assignment.ts';
+import { logLinesNameTheRightResources } from './log-lines-name-the-right-resources.ts';
 import { linksHalvesAgree } from './links-halves-agree.ts';
 import { noApqnInTwoGuests } from './no-apqn-in-two-guests.ts';
+import { noKernelWarning } from './no-kernel-warning.ts';
 import { noApqnInTwoMdevs } from './no-apqn-in-two-mdevs.ts';
 import { noApqnSharedWithHost } from './no-apqn-shared-with-host.ts';
 import { oneMdevPerVm } from './one-mdev-per-vm.ts';
@@ -22,7 +24,7 @@ import { shadowWithinBounds } from './shadow-within-bounds.ts';
 import { statusAttributeTruthful } from './status-attribute-truthful.ts';
 import type { Property } from './types.ts';
 
-/** Every property, in spec order (I1 … I17). */
+/** Every property, in spec order (I1 … I17), then those beyond §11 (E: kernel events). */
 export const PROPERTIES: readonly Property[] = [
   noApqnInTwoMdevs,
   assignedNotDefaultOwned,
@@ -46,6 +48,8 @@ export const PROPERTIES: readonly Property[] = [
   linksHalvesAgree,
   linksFollowAssignment,
   shadowWithinBounds,
+  noKernelWarning,
+  logLinesNameTheRightResources,
 ];
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

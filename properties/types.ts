@@ -31,7 +31,10 @@ interface Named {
   readonly name: string;
   /** One sentence. */
   readonly statement: string;
-  /** The invariant of spec §11 it encodes (I1–I17). */
+  /**
+   * The invariant of spec §11 it encodes (I1–I17); beyond §11, a letter and a number: E kernel events,
+   * T transient (states between the steps of asynchronous work), L liveness after settling.
+   */
   readonly spec: string;
   /**
    * When a transition of a generated history gives the check something to bite on; never true in a
