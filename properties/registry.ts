@@ -20,11 +20,12 @@ import { recovery } from './recovery.ts';
 import { refusedMaskWriteChangesNothing } from './refused-mask-write-changes-nothing.ts';
 import { removedMdevLeavesNothing } from './removed-mdev-leaves-nothing.ts';
 import { resetBeforeReuse } from './reset-before-reuse.ts';
+import { scanKeepsGuestQueues } from './scan-keeps-guest-queues.ts';
 import { shadowWithinBounds } from './shadow-within-bounds.ts';
 import { statusAttributeTruthful } from './status-attribute-truthful.ts';
 import type { Property } from './types.ts';
 
-/** Every property, in spec order (I1 … I17), then those beyond §11 (E: kernel events). */
+/** Every property, in spec order (I1 … I17), then those beyond §11 (E: kernel events, T: transient). */
 export const PROPERTIES: readonly Property[] = [
   noApqnInTwoMdevs,
   assignedNotDefaultOwned,
@@ -50,6 +51,7 @@ export const PROPERTIES: readonly Property[] = [
   shadowWithinBounds,
   noKernelWarning,
   logLinesNameTheRightResources,
+  scanKeepsGuestQueues,
 ];
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);
