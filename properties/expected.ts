@@ -112,6 +112,12 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
         'v12 does not reset on unassign and never checks reset outcomes, so a used queue can reach another owner ' +
         'unzeroized (§6).',
     },
+    'settled-guests-get-their-queues': {
+      kind: 'design',
+      why:
+        'The FCFS shadow is never re-evaluated (§6): an adapter unplugged for an unbound queue of a domain stays ' +
+        'out after that domain is unassigned, and a probe plugs only its own adapter.',
+    },
   },
   d0: {
     'guest-queues-bound-to-vfio-ap': {
@@ -139,6 +145,18 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
       why:
         'Queues dropped by filtering are not reset, and a failed detach reset is not checked at the next attach ' +
         '(§7).',
+    },
+    'settled-guests-get-their-queues': {
+      kind: 'design',
+      why:
+        'Filtering scoped by matrix.aqm drops an adapter for an assigned domain that left the host, and no probe ' +
+        'brings it back while the domain is out (§10 example 3, fixed by 16fb78cb).',
+    },
+    'scan-keeps-guest-queues': {
+      kind: 'design',
+      why:
+        'Every probe of a scan filters at once (§10 example 5): when a domain comes back, the first probe drops the ' +
+        'adapters whose queue of that domain is not probed yet, and later probes plug them back.',
     },
     'no-apqn-shared-with-host': {
       kind: 'design',

@@ -21,11 +21,12 @@ import { refusedMaskWriteChangesNothing } from './refused-mask-write-changes-not
 import { removedMdevLeavesNothing } from './removed-mdev-leaves-nothing.ts';
 import { resetBeforeReuse } from './reset-before-reuse.ts';
 import { scanKeepsGuestQueues } from './scan-keeps-guest-queues.ts';
+import { settledGuestsGetTheirQueues } from './settled-guests-get-their-queues.ts';
 import { shadowWithinBounds } from './shadow-within-bounds.ts';
 import { statusAttributeTruthful } from './status-attribute-truthful.ts';
 import type { Property } from './types.ts';
 
-/** Every property, in spec order (I1 … I17), then those beyond §11 (E: kernel events, T: transient). */
+/** Every property, in spec order (I1 … I17), then those beyond §11 (E: kernel events, T: transient, L: liveness after settling). */
 export const PROPERTIES: readonly Property[] = [
   noApqnInTwoMdevs,
   assignedNotDefaultOwned,
@@ -52,6 +53,7 @@ export const PROPERTIES: readonly Property[] = [
   noKernelWarning,
   logLinesNameTheRightResources,
   scanKeepsGuestQueues,
+  settledGuestsGetTheirQueues,
 ];
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

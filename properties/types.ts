@@ -127,6 +127,8 @@ export interface HistoryProperty extends Named {
    * 'other' ("other_ops", a second history) or 'tail' ("tail", how many last ops are the derived part).
    */
   readonly carries: 'other' | 'tail';
+  /** What the derived part of a 'tail' history is, in a few words (explain prints it before that part). */
+  readonly tailLabel?: string;
   /** The random engine: the case's check (its first history has already passed the state and step properties). */
   checkCase(cfg: Config, s0: State, c: Case): Violation | null;
   /** The check on given histories: a counterexample's replay, and the shrinker's test. */
