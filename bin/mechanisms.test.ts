@@ -1,4 +1,5 @@
 /** `--mechanisms`: parsed for check and diff, and the alphabet each engine draws from follows it. */
+import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exploreExhaustive } from '../exhaustive/engine.ts';
@@ -46,6 +47,30 @@ t('the exhaustive search steps the alphabet of its mechanisms', () => {
   // The busy fault of each APQN.
   assert.is(reset.alphabet, none.alphabet + 1);
   assert.ok(reset.states > none.states);
+});
+
+/** `apmc check --json`'s exhaustive figures. */
+function searched(...args: string[]): { alphabet: number; transitions: number; workers: number }[] {
+  const r = spawnSync(process.execPath, ['bin/apmc.js', 'check', '--engine', 'exhaustive', '--json', ...args], {
+    encoding: 'utf8',
+  });
+  assert.ok(r.status === 0 || r.status === 5, r.stderr);
+  return (JSON.parse(r.stdout) as { exhaustive: { alphabet: number; transitions: number; workers: number }[] })
+    .exhaustive;
+}
+
+t('worker threads and the product search against a base step the alphabet of the mechanisms asked for', () => {
+  const small = ['--adapters', '1', '--domains', '1', '--mdevs', '1', '--vms', '1', '--depth', '1'];
+  const none = alphabet(TINY).length;
+  const reset = alphabet(TINY, new Set(['async_reset'])).length;
+  const base = ['--base', 'upstream', '--policy', 'd0'];
+  for (const more of [['--workers', '2'], base, [...base, '--workers', '2']]) {
+    const a = searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'none');
+    const b = searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'async_reset');
+    assert.ok(a.length > 0);
+    for (const x of a) assert.is(x.alphabet, none, more.join(' '));
+    for (const x of b) assert.is(x.alphabet, reset, more.join(' '));
+  }
 });
 
 t.run();

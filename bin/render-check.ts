@@ -181,6 +181,7 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
             policy,
             states: r.states,
             transitions: r.transitions,
+            alphabet: r.alphabet,
             depth: r.depth,
             complete: r.complete,
             bound: r.bound,
