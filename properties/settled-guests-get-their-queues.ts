@@ -13,8 +13,11 @@
  *    when no scan is under way or due, no re-probe (nor its bind half) is pending and no queue polls (every
  *    reset completed). A state that is still not settled after 2 × (queues) + 4 rounds never settles,
  *    which is a violation of its own;
- * 4. a filter event: the re-probe (`unbind`, then `bind … vfio_ap`) of the first queue that should be in
- *    its guest and is not, then 3 again. A probe filters in every dynamic design (spec §8.5).
+ * 4. a filter event: the re-probe (`unbind`, then `bind … vfio_ap`) of a queue that should be in its
+ *    guest and is not, then 3 again; one continuation for each such queue, and each must give every guest
+ *    all it should have (any filter event, so that the verdict does not depend on which queue is first,
+ *    nor on the names: the exhaustive engine's symmetry reduction needs that). A probe filters in every
+ *    dynamic design (spec §8.5).
  *
  * Then, for every mdev attached to a guest (without a pending remove), every APQN of its matrix in the
  * host configuration whose adapter row and domain column (within the matrix and the host configuration)
@@ -42,6 +45,12 @@ class Continuation {
   constructor(cfg: Config, s: State) {
     this.cfg = cfg;
     this.s = s;
+  }
+  /** A continuation from here on, these ops its first. */
+  fork(): Continuation {
+    const f = new Continuation(this.cfg, this.s);
+    f.ops.push(...this.ops);
+    return f;
   }
   /** Step op; kept when the kernel took it (ok) or it changed the state. */
   do(op: Op): boolean {
@@ -89,8 +98,9 @@ function runPending(cfg: Config, c: Continuation): boolean {
   return !pending(cfg, c.s);
 }
 
-/** The first APQN, per attached mdev, that should be in its guest and is not: [mdev, vm, apid, apqi]. */
-export function firstMissing(cfg: Config, s: State): [MdevName, string, number, number] | null {
+/** Every APQN of an attached mdev that should be in its guest and is not: [mdev, vm, apid, apqi], in order. */
+export function allMissing(cfg: Config, s: State): [MdevName, string, number, number][] {
+  const out: [MdevName, string, number, number][] = [];
   const good = (m: MdevName, a: number, d: number): boolean => {
     const q = s.queues[qix(cfg.scope, a, d)];
     return (
@@ -113,11 +123,11 @@ export function firstMissing(cfg: Config, s: State): [MdevName, string, number, 
     for (const a of as) {
       if (!rowGood.get(a)) continue;
       for (const d of ds) {
-        if (colGood.get(d) && !(has(vm.crycb.apm, a) && has(vm.crycb.aqm, d))) return [name, m.kvm, a, d];
+        if (colGood.get(d) && !(has(vm.crycb.apm, a) && has(vm.crycb.aqm, d))) out.push([name, m.kvm, a, d]);
       }
     }
   }
-  return null;
+  return out;
 }
 
 /** The continuation from s (the end of a history), and what it shows: null, or why the property fails. */
@@ -136,32 +146,33 @@ export function settling(cfg: Config, s: State): { ops: Op[]; reason: string | n
       if (c.s.fault[qix(cfg.scope, a, d)] !== 'none') c.do({ kind: 'fault', apid: a, apqi: d, fault: 'none' });
     }
   }
-  const stuck = (): string => {
+  const stuck = (x: Continuation): string => {
     const busy: string[] = [];
     for (let a = 0; a < cfg.scope.adapters; a++) {
       for (let d = 0; d < cfg.scope.domains; d++)
-        if (c.s.queues[qix(cfg.scope, a, d)]?.polling) busy.push(apqnName(a, d));
+        if (x.s.queues[qix(cfg.scope, a, d)]?.polling) busy.push(apqnName(a, d));
     }
     return `with the faults cleared, the kernel's work never ends${busy.length ? ` (${busy.join(' ')} still polling)` : ''}`;
   };
   // 3. Settled.
-  if (!runPending(cfg, c)) return { ops: c.ops, reason: stuck() };
-  const missing = firstMissing(cfg, c.s);
-  if (missing === null) return { ops: c.ops, reason: null };
-  // 4. A filter event: the missing queue re-probed.
-  const [, , a, d] = missing;
-  c.do({ kind: 'unbind', apid: a, apqi: d });
-  c.do({ kind: 'bind', apid: a, apqi: d, driver: 'vfio_ap' });
-  if (!runPending(cfg, c)) return { ops: c.ops, reason: stuck() };
-  const still = firstMissing(cfg, c.s);
-  if (still === null) return { ops: c.ops, reason: null };
-  const [m, vm, a2, d2] = still;
-  return {
-    ops: c.ops,
-    reason:
-      `settled, after a re-probe of ${apqnName(a, d)}, ${vm} lacks ${apqnName(a2, d2)}: assigned to ${m}, and its ` +
-      'adapter and domain have only queues bound to vfio_ap, linked and passable',
-  };
+  if (!runPending(cfg, c)) return { ops: c.ops, reason: stuck(c) };
+  // 4. A filter event: each missing queue re-probed, one continuation each; every one must give all back.
+  for (const [, , a, d] of allMissing(cfg, c.s)) {
+    const f = c.fork();
+    f.do({ kind: 'unbind', apid: a, apqi: d });
+    f.do({ kind: 'bind', apid: a, apqi: d, driver: 'vfio_ap' });
+    if (!runPending(cfg, f)) return { ops: f.ops, reason: stuck(f) };
+    const still = allMissing(cfg, f.s)[0];
+    if (still === undefined) continue;
+    const [m, vm, a2, d2] = still;
+    return {
+      ops: f.ops,
+      reason:
+        `settled, after a re-probe of ${apqnName(a, d)}, ${vm} lacks ${apqnName(a2, d2)}: assigned to ${m}, and ` +
+        'its adapter and domain have only queues bound to vfio_ap, linked and passable',
+    };
+  }
+  return { ops: c.ops, reason: null };
 }
 
 /** The property on a history: the continuation after `ops` (its ops the violation's tail). */
