@@ -108,6 +108,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
     restore();
   }
   if (base) run = { ...run, base: base.name };
+  run = { ...run, mechanisms: settings.mechanisms ?? [] };
   const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {

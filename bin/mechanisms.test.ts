@@ -1,5 +1,8 @@
 /** `--mechanisms`: parsed for check and diff, and the alphabet each engine draws from follows it. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exploreExhaustive } from '../exhaustive/engine.ts';
@@ -71,6 +74,25 @@ t('worker threads and the product search against a base step the alphabet of the
     for (const x of a) assert.is(x.alphabet, none, more.join(' '));
     for (const x of b) assert.is(x.alphabet, reset, more.join(' '));
   }
+});
+
+t('the report names the mechanisms; merge refuses shards made with other mechanisms', () => {
+  const d = mkdtempSync(join(tmpdir(), 'apmc-mech-'));
+  const shard = (k: number, m: string): string => {
+    const args = ['check', '--runs', '5', '--policy', 'upstream', '--shard', `${k}/2`, '--json', '--mechanisms', m];
+    const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8' });
+    const f = join(d, `${k}-${m}.json`);
+    writeFileSync(f, r.stdout);
+    return f;
+  };
+  const a = shard(1, 'none');
+  assert.equal((JSON.parse(readFileSync(a, 'utf8')) as { mechanisms: string[] }).mechanisms, []);
+  const merge = (...files: string[]) =>
+    spawnSync(process.execPath, ['bin/apmc.js', 'merge', ...files], { encoding: 'utf8' });
+  assert.ok([0, 5].includes(merge(a, shard(2, 'none')).status ?? -1));
+  const bad = merge(a, shard(2, 'all'));
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, 'mechanisms differ');
 });
 
 t.run();
