@@ -154,9 +154,13 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
     },
     'scan-keeps-guest-queues': {
       kind: 'design',
+      foundBy: 'exhaustive',
       why:
         'Every probe of a scan filters at once (§10 example 5): when a domain comes back, the first probe drops the ' +
-        'adapters whose queue of that domain is not probed yet, and later probes plug them back.',
+        'adapters whose queue of that domain is not probed yet, and later probes plug them back (9 ops). The random ' +
+        'engine meets it only now and then (seed 1 with this property alone: case 23,359; not among all ' +
+        "properties' cases), and at the default scope it lies beyond the depth an exhaustive search reaches in " +
+        'minutes: not finding it is no surprise.',
     },
     'no-apqn-shared-with-host': {
       kind: 'design',
