@@ -132,6 +132,9 @@ export function allMissing(cfg: Config, s: State): [MdevName, string, number, nu
 
 /** The continuation from s (the end of a history), and what it shows: null, or why the property fails. */
 export function settling(cfg: Config, s: State): { ops: Op[]; reason: string | null } {
+  // Nothing to judge: no guest to miss a queue, and no reset work item or re-probe half that could run on.
+  const guest = Object.values(s.mdevs).some((m) => m.kvm !== null && !m.removing);
+  if (!guest && !s.queues.some((q) => q !== null && (q.polling || q.rebind))) return { ops: [], reason: null };
   const c = new Continuation(cfg, s);
   // 1. As quiescence.settle does (so that a settled state's class decides the verdict).
   if (s.bus.scan !== null || !sameMatrix(s.bus.qci, s.host)) c.do({ kind: 'scan' });
