@@ -3,6 +3,7 @@
  * flag and the problem (tested by fuzzing, test/fuzz.test.ts).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type Mechanism, MECHANISMS } from '../model/op-values.ts';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
@@ -165,7 +166,30 @@ export const ENGINE_FLAGS = {
   order: { type: 'string' },
   workers: { type: 'string' },
   shard: { type: 'string' },
+  mechanisms: { type: 'string' },
 } as const;
+
+/**
+ * `--mechanisms LIST`: the kernel mechanisms beyond the classic ops that the engines generate
+ * (model/op-values.ts MECHANISMS): `all` (the default), `none`, or a comma list of their names.
+ */
+export function mechanismsFlag(v: string | undefined): readonly Mechanism[] {
+  if (v === undefined || v === 'all') return [...MECHANISMS];
+  if (v === 'none') return [];
+  const out: Mechanism[] = [];
+  for (const word of v.split(',')) {
+    if (word === '') throw new UsageError(`--mechanisms: an empty name in '${v}'`);
+    if (word === 'all' || word === 'none') throw new UsageError(`--mechanisms: '${word}' only alone, got '${v}'`);
+    const m = MECHANISMS.find((x) => x === word);
+    if (m === undefined) {
+      const hint = closest(word, [...MECHANISMS]);
+      const help = hint ? ` (did you mean '${hint}'?)` : " (see 'apmc help' for the names)";
+      throw new UsageError(`--mechanisms: unknown mechanism '${word}'${help}`);
+    }
+    if (!out.includes(m)) out.push(m);
+  }
+  return MECHANISMS.filter((m) => out.includes(m));
+}
 
 type Flags = Partial<Record<keyof typeof ENGINE_FLAGS, string | undefined>>;
 
@@ -200,6 +224,7 @@ export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; set
   return {
     engine,
     settings: {
+      mechanisms: mechanismsFlag(v.mechanisms),
       symmetry: sym === 'on',
       ...(memo !== 'auto' ? { memo: memo === 'on' } : {}),
       ...(order !== undefined ? { order } : {}),

@@ -73,14 +73,15 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
-  // Seed 6 finds a new one first (seeds 1-4 meet upstream's own violation first, and so, since the cases also draw
-  // the async_reset ops, does seed 5).
+  // bench/base-attribution.ts runs seeds 1..5; seed 5 finds it soonest (the classic ops' cases).
   const o = await apmc([
     ...against.slice(0, 3),
     '--policy',
     './examples/patch-remove-skips-reset.ts',
     '--property',
     'reset-before-reuse',
+    '--mechanisms',
+    'none',
     '--seed',
     '6',
     '--runs',

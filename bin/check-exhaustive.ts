@@ -4,6 +4,7 @@
  */
 import { clip, oneLine } from '../render/term.ts';
 import { Worker } from 'node:worker_threads';
+import type { Mechanism } from '../model/op-values.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import {
@@ -28,6 +29,8 @@ export interface ExhaustiveSettings {
   readonly maxMemory?: number;
   readonly timeMs?: number;
   readonly symmetry: boolean;
+  /** `--mechanisms`: the kernel mechanisms both engines generate ops of (absent: none, the classic ops). */
+  readonly mechanisms?: readonly Mechanism[];
   /** The transition cache: on, off, or (absent) the engine's choice. */
   readonly memo?: boolean;
   /** The order of the states within a level (ExhaustiveOptions.order), or the engine's choice. */
@@ -63,6 +66,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: Shard): Exhausti
     ...(s.progress ? { progress: (p: Progress) => s.progress!(policy, p) } : {}),
     ...(s.onFound ? { onFound: (f: ExhaustiveFound) => s.onFound!(policy, searchFinding(f)) } : {}),
     symmetry: s.symmetry,
+    ...(s.mechanisms !== undefined ? { mechanisms: s.mechanisms } : {}),
     ...(s.memo !== undefined ? { memo: s.memo } : {}),
     ...(s.order !== undefined ? { order: s.order } : {}),
     ...(shard ? { shard: { ...shard, depth: SHARD_DEPTH } } : {}),

@@ -1,5 +1,6 @@
 /** `apmc check`, random engine: explore every selected policy with every selected property at once. */
 import { initialState } from '../model/state.ts';
+import type { Mechanism } from '../model/op-values.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Case } from '../properties/case.ts';
@@ -34,6 +35,7 @@ export async function runCheck(
   hooks: CheckHooks = {},
   shard?: Shard,
   base?: Policy,
+  mechanisms?: readonly Mechanism[],
 ): Promise<RandomRun> {
   const explored: SampledPolicy[] = [];
   const t0 = Date.now();
@@ -51,6 +53,7 @@ export async function runCheck(
       seed,
       runs,
       guard,
+      ...(mechanisms !== undefined ? { mechanisms } : {}),
       ...(left !== undefined ? { timeMs: left } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       onStep: (before, op, after) => {

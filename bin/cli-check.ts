@@ -56,7 +56,8 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const writeHtml = (html: string) => stdio.error(`report written to ${oneLine(writeReport(a.report!, html))}`);
   if (sandboxed(io, [...specs, a.base ?? undefined])) {
     const maxMemory = a.engine.engine === 'exhaustive' ? a.engine.settings.maxMemory : undefined;
-    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope };
+    const mechanisms = a.engine.settings.mechanisms;
+    const limits = { timeMs: a.timeMs, maxMemory, signals: true, json: a.json, scope: a.scope, mechanisms };
     const policies = [...specs, ...(a.base !== null ? [a.base] : [])].map(identity);
     return sandboxCommand('check', args, { ...limits, policies, onFound: save, onReport: writeHtml });
   }
@@ -101,11 +102,13 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
             { signal, onFound, ...record },
             shard,
             base,
+            settings.mechanisms,
           );
   } finally {
     restore();
   }
   if (base) run = { ...run, base: base.name };
+  run = { ...run, mechanisms: settings.mechanisms ?? [] };
   const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {

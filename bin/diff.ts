@@ -203,6 +203,7 @@ async function randomDifference(
     seed: a.seed,
     runs: a.runs,
     maxOps: a.maxOps,
+    ...(a.settings.mechanisms !== undefined ? { mechanisms: a.settings.mechanisms } : {}),
     ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onCase ? { onCase: hooks.onCase } : {}),
@@ -244,6 +245,7 @@ async function exhaustiveDifference(
     ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     symmetry: settings.symmetry,
+    ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
   });
   const pe = r.policyError;
   if (pe) {

@@ -42,6 +42,8 @@ interface Report {
   shard?: { k: number; n: number };
   /** The base of a check against one (`--base`). */
   base?: string;
+  /** `--mechanisms` (absent in reports that predate it: every mechanism there was). */
+  mechanisms?: unknown;
   results: Result[];
   explorations?: { policy: string; cases: number; operations: number; ms: number }[];
   exhaustive?: { policy: string; states: number; transitions: number; depth: number; ms: number }[];
@@ -144,6 +146,8 @@ export function mergeReports(files: readonly string[], ci: boolean): Merged {
     if (names(r, 'policy') !== names(first, 'policy')) throw differs('policies', 'policy');
     if (names(r, 'property') !== names(first, 'property')) throw differs('properties', 'property');
     if (r.base !== first.base) throw new InputError(files[i]!, null, `base differs from ${files[0]}'s`);
+    if (JSON.stringify(r.mechanisms ?? null) !== JSON.stringify(first.mechanisms ?? null))
+      throw new InputError(files[i]!, null, `mechanisms differ from ${files[0]}'s`);
   });
   // Which shards are there? A missing one makes every unviolated verdict unknown.
   let missing = false;

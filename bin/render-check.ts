@@ -1,6 +1,7 @@
 /** Text and JSON renderings of an `apmc check` run. */
 import type { ChalkInstance } from 'chalk';
 import type { Policy } from '../model/policy.ts';
+import { MECHANISMS } from '../model/op-values.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
 import { explain } from '../render/explain.ts';
@@ -83,6 +84,7 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
     ...bold(`apmc check: ${what}${shard}`),
     ...(run.base !== undefined ? bold(`against the base ${run.base}: per property new / inherited / fixed`) : []),
     ...bold(`scope ${domains}, ${s.mdevs} mdevs, ${s.vms} VMs`),
+    ...mechanismsLine(run.mechanisms).flatMap((l) => bold(l)),
     '',
     ...verdictTable(
       props.map((p) => `${p.name} (${p.spec})`),
@@ -146,6 +148,12 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
   return out.join('\n');
 }
 
+/** The mechanisms of a run, when not all of them (`mechanisms: none`, or the list); else nothing. */
+function mechanismsLine(m: readonly string[] | undefined): string[] {
+  if (m === undefined || m.length === MECHANISMS.length) return [];
+  return [`mechanisms: ${m.length === 0 ? 'none (the classic ops)' : m.join(', ')}`];
+}
+
 /**
  * The apmc-check/1 report (`--json`), which `apmc merge` reads. Its `seed` and `runs` are the random
  * engine's; an exhaustive report writes 0 for both.
@@ -157,6 +165,7 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
     seed: run.engine === 'random' ? run.seed : 0,
     runs: run.engine === 'random' ? run.runs : 0,
     ...(run.base !== undefined ? { base: run.base } : {}),
+    ...(run.mechanisms !== undefined ? { mechanisms: run.mechanisms } : {}),
     scope: run.scope,
     exit: run.exit,
     engine: run.engine,
@@ -181,6 +190,7 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
             policy,
             states: r.states,
             transitions: r.transitions,
+            alphabet: r.alphabet,
             depth: r.depth,
             complete: r.complete,
             bound: r.bound,

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Command, FromWorker, SandboxOptions } from './sandbox-types.ts';
 import type { Op } from '../model/ops.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
+import { MECHANISMS } from '../model/op-values.ts';
 import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
@@ -126,7 +127,8 @@ export function policyFailure(
   if (where === W_STATE && inCb) {
     const depth = Atomics.load(ints, b + WHERE_C);
     const policy = rec?.policy ?? opt.policies[0] ?? '?';
-    const op = opt.scope ? alphabet(opt.scope)[Atomics.load(ints, b + WHERE_B)] : undefined;
+    const mechanisms = new Set(opt.mechanisms ?? MECHANISMS);
+    const op = opt.scope ? alphabet(opt.scope, mechanisms)[Atomics.load(ints, b + WHERE_B)] : undefined;
     const line = `apmc: policy error in '${policy}': ${message}`;
     if (rebuilt !== null && op !== undefined) return { line, out: stateBlock(opt, policy, message, [...rebuilt, op]) };
     // A parallel search numbers its states anew each run, so its state cannot be rebuilt: one thread can.

@@ -1,5 +1,6 @@
 /** The policy sandbox's command, options and the messages its worker sends (bin/sandbox.ts). */
 import type { Finding } from '../check/finding.ts';
+import type { Mechanism } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
 
@@ -17,6 +18,8 @@ export interface SandboxOptions {
   /** The JSON output was asked for: a stopped check's report is JSON. */
   readonly json?: boolean;
   readonly scope?: Scope;
+  /** The search's `--mechanisms` (its alphabet, to name the op a search was stepping); absent: every one. */
+  readonly mechanisms?: readonly Mechanism[] | undefined;
   /** Where step i of the trace is (`file:line`), and its op, for a policy error in run, explain, diff. */
   readonly locate?: (i: number) => { where: string; op: string | null };
   /** What the worker's messages ask of this thread: save a counterexample, write the report. */

@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { oneLine, WIDTH, wrap } from '../render/term.ts';
+import { MECHANISMS } from '../model/op-values.ts';
 import { scopeFlagsHelp } from './scope-flags.ts';
+
+const MECHANISMS_HELP =
+  '--mechanisms (check, diff without a trace): the kernel mechanisms whose ops both engines generate ' +
+  `besides the classic ones: all (default), none, or a comma list of ${MECHANISMS.join(', ')}.`;
 
 /** A bad command line or input: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -46,6 +51,7 @@ usage:
              [--engine random|exhaustive] [--depth N] [--max-states N]
              [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]
              [--order guests-first|plain] [--workers N] [--base <name|file>]
+             [--mechanisms all|none|LIST]
       check properties (random or exhaustive); with --base, per property what
       each policy adds to the base (new), shares with it (inherited), fixes
   apmc merge [--json] [--ci] <report.json>...
@@ -60,6 +66,7 @@ usage:
   apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all] [--seed N]
             [--runs N] [--time S] [--max-ops N] [--save FILE]
             [--engine auto|random|exhaustive] [exhaustive flags] [scope flags]
+            [--mechanisms all|none|LIST]
       search for a trace after which they differ (exit 1), and show it; auto
       (default): breadth-first first (a shortest trace), then random
   apmc compare [--policy <name|file>] [--save FILE] [scope flags]
@@ -71,6 +78,8 @@ usage:
   apmc properties [--json]
       list the properties: spec id, name, sentence
   apmc help          this text
+
+${wrap(MECHANISMS_HELP, WIDTH, '  ', '').join('\n')}
 
 scope flags (override the trace's 'scope' line; defaults in parentheses):
 ${scopeFlagsHelp(WIDTH).join('\n')}

@@ -39,6 +39,8 @@ interface RunBase {
   readonly shard?: Shard;
   /** The base every policy was checked against (`apmc check --base`), by name. */
   readonly base?: string;
+  /** The kernel mechanisms whose ops the engine generated (`--mechanisms`, model/op-values.ts). */
+  readonly mechanisms?: readonly string[];
   /** A signal's name if one stopped the run, else null ('time' for the budget shows per policy). */
   readonly stoppedBy: string | null;
 }

@@ -2,6 +2,7 @@
  * What a caller gives an exhaustive search and what it gets back (exhaustive/engine.ts runs it in
  * one thread, exhaustive/parallel.ts over worker threads).
  */
+import type { Mechanism } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { State } from '../model/state.ts';
 import type { Violation } from '../properties/case.ts';
@@ -19,6 +20,12 @@ export interface ExhaustiveOptions {
   readonly timeMs?: number;
   /** Symmetry reduction over interchangeable adapters, domains, mdevs and VMs. */
   readonly symmetry?: boolean;
+  /**
+   * The kernel mechanisms whose ops the alphabet has (model/op-values.ts MECHANISMS; `apmc check
+   * --mechanisms`). Default: none, the classic alphabet (exhaustive/alphabet.ts `alphabet(scope)`);
+   * the command line's default is every one.
+   */
+  readonly mechanisms?: readonly Mechanism[];
   /** Only expand, at depth `shard.depth`, the states whose number ≡ k (mod n). */
   readonly shard?: { readonly k: number; readonly n: number; readonly depth: number };
   /** Called a few times a second (never on the hot path). */

@@ -50,7 +50,7 @@ export function makePairSpace(cfgA: Config, cfgB: Config, T: number, opt: Exhaus
     cfgA,
     cfgB,
     scope,
-    ops: alphabet(scope),
+    ops: alphabet(scope, new Set(opt.mechanisms ?? [])),
     codecA,
     codecB,
     W1,

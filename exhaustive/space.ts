@@ -33,7 +33,7 @@ export function makeSpace(cfg: Config, opt: ExhaustiveOptions): Space {
   return {
     cfg,
     scope,
-    ops: alphabet(scope),
+    ops: alphabet(scope, new Set(opt.mechanisms ?? [])),
     codec,
     W: codec.words,
     sym,

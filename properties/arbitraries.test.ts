@@ -7,10 +7,12 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alphabet } from '../exhaustive/alphabet.ts';
-import { GENERATED, idCount, MECHANISMS } from '../model/op-values.ts';
+import { createHash } from 'node:crypto';
+import { explored, GENERATED, idCount, type Mechanism, MECHANISMS, mechanismOf } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
-import { opArb } from './arbitraries.ts';
+import { DEFAULT_SCOPE } from '../model/scope.ts';
+import { caseArb, opArb } from './arbitraries.ts';
 
 /** An op as a string, its keys sorted. */
 const text = (op: Op): string => JSON.stringify(op, Object.keys(op).sort());
@@ -31,21 +33,40 @@ function inScope(scope: Scope, op: Op): boolean {
 
 const ops = suite('one op space for both engines');
 
+const NONE: ReadonlySet<Mechanism> = new Set();
+const ALL: ReadonlySet<Mechanism> = new Set(MECHANISMS);
+
 for (const scope of [
   { adapters: 2, domains: 2, control_domains: 1, mdevs: 2, vms: 2 },
   { adapters: 3, domains: 1, control_domains: 2, mdevs: 1, vms: 3 },
 ]) {
-  ops(`the generator's ops in scope are the alphabet's, every one drawn (${JSON.stringify(scope)})`, () => {
-    const mechanisms = new Set(MECHANISMS);
-    const drawn = fc.sample(opArb(scope, mechanisms), { seed: 5, numRuns: 30_000 });
-    const all = alphabet(scope, mechanisms);
-    assert.equal([...new Set(all.map((o) => o.kind))].sort(), [...GENERATED].sort());
-    assert.equal([...new Set(drawn.map((o) => o.kind))].sort(), [...GENERATED].sort());
-    const want = new Set(all.map(text));
-    const got = new Set(drawn.filter((o) => inScope(scope, o)).map(text));
-    for (const o of got) assert.ok(want.has(o), `drawn, not in the alphabet: ${o}`);
-    for (const o of want) assert.ok(got.has(o), `in the alphabet, never drawn: ${o}`);
-  });
+  for (const [name, mechanisms] of [
+    ['none', NONE],
+    ['all', ALL],
+  ] as const) {
+    ops(`the generator's ops in scope are the alphabet's, every one drawn (${JSON.stringify(scope)}, ${name})`, () => {
+      const drawn = fc.sample(opArb(scope, mechanisms), { seed: 5, numRuns: 30_000 });
+      const all = alphabet(scope, mechanisms);
+      // Every kind generated, except those of a mechanism left out.
+      const kinds = GENERATED.filter((k) => all.some((o) => o.kind === k));
+      assert.equal([...new Set(all.map((o) => o.kind))].sort(), [...kinds].sort());
+      assert.equal([...new Set(drawn.map((o) => o.kind))].sort(), [...kinds].sort());
+      if (mechanisms === ALL) assert.equal([...kinds].sort(), [...GENERATED].sort());
+      for (const o of drawn) assert.ok(explored(o, mechanisms), `drawn, of a mechanism left out: ${text(o)}`);
+      const want = new Set(all.map(text));
+      const got = new Set(drawn.filter((o) => inScope(scope, o)).map(text));
+      for (const o of got) assert.ok(want.has(o), `drawn, not in the alphabet: ${o}`);
+      for (const o of want) assert.ok(got.has(o), `in the alphabet, never drawn: ${o}`);
+    });
+  }
 }
+
+ops('without a mechanism, a seed gives the cases it gave before the mechanisms', () => {
+  // The fingerprint of the cases of seed 11 from the generator before any mechanism was generated.
+  const cases = fc.sample(caseArb(DEFAULT_SCOPE, 20, NONE), { seed: 11, numRuns: 300 });
+  const hash = createHash('sha256').update(JSON.stringify(cases)).digest('hex').slice(0, 16);
+  assert.is(hash, '6eee1f0cfab3a377');
+  assert.ok(cases.every((c) => c.ops.every((o) => mechanismOf(o) === null)));
+});
 
 ops.run();

@@ -33,11 +33,14 @@ import { DISTURBANCES } from './disturbances.ts';
  */
 const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
 
+/** Every mechanism: the default of the generators (`apmc check --mechanisms all`). */
+export const ALL_MECHANISMS: ReadonlySet<Mechanism> = new Set(MECHANISMS);
+
 /**
  * One op of `scope`, the kernel mechanisms in `mechanisms` included (model/op-values.ts); with none, the
  * classic ops, drawn as they always were.
  */
-export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS)): fc.Arbitrary<Op> {
+export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = ALL_MECHANISMS): fc.Arbitrary<Op> {
   const mdevs = mdevNames(scope);
   const vms = vmNames(scope);
   const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
@@ -163,7 +166,7 @@ export function setupOps(scope: Scope, level: number): Op[] {
 export function caseArb(
   scope: Scope,
   maxOps = 20,
-  mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS),
+  mechanisms: ReadonlySet<Mechanism> = ALL_MECHANISMS,
 ): fc.Arbitrary<Case> {
   const mechanism = mechanismOpArb(scope, mechanisms);
   type Inserts = readonly (readonly [number, Op])[];
@@ -197,6 +200,10 @@ function insertAt(ops: readonly Op[], inserts: readonly (readonly [number, Op])[
   for (const [n, op] of inserts) out.splice(n % (out.length + 1), 0, op);
   return out;
 }
+
+/** The set of mechanisms a list names; every one without a list. */
+export const mechanismSet = (list: readonly Mechanism[] | undefined): ReadonlySet<Mechanism> =>
+  list === undefined ? ALL_MECHANISMS : new Set(list);
 
 /** Drop ops on mdevs that no op creates, so that every case is also a valid trace file. */
 function validTrace(ops: Op[]): Op[] {

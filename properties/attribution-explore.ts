@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
-import { caseArb } from './arbitraries.ts';
+import { caseArb, mechanismSet } from './arbitraries.ts';
 import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProperty } from './attribution.ts';
 import type { Attributed } from './attribution.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
@@ -81,7 +81,7 @@ export async function exploreAgainst(
   // a new violation often needs a few more steps after the difference, which plain cases rarely reach.
   const pool: (readonly Op[])[] = [];
   const pooled = new Set<string>();
-  const plain = caseArb(cfg.scope, opt.maxOps ?? 20);
+  const plain = caseArb(cfg.scope, opt.maxOps ?? 20, mechanismSet(opt.mechanisms));
   const arb = fc.oneof(
     { weight: 1, arbitrary: plain },
     {

@@ -16,7 +16,8 @@ import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import type { AbortFlag } from './abort.ts';
-import { caseArb } from './arbitraries.ts';
+import { caseArb, mechanismSet } from './arbitraries.ts';
+import type { Mechanism } from '../model/op-values.ts';
 import type { Case } from './case.ts';
 import { Budget, sampleRound } from './sampling.ts';
 import { shrinkOps } from './shrink.ts';
@@ -30,6 +31,8 @@ export interface DifferenceOptions {
   readonly timeMs?: number;
   /** Generated ops per case, besides the setup (default 20, as `apmc check`). */
   readonly maxOps?: number;
+  /** The kernel mechanisms the cases have ops of (model/op-values.ts; default: every one). */
+  readonly mechanisms?: readonly Mechanism[];
   /** Polled before each case and while shrinking. */
   readonly signal?: AbortFlag;
   /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
@@ -98,7 +101,7 @@ export async function searchDifference(
   const t0 = Date.now();
   const budget = new Budget(t0, opt.timeMs, opt.signal);
   const maxOps = opt.maxOps ?? 20;
-  const arb = caseArb(ca.scope, maxOps);
+  const arb = caseArb(ca.scope, maxOps, mechanismSet(opt.mechanisms));
   const differs = (ops: readonly Op[]): number | null => {
     opt.onCase?.(ops);
     return firstDifference(ca, cb, s0, ops, level, opt.onStepDone);

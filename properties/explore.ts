@@ -10,7 +10,8 @@
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { AbortFlag } from './abort.ts';
-import { caseArb } from './arbitraries.ts';
+import { caseArb, mechanismSet } from './arbitraries.ts';
+import type { Mechanism } from '../model/op-values.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
@@ -25,6 +26,8 @@ export interface ExploreOptions {
   /** Wall-clock budget in ms (a run that hits it ends with 'unknown' for what it did not finish). */
   readonly timeMs?: number;
   readonly maxOps?: number;
+  /** The kernel mechanisms the cases have ops of (model/op-values.ts; default: every one). */
+  readonly mechanisms?: readonly Mechanism[];
   /** Polled before each case and while shrinking. */
   readonly signal?: AbortFlag;
   /** The guard whose `policy` is cfg.policy: a policy error ends the exploration (see policy-guard.ts). */
@@ -93,7 +96,7 @@ export async function explore(
   let round = 0;
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
-  const arb = caseArb(cfg.scope, opt.maxOps ?? 20);
+  const arb = caseArb(cfg.scope, opt.maxOps ?? 20, mechanismSet(opt.mechanisms));
   // Unsampled cases and shrinking step with the raw policy (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
 

@@ -89,6 +89,7 @@ export const recovery: HistoryProperty = {
   exercised: onState(guestWithQueues),
   shardSafe: true,
   carries: 'tail',
+  tailLabel: 'disturbance: the resource goes away, then comes back',
   checkCase(cfg, s0, c) {
     const before = runSettled(cfg, s0, c.ops);
     if (!anyAttached(before)) return null;

@@ -8,8 +8,10 @@ import { guestQueuesBoundToVfioAp } from './guest-queues-bound-to-vfio-ap.ts';
 import { guestQueuesInHostConfig } from './guest-queues-in-host-config.ts';
 import { guestQueuesLinkedAndPassable } from './guest-queues-linked-and-passable.ts';
 import { linksFollowAssignment } from './links-follow-assignment.ts';
+import { logLinesNameTheRightResources } from './log-lines-name-the-right-resources.ts';
 import { linksHalvesAgree } from './links-halves-agree.ts';
 import { noApqnInTwoGuests } from './no-apqn-in-two-guests.ts';
+import { noKernelWarning } from './no-kernel-warning.ts';
 import { noApqnInTwoMdevs } from './no-apqn-in-two-mdevs.ts';
 import { noApqnSharedWithHost } from './no-apqn-shared-with-host.ts';
 import { noHandoverWhileResetting } from './no-handover-while-resetting.ts';
@@ -20,11 +22,16 @@ import { refusedMaskWriteChangesNothing } from './refused-mask-write-changes-not
 import { removedMdevLeavesNothing } from './removed-mdev-leaves-nothing.ts';
 import { overrideWithinRules } from './override-within-rules.ts';
 import { resetBeforeReuse } from './reset-before-reuse.ts';
+import { scanKeepsGuestQueues } from './scan-keeps-guest-queues.ts';
+import { settledGuestsGetTheirQueues } from './settled-guests-get-their-queues.ts';
 import { shadowWithinBounds } from './shadow-within-bounds.ts';
 import { statusAttributeTruthful } from './status-attribute-truthful.ts';
 import type { Property } from './types.ts';
 
-/** Every property, in spec order (I1 … I17). */
+/**
+ * Every property, in spec order (I1 … I18), then those beyond §11 (E: kernel events, T: transient, L: liveness
+ * after settling).
+ */
 export const PROPERTIES: readonly Property[] = [
   noApqnInTwoMdevs,
   assignedNotDefaultOwned,
@@ -50,6 +57,11 @@ export const PROPERTIES: readonly Property[] = [
   linksFollowAssignment,
   shadowWithinBounds,
   overrideWithinRules,
+
+  noKernelWarning,
+  logLinesNameTheRightResources,
+  scanKeepsGuestQueues,
+  settledGuestsGetTheirQueues,
 ];
 
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

@@ -31,7 +31,10 @@ interface Named {
   readonly name: string;
   /** One sentence. */
   readonly statement: string;
-  /** The invariant of spec §11 it encodes (I1–I17). */
+  /**
+   * The invariant of spec §11 it encodes (I1–I17); beyond §11, a letter and a number: E kernel events,
+   * T transient (states between the steps of asynchronous work), L liveness after settling.
+   */
   readonly spec: string;
   /**
    * When a transition of a generated history gives the check something to bite on; never true in a
@@ -124,6 +127,8 @@ export interface HistoryProperty extends Named {
    * 'other' ("other_ops", a second history) or 'tail' ("tail", how many last ops are the derived part).
    */
   readonly carries: 'other' | 'tail';
+  /** What the derived part of a 'tail' history is, in a few words (explain prints it before that part). */
+  readonly tailLabel?: string;
   /** The random engine: the case's check (its first history has already passed the state and step properties). */
   checkCase(cfg: Config, s0: State, c: Case): Violation | null;
   /** The check on given histories: a counterexample's replay, and the shrinker's test. */

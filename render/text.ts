@@ -71,6 +71,10 @@ function grids(c: ChalkInstance, gs: readonly Grid[], width: number, prefix = ''
   return sideBySide(blocks, width - GRID_INDENT.length).map((l) => (l === '' ? l : GRID_INDENT + l));
 }
 
+/** What the derived last steps of a history are (a history property's `tailLabel`). */
+const tailLabel = (p: Explanation['property']): string =>
+  (p?.kind === 'history' ? p.tailLabel : undefined) ?? 'the derived steps';
+
 /** One history, one step per line; the guest views after every step that changes them. */
 function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number): string[] {
   const out: string[] = [];
@@ -81,8 +85,7 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
   ow = Math.min(36, ow);
   const opCol = 2 + nw + 2;
   for (const s of h.steps) {
-    if (s.tail && !h.steps[s.n - 2]?.tail)
-      out.push(c.bold('  -- disturbance: the resource goes away, then comes back --'));
+    if (s.tail && !h.steps[s.n - 2]?.tail) out.push(c.bold(`  -- ${tailLabel(ex.property)} --`));
     const mark = s.failed ? c.red.bold('>') : ' ';
     const head = `${mark} ${String(s.n).padStart(nw)}  ${pad(oneLine(s.op), ow)}  ${pad(res(c, s.result), rw)}`;
     const comment = s.comment ? oneLine(s.comment) : '';
