@@ -23,6 +23,12 @@ export type Effect = Outcome | Reported;
 /** The state an effect leaves (its state, or null for a bare errno, which leaves the state as it was). */
 export const stateOf = (o: Effect): State | null => (typeof o === 'string' ? null : 'errno' in o ? o.state : o);
 
+/**
+ * in_use's answer: refused (true) or not (false), or a state together with the refusal (errno set) or
+ * not (errno null): the state carries the log lines the check printed (model/blocks/events.ts).
+ */
+export type InUse = boolean | Reported;
+
 /** The queue `status` attribute's values (spec §8.7). */
 export type QueueStatus = 'in use' | 'assigned' | 'unassigned';
 
@@ -89,8 +95,11 @@ export interface Policy {
   readonly driver_override: ((cfg: Config, s: State, apid: number, apqi: number, d: Driver | null) => Effect) | null;
   /** The queue `status` attribute of a vfio_ap-bound queue (spec §8.7; default `queueStatus`). */
   readonly status: (cfg: Config, s: State, apid: number, apqi: number) => QueueStatus;
-  /** Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). */
-  readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => boolean) | null;
+  /**
+   * Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). A
+   * `Reported` answers with a state (its log: the lines the kernel prints) and refuses when its errno is set.
+   */
+  readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => InUse) | null;
   readonly on_config_changed: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
   readonly on_scan_complete: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
 
@@ -132,10 +141,10 @@ export interface Policy {
 export type CallbackName = Exclude<keyof Policy, 'name' | 'summary' | 'base' | 'expected' | 'blocks'>;
 
 /**
- * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, or
- * an answer (true or false).
+ * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, a
+ * yes or no (true or false), a status attribute, or an answer (a yes or no, or a Reported: `InUse`).
  */
-export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean' | 'status';
+export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean' | 'status' | 'answer';
 
 type ResultOf<F> = F extends (...a: never[]) => infer R
   ? [R] extends [boolean]
@@ -146,7 +155,9 @@ type ResultOf<F> = F extends (...a: never[]) => infer R
         ? 'reported'
         : [R] extends [State]
           ? 'state'
-          : 'outcome'
+          : [R] extends [InUse]
+            ? 'answer'
+            : 'outcome'
   : never;
 
 /** The shape of CALLBACKS: one entry per callback of Policy, as its type above says (checked by tsc). */
@@ -169,7 +180,7 @@ export const CALLBACKS = {
   bus_remove: { result: 'state', optional: false },
   driver_override: { result: 'outcome', optional: true },
   status: { result: 'status', optional: false },
-  in_use: { result: 'boolean', optional: true },
+  in_use: { result: 'answer', optional: true },
   on_config_changed: { result: 'state', optional: true },
   on_scan_complete: { result: 'state', optional: true },
   create: { result: 'outcome', optional: false },
