@@ -3,9 +3,11 @@
  * `WARN` (with its reason), an `oops` (a NULL or freed-object dereference), a `hang` (a task that never
  * returns, e.g. a walk over a corrupted queue table) and log lines with the resources they name.
  * Building blocks emit them (model/blocks/events.ts); the reducer hands them out with the step
- * (`Step.events`) and never keeps them in a state between steps.
+ * (`Step.events`) and never keeps them in a state between steps. `KernelStop` is in model/blocks/events.ts.
  */
-import type { MdevName, State } from './state.ts';
+
+/** An mdev's name (state.ts MdevName; not imported: state.ts imports this module). */
+type MdevName = string;
 
 /** An APQN as [apid, apqi]. */
 export type Apqn = readonly [number, number];
@@ -33,19 +35,6 @@ export type EventKind = KernelEvent['kind'];
 
 /** The events of a step with none; also the `log` of every state between steps. */
 export const NO_EVENTS: readonly KernelEvent[] = Object.freeze([]);
-
-/**
- * Thrown by a building block where the kernel's task dies or never returns (oops, hang): the reducer
- * catches it and ends the step with `state` (the state when it happened, its log ending with the event).
- */
-export class KernelStop {
-  readonly state: State;
-  readonly event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>;
-  constructor(state: State, event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>) {
-    this.state = state;
-    this.event = event;
-  }
-}
 
 /** One event as a line of text (explain, run). */
 export function formatEvent(e: KernelEvent): string {

@@ -1,9 +1,31 @@
 import type { Mask } from './bits.ts';
-import type { BlockTable } from './blocks/replaceable.ts';
 import type { Errno } from './errno.ts';
 import type { Resource } from './ops.ts';
 import type { Scope } from './scope.ts';
 import type { Driver, Matrix, MdevName, ResetStatus, State, VmName } from './state.ts';
+
+/** What a filter did: the new state, whether the shadow's apm/aqm changed, and the APIDs it dropped from the guest. */
+export interface Filtered {
+  readonly state: State;
+  readonly changed: boolean;
+  /** APIDs that were in the previous shadow.apm and are filtered out now (spec §8.2). */
+  readonly filtered: Mask;
+}
+
+/**
+ * The replaceable building blocks and their signatures (each block's own comment says what it does);
+ * model/blocks/replaceable.ts dispatches them to a policy's `blocks`.
+ */
+export interface BlockTable {
+  readonly filterMatrix: (cfg: Config, s: State, m: MdevName) => Filtered;
+  readonly filterScoped: (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask) => Filtered;
+  readonly filterCdoms: (cfg: Config, s: State, m: MdevName) => { state: State; changed: boolean };
+  readonly updateApcb: (cfg: Config, s: State, m: MdevName) => State;
+  readonly link: (cfg: Config, s: State, m: MdevName, apid: number, apqi: number) => State;
+  readonly unlink: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  readonly zapq: (cfg: Config, s: State, apid: number, apqi: number) => { state: State; status: ResetStatus };
+  readonly resetQueue: (cfg: Config, s: State, apid: number, apqi: number) => State;
+}
 
 /** An operation that did its work and may still report an error (VFIO_DEVICE_RESET's EIO). */
 export interface Reported {

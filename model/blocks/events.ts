@@ -3,9 +3,22 @@
  * dereferences m.kvm" through these, and the step reports the event instead of apmc reporting a
  * policy error.
  */
-import { type Apqn, KernelStop, type LogLevel, type KernelEvent } from '../events.ts';
+import type { Apqn, KernelEvent, LogLevel } from '../events.ts';
 import type { MdevName, State } from '../state.ts';
 import { patchState } from '../state.ts';
+
+/**
+ * Thrown by a building block where the kernel's task dies or never returns (oops, hang): the reducer
+ * catches it and ends the step with `state` (the state when it happened, its log ending with the event).
+ */
+export class KernelStop {
+  readonly state: State;
+  readonly event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>;
+  constructor(state: State, event: Extract<KernelEvent, { kind: 'oops' | 'hang' }>) {
+    this.state = state;
+    this.event = event;
+  }
+}
 
 const emit = (s: State, e: KernelEvent): State => patchState(s, { log: [...s.log, e] });
 

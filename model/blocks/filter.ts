@@ -1,18 +1,12 @@
 import { and, del, EMPTY, has, ids, minus, type Mask } from '../bits.ts';
-import type { Config } from '../policy.ts';
+import type { Config, Filtered } from '../policy.ts';
 import type { MdevName, State } from '../state.ts';
 import { EMPTY_MATRIX } from '../state.ts';
 import { isUsable, mdevOf } from './queries.ts';
 import { replaceable } from './replaceable.ts';
 import { setShadow } from './update.ts';
 
-/** What a filter did: the new state, whether the shadow's apm/aqm changed, and the APIDs it dropped from the guest. */
-export interface Filtered {
-  readonly state: State;
-  readonly changed: boolean;
-  /** APIDs that were in the previous shadow.apm and are filtered out now (spec §8.2). */
-  readonly filtered: Mask;
-}
+export type { Filtered } from '../policy.ts';
 
 /**
  * The filter of spec §8.2 / §10, F (upstream D1+, 850fb7fa "always filter entire AP matrix"):

@@ -5,22 +5,11 @@
  * the policy's replacement when it has one. A replacement that wants the original calls
  * `DEFAULT_BLOCKS.<name>` (calling the public block again would call the replacement again).
  */
-import type { Mask } from '../bits.ts';
-import type { Config } from '../policy.ts';
-import type { MdevName, ResetStatus, State } from '../state.ts';
-import type { Filtered } from './filter.ts';
+import type { BlockTable, Config } from '../policy.ts';
 
-/** The replaceable blocks and their signatures (each block's own comment says what it does). */
-export interface BlockTable {
-  readonly filterMatrix: (cfg: Config, s: State, m: MdevName) => Filtered;
-  readonly filterScoped: (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask) => Filtered;
-  readonly filterCdoms: (cfg: Config, s: State, m: MdevName) => { state: State; changed: boolean };
-  readonly updateApcb: (cfg: Config, s: State, m: MdevName) => State;
-  readonly link: (cfg: Config, s: State, m: MdevName, apid: number, apqi: number) => State;
-  readonly unlink: (cfg: Config, s: State, apid: number, apqi: number) => State;
-  readonly zapq: (cfg: Config, s: State, apid: number, apqi: number) => { state: State; status: ResetStatus };
-  readonly resetQueue: (cfg: Config, s: State, apid: number, apqi: number) => State;
-}
+// The table's type lives in policy.ts (a Policy's `blocks`), so that no import runs in a circle.
+export type { BlockTable } from '../policy.ts';
+
 export type BlockName = keyof BlockTable;
 
 const defaults: Partial<Record<BlockName, BlockTable[BlockName]>> = {};
