@@ -170,7 +170,8 @@ const PATHS: Readonly<Record<string, readonly [string, string]>> = {
   assign: ['', 'm1 assign_adapter 0\nm1 assign_domain 0\n'],
   probe: ['m1 assign_adapter 0\nm1 assign_domain 0\nunbind 00.0000\n', 'bind 00.0000 vfio_ap\n'],
   'scan complete': [
-    'm1 assign_adapter 0\nm1 assign_domain 0\nhost remove adapter 0\nhost add adapter 0 &\nscan start\nscan step\nscan step\n',
+    'm1 assign_adapter 0\nm1 assign_domain 0\nhost remove adapter 0\nhost add adapter 0 &\n' +
+      'scan start\nscan step\nscan step\n',
     'scan complete\n',
   ],
   ap_config: ['', 'm1 ap_config apm=0 aqm=0 adm=\n'],
