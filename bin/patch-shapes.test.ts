@@ -6,6 +6,9 @@
  * that names the wrong queue.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PROPERTY_NAMES } from '../properties/registry.ts';
@@ -94,6 +97,42 @@ shapes('apmc diff without a trace finds the log-line patch, whose log is not sym
   assert.is(r.code, 1, r.err);
   assert.match(flat(r.out), /without symmetry reduction: a design does not treat ids alike/);
   assert.match(flat(r.out), /kernel log: warning: m1: Can not reserve queue/);
+});
+
+/** upstream, but a refused reservation also deconfigures card 00: I15 on a step that logs. */
+const IN_USE_CHANGES = `import type * as Apmc from 'apmc';
+export default ({ extend, upstream, patchState, bits }: typeof Apmc) =>
+  extend(upstream, {
+    name: 'in-use-changes',
+    summary: 'upstream, but a refused reservation deconfigures card 00',
+    in_use: (cfg, s, apm, aqm) => {
+      const r = upstream.in_use(cfg, s, apm, aqm);
+      return typeof r === 'boolean' ? r : { state: patchState(r.state, { cardOff: bits.of(0) }), errno: r.errno };
+    },
+  });
+`;
+
+shapes('a saved counterexample and check --json carry the kernel events of its steps', () => {
+  const d = mkdtempSync(join(tmpdir(), 'apmc-ev-'));
+  const policy = join(d, 'in-use-changes.ts');
+  writeFileSync(policy, IN_USE_CHANGES);
+  const args = ['check', '--policy', policy, '--property', 'I15', '--time', '20'];
+  const saved = apmc(...args, '--save', join(d, 'cx'));
+  assert.is(saved.code, 1, saved.err);
+  const dir = join(d, 'cx', 'failed-op-changes-nothing');
+  const doc = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as {
+    ops: unknown[];
+    events: { step: number; events: { line: string; apqns: string[]; mdev: string }[] }[];
+  };
+  const last = doc.events.at(-1)!;
+  assert.is(last.step, doc.ops.length, 'the refused write is the last step');
+  assert.match(
+    last.events[0]!.line,
+    /^warning: m\d: Can not reserve queue \d\d\.\d{4} for host driver: in use by mdev$/,
+  );
+  const json = apmc(...args, '--json');
+  const report = JSON.parse(json.out) as { results: { counterexample: { events: unknown[] } }[] };
+  assert.ok(report.results[0]!.counterexample.events.length > 0);
 });
 
 shapes.run();

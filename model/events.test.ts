@@ -238,5 +238,24 @@ blocks('the guard wraps replaced blocks: a block that throws is a policy fault n
   );
 });
 
+blocks('bus_remove is an era hook: the bus calls the policy hook after every driver remove', () => {
+  const calls: string[] = [];
+  const p = extend(upstream, {
+    name: 'no-bus-zapq',
+    bus_remove: (_cfg, s, a, d) => {
+      calls.push(`${a}.${d}`);
+      return s;
+    },
+  });
+  // A zcrypt-bound queue and, after the mask write, a vfio_ap-bound one: both unbinds go through the hook.
+  const trace = 'scope adapters=1 domains=1\nunbind 00.0000\nbind 00.0000 cex4queue\napmask -0\nunbind 00.0000\n';
+  const r = runText(p, trace);
+  assert.equal(calls, ['0.0', '0.0', '0.0']);
+  assert.equal(
+    r.steps.map((x) => x.result),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
+});
+
 logs.run();
 blocks.run();
