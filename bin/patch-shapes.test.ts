@@ -67,7 +67,7 @@ for (const x of SHAPES) {
     const r = apmc('check', '--base', 'upstream', '--policy', policy, '--property', x.property, '--time', '20');
     assert.is(r.code, 1, r.err);
     const out = flat(r.out);
-    assert.match(out, new RegExp(`${x.property} \\(I\\d+\\) new!`));
+    assert.match(out, new RegExp(`${x.property} \\([A-Z]\\d+\\) new!`));
     assert.match(out, /upstream holds on this trace: the violation is this policy's/);
   });
 }
