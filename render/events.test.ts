@@ -111,6 +111,8 @@ show('the sh replay: a log line is looked for in dmesg with the real names; host
       `'${LINE}'`,
   );
   assert.ok(!script.includes("'$(touch /tmp/pwned)'\n"), 'no raw newline splits the word');
+  // The header lists the model's results with each step's events, as comments on one line each.
+  assert.ok(script.includes(`#   [7] apmask +1: EBUSY\n#       ! ${LINE}\n#       ! err: </script>`));
   const sc = spawnSync('shellcheck', ['-s', 'sh', '-'], { input: script, encoding: 'utf8' });
   assert.is(sc.status, 0, sc.stdout);
   const n = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
