@@ -4,13 +4,16 @@
  * only for these commands.
  */
 import { resolve } from 'node:path';
+import type { Finding } from '../check/finding.ts';
 import { summarize } from '../check/summary.ts';
+import type { Cell } from '../check/verdict.ts';
 import { expectationBeyond } from '../check/verdict.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Policy } from '../model/policy.ts';
 import { abortFlag } from '../properties/abort.ts';
 import type { Case } from '../properties/case.ts';
 import { expectation, expectationFor } from '../properties/expected.ts';
+import { traceEventsJson } from '../trace/events.ts';
 import { reportHtml } from '../render/report.ts';
 import { oneLine } from '../render/term.ts';
 import { parse, parseCheckArgs } from './args.ts';
@@ -66,7 +69,17 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   loaded.push(...policies);
   basePolicy = base ?? null;
   io.loaded();
-  const onFound = io.sandbox ? io.found : save;
+  // A finding carries the kernel events of its trace, replayed here where the policies are loaded.
+  const withEvents = <F extends Finding>(policy: string, f: F): F => {
+    const p = [...policies, ...(base ? [base] : [])].find((x) => x.name === policy);
+    if (!p) return f;
+    try {
+      return { ...f, events: traceEventsJson(a.scope, p, f.ops) };
+    } catch {
+      return f; // the policy errs on the replay: reported as a policy error elsewhere, the finding stays as it is
+    }
+  };
+  const onFound = (policy: string, f: Finding) => (io.sandbox ? io.found : save)(policy, withEvents(policy, f));
   const signal = io.abort ?? abortFlag();
   const restore = io.sandbox ? () => {} : stopOnSignals(signal);
   const { engine, settings } = a.engine;
@@ -109,7 +122,13 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   }
   if (base) run = { ...run, base: base.name };
   run = { ...run, mechanisms: settings.mechanisms ?? [] };
-  const summary = summarize(run, a.ci, base ? [...policies, base] : policies);
+  const summarized = summarize(run, a.ci, base ? [...policies, base] : policies);
+  // A fixed violation's counterexample is the base's: its events are the base's.
+  const evented = (c: Cell): Cell =>
+    c.found
+      ? { ...c, found: withEvents(c.status === 'fixed' && c.base !== undefined ? c.base : c.policy, c.found) }
+      : c;
+  const summary = { ...summarized, cells: summarized.cells.map(evented) };
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });

@@ -238,15 +238,27 @@ async function exhaustiveDifference(
   a: DiffArgs,
   hooks: SearchHooks,
 ): Promise<DifferenceOutcome> {
-  const r = await exploreDifference(ca, cb, level, {
-    ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
-    ...(settings.maxStates !== undefined ? { maxStates: settings.maxStates } : {}),
-    ...(settings.maxMemory !== undefined ? { maxMemory: settings.maxMemory } : {}),
-    ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-    symmetry: settings.symmetry,
-    ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
-  });
+  const t0 = Date.now();
+  const search = (symmetry: boolean) =>
+    exploreDifference(ca, cb, level, {
+      ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
+      ...(settings.maxStates !== undefined ? { maxStates: settings.maxStates } : {}),
+      ...(settings.maxMemory !== undefined ? { maxMemory: settings.maxMemory } : {}),
+      ...(a.timeMs !== undefined ? { timeMs: Math.max(1, a.timeMs - (Date.now() - t0)) } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      symmetry,
+      ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
+    });
+  // A design that does not treat ids alike defeats symmetry reduction: the search runs again without it.
+  let unsymmetric = false;
+  let r: Awaited<ReturnType<typeof exploreDifference>>;
+  try {
+    r = await search(settings.symmetry);
+  } catch (e) {
+    if (!settings.symmetry || !(e instanceof Error) || !e.message.startsWith('symmetry:')) throw e;
+    unsymmetric = true;
+    r = await search(false);
+  }
   const pe = r.policyError;
   if (pe) {
     const where = `after ${plural(pe.at + 1, 'op')}: ${pe.ops
@@ -256,7 +268,9 @@ async function exhaustiveDifference(
     throw new PolicyFault(pe.policy ?? ca.policy.name, pe.callback, pe.kind as FaultKind, `${pe.message} (${where})`);
   }
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const how = `exhaustive search (breadth-first, both designs stepped together; ${plural(r.states, 'pair')} stored)`;
+  const again = unsymmetric ? ', without symmetry reduction: a design does not treat ids alike' : '';
+  const pairs = `${plural(r.states, 'pair')} stored${again}`;
+  const how = `exhaustive search (breadth-first, both designs stepped together; ${pairs})`;
   if (r.ops !== null) {
     const searched = `${how}: found after ${secs(r.foundMs ?? r.ms)}, a shortest trace (${plural(r.depth, 'op')})`;
     return { ops: r.ops, searched, complete: false, signal: null };

@@ -6,6 +6,7 @@ import { parseCounterexample } from '../properties/counterexample.ts';
 import { oneProperty, PROPERTY_NAMES, propertyByName, SPEC_IDS } from '../properties/registry.ts';
 import { InputError, isJsonTrace, parseJsonTrace, parseTextTrace, traceToJson, type Trace } from '../trace/index.ts';
 import { explain, type Subject } from '../render/explain.ts';
+import { stepEventsJson } from '../trace/events.ts';
 import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
 import { tracePolicy, loadPolicy } from './load-policy.ts';
@@ -124,6 +125,12 @@ export async function explainCommand(
     }
     if (v) Object.assign(doc, { violated: v.property, reason: v.reason, ...(v.at !== null ? { at: v.at } : {}) });
     if (ex.violatedSteps) doc['violated_steps'] = ex.violatedSteps;
+    // The kernel's events per step (history A; history B's as other_events), as counterexample files keep them.
+    const [ha, hb] = ex.histories;
+    const events = ha ? stepEventsJson(ha.steps) : [];
+    if (events.length > 0) doc['events'] = events;
+    const other = hb ? stepEventsJson(hb.steps) : [];
+    if (other.length > 0) doc['other_events'] = other;
     return JSON.stringify(doc, null, 2);
   }
   if (format === 'md') return explainMarkdown(ex, file);

@@ -7,12 +7,15 @@ import { execTrace, type Executed } from '../trace/exec.ts';
 import { formatOp } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
 import { changes } from './changes.ts';
+import { eventJson, type EventJson } from '../trace/events.ts';
 import { oneLine, wrapLine } from '../render/term.ts';
 
 export interface RunStep {
   readonly op: string;
   readonly result: string;
   readonly changes: string[];
+  /** The kernel events of the step (WARN, oops, hang, log lines), in order. */
+  readonly events: EventJson[];
 }
 
 export interface RunReport {
@@ -28,7 +31,12 @@ export function runReport(t: Trace, policy: Policy): RunReport {
   let before = observe(ex.cfg, ex.initial);
   const steps = ex.steps.map((s) => {
     const after = observe(ex.cfg, s.state);
-    const r = { op: formatOp(s.op), result: s.result, changes: changes(before, after) };
+    const r = {
+      op: formatOp(s.op),
+      result: s.result,
+      changes: changes(before, after),
+      events: s.events.map(eventJson),
+    };
     before = after;
     return r;
   });
@@ -55,6 +63,8 @@ export function renderRun(c: ChalkInstance, r: RunReport): string {
     const res = s.result === 'ok' ? c.green('ok') : c.red(oneLine(s.result));
     add(`${String(i + 1).padStart(n)}  ${oneLine(s.op).padEnd(w)}  ${res}`, ' '.repeat(n + 4));
     for (const ch of s.changes) add(`${' '.repeat(n + 2)}  ${c.dim('·')} ${oneLine(ch)}`, ' '.repeat(n + 6));
+    // The kernel's lines, as dmesg would show them: marked apart from the state's changes.
+    for (const e of s.events) add(`${' '.repeat(n + 2)}  ${c.yellow('!')} ${oneLine(e.line)}`, ' '.repeat(n + 6));
   });
   lines.push('', c.bold('final'));
   for (const [m, x] of Object.entries(r.final.mdevs)) {

@@ -41,6 +41,8 @@ export function findingDoc(scope: Scope, policy: string, f: Finding, note: strin
   const where = f.engine === 'random' ? { seed: f.seed, path: f.path } : { seed: 0, path: '' };
   const found = { ...f, ...where, afterRuns: foundAfter(f), foundMs: f.ms, afterMs: f.ms };
   const doc = counterexampleDoc(scope, policy, found, 'violates', note);
+  // What the kernel printed at each step (`apmc run` shows the same), when the finding carries it.
+  if (f.events && f.events.length > 0) doc['events'] = f.events;
   if (f.engine === 'exhaustive') doc['found'] = { engine: 'exhaustive', states: f.states, depth: f.depth };
   return doc;
 }

@@ -6,12 +6,15 @@
 import type { ExhaustiveFound } from '../exhaustive/engine.ts';
 import type { Violation } from '../properties/case.ts';
 import type { Found } from '../properties/explore.ts';
+import type { StepEventsJson } from '../trace/events.ts';
 
 export type Engine = 'random' | 'exhaustive';
 
 interface FindingBase extends Violation {
   /** ms since the engine started, when the counterexample was ready (the random engine's: shrunk). */
   readonly ms: number;
+  /** The kernel events of the trace's steps, when known (bin/cli-check.ts adds them where the policy is). */
+  readonly events?: StepEventsJson;
 }
 
 /** Found by the random engine, in a generated case, then shrunk. */

@@ -135,7 +135,7 @@ export function reviseBindings(cfg: Config, s: State): State {
  * `mask_write_refused` says so (6.19: an override is active) → EBUSY if the policy's in_use objects to
  * the newly set bits → commit; then the re-probes, unless `async`.
  */
-export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', value: string, async: boolean): Outcome {
+export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', value: string, async: boolean): Effect {
   const isAp = which === 'apmask';
   const cur = { mask: isAp ? s.bus.apmask : s.bus.aqmask, high: isAp ? s.bus.apmaskHigh : s.bus.aqmaskHigh };
   const next = parseMaskWrite(value, cur);
@@ -146,8 +146,12 @@ export function writeMask(cfg: Config, s: State, which: 'apmask' | 'aqmask', val
   const reserved = minus(next.mask, cur.mask);
   const inUse = cfg.policy.in_use;
   if (reserved !== 0 && inUse) {
-    const refused = isAp ? inUse(cfg, s, reserved, s.bus.aqmask) : inUse(cfg, s, s.bus.apmask, reserved);
-    if (refused) return 'EBUSY';
+    const r = isAp ? inUse(cfg, s, reserved, s.bus.aqmask) : inUse(cfg, s, s.bus.apmask, reserved);
+    if (r === true) return 'EBUSY';
+    // An answer with a state: the refusal comes with what the check printed (the state's log); a state
+    // that changed only its log is the very state of before (the reducer makes it so).
+    if (r !== false && r.errno !== null) return { state: r.state, errno: 'EBUSY' };
+    if (r !== false) s = r.state;
   }
   s = patchState(s, {
     bus: patchBus(

@@ -3,8 +3,11 @@
  * `WARN` (with its reason), an `oops` (a NULL or freed-object dereference), a `hang` (a task that never
  * returns, e.g. a walk over a corrupted queue table) and log lines with the resources they name.
  * Building blocks emit them (model/blocks/events.ts); the reducer hands them out with the step
- * (`Step.events`) and never keeps them in a state between steps.
+ * (`Step.events`) and never keeps them in a state between steps. `KernelStop` is in model/blocks/events.ts.
  */
+
+/** An mdev's name (state.ts MdevName; not imported: state.ts imports this module). */
+type MdevName = string;
 
 /** An APQN as [apid, apqi]. */
 export type Apqn = readonly [number, number];

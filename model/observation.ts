@@ -3,13 +3,14 @@
  * entries at one of three levels, so that two states compare entry by entry.
  * - `guest`: what the guests get: each VM's CRYCB (APQNs and control domains).
  * - `sysfs`: everything sysfs shows besides: the step's result, each queue's driver and `status`
- *   attribute, each mdev's matrix, guest_matrix (its APQNs), control domains and guest, each VM's mdev.
- *   The masks are left out: they follow from the trace.
+ *   attribute, each mdev's matrix, guest_matrix (its APQNs), control domains and guest, each VM's mdev,
+ *   and the step's kernel events as dmesg shows them. The masks are left out: they follow from the trace.
  * - `all`: the whole model state: links on both sides, reset statuses, faults, the ghost `dirty`
  *   owners, the bus (masks, QCI, scan), vfio_ap's copy of the QCI, each mdev's shadow and pending
- *   additions, each VM's CRYCB and hook.
+ *   additions, each VM's CRYCB and hook, and the resources each event names.
  */
 import { ids, type Mask } from './bits.ts';
+import { formatEvent, type KernelEvent, NO_EVENTS } from './events.ts';
 import { observe } from './observe.ts';
 import type { Config } from './policy.ts';
 import { apqnName } from './scope.ts';
@@ -26,12 +27,24 @@ const domains = (m: Mask): string => set(ids(m).map((d) => hex(d, 4)));
 const matrix = (m: Matrix | null): string =>
   m === null ? 'none' : `apm ${adapters(m.apm)} aqm ${domains(m.aqm)} adm ${domains(m.adm)}`;
 
-/** The state `s` (after a step that gave `result`, or null) as `what → value` entries at `level`. */
-export function observation(cfg: Config, s: State, result: Result | null, level: ObserveLevel): Map<string, string> {
+/**
+ * The state `s` (after a step that gave `result` and `events`, or null and none) as `what → value` entries
+ * at `level`.
+ */
+export function observation(
+  cfg: Config,
+  s: State,
+  result: Result | null,
+  level: ObserveLevel,
+  events: readonly KernelEvent[] = NO_EVENTS,
+): Map<string, string> {
   const o = observe(cfg, s);
   const m = new Map<string, string>();
   if (level !== 'guest') {
     if (result !== null) m.set('result', result);
+    // dmesg is as visible on the machine as sysfs is: the step's events count from `sysfs` up.
+    if (events.length > 0) m.set('kernel log', events.map(formatEvent).join(' | '));
+    if (events.length > 0 && level === 'all') m.set('kernel events', JSON.stringify(events));
     for (const [q, d] of Object.entries(o.queues)) m.set(`${q} driver`, d ?? 'none');
     for (const [q, st] of Object.entries(o.status)) m.set(`${q} status`, st);
     for (const [name, x] of Object.entries(o.mdevs)) {
@@ -100,7 +113,7 @@ export function differences(x: ReadonlyMap<string, string>, y: ReadonlyMap<strin
     .map((k) => ({ what: k, a: x.get(k) ?? '(absent)', b: y.get(k) ?? '(absent)' }));
 }
 
-/** Whether two states (after steps with these results) differ at `level`: faster than `differences`. */
+/** Whether two states (after steps with these results and events) differ at `level`: faster than `differences`. */
 export function differ(
   ca: Config,
   sa: State,
@@ -109,9 +122,11 @@ export function differ(
   sb: State,
   rb: Result | null,
   level: ObserveLevel,
+  ea: readonly KernelEvent[] = NO_EVENTS,
+  eb: readonly KernelEvent[] = NO_EVENTS,
 ): boolean {
-  const x = observation(ca, sa, ra, level);
-  const y = observation(cb, sb, rb, level);
+  const x = observation(ca, sa, ra, level, ea);
+  const y = observation(cb, sb, rb, level, eb);
   if (x.size !== y.size) return true;
   for (const [k, v] of x) if (y.get(k) !== v) return true;
   return false;

@@ -4,6 +4,29 @@ import type { Resource } from './ops.ts';
 import type { Scope } from './scope.ts';
 import type { Driver, Matrix, MdevName, ResetStatus, State, VmName } from './state.ts';
 
+/** What a filter did: the new state, whether the shadow's apm/aqm changed, and the APIDs it dropped from the guest. */
+export interface Filtered {
+  readonly state: State;
+  readonly changed: boolean;
+  /** APIDs that were in the previous shadow.apm and are filtered out now (spec §8.2). */
+  readonly filtered: Mask;
+}
+
+/**
+ * The replaceable building blocks and their signatures (each block's own comment says what it does);
+ * model/blocks/replaceable.ts dispatches them to a policy's `blocks`.
+ */
+export interface BlockTable {
+  readonly filterMatrix: (cfg: Config, s: State, m: MdevName) => Filtered;
+  readonly filterScoped: (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask) => Filtered;
+  readonly filterCdoms: (cfg: Config, s: State, m: MdevName) => { state: State; changed: boolean };
+  readonly updateApcb: (cfg: Config, s: State, m: MdevName) => State;
+  readonly link: (cfg: Config, s: State, m: MdevName, apid: number, apqi: number) => State;
+  readonly unlink: (cfg: Config, s: State, apid: number, apqi: number) => State;
+  readonly zapq: (cfg: Config, s: State, apid: number, apqi: number) => { state: State; status: ResetStatus };
+  readonly resetQueue: (cfg: Config, s: State, apid: number, apqi: number) => State;
+}
+
 /** An operation that did its work and may still report an error (VFIO_DEVICE_RESET's EIO). */
 export interface Reported {
   readonly state: State;
@@ -21,6 +44,12 @@ export type Effect = Outcome | Reported;
 
 /** The state an effect leaves (its state, or null for a bare errno, which leaves the state as it was). */
 export const stateOf = (o: Effect): State | null => (typeof o === 'string' ? null : 'errno' in o ? o.state : o);
+
+/**
+ * in_use's answer: refused (true) or not (false), or a state together with the refusal (errno set) or
+ * not (errno null): the state carries the log lines the check printed (model/blocks/events.ts).
+ */
+export type InUse = boolean | Reported;
 
 /** The queue `status` attribute's values (spec §8.7). */
 export type QueueStatus = 'in use' | 'assigned' | 'unassigned';
@@ -112,8 +141,11 @@ export interface Policy {
   readonly mask_write_refused: ((cfg: Config, s: State) => boolean) | null;
   /** The queue `status` attribute of a vfio_ap-bound queue (spec §8.7; default `queueStatus`). */
   readonly status: (cfg: Config, s: State, apid: number, apqi: number) => QueueStatus;
-  /** Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). */
-  readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => boolean) | null;
+  /**
+   * Called before newly set mask bits are committed; true refuses the write (the bus returns EBUSY). A
+   * `Reported` answers with a state (its log: the lines the kernel prints) and refuses when its errno is set.
+   */
+  readonly in_use: ((cfg: Config, s: State, apm: Mask, aqm: Mask) => InUse) | null;
   readonly on_config_changed: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
   readonly on_scan_complete: ((cfg: Config, s: State, qci: Matrix, old: Matrix) => State) | null;
 
@@ -155,10 +187,10 @@ export interface Policy {
 export type CallbackName = Exclude<keyof Policy, 'name' | 'summary' | 'base' | 'expected' | 'blocks'>;
 
 /**
- * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, or
- * an answer (true or false).
+ * What a callback returns: a state (it cannot fail), an Outcome (a state or an errno), a Reported, a
+ * yes or no (true or false), a status attribute, or an answer (a yes or no, or a Reported: `InUse`).
  */
-export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean' | 'status';
+export type CallbackResult = 'state' | 'outcome' | 'reported' | 'boolean' | 'status' | 'answer';
 
 type ResultOf<F> = F extends (...a: never[]) => infer R
   ? [R] extends [boolean]
@@ -169,7 +201,9 @@ type ResultOf<F> = F extends (...a: never[]) => infer R
         ? 'reported'
         : [R] extends [State]
           ? 'state'
-          : 'outcome'
+          : [R] extends [InUse]
+            ? 'answer'
+            : 'outcome'
   : never;
 
 /** The shape of CALLBACKS: one entry per callback of Policy, as its type above says (checked by tsc). */
@@ -193,7 +227,7 @@ export const CALLBACKS = {
   driver_override: { result: 'outcome', optional: true },
   mask_write_refused: { result: 'boolean', optional: true },
   status: { result: 'status', optional: false },
-  in_use: { result: 'boolean', optional: true },
+  in_use: { result: 'answer', optional: true },
   on_config_changed: { result: 'state', optional: true },
   on_scan_complete: { result: 'state', optional: true },
   create: { result: 'outcome', optional: false },

@@ -85,7 +85,7 @@ export function firstDifference(
     sa = ra.state;
     sb = rb.state;
     onStepDone?.();
-    if (differ(ca, sa, ra.result, cb, sb, rb.result, level)) return i;
+    if (differ(ca, sa, ra.result, cb, sb, rb.result, level, ra.events, rb.events)) return i;
   }
   return null;
 }

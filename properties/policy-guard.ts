@@ -15,10 +15,25 @@
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
 import { KernelStop } from '../model/blocks/events.ts';
+import type { BlockName } from '../model/blocks/replaceable.ts';
 import { ERRNO } from '../model/errno.ts';
 import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { show, stateProblem } from './state-problem.ts';
+
+/** What a replaced building block returns: a state, or an object whose `state` is one (a filter's, zapq's). */
+const BLOCK_RESULTS: Readonly<Record<BlockName, 'state' | 'part'>> = {
+  filterMatrix: 'part',
+  filterScoped: 'part',
+  filterCdoms: 'part',
+  updateApcb: 'state',
+  link: 'state',
+  unlink: 'state',
+  zapq: 'part',
+  resetQueue: 'state',
+};
+/** The results the guard checks: a callback's, or a replaced block's `part` (an object holding a state). */
+type Kind = CallbackResult | 'part';
 
 export type FaultKind = 'threw' | 'mutated' | 'malformed' | 'nondeterministic';
 
@@ -140,7 +155,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
   const wrap =
-    (cb: string, kind: CallbackResult, raw: (...a: unknown[]) => unknown) =>
+    (cb: string, kind: Kind, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
       if (!g.thorough) {
@@ -159,12 +174,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
       return thoroughCall(cb, kind, raw, [a, b, c, d, e]);
     };
   // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
-  const thoroughCall = (
-    cb: string,
-    kind: CallbackResult,
-    raw: (...a: unknown[]) => unknown,
-    args: unknown[],
-  ): unknown => {
+  const thoroughCall = (cb: string, kind: Kind, raw: (...a: unknown[]) => unknown, args: unknown[]): unknown => {
     depth++;
     try {
       // cfg (the first argument of all but `passable`) holds the policy itself: leave it alone.
@@ -194,26 +204,45 @@ export function guardPolicy(p: Policy): PolicyGuard {
     const raw = (p as unknown as Record<string, unknown>)[cb];
     if (typeof raw === 'function') out[cb] = wrap(cb, kind, raw as (...a: unknown[]) => unknown);
   }
+  // The building blocks the policy replaces: their dispatchers find these in cfg.policy.blocks.
+  if (p.blocks) {
+    const blocks: Record<string, unknown> = {};
+    for (const [name, raw] of Object.entries(p.blocks)) {
+      const kind = BLOCK_RESULTS[name as BlockName] ?? 'state';
+      blocks[name] =
+        typeof raw === 'function' ? wrap(`blocks.${name}`, kind, raw as (...a: unknown[]) => unknown) : raw;
+    }
+    out['blocks'] = blocks;
+  }
   g.policy = out as unknown as Policy;
   return g;
 }
 
 /** The check made on every call: the right kind of value (an errno name, a state-like object, a boolean). */
-function cheapOk(kind: CallbackResult, r: unknown): boolean {
+function cheapOk(kind: Kind, r: unknown): boolean {
   if (kind === 'boolean') return typeof r === 'boolean';
+  if (kind === 'answer' && typeof r === 'boolean') return true;
   if (kind === 'status') return r === 'in use' || r === 'assigned' || r === 'unassigned';
   if (typeof r === 'string') return kind === 'outcome' && Object.hasOwn(ERRNO, r);
   if (typeof r !== 'object' || r === null) return false;
   const reported = typeof (r as { state?: unknown }).state === 'object';
   const state = (r as { mdevs?: unknown }).mdevs !== undefined;
-  return kind === 'reported' ? reported : kind === 'outcome' ? reported || state : state;
+  if (kind === 'reported' || kind === 'answer' || kind === 'part') return reported;
+  return kind === 'outcome' ? reported || state : state;
 }
 
 /** A problem with a callback's result, or null. `scope` given: validate a returned state's whole shape. */
-function resultProblem(kind: CallbackResult, r: unknown, scope: Scope | null): string | null {
+function resultProblem(kind: Kind, r: unknown, scope: Scope | null): string | null {
   switch (kind) {
     case 'boolean':
       return typeof r === 'boolean' ? null : `expected true or false, got ${show(r)}`;
+    case 'answer':
+      return typeof r === 'boolean' ? null : resultProblem('reported', r, scope);
+    case 'part': {
+      if (typeof r !== 'object' || r === null) return `expected an object with a state, got ${show(r)}`;
+      const sp = stateProblem((r as Record<string, unknown>)['state'], scope);
+      return sp ? `state: ${sp}` : null;
+    }
     case 'status':
       return r === 'in use' || r === 'assigned' || r === 'unassigned'
         ? null

@@ -49,7 +49,10 @@ export function diffTraces(t: Trace, pa: Policy, pb: Policy, level: ObserveLevel
       n: i + 1,
       op: formatOp(op),
       results: [ra.result, rb.result],
-      diffs: differences(observation(ca, sa, ra.result, level), observation(cb, sb, rb.result, level)),
+      diffs: differences(
+        observation(ca, sa, ra.result, level, ra.events),
+        observation(cb, sb, rb.result, level, rb.events),
+      ),
       grids: [guestGrids(ca, sa), guestGrids(cb, sb)],
     };
   });

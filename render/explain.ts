@@ -4,6 +4,7 @@
  * the history properties both histories (order independence) or the disturbance (recovery).
  */
 import { ids, type Mask } from '../model/bits.ts';
+import type { KernelEvent } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
@@ -26,6 +27,8 @@ export interface StepView {
   readonly op: string;
   readonly comment: string | null;
   readonly result: Result;
+  /** The kernel events of the step (WARN, oops, hang, log lines), in order. */
+  readonly events: readonly KernelEvent[];
   /** The guest views after this step. */
   readonly grids: Grid[];
   /** Whether the step changed what a guest sees (a CRYCB, a guest_matrix, which guest an mdev has). */
@@ -122,6 +125,7 @@ function history(
       op: formatOp(op),
       comment: comments[i] ?? null,
       result: r.result,
+      events: r.events,
       grids: guestGrids(cfg, s),
       changed,
       failed: i === at,

@@ -1,5 +1,6 @@
 /** `apmc explain --format md`: Markdown for an issue tracker (a table of steps, fenced grids). */
 import { Chalk } from 'chalk';
+import { formatEvent } from '../model/events.ts';
 import type { Explanation, HistoryView } from './explain.ts';
 import { gridLines, MARK_MEANING, MARKS, type Grid } from './grid.ts';
 import { sideBySide } from './layout.ts';
@@ -12,6 +13,16 @@ const plain = new Chalk({ level: 0 });
 /** Table cells: `|` would end the cell; control characters (a newline would end the row) are escaped. */
 const cell = (s: string): string => oneLine(s).replace(/\|/g, '\\|');
 const code = (s: string): string => '`' + s + '`';
+/**
+ * `s` as inline code outside a table: control characters escaped (oneLine), fenced by more backticks than
+ * the longest run in it (CommonMark), with spaces when it starts or ends with one.
+ */
+function inline(s: string): string {
+  const t = oneLine(s);
+  const run = Math.max(0, ...[...t.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(run + 1);
+  return run === 0 ? fence + t + fence : `${fence} ${t} ${fence}`;
+}
 
 /** A paragraph within 80 columns (Markdown joins its lines again), every line after the first with `indent`. */
 const para = (text: string, first = '', indent = ''): string[] => wrap(text, WIDTH, indent, first);
@@ -47,6 +58,12 @@ function oneHistory(h: HistoryView): string[] {
     } else out.push(row([note([...marks, ...comment])]));
   }
   if (notes.length > 0) out.push('', ...notes);
+  // The kernel's lines under the table, each as code (a backtick in the text cannot end it: see `inline`).
+  // A line break inside inline code reads as a space (CommonMark): long lines wrap like prose.
+  const events = h.steps.flatMap((s) =>
+    s.events.flatMap((e) => para(`- step ${s.n}: ${inline(formatEvent(e))}`, '', '  ')),
+  );
+  if (events.length > 0) out.push('', 'Kernel log (WARN, oops, hang and log lines of the steps):', '', ...events);
   // The guest views after the steps that change them, packed side by side in one block: `#5 m1 (vm1)`
   // is m1's grid after step 5.
   const shown = h.steps

@@ -6,6 +6,7 @@
 import type { Finding } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
 import { cellWord, MARK, sharedLine } from '../check/verdict.ts';
+import { formatEvent } from '../model/events.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { explain, type Explanation } from './explain.ts';
@@ -44,12 +45,20 @@ const gridJson = (g: Grid): GridJson => ({
 });
 
 /** What the page's script needs for one counterexample: per history, the steps and the grids before and after each. */
-function cxJson(ex: Explanation) {
+export function cxJson(ex: Explanation) {
   return ex.histories.map((h) => {
     const failed = h.steps.findIndex((s) => s.failed);
     return {
       label: h.label,
-      steps: h.steps.map((s) => ({ op: s.op, result: s.result, failed: s.failed, tail: s.tail, changed: s.changed })),
+      steps: h.steps.map((s) => ({
+        op: s.op,
+        result: s.result,
+        failed: s.failed,
+        tail: s.tail,
+        changed: s.changed,
+        // The kernel's lines: drawn as text nodes (textContent), never as markup.
+        events: s.events.map(formatEvent),
+      })),
       frames: [h.initial, ...h.steps.map((s) => s.grids)].map((gs) => gs.map(gridJson)),
       settled: h.settled ? h.final.map(gridJson) : null,
       start: failed >= 0 ? failed + 1 : h.steps.length,
@@ -78,6 +87,7 @@ section.cx{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px
 ol.steps{font-family:ui-monospace,monospace;font-size:13px;padding-left:34px;margin:6px 0}
 ol.steps li{cursor:pointer;padding:0 4px;border-radius:3px} ol.steps li:hover{background:#f0f0f0}
 ol.steps li.now{background:#e3f2fd;outline:1px solid #90caf9} ol.steps li.failed{color:#b71c1c;font-weight:bold}
+ol.steps .ev{color:#8d6e00;font-weight:normal;white-space:pre-wrap}
 ol.steps li.tail{border-left:3px solid #8e24aa} ol.steps .res{color:#2e7d32;margin-left:8px} \
 ol.steps .res.err{color:#c62828}
 .grids{display:flex;gap:18px;flex-wrap:wrap;margin:6px 0}
@@ -135,6 +145,7 @@ next.title = 'next step'; last.title = 'last step';
       var li = el('li', (s.failed ? 'failed ' : '') + (s.tail ? 'tail' : ''), s.op);
       li.appendChild(el('span', s.result === 'ok' ? 'res' : 'res err', s.result));
       if (s.failed) li.title = 'the property breaks here';
+      s.events.forEach(function(e){ li.appendChild(el('div', 'ev', e)); });
       li.onclick = function(){ go(i + 1); };
       list.appendChild(li);
     });

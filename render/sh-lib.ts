@@ -155,9 +155,16 @@ fresh() {  # fresh <file>…: remove leftovers (a link is removed, never followe
   _err=$( { env printf '%s\n' "$2" > "$1"; } 2>&1 ) && { echo ok; return; }
   errname "$_err"
 }
-step() {  # step <n> <op>: start step n of the trace
+step() {  # step <n> <op>: start step n of the trace (and note how long the kernel log is: kmsg looks after it)
   APMC_STEP=$1
+  APMC_KLOG=$(dmesg 2>/dev/null | wc -l) || APMC_KLOG=0
   printf '\n[%s] %s\n' "$1" "$2"
+}
+kmsg() {  # kmsg <kind> <text> <shown>: the step's kernel event, looked for in dmesg since it began (no text: by hand)
+  if [ -z "$2" ] || ! _k=$(dmesg 2>/dev/null); then printf '  CHECK by hand: the kernel should show %s: %s\n' "$1" "$3"
+  elif printf '%s\n' "$_k" | tail -n "+$((APMC_KLOG + 1))" | grep -F -- "$2" >/dev/null; then
+    printf '  kernel log has %s: %s\n' "$1" "$3"
+  else warn "the kernel log should have $1 (not found; the ring buffer may have wrapped): $3"; fi
 }
 mismatch() {
   printf '  MISMATCH at step %s: %s\n' "$APMC_STEP" "$*"

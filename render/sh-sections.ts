@@ -3,6 +3,7 @@
  * cleanup, the steps, and the final comparison with the model (render/sh.ts puts them together).
  */
 import { has } from '../model/bits.ts';
+import { formatEvent, type KernelEvent } from '../model/events.ts';
 import { crycbApqns, observe } from '../model/observe.ts';
 import type { Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -288,6 +289,46 @@ compare_guests() {  # compare_guests <m> <after A> <after B> <the model: same|di
 }`;
 
 /** Each step, and with APMC_CHECK_STEPS=1 the guest_matrix of every mdev the step changes. */
+/**
+ * A log line's text as a shell word with the real names: each APQN of the scope (`aa.dddd`) becomes
+ * $(apqn "$Ai" "$Dj"), each mdev name of the script "$U_i" (the kernel prints the UUID); the rest is shWord'd.
+ */
+function realText(n: ShNames, text: string): string {
+  const names = [...n.mdev.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`\\b([0-9a-f]{2})\\.([0-9a-f]{4})\\b${names.length ? `|${names.join('|')}` : ''}`, 'g');
+  const parts: string[] = [];
+  let from = 0;
+  for (const m of text.matchAll(re)) {
+    let real: string | null = null;
+    if (m[1] !== undefined) {
+      const a = Number.parseInt(m[1], 16);
+      const d = Number.parseInt(m[2]!, 16);
+      if (a < n.cfg.scope.adapters && d < n.cfg.scope.domains) real = `"$(apqn "$A${a}" "$D${d}")"`;
+    } else real = `"$U_${n.mdev.get(m[0])!}"`;
+    if (real === null) continue;
+    if (m.index > from) parts.push(shWord(text.slice(from, m.index)));
+    parts.push(real);
+    from = m.index + m[0].length;
+  }
+  if (from < text.length || parts.length === 0) parts.push(shWord(text.slice(from)));
+  return parts.join('');
+}
+
+/**
+ * The kernel events of a step as expectations: a log line or a WARN is looked for in dmesg (kmsg), an
+ * oops or a hang is for the tester to see. Every byte of the text goes through shWord / shLine.
+ */
+export function eventLines(n: ShNames, events: readonly KernelEvent[]): string[] {
+  return events.map((e) => {
+    const shown = shWord(shLine(formatEvent(e)));
+    if (e.kind === 'log') return `kmsg ${shWord(`a ${e.level} line`)} ${realText(n, e.text)} ${shown}`;
+    if (e.kind === 'warn') return `kmsg 'a WARNING' 'WARNING:' ${shown}`;
+    return `kmsg ${shWord(`an ${e.kind}`)} '' ${shown}`;
+  });
+}
+
 export function traceLines(c: ShContext, prefix = ''): string[] {
   const { n, run, trace, texts } = c;
   const L: string[] = [];
@@ -300,6 +341,7 @@ export function traceLines(c: ShContext, prefix = ''): string[] {
     for (const c of ts.before ?? []) push(shComment(c));
     if (ts.comment) push(shComment(ts.comment));
     push(...stepLines(n, `${prefix}${i + 1}`, ts.op, before, r.result, r.state, texts[i]!));
+    push(...eventLines(n, r.events));
     for (const [m, mi] of n.mdev) {
       const x = r.state.mdevs[m];
       const was = before.mdevs[m];

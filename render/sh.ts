@@ -3,6 +3,7 @@
  * (spec §12.4), checks every step's result and, at the end, every mdev's files and every queue's
  * driver against the model, cleans up, and exits non-zero when reality disagrees with the model.
  */
+import { formatEvent } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Policy } from '../model/policy.ts';
@@ -147,11 +148,13 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   push('# Results:');
   run.steps.forEach((s, i) => {
     L.push(shComment(`  [${label('A', i)}] ${texts[i]}: ${s.result}`));
+    for (const e of s.events) L.push(shComment(`      ! ${formatEvent(e)}`));
   });
   if (cB && runB) {
     push('# History B, and the result of each step in the model:');
     runB.steps.forEach((s, i) => {
       L.push(shComment(`  [${label('B', i)}] ${cB.texts[i]}: ${s.result}`));
+      for (const e of s.events) L.push(shComment(`      ! ${formatEvent(e)}`));
     });
   }
   if (manualSteps.length > 0) {

@@ -1,5 +1,6 @@
 /** `apmc explain` as plain text within 80 columns (colour only when the caller's chalk has it). */
 import type { ChalkInstance } from 'chalk';
+import { formatEvent } from '../model/events.ts';
 import type { Explanation, HistoryView, StepView } from './explain.ts';
 import { gridLines, LEGEND, type Grid } from './grid.ts';
 import { pad, sideBySide, visible, wrap } from './layout.ts';
@@ -99,6 +100,13 @@ function steps(c: ChalkInstance, ex: Explanation, h: HistoryView, width: number)
           out,
           wrap(`# ${comment}`, width, ' '.repeat(opCol)).map((l) => c.dim(l)),
         );
+    }
+    // The kernel's lines, as dmesg would show them, under the step.
+    for (const e of s.events) {
+      pushAll(
+        out,
+        wrap(`! ${oneLine(formatEvent(e))}`, width, ' '.repeat(opCol + 2), ' '.repeat(opCol)).map((l) => c.yellow(l)),
+      );
     }
     if (s.failed && ex.violation) {
       const why = `^ ${ex.property?.name ?? ex.violation.property} breaks here: ${oneLine(ex.violation.reason)}`;

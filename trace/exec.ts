@@ -1,5 +1,6 @@
 import type { Config, Policy } from '../model/policy.ts';
 import { initialState, type State } from '../model/state.ts';
+import type { KernelEvent } from '../model/events.ts';
 import { step, type Result } from '../model/step.ts';
 import type { Op } from '../model/ops.ts';
 import { initialMatrix } from './check.ts';
@@ -8,7 +9,12 @@ import type { Trace } from './types.ts';
 export interface Executed {
   readonly cfg: Config;
   readonly initial: State;
-  readonly steps: readonly { readonly op: Op; readonly result: Result; readonly state: State }[];
+  readonly steps: readonly {
+    readonly op: Op;
+    readonly result: Result;
+    readonly state: State;
+    readonly events: readonly KernelEvent[];
+  }[];
   readonly final: State;
 }
 
@@ -25,7 +31,7 @@ export function execTrace(t: Trace, policy: Policy): Executed {
   const steps = t.steps.map(({ op }) => {
     const r = step(cfg, s, op);
     s = r.state;
-    return { op, result: r.result, state: r.state };
+    return { op, result: r.result, state: r.state, events: r.events };
   });
   return { cfg, initial, steps, final: s };
 }

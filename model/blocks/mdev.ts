@@ -1,8 +1,10 @@
-import { EMPTY, intersects, type Mask } from '../bits.ts';
+import { and, EMPTY, ids, intersects, type Mask } from '../bits.ts';
 import type { Errno } from '../errno.ts';
-import type { Config, Outcome } from '../policy.ts';
+import type { Config, InUse, Outcome } from '../policy.ts';
+import { apqnName } from '../scope.ts';
 import type { Matrix, MdevName, State, VmName } from '../state.ts';
 import { dropMdev, EMPTY_MATRIX, setMdev, setVm } from '../state.ts';
+import { logLine } from './events.ts';
 import { unlinkAll } from './link.ts';
 import { mdevOf, mdevOfVm } from './queries.ts';
 import { patchMdev, setCrycb } from './update.ts';
@@ -57,4 +59,58 @@ export function matrixInUse(s: State, apm: Mask, aqm: Mask): boolean {
     if (intersects(x.matrix.apm, apm) && intersects(x.matrix.aqm, aqm)) return true;
   }
   return false;
+}
+
+/**
+ * The kernel log's wording of a refused sharing (vfio_ap_mdev_verify_no_sharing()): `2025` as since the
+ * 2025 fix ("Fix no AP queue sharing allowed message written to kernel log"), `old` before it.
+ */
+export type SharingWords = '2025' | 'old';
+
+/**
+ * The dev_warn() lines of vfio_ap_mdev_log_sharing_err() / _log_in_use_err(): one per APQN that `holder`
+ * shares, apm × aqm being the APQNs being assigned to `assignee` (or, for null, reserved for the host).
+ * The text is the line as dmesg shows it, the printing mdev's name first (dev_warn's prefix).
+ * 2025: an assign's line is printed by the assignee and names the holder; in_use's by the holder.
+ * old: both print "Userspace may not re-assign ..." from the holder and name the holder.
+ */
+export function sharingLog(
+  s: State,
+  assignee: MdevName | null,
+  holder: MdevName,
+  apm: Mask,
+  aqm: Mask,
+  words: SharingWords,
+): State {
+  const h = mdevOf(s, holder).matrix;
+  const ds = ids(and(aqm, h.aqm));
+  for (const a of ids(and(apm, h.apm))) {
+    for (const d of ds) {
+      const q = apqnName(a, d);
+      const by = words === 'old' || assignee === null ? holder : assignee;
+      const text =
+        words === 'old'
+          ? `Userspace may not re-assign queue ${q} already assigned to ${holder}`
+          : assignee === null
+            ? `Can not reserve queue ${q} for host driver: in use by mdev`
+            : `Userspace may not assign queue ${q} to mdev: already assigned to ${holder}`;
+      s = logLine(s, 'warning', `${by}: ${text}`, { apqns: [[a, d]], mdev: by });
+    }
+  }
+  return s;
+}
+
+/**
+ * vfio_ap_mdev_resource_in_use() with its log lines: refused (EBUSY) with the lines of every mdev whose
+ * matrix holds an APQN of apm × aqm; false when none does. The kernel stops at the first mdev of its
+ * mdev_list (newest first), an order the model does not keep: every such mdev's lines are printed.
+ */
+export function resourceInUse(_cfg: Config, s: State, apm: Mask, aqm: Mask, words: SharingWords = '2025'): InUse {
+  let out = s;
+  for (const name in s.mdevs) {
+    const x = s.mdevs[name]!;
+    if (intersects(x.matrix.apm, apm) && intersects(x.matrix.aqm, aqm))
+      out = sharingLog(out, null, name, apm, aqm, words);
+  }
+  return out === s ? false : { state: out, errno: 'EBUSY' };
 }

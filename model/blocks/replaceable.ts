@@ -7,6 +7,9 @@
  */
 import type { BlockTable, Config } from '../policy.ts';
 
+// The table's type lives in policy.ts (a Policy's `blocks`), so that no import runs in a circle.
+export type { BlockTable } from '../policy.ts';
+
 export type BlockName = keyof BlockTable;
 
 const defaults: Partial<Record<BlockName, BlockTable[BlockName]>> = {};

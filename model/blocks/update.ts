@@ -3,6 +3,7 @@ import type { Config } from '../policy.ts';
 import type { Matrix, Mdev, MdevName, State } from '../state.ts';
 import { setMdev, setVm, dropVm, EMPTY_MATRIX } from '../state.ts';
 import { mdevOf } from './queries.ts';
+import { replaceable } from './replaceable.ts';
 
 /** Replace some fields of mdev `m` (one literal of a fixed shape, as state.ts patchState). */
 export function patchMdev(s: State, m: MdevName, p: Partial<Mdev>): State {
@@ -34,11 +35,11 @@ export function setCrycb(s: State, vm: string, crycb: Matrix): State {
  * vfio_ap_mdev_update_guest_apcb(): if a guest is attached, its CRYCB becomes the shadow
  * (all three masks). Nothing happens without a guest (spec §8.2).
  */
-export function updateApcb(_cfg: Config, s: State, m: MdevName): State {
+export const updateApcb = replaceable('updateApcb', (_cfg: Config, s: State, m: MdevName): State => {
   const x = mdevOf(s, m);
   if (x.kvm === null) return s;
   return setCrycb(s, x.kvm, x.shadow ?? EMPTY_MATRIX);
-}
+});
 
 /**
  * A queue of `m`'s guest is going away: the architecture cannot unplug a single APQN, so its whole

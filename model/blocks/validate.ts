@@ -1,8 +1,9 @@
 import { has, intersects, type Mask } from '../bits.ts';
 import type { Errno } from '../errno.ts';
 import type { Resource } from '../ops.ts';
-import type { Config } from '../policy.ts';
+import type { Config, Reported } from '../policy.ts';
 import type { MdevName, State } from '../state.ts';
+import { sharingLog, type SharingWords } from './mdev.ts';
 import { isBound, mdevOf, sharers } from './queries.ts';
 
 /** apm_max / aqm_max / adm_max (vfio_ap_matrix_init): the scope is the model machine's Na / Nd. */
@@ -33,6 +34,25 @@ export const checkNotShared = (s: State, m: MdevName, apm: Mask, aqm: Mask): Err
 /** vfio_ap_mdev_validate_masks() (D0+): the whole matrix, default ownership first, then sharing. */
 export const validateMatrix = (s: State, m: MdevName, apm: Mask, aqm: Mask): Errno | null =>
   checkNotReserved(s, apm, aqm) ?? checkNotShared(s, m, apm, aqm);
+
+/**
+ * validateMatrix with vfio_ap_mdev_log_sharing_err()'s lines: an EADDRINUSE refusal comes with the state
+ * whose log holds them (one per shared APQN, for every sharer; the kernel stops at the first sharer of its
+ * list, an order the model does not keep).
+ */
+export function validateLogged(
+  s: State,
+  m: MdevName,
+  apm: Mask,
+  aqm: Mask,
+  words: SharingWords = '2025',
+): Errno | Reported | null {
+  const v = validateMatrix(s, m, apm, aqm);
+  if (v !== 'EADDRINUSE') return v;
+  let out = s;
+  for (const o of sharers(s, m, apm, aqm)) out = sharingLog(out, m, o, apm, aqm, words);
+  return { state: out, errno: v };
+}
 
 /**
  * The static design's reservation check for assigning `id` (spec §5): with no assigned domain

@@ -6,6 +6,7 @@
 import { and, of } from '../bits.ts';
 import { filterCdoms, filterScoped } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
+import { resourceInUse } from '../blocks/mdev.ts';
 import { mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
 import { resetQueue, resetQueue66, vfioResetPassable } from '../blocks/reset.ts';
 import { patchMdev, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
@@ -86,12 +87,22 @@ export const d0 = {
   on_scan_complete: onScanComplete,
   assign: (cfg, s, m, res, id) => {
     if (res === 'control_domain') return assignControlDomain(cfg, s, m, id);
-    return assignUsage(cfg, s, m, res, id, (c, st, mm) => {
-      const x = mdevOf(st, mm).matrix;
-      const f = res === 'adapter' ? filterScoped(c, st, mm, of(id), x.aqm) : filterScoped(c, st, mm, x.apm, of(id));
-      return plugIfChanged(c, f, mm);
-    });
+    return assignUsage(
+      cfg,
+      s,
+      m,
+      res,
+      id,
+      (c, st, mm) => {
+        const x = mdevOf(st, mm).matrix;
+        const f = res === 'adapter' ? filterScoped(c, st, mm, of(id), x.aqm) : filterScoped(c, st, mm, x.apm, of(id));
+        return plugIfChanged(c, f, mm);
+      },
+      'old',
+    );
   },
+  // Before the 2025 fix the log line of a refused reservation is the sharing one, from the holder.
+  in_use: (cfg, s, apm, aqm) => resourceInUse(cfg, s, apm, aqm, 'old'),
   ap_config: null,
   // vfio_ap_mdev_reset_queue / apq_status_check of 6.6–6.7 have no checkstopped case: it WARNs.
   blocks: { resetQueue: resetQueue66 },

@@ -6,13 +6,13 @@
 import { add, and, del, has, ids, MAX_ID, minus, of, type Mask } from '../bits.ts';
 import { filterCdoms, filterMatrix } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
-import { attachGuest, createMdev, deleteMdev, detachGuest, matrixInUse } from '../blocks/mdev.ts';
+import { attachGuest, createMdev, deleteMdev, detachGuest, resourceInUse, type SharingWords } from '../blocks/mdev.ts';
 import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
 import { resetApids, resetLinked, resetList, resetQueue, vfioResetLinked } from '../blocks/reset.ts';
 import { patchMdev, setCrycb, setMatrix, setShadow, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
-import { checkNotReserved, checkNotShared, idError, maxId, validateMatrix } from '../blocks/validate.ts';
+import { checkNotReserved, idError, maxId, validateLogged } from '../blocks/validate.ts';
 import type { Resource } from '../ops.ts';
-import type { Config, MatrixIds, Outcome, Policy } from '../policy.ts';
+import type { Config, Effect, MatrixIds, Outcome, Policy } from '../policy.ts';
 import { busZapq } from '../bus.ts';
 import { queueStatus } from '../observe.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
@@ -27,7 +27,8 @@ export function refilter(cfg: Config, s: State, m: MdevName): State {
 
 /**
  * assign_adapter / assign_domain (spec §8.3): ENODEV above the maximum; an assigned id is a no-op;
- * validate the whole new matrix (EADDRNOTAVAIL, EADDRINUSE); link the new row/column; then `admit`.
+ * validate the whole new matrix (EADDRNOTAVAIL, EADDRINUSE with a log line per shared APQN, in `words`);
+ * link the new row/column; then `admit`.
  */
 export function assignUsage(
   cfg: Config,
@@ -36,13 +37,14 @@ export function assignUsage(
   res: 'adapter' | 'domain',
   id: number,
   admit: (cfg: Config, s: State, m: MdevName) => State,
-): Outcome {
+  words: SharingWords = '2025',
+): Effect {
   const e = idError(cfg, res, id);
   if (e) return e;
   const x = mdevOf(s, m).matrix;
   if (has(res === 'adapter' ? x.apm : x.aqm, id)) return s;
   const matrix = res === 'adapter' ? { ...x, apm: add(x.apm, id) } : { ...x, aqm: add(x.aqm, id) };
-  const v = validateMatrix(s, m, matrix.apm, matrix.aqm);
+  const v = validateLogged(s, m, matrix.apm, matrix.aqm, words);
   if (v) return v;
   s = setMatrix(s, m, matrix);
   s = res === 'adapter' ? linkAll(cfg, s, m, [id], ids(matrix.aqm)) : linkAll(cfg, s, m, ids(matrix.apm), [id]);
@@ -110,11 +112,11 @@ const toMask = (list: readonly number[]): Mask => of(...list.filter((id) => id <
 const anyHigh = (list: readonly number[]): boolean => list.some((id) => id > MAX_ID);
 
 /** The ap_config write (6.10+, spec §8.3): all or nothing; EINVAL → EADDRNOTAVAIL → EADDRINUSE → ENODEV. */
-export function apConfig(cfg: Config, s: State, m: MdevName, w: MatrixIds): Outcome {
+export function apConfig(cfg: Config, s: State, m: MdevName, w: MatrixIds): Effect {
   const next: Matrix = { apm: toMask(w.apm), aqm: toMask(w.aqm), adm: toMask(w.adm) };
   // No other mdev can hold an id above the maximum, so sharing needs only the modelled ids.
   const v =
-    checkNotReserved(s, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm)) ?? checkNotShared(s, m, next.apm, next.aqm);
+    checkNotReserved(s, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm)) ?? validateLogged(s, m, next.apm, next.aqm);
   if (v) return v;
   const over = (list: readonly number[], res: Resource) => list.some((id) => id > maxId(cfg, res));
   if (over(w.apm, 'adapter') || over(w.aqm, 'domain') || over(w.adm, 'control_domain')) return 'ENODEV';
@@ -242,7 +244,7 @@ export const upstream = {
   driver_override: null,
   mask_write_refused: null,
   status: (_cfg, s, apid, apqi) => queueStatus(s, apid, apqi),
-  in_use: (_cfg, s, apm, aqm) => matrixInUse(s, apm, aqm),
+  in_use: (cfg, s, apm, aqm) => resourceInUse(cfg, s, apm, aqm),
   on_config_changed: onConfigChanged,
   on_scan_complete: onScanComplete,
   create: (cfg, s, m) => createMdev(cfg, s, m, 'EUSERS', true),
