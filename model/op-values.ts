@@ -15,13 +15,7 @@ export { DRIVERS, FAULTS };
 type HostAction = Extract<Op, { kind: 'host' }>['action'];
 
 /** Op kinds neither checker generates yet. */
-export const NOT_GENERATED = [
-  'ap_config',
-  'reset_poll',
-  'request',
-  'kvm_gone',
-  'driver_override',
-] as const satisfies readonly OpKind[];
+export const NOT_GENERATED = ['reset_poll', 'driver_override'] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
@@ -48,6 +42,9 @@ export const GENERATED = [
   'start',
   'stop',
   'vfio_reset',
+  'ap_config',
+  'request',
+  'kvm_gone',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
 
@@ -104,6 +101,9 @@ export function mechanismOf(op: Op): Mechanism | null {
       return 'async_reset';
     case 'request':
       return 'request';
+    case 'remove':
+      // The remove without its first request: the request's own steps.
+      return op.async === true ? 'request' : null;
     case 'kvm_gone':
       return 'kvm_notifier';
     case 'ap_config':

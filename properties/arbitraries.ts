@@ -13,6 +13,8 @@ import {
   idCount,
   MASK_KINDS,
   MASK_SIGNS,
+  MECHANISMS,
+  type Mechanism,
   mdevNames,
   RESOURCES,
   SCAN_KINDS,
@@ -29,7 +31,11 @@ import { DISTURBANCES } from './disturbances.ts';
  */
 const drawn = <T>(values: readonly T[], ...first: T[]): T[] => [...first, ...values.filter((v) => !first.includes(v))];
 
-export function opArb(scope: Scope): fc.Arbitrary<Op> {
+/**
+ * One op of `scope`: the classic ops, drawn as they always were (with no mechanism the draws of a seed
+ * are unchanged), and the ops of each mechanism in `mechanisms` (model/op-values.ts MECHANISMS).
+ */
+export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = new Set(MECHANISMS)): fc.Arbitrary<Op> {
   const mdevs = mdevNames(scope);
   const vms = vmNames(scope);
   const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
@@ -70,6 +76,27 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
   // The busy fault belongs to the async_reset mechanism (op-values.ts MECHANISMS), drawn where it is explored.
   const fault = fc.constantFrom(...drawn(FAULTS, 'none', 'reset_fails').filter((f) => f !== 'busy'));
   const config = fc.constantFrom(...CARD_CONFIGS);
+  const extra: fc.WeightedArbitrary<Op>[] = [];
+  if (mechanisms.has('request')) {
+    // The remove without its first request, and the vfio core's repeated requests.
+    extra.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'remove', mdev: m, async: true })) });
+    extra.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'request', mdev: m })) });
+  }
+  if (mechanisms.has('kvm_notifier')) {
+    extra.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'kvm_gone', mdev: m })) });
+  }
+  if (mechanisms.has('ap_config')) {
+    // Any subset of the scope's ids per field (the alphabet holds a fixed few: exhaustive/alphabet.ts).
+    const ids = (n: number) => fc.subarray(Array.from({ length: n }, (_, i) => i));
+    const write = fc.record({
+      kind: fc.constant('ap_config' as const),
+      mdev,
+      apm: ids(scope.adapters),
+      aqm: ids(scope.domains),
+      adm: ids(scope.control_domains),
+    });
+    extra.push({ weight: 2, arbitrary: write });
+  }
   return fc.oneof(
     { weight: 12, arbitrary: usage },
     { weight: 1, arbitrary: cdom },
@@ -86,6 +113,7 @@ export function opArb(scope: Scope): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.constantFrom<Op>(...SCAN_KINDS.map((kind) => ({ kind }))) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('card_config' as const), apid, config }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault }) },
+    ...extra,
   );
 }
 
