@@ -1,5 +1,5 @@
 /**
- * Why: the remove request and the KVM notifier must be able to carry a patch. Each example patch differs
+ * Why: the remove request, the KVM notifier and ap_config must be able to carry a patch. Each example patch differs
  * from its base on its trace (`apmc diff --observe all`), and `apmc check --base` attributes a violation to
  * it that its base does not have, with the mechanism's op in the counterexample.
  */
@@ -34,7 +34,20 @@ interface Result {
 const PATCHES = [
   { name: 'patch-request-drops-hook', base: 'upstream', property: 'one-mdev-per-vm', at: 'step 9 (request m1)' },
   { name: 'patch-notifier-forgets-kvm', base: 'static', property: 'one-mdev-per-vm', at: 'step 7 (kvm_gone m1)' },
+  {
+    name: 'patch-ap-config-no-unplug',
+    base: 'upstream',
+    property: 'links-follow-assignment',
+    at: 'step 7 (m1 ap_config apm=0 aqm=0 adm=)',
+  },
 ] as const;
+
+/** The ops of the mechanism each patch changes: the counterexample must hold one. */
+const MECHANISM_OPS: Readonly<Record<(typeof PATCHES)[number]['name'], readonly string[]>> = {
+  'patch-request-drops-hook': ['remove', 'request'],
+  'patch-notifier-forgets-kvm': ['kvm_gone'],
+  'patch-ap-config-no-unplug': ['ap_config'],
+};
 
 for (const p of PATCHES) {
   test(`${p.name}: differs from ${p.base} on its trace, first at ${p.at}`, async () => {
@@ -71,9 +84,8 @@ for (const p of PATCHES) {
     const [r] = (JSON.parse(o.out) as { results: Result[] }).results;
     assert.is(r?.status, 'new', JSON.stringify(r));
     const kinds = r!.counterexample!.ops.map((x) => x.kind);
-    const mechanism = p.name === 'patch-request-drops-hook' ? ['remove', 'request'] : ['kvm_gone'];
     assert.ok(
-      kinds.some((k) => mechanism.includes(k)),
+      kinds.some((k) => MECHANISM_OPS[p.name].includes(k)),
       kinds.join(' '),
     );
   });
