@@ -73,7 +73,7 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
-  // bench/base-attribution.ts runs seeds 1..5; seed 5 finds it soonest.
+  // bench/base-attribution.ts runs seeds 1..5; with every mechanism's ops drawn, seed 3 finds it soonest.
   const o = await apmc([
     ...against.slice(0, 3),
     '--policy',
@@ -81,7 +81,7 @@ test('the remove patch: a new reset-before-reuse violation, a property upstream 
     '--property',
     'reset-before-reuse',
     '--seed',
-    '5',
+    '3',
     '--runs',
     '20000',
     '--json',

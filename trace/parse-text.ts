@@ -90,7 +90,7 @@ export function parseOpLine(text: string): Op {
   const async = t.at(-1) === '&';
   if (async) t.pop();
   if (async && !['apmask', 'aqmask', 'host'].includes(w0) && !(w1 === 'remove' && t.length === 2))
-    throw `'&' (async: work left pending) only follows apmask, aqmask, host and <mdev> remove`;
+    throw `'&' (async) only follows apmask, aqmask, host and <mdev> remove`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
     expectWords(t, 3, 'cardXX config 0|1');
