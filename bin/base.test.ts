@@ -83,7 +83,7 @@ test('the remove patch: a new reset-before-reuse violation, a property upstream 
     '--mechanisms',
     'none',
     '--seed',
-    '6',
+    '5',
     '--runs',
     '20000',
     '--json',

@@ -4,7 +4,9 @@
  * Hardware ids range over the scope; kernel-facing ids too (an id outside apm_max only ever yields
  * an errno and the same state, so it adds transitions but no states). Mask writes and host changes
  * come both synchronous and asynchronous, so that the re-probe and scan steps interleave with
- * everything else. `ap_config` is left out: it is a composite of assignments already in the alphabet.
+ * everything else. The mechanisms beyond the classic ops (model/op-values.ts MECHANISMS) add their ops:
+ * the remove request (`mN remove &`, then `request mN` steps), the KVM notifier (`kvm_gone mN`) and
+ * ap_config writes (apConfigWrites).
  */
 import {
   ASSIGNMENTS,
@@ -93,6 +95,36 @@ function fullAlphabet(scope: Scope): Op[] {
     }
     for (const vm of vmNames(scope)) ops.push({ kind: 'start', mdev, vm });
     ops.push({ kind: 'stop', mdev }, { kind: 'vfio_reset', mdev });
+    // The remove request (mechanism `request`) and the KVM notifier (`kvm_notifier`).
+    ops.push({ kind: 'remove', mdev, async: true }, { kind: 'request', mdev }, { kind: 'kvm_gone', mdev });
+    for (const w of apConfigWrites(scope)) ops.push({ kind: 'ap_config', mdev, ...w });
   }
   return ops;
+}
+
+/** ids 0..n-1 */
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Every subset of ids 0..n-1, the empty one first. */
+const subsets = (n: number): number[][] => upTo(1 << n).map((bits) => upTo(n).filter((i) => (bits >> i) & 1));
+
+/**
+ * The ap_config writes of the alphabet (absolute: the alphabet does not depend on the state). When the
+ * scope has at most 8 of them, every write (each of apm, aqm and adm any subset of the scope's ids).
+ * Otherwise a set that stays small at large scopes: the empty write (everything hot-unplugged at once),
+ * the whole scope (every adapter, domain and control domain added at once), and one per APQN, `{a} × {d}`
+ * without control domains (from another matrix: an adapter and a domain added together, so that their
+ * common queue is reached through both, and everything else removed). 2 + adapters × domains writes.
+ */
+export function apConfigWrites(scope: Scope): { apm: number[]; aqm: number[]; adm: number[] }[] {
+  const { adapters: A, domains: D, control_domains: C } = scope;
+  if (A + D + C <= 3) {
+    return subsets(A).flatMap((apm) => subsets(D).flatMap((aqm) => subsets(C).map((adm) => ({ apm, aqm, adm }))));
+  }
+  const out = [
+    { apm: [], aqm: [], adm: [] },
+    { apm: upTo(A), aqm: upTo(D), adm: upTo(C) },
+  ];
+  for (let a = 0; a < A; a++) for (let d = 0; d < D; d++) out.push({ apm: [a], aqm: [d], adm: [] });
+  return out;
 }

@@ -28,7 +28,7 @@ export type KernelEvent =
       readonly level: LogLevel;
       readonly text: string;
       readonly apqns: readonly Apqn[];
-      readonly mdev: string | null;
+      readonly mdev: MdevName | null;
     };
 
 export type EventKind = KernelEvent['kind'];

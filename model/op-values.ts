@@ -14,8 +14,8 @@ export { DRIVERS, FAULTS };
 
 type HostAction = Extract<Op, { kind: 'host' }>['action'];
 
-/** Op kinds neither checker generates yet. */
-export const NOT_GENERATED = ['ap_config', 'request', 'kvm_gone'] as const satisfies readonly OpKind[];
+/** Op kinds neither checker generates (none: every kind is generated, the mechanisms' under MECHANISMS). */
+export const NOT_GENERATED = [] as const satisfies readonly OpKind[];
 
 /** Every op kind the checkers generate, grouped as model/ops.ts does (bus, hardware, vfio_ap). */
 export const GENERATED = [
@@ -44,6 +44,9 @@ export const GENERATED = [
   'stop',
   'vfio_reset',
   'reset_poll',
+  'ap_config',
+  'request',
+  'kvm_gone',
 ] as const satisfies readonly OpKind[];
 true satisfies Lists<OpKind, [...typeof GENERATED, ...typeof NOT_GENERATED]>;
 
@@ -107,6 +110,9 @@ export function mechanismOf(op: Op): Mechanism | null {
       return 'async_reset';
     case 'request':
       return 'request';
+    case 'remove':
+      // The remove without its first request: the request's own steps.
+      return op.async === true ? 'request' : null;
     case 'kvm_gone':
       return 'kvm_notifier';
     case 'ap_config':

@@ -43,7 +43,12 @@ export type HostOp =
 /** vfio_ap: mdev sysfs files, and the VFIO device as QEMU uses it (spec §8). */
 export type VfioOp =
   | { readonly kind: 'create'; readonly mdev: MdevName }
-  | { readonly kind: 'remove'; readonly mdev: MdevName }
+  /**
+   * `echo 1 > remove`. While the device is open the vfio core waits and calls the mdev's `request` at
+   * once (count 0) and then every 10 s: unless `async`, the step includes that first call; `async`
+   * leaves it to a `request` step (spec §8.3).
+   */
+  | { readonly kind: 'remove'; readonly mdev: MdevName; readonly async?: true }
   | { readonly kind: AssignKind | UnassignKind; readonly mdev: MdevName; readonly id: number }
   | {
       readonly kind: 'ap_config';

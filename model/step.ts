@@ -11,7 +11,7 @@ import { KernelStop } from './blocks/events.ts';
 import { NO_EVENTS, type KernelEvent } from './events.ts';
 import type { Errno } from './errno.ts';
 import { assertNever, RESOURCE_OF, type Op, type VfioOp } from './ops.ts';
-import type { Config, Effect, Outcome } from './policy.ts';
+import { type Config, type Effect, type Outcome, stateOf } from './policy.ts';
 import { qix } from './scope.ts';
 import type { Matrix, State } from './state.ts';
 import { patchState, setDirty } from './state.ts';
@@ -155,8 +155,11 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Effect {
   const x = s.mdevs[op.mdev];
   if (x === undefined) return 'ENOENT';
   switch (op.kind) {
-    case 'remove':
-      return p.remove_mdev(cfg, s, op.mdev);
+    case 'remove': {
+      const r = p.remove_mdev(cfg, s, op.mdev);
+      // A second writer finds the remove file gone and does nothing more (device_remove_file_self).
+      return op.async === true || x.removing ? r : firstRequest(cfg, r, op.mdev);
+    }
     case 'assign_adapter':
     case 'assign_domain':
     case 'assign_control_domain':
@@ -200,6 +203,18 @@ function applyVfio(cfg: Config, s: State, op: VfioOp): Effect {
     default:
       return assertNever(op);
   }
+}
+
+/**
+ * The vfio core's first `request(0)` (vfio_unregister_group_dev calls it before it waits), if the remove
+ * left m waiting for its open device and the design has the callback. The remove's errno, if any, stays.
+ */
+function firstRequest(cfg: Config, r: Effect, m: string): Effect {
+  const st = stateOf(r);
+  const x = st?.mdevs[m];
+  if (st === null || !x?.removing || !x.open || cfg.policy.request === null) return r;
+  const after = cfg.policy.request(cfg, st, m);
+  return typeof r !== 'string' && 'errno' in r ? { state: after, errno: r.errno } : after;
 }
 
 /** m's VFIO device open or closed (the vfio core's open count), if m still exists. */

@@ -108,6 +108,8 @@ export function opArb(scope: Scope, mechanisms: ReadonlySet<Mechanism> = ALL_MEC
 function mechanismOptions(scope: Scope, mechanisms: ReadonlySet<Mechanism>): fc.WeightedArbitrary<Op>[] {
   const apid = fc.integer({ min: 0, max: idCount(scope, 'adapter') - 1 });
   const apqi = fc.integer({ min: 0, max: idCount(scope, 'domain') - 1 });
+  const mdevs = mdevNames(scope);
+  const mdev = fc.integer({ min: 1, max: mdevs.length }).map((i) => mdevs[i - 1]!);
   const out: fc.WeightedArbitrary<Op>[] = [];
   if (mechanisms.has('async_reset')) {
     const busy = fc.record({ kind: fc.constant('fault' as const), apid, apqi, fault: fc.constant('busy' as const) });
@@ -126,6 +128,26 @@ function mechanismOptions(scope: Scope, mechanisms: ReadonlySet<Mechanism>): fc.
   if (mechanisms.has('reprobe_halves')) {
     const half = fc.constantFrom(...REPROBE_HALVES);
     out.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('reprobe' as const), apid, apqi, half }) });
+  }
+  if (mechanisms.has('request')) {
+    // The remove without its first request, and the vfio core's repeated requests.
+    out.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'remove', mdev: m, async: true })) });
+    out.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'request', mdev: m })) });
+  }
+  if (mechanisms.has('kvm_notifier')) {
+    out.push({ weight: 1, arbitrary: mdev.map((m): Op => ({ kind: 'kvm_gone', mdev: m })) });
+  }
+  if (mechanisms.has('ap_config')) {
+    // Any subset of the scope's ids per field (the alphabet holds a fixed few: exhaustive/alphabet.ts).
+    const ids = (n: number) => fc.subarray(Array.from({ length: n }, (_, i) => i));
+    const write = fc.record({
+      kind: fc.constant('ap_config' as const),
+      mdev,
+      apm: ids(scope.adapters),
+      aqm: ids(scope.domains),
+      adm: ids(scope.control_domains),
+    });
+    out.push({ weight: 2, arbitrary: write });
   }
   return out;
 }

@@ -135,6 +135,29 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
         'The FCFS shadow is never re-evaluated (§6): an adapter unplugged for an unbound queue of a domain stays ' +
         'out after that domain is unassigned, and a probe plugs only its own adapter.',
     },
+    // The KVM notifier of the 5.10 base (mechanism kvm_notifier): before f21916ec4826 it only set m.kvm = NULL.
+    'guest-queues-assigned': {
+      kind: 'design',
+      why:
+        'The 5.10 KVM notifier only forgets the KVM (fixed in 5.11 by f21916ec4826): the guest keeps its CRYCB, ' +
+        'and its queues can then be unassigned (§1 S1).',
+    },
+    'no-apqn-in-two-guests': {
+      kind: 'design',
+      why: 'After the 5.10 notifier the first guest keeps its CRYCB while the queues go to another mdev and guest.',
+    },
+    'one-mdev-per-vm': {
+      kind: 'design',
+      why: 'The 5.10 notifier leaves the KVM’s PQAP hook on an mdev no longer attached to it (leaked, §1 S1).',
+    },
+    'removed-mdev-leaves-nothing': {
+      kind: 'design',
+      why: 'After the 5.10 notifier the mdev can be removed while the guest keeps its CRYCB and PQAP hook.',
+    },
+    'status-attribute-truthful': {
+      kind: 'design',
+      why: 'After the 5.10 notifier the guest still uses queues whose status says only "assigned" (no KVM).',
+    },
   },
   d0: {
     'guest-queues-bound-to-vfio-ap': {

@@ -192,8 +192,11 @@ export function stepLines(
       } else out.push(`create_mdev ${mi} ${exp}`);
       return out;
     case 'remove':
-      // While a guest holds the device the kernel blocks the write until the guest lets go (§8.3).
-      out.push(before.mdevs[op.mdev]?.kvm ? `bg_remove ${mi} ${exp}` : `remove_mdev ${mi} ${exp}`);
+      // While the device is open the kernel blocks the write until it is closed, calling the request (§8.3).
+      out.push(before.mdevs[op.mdev]?.open ? `bg_remove ${mi} ${exp}` : `remove_mdev ${mi} ${exp}`);
+      if (op.async && after.mdevs[op.mdev]?.removing) {
+        out.push(`printf '  (model: the request is left to its own step; the kernel calls it at once)\\n'`);
+      }
       return out;
     case 'assign_adapter':
     case 'unassign_adapter':
@@ -224,9 +227,24 @@ export function stepLines(
     case 'vfio_reset':
       out.push(`vfio_reset ${mi} ${exp}`);
       return out;
-    case 'reset_poll':
-    case 'request':
+    case 'request': {
+      // The vfio core calls it while `echo 1 > remove` waits (every 10 s), and QEMU may answer by letting go.
+      const why = `${formatOp(op)}: the kernel calls the request on its own while the remove waits (${exp})`;
+      out.push(`model_only ${shWord(why)}`);
+      return out;
+    }
     case 'kvm_gone':
+      // No sysfs action: the KVM side of QEMU drops the device's group while the device stays open.
+      if (exp === 'ok') {
+        out.push(
+          `if manual "Make the KVM notifier report the KVM gone for mdev $U_${mi} while QEMU keeps its VFIO device` +
+            ` open (delete the device's group from the guest's KVM VFIO device, KVM_DEV_VFIO_GROUP_DEL)"; then`,
+          `  printf '  %s\\n' 'done; the guest stop later only closes the device'`,
+          'fi',
+        );
+      } else out.push(`model_only ${shWord(`${formatOp(op)}: nothing to do, the model answers ${exp}`)}`);
+      return out;
+    case 'reset_poll':
       out.push(`model_only ${shWord(`${formatOp(op)}: the kernel does this on its own`)}`);
       return out;
     default:

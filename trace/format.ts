@@ -38,7 +38,7 @@ export function formatOp(op: Op): string {
     case 'create':
       return `create ${op.mdev}`;
     case 'remove':
-      return `${op.mdev} remove`;
+      return `${op.mdev} remove${op.async ? ' &' : ''}`;
     case 'assign_adapter':
     case 'assign_domain':
     case 'assign_control_domain':

@@ -41,7 +41,7 @@ const SHAPES: Readonly<Record<Op['kind'], Record<string, Field>>> = {
   card_config: { apid: 'int', config: 'config' },
   fault: { ...APQN, fault: 'fault' },
   create: MDEV,
-  remove: MDEV,
+  remove: { mdev: 'str', async: 'async?' },
   assign_adapter: ID,
   assign_domain: ID,
   assign_control_domain: ID,

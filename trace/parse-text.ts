@@ -89,8 +89,8 @@ export function parseOpLine(text: string): Op {
   const [w0 = '', w1, w2, w3] = t;
   const async = t.at(-1) === '&';
   if (async) t.pop();
-  if (async && !['apmask', 'aqmask', 'host'].includes(w0))
-    throw `'&' (async: work left pending) only follows apmask, aqmask and host`;
+  if (async && !['apmask', 'aqmask', 'host'].includes(w0) && !(w1 === 'remove' && t.length === 2))
+    throw `'&' (async) only follows apmask, aqmask, host and <mdev> remove`;
   const card = /^card([0-9a-fA-F]{2})$/.exec(w0);
   if (card) {
     expectWords(t, 3, 'cardXX config 0|1');
@@ -174,8 +174,8 @@ export function parseOpLine(text: string): Op {
   if (w1 === undefined || !MDEV_ATTRS.has(w1)) throw `unknown operation '${text}'`;
   const mdev = name(w0, 'mdev');
   if (w1 === 'remove') {
-    expectWords(t, 2, `${mdev} remove`);
-    return { kind: 'remove', mdev };
+    expectWords(t, 2, `${mdev} remove [&]`);
+    return async ? { kind: 'remove', mdev, async: true } : { kind: 'remove', mdev };
   }
   if (w1 === 'ap_config') {
     expectWords(t, 5, `${mdev} ap_config apm=<ids> aqm=<ids> adm=<ids>`);

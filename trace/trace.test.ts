@@ -166,7 +166,7 @@ const table: [string, string][] = [
   ],
   ['bind 00.0000 zcrypt\n', "t.trace:1: unknown driver 'zcrypt' (vfio_ap or cex4queue)"],
   ['create m1\nstart m1\n', "t.trace:2: expected 'start <mdev> <vm>'"],
-  ['create m1 &\n', "t.trace:1: '&' (async: work left pending) only follows apmask, aqmask and host"],
+  ['create m1 &\n', "t.trace:1: '&' (async) only follows apmask, aqmask, host and <mdev> remove"],
   ['{"format": "apmc-trace/2", "ops": []}', 't.trace:1: unknown format "apmc-trace/2" (expected "apmc-trace/1")'],
   [
     '{"format": "apmc-trace/1", "ops": [{"kind": "bind", "apid": 0}]}',

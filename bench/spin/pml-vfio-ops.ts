@@ -144,6 +144,7 @@ export function vfioOpCode(p: PmlScope, op: VfioOp): string {
     case 'create':
       return create(op);
     case 'remove':
+      if (op.async) throw new Error('gen-pml: the remove without its request is not in the static alphabet');
       return remove(op);
     case 'assign_adapter':
     case 'assign_domain':

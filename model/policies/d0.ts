@@ -12,7 +12,7 @@ import { resetQueue, resetQueue66, vfioResetPassable } from '../blocks/reset.ts'
 import { patchMdev, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
 import type { Config, Policy } from '../policy.ts';
 import type { Matrix, MdevName, State } from '../state.ts';
-import { assignControlDomain, assignUsage, removeMdev, upstream } from './upstream.ts';
+import { assignControlDomain, assignUsage, relayRequest, removeMdev, upstream } from './upstream.ts';
 
 /** Plug if the shadow changed; D0 does not reset the queues that filtering dropped (spec §7). */
 function plugIfChanged(cfg: Config, f: { state: State; changed: boolean }, m: MdevName): State {
@@ -108,6 +108,7 @@ export const d0 = {
   blocks: { resetQueue: resetQueue66 },
   // vfio_ap_mdev_reset_queues of 6.6–6.7: EIO when a response code is not 0, a deconfigured one forced to 0.
   reset: vfioResetPassable,
-  // 6.0–6.4 block the remove until close; 6.5–6.7 relay `request` to QEMU but do not clear the CRYCB (§8.3).
-  remove_mdev: (cfg, s, m) => removeMdev(cfg, s, m, false),
+  remove_mdev: removeMdev,
+  // 6.5–6.7, as the rest of d0 (2e3d8d71e285 vfio_ap_mdev_request): relay to QEMU, no state change (§8.3).
+  request: (_cfg, s, m) => relayRequest(s, m),
 } satisfies Policy;

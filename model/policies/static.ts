@@ -53,6 +53,13 @@ function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number)
 const resetMatrix = (cfg: Config, s: State, m: MdevName): Reported =>
   resetApqnsSync(cfg, s, matrixApqns(cfg, mdevOf(s, m).matrix));
 
+/**
+ * vfio_ap_mdev_unset_kvm (5.11+, f21916ec4826): clear the PQAP hook and the CRYCB, reset the matrix's
+ * queues, m.kvm = null. Run on close (release) and, with the device still open, by the KVM notifier.
+ */
+const unsetKvm = (cfg: Config, s: State, m: MdevName): State =>
+  mdevOf(s, m).kvm === null ? s : resetMatrix(cfg, detachGuest(s, m), m).state;
+
 export const staticPolicy = {
   name: 'static',
   summary: 'Linux 5.3–5.19 (S1): guest = matrix, checked only at assign time, frozen while attached',
@@ -73,17 +80,20 @@ export const staticPolicy = {
   // 5.13+ (the newest reading of 5.3–5.19): the remove blocks until the device is closed (§5).
   remove_mdev: (cfg, s, m) => {
     const x = mdevOf(s, m);
-    if (x.kvm !== null) return x.removing ? s : patchMdev(s, m, { removing: true });
+    if (x.open) return x.removing ? s : patchMdev(s, m, { removing: true });
     return deleteMdev(cfg, resetMatrix(cfg, s, m).state, m);
   },
   assign,
   unassign,
   ap_config: null,
   attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).matrix),
-  detach: (cfg, s, m) => (mdevOf(s, m).kvm === null ? s : resetMatrix(cfg, detachGuest(s, m), m).state),
+  // vfio_ap_mdev_release: unset_kvm; a no-op when the notifier already ran (the close only closes).
+  detach: unsetKvm,
   // 5.19 vfio_ap_mdev_reset_queues: EBUSY for a deconfigured, checkstopped or unavailable queue; an APQN
   // without a vfio_ap queue is skipped (0); WARN and EIO only for an unexpected ZAPQ response code.
   reset: resetMatrix,
+  // No request callback before 6.5: the vfio core just waits for the close.
   request: null,
-  kvm_gone: null,
+  // 5.11+ (the newest reading, §1 S1): vfio_ap_mdev_group_notifier with a NULL KVM runs unset_kvm.
+  kvm_gone: unsetKvm,
 } satisfies Policy;

@@ -7,6 +7,7 @@ import { add, and, del, has, ids, MAX_ID, minus, of, type Mask } from '../bits.t
 import { filterCdoms, filterMatrix } from '../blocks/filter.ts';
 import { linkAll, unlink } from '../blocks/link.ts';
 import { attachGuest, createMdev, deleteMdev, detachGuest, resourceInUse, type SharingWords } from '../blocks/mdev.ts';
+import { logLine } from '../blocks/events.ts';
 import { isLinked, mdevOf, ownerOf, queueAt } from '../blocks/queries.ts';
 import { resetApids, resetLinked, resetList, resetQueue, vfioResetLinked } from '../blocks/reset.ts';
 import { patchMdev, setCrycb, setMatrix, setShadow, unplugAdapterOf, updateApcb } from '../blocks/update.ts';
@@ -211,18 +212,33 @@ export function onScanComplete(cfg: Config, s: State, _qci: Matrix, _old: Matrix
 }
 
 /**
- * mdev remove (spec §8.3). Attached: the vfio core calls `request`; in the 2025 code vfio_ap then
- * clears the guest's CRYCB at once and the remove completes when the guest lets go (`clearCrycb`).
- * Not attached: reset the linked queues, unlink them, delete the mdev.
+ * mdev remove (spec §8.3, vfio_ap_mdev_remove). While the VFIO device is open the vfio core waits
+ * (vfio_unregister_group_dev) and calls `request`: only mark the mdev `removing`; the guest's close
+ * completes it. Not open: reset the linked queues, unlink them, delete the mdev.
  */
-export function removeMdev(cfg: Config, s: State, m: MdevName, clearCrycb = true): Outcome {
+export function removeMdev(cfg: Config, s: State, m: MdevName): Outcome {
   const x = mdevOf(s, m);
-  if (x.kvm !== null) {
-    if (x.removing) return s;
-    s = patchMdev(s, m, { removing: true });
-    return clearCrycb ? setCrycb(s, x.kvm, EMPTY_MATRIX) : s;
-  }
+  if (x.open) return x.removing ? s : patchMdev(s, m, { removing: true });
   return deleteMdev(cfg, resetLinked(cfg, s, m), m);
+}
+
+/**
+ * The remove request relayed to QEMU (vfio_ap_mdev_request, 6.5+): the notice the kernel prints for
+ * count 0 and every 10th call, with the request eventfd QEMU registers. The model keeps no count:
+ * every modelled request prints it.
+ */
+export const relayRequest = (s: State, m: MdevName): State =>
+  logLine(s, 'notice', 'Relaying device request to user', { mdev: m });
+
+/**
+ * The 2025 request (vfio_ap_mdev_request): if a KVM is attached, clear its CRYCB at once
+ * (kvm_arch_crypto_clear_masks; shadow, hook and kvm unchanged; the cfg-change eventfd is signalled),
+ * then relay the request to QEMU.
+ */
+export function request(_cfg: Config, s: State, m: MdevName): State {
+  const vm = mdevOf(s, m).kvm;
+  if (vm !== null) s = setCrycb(s, vm, EMPTY_MATRIX);
+  return relayRequest(s, m);
 }
 
 /** Guest detach (spec §8.4): clear the hook and the CRYCB, reset every linked queue, m.kvm = null; shadow kept. */
@@ -248,7 +264,7 @@ export const upstream = {
   on_config_changed: onConfigChanged,
   on_scan_complete: onScanComplete,
   create: (cfg, s, m) => createMdev(cfg, s, m, 'EUSERS', true),
-  remove_mdev: (cfg, s, m) => removeMdev(cfg, s, m),
+  remove_mdev: removeMdev,
   assign: (cfg, s, m, res, id) =>
     res === 'control_domain' ? assignControlDomain(cfg, s, m, id) : assignUsage(cfg, s, m, res, id, refilter),
   unassign,
@@ -256,6 +272,7 @@ export const upstream = {
   attach: (_cfg, s, m, vm) => attachGuest(s, m, vm, mdevOf(s, m).shadow ?? EMPTY_MATRIX),
   detach,
   reset: vfioResetLinked,
-  request: null,
+  request,
+  // The KVM is bound at open_device (vdev->kvm): there is no notifier.
   kvm_gone: null,
 } satisfies Policy;

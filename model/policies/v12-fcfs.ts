@@ -124,8 +124,14 @@ export const v12Fcfs = {
   on_scan_complete: onScanComplete,
   // A 5.10-based mdev core: EPERM when no instance is available (§5).
   create: (cfg, s, m) => createMdev(cfg, s, m, 'EPERM', false),
-  // Before 5.13 a remove of an open device was refused (§5, S0 … 5.12).
-  remove_mdev: (cfg, s, m) => (mdevOf(s, m).kvm !== null ? 'EBUSY' : deleteMdev(cfg, resetMatrix(cfg, s, m).state, m)),
+  // Before 5.13 a remove of an attached mdev was refused (§5, S0 … 5.12); with the KVM gone but the
+  // device still open (kvm_gone), vfio_del_group_dev waits for the close.
+  remove_mdev: (cfg, s, m) => {
+    const x = mdevOf(s, m);
+    if (x.kvm !== null) return 'EBUSY';
+    if (x.open) return x.removing ? s : patchMdev(s, m, { removing: true });
+    return deleteMdev(cfg, resetMatrix(cfg, s, m).state, m);
+  },
   assign,
   unassign,
   ap_config: null,
@@ -142,5 +148,7 @@ export const v12Fcfs = {
   // without a vfio_ap queue, WARN and EIO only for an unexpected ZAPQ response code.
   reset: resetMatrix,
   request: null,
-  kvm_gone: null,
+  // 5.10's notifier (before f21916ec4826) only sets m.kvm = NULL: CRYCB, hook and queues are left as
+  // they are; the shadow, meaningful only with a KVM, goes (guest_matrix: ENODEV).
+  kvm_gone: (_cfg, s, m) => patchMdev(s, m, { kvm: null, shadow: null }),
 } satisfies Policy;
