@@ -214,14 +214,28 @@ o('a patch that changes only links, on a trace: differs at all (the qtable), not
   }
 });
 
-o('the same patch without a trace: found at all; none at guest in the cases run', () => {
+o('the same patch without a trace: found at all; at guest only through the oops its stale link causes', () => {
   const all = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', 'all');
   assert.is(all.code, 1, all.out + all.err);
   assert.match(all.out, /observing all/);
   assert.match(all.out, / {2}m1 qtable: /);
-  const guest = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--engine', 'random', '--runs', '2000');
-  assert.is(guest.code, 0, guest.out + guest.err);
-  assert.match(flat(guest.out), /observing guest random search .* no difference found in 2000 cases/);
+  const classic = ['--mechanisms', 'none'];
+  const guest = apmc(
+    'diff',
+    '--policy',
+    LINKS,
+    '--policy',
+    'upstream',
+    '--engine',
+    'random',
+    '--runs',
+    '2000',
+    ...classic,
+  );
+  // The freed queue left in m1's table is dereferenced by the next walk (stop): an oops, EFAULT, the device
+  // stays open, and the guest's next start is refused.
+  assert.is(guest.code, 1, guest.out + guest.err);
+  assert.match(guest.out, /stop m1 +EFAULT +ok/);
 });
 
 o('without a trace the default is guest: a result that differs alone is no difference there', () => {

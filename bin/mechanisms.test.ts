@@ -47,8 +47,8 @@ t('the exhaustive search steps the alphabet of its mechanisms', () => {
   const reset = exploreExhaustive(cfg, [], { depth: 1, mechanisms: ['async_reset'] });
   assert.is(none.alphabet, alphabet(TINY).length);
   assert.is(reset.alphabet, alphabet(TINY, new Set(['async_reset'])).length);
-  // The busy fault of each APQN.
-  assert.is(reset.alphabet, none.alphabet + 1);
+  // The busy fault and the reset poll of each APQN.
+  assert.is(reset.alphabet, none.alphabet + 2);
   assert.ok(reset.states > none.states);
 });
 

@@ -35,7 +35,7 @@ const ci = suite('apmc check --ci on a policy file that declares itself');
 ci('a variant of static passes --ci from a directory without package.json', () => {
   const d = mkdtempSync(join(tmpdir(), 'apmc-ci-'));
   writeFileSync(join(d, 'variant.ts'), VARIANT);
-  const r = spawnSync(process.execPath, [APMC, 'check', '--ci', '--policy', './variant.ts', '--runs', '5000'], {
+  const r = spawnSync(process.execPath, [APMC, 'check', '--ci', '--policy', './variant.ts', '--runs', '20000'], {
     cwd: d,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

@@ -22,7 +22,7 @@ const v12 = POLICIES['v12-fcfs']!;
 const chromium = (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, 'chromium')));
 
 const props = [propertyByName('order-independence')!, propertyByName('no-apqn-in-two-mdevs')!];
-const run = summarize(await runCheck([v12], props, DEFAULT_SCOPE, 1, 40000, undefined), false);
+const run = summarize(await runCheck([v12], props, DEFAULT_SCOPE, 1, 20000, undefined), false);
 const dir = mkdtempSync(join(tmpdir(), 'apmc-report-'));
 const path = writeReport(dir, reportHtml(run, [v12]));
 const html = readFileSync(path, 'utf8');

@@ -40,8 +40,10 @@ export const NO_EVENTS: readonly KernelEvent[] = Object.freeze([]);
 export function formatEvent(e: KernelEvent): string {
   const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
   switch (e.kind) {
-    case 'warn':
-      return `WARN: ${e.reason}${e.apqn ? ` (${hex(e.apqn[0], 2)}.${hex(e.apqn[1], 4)})` : ''}`;
+    case 'warn': {
+      const name = e.apqn ? `${hex(e.apqn[0], 2)}.${hex(e.apqn[1], 4)}` : null;
+      return `WARN: ${e.reason}${name && !e.reason.includes(name) ? ` (${name})` : ''}`;
+    }
     case 'oops':
       return `oops: ${e.what}`;
     case 'hang':

@@ -7,7 +7,7 @@ import { add, and, del, has, ids, MAX_ID, minus } from './bits.ts';
 import { patchMdev } from './blocks/update.ts';
 import { resetPoll } from './blocks/reset.ts';
 import { bind, driverOverride, reprobe, scanAll, scanComplete, scanStart, scanStep, unbind, writeMask } from './bus.ts';
-import { KernelStop } from './blocks/events.ts';
+import { isKernelStop } from './blocks/events.ts';
 import { NO_EVENTS, type KernelEvent } from './events.ts';
 import type { Errno } from './errno.ts';
 import { assertNever, RESOURCE_OF, type Op, type VfioOp } from './ops.ts';
@@ -78,7 +78,7 @@ function applyStopping(cfg: Config, s: State, op: Op): Effect {
   try {
     return apply(cfg, s, op);
   } catch (e) {
-    if (e instanceof KernelStop) return { state: e.state, errno: 'EFAULT' };
+    if (isKernelStop(e)) return { state: e.state, errno: 'EFAULT' };
     throw e;
   }
 }

@@ -14,7 +14,7 @@
  * `guard.policy` in the Config (or, on unsampled cases, with `guard.raw`: cheaper, and what it throws
  * is still caught), and catch exceptions around the steps (properties/policy-error.ts `asFault`).
  */
-import { KernelStop } from '../model/blocks/events.ts';
+import { isKernelStop } from '../model/blocks/events.ts';
 import type { BlockName } from '../model/blocks/replaceable.ts';
 import { ERRNO } from '../model/errno.ts';
 import { CALLBACK_NAMES, CALLBACKS, type CallbackResult, type Config, type Policy } from '../model/policy.ts';
@@ -150,7 +150,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
       return raw(...args);
     } catch (e) {
       // A building block's oops or hang (model/events.ts) is the kernel's, not the policy's: the step reports it.
-      throw e instanceof KernelStop ? e : thrown(cb, e);
+      throw isKernelStop(e) ? e : thrown(cb, e);
     }
   };
   // Fixed arity (no rest parameters): the wrappers sit on hot paths (`passable` runs per queue).
@@ -164,7 +164,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
         try {
           r = raw(a, b, c, d, e);
         } catch (x) {
-          throw x instanceof KernelStop ? x : thrown(cb, x);
+          throw isKernelStop(x) ? x : thrown(cb, x);
         } finally {
           depth--;
         }

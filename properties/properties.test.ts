@@ -101,7 +101,7 @@ ex('finds the CVE-2024-26620 class under d0: a guest holds a queue not bound to 
     d0,
     s0,
     PROPERTIES.filter((p) => p.name === 'guest-queues-bound-to-vfio-ap'),
-    { seed: 1, runs: 20000 },
+    { seed: 1, runs: 10000 },
   );
   assert.ok(r.found[0]);
   assert.match(r.found[0]!.reason, /has no driver|bound to cex4queue/);

@@ -20,6 +20,15 @@ export class KernelStop {
   }
 }
 
+/** Is x a KernelStop? Never throws, whatever x is (a policy may throw a revoked Proxy). */
+export function isKernelStop(x: unknown): x is KernelStop {
+  try {
+    return x instanceof KernelStop;
+  } catch {
+    return false;
+  }
+}
+
 const emit = (s: State, e: KernelEvent): State => patchState(s, { log: [...s.log, e] });
 
 /** WARN(reason): the step goes on. */

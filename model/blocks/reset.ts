@@ -57,7 +57,7 @@ const listed = (era: ResetEra, r: ResetStatus): boolean =>
 function rcText(cfg: Config, s: State, apid: number, apqi: number, r: ResetStatus): string {
   if (r !== 'failed') return { normal: '0', in_progress: '2', deconfigured: '3', checkstopped: '4' }[r];
   const why = answer(cfg, s, apid, apqi).reason;
-  return why === 'APQN not valid' ? '1' : `? (${why || 'an error response code'})`;
+  return why === 'APQN not valid' ? '1' : `<${why || 'an error response code'}>`;
 }
 
 /** q's stored status and work item, if (apid, apqi) still has a vfio_ap queue object. */
