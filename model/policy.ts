@@ -61,25 +61,6 @@ export interface MatrixIds {
   readonly adm: readonly number[];
 }
 
-/** What a filter did: the new state, whether the shadow's apm/aqm changed, and the APIDs it dropped from the guest. */
-export interface Filtered {
-  readonly state: State;
-  readonly changed: boolean;
-  /** APIDs that were in the previous shadow.apm and are filtered out now (spec §8.2). */
-  readonly filtered: Mask;
-}
-
-/** The building blocks a policy can replace (model/blocks/replaceable.ts), with their signatures. */
-export interface BlockTable {
-  readonly filterMatrix: (cfg: Config, s: State, m: MdevName) => Filtered;
-  readonly filterScoped: (cfg: Config, s: State, m: MdevName, scopeApm: Mask, scopeAqm: Mask) => Filtered;
-  readonly filterCdoms: (cfg: Config, s: State, m: MdevName) => { state: State; changed: boolean };
-  readonly updateApcb: (cfg: Config, s: State, m: MdevName) => State;
-  readonly link: (cfg: Config, s: State, m: MdevName, apid: number, apqi: number) => State;
-  readonly unlink: (cfg: Config, s: State, apid: number, apqi: number) => State;
-  readonly zapq: (cfg: Config, s: State, apid: number, apqi: number) => { state: State; status: ResetStatus };
-  readonly resetQueue: (cfg: Config, s: State, apid: number, apqi: number) => State;
-}
 /** Everything a callback may consult besides the state: the scope and the policy in force (late binding). */
 export interface Config {
   readonly scope: Scope;
