@@ -55,6 +55,13 @@ function alphabet(scope: Scope): Op[] {
       ops.push({ kind: 'unbind', apid: a, apqi: d });
       ops.push({ kind: 'unbind', apid: a, apqi: d, driver: 'vfio_ap' });
       ops.push({ kind: 'fault', apid: a, apqi: d, fault: d === 0 ? 'checkstop' : a === 0 ? 'reset_fails' : 'none' });
+      // The kernel mechanisms' ops (model/op-values.ts MECHANISMS).
+      ops.push({ kind: 'fault', apid: a, apqi: d, fault: 'busy' }, { kind: 'reset_poll', apid: a, apqi: d });
+      ops.push(
+        { kind: 'reprobe', apid: a, apqi: d, half: 'unbind' },
+        { kind: 'reprobe', apid: a, apqi: d, half: 'bind' },
+      );
+      ops.push({ kind: 'driver_override', apid: a, apqi: d, driver: d === 0 ? 'vfio_ap' : null });
     }
     ops.push({ kind: 'card_config', apid: a, config: 0 });
     ops.push({ kind: 'card_config', apid: a, config: 1 });
@@ -85,6 +92,7 @@ function alphabet(scope: Scope): Op[] {
     ops.push({ kind: 'ap_config', mdev, apm: [-1], aqm: [], adm: [] });
     for (const vm of vms) ops.push({ kind: 'start', mdev, vm });
     ops.push({ kind: 'stop', mdev }, { kind: 'vfio_reset', mdev });
+    ops.push({ kind: 'remove', mdev, async: true }, { kind: 'request', mdev }, { kind: 'kvm_gone', mdev });
   }
   return ops;
 }
