@@ -47,6 +47,10 @@ export function observation(
     if (events.length > 0 && level === 'all') m.set('kernel events', JSON.stringify(events));
     for (const [q, d] of Object.entries(o.queues)) m.set(`${q} driver`, d ?? 'none');
     for (const [q, st] of Object.entries(o.status)) m.set(`${q} status`, st);
+    // driver_override (6.19) is a sysfs attribute of the queue device; shown where one is set.
+    s.queues.forEach((dev, i) => {
+      if (dev?.override) m.set(`${qname(cfg, i)} driver_override`, dev.override);
+    });
     for (const [name, x] of Object.entries(o.mdevs)) {
       m.set(`${name} matrix`, set(x.matrix));
       // What the guest_matrix gives: full APQNs only (`aa.` / `.dddd` lines and no shadow give nothing).
@@ -64,6 +68,9 @@ export function observation(
   return m;
 }
 
+/** APQN name of queue index i. */
+const qname = (cfg: Config, i: number): string => apqnName(Math.floor(i / cfg.scope.domains), i % cfg.scope.domains);
+
 /** The model state sysfs does not show. */
 function internals(cfg: Config, s: State, m: Map<string, string>): void {
   const { adapters: na, domains: nd } = cfg.scope;
@@ -74,7 +81,8 @@ function internals(cfg: Config, s: State, m: Map<string, string>): void {
       const i = a * nd + d;
       const q = apqnName(a, d);
       const dev = s.queues[i];
-      m.set(`${q} device`, dev ? `link ${dev.link ?? 'none'}, reset ${dev.reset}` : 'none');
+      const flags = dev ? (['polling', 'dup', 'rebind'] as const).filter((f) => dev[f]).map((f) => `, ${f}`) : [];
+      m.set(`${q} device`, dev ? `link ${dev.link ?? 'none'}, reset ${dev.reset}${flags.join('')}` : 'none');
       m.set(`${q} fault`, s.fault[i]!);
       m.set(`${q} dirty`, s.dirty[i] ?? 'none');
     }
@@ -91,6 +99,7 @@ function internals(cfg: Config, s: State, m: Map<string, string>): void {
     m.set(`${name} qtable`, set(x.qtable.flatMap((q, a) => ids(q).map((d) => apqnName(a, d)))));
     m.set(`${name} pending`, matrix(x.pending));
     m.set(`${name} removing`, String(x.removing));
+    m.set(`${name} open`, String(x.open));
   }
   for (const name of Object.keys(s.vms).sort()) {
     const v = s.vms[name]!;
