@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
-// The exhaustive CLI test (about 23 s, one process at a time) goes with the compute files, so that both groups
-// take about as long.
-const WITH_COMPUTE = 'bin/exhaustive-cli\\.test\\.ts';
+// The exhaustive CLI and compare tests (about 23 s and 7 s alone, one process at a time) go with the compute
+// files, so that both groups take about as long.
+const WITH_COMPUTE = 'bin/(exhaustive-cli|compare)\\.test\\.ts';
 const PHASES = [
   [
     `^((model|trace|properties|exhaustive|render|check)/.+\\.test\\.ts|${WITH_COMPUTE})$`,
