@@ -5,7 +5,7 @@
  * before: a callback that fails and still changes the state, an overridden status attribute, and a log line
  * that names the wrong queue.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +13,22 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PROPERTY_NAMES } from '../properties/registry.ts';
 
-function apmc(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    timeout: 120_000,
+interface Out {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** apmc as a process; the tests start theirs together and await them, so that they use both cores. */
+function apmc(...args: string[]): Promise<Out> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['bin/apmc.js', ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
+      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
   });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 const flat = (s: string): string => s.replace(/\s+/g, ' ');
 
@@ -56,15 +65,20 @@ const shapes = suite('patch shapes written as policy files');
 
 for (const x of SHAPES) {
   const policy = `./examples/${x.file}.ts`;
-  shapes(`${x.file}: apmc diff --observe all shows the difference on its trace (exit 1)`, () => {
-    const r = apmc('diff', '--policy', 'upstream', '--policy', policy, '--observe', 'all', `examples/${x.file}.trace`);
+  // Started now, awaited by the tests.
+  const diff = apmc('diff', '--policy', 'upstream', '--policy', policy, '--observe', 'all', `examples/${x.file}.trace`);
+  const registered = PROPERTY_NAMES.includes(x.property);
+  const check = registered
+    ? apmc('check', '--base', 'upstream', '--policy', policy, '--property', x.property, '--time', '20')
+    : null;
+  shapes(`${x.file}: apmc diff --observe all shows the difference on its trace (exit 1)`, async () => {
+    const r = await diff;
     assert.is(r.code, 1, r.err);
     assert.match(flat(r.out), x.diff);
   });
   // The property that catches the log line is registered with the event properties; until then this waits.
-  const registered = PROPERTY_NAMES.includes(x.property);
-  (registered ? shapes : shapes.skip)(`${x.file}: apmc check --base upstream finds a new ${x.property}`, () => {
-    const r = apmc('check', '--base', 'upstream', '--policy', policy, '--property', x.property, '--time', '20');
+  (registered ? shapes : shapes.skip)(`${x.file}: apmc check --base upstream finds a new ${x.property}`, async () => {
+    const r = (await check)!;
     assert.is(r.code, 1, r.err);
     const out = flat(r.out);
     assert.match(out, new RegExp(`${x.property} \\([A-Z]\\d+\\) new!`));
@@ -72,16 +86,19 @@ for (const x of SHAPES) {
   });
 }
 
-shapes('the log line differs at sysfs too (dmesg is visible), not at guest', () => {
+shapes('the log line differs at sysfs too (dmesg is visible), not at guest', async () => {
   const args = ['--policy', 'upstream', '--policy', './examples/patch-in-use-log-swapped.ts'];
   const trace = 'examples/patch-in-use-log-swapped.trace';
-  assert.is(apmc('diff', ...args, '--observe', 'sysfs', trace).code, 1);
-  const guest = apmc('diff', ...args, '--observe', 'guest', trace);
+  const [sysfs, guest] = await Promise.all([
+    apmc('diff', ...args, '--observe', 'sysfs', trace),
+    apmc('diff', ...args, '--observe', 'guest', trace),
+  ]);
+  assert.is(sysfs.code, 1, sysfs.err);
   assert.is(guest.code, 0, guest.out);
 });
 
-shapes('apmc diff without a trace finds the log-line patch, whose log is not symmetric in the ids', () => {
-  const r = apmc(
+shapes('apmc diff without a trace finds the log-line patch, whose log is not symmetric in the ids', async () => {
+  const r = await apmc(
     'diff',
     '--policy',
     'upstream',
@@ -112,13 +129,24 @@ export default ({ extend, upstream, patchState, bits }: typeof Apmc) =>
   });
 `;
 
-shapes('a saved counterexample and check --json carry the kernel events of its steps', () => {
+shapes('a saved counterexample and check --json carry the kernel events of its steps', async () => {
   const d = mkdtempSync(join(tmpdir(), 'apmc-ev-'));
   const policy = join(d, 'in-use-changes.ts');
   writeFileSync(policy, IN_USE_CHANGES);
-  const args = ['check', '--policy', policy, '--property', 'I15', '--time', '20'];
-  const saved = apmc(...args, '--save', join(d, 'cx'));
-  assert.is(saved.code, 1, saved.err);
+  // One run both saves the counterexample and prints the --json report.
+  const json = await apmc(
+    'check',
+    '--policy',
+    policy,
+    '--property',
+    'I15',
+    '--time',
+    '20',
+    '--save',
+    join(d, 'cx'),
+    '--json',
+  );
+  assert.is(json.code, 1, json.err);
   const dir = join(d, 'cx', 'failed-op-changes-nothing');
   const doc = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as {
     ops: unknown[];
@@ -130,7 +158,6 @@ shapes('a saved counterexample and check --json carry the kernel events of its s
     last.events[0]!.line,
     /^warning: m\d: Can not reserve queue \d\d\.\d{4} for host driver: in use by mdev$/,
   );
-  const json = apmc(...args, '--json');
   const report = JSON.parse(json.out) as { results: { counterexample: { events: unknown[] } }[] };
   assert.ok(report.results[0]!.counterexample.events.length > 0);
 });

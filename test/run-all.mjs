@@ -9,21 +9,30 @@
 import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
+// The exhaustive CLI and compare tests (about 23 s and 7 s alone, one process at a time) go with the compute
+// files, so that both groups take about as long.
+const WITH_COMPUTE = 'bin/(exhaustive-cli|compare)\\.test\\.ts';
 const PHASES = [
-  ['^(model|trace|properties|exhaustive|render|check)/.+\\.test\\.ts$', `^(?!${TIMED}$)(bin|test)/[^/]+\\.test\\.ts$`],
+  [
+    `^((model|trace|properties|exhaustive|render|check)/.+\\.test\\.ts|${WITH_COMPUTE})$`,
+    `^(?!${TIMED}$|${WITH_COMPUTE}$)(bin|test)/[^/]+\\.test\\.ts$`,
+  ],
   // The bounds test by itself: the sandbox test and the hostile suite start their processes when loaded.
   ['^bin/bounds\\.test\\.ts$'],
   ['^(bin/(sandbox|output)|test/hostile)\\.test\\.ts$'],
 ];
 
 function run(pattern) {
+  const t0 = Date.now();
   return new Promise((resolve) => {
     const args = ['--import', 'tsx', 'node_modules/uvu/bin.js', '.', pattern, '-c', 'false'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code, signal) => resolve({ pattern, out, code: code ?? (signal ? 1 : 0) }));
+    child.on('close', (code, signal) =>
+      resolve({ pattern, out, code: code ?? (signal ? 1 : 0), s: (Date.now() - t0) / 1000 }),
+    );
   });
 }
 
@@ -36,7 +45,7 @@ for (const phase of PHASES) results.push(...(await Promise.all(phase.map(run))))
 let passed = 0;
 let failed = 0;
 for (const r of results) {
-  process.stdout.write(`\n== ${r.pattern}\n${r.out}`);
+  process.stdout.write(`\n== ${r.pattern} (${r.s.toFixed(1)} s)\n${r.out}`);
   const total = Number(/Total:\s+(\d+)/.exec(r.out)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(r.out)?.[1] ?? 0);
   passed += ok;
