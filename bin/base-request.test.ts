@@ -1,29 +1,8 @@
-/**
- * Why: the remove request, the KVM notifier and ap_config must be able to carry a patch. Each example patch differs
- * from its base on its trace (`apmc diff --observe all`), and `apmc check --base` attributes a violation to
- * it that its base does not have, with the mechanism's op in the counterexample.
- */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcProcess } from '../test/cli-harness.ts';
 
-interface Out {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function apmc(args: string[]): Promise<Out> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve('bin/apmc.js'), ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
-    );
-  });
-}
+const apmc = apmcProcess;
 
 interface Result {
   property: string;

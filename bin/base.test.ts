@@ -3,31 +3,16 @@
  * violation is exit 1 and is shown in full; a copy of the base only inherits, which is not a failure (exit 4,
  * 0 with --ci); the table, --json, the HTML report and apmc merge all name the base and the statuses.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcProcess } from '../test/cli-harness.ts';
 import { EXPECTED } from '../properties/expected.ts';
 import { mergeReports } from './merge.ts';
 
-interface Out {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function apmc(args: string[]): Promise<Out> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve('bin/apmc.js'), ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
-    );
-  });
-}
+const apmc = apmcProcess;
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-base-'));
 // A renamed copy of upstream, as a policy file: it can only inherit upstream's violations.
@@ -42,6 +27,7 @@ interface Result {
   verdict: string;
   counterexample?: { ops: unknown[]; policy: string };
 }
+type Out = Awaited<ReturnType<typeof apmc>>;
 const results = (o: Out): Result[] => (JSON.parse(o.out) as { results: Result[] }).results;
 
 test('a patch against upstream: a new, attributable violation, exit 1; shown in full, base named', async () => {

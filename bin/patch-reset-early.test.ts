@@ -1,29 +1,8 @@
-/**
- * Why: a reset declared complete on an in-progress answer is a patch shape the asynchronous reset (spec §9) makes
- * expressible. examples/patch-reset-early.ts, written through the public API alone, differs from upstream and is
- * caught by `apmc check --base upstream` with a new, attributable violation.
- */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcProcess } from '../test/cli-harness.ts';
 
-interface Out {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function apmc(args: string[]): Promise<Out> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve('bin/apmc.js'), ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
-    );
-  });
-}
+const apmc = apmcProcess;
 
 const PATCH = './examples/patch-reset-early.ts';
 const diff = ['diff', '--policy', 'upstream', '--policy', PATCH, '--observe', 'all'];

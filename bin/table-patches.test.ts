@@ -1,28 +1,8 @@
-/**
- * Why: a patch to the queue table, driver_override or the re-probe is written as a policy file through the public
- * API and reviewed with `apmc diff` and `apmc check --base`: each example differs from its base on its trace, and
- * check finds a new violation that is the patch's.
- */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcProcess } from '../test/cli-harness.ts';
 
-interface Out {
-  code: number;
-  out: string;
-}
-
-function apmc(args: string[]): Promise<Out> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve('bin/apmc.js'), ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      (e, out) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out }),
-    );
-  });
-}
+const apmc = apmcProcess;
 
 /** Each example, its base, where the diff first differs, and the property check finds newly violated (if any). */
 const PATCHES = [

@@ -7,7 +7,7 @@
  * process.stdout and process.stderr while they run, and restore them after). A `process.exit` during an
  * in-process run throws instead of ending the test process; the run reports it as `exitCalled`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -137,6 +137,18 @@ process.on('exit', () => {
     }
   }
 });
+
+/** `node bin/apmc.js args` in this directory, colour off: its exit code (-1 when killed), stdout and stderr. */
+export function apmcProcess(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/apmc.js'), ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
+    );
+  });
+}
 
 /**
  * Run `node bin/apmc.js argv` as a real process in `cwd`, through test/hostile/supervise.mjs (its own
