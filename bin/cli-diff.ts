@@ -5,6 +5,7 @@ import { parse, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
 import { makeChalk } from './color.ts';
 import { compareCommand, loadPair } from './compare.ts';
 import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
+import { diffClassesCommand } from './diff-classes.ts';
 import { loadSubject } from './explain.ts';
 import { help, identity, type Io, sandboxed } from './io.ts';
 import { isPolicyFile } from './load-policy.ts';
@@ -44,7 +45,10 @@ export async function cmdDiff(args: string[], io: Io): Promise<number> {
     ? { onCase: (ops: readonly Op[]) => recordCase(named, ops), onStepDone: recordStepDone }
     : {};
   try {
-    const r = await diffSearchCommand(c, a, io.loaded, { signal, ...record });
+    const h = { signal, ...record };
+    const r = a.classes
+      ? await diffClassesCommand(c, a, a.saveDir, io.loaded, h)
+      : await diffSearchCommand(c, a, io.loaded, h);
     io.out(r.text);
     return r.code;
   } finally {

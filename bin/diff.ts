@@ -35,7 +35,16 @@ import { UsageError } from './usage.ts';
 const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
 /** The search flags: only without a trace. */
-const SEARCH_FLAGS = ['seed', 'runs', 'time', 'save', 'max-ops', ...Object.keys(ENGINE_FLAGS)] as const;
+const SEARCH_FLAGS = [
+  'seed',
+  'runs',
+  'time',
+  'save',
+  'max-ops',
+  'classes',
+  'save-dir',
+  ...Object.keys(ENGINE_FLAGS),
+] as const;
 
 export type DiffEngine = 'random' | 'exhaustive' | 'auto';
 
@@ -60,6 +69,10 @@ export interface DiffArgs {
   readonly save: string | undefined;
   readonly engine: DiffEngine;
   readonly settings: ExhaustiveSettings;
+  /** --classes: every class of first difference, not only the first (bin/diff-classes.ts). */
+  readonly classes: boolean;
+  /** --save-dir DIR (with --classes): one trace file per class. */
+  readonly saveDir: string | undefined;
 }
 
 const whole = (name: string, v: string | undefined, dflt: number, min: number, max: number): number => {
@@ -79,6 +92,8 @@ export function parseDiffArgs(args: string[]): DiffArgs {
     time: { type: 'string' },
     save: { type: 'string' },
     'max-ops': { type: 'string' },
+    classes: { type: 'boolean' },
+    'save-dir': { type: 'string' },
     ...ENGINE_FLAGS,
     ...SCOPE_FLAGS,
   });
@@ -113,6 +128,8 @@ export function parseDiffArgs(args: string[]): DiffArgs {
   if (values['max-ops'] !== undefined && engine === 'exhaustive')
     throw new UsageError('--max-ops needs --engine random or auto (the exhaustive engine takes --depth)');
   if (values.save === '') throw new UsageError('--save: expected a file name, got an empty one');
+  if (values['save-dir'] !== undefined && !values.classes) throw new UsageError('--save-dir needs --classes');
+  if (values.save !== undefined && values.classes) throw new UsageError('--save: not with --classes (--save-dir)');
   return {
     ...common,
     policies,
@@ -127,6 +144,8 @@ export function parseDiffArgs(args: string[]): DiffArgs {
     save: values.save,
     engine,
     settings,
+    classes: values.classes === true,
+    saveDir: values['save-dir'],
   };
 }
 
@@ -141,6 +160,8 @@ const DEFAULTS = {
   save: undefined,
   engine: 'random',
   settings: { symmetry: true, workers: 1 },
+  classes: false,
+  saveDir: undefined,
 } as const satisfies Partial<DiffArgs>;
 
 /** `apmc diff` with a trace: the trace under two policies; the text, and whether they differ. */

@@ -68,7 +68,8 @@ usage:
             [--engine auto|random|exhaustive] [exhaustive flags] [scope flags]
             [--mechanisms all|none|LIST]
       search for a trace after which they differ (exit 1), and show it; auto
-      (default): breadth-first first (a shortest trace), then random
+      (default): breadth-first first (a shortest trace), then random;
+      --classes [--save-dir DIR]: every class of first difference, a trace each
   apmc compare [--policy <name|file>] [--save FILE] [scope flags]
                <a.trace> <b.trace>
       two orders under one design: same configuration, other guests? (exit 1)

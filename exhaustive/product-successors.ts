@@ -32,6 +32,8 @@ export interface PairGoal {
   step(i: number, a: State, b: State, op: Op, ra: Step, rb: Step, t: Uint32Array): void;
   /** Exercise tracking on a transition; `seen`: the successor pair was stored before. */
   transition(a: State, op: Op, ra: Step, seen: boolean): void;
+  /** Set by `step`: the transition just stepped is not followed (its successor pair is not stored). */
+  readonly cut?: boolean;
 }
 
 /** One half: its configuration, guard, faults, and the state being expanded with its scan. */
@@ -133,6 +135,7 @@ export class PairSuccessors implements Successors {
     const T = t.length;
     for (let w = 0; w < T; w++) t[w] = this.parentT[w]!;
     goal.step(this.i, A.s, B.s, this.op, A.r, B.r, t);
+    if (goal.cut) return 0;
     const ra = A.r.state;
     const rb = B.r.state;
     const P = sp.P;

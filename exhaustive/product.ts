@@ -4,7 +4,8 @@
  * It is the search core (exhaustive/core.ts) with a pair successor strategy
  * (exhaustive/product-successors.ts) and one of two goals:
  * - attribution (`apmc check --base B`, A the variant): exhaustive/product-attribution.ts;
- * - difference (`apmc diff` without a trace): exhaustive/product-difference.ts.
+ * - difference (`apmc diff` without a trace): exhaustive/product-difference.ts;
+ * - every class of difference (`apmc diff --classes`): exhaustive/product-classes.ts.
  * Breadth-first order makes each trace reported a shortest one. The bounds (--time, --max-memory,
  * --depth, --max-states, signals) are those of the plain search (exhaustive/bounds.ts); a policy error of
  * either policy ends the search as in the plain search, with its shortest trace. Symmetry reduces the
@@ -174,9 +175,9 @@ export function exploreDifferenceSync(
   return drive(difference(ca, cb, level, opt), false) as DifferenceResult;
 }
 
-function drive<R>(g: Generator<void, R>, async: false): R;
-function drive<R>(g: Generator<void, R>, async: true): Promise<R>;
-function drive<R>(g: Generator<void, R>, async: boolean): R | Promise<R> {
+export function drive<R>(g: Generator<void, R>, async: false): R;
+export function drive<R>(g: Generator<void, R>, async: true): Promise<R>;
+export function drive<R>(g: Generator<void, R>, async: boolean): R | Promise<R> {
   if (!async) for (let r = g.next(); ; r = g.next()) if (r.done) return r.value;
   return (async () => {
     for (let r = g.next(); ; r = g.next()) {
@@ -187,7 +188,7 @@ function drive<R>(g: Generator<void, R>, async: boolean): R | Promise<R> {
 }
 
 /** What a goal gives the search: itself, the initial pair's goal words, and how replays recompute them. */
-interface GoalParts {
+export interface GoalParts {
   readonly goal: PairGoal & { trace: (n: number) => Op[] };
   readonly initial: Uint32Array;
   readonly carry: Carry | null;
@@ -196,7 +197,7 @@ interface GoalParts {
   readonly level?: LevelObserver;
 }
 
-interface Searched {
+export interface Searched {
   readonly sp: PairSpace;
   readonly store: SearchStore;
   readonly end: CoreEnd;
@@ -204,7 +205,7 @@ interface Searched {
   readonly t0: number;
 }
 
-function* productSearch(
+export function* productSearch(
   cfgA: Config,
   cfgB: Config,
   T: number,
