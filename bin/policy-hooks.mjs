@@ -5,12 +5,15 @@
 //   directory (marked so too) are ES modules: TypeScript (.ts, .mts) is transpiled here by esbuild, JavaScript
 //   (.js, .mjs) is taken as it is. apmc's own modules load as usual (tsx), so a policy that imports them by a
 //   relative path shares their instance as well.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const POLICY_QUERY = 'apmc-policy';
 const ROOT = new URL('../', import.meta.url).href;
-const API = new URL('../model/index.ts', import.meta.url).href;
+// The sources' API (run through tsx), or the built package's (dist/, plain JavaScript) beside this file.
+const SOURCE_API = new URL('../model/index.ts', import.meta.url);
+const API = (existsSync(fileURLToPath(SOURCE_API)) ? SOURCE_API : new URL('../model/index.js', import.meta.url)).href;
 const LOADED = /\.(m?ts|m?js)$/;
 
 const marked = (url) => {
