@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 export const POLICY_QUERY = 'apmc-policy';
 const ROOT = new URL('../', import.meta.url).href;
-// The sources' API (run through tsx), or the built package's (dist/, plain JavaScript) beside this file.
+// The sources' API (run through tsx), or in the built package (dist/, plain JavaScript) its entry beside this file:
+// the module `import 'apmc'` gives the library's caller (api/index.ts, the model's API and check).
 const SOURCE_API = new URL('../model/index.ts', import.meta.url);
-const API = (existsSync(fileURLToPath(SOURCE_API)) ? SOURCE_API : new URL('../model/index.js', import.meta.url)).href;
+const API = (existsSync(fileURLToPath(SOURCE_API)) ? SOURCE_API : new URL('../api/index.js', import.meta.url)).href;
 const LOADED = /\.(m?ts|m?js)$/;
 
 const marked = (url) => {
