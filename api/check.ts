@@ -196,11 +196,19 @@ function specOf(p: string | Policy, loaded: Policy, cwd: string, workers: number
   throw new UsageError('check: a policy object runs in one thread (exhaustive.workers: 1), or give its file');
 }
 
+/** A list option: absent (the default), or a non-empty array (an empty one would check nothing, and exit 0). */
+function listOf<T>(name: string, v: readonly T[] | undefined): readonly T[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) bad(`${name} must be an array (leave it out for the default)`);
+  if (v.length === 0) bad(`${name} is empty: nothing would be checked (leave it out for the default)`);
+  return v;
+}
+
 /** Run a check in this process; the report `apmc check --json` prints for the same options. */
 export async function check(options: CheckOptions = {}): Promise<CheckReport> {
   const cwd = options.cwd ?? process.cwd();
   const scope = scopeOf(options.scope);
-  const props = propertyArgs(options.properties ?? PROPERTY_NAMES);
+  const props = propertyArgs(listOf('properties', options.properties) ?? PROPERTY_NAMES);
   const seed = int('seed', options.seed, 1, 0, 2 ** 31 - 1)!;
   const runs = int('runs', options.runs, 50000, 1, 1e12)!;
   const timeMs = timeOf(options.timeMs);
@@ -209,7 +217,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckReport> {
   if (saveDir !== null) checkOutputDir('save', saveDir);
   if (reportDir !== null) checkOutputDir('report', reportDir, [REPORT_FILE]);
   const { engine, settings } = engineOf(options);
-  const given = options.policies ?? Object.keys(POLICIES);
+  const given = listOf('policies', options.policies) ?? Object.keys(POLICIES);
   const policies: Policy[] = [];
   for (const p of given) policies.push(await policyOf(p, cwd));
   const specs = given.map((p, i) => specOf(p, policies[i]!, cwd, settings.workers));
