@@ -5,12 +5,16 @@
 //   directory (marked so too) are ES modules: TypeScript (.ts, .mts) is transpiled here by esbuild, JavaScript
 //   (.js, .mjs) is taken as it is. apmc's own modules load as usual (tsx), so a policy that imports them by a
 //   relative path shares their instance as well.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const POLICY_QUERY = 'apmc-policy';
 const ROOT = new URL('../', import.meta.url).href;
-const API = new URL('../model/index.ts', import.meta.url).href;
+// The sources' API (run through tsx), or in the built package (dist/, plain JavaScript) its entry beside this file:
+// the module `import 'apmc'` gives the library's caller (api/index.ts, the model's API and check).
+const SOURCE_API = new URL('../model/index.ts', import.meta.url);
+const API = (existsSync(fileURLToPath(SOURCE_API)) ? SOURCE_API : new URL('../api/index.js', import.meta.url)).href;
 const LOADED = /\.(m?ts|m?js)$/;
 
 const marked = (url) => {

@@ -1,8 +1,11 @@
 /** The exit code of `apmc check` and `apmc merge`, and the closing line that says what it rests on. */
 import type { Cell, Status } from './verdict.ts';
 
-/** A signal that stopped the run: the code shells report for a death by it, 128 + its number. */
-export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+/**
+ * A signal that stopped the run: the code shells report for a death by it, 128 + its number. `abort`: the
+ * AbortSignal given to the library's check (api/check.ts), an interruption as SIGINT is.
+ */
+export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, abort: 130 };
 
 /**
  * Exit codes (README): 7 a policy error; 1 a new violation; 5 an expected violation not found; 6 a

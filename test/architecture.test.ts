@@ -13,7 +13,7 @@ import { PROPERTIES } from '../properties/registry.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The layers, lowest first: a file may import from its own layer and the ones before it. */
-const LAYERS = ['model', 'trace', 'properties', 'exhaustive', 'check', 'render', 'bin'] as const;
+const LAYERS = ['model', 'trace', 'properties', 'exhaustive', 'check', 'render', 'bin', 'api'] as const;
 const DIRS = [...LAYERS, 'bench', 'test'];
 const MAX_FUNCTION_LINES = 80;
 const MAX_FILE_LINES = 400;
