@@ -145,7 +145,10 @@ t('on_config_changed: cfg_remove() takes cdrem as the removed control domains NO
   const ops = [op.create('m1'), op.aC('m1', 0), op.start('m1', 'vm1'), op.host('remove', 'control_domain', 0)];
   const l = go(L, ops);
   const u = go(U, ops);
+  // The assigned control domain 0 is not in cdrem: the shadow keeps it, and so does the guest.
+  assert.is(l.state.mdevs['m1']!.shadow?.adm, 1);
   assert.equal(observe(L, l.state).vms['vm1']?.control_domains, ['0000']);
+  assert.is(u.state.mdevs['m1']!.shadow?.adm, 0);
   assert.equal(observe(U, u.state).vms['vm1']?.control_domains ?? [], []);
 });
 
