@@ -300,8 +300,8 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
       foundBy: 'exhaustive',
       why:
         'The stale CRYCB of vfio_ap_mdev_hot_unplug_cfg() (do_hotplug from bitmap_andnot()) gives the guest an ' +
-        'adapter its shadow lacks; the next hot_plug_cfg writes the shadow to the CRYCB and the adapter goes (9 ops). ' +
-        'Found by the exhaustive engine only.',
+        'adapter its shadow lacks; the next hot_plug_cfg writes the shadow to the CRYCB and the adapter goes ' +
+        '(9 ops). Found by the exhaustive engine only.',
     },
     'guest-control-domains-allowed': {
       kind: 'design',

@@ -17,7 +17,7 @@ import { apConfig, assign, unassign } from './sysfs.ts';
 
 export const linux2025 = {
   name: 'linux-2025',
-  summary: 'The 2025 vfio_ap source (6.17-rc, 9b44fff6) followed line by line: stale back-pointers and all',
+  summary: 'The 2025 vfio_ap source (6.17-rc, 9b44fff6) followed function by function, stale back-pointers and all',
   // _queue_passable(): reset_status.response_code normal, deconfigured or checkstopped.
   passable: (r) => r === 'normal' || r === 'deconfigured' || r === 'checkstopped',
   // vfio_ap_mdev_probe_queue()
