@@ -4,6 +4,10 @@
  * Every callback follows its C function's control flow (the helpers, conditions, early returns, masks walked,
  * table and back-pointer updates, resets and errnos); `upstream` is the intended design of the spec instead.
  * Locks, eventfd signalling, memory and the guest's PQAP(AQIC) interrupt handling are beyond the model.
+ * C functions are cited by name: the stored copies are read by character offset, so no line numbers are given.
+ * intel-lab-lkp/linux f7634412 (a 7.0-rc1-based 0-day test tree) has the same code except in
+ * vfio_ap_mdev_set_kvm(), whose EPERM path restores the owner's PQAP hook; that change is not followed here
+ * (not found in a released tree; it reads as a fix under test).
  */
 import { busZapq } from '../../bus.ts';
 import { createMdev } from '../../blocks/mdev.ts';
