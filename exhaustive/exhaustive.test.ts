@@ -242,6 +242,7 @@ const PINNED: Record<string, number> = {
   d0: 7923,
   upstream: 7970,
   'upstream-6.19': 7970,
+  'linux-2025': 8072,
 };
 
 eng('reachable state counts at a tiny scope: pinned, and equal to a JSON-keyed reference search', () => {

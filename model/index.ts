@@ -25,5 +25,5 @@ export * from './blocks/reset.ts';
 export * from './blocks/validate.ts';
 export * from './blocks/mdev.ts';
 export { anyOverride, masksInUse, probeDriver, reprobePending, restrictedOverride, storeOverride } from './bus.ts';
-export { POLICIES, d0, staticPolicy, upstream, upstream619, v12Fcfs } from './policies/index.ts';
+export { POLICIES, d0, linux2025, staticPolicy, upstream, upstream619, v12Fcfs } from './policies/index.ts';
 export * as upstreamParts from './policies/upstream.ts';

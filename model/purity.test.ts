@@ -130,10 +130,14 @@ const SCOPES: readonly { readonly scope: Scope; readonly host?: Matrix }[] = [
 const SEQUENCES = 25;
 const LENGTH = 60;
 
-const isRejected = (result: string, op: Op): boolean =>
+const isRejected = (result: string, op: Op, policy: string): boolean =>
   // VFIO_DEVICE_RESET does its resets and then reports EIO (or, 5.x, EBUSY) for an abnormal answer (§8.4): not a
-  // rejection.
-  result !== 'ok' && !(op.kind === 'vfio_reset' && (result === 'EIO' || result === 'EBUSY'));
+  // rejection. EFAULT: the kernel's task died (an oops, a hang) and the state is where it stopped. linux-2025's
+  // vfio_ap_mdev_set_kvm() sets the KVM's PQAP hook before its EPERM check and leaves it.
+  result !== 'ok' &&
+  result !== 'EFAULT' &&
+  !(op.kind === 'vfio_reset' && (result === 'EIO' || result === 'EBUSY')) &&
+  !(policy === 'linux-2025' && op.kind === 'start' && result === 'EPERM');
 
 const CASES = Object.entries(POLICIES).flatMap(([name, policy]) =>
   SCOPES.map(({ scope, host }, si) => ({
@@ -208,7 +212,7 @@ for (const c of CASES) {
     let accepted = 0;
     walk(c, (s, op, seed) => {
       const r = step(c.cfg, s, op);
-      if (isRejected(r.result, op)) {
+      if (isRejected(r.result, op, c.cfg.policy.name)) {
         rejections++;
         assert.is(r.state, s, `${where(seed, op)} (${r.result})`);
       } else accepted++;

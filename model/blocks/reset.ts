@@ -15,7 +15,7 @@ import { isLinked, mdevOf, queueAt } from './queries.ts';
 import { replaceable } from './replaceable.ts';
 
 /** What the hardware answers a ZAPQ or TAPQ on (apid, apqi) now; `reason` names a 'failed' answer. */
-function answer(cfg: Config, s: State, apid: number, apqi: number): { status: ResetStatus; reason: string } {
+export function answer(cfg: Config, s: State, apid: number, apqi: number): { status: ResetStatus; reason: string } {
   if (!has(s.host.apm, apid) || !has(s.host.aqm, apqi)) return { status: 'failed', reason: 'APQN not valid' };
   if (has(s.cardOff, apid)) return { status: 'deconfigured', reason: '' };
   const f = s.fault[qix(cfg.scope, apid, apqi)];

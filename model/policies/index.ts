@@ -1,5 +1,6 @@
 import type { Policy } from '../policy.ts';
 import { d0 } from './d0.ts';
+import { linux2025 } from './linux-2025/index.ts';
 import { staticPolicy } from './static.ts';
 import { upstream } from './upstream.ts';
 import { upstream619 } from './upstream-6-19.ts';
@@ -12,6 +13,7 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
   d0,
   upstream,
   'upstream-6.19': upstream619,
+  'linux-2025': linux2025,
 };
 
-export { d0, staticPolicy, upstream, upstream619, v12Fcfs };
+export { d0, linux2025, staticPolicy, upstream, upstream619, v12Fcfs };
