@@ -27,3 +27,4 @@ export * from './blocks/mdev.ts';
 export { anyOverride, masksInUse, probeDriver, reprobePending, restrictedOverride, storeOverride } from './bus.ts';
 export { POLICIES, d0, linux2025, staticPolicy, upstream, upstream619, v12Fcfs } from './policies/index.ts';
 export * as upstreamParts from './policies/upstream.ts';
+export * as linux2025Parts from './policies/linux-2025/parts.ts';

@@ -16,7 +16,7 @@ import { filterMatrix, resetQueuesForApids } from './matrix.ts';
 import { mdevList } from './table.ts';
 
 /** mutex_lock(&matrix_mdev->kvm->lock) with no check of matrix_mdev->kvm: an oops for an mdev without a guest. */
-const lockKvm = (s: State, m: MdevName): string =>
+export const lockKvm = (s: State, m: MdevName): string =>
   deref(s, mdevOf(s, m).kvm, `matrix_mdev->kvm of ${m} (mutex_lock(&matrix_mdev->kvm->lock))`);
 
 /**
@@ -24,7 +24,7 @@ const lockKvm = (s: State, m: MdevName): string =>
  * do_hotplug ORs in bitmap_andnot()'s return value: whether the shadow mask is non-empty afterwards (not whether
  * it changed). The APCB is updated only if do_hotplug.
  */
-function hotUnplugCfg(cfg: Config, s: State, m: MdevName, aprem: Mask, aqrem: Mask, cdrem: Mask): State {
+export function hotUnplugCfg(cfg: Config, s: State, m: MdevName, aprem: Mask, aqrem: Mask, cdrem: Mask): State {
   const sh = { ...(mdevOf(s, m).shadow ?? EMPTY_MATRIX) };
   let doHotplug = false;
   if (aprem !== 0) {
@@ -48,7 +48,7 @@ function hotUnplugCfg(cfg: Config, s: State, m: MdevName, aprem: Mask, aqrem: Ma
  * removed ∩ matrix.apm, aqrem := removed ∩ matrix.aqm, but cdrem := removed control domains NOT in matrix.adm
  * (bitmap_andnot); do_remove accumulates over the mdevs and is never reset; hot_unplug_cfg if it is set.
  */
-function cfgRemove(cfg: Config, s: State, rem: Matrix): State {
+export function cfgRemove(cfg: Config, s: State, rem: Matrix): State {
   let doRemove = false;
   for (const m of mdevList(s)) {
     lockKvm(s, m);
@@ -66,7 +66,7 @@ function cfgRemove(cfg: Config, s: State, rem: Matrix): State {
  * vfio_ap_filter_apid_by_qtype(): an added APID leaves apm_add when TAPQ of one of its added APQNs answers
  * anything but normal, reset in progress, deconfigured, checkstopped or busy (every modelled adapter is CEX4+).
  */
-function filterApidByQtype(cfg: Config, s: State, apm: Mask, aqm: Mask): Mask {
+export function filterApidByQtype(cfg: Config, s: State, apm: Mask, aqm: Mask): Mask {
   let out = apm;
   for (const a of ids(apm)) {
     for (const d of ids(aqm)) if (answer(cfg, s, a, d).status === 'failed') out = minus(out, (1 << a) as Mask);
@@ -78,7 +78,7 @@ function filterApidByQtype(cfg: Config, s: State, apm: Mask, aqm: Mask): Mask {
  * vfio_ap_mdev_cfg_add(): nothing without mdevs; filter the added APIDs by type; every mdev's apm_add /
  * aqm_add / adm_add := its matrix ∩ the added (the model keeps the three as `pending`, null when all empty).
  */
-function cfgAdd(cfg: Config, s: State, addd: Matrix): State {
+export function cfgAdd(cfg: Config, s: State, addd: Matrix): State {
   if (Object.keys(s.mdevs).length === 0) return s;
   const apm = filterApidByQtype(cfg, s, addd.apm, addd.aqm);
   for (const m of mdevList(s)) {
@@ -107,7 +107,7 @@ export function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix)
  * in every case, on apm_filtered, which is uninitialised stack memory when filter_matrix did not run (the model
  * takes it as empty).
  */
-function hotPlugCfg(cfg: Config, s: State, m: MdevName, p: Matrix): State {
+export function hotPlugCfg(cfg: Config, s: State, m: MdevName, p: Matrix): State {
   lockKvm(s, m);
   const x = mdevOf(s, m).matrix;
   let doHotplug = false;
