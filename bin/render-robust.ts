@@ -124,6 +124,22 @@ export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: 
   return out;
 }
 
+/** The policy errors of a search, each in full: the message, and a shortest trace that triggers it. */
+export function searchErrorLines(c: ChalkInstance, run: CheckSummary): string[] {
+  const out: string[] = [];
+  for (const x of run.engine === 'exhaustive' ? run.policies : []) {
+    const e = x.result.policyError;
+    if (!e) continue;
+    const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
+    out.push('', ...heading.map((l) => c.red.bold(l)));
+    out.push(c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
+    e.ops.forEach((op, i) => {
+      out.push(...wrapLine(`   ${oneLine(formatOp(op))}${i === e.at ? '  # <-- policy error' : ''}`, WIDTH, '     '));
+    });
+  }
+  return out;
+}
+
 export function policyErrorJson(scope: Scope, pe: PolicyError): Record<string, unknown> {
   return {
     policy: pe.policy,
