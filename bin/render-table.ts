@@ -88,9 +88,8 @@ function block(
   w0: number,
   cw: number,
 ): string[] {
-  const out = [(' '.repeat(w0) + ks.map((k) => pad(head[k]!, cw)).join('')).trimEnd()];
-  labels.forEach((l, r) => out.push((pad(l, w0) + ks.map((k) => pad(cells[r]![k]!, cw)).join('')).trimEnd()));
-  return out;
+  const row = (l: string, xs: readonly string[]) => (pad(l, w0) + ks.map((k) => pad(xs[k]!, cw)).join('')).trimEnd();
+  return [row('', head), ...labels.map((l, r) => row(l, cells[r]!))];
 }
 
 /** Tables of the columns that fit side by side within `w` (the rest in another table under the first). */
