@@ -3,6 +3,8 @@
  * per property for the expected violations, with where to see them in full; all within 80 columns and about 80
  * lines, for every built-in policy, and as many more policies as a table of 80 columns holds.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Chalk } from 'chalk';
@@ -12,6 +14,7 @@ import type { Policy } from '../model/policy.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
 import { width } from '../render/term.ts';
+import { freshDir, runInProcess } from '../test/cli-harness.ts';
 import { runCheck } from './check.ts';
 import { renderCheck } from './render-check.ts';
 
@@ -88,6 +91,18 @@ s('a new violation in full, an expected one in a line', async () => {
   assert.not.match(out, /== static:/);
   assert.match(out, /\n {2}assigned-not-default-owned \(I2\): static \d+$/);
   assert.equal(tooWide(out), []);
+});
+
+s('apmc check --save: each expected violation names the file it is saved in, relative to the directory', async () => {
+  const dir = freshDir('apmc-check-save-');
+  const argv = ['check', '--no-color', '--policy', 'static', '--property', 'I2', '--runs', '3000', '--save'];
+  const r = await runInProcess(argv, dir, {}, 60_000);
+  assert.is(r.code, 4, r.err);
+  const files = [...r.out.matchAll(/^ +(counterexamples\/\S+\.json)$/gm)].map((m) => m[1]!);
+  assert.is(files.length, 1, r.out);
+  assert.ok(existsSync(join(dir, files[0]!)), files[0]);
+  assert.match(r.out, /\n1 expected violation, saved \(apmc explain FILE shows one in full\):\n/);
+  assert.not.match(r.out, /\[expected\]/);
 });
 
 s.run();

@@ -77,6 +77,9 @@ export function pack(head: string, items: readonly string[], w = WIDTH, indent =
   return out.flatMap((l) => wrapLine(l, w, indent));
 }
 
+/** The start of the key of a table with short cells. */
+const KEY = 'policies: ';
+
 const widest = (xs: readonly string[]): number => xs.reduce((m, x) => Math.max(m, width(x)), 0);
 
 /** Rows under a header, the columns `ks` of `cells`, each `cw` wide, after labels `w0` wide. */
@@ -135,13 +138,16 @@ export function verdictTable(
   const l0 = Math.max(24, Math.min(w0, w - sw * policies.length + 1));
   const clipped = labels.map((l) => (width(l) > l0 - 1 ? clip(l, l0 - 1) : l));
   const key = pack(
-    'policies: ',
+    KEY,
     names.map((n, k) => `${k + 1} ${n}`),
     w,
     '  ',
   );
   return [...key, '', ...blocks(clipped, head, cells, l0, sw, w)];
 }
+
+/** Whether `verdictTable` gave a table with short cells (its legend is SHORT_LEGEND). */
+export const shortTable = (table: readonly string[]): boolean => table[0]?.startsWith(KEY) === true;
 
 /** The verdict table of a check run's cells, its legend after it. */
 export function cellsTable(
@@ -161,7 +167,8 @@ export function cellsTable(
     w,
     (r, k) => cellShort(c, cellOf(r, k)),
   );
-  const isShort = table[0]!.startsWith('policies: ');
-  const legend = isShort ? [...SHORT_LEGEND, ...(base !== undefined ? [SHORT_BASE_LEGEND] : [])] : MARKS_LEGEND;
+  const legend = shortTable(table)
+    ? [...SHORT_LEGEND, ...(base !== undefined ? [SHORT_BASE_LEGEND] : [])]
+    : MARKS_LEGEND;
   return { table, legend: legend.map((l) => c.dim(l)) };
 }
