@@ -149,7 +149,8 @@ check(
   () => {
     const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--verbose');
     assert.is(r.code, 4, r.err);
-    // With --verbose, the expected counterexample in full; the rendering is apmc explain's: the histories side by side, then the final guest grids.
+    // With --verbose, the expected counterexample in full, as apmc explain renders it: the histories side by
+    // side, then the final guest grids.
     assert.match(r.out, /history A +history B/);
     assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n/);
     assert.match(r.out, /\ngrids: a row per adapter, a column per domain/);

@@ -49,10 +49,8 @@ page('self-contained: no network resource, no external script or style', () => {
 });
 
 page('the verdict table has a row per property and links the violation to its counterexample', () => {
-  assert.match(
-    html,
-    /<tr><th>order-independence \(I7\)<\/th><td class="v st-as-expected" title="[^"]+"><a href="#cx-0">violated, expected<\/a><\/td><\/tr>/,
-  );
+  const cell = '<td class="v st-as-expected" title="[^"]+"><a href="#cx-0">violated, expected</a></td>';
+  assert.match(html, new RegExp(`<tr><th>order-independence \\(I7\\)</th>${cell}</tr>`));
   assert.match(html, /<tr><th>no-apqn-in-two-mdevs \(I1\)<\/th><td class="v st-holds" title="[^"]+">holds<\/td><\/tr>/);
   assert.match(html, /<section class="cx" id="cx-0">/);
 });

@@ -112,10 +112,12 @@ export function policyErrorHtml(
   policies: readonly Policy[],
 ): string {
   const policy = policies.find((p) => p.name === e.policy);
+  const step = (op: string, result: string, cls: string, title = '') =>
+    `<li${title}>${esc(op)}<span class="${cls}">${esc(result)}</span></li>`;
   const steps = faultSteps(policy, run.scope, e.ops, e.at).map((x) =>
     x.result === null
-      ? `<li class="faulted" title="the policy errs here">${esc(x.op)}<span class="res err">policy error</span></li>`
-      : `<li>${esc(x.op)}<span class="res${x.result === 'ok' || x.result === '' ? '' : ' err'}">${esc(x.result)}</span></li>`,
+      ? step(x.op, 'policy error', 'res err', ' class="faulted" title="the policy errs here"')
+      : step(x.op, x.result, x.result === 'ok' || x.result === '' ? 'res' : 'res err'),
   );
   const whose = e.policy === e.checked ? esc(e.policy) : `${esc(e.checked)}: its base ${esc(e.policy)}`;
   return (
@@ -123,7 +125,8 @@ export function policyErrorHtml(
     `<p class="msg">${esc(e.message)}</p>` +
     `<p class="dim">In its ${esc(e.callback)} callback (${esc(e.kind)}). The policy is broken, so its remaining ` +
     `verdicts are policy error. ${esc(e.found[0]!.toUpperCase() + e.found.slice(1))}.</p>` +
-    `<p>The trace that makes it err (<code>apmc run</code> replays it):</p><ol class="steps fault">${steps.join('')}</ol>` +
+    '<p>The trace that makes it err (<code>apmc run</code> replays it):</p>' +
+    `<ol class="steps fault">${steps.join('')}</ol>` +
     '</section>'
   );
 }
