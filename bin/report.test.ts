@@ -97,6 +97,17 @@ page('a policy error: the cell links to its section, with the message and the tr
   );
 });
 
+page('a search that meets a policy error: its section has the message and a shortest trace', async () => {
+  const one = [propertyByName('no-apqn-in-two-mdevs')!];
+  const r = await runExhaustiveCheck([throwing], [throwing.name], one, DEFAULT_SCOPE, settings, false);
+  const page = reportHtml(summarize(r, false, [throwing]), [throwing]);
+  const section = /<section class="pe" id="pe-0">[^]*?<\/section>/.exec(page)?.[0] ?? '';
+  assert.match(section, /<p class="msg">&#39;assign&#39; threw: Error: adapter 1 is not supported<\/p>/);
+  assert.match(section, /A shortest trace: 2 ops\./);
+  assert.match(section, /<li class="faulted"[^>]*>m1 assign_adapter 1<span class="res err">policy error<\/span>/);
+  assert.match(page, /<td class="v st-policy-error" title="[^"]+"><a href="#pe-0">policy error<\/a><\/td>/);
+});
+
 page('the budget of each policy, as the text report says it', () => {
   const budget = /<ul class="budget" id="budget">(.*?)<\/ul>/.exec(brokenHtml)![1]!;
   assert.match(
