@@ -85,6 +85,8 @@ export interface CheckArgs {
   readonly json: boolean;
   readonly ci: boolean;
   readonly stats: boolean;
+  /** --verbose: every counterexample in full, the expected ones too. */
+  readonly verbose: boolean;
   /** --save: null (no), or the directory (default: counterexamples/ of the current directory). */
   readonly save: string | null;
   readonly color: boolean | undefined;
@@ -121,6 +123,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     save: { type: 'boolean' },
     ci: { type: 'boolean' },
     stats: { type: 'boolean' },
+    verbose: { type: 'boolean' },
     report: { type: 'string' },
     ...ENGINE_FLAGS,
     ...SCOPE_FLAGS,
@@ -147,6 +150,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     json: values.json === true,
     ci: values.ci === true,
     stats: values.stats === true,
+    verbose: values.verbose === true,
     save: values.save ? (positionals[0] ?? 'counterexamples') : null,
     color: values.color,
     noColor: values['no-color'],

@@ -54,8 +54,8 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
   assert.match(text.out, /\bnew!/);
   const html = readFileSync(join(report, 'index.html'), 'utf8');
   assert.match(html, 'Against the base upstream');
-  assert.match(html, 'class="st-new"');
-  assert.match(html, 'class="st-inherited"');
+  assert.match(html, 'class="v st-new"');
+  assert.match(html, 'class="v st-inherited"');
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {

@@ -3,7 +3,7 @@
  * (random, exhaustive, against a base), the summary in text, JSON or HTML, and the exit code. Loaded by bin/cli.ts
  * only for these commands.
  */
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Finding } from '../check/finding.ts';
 import { summarize } from '../check/summary.ts';
 import type { Cell } from '../check/verdict.ts';
@@ -29,7 +29,7 @@ import { REPORT_FILE, writeReport } from './report.ts';
 import { checkOutputDir } from './safe-write.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { recordCase, recordStepDone } from './sandbox-watch.ts';
-import { saveFound } from './save.ts';
+import { foundPath, saveFound } from './save.ts';
 import { stopOnSignals } from './signals.ts';
 import { UsageError } from './usage.ts';
 
@@ -132,12 +132,22 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
   else {
     const c = makeChalk({ color: a.color, noColor: a.noColor });
-    io.out(renderCheck(c, summary, base ? [...policies, base] : policies));
+    // A path as shown: relative to the current directory when under it.
+    const shown = (path: string) => {
+      const rel = relative(process.cwd(), path);
+      return oneLine(rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel);
+    };
+    const text = {
+      verbose: a.verbose,
+      ...(saveDir !== null ? { saved: (p: string, f: Finding) => shown(foundPath(saveDir, a.scope, p, f)) } : {}),
+      ...(a.report !== undefined ? { report: shown(resolve(a.report, REPORT_FILE)) } : {}),
+    };
+    io.out(renderCheck(c, summary, base ? [...policies, base] : policies, text));
     if (a.stats) io.out(statsLines(c, summary).join('\n'));
     io.out('\n' + c.bold(summary.closing));
   }
   if (a.report !== undefined) {
-    const html = reportHtml(summary, policies);
+    const html = reportHtml(summary, base ? [...policies, base] : policies);
     if (io.sandbox) io.report(html);
     else writeHtml(html);
   }

@@ -25,6 +25,7 @@ cli("a shortest counterexample, in the random engine's report format, with the s
     'static',
     '--property',
     'links-follow-assignment',
+    '--verbose',
   );
   assert.is(r.code, 4, r.err);
   assert.match(r.out, /links-follow-assignment \(I16\)\s+violated\*/);

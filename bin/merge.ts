@@ -13,8 +13,8 @@ import { mergeVerdict } from '../check/merge.ts';
 import { verdicts, type Verdicts } from '../check/summary.ts';
 import type { Engine } from '../check/finding.ts';
 import { cell, cellWord, type Cell, type Verdict } from '../check/verdict.ts';
-import { MARKS_LEGEND, verdictTable } from './render-check.ts';
-import { oneLine, wrapLine } from '../render/term.ts';
+import { MARKS_LEGEND, SHORT_LEGEND, shortTable, shortWord, verdictTable } from './render-table.ts';
+import { oneLine, WIDTH, wrapLine } from '../render/term.ts';
 import { readInput } from './read-input.ts';
 
 interface Result {
@@ -249,15 +249,25 @@ export function renderMerged(c: ChalkInstance, m: Merged, files: readonly string
   if (base !== undefined)
     out.push(...wrapLine(oneLine(`against the base ${base}: per property new / inherited / fixed`)));
   out.push('');
-  out.push(
-    ...verdictTable(props, policies, (r, k) => {
-      const x = m.cells.find((y) => y.policy === policies[k] && y.property.name === props[r]);
+  const cellOf = (r: number, k: number) =>
+    m.cells.find((y) => y.policy === policies[k] && y.property.name === props[r]);
+  const table = verdictTable(
+    props,
+    policies,
+    (r, k) => {
+      const x = cellOf(r, k);
       return x ? cellWord(x) : 'not checked';
-    }),
+    },
+    WIDTH,
+    (r, k) => {
+      const x = cellOf(r, k);
+      return x ? shortWord(x) : '-';
+    },
   );
+  out.push(...table);
   // Data from the reports (names, reasons, notes) is escaped and wrapped within 80 columns.
   const say = (style: (s: string) => string, text: string) => out.push(...wrapLine(oneLine(text)).map((l) => style(l)));
-  out.push('', c.dim(MARKS_LEGEND[0]!));
+  out.push('', ...(shortTable(table) ? SHORT_LEGEND : MARKS_LEGEND.slice(0, 1)).map((l) => c.dim(l)));
   for (const r of m.reports) {
     const shard = r.shard ? `shard ${r.shard.k}/${r.shard.n} ` : '';
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

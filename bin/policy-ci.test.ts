@@ -35,11 +35,15 @@ const ci = suite('apmc check --ci on a policy file that declares itself');
 ci('a variant of static passes --ci from a directory without package.json', () => {
   const d = mkdtempSync(join(tmpdir(), 'apmc-ci-'));
   writeFileSync(join(d, 'variant.ts'), VARIANT);
-  const r = spawnSync(process.execPath, [APMC, 'check', '--ci', '--policy', './variant.ts', '--runs', '20000'], {
-    cwd: d,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [APMC, 'check', '--ci', '--policy', './variant.ts', '--runs', '20000', '--verbose'],
+    {
+      cwd: d,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   assert.is(r.status, 0, r.stdout.slice(-600) + r.stderr);
   assert.match(r.stdout, /violations, all expected; 0 new; exit 0/);
   // Its own sentence, not static's.

@@ -7,58 +7,22 @@ import { traceToJson } from '../trace/json.ts';
 import { explain } from '../render/explain.ts';
 import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
-import { formatOp } from '../trace/format.ts';
-import { foundAfter } from '../check/finding.ts';
+import { foundAfter, type Finding } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
-import { cellWord, sharedLine, type Cell } from '../check/verdict.ts';
-import { policyErrorJson, policyErrorLines, progressLine, searchLine, statsJson } from './render-robust.ts';
+import { sharedLine, type Cell } from '../check/verdict.ts';
+import {
+  policyErrorJson,
+  policyErrorLines,
+  progressLine,
+  searchErrorLines,
+  searchLine,
+  statsJson,
+} from './render-robust.ts';
+import { cellsTable, pack } from './render-table.ts';
 import { findingDoc } from './save.ts';
-import { clip, oneLine, pad, width, WIDTH, wrapLine } from '../render/term.ts';
+import { oneLine, WIDTH, wrapLine } from '../render/term.ts';
 
-function cellText(c: ChalkInstance, x: Cell | undefined): string {
-  if (!x) return c.dim('not checked');
-  const s = cellWord(x);
-  if (x.status === 'inherited') return c.yellow(s);
-  if (x.status === 'fixed') return c.green(s);
-  if (x.status === 'new' || x.status === 'missing' || x.status === 'policy-error') return c.red.bold(s);
-  if (x.verdict === 'vacuous') return c.cyan(s);
-  if (x.verdict === 'violated') return c.yellow(s);
-  return x.verdict === 'unknown' ? c.dim(s) : c.green(s);
-}
-
-/**
- * The verdict table: a row per property, a column per policy (names clipped to 24 columns), within
- * `w` columns; the policies that do not fit go to another table under the first.
- */
-export function verdictTable(
-  labels: readonly string[],
-  policies: readonly string[],
-  cell: (row: number, policy: number) => string,
-  w = WIDTH,
-): string[] {
-  const names = policies.map((p) => clip(oneLine(p), 24));
-  const cells = labels.map((_, r) => policies.map((_, k) => cell(r, k)));
-  const widest = (xs: readonly string[]) => xs.reduce((m, x) => Math.max(m, width(x)), 0);
-  const w0 = widest(labels) + 2;
-  const cw = Math.max(widest(cells.flat()), widest(names)) + 2;
-  const per = Math.max(1, Math.floor((w - w0 + 2) / cw));
-  const out: string[] = [];
-  for (let k0 = 0; k0 < policies.length; k0 += per) {
-    const ks = names.slice(k0, k0 + per).map((_, i) => k0 + i);
-    if (k0 > 0) out.push('');
-    out.push((' '.repeat(w0) + ks.map((k) => pad(names[k]!, cw)).join('')).trimEnd());
-    labels.forEach((l, r) => {
-      out.push((pad(l, w0) + ks.map((k) => pad(cells[r]![k]!, cw)).join('')).trimEnd());
-    });
-  }
-  return out;
-}
-
-/** The legend of the verdict marks, within 80 columns. */
-export const MARKS_LEGEND = [
-  '* violation expected   ! new violation   ? expected violation not found',
-  'unknown: stopped first   vacuous: never exercised',
-];
+export { MARKS_LEGEND, verdictTable } from './render-table.ts';
 
 /** The legend's lines against a base (`base`: its name, escaped by the caller). */
 export const baseLegend = (base: string): string[] => [
@@ -67,9 +31,29 @@ export const baseLegend = (base: string): string[] => [
   `fixed: ${base} violates it, this policy holds on that trace`,
 ];
 
-export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[]): string {
-  const names = run.policies.map((x) => x.policy);
-  const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
+/** How `apmc check` shows the counterexamples of the run. */
+export interface CheckTextOptions {
+  /** Every counterexample in full (`--verbose`); else the expected ones one line each. */
+  readonly verbose?: boolean;
+  /** `--save`: the file a counterexample is saved in, as shown. */
+  readonly saved?: (policy: string, f: Finding) => string;
+  /** `--report DIR`: the page written, as shown. */
+  readonly report?: string;
+}
+
+/** A counterexample's length: the longer of its histories, in ops. */
+const opsOf = (f: Finding): number => Math.max(f.ops.length, f.other?.length ?? 0);
+
+/**
+ * The table, then each new violation and policy error in full, then a line per property with expected violations
+ * (each policy and its trace's length), or with `--save` a line per expected violation and its file.
+ */
+export function renderCheck(
+  c: ChalkInstance,
+  run: CheckSummary,
+  policies: readonly Policy[],
+  o: CheckTextOptions = {},
+): string {
   const s = run.scope;
   // Long lines of prose (data in them escaped) wrap, continuation lines indented.
   const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
@@ -77,22 +61,17 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
   const random = run.engine === 'random' ? `seed ${run.seed}, up to ${run.runs} cases per policy` : null;
   const what = random ?? 'exhaustive breadth-first search';
   const shard = run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : '';
-  const cellOf = (r: number, k: number) =>
-    run.cells.find((x) => x.policy === names[k] && x.property.name === props[r]!.name);
   const domains = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
+  const { table, legend } = cellsTable(c, run.cells, run.base);
   const out: string[] = [
     ...bold(`apmc check: ${what}${shard}`),
     ...(run.base !== undefined ? bold(`against the base ${run.base}: per property new / inherited / fixed`) : []),
     ...bold(`scope ${domains}, ${s.mdevs} mdevs, ${s.vms} VMs`),
     ...mechanismsLine(run.mechanisms).flatMap((l) => bold(l)),
     '',
-    ...verdictTable(
-      props.map((p) => `${p.name} (${p.spec})`),
-      names,
-      (r, k) => cellText(c, cellOf(r, k)),
-    ),
+    ...table,
   ];
-  out.push('', ...MARKS_LEGEND.map((l) => c.dim(l)));
+  out.push('', ...legend);
   if (run.base !== undefined) out.push(...baseLegend(oneLine(run.base)).flatMap((l) => dim(l)));
   if (run.engine === 'exhaustive') for (const x of run.policies) out.push(...dim(searchLine(x)));
   for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
@@ -101,51 +80,92 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
   const shared = run.cells.filter((x) => x.found && (x.status === 'inherited' || x.status === 'fixed'));
   if (shared.length > 0) out.push('');
   for (const x of shared) out.push(...dim(sharedLine(x), '   '));
-  for (const cell of run.cells) {
-    if (!cell.found || cell.status === 'inherited' || cell.status === 'fixed') continue;
-    const f = cell.found;
-    const policy = policies.find((p) => p.name === cell.policy)!;
-    const [tagText, tag] = cell.expected ? ['expected', c.yellow('expected')] : ['NEW', c.red.bold('NEW')];
-    const p = cell.property;
-    const heading = wrapLine(oneLine(`== ${cell.policy}: ${p.name} (${p.spec}) violated [${tagText}]`), WIDTH, '   ');
-    // The tag keeps its colour inside the bold heading.
-    const last = heading.pop()!;
-    out.push('', ...heading.map((l) => c.bold(l)), c.bold(last.slice(0, -tagText.length - 1)) + tag + c.bold(']'));
-    out.push(...wrapLine(`   ${p.statement}`, WIDTH, '   '));
-    out.push(...bold(`   ${f.reason}`, '   '));
-    if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
-    if (cell.base !== undefined)
-      out.push(...dim(`   ${cell.base} holds on this trace: the violation is this policy's`, '   '));
-    const ops = `${Math.max(f.ops.length, f.other?.length ?? 0)} ops`;
-    if (f.engine === 'exhaustive') {
-      out.push(...dim(`   a shortest trace: ${ops}; found after ${f.states} states (${f.ms} ms)`, '   '));
-    } else {
-      const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
-      out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
-    }
-    // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
-    const subject = {
-      trace: foundTrace(run.scope, policy.name, f.ops),
-      property: cell.property,
-      other: f.other,
-      tail: f.tail,
-    };
-    out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
-  }
-  const shown = (x: Cell) => x.found && x.status !== 'inherited' && x.status !== 'fixed';
-  if (run.cells.some(shown)) out.push('', ...LEGEND.map((l) => c.dim(l)));
+  const full = (x: Cell) => x.found && x.status !== 'inherited' && x.status !== 'fixed' && (o.verbose || !x.expected);
+  for (const cell of run.cells) if (full(cell)) out.push(...fullFinding(c, run, policies, cell));
+  if (run.cells.some(full)) out.push('', ...LEGEND.map((l) => c.dim(l)));
   out.push(...policyErrorLines(c, run, policies));
-  for (const x of run.engine === 'exhaustive' ? run.policies : []) {
-    const e = x.result.policyError;
-    if (!e) continue;
-    const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
-    out.push('', ...heading.map((l) => c.red.bold(l)));
-    out.push(c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
-    e.ops.forEach((op, i) => {
-      out.push(...wrapLine(`   ${oneLine(formatOp(op))}${i === e.at ? '  # <-- policy error' : ''}`, WIDTH, '     '));
-    });
-  }
+  out.push(...searchErrorLines(c, run));
+  out.push(...missingLines(c, run.cells, o.verbose === true));
+  if (!o.verbose) out.push(...expectedLines(c, run.cells, o));
   return out.join('\n');
+}
+
+/** The expected violations not found: each with why it was expected (`--verbose`), else a line per property. */
+function missingLines(c: ChalkInstance, cells: readonly Cell[], verbose: boolean): string[] {
+  const xs = cells.filter((x) => x.status === 'missing');
+  if (xs.length === 0) return [];
+  const bold = (text: string) => wrapLine(oneLine(text), WIDTH, '   ').map((l) => c.red.bold(l));
+  if (verbose) {
+    return xs.flatMap((x) => [
+      '',
+      ...bold(`== ${x.policy}: ${x.property.name} (${x.property.spec}): expected violation not found`),
+      ...(x.expected ? wrapLine(oneLine(`   why expected: ${x.expected.why}`), WIDTH, '   ').map((l) => c.dim(l)) : []),
+    ]);
+  }
+  const n = `${xs.length} expected violation${xs.length === 1 ? '' : 's'} not found`;
+  return ['', ...bold(`${n} (why expected: --verbose):`), ...byProperty(cells, xs, (x) => oneLine(x.policy))];
+}
+
+/** A line per property of `xs` (in the table's order): the property, then `each` of its cells, as many as fit. */
+function byProperty(cells: readonly Cell[], xs: readonly Cell[], each: (x: Cell) => string): string[] {
+  const props = [...new Map(cells.map((x) => [x.property.name, x.property])).values()];
+  return props.flatMap((p) => {
+    const of = xs.filter((x) => x.property.name === p.name).map(each);
+    return of.length > 0 ? pack(`  ${oneLine(p.name)} (${oneLine(p.spec)}): `, of) : [];
+  });
+}
+
+/** A violation in full: the heading, why, how it was found, and the counterexample as `apmc explain` shows it. */
+function fullFinding(c: ChalkInstance, run: CheckSummary, policies: readonly Policy[], cell: Cell): string[] {
+  const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
+  const bold = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.bold(l));
+  const f = cell.found!;
+  const policy = policies.find((p) => p.name === cell.policy)!;
+  const [tagText, tag] = cell.expected ? ['expected', c.yellow('expected')] : ['NEW', c.red.bold('NEW')];
+  const p = cell.property;
+  const heading = wrapLine(oneLine(`== ${cell.policy}: ${p.name} (${p.spec}) violated [${tagText}]`), WIDTH, '   ');
+  // The tag keeps its colour inside the bold heading.
+  const last = heading.pop()!;
+  const out = ['', ...heading.map((l) => c.bold(l)), c.bold(last.slice(0, -tagText.length - 1)) + tag + c.bold(']')];
+  out.push(...wrapLine(`   ${oneLine(p.statement)}`, WIDTH, '   '));
+  out.push(...bold(`   ${f.reason}`, '   '));
+  if (cell.expected) out.push(...dim(`   why expected (${cell.expected.kind}): ${cell.expected.why}`, '   '));
+  if (cell.base !== undefined)
+    out.push(...dim(`   ${cell.base} holds on this trace: the violation is this policy's`, '   '));
+  const ops = `${opsOf(f)} ops`;
+  if (f.engine === 'exhaustive') {
+    out.push(...dim(`   a shortest trace: ${ops}; found after ${f.states} states (${f.ms} ms)`, '   '));
+  } else {
+    const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
+    out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
+  }
+  // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
+  const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: p, other: f.other, tail: f.tail };
+  out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
+  return out;
+}
+
+/**
+ * The expected violations not shown in full: a line per property, each policy with its trace's length in ops;
+ * with `--save`, a line per violation with its file.
+ */
+function expectedLines(c: ChalkInstance, cells: readonly Cell[], o: CheckTextOptions): string[] {
+  const xs = cells.filter((x) => x.found && x.expected && x.status !== 'inherited' && x.status !== 'fixed');
+  if (xs.length === 0) return [];
+  const n = `${xs.length} expected violation${xs.length === 1 ? '' : 's'}`;
+  const dim = (text: string, indent: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
+  if (o.saved) {
+    const out = ['', ...dim(`${n}, saved (apmc explain FILE shows one in full):`, '  ')];
+    for (const x of xs) {
+      const at = o.saved(x.policy, x.found!);
+      out.push(...dim(`  ${x.policy}: ${x.property.name}, ${opsOf(x.found!)} ops: ${at}`, '      '));
+    }
+    return out;
+  }
+  const where = o.report !== undefined ? o.report : '--report DIR';
+  const out = ['', ...dim(`${n}, ops per trace (in full: --verbose; HTML: ${where}):`, '  ')];
+  const lengths = byProperty(cells, xs, (x) => oneLine(`${x.policy} ${opsOf(x.found!)}`));
+  return [...out, ...lengths.map((l) => c.dim(l))];
 }
 
 /** The mechanisms of a run, when not all of them (`mechanisms: none`, or the list); else nothing. */

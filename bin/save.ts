@@ -65,6 +65,13 @@ export function recordedPolicy(policy: string, path: string): string {
   return posix.startsWith('.') ? posix : `./${posix}`;
 }
 
+/** Where `saveFound` saves a finding: dir/<property>/<policy>-<hash of its traces>.json (both slugs). */
+export function foundPath(dir: string, scope: Scope, policy: string, f: Finding): string {
+  const doc = findingDoc(scope, policy, f, '');
+  const hash = sha(JSON.stringify([doc['ops'], doc['other_ops'] ?? null])).slice(0, 8);
+  return join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
+}
+
 /**
  * Save one counterexample under dir/<property>/<policy>-<hash>.json (both slugs); the path, and whether it
  * was written (false: it existed).
@@ -78,8 +85,7 @@ export function saveFound(
 ): { path: string; written: boolean } {
   const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
   const first = findingDoc(scope, policy, f, note);
-  const hash = sha(JSON.stringify([first['ops'], first['other_ops'] ?? null])).slice(0, 8);
-  const path = join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
+  const path = foundPath(dir, scope, policy, f);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
   const doc = { ...first, policy: recordedPolicy(policy, path) };
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };

@@ -46,7 +46,7 @@ usage:
   apmc run [--policy <name|file>] [scope flags] [--json] <trace>
       run a trace, print every step
   apmc check [--policy <name|file>]... [--property <name>]... [--seed N]
-             [--runs N] [--time S] [scope flags] [--json] [--stats]
+             [--runs N] [--time S] [scope flags] [--json] [--stats] [--verbose]
              [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
              [--engine random|exhaustive] [--depth N] [--max-states N]
              [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]

@@ -5,12 +5,21 @@
  */
 import type { Finding } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
-import { cellWord, MARK, sharedLine } from '../check/verdict.ts';
+import { sharedLine } from '../check/verdict.ts';
 import { formatEvent } from '../model/events.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { explain, type Explanation } from './explain.ts';
 import { MARK_MEANING, MARKS, type Grid, type Mark } from './grid.ts';
+import {
+  budgetHtml,
+  esc,
+  policyErrorHtml,
+  policyErrors,
+  VERDICT_CSS,
+  verdictCell,
+  verdictLegend,
+} from './report-parts.ts';
 
 /** CSS class per mark (the marks themselves are not valid class names). */
 const MARK_CLASS: Readonly<Record<Mark, string>> = {
@@ -24,8 +33,6 @@ const MARK_CLASS: Readonly<Record<Mark, string>> = {
   '-': 'unbound',
   '.': 'nohost',
 };
-
-const esc = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 interface GridJson {
   readonly title: string;
@@ -44,18 +51,34 @@ const gridJson = (g: Grid): GridJson => ({
   cd: g.control_domains,
 });
 
+/**
+ * The steps of each history that the other history has at another position, when the two histories are two
+ * orders of the same ops (order independence): the reordered steps. Else none.
+ */
+export function movedSteps(ex: Explanation): boolean[][] {
+  const ops = ex.histories.map((h) => h.steps.map((x) => x.op));
+  const none = ops.map((xs) => xs.map(() => false));
+  if (ops.length !== 2) return none;
+  const [a, b] = ops as [string[], string[]];
+  const same = a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+  if (!same) return none;
+  return [a.map((x, i) => x !== b[i]), b.map((x, i) => x !== a[i])];
+}
+
 /** What the page's script needs for one counterexample: per history, the steps and the grids before and after each. */
 export function cxJson(ex: Explanation) {
-  return ex.histories.map((h) => {
+  const moved = movedSteps(ex);
+  return ex.histories.map((h, k) => {
     const failed = h.steps.findIndex((s) => s.failed);
     return {
       label: h.label,
-      steps: h.steps.map((s) => ({
+      steps: h.steps.map((s, i) => ({
         op: s.op,
         result: s.result,
         failed: s.failed,
         tail: s.tail,
         changed: s.changed,
+        moved: moved[k]![i]!,
         // The kernel's lines: drawn as text nodes (textContent), never as markup.
         events: s.events.map(formatEvent),
       })),
@@ -74,9 +97,6 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:0 0 6px} .meta{color:
 table.verdicts{border-collapse:collapse;margin:8px 0} \
 .verdicts th,.verdicts td{border:1px solid #ccc;padding:3px 10px;text-align:left}
 .verdicts thead th{background:#f3f3f3} .verdicts td a{color:inherit;text-decoration:none;border-bottom:1px dotted}
-.st-holds{background:#e8f5e9;color:#1b5e20} .st-as-expected{background:#fff8e1;color:#8d6e00}
-.st-new,.st-missing{background:#ffebee;color:#b71c1c;font-weight:bold} .st-unknown,.st-none{color:#888}
-.st-inherited{background:#fff8e1;color:#8d6e00} .st-fixed{background:#e8f5e9;color:#1b5e20}
 section.cx{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px 0}
 .tag{font-size:12px;padding:1px 6px;border-radius:3px;margin-left:6px} .tag.expected{background:#fff3c4} \
 .tag.new{background:#c62828;color:#fff}
@@ -102,7 +122,7 @@ table.grid td{width:22px;height:22px;text-align:center;border:1px solid #bbb}
 .gridbox .cd{font-size:12px;color:#555;white-space:nowrap}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;margin:8px 0} \
 .legend span.m{display:inline-block;width:18px;text-align:center;border:1px solid #bbb;margin-right:4px}
-`;
+${VERDICT_CSS}`;
 
 const SCRIPT = `
 (function(){
@@ -142,9 +162,10 @@ next.title = 'next step'; last.title = 'last step';
     [first, prev, range, next, last].forEach(function(x){ ctl.appendChild(x); });
     var where = el('div', 'where'); var view = el('div', 'grids'); var list = el('ol', 'steps');
     h.steps.forEach(function(s, i){
-      var li = el('li', (s.failed ? 'failed ' : '') + (s.tail ? 'tail' : ''), s.op);
+      var li = el('li', (s.failed ? 'failed ' : '') + (s.tail ? 'tail ' : '') + (s.moved ? 'moved' : ''), s.op);
       li.appendChild(el('span', s.result === 'ok' ? 'res' : 'res err', s.result));
       if (s.failed) li.title = 'the property breaks here';
+      else if (s.moved) li.title = 'reordered: the other order has another step here';
       s.events.forEach(function(e){ li.appendChild(el('div', 'ev', e)); });
       li.onclick = function(){ go(i + 1); };
       list.appendChild(li);
@@ -171,16 +192,16 @@ var sv = el('div', 'grids'); grids(sv, h.settled); box.appendChild(sv); }
 })();
 `;
 
-function verdictTable(run: CheckSummary, ids: Map<object, number>): string {
+/** The verdict table: each cell its label in its colour, linked to its counterexample or its policy's error. */
+function verdictTable(run: CheckSummary, ids: Map<object, number>, errs: ReadonlyMap<string, string>): string {
   const names = [...new Set(run.cells.map((c) => c.policy))];
   const props = [...new Map(run.cells.map((x) => [x.property.name, x.property])).values()];
   const rows = props.map((p) => {
     const tds = names.map((n) => {
       const cell = run.cells.find((x) => x.policy === n && x.property.name === p.name);
-      if (!cell) return '<td class="st-none">not checked</td>';
-      const text = esc(cell.base !== undefined ? cellWord(cell) : cell.verdict + MARK[cell.status]);
-      const id = ids.get(cell);
-      return `<td class="st-${cell.status}">${id !== undefined ? `<a href="#cx-${id}">${text}</a>` : text}</td>`;
+      const id = cell ? ids.get(cell) : undefined;
+      const href = id !== undefined ? `#cx-${id}` : cell?.status === 'policy-error' ? errs.get(n) : undefined;
+      return verdictCell(cell, href);
     });
     return `<tr><th>${esc(p.name)} (${esc(p.spec)})</th>${tds.join('')}</tr>`;
   });
@@ -230,7 +251,11 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     );
     const i = data.length;
     ids.set(cell, i);
-    data.push(cxJson(ex));
+    const cx = cxJson(ex);
+    data.push(cx);
+    const moved = cx.some((h) => h.steps.some((x) => x.moved))
+      ? ' The two orders side by side: the reordered steps are marked (orange, "moved").'
+      : '';
     const tag = cell.expected ? '<span class="tag expected">expected</span>' : '<span class="tag new">NEW</span>';
     const own = cell.base !== undefined ? `<p class="dim">${esc(cell.base)} holds on this trace.</p>` : '';
     sections.push(
@@ -242,6 +267,7 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
           : '') +
         `<p class="dim">${found(f)}` +
         (f.tail ? ' The last steps (purple) are the disturbance and its undoing.' : '') +
+        moved +
         `</p><p>initial: ${esc(ex.initial.join(' '))}</p>` +
         `<div class="histories">${ex.histories.map((_, h) => historyDiv(i, h)).join('')}</div></section>`,
     );
@@ -255,6 +281,12 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
       : `<p class="meta">Against the base ${esc(run.base)}: new (violated, and ${esc(run.base)} holds on the same ` +
         `trace), inherited (${esc(run.base)} violates it on the same trace too: not a failure), fixed ` +
         `(${esc(run.base)} violates it, the variant holds on that trace).</p>\n`;
+  // Each policy error in full, the policy-error cells of its policy linked to it.
+  const errs = new Map<string, string>();
+  const errHtml = policyErrors(run).map((e, k) => {
+    errs.set(e.checked, `#pe-${k}`);
+    return policyErrorHtml(run, e, `pe-${k}`, policies);
+  });
   const sharedHtml = shared.length === 0 ? '' : `<h2>Inherited and fixed</h2><ul>${shared.join('')}</ul>\n`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -262,9 +294,11 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
 <body>
 <h1>apmc check</h1>
 <p class="meta">${what(run)}, scope ${scope}, ${s.mdevs} mdevs, ${s.vms} VMs. ${esc(run.closing)}</p>
-${base}${verdictTable(run, ids)}
-<p class="dim">* violation expected, ! new violation, ? expected violation not found. \
-Click a violation to see its counterexample.</p>
+${base}${verdictTable(run, ids, errs)}
+<p class="dim">Click a violation to see its counterexample, a policy error to see its trace.</p>
+${verdictLegend(run.base !== undefined)}
+<h2>Budget</h2>${budgetHtml(run)}
+${errHtml.join('\n')}
 <h2>Grids</h2><p class="dim">A row per adapter, a column per domain, a cell per APQN, as seen from one mdev \
 (or from a VM without an mdev). Step through each trace with the buttons, the slider or a click on a step; \
 the grids show the state after that step.</p>
