@@ -40,15 +40,15 @@ export const MACHINES: Readonly<Record<string, FakeMachine>> = {
       { uuid: U2, apm: [], aqm: [], guest: [] },
     ],
   },
-  // Adapter 3 is assigned, but its queues stay with the host (both mask bits set): the guest matrix filters it.
-  // Queue 05.0004 was unbound by hand.
-  'filtered queues bound to the default driver': {
-    adapters: [3, 5],
+  // Filtered out of the guest matrix (vfio_ap_mdev_filter_matrix): adapter 6, whose queue 06.002c was unbound
+  // by hand, and adapter 7, not in the host configuration. Adapter 3's queues stay with cex4queue.
+  'filtered queues': {
+    adapters: [3, 5, 6],
     domains: [4, 0x2c],
     controls: [4],
-    apClear: [5],
-    drivers: { '05.0004': null },
-    mdevs: [{ uuid: U1, apm: [3, 5], aqm: [0x2c], guest: ['05.002c'], running: true }],
+    apClear: [5, 6, 7],
+    drivers: { '06.002c': null },
+    mdevs: [{ uuid: U1, apm: [5, 6, 7], aqm: [0x2c], guest: ['05.002c'], running: true }],
   },
   'a deconfigured card': {
     adapters: [5, 6],
