@@ -24,7 +24,8 @@ export function parseLszcrypt(text: string, file: string): LszcryptRow[] {
     if (l === '' || /^-+$/.test(l)) return;
     const words = l.split(/\s+/);
     if (header === null) {
-      if (!/^CARD\.DOM/i.test(words[0]!)) throw new InputError(file, i + 1, "expected lszcrypt -V's header (CARD.DOM …)");
+      if (!/^CARD\.DOM/i.test(words[0]!))
+        throw new InputError(file, i + 1, "expected lszcrypt -V's header (CARD.DOM …)");
       header = words.map((w) => w.toUpperCase());
       return;
     }
@@ -45,7 +46,7 @@ export function parseLszcrypt(text: string, file: string): LszcryptRow[] {
       driver: col('DRIVER'),
     });
   });
-  if (header === null) throw new InputError(file, 1, "no lszcrypt -V header line (CARD.DOM …)");
+  if (header === null) throw new InputError(file, 1, 'no lszcrypt -V header line (CARD.DOM …)');
   return rows;
 }
 

@@ -80,7 +80,12 @@ export class Tree {
   linkName(rel: string): string | null {
     try {
       const t = readlinkSync(join(this.root, rel));
-      return t.split('/').filter((p) => p !== '').at(-1) ?? null;
+      return (
+        t
+          .split('/')
+          .filter((p) => p !== '')
+          .at(-1) ?? null
+      );
     } catch (e) {
       if (code(e) === 'ENOENT' || code(e) === 'EINVAL') return null;
       throw new InputError(this.show(rel), null, `cannot read link (${code(e)})`);

@@ -93,7 +93,10 @@ t('the comparison sees a machine the trace does not rebuild', () => {
   const run = execTrace({ ...trace, steps: trace.steps.filter((s) => s.op.kind !== 'start') }, POLICIES['upstream']!);
   const d = machineDifferences(run.cfg, run.final, machine, trace.real!);
   assert.ok(d.some((x) => x.includes('no guest in the model')));
-  const noMask = execTrace({ ...trace, steps: trace.steps.filter((s) => s.op.kind !== 'apmask') }, POLICIES['upstream']!);
+  const noMask = execTrace(
+    { ...trace, steps: trace.steps.filter((s) => s.op.kind !== 'apmask') },
+    POLICIES['upstream']!,
+  );
   assert.ok(machineDifferences(noMask.cfg, noMask.final, machine, trace.real!).some((x) => x.startsWith('queue 05.')));
 });
 
@@ -156,26 +159,29 @@ t('lszcrypt -V and mdevctl --dumpjson: parsed, and malformed ones are InputError
 });
 
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
-t(`the snapshot script: shellcheck${hasShellcheck ? '' : ' (not installed: skipped)'}, and import reads its copy`, () => {
-  const src = fakeMachine(MACHINES['a running guest']!);
-  const out = join(mkdtempSync(join(tmpdir(), 'apmc-snap-')), 'snap');
-  const script = join(out, '..', 'snapshot.sh');
-  writeFileSync(script, SNAPSHOT_SCRIPT);
-  try {
-    if (hasShellcheck) {
-      const r = spawnSync('shellcheck', ['-s', 'sh', '-f', 'gcc', script], { encoding: 'utf8' });
-      assert.is(r.stdout, '');
+t(
+  `the snapshot script: shellcheck${hasShellcheck ? '' : ' (not installed: skipped)'}, and import reads its copy`,
+  () => {
+    const src = fakeMachine(MACHINES['a running guest']!);
+    const out = join(mkdtempSync(join(tmpdir(), 'apmc-snap-')), 'snap');
+    const script = join(out, '..', 'snapshot.sh');
+    writeFileSync(script, SNAPSHOT_SCRIPT);
+    try {
+      if (hasShellcheck) {
+        const r = spawnSync('shellcheck', ['-s', 'sh', '-f', 'gcc', script], { encoding: 'utf8' });
+        assert.is(r.stdout, '');
+      }
+      const r = spawnSync('sh', [script, out], { env: { ...process.env, SYSFS: src, PATH: '/usr/bin:/bin' } });
+      assert.is(r.status, 0, r.stderr.toString());
+      const a = readSysfs(src);
+      const b = readSysfs(out);
+      assert.equal(b, a);
+      assert.is(readFileSync(join(out, 'bus/ap/apmask'), 'utf8'), readFileSync(join(src, 'bus/ap/apmask'), 'utf8'));
+    } finally {
+      rmSync(src, { recursive: true });
+      rmSync(join(out, '..'), { recursive: true });
     }
-    const r = spawnSync('sh', [script, out], { env: { ...process.env, SYSFS: src, PATH: '/usr/bin:/bin' } });
-    assert.is(r.status, 0, r.stderr.toString());
-    const a = readSysfs(src);
-    const b = readSysfs(out);
-    assert.equal(b, a);
-    assert.is(readFileSync(join(out, 'bus/ap/apmask'), 'utf8'), readFileSync(join(src, 'bus/ap/apmask'), 'utf8'));
-  } finally {
-    rmSync(src, { recursive: true });
-    rmSync(join(out, '..'), { recursive: true });
-  }
-});
+  },
+);
 
 t.run();

@@ -58,7 +58,8 @@ function crossNotes(m: Machine, lsz: ReturnType<typeof parseLszcrypt> | null, md
   for (const q of m.queues) if (q.driver === 'vfio_ap') inUse.add(q.apid);
   for (const a of [...inUse].sort((x, y) => x - y)) {
     const t = hw.get(a);
-    if (t != null && t < 10) notes.push(`adapter 0x${a.toString(16).padStart(2, '0')} is hwtype ${t}: vfio_ap needs 10 (CEX4) or more`);
+    if (t != null && t < 10)
+      notes.push(`adapter 0x${a.toString(16).padStart(2, '0')} is hwtype ${t}: vfio_ap needs 10 (CEX4) or more`);
   }
   for (const d of mdc) {
     if (d.type !== '' && d.type !== 'vfio_ap-passthrough') continue;

@@ -21,13 +21,12 @@ import {
   TWO_HISTORY_FUNCTIONS,
   endLines,
   envName,
-  KINDS,
-  range,
   setupLines,
   traceLines,
   type ShContext,
 } from './sh-sections.ts';
 import type { ShNames } from './sh-steps.ts';
+import { freeLines, mappingLines, uuidLines } from './sh-machine.ts';
 import { shComment, shWord } from './shell-quote.ts';
 
 export interface ShOptions {
@@ -193,12 +192,11 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     '# --- model id -> real id: edit here, or set the environment variables ------------------------------',
     "# Choose adapters of type >= 10 (CEX4) in this LPAR's configuration that the host does not use (spec §12.4).",
   );
-  for (const [k, key, env, word] of KINDS) {
-    for (const i of range(scope[key])) push(`${k}${i}=\${APMC_${env}_${i}:-${i}}   # model ${word} ${i}`);
-  }
+  pushAll(mappingLines(trace));
   for (const [m, i] of n.mdev) {
     push(`U_${i}=\${APMC_UUID_${envName(m)}:-}   ${shComment(`mdev ${m} (empty: a generated UUID)`)}`);
   }
+  pushAll(uuidLines(trace, n.mdev));
   for (const [v, i] of n.vm) {
     push(`V_${i}=\${APMC_VM_${envName(v)}:-}   ${shComment(`guest ${v} (QEMU -name; empty: apmc-${v})`)}`);
     push(`[ -n "$V_${i}" ] || V_${i}=${shWord(`apmc-${v}`)}`);
@@ -215,6 +213,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   );
 
   pushAll(setupLines(c, outside));
+  pushAll(freeLines(trace, run.initial.host.apm, n.mdev));
   pushAll(cleanupLines(c));
   if (cB && runB) {
     pushAll(traceLines(c, 'A'));

@@ -46,7 +46,9 @@ export function machineDifferences(cfg: Config, s: State, m: Machine, r: RealIds
       cd(x.matrix.adm),
     );
     if ((v.vm !== null) !== mdevInUse(m, x))
-      out.push(`${uuid}: ${v.vm !== null ? 'a guest in the model, none' : 'no guest in the model, one'} on the machine`);
+      out.push(
+        `${uuid}: ${v.vm !== null ? 'a guest in the model, none' : 'no guest in the model, one'} on the machine`,
+      );
   }
   const seen = new Set<string>();
   for (const q of m.queues) {
