@@ -93,6 +93,9 @@ export interface CheckArgs {
   readonly report: string | undefined;
   /** --engine and the exhaustive engine's flags, --shard. */
   readonly engine: ReturnType<typeof engineSettings>;
+  /** --from FILE: explore from the state the trace FILE reaches; the scope flags as given, over its scope. */
+  readonly from: string | undefined;
+  readonly scopeFlags: ReturnType<typeof scopeFlagValues>;
 }
 
 const intFlag = (
@@ -122,6 +125,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     ci: { type: 'boolean' },
     stats: { type: 'boolean' },
     report: { type: 'string' },
+    from: { type: 'string' },
     ...ENGINE_FLAGS,
     ...SCOPE_FLAGS,
   });
@@ -152,6 +156,8 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     noColor: values['no-color'],
     report: values.report,
     engine: engineSettings(values),
+    from: values.from,
+    scopeFlags: scopeFlagValues(values),
   };
 }
 

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Scope } from '../model/scope.ts';
 import { counterexampleDoc } from '../properties/counterexample.ts';
+import { realToJson } from '../trace/real.ts';
+import type { Trace } from '../trace/types.ts';
 import type { Expectation } from '../properties/expected.ts';
 import { foundAfter, type Finding } from '../check/finding.ts';
 import { isPolicyFile } from './load-policy.ts';
@@ -75,12 +77,18 @@ export function saveFound(
   policy: string,
   f: Finding,
   expected: Expectation | null,
+  from?: Pick<Trace, 'initial' | 'real'>,
 ): { path: string; written: boolean } {
   const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
   const first = findingDoc(scope, policy, f, note);
   const hash = sha(JSON.stringify([first['ops'], first['other_ops'] ?? null])).slice(0, 8);
   const path = join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
-  const doc = { ...first, policy: recordedPolicy(policy, path) };
+  // `check --from`: the trace's initial configuration and real ids, which its ops (the prefix) start from.
+  const start = {
+    ...(from?.initial ? { initial: from.initial } : {}),
+    ...(from?.real ? { real: realToJson(from.real) } : {}),
+  };
+  const doc = { ...first, ...start, policy: recordedPolicy(policy, path) };
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };
 }
