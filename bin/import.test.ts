@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { POLICIES } from '../model/policies/index.ts';
 import { DEFAULT_SCOPE, type Scope, scopeLimit, SCOPE_KEYS } from '../model/scope.ts';
-import { fakeMachine, type FakeMachine } from '../test/fake-machine.ts';
+import { fakeMachine, type FakeMachine, MACHINES, U1, U2 } from '../test/fake-machine.ts';
 import { execTrace } from '../trace/exec.ts';
 import { formatTrace } from '../trace/format.ts';
 import { parseTextTrace } from '../trace/parse-text.ts';
@@ -23,43 +23,7 @@ import { parseLszcrypt, parseMdevctl } from './import-extra.ts';
 import { SNAPSHOT_SCRIPT } from './snapshot.ts';
 
 const t = suite('import');
-const U1 = '6dfd3ec5-e8b3-4e18-a6fe-57bc9eecb920';
-const U2 = '0c1f5a0e-2b39-4c8a-9d1e-3f4a5b6c7d8e';
 const LIMITS = Object.fromEntries(SCOPE_KEYS.map((k) => [k, scopeLimit(k)])) as unknown as Scope;
-
-export const MACHINES: Readonly<Record<string, FakeMachine>> = {
-  'no vfio_ap': { adapters: [3, 5], domains: [4], controls: [4], mdevs: null },
-  'a running guest': {
-    adapters: [3, 5, 6],
-    domains: [4, 0x2c],
-    controls: [4, 0x2c],
-    apClear: [5, 6],
-    aqClear: [0x2c],
-    mdevs: [
-      { uuid: U1, apm: [5, 6], aqm: [0x2c], adm: [0x2c], guest: ['05.002c', '06.002c'], running: true },
-      { uuid: U2, apm: [], aqm: [], guest: [] },
-    ],
-  },
-  // Filtered out of the guest matrix (vfio_ap_mdev_filter_matrix): adapter 6, whose queue 06.002c was unbound
-  // by hand, and adapter 7, not in the host configuration. Adapter 3's queues stay with cex4queue.
-  'filtered queues': {
-    adapters: [3, 5, 6],
-    domains: [4, 0x2c],
-    controls: [4],
-    apClear: [5, 6, 7],
-    drivers: { '06.002c': null },
-    mdevs: [{ uuid: U1, apm: [5, 6, 7], aqm: [0x2c], guest: ['05.002c'], running: true }],
-  },
-  'a deconfigured card': {
-    adapters: [5, 6],
-    domains: [4],
-    controls: [4],
-    apClear: [5, 6],
-    aqClear: [4],
-    off: [6],
-    mdevs: [{ uuid: U2, apm: [5, 6], aqm: [4], guest: ['05.0004', '06.0004'] }],
-  },
-};
 
 function imported(m: FakeMachine, limits: Scope = LIMITS) {
   const root = fakeMachine(m);

@@ -111,3 +111,52 @@ export function fakeMachine(m: FakeMachine): string {
   for (const [rel, text] of Object.entries(m.files ?? {})) put(rel, text);
   return root;
 }
+
+export const U1 = '6dfd3ec5-e8b3-4e18-a6fe-57bc9eecb920';
+export const U2 = '0c1f5a0e-2b39-4c8a-9d1e-3f4a5b6c7d8e';
+
+/** The machines the tests import: spec §12's formats, several set-ups. */
+export const MACHINES: Readonly<Record<string, FakeMachine>> = {
+  'no vfio_ap': { adapters: [3, 5], domains: [4], controls: [4], mdevs: null },
+  'a running guest': {
+    adapters: [3, 5, 6],
+    domains: [4, 0x2c],
+    controls: [4, 0x2c],
+    apClear: [5, 6],
+    aqClear: [0x2c],
+    mdevs: [
+      { uuid: U1, apm: [5, 6], aqm: [0x2c], adm: [0x2c], guest: ['05.002c', '06.002c'], running: true },
+      { uuid: U2, apm: [], aqm: [], guest: [] },
+    ],
+  },
+  // Filtered out of the guest matrix (vfio_ap_mdev_filter_matrix): adapter 6, whose queue 06.002c was unbound
+  // by hand, and adapter 7, not in the host configuration. Adapter 3's queues stay with cex4queue.
+  'filtered queues': {
+    adapters: [3, 5, 6],
+    domains: [4, 0x2c],
+    controls: [4],
+    apClear: [5, 6, 7],
+    drivers: { '06.002c': null },
+    mdevs: [{ uuid: U1, apm: [5, 6, 7], aqm: [0x2c], guest: ['05.002c'], running: true }],
+  },
+  'a deconfigured card': {
+    adapters: [5, 6],
+    domains: [4],
+    controls: [4],
+    apClear: [5, 6],
+    aqClear: [4],
+    off: [6],
+    mdevs: [{ uuid: U2, apm: [5, 6], aqm: [4], guest: ['05.0004', '06.0004'] }],
+  },
+};
+
+
+/** One guest with one mdev, nothing else (check --from's tests). */
+export const ONE_GUEST: FakeMachine = {
+  adapters: [3, 5, 6],
+  domains: [4, 0x2c],
+  controls: [4, 0x2c],
+  apClear: [5, 6],
+  aqClear: [0x2c],
+  mdevs: [{ uuid: U1, apm: [5, 6], aqm: [0x2c], adm: [0x2c], guest: ['05.002c', '06.002c'], running: true }],
+};
