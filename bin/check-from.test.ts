@@ -43,25 +43,46 @@ function machine(): Trace {
 }
 const from = (tr: Trace) => (p: Policy) => execTrace(tr, p).final;
 
-t('exhaustive: from the imported machine, depth 2 finds what the boot state does not; ops start with the prefix', async () => {
-  const tr = machine();
-  const settings = { depth: 2, symmetry: true, workers: 1 } as const;
-  const boot = await runPolicy(upstream, 'upstream', [I3], tr.scope, settings);
-  assert.is(boot.result.found.length, 0);
-  const r = await runPolicy(upstream, 'upstream', [I3], tr.scope, { ...settings, from: from(tr) });
-  assert.is(r.result.found.length, 1);
-  const f = searchFinding(r.result.found[0]!);
-  assert.ok(f.ops.length <= 2);
-  const whole = withPrefix(f, tr.steps.map((s) => s.op));
-  assert.equal(whole.ops.slice(0, tr.steps.length), tr.steps.map((s) => s.op));
-  assert.is(whole.at, f.at === null ? null : f.at + tr.steps.length);
-});
+t(
+  'exhaustive: from the imported machine, depth 2 finds what the boot state does not; ops start with the prefix',
+  async () => {
+    const tr = machine();
+    const settings = { depth: 2, symmetry: true, workers: 1 } as const;
+    const boot = await runPolicy(upstream, 'upstream', [I3], tr.scope, settings);
+    assert.is(boot.result.found.length, 0);
+    const r = await runPolicy(upstream, 'upstream', [I3], tr.scope, { ...settings, from: from(tr) });
+    assert.is(r.result.found.length, 1);
+    const f = searchFinding(r.result.found[0]!);
+    assert.ok(f.ops.length <= 2);
+    const whole = withPrefix(
+      f,
+      tr.steps.map((s) => s.op),
+    );
+    assert.equal(
+      whole.ops.slice(0, tr.steps.length),
+      tr.steps.map((s) => s.op),
+    );
+    assert.is(whole.at, f.at === null ? null : f.at + tr.steps.length);
+  },
+);
 
 t('random: every case starts at the imported state; the counterexample replays only with its prefix', async () => {
   const tr = machine();
   const s0 = from(tr)(upstream);
   assert.ok(Object.keys(s0.mdevs).length > 0 && Object.keys(s0.vms).length > 0);
-  const run = await runCheck([upstream], [I3], tr.scope, 1, 2000, undefined, {}, undefined, undefined, undefined, from(tr));
+  const run = await runCheck(
+    [upstream],
+    [I3],
+    tr.scope,
+    1,
+    2000,
+    undefined,
+    {},
+    undefined,
+    undefined,
+    undefined,
+    from(tr),
+  );
   const found = run.policies[0]!.exploration.found;
   assert.is(found.length, 1, 'I3 is violated within 2000 cases from the imported machine');
   const f = sampledFinding(found[0]!);
@@ -74,14 +95,25 @@ t('random: every case starts at the imported state; the counterexample replays o
   });
   // The explored ops alone, from the boot state, do not show it; after the trace's ops they do.
   assert.is(replay(cfg, cx(f.ops), I3), null);
-  const whole = withPrefix(f, tr.steps.map((s) => s.op));
+  const whole = withPrefix(
+    f,
+    tr.steps.map((s) => s.op),
+  );
   assert.ok(replay(cfg, cx(whole.ops), I3));
 });
 
 t("the replay script of a counterexample from the machine names the machine's ids and checks them", async () => {
   const tr = machine();
-  const r = await runPolicy(upstream, 'upstream', [I3], tr.scope, { depth: 2, symmetry: true, workers: 1, from: from(tr) });
-  const f = withPrefix(searchFinding(r.result.found[0]!), tr.steps.map((s) => s.op));
+  const r = await runPolicy(upstream, 'upstream', [I3], tr.scope, {
+    depth: 2,
+    symmetry: true,
+    workers: 1,
+    from: from(tr),
+  });
+  const f = withPrefix(
+    searchFinding(r.result.found[0]!),
+    tr.steps.map((s) => s.op),
+  );
   const cx: Trace = { ...foundTrace(tr.scope, 'upstream', f.ops), initial: tr.initial, real: tr.real! };
   const sh = renderSh(cx, { policy: upstream, property: 'guest-queues-linked-and-passable' });
   assert.match(sh, /^A1=\$\{APMC_ADAPTER_1:-5\} {3}# model adapter 1$/m);
@@ -121,12 +153,13 @@ t('a card below CEX4, an adapter another mdev holds, an existing UUID: exit 2 be
   const ok = run('true');
   assert.is(ok.status, 0, ok.stdout + ok.stderr);
   const mx = '$APMC_FAKE/sys/devices/vfio_ap/matrix';
+  const OTHER = '11111111-2222-4333-8444-555555555555';
   const cases: [string, string, RegExp][] = [
     ['hwtype', 'echo 7 > "$APMC_FAKE/sys/bus/ap/devices/card05/hwtype"', /adapter 0x05 is hwtype 7/],
     [
       'held',
-      `mkdir -p ${mx}/11111111-2222-4333-8444-555555555555 && echo 05.0004 > ${mx}/11111111-2222-4333-8444-555555555555/matrix`,
-      /adapter 0x05 \(model adapter 0\) is assigned to mdev 11111111-2222-4333-8444-555555555555/,
+      `mkdir -p ${mx}/${OTHER} && echo 05.0004 > ${mx}/${OTHER}/matrix`,
+      new RegExp(`adapter 0x05 \\(model adapter 0\\) is assigned to mdev ${OTHER}`),
     ],
     ['exists', `mv "$APMC_FAKE"/staged/* ${mx}/ && : > ${mx}/${uuidOf(0)}/matrix`, /exists: stop and remove it first/],
   ];

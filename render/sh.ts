@@ -99,7 +99,6 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     mdev: new Map(mdevNames.map((m, i) => [m, i])),
     vm: new Map(vmNames.map((v, i) => [v, i])),
   };
-  const scope = trace.scope;
   const outside = other ? outsideIds(trace, other) : outsideIds(trace);
   const texts = trace.steps.map(({ op }) => formatOp(op));
   // Step labels: 1, 2 … for one history; A1 … and B1 … for two.

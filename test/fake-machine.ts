@@ -150,7 +150,6 @@ export const MACHINES: Readonly<Record<string, FakeMachine>> = {
   },
 };
 
-
 /** One guest with one mdev, nothing else (check --from's tests). */
 export const ONE_GUEST: FakeMachine = {
   adapters: [3, 5, 6],
