@@ -93,6 +93,8 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const signal = io.abort ?? abortFlag();
   const restore = io.sandbox ? () => {} : stopOnSignals(signal);
   const { engine, settings } = a.engine;
+  if (from && engine === 'exhaustive' && settings.workers > 1)
+    stdio.error('apmc: a search --from a trace runs in one thread (--workers ignored)');
   const shard = settings.shard;
   // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
   const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
