@@ -15,11 +15,11 @@ import { has } from '../model/bits.ts';
 import { POLICIES } from '../model/policies/index.ts';
 import type { Policy } from '../model/policy.ts';
 import { DEFAULT_SCOPE, type Scope, SCOPE_KEYS, scopeLimit } from '../model/scope.ts';
-import { foundTrace, replay } from '../properties/counterexample.ts';
+import { foundTrace, parseCounterexample, replay } from '../properties/counterexample.ts';
 import { oneProperty } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { renderSh } from '../render/sh.ts';
-import { fakeMachine, ONE_GUEST } from '../test/fake-machine.ts';
+import { fakeMachine, MACHINES, ONE_GUEST } from '../test/fake-machine.ts';
 import { runFake, uuidOf } from '../test/fake-sysfs.ts';
 import { execTrace } from '../trace/exec.ts';
 import { machineTrace } from '../trace/machine.ts';
@@ -27,6 +27,7 @@ import type { Trace } from '../trace/types.ts';
 import { runCheck } from './check.ts';
 import { runPolicy } from './check-exhaustive.ts';
 import { readSysfs } from './import-sysfs.ts';
+import { findingDoc } from './save.ts';
 
 const t = suite('check --from');
 const upstream = POLICIES['upstream']!;
@@ -121,6 +122,34 @@ t("the replay script of a counterexample from the machine names the machine's id
   assert.match(sh, /U_0='6dfd3ec5-e8b3-4e18-a6fe-57bc9eecb920'/);
   assert.not.match(sh, /# WARNING: this trace names no real ids/);
   assert.ok(has(execTrace(cx, upstream).initial.host.apm, 2));
+});
+
+t('a saved counterexample keeps the initial configuration and the real ids; it replays as violating', async () => {
+  const root = fakeMachine(MACHINES['filtered queues']!);
+  let tr: Trace;
+  try {
+    tr = machineTrace(readSysfs(root), LIMITS, 'lpar').trace;
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+  assert.equal(tr.initial?.adapters, [0, 1, 2], 'adapter 0x07 is not in the host configuration');
+  const r = await runPolicy(upstream, 'upstream', [I3], tr.scope, {
+    depth: 2,
+    symmetry: true,
+    workers: 1,
+    from: from(tr),
+  });
+  const f = withPrefix(
+    searchFinding(r.result.found[0]!),
+    tr.steps.map((s) => s.op),
+  );
+  const doc = JSON.parse(
+    JSON.stringify(findingDoc(tr.scope, 'upstream', f, '', { initial: tr.initial, real: tr.real! })),
+  );
+  assert.equal(doc.initial, tr.initial);
+  assert.equal(doc.real.adapters, [3, 5, 6, 7]);
+  const cx = parseCounterexample(doc, 'cx.json');
+  assert.ok(replay({ scope: tr.scope, policy: upstream }, cx, I3));
 });
 
 const HALIL: Trace = {

@@ -135,7 +135,11 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
     restore();
   }
   if (base) run = { ...run, base: base.name };
-  run = { ...run, mechanisms: settings.mechanisms ?? [], ...(parsed.from !== undefined ? { from: parsed.from } : {}) };
+  run = { ...run, mechanisms: settings.mechanisms ?? [] };
+  if (fromTrace && parsed.from !== undefined) {
+    const start = { initial: fromTrace.initial, ...(fromTrace.real ? { real: fromTrace.real } : {}) };
+    run = { ...run, from: parsed.from, start };
+  }
   const summarized = summarize(run, a.ci, base ? [...policies, base] : policies);
   // A fixed violation's counterexample is the base's: its events are the base's.
   const evented = (c: Cell): Cell =>

@@ -125,7 +125,7 @@ export function renderCheck(c: ChalkInstance, run: CheckSummary, policies: reado
     }
     // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
     const subject = {
-      trace: foundTrace(run.scope, policy.name, f.ops),
+      trace: foundTrace(run.scope, policy.name, f.ops, run.start),
       property: cell.property,
       other: f.other,
       tail: f.tail,
@@ -222,8 +222,8 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
     ...(c.found
       ? {
           counterexample: {
-            ...findingDoc(run.scope, under, c.found, c.expected?.why ?? ''),
-            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, under, c.found.other)) } : {}),
+            ...findingDoc(run.scope, under, c.found, c.expected?.why ?? '', run.start),
+            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, under, c.found.other, run.start)) } : {}),
             found_after: { cases: foundAfter(c.found), ms: c.found.ms },
           },
         }

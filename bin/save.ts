@@ -2,9 +2,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Scope } from '../model/scope.ts';
-import { counterexampleDoc } from '../properties/counterexample.ts';
-import { realToJson } from '../trace/real.ts';
-import type { Trace } from '../trace/types.ts';
+import { counterexampleDoc, type Start } from '../properties/counterexample.ts';
 import type { Expectation } from '../properties/expected.ts';
 import { foundAfter, type Finding } from '../check/finding.ts';
 import { isPolicyFile } from './load-policy.ts';
@@ -39,10 +37,16 @@ export function slug(name: string): string {
  * with the property, `note`, and where it was found, `found`: the random engine's {seed, path, runs}
  * (fast-check's seed and path, the cases tried); the exhaustive engine's {engine, states, depth}.
  */
-export function findingDoc(scope: Scope, policy: string, f: Finding, note: string): Record<string, unknown> {
+export function findingDoc(
+  scope: Scope,
+  policy: string,
+  f: Finding,
+  note: string,
+  start?: Start,
+): Record<string, unknown> {
   const where = f.engine === 'random' ? { seed: f.seed, path: f.path } : { seed: 0, path: '' };
   const found = { ...f, ...where, afterRuns: foundAfter(f), foundMs: f.ms, afterMs: f.ms };
-  const doc = counterexampleDoc(scope, policy, found, 'violates', note);
+  const doc = counterexampleDoc(scope, policy, found, 'violates', note, start);
   // What the kernel printed at each step (`apmc run` shows the same), when the finding carries it.
   if (f.events && f.events.length > 0) doc['events'] = f.events;
   if (f.engine === 'exhaustive') doc['found'] = { engine: 'exhaustive', states: f.states, depth: f.depth };
@@ -77,18 +81,13 @@ export function saveFound(
   policy: string,
   f: Finding,
   expected: Expectation | null,
-  from?: Pick<Trace, 'initial' | 'real'>,
+  start?: Start,
 ): { path: string; written: boolean } {
   const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
-  const first = findingDoc(scope, policy, f, note);
+  const first = findingDoc(scope, policy, f, note, start);
   const hash = sha(JSON.stringify([first['ops'], first['other_ops'] ?? null])).slice(0, 8);
   const path = join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
-  // `check --from`: the trace's initial configuration and real ids, which its ops (the prefix) start from.
-  const start = {
-    ...(from?.initial ? { initial: from.initial } : {}),
-    ...(from?.real ? { real: realToJson(from.real) } : {}),
-  };
-  const doc = { ...first, ...start, policy: recordedPolicy(policy, path) };
+  const doc = { ...first, policy: recordedPolicy(policy, path) };
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };
 }

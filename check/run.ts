@@ -7,6 +7,7 @@ import type { Scope } from '../model/scope.ts';
 import type { Exploration } from '../properties/explore.ts';
 import type { OpCoverage } from '../properties/stats.ts';
 import type { Property } from '../properties/types.ts';
+import type { Start } from '../properties/counterexample.ts';
 import type { Op } from '../model/ops.ts';
 import type { Finding } from './finding.ts';
 
@@ -45,6 +46,8 @@ interface RunBase {
   readonly mechanisms?: readonly string[];
   /** `--from FILE`: every case started from the state FILE's trace reaches; its findings start with its ops. */
   readonly from?: string;
+  /** `--from`: FILE's initial configuration and real ids, where its counterexamples start. */
+  readonly start?: Start;
   /** A signal's name if one stopped the run, else null ('time' for the budget shows per policy). */
   readonly stoppedBy: string | null;
 }
