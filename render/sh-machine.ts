@@ -37,7 +37,9 @@ export function mappingLines(t: Trace): string[] {
 export function uuidLines(t: Trace, mdevs: ReadonlyMap<string, number>): string[] {
   return [...mdevs].flatMap(([m, i]) => {
     const uuid = t.real?.mdevs[m];
-    return uuid === undefined ? [] : [`[ -n "$U_${i}" ] || U_${i}=${shWord(uuid)}   # mdev ${m} on the machine`];
+    return uuid === undefined
+      ? []
+      : [`[ -n "$U_${i}" ] || U_${i}=${shWord(uuid)}   ${shComment(`mdev ${m} on the machine`)}`];
   });
 }
 

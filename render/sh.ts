@@ -170,7 +170,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   push(
     '#',
     '# Run as root on an LPAR with vfio_ap loaded. Environment (defaults in brackets):',
-    '#   APMC_ADAPTER_<i>, APMC_DOMAIN_<i>, APMC_CONTROL_DOMAIN_<i>  real id of model id i (decimal or 0x hex) [i]',
+    '#   APMC_ADAPTER_<i>, APMC_DOMAIN_<i>, APMC_CONTROL_DOMAIN_<i>  real id of model id i (0x hex or decimal)',
     '#   APMC_UUID_<mdev>      UUID of an mdev [generated]      APMC_VM_<vm>  QEMU -name of a guest [apmc-<vm>]',
     '#   SYSFS [/sys]  QEMU [qemu-system-s390x]  SOCAT [socat]  APMC_QEMU_ARGS' +
       '  APMC_VM_HOOKS (file sourced to redefine vm_*)',
