@@ -53,6 +53,18 @@ for (const [name, m] of Object.entries(MACHINES)) {
   });
 }
 
+t('a path with a newline stays in one comment line', () => {
+  const root = fakeMachine(MACHINES['no vfio_ap']!);
+  try {
+    const { trace } = machineTrace(readSysfs(root), LIMITS, 'x\nhost remove adapter 0');
+    const back = parseTextTrace(formatTrace(trace), 'm.trace');
+    assert.equal(back.steps, trace.steps);
+    assert.match(back.header[0]!, /^apmc import of x\?host remove adapter 0:/);
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+});
+
 t('the comparison sees a machine the trace does not rebuild', () => {
   const { machine, trace } = imported(MACHINES['a running guest']!);
   const run = execTrace({ ...trace, steps: trace.steps.filter((s) => s.op.kind !== 'start') }, POLICIES['upstream']!);

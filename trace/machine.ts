@@ -62,6 +62,8 @@ export interface Imported {
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+/** A comment is one line: a control or format character (a newline, a bidi override) shows as '?'. */
+const oneLineComment = (s: string): string => s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '?');
 const uniq = (xs: Iterable<number>): number[] => [...new Set(xs)];
 
 /** Whether an mdev has a guest: a queue of its matrix that vfio_ap reports `in use` (spec §8.7). */
@@ -179,7 +181,7 @@ export function machineTrace(m: Machine, limits: Scope, source: string): Importe
     control_domains: modelIds(qci.adm, C),
   };
   const header = [
-    `apmc import of ${source}: the machine's vfio_ap state, rebuilt from a booted host.`,
+    `apmc import of ${oneLineComment(source)}: the machine's vfio_ap state, rebuilt from a booted host.`,
     ...(m.header ?? []),
     ...(m.vfioAp ? [] : ['vfio_ap is not loaded on this machine (no /sys/devices/vfio_ap/matrix).']),
     ...notes.map((n) => `Left out: ${n}.`),
