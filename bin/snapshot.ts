@@ -27,8 +27,7 @@ copy() {  # copy <path under SYSFS>: the file's content, if it is readable
   mkdir -p "$OUT/\${1%/*}"
   cat "$SYSFS/$1" > "$OUT/$1" 2>/dev/null || rm -f "$OUT/$1"
 }
-for f in apmask aqmask ap_adapter_mask ap_usage_domain_mask ap_control_domain_mask \\
-  ap_max_adapter_id ap_max_domain_id bindings; do
+for f in apmask aqmask ap_adapter_mask ap_usage_domain_mask ap_control_domain_mask; do
   copy "bus/ap/$f"
 done
 for d in "$SYSFS"/bus/ap/devices/*; do
@@ -37,10 +36,10 @@ for d in "$SYSFS"/bus/ap/devices/*; do
   case $n in
     card[0-9a-f][0-9a-f])
       mkdir -p "$OUT/bus/ap/devices/$n"
-      for f in hwtype config online; do copy "bus/ap/devices/$n/$f"; done ;;
+      for f in hwtype config; do copy "bus/ap/devices/$n/$f"; done ;;
     [0-9a-f][0-9a-f].[0-9a-f][0-9a-f][0-9a-f][0-9a-f])
       mkdir -p "$OUT/bus/ap/devices/$n"
-      for f in status online driver_override; do copy "bus/ap/devices/$n/$f"; done
+      copy "bus/ap/devices/$n/status"
       if [ -L "$d/driver" ]; then
         drv=$(readlink "$d/driver")
         ln -s "../../drivers/\${drv##*/}" "$OUT/bus/ap/devices/$n/driver"
