@@ -95,6 +95,9 @@ export interface CheckArgs {
   readonly report: string | undefined;
   /** --engine and the exhaustive engine's flags, --shard. */
   readonly engine: ReturnType<typeof engineSettings>;
+  /** --from FILE: explore from the state the trace FILE reaches; the scope flags as given, over its scope. */
+  readonly from: string | undefined;
+  readonly scopeFlags: ReturnType<typeof scopeFlagValues>;
 }
 
 const intFlag = (
@@ -125,6 +128,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     stats: { type: 'boolean' },
     verbose: { type: 'boolean' },
     report: { type: 'string' },
+    from: { type: 'string' },
     ...ENGINE_FLAGS,
     ...SCOPE_FLAGS,
   });
@@ -156,6 +160,8 @@ export function parseCheckArgs(args: string[]): CheckArgs {
     noColor: values['no-color'],
     report: values.report,
     engine: engineSettings(values),
+    from: values.from,
+    scopeFlags: scopeFlagValues(values),
   };
 }
 

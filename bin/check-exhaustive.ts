@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Mechanism } from '../model/op-values.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
+import type { State } from '../model/state.ts';
 import {
   exploreExhaustiveAsync,
   type ExhaustiveFound,
@@ -48,6 +49,8 @@ export interface ExhaustiveSettings {
    */
   readonly base?: Policy;
   readonly baseSpec?: string;
+  /** `--from`: the state each search starts from, per policy (in this thread: the workers start from the boot). */
+  readonly from?: (policy: Policy) => State;
 }
 
 /** Said once on stderr when `--workers` asks for threads a search against a base cannot use (no baseSpec). */
@@ -82,7 +85,8 @@ export async function runPolicy(
   s: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
   const cfg = { scope, policy };
-  if (s.base && s.workers > 1 && s.baseSpec !== undefined) {
+  const initial = s.from ? { initial: s.from(policy) } : {};
+  if (s.base && s.workers > 1 && s.baseSpec !== undefined && !s.from) {
     // The product search over worker threads: each loads both policies (a file policy through tsx).
     const t0 = Date.now();
     const baseSpec = s.baseSpec;
@@ -101,14 +105,20 @@ export async function runPolicy(
       guard: guardPolicy(policy),
       baseGuard: guardPolicy(base),
       ...exhaustiveWatch(policy.name),
+      ...initial,
     };
     const result = await exploreAgainstBase(cfg, base, props, opt);
     return { policy: policy.name, result, workers: 1 };
   }
-  if (s.workers <= 1) {
+  if (s.workers <= 1 || s.from) {
     // Guarded like the random engine: a misbehaving policy is a policy error with its shortest trace.
     // In a policy sandbox: where the search is, for the watchdog (bin/sandbox-watch.ts).
-    const opt = { ...options(s, policy.name, s.shard), guard: guardPolicy(policy), ...exhaustiveWatch(policy.name) };
+    const opt = {
+      ...options(s, policy.name, s.shard),
+      guard: guardPolicy(policy),
+      ...exhaustiveWatch(policy.name),
+      ...initial,
+    };
     const result = await exploreExhaustiveAsync(cfg, props, opt);
     return { policy: policy.name, result, workers: 1 };
   }

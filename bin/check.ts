@@ -1,5 +1,5 @@
 /** `apmc check`, random engine: explore every selected policy with every selected property at once. */
-import { initialState } from '../model/state.ts';
+import { initialState, type State } from '../model/state.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
@@ -36,6 +36,7 @@ export async function runCheck(
   shard?: Shard,
   base?: Policy,
   mechanisms?: readonly Mechanism[],
+  from?: (policy: Policy) => State,
 ): Promise<RandomRun> {
   const explored: SampledPolicy[] = [];
   const t0 = Date.now();
@@ -64,15 +65,11 @@ export async function runCheck(
       onFound: (f) => hooks.onFound?.(policy.name, sampledFinding(f)),
       ...(hooks.onCase ? { onCase: (c: Case) => hooks.onCase!(policy.name, c) } : {}),
     };
+    // `--from`: every case starts where the trace leaves the machine under this policy.
+    const s0 = from ? from(policy) : initialState(scope);
     const exploration = bguard
-      ? await exploreAgainst(
-          cfg,
-          { cfg: { scope, policy: bguard.policy }, guard: bguard },
-          initialState(scope),
-          props,
-          opt,
-        )
-      : await explore(cfg, initialState(scope), props, opt);
+      ? await exploreAgainst(cfg, { cfg: { scope, policy: bguard.policy }, guard: bguard }, s0, props, opt)
+      : await explore(cfg, s0, props, opt);
     explored.push({ policy: policy.name, exploration, coverage: coverage(stats), exercised: tracker.exercised });
   }
   const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;

@@ -16,7 +16,10 @@ import { expectation, expectationFor } from '../properties/expected.ts';
 import { traceEventsJson } from '../trace/events.ts';
 import { reportHtml } from '../render/report.ts';
 import { oneLine } from '../render/term.ts';
+import { withPrefix } from '../check/run.ts';
+import { execTrace } from '../trace/exec.ts';
 import { parse, parseCheckArgs } from './args.ts';
+import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { runCheck } from './check.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { makeChalk } from './color.ts';
@@ -34,8 +37,14 @@ import { stopOnSignals } from './signals.ts';
 import { UsageError } from './usage.ts';
 
 export async function cmdCheck(args: string[], io: Io): Promise<number> {
-  const a = parseCheckArgs(args);
-  if (a.help) return help();
+  const parsed = parseCheckArgs(args);
+  if (parsed.help) return help();
+  // --from FILE: its scope (the flags over it), its ops as every counterexample's fixed prefix (check/run.ts).
+  const fromTrace =
+    parsed.from === undefined ? null : withScopeFlags(loadTrace(parsed.from), parsed.scopeFlags, parsed.from);
+  const a = fromTrace ? { ...parsed, scope: fromTrace.scope } : parsed;
+  const prefix = fromTrace ? fromTrace.steps.map((s) => s.op) : [];
+  const from = fromTrace ? (p: Policy) => execTrace(fromTrace, p).final : undefined;
   // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
   if (a.save !== null) checkOutputDir('--save', a.save);
   if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
@@ -53,7 +62,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   // Counterexamples are saved as soon as they are found, so that an interrupted run keeps them.
   const save = (policy: string, f: Parameters<typeof saveFound>[3]) => {
     if (saveDir === null) return;
-    const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property));
+    const r = saveFound(saveDir, a.scope, policy, f, expectedOf(policy, f.property), fromTrace ?? undefined);
     stdio.error(r.written ? `saved ${oneLine(r.path)}` : `kept ${oneLine(r.path)} (exists)`);
   };
   const writeHtml = (html: string) => stdio.error(`report written to ${oneLine(writeReport(a.report!, html))}`);
@@ -74,15 +83,18 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
     const p = [...policies, ...(base ? [base] : [])].find((x) => x.name === policy);
     if (!p) return f;
     try {
-      return { ...f, events: traceEventsJson(a.scope, p, f.ops) };
+      return { ...f, events: traceEventsJson(a.scope, p, f.ops, fromTrace?.initial ?? null) };
     } catch {
       return f; // the policy errs on the replay: reported as a policy error elsewhere, the finding stays as it is
     }
   };
-  const onFound = (policy: string, f: Finding) => (io.sandbox ? io.found : save)(policy, withEvents(policy, f));
+  const onFound = (policy: string, f: Finding) =>
+    (io.sandbox ? io.found : save)(policy, withEvents(policy, withPrefix(f, prefix)));
   const signal = io.abort ?? abortFlag();
   const restore = io.sandbox ? () => {} : stopOnSignals(signal);
   const { engine, settings } = a.engine;
+  if (from && engine === 'exhaustive' && settings.workers > 1)
+    stdio.error('apmc: a search --from a trace runs in one thread (--workers ignored)');
   const shard = settings.shard;
   // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
   const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
@@ -101,6 +113,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
               signal,
               ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
               ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
+              ...(from ? { from } : {}),
             },
             !a.json && io.tty,
             onFound,
@@ -116,17 +129,28 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
             shard,
             base,
             settings.mechanisms,
+            from,
           );
   } finally {
     restore();
   }
   if (base) run = { ...run, base: base.name };
   run = { ...run, mechanisms: settings.mechanisms ?? [] };
+  if (fromTrace && parsed.from !== undefined) {
+    const start = { initial: fromTrace.initial, ...(fromTrace.real ? { real: fromTrace.real } : {}) };
+    run = { ...run, from: parsed.from, start };
+  }
   const summarized = summarize(run, a.ci, base ? [...policies, base] : policies);
   // A fixed violation's counterexample is the base's: its events are the base's.
   const evented = (c: Cell): Cell =>
     c.found
-      ? { ...c, found: withEvents(c.status === 'fixed' && c.base !== undefined ? c.base : c.policy, c.found) }
+      ? {
+          ...c,
+          found: withEvents(
+            c.status === 'fixed' && c.base !== undefined ? c.base : c.policy,
+            withPrefix(c.found, prefix),
+          ),
+        }
       : c;
   const summary = { ...summarized, cells: summarized.cells.map(evented) };
   if (a.json) io.out(JSON.stringify(checkJson(summary), null, 2));
@@ -139,7 +163,9 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
     };
     const text = {
       verbose: a.verbose,
-      ...(saveDir !== null ? { saved: (p: string, f: Finding) => shown(foundPath(saveDir, a.scope, p, f)) } : {}),
+      ...(saveDir !== null
+        ? { saved: (p: string, f: Finding) => shown(foundPath(saveDir, a.scope, p, f, run.start)) }
+        : {}),
       ...(a.report !== undefined ? { report: shown(resolve(a.report, REPORT_FILE)) } : {}),
     };
     io.out(renderCheck(c, summary, base ? [...policies, base] : policies, text));

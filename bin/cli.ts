@@ -122,6 +122,10 @@ async function main(argv: string[], io: Io): Promise<number> {
       return (await import('./cli-diff.ts')).cmdCompare(rest, io);
     case 'merge':
       return (await import('./cli-check.ts')).cmdMerge(rest);
+    case 'import':
+      return (await import('./import.ts')).cmdImport(rest, io);
+    case 'snapshot':
+      return (await import('./snapshot.ts')).cmdSnapshot(rest);
     case 'policies':
       return cmdPolicies();
     case 'properties':

@@ -140,7 +140,8 @@ function fullFinding(c: ChalkInstance, run: CheckSummary, policies: readonly Pol
     out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
   }
   // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.
-  const subject = { trace: foundTrace(run.scope, policy.name, f.ops), property: p, other: f.other, tail: f.tail };
+  const trace = foundTrace(run.scope, policy.name, f.ops, run.start);
+  const subject = { trace, property: p, other: f.other, tail: f.tail };
   out.push('', explainText(c, explain(subject, policy, f), { header: false, legend: false }));
   return out;
 }
@@ -242,8 +243,8 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
     ...(c.found
       ? {
           counterexample: {
-            ...findingDoc(run.scope, under, c.found, c.expected?.why ?? ''),
-            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, under, c.found.other)) } : {}),
+            ...findingDoc(run.scope, under, c.found, c.expected?.why ?? '', run.start),
+            ...(c.found.other ? { other: traceToJson(foundTrace(run.scope, under, c.found.other, run.start)) } : {}),
             found_after: { cases: foundAfter(c.found), ms: c.found.ms },
           },
         }

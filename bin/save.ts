@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Scope } from '../model/scope.ts';
-import { counterexampleDoc } from '../properties/counterexample.ts';
+import { counterexampleDoc, type Start } from '../properties/counterexample.ts';
 import type { Expectation } from '../properties/expected.ts';
 import { foundAfter, type Finding } from '../check/finding.ts';
 import { isPolicyFile } from './load-policy.ts';
@@ -37,10 +37,16 @@ export function slug(name: string): string {
  * with the property, `note`, and where it was found, `found`: the random engine's {seed, path, runs}
  * (fast-check's seed and path, the cases tried); the exhaustive engine's {engine, states, depth}.
  */
-export function findingDoc(scope: Scope, policy: string, f: Finding, note: string): Record<string, unknown> {
+export function findingDoc(
+  scope: Scope,
+  policy: string,
+  f: Finding,
+  note: string,
+  start?: Start,
+): Record<string, unknown> {
   const where = f.engine === 'random' ? { seed: f.seed, path: f.path } : { seed: 0, path: '' };
   const found = { ...f, ...where, afterRuns: foundAfter(f), foundMs: f.ms, afterMs: f.ms };
-  const doc = counterexampleDoc(scope, policy, found, 'violates', note);
+  const doc = counterexampleDoc(scope, policy, found, 'violates', note, start);
   // What the kernel printed at each step (`apmc run` shows the same), when the finding carries it.
   if (f.events && f.events.length > 0) doc['events'] = f.events;
   if (f.engine === 'exhaustive') doc['found'] = { engine: 'exhaustive', states: f.states, depth: f.depth };
@@ -66,8 +72,8 @@ export function recordedPolicy(policy: string, path: string): string {
 }
 
 /** Where `saveFound` saves a finding: dir/<property>/<policy>-<hash of its traces>.json (both slugs). */
-export function foundPath(dir: string, scope: Scope, policy: string, f: Finding): string {
-  const doc = findingDoc(scope, policy, f, '');
+export function foundPath(dir: string, scope: Scope, policy: string, f: Finding, start?: Start): string {
+  const doc = findingDoc(scope, policy, f, '', start);
   const hash = sha(JSON.stringify([doc['ops'], doc['other_ops'] ?? null])).slice(0, 8);
   return join(dir, slug(f.property), `${slug(policy)}-${hash}.json`);
 }
@@ -82,10 +88,11 @@ export function saveFound(
   policy: string,
   f: Finding,
   expected: Expectation | null,
+  start?: Start,
 ): { path: string; written: boolean } {
   const note = expected?.why ?? 'new violation: describe it, then rename this file to say what it shows';
-  const first = findingDoc(scope, policy, f, note);
-  const path = foundPath(dir, scope, policy, f);
+  const first = findingDoc(scope, policy, f, note, start);
+  const path = foundPath(dir, scope, policy, f, start);
   if (!inside(dir, path)) throw new Error(`--save: ${JSON.stringify(path)} is outside ${dir}`);
   const doc = { ...first, policy: recordedPolicy(policy, path) };
   return { path, written: writeNew(path, JSON.stringify(doc, null, 2) + '\n') };

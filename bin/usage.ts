@@ -51,7 +51,7 @@ usage:
              [--engine random|exhaustive] [--depth N] [--max-states N]
              [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]
              [--order guests-first|plain] [--workers N] [--base <name|file>]
-             [--mechanisms all|none|LIST]
+             [--mechanisms all|none|LIST] [--from <trace>]
       check properties (random or exhaustive); with --base, per property what
       each policy adds to the base (new), shares with it (inherited), fixes
   apmc merge [--json] [--ci] <report.json>...
@@ -75,6 +75,12 @@ usage:
       two orders under one design: same configuration, other guests? (exit 1)
   apmc convert [--to json|text] <trace>
       convert a trace between formats
+  apmc import [--sysfs DIR] [--lszcrypt FILE] [--mdevctl FILE] [--to json|text]
+              [-o FILE] [--policy <name>] [scope flags: at most this many]
+      a machine's vfio_ap state as a trace with its real ids (exit 1: the
+      model does not rebuild it exactly; stderr says where)
+  apmc snapshot [-o FILE]
+      the sh script that collects what import reads on an LPAR
   apmc policies      list the built-in policies
   apmc properties [--json]
       list the properties: spec id, name, sentence

@@ -7,6 +7,9 @@ import type { Scope } from '../model/scope.ts';
 import type { Exploration } from '../properties/explore.ts';
 import type { OpCoverage } from '../properties/stats.ts';
 import type { Property } from '../properties/types.ts';
+import type { Start } from '../properties/counterexample.ts';
+import type { Op } from '../model/ops.ts';
+import type { Finding } from './finding.ts';
 
 /** `--shard k/n`, k 0-based. */
 export interface Shard {
@@ -41,6 +44,10 @@ interface RunBase {
   readonly base?: string;
   /** The kernel mechanisms whose ops the engine generated (`--mechanisms`, model/op-values.ts). */
   readonly mechanisms?: readonly string[];
+  /** `--from FILE`: every case started from the state FILE's trace reaches; its findings start with its ops. */
+  readonly from?: string;
+  /** `--from`: FILE's initial configuration and real ids, where its counterexamples start. */
+  readonly start?: Start;
   /** A signal's name if one stopped the run, else null ('time' for the budget shows per policy). */
   readonly stoppedBy: string | null;
 }
@@ -60,3 +67,17 @@ export interface SearchRun extends RunBase {
 }
 
 export type EngineRun = RandomRun | SearchRun;
+
+/**
+ * A finding of a run `--from` a trace, as a counterexample from the trace's initial state: the trace's ops
+ * (fixed: shrinking never touches them), then the explored ops; a second history starts with them too.
+ */
+export function withPrefix<F extends Finding>(f: F, prefix: readonly Op[]): F {
+  if (prefix.length === 0) return f;
+  return {
+    ...f,
+    ops: [...prefix, ...f.ops],
+    at: f.at === null ? null : f.at + prefix.length,
+    ...(f.other ? { other: [...prefix, ...f.other] } : {}),
+  };
+}

@@ -24,9 +24,14 @@ export interface Counterexample {
   readonly tail?: number;
 }
 
-/** The trace of a found violation, as a Trace (no comments). */
-export function foundTrace(scope: Scope, policy: string, ops: readonly Op[]): Trace {
-  return { scope, scopeSet: [], policy, initial: null, header: [], steps: ops.map((op) => ({ op })), trailer: [] };
+/** Where a check's cases started (`apmc check --from`): the trace's initial configuration and real ids. */
+export type Start = Pick<Trace, 'initial' | 'real'>;
+
+/** The trace of a found violation, as a Trace (no comments), from `start` if the check had one. */
+export function foundTrace(scope: Scope, policy: string, ops: readonly Op[], start?: Start): Trace {
+  const initial = start?.initial ?? null;
+  const t: Trace = { scope, scopeSet: [], policy, initial, header: [], steps: ops.map((op) => ({ op })), trailer: [] };
+  return start?.real ? { ...t, real: start.real } : t;
 }
 
 export function counterexampleDoc(
@@ -35,9 +40,10 @@ export function counterexampleDoc(
   f: Found,
   expect: 'violates' | 'holds',
   note: string,
+  start?: Start,
 ): Record<string, unknown> {
   const doc: Record<string, unknown> = {
-    ...traceToJson(foundTrace(scope, policy, f.ops)),
+    ...traceToJson(foundTrace(scope, policy, f.ops, start)),
     property: f.property,
     expect,
     note,

@@ -245,7 +245,12 @@ export function reportHtml(run: CheckSummary, policies: readonly Policy[]): stri
     }
     const policy = policies.find((p) => p.name === cell.policy)!;
     const ex = explain(
-      { trace: foundTrace(run.scope, policy.name, f.ops), property: cell.property, other: f.other, tail: f.tail },
+      {
+        trace: foundTrace(run.scope, policy.name, f.ops, run.start),
+        property: cell.property,
+        other: f.other,
+        tail: f.tail,
+      },
       policy,
       f,
     );

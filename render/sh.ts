@@ -21,13 +21,12 @@ import {
   TWO_HISTORY_FUNCTIONS,
   endLines,
   envName,
-  KINDS,
-  range,
   setupLines,
   traceLines,
   type ShContext,
 } from './sh-sections.ts';
 import type { ShNames } from './sh-steps.ts';
+import { freeLines, mappingLines, uuidLines } from './sh-machine.ts';
 import { shComment, shWord } from './shell-quote.ts';
 
 export interface ShOptions {
@@ -100,7 +99,6 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     mdev: new Map(mdevNames.map((m, i) => [m, i])),
     vm: new Map(vmNames.map((v, i) => [v, i])),
   };
-  const scope = trace.scope;
   const outside = other ? outsideIds(trace, other) : outsideIds(trace);
   const texts = trace.steps.map(({ op }) => formatOp(op));
   // Step labels: 1, 2 … for one history; A1 … and B1 … for two.
@@ -172,7 +170,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   push(
     '#',
     '# Run as root on an LPAR with vfio_ap loaded. Environment (defaults in brackets):',
-    '#   APMC_ADAPTER_<i>, APMC_DOMAIN_<i>, APMC_CONTROL_DOMAIN_<i>  real id of model id i (decimal or 0x hex) [i]',
+    '#   APMC_ADAPTER_<i>, APMC_DOMAIN_<i>, APMC_CONTROL_DOMAIN_<i>  real id of model id i (0x hex or decimal)',
     '#   APMC_UUID_<mdev>      UUID of an mdev [generated]      APMC_VM_<vm>  QEMU -name of a guest [apmc-<vm>]',
     '#   SYSFS [/sys]  QEMU [qemu-system-s390x]  SOCAT [socat]  APMC_QEMU_ARGS' +
       '  APMC_VM_HOOKS (file sourced to redefine vm_*)',
@@ -193,12 +191,11 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
     '# --- model id -> real id: edit here, or set the environment variables ------------------------------',
     "# Choose adapters of type >= 10 (CEX4) in this LPAR's configuration that the host does not use (spec §12.4).",
   );
-  for (const [k, key, env, word] of KINDS) {
-    for (const i of range(scope[key])) push(`${k}${i}=\${APMC_${env}_${i}:-${i}}   # model ${word} ${i}`);
-  }
+  pushAll(mappingLines(trace));
   for (const [m, i] of n.mdev) {
     push(`U_${i}=\${APMC_UUID_${envName(m)}:-}   ${shComment(`mdev ${m} (empty: a generated UUID)`)}`);
   }
+  pushAll(uuidLines(trace, n.mdev));
   for (const [v, i] of n.vm) {
     push(`V_${i}=\${APMC_VM_${envName(v)}:-}   ${shComment(`guest ${v} (QEMU -name; empty: apmc-${v})`)}`);
     push(`[ -n "$V_${i}" ] || V_${i}=${shWord(`apmc-${v}`)}`);
@@ -215,6 +212,7 @@ export function renderSh(trace: Trace, opts: ShOptions = {}): string {
   );
 
   pushAll(setupLines(c, outside));
+  pushAll(freeLines(trace, run.initial.host.apm, n.mdev));
   pushAll(cleanupLines(c));
   if (cB && runB) {
     pushAll(traceLines(c, 'A'));

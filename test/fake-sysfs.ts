@@ -101,6 +101,8 @@ if [ "$APMC_STEP" = between ] && [ -d "$APMC_FAKE/sys-b" ]; then
 fi
 f="$APMC_FAKE/fail/$APMC_STEP"
 if [ -f "$f" ]; then printf 'printf: write error: %s\\n' "$(cat "$f")" >&2; exit 1; fi
+m="$APMC_FAKE/sys/devices/vfio_ap/matrix"
+if [ $# = 2 ] && [ -d "$APMC_FAKE/staged/$2" ] && [ ! -e "$m/$2" ]; then mv "$APMC_FAKE/staged/$2" "$m/$2"; fi
 printf "$@"
 `,
   'qemu-system-s390x': `#!/bin/sh
@@ -144,6 +146,7 @@ function fakeTree(
   for (const drv of ['cex4queue', 'vfio_ap']) for (const f of ['bind', 'unbind']) w(join(ap, 'drivers', drv, f), '');
   for (let a = 0; a < s.adapters; a++) {
     w(join(ap, 'devices', `card${hex2(realAdapter(a), 2)}`, 'config'), '1\n');
+    w(join(ap, 'devices', `card${hex2(realAdapter(a), 2)}`, 'hwtype'), '13\n');
     for (let d = 0; d < s.domains; d++) {
       const q = run.final.queues[a * s.domains + d];
       if (!q) continue;
@@ -157,7 +160,9 @@ function fakeTree(
   const env: Record<string, string> = {};
   names.forEach((m, i) => {
     env[`APMC_UUID_${envName(m)}`] = uuidOf(i);
-    const dir = join(mx, uuidOf(i));
+    // The script's mdevs appear when it creates them (the printf stub moves them in): a script refuses to start
+    // on a machine where its mdevs already exist. History B's tree (sys-b) is one the script has made already.
+    const dir = linkSys === sys ? join(sys, '..', 'staged', uuidOf(i)) : join(mx, uuidOf(i));
     mkdirSync(dir, { recursive: true });
     const x = run.final.mdevs[m];
     const files: Record<string, readonly string[]> = x

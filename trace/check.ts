@@ -2,6 +2,7 @@ import { add, EMPTY, range, type Mask } from '../model/bits.ts';
 import { scopeProblem, type Scope } from '../model/scope.ts';
 import type { Matrix } from '../model/state.ts';
 import type { Op } from '../model/ops.ts';
+import { realProblem } from './real.ts';
 import { InputError, type InitialHost, type Trace } from './types.ts';
 
 const within = (id: number, n: number, what: string): string | null =>
@@ -50,6 +51,8 @@ export function checkTrace(t: Trace, file: string): Trace {
   const sp = scopeProblem(t.scope);
   if (sp) throw new InputError(file, null, `scope: ${sp}`);
   if (t.initial) initialMatrix(t.scope, t.initial, file);
+  const rp = t.real ? realProblem(t.real, t.scope) : null;
+  if (rp) throw new InputError(file, null, rp);
   // An op on an mdev created only later is a kernel-level ENOENT; one that no line ever creates is a typo.
   const created = new Set(t.steps.flatMap((s) => (s.op.kind === 'create' ? [s.op.mdev] : [])));
   for (const [i, s] of t.steps.entries()) {

@@ -2,6 +2,8 @@
  * Kernel events (model/events.ts) as the renderings show them: one line of text (formatEvent) and one JSON
  * object (`apmc run --json`, `explain --format json`, saved counterexamples, the HTML report's data).
  */
+import { initialMatrix } from './check.ts';
+import type { InitialHost } from './types.ts';
 import { formatEvent, type KernelEvent } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
@@ -50,9 +52,14 @@ export function stepEventsJson(steps: readonly { readonly events: readonly Kerne
 }
 
 /** The events of each step (that has some) of `ops` from the booted host under `policy`: a finding's. */
-export function traceEventsJson(scope: Scope, policy: Policy, ops: readonly Op[]): StepEventsJson {
+export function traceEventsJson(
+  scope: Scope,
+  policy: Policy,
+  ops: readonly Op[],
+  initial: InitialHost | null = null,
+): StepEventsJson {
   const cfg: Config = { scope, policy };
-  let s = initialState(scope);
+  let s = initialState(scope, initial ? initialMatrix(scope, initial) : undefined);
   const steps = ops.map((op) => {
     const r = step(cfg, s, op);
     s = r.state;

@@ -3,6 +3,7 @@ import { assertNever, type Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS } from '../model/scope.ts';
 import { maxOf } from './arrays.ts';
 import { formatIdList } from './ids.ts';
+import { formatReal } from './real.ts';
 import type { Trace } from './types.ts';
 
 /** One operation as a trace line, in sysfs vocabulary (the inverse of the text parser). */
@@ -79,6 +80,7 @@ export function formatTrace(t: Trace): string {
     });
     lines.push(['initial', ...parts].join(' '));
   }
+  if (t.real) lines.push(formatReal(t.real));
   const commented = t.steps.filter((s) => s.comment !== undefined);
   const width = Math.min(
     40,

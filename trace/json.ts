@@ -3,6 +3,7 @@ import { FAULTS } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { checkTrace } from './check.ts';
+import { realFromJson, realToJson } from './real.ts';
 import { lineAt, problemLine, scanJson } from './json-lines.ts';
 import { InputError, MAX_OPS, TRACE_FORMAT, type InitialHost, type Trace, type TraceStep } from './types.ts';
 
@@ -118,6 +119,7 @@ export function traceToJson(t: Trace): Record<string, unknown> {
   const doc: Record<string, unknown> = { format: TRACE_FORMAT, scope: { ...t.scope } };
   if (t.policy !== null) doc['policy'] = t.policy;
   if (t.initial !== null) doc['initial'] = t.initial;
+  if (t.real) doc['real'] = realToJson(t.real);
   if (t.header.length > 0) doc['comments'] = t.header;
   doc['ops'] = t.steps.map((s) => ({
     ...s.op,
@@ -208,6 +210,15 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
     }
     initial = out;
   }
+  let real: ReturnType<typeof realFromJson> | undefined;
+  if (doc['real'] !== undefined) {
+    try {
+      real = realFromJson(doc['real']);
+    } catch (e) {
+      if (typeof e === 'string') bad(e);
+      throw e;
+    }
+  }
   const header = doc['comments'] ?? [];
   const trailer = doc['comments_after'] ?? [];
   if (!isStrs(header) || !isStrs(trailer))
@@ -237,6 +248,7 @@ export function traceFromDoc(doc: unknown, file: string): Trace {
       header: tidy(header),
       steps,
       trailer: tidy(trailer),
+      ...(real ? { real } : {}),
     },
     file,
   );

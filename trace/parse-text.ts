@@ -7,7 +7,8 @@ import type { Op, Resource } from '../model/ops.ts';
 import { DEFAULT_SCOPE, SCOPE_KEYS, type Scope } from '../model/scope.ts';
 import { parseApqn, parseIdList, parseNumber } from './ids.ts';
 import { checkTrace } from './check.ts';
-import { InputError, MAX_OPS, type InitialHost, type Trace, type TraceStep } from './types.ts';
+import { parseRealWords, REAL_KEYS } from './real.ts';
+import { InputError, MAX_OPS, type InitialHost, type RealIds, type Trace, type TraceStep } from './types.ts';
 import { DRIVERS as DRIVER_LIST, FAULTS as FAULT_LIST, RESOURCES as RESOURCE_LIST } from '../model/op-values.ts';
 
 const MDEV_ATTRS = new Set([
@@ -43,6 +44,7 @@ export const KEYWORDS = new Set([
   'scope',
   'policy',
   'initial',
+  'real',
 ]);
 const NAME = /^[A-Za-z][\w-]*$/;
 
@@ -214,11 +216,12 @@ export function parseTextTrace(text: string, file: string): Trace {
   const scopeSet: (keyof Scope)[] = [];
   let policy: string | null = null;
   let initial: InitialHost | null = null;
+  let real: RealIds | undefined;
   const header: string[] = [];
   const steps: TraceStep[] = [];
   let pending: string[] = [];
   let seenDirective = false;
-  const lineOf: { scope?: number; initial?: number; policy?: number } = {};
+  const lineOf: { scope?: number; initial?: number; policy?: number; real?: number } = {};
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((raw, i) => {
@@ -235,7 +238,7 @@ export function parseTextTrace(text: string, file: string): Trace {
       }
       const words = body.split(/\s+/);
       const directive = words[0];
-      if (directive === 'scope' || directive === 'policy' || directive === 'initial') {
+      if (directive === 'scope' || directive === 'policy' || directive === 'initial' || directive === 'real') {
         if (steps.length > 0) throw `'${directive}' must come before the first operation`;
         seenDirective = true;
         const first = lineOf[directive];
@@ -244,6 +247,8 @@ export function parseTextTrace(text: string, file: string): Trace {
         if (directive === 'policy') {
           if (words.length !== 2) throw `expected 'policy <name|file>'`;
           policy = words[1]!;
+        } else if (directive === 'real') {
+          real = parseRealWords(keyValues(words.slice(1), REAL_KEYS, body));
         } else if (directive === 'scope') {
           const kv = keyValues(words.slice(1), SCOPE_KEYS, body);
           const next: Record<string, number> = { ...scope };
@@ -292,11 +297,18 @@ export function parseTextTrace(text: string, file: string): Trace {
     }
   });
   try {
-    return checkTrace({ scope, scopeSet, policy, initial, header, steps, trailer: pending }, file);
+    const t: Trace = { scope, scopeSet, policy, initial, header, steps, trailer: pending };
+    return checkTrace(real ? { ...t, real } : t, file);
   } catch (e) {
     // A problem with the scope or the initial configuration: name the directive's line.
     if (!(e instanceof InputError) || e.line !== null) throw e;
-    const at = /^scope/.test(e.problem) ? lineOf.scope : /^initial/.test(e.problem) ? lineOf.initial : null;
+    const at = /^scope/.test(e.problem)
+      ? lineOf.scope
+      : /^initial/.test(e.problem)
+        ? lineOf.initial
+        : /^real/.test(e.problem)
+          ? lineOf.real
+          : null;
     throw at === undefined || at === null ? e : new InputError(file, at, e.problem);
   }
 }

@@ -8,6 +8,22 @@ export interface InitialHost {
   readonly control_domains?: readonly number[];
 }
 
+/**
+ * Which real ids of a machine the trace's model ids stand for (the `real` directive; `apmc import` writes it):
+ * model adapter i is real adapter `adapters[i]`, and so on; an mdev name's real UUID. A model id past the end
+ * of a list has no real id (a replay script maps it to itself and warns).
+ */
+export interface RealIds {
+  readonly adapters: readonly number[];
+  readonly domains: readonly number[];
+  readonly control_domains: readonly number[];
+  /** mdev name → UUID. */
+  readonly mdevs: Readonly<Record<string, string>>;
+}
+
+/** A UUID as mdev names them: 8-4-4-4-12 hex digits. */
+export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 /** One operation of a trace with the comments around it (kept so text ↔ JSON loses nothing). */
 export interface TraceStep {
   readonly op: Op;
@@ -26,6 +42,8 @@ export interface Trace {
   readonly scopeSet: readonly (keyof Scope)[];
   readonly policy: string | null;
   readonly initial: InitialHost | null;
+  /** The real ids the model ids stand for (`real`), when the trace was taken from a machine. */
+  readonly real?: RealIds;
   /** Comment lines before the first directive or op. */
   readonly header: readonly string[];
   readonly steps: readonly TraceStep[];
