@@ -20,7 +20,8 @@ import { parse, parseCheckArgs } from './args.ts';
 import { runCheck } from './check.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { makeChalk } from './color.ts';
-import { help, identity, type Io, sandboxed, stdio } from './io.ts';
+import { COMMANDS } from './commands.ts';
+import { identity, type Io, sandboxed, stdio } from './io.ts';
 import { loadPolicy } from './load-policy.ts';
 import { mergedJson, mergeReports, renderMerged } from './merge.ts';
 import { checkJson, renderCheck } from './render-check.ts';
@@ -35,7 +36,6 @@ import { UsageError } from './usage.ts';
 
 export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const a = parseCheckArgs(args);
-  if (a.help) return help();
   // Where the run will write is checked before it starts: a bad location is bad input, not a failure at the end.
   if (a.save !== null) checkOutputDir('--save', a.save);
   if (a.report !== undefined) checkOutputDir('--report', a.report, [REPORT_FILE]);
@@ -145,8 +145,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
 }
 
 export function cmdMerge(args: string[]): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.merge);
   if (positionals.length === 0)
     throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
   const m = mergeReports(positionals, values.ci === true);
