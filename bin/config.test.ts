@@ -72,10 +72,15 @@ t('flags on the command line win, each replacing the setting it names', () => {
   assert.is(a.scope.control_domains, 2);
   assert.is(a.engine.engine, 'exhaustive');
   assert.is(a.engine.settings.depth, 3);
-  // --engine replaces the config's engine and its exhaustive settings.
+  // The exhaustive settings apply with the exhaustive engine only, the command line's or the config's.
   const random = parseCheckArgs(p.args('--engine', 'random'));
   assert.is(random.engine.engine, 'random');
   assert.is(random.engine.settings.depth, undefined);
+  const q = project({ 'apmc.config.json': { engine: 'random', exhaustive: { depth: 4, workers: 2 } } });
+  assert.is(parseCheckArgs(q.args()).engine.engine, 'random');
+  const nightly = parseCheckArgs(q.args('--engine', 'exhaustive', '--workers', '1'));
+  assert.is(nightly.engine.settings.depth, 4);
+  assert.is(nightly.engine.settings.workers, 1);
   // --no-config: none of it.
   const none = parseCheckArgs(p.args('--no-config'));
   assert.is(none.policies, null);
@@ -102,12 +107,14 @@ t('a bad config: one line naming the file, line and key; exit 2, nothing run', a
     [{ 'apmc.config.json': '{\n  "budget": {"runs": 5,}\n}\n' }, [], 'apmc.config.json:2: malformed JSON'],
     [{ 'apmc.config.json': '{\n  "polices": ["upstream"]\n}' }, [], `apmc.config.json:2: "polices": unknown key (did`],
     [{ 'apmc.config.json': { budget: { runs: '100' } } }, [], 'apmc.config.json:3: "budget.runs": expected a whole'],
-    [{ 'apmc.config.json': { budget: { runs: 0 } } }, [], 'apmc.config.json:3: "budget.runs": expected a whole'],
-    [{ 'apmc.config.json': { scope: { adapters: 99 } } }, [], 'apmc.config.json:3: "scope.adapters": expected 1 to'],
+    [{ 'apmc.config.json': { budget: { runs: 0 } } }, [], 'apmc.config.json:3: "budget.runs" is 0; expected a whole'],
+    [{ 'apmc.config.json': { scope: { adapters: 99 } } }, [], '.json:3: "scope.adapters" is 99; expected 1 to 32'],
+    [{ 'apmc.config.json': { exhaustive: { symmetry: 'on' } } }, [], '"exhaustive.symmetry": expected true or false'],
+    [{ 'apmc.config.json': { exhaustive: { order: 'x' } } }, [], `"exhaustive.order" is x; expected 'guests-first'`],
     [{ 'apmc.config.json': { policies: ['upstream', 'upstrem'] } }, [], `"policies[1]": unknown policy 'upstrem'`],
     [{ 'apmc.config.json': { policies: ['./gone.ts'] } }, [], `:3: "policies[0]": no such policy file './gone.ts'`],
     [{ 'apmc.config.json': { properties: ['recovry'] } }, [], `:3: "properties[0]": unknown property 'recovry'`],
-    [{ 'apmc.config.json': { engine: 'fast' } }, [], `:2: "engine": expected 'random' or 'exhaustive'`],
+    [{ 'apmc.config.json': { engine: 'fast' } }, [], `:2: "engine" is fast; expected 'random' or 'exhaustive'`],
     [{ 'apmc.config.json': { exhaustive: { depth: 3 } }, x: '' }, ['--engine', 'random'], ''],
     [{ 'apmc.config.json': [] }, [], 'apmc.config.json: expected a JSON object of settings'],
     [{ 'apmc.config.json': {}, 'package.json': { apmc: {} } }, [], 'apmc.config.json and package.json\'s "apmc"'],

@@ -3,8 +3,9 @@
  * is: the file `--config FILE` names (a package.json: its "apmc" key), else ./apmc.config.json, else the
  * "apmc" key of ./package.json (both present: bad input, keep one); `--no-config` reads none. Its
  * settings become check's flags, placed before the command line's, and a flag on the command line wins:
- * it replaces the config's setting (every --policy of the config at once); `--engine` also drops the
- * config's exhaustive settings. Policy and base files are relative to the config file's directory.
+ * it replaces the config's setting (every --policy of the config at once). The "exhaustive" settings
+ * apply when the engine (the command line's, else the config's) is exhaustive, and are left out
+ * otherwise. Policy and base files are relative to the config file's directory.
  *
  * Each value is checked here as its flag would be: a bad one (and invalid JSON, an unknown key, a wrong
  * type) is one line naming the file, the line and the key, exit 2, before anything runs.
@@ -48,7 +49,7 @@ const KEYS: Readonly<Record<string, { readonly flag: string; readonly kind: Kind
 };
 const GROUPS = ['budget', 'exhaustive', 'scope'];
 
-/** The flags the exhaustive engine alone takes: `--engine` on the command line drops the config's. */
+/** The flags the exhaustive engine alone takes: the config's apply only with that engine. */
 const EXHAUSTIVE_ONLY = new Set(Object.keys(EXHAUSTIVE).filter((f) => f !== 'mechanisms'));
 
 interface Setting {
@@ -146,9 +147,8 @@ export function configSettings(doc: unknown, text: string, file: string, prefix:
     out.push({ key, flag: spec.flag, args: values.flatMap((x) => [`--${spec.flag}`, x]) });
   }
   // Each value as its flag would take it (the exhaustive settings with the exhaustive engine).
-  const engine = out.find((s) => s.flag === 'engine');
   for (const s of out) {
-    const withEngine = EXHAUSTIVE_ONLY.has(s.flag) ? ['--engine', engine?.args[1] ?? 'exhaustive'] : [];
+    const withEngine = EXHAUSTIVE_ONLY.has(s.flag) ? ['--engine', 'exhaustive'] : [];
     // A list's items one by one, each named by its index.
     const list = KEYS[s.key]!.kind === 'strings' || KEYS[s.key]!.kind === 'policies';
     for (let i = 0; i < s.args.length; i += 2) {
@@ -158,7 +158,11 @@ export function configSettings(doc: unknown, text: string, file: string, prefix:
         if (!(e instanceof UsageError)) throw e;
         const m = e.message;
         const key = list ? `${s.key}[${i / 2}]` : s.key;
-        bad(key, m.startsWith(`--${s.flag}`) ? m.slice(s.flag.length + 2).replace(/^:\s*/, '') : m);
+        // `--runs: expected …, got '0'` as `"budget.runs" is 0; expected …`: the value first, the range may clip.
+        const own = m.startsWith(`--${s.flag}:`) ? m.slice(s.flag.length + 3).trimStart() : m;
+        const got = /^(.*), got '(.*)'$/.exec(own);
+        if (got) throw new InputError(file, lineOf(key), `"${key}" is ${got[2]}; ${got[1]}`);
+        bad(key, own);
       }
     }
   }
@@ -205,7 +209,9 @@ export function withConfig(args: readonly string[], note: (line: string) => void
   }
   const settings = configSettings(doc, text, where.file, where.key === null ? '' : `${where.key}.`);
   const given = new Set<string>(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
-  const kept = settings.filter((s) => !given.has(s.flag) && !(given.has('engine') && EXHAUSTIVE_ONLY.has(s.flag)));
+  // The exhaustive settings only with the exhaustive engine, the command line's or else the config's.
+  const engine = values.engine ?? settings.find((s) => s.flag === 'engine')?.args[1] ?? 'random';
+  const kept = settings.filter((s) => !given.has(s.flag) && (engine === 'exhaustive' || !EXHAUSTIVE_ONLY.has(s.flag)));
   // The command line without its --config (the settings are in the arguments now).
   const drop = new Set<number>();
   for (const t of tokens) {
