@@ -121,7 +121,8 @@ function cmdHelp(args: string[]): number {
 /** `name` as a command; an unknown one is a UsageError with the closest name. */
 function commandNamed(name: string): CommandName {
   if (isCommand(name)) return name;
-  const hint = closest(name, Object.keys(COMMANDS));
+  // Names longer than any command's by far get no hint (the distance costs their length times a name's).
+  const hint = name.length <= 40 ? closest(name, Object.keys(COMMANDS)) : null;
   throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : " (see 'apmc help')"}`);
 }
 
@@ -153,7 +154,9 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.out(packageVersion());
     return 0;
   }
-  if (cmd.startsWith('-')) throw new UsageError(`expected a command before '${cmd}' (see 'apmc help')`);
+  if (cmd.startsWith('-')) {
+    throw new UsageError(`unknown command '${cmd}' (the command comes first: see 'apmc help')`);
+  }
   const name = commandNamed(cmd);
   try {
     return await HANDLERS[name](rest, io);

@@ -131,7 +131,7 @@ top('an unknown command, or a flag before any: one line, exit 2', async () => {
     [['chekc'], "apmc: unknown command 'chekc' (did you mean 'check'?)"],
     [['help', 'explian'], "apmc: unknown command 'explian' (did you mean 'explain'?)"],
     [['frobnicate'], "apmc: unknown command 'frobnicate' (see 'apmc help')"],
-    [['--policy', 'x'], "apmc: expected a command before '--policy' (see 'apmc help')"],
+    [['--policy', 'x'], "apmc: unknown command '--policy' (the command comes first: see 'apmc help')"],
     [['help', 'run', 'check'], 'apmc: apmc help takes one command name, got 2'],
   ];
   for (const [argv, line] of cases) {
