@@ -87,6 +87,7 @@ export function parse<const F extends FlagTable>(args: readonly string[], spec: 
   const { values, tokens } = parsed;
   let positionals = parsed.positionals;
   if (spec.stdin === true) positionals = stdinPositionals(positionals);
+  else useStdin(false);
   return { values, positionals, tokens };
 }
 

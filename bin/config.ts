@@ -193,6 +193,9 @@ function locate(given: string | undefined): { file: string; key: string | null }
  * twice. Without a config: `args` as they are.
  */
 export function withConfig(args: readonly string[], note: (line: string) => void = () => {}): string[] {
+  // Nothing to read and no --config or --no-config: the arguments as they are, unparsed (check parses them).
+  const named = args.some((a) => a.startsWith('--config') || a.startsWith('--no-config'));
+  if (!named && !existsSync(CONFIG_FILE) && !existsSync('package.json')) return [...args];
   const { values, tokens } = parse(args, COMMANDS.check);
   if (values['no-config'] === true && values.config !== undefined)
     throw new UsageError('--config and --no-config: give one');

@@ -27,6 +27,7 @@ const ERRNO: Readonly<Record<string, string>> = {
   ENOTDIR: 'a part of the path is not a directory',
   ELOOP: 'too many symbolic links',
   ENAMETOOLONG: 'name too long',
+  EISDIR: 'a directory',
 };
 
 function kind(st: Stats): string {
