@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freshDir, ROOT, runInProcess } from '../test/cli-harness.ts';
+import { apmcProcess, freshDir, ROOT, runInProcess } from '../test/cli-harness.ts';
 import { width } from '../render/term.ts';
 import { COMMANDS } from './commands.ts';
 import { commandHelp, HELP, SHORT_USAGE } from './usage.ts';
@@ -124,6 +124,15 @@ top('a bare apmc prints the short usage on stderr and exits 2', async () => {
   assert.is(r.code, 2);
   assert.is(r.out, '');
   assert.is(r.err, `${SHORT_USAGE}\n`);
+});
+
+top('the process: a bare apmc exits 2, --version exits 0 with the version', async () => {
+  const bare = await apmcProcess([]);
+  assert.is(bare.code, 2);
+  assert.is(bare.err, `${SHORT_USAGE}\n`);
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const v = await apmcProcess(['-V']);
+  assert.equal(v, { code: 0, out: `${version}\n`, err: '' });
 });
 
 top('an unknown command, or a flag before any: one line, exit 2', async () => {
