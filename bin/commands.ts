@@ -241,7 +241,7 @@ const convert = {
   name: 'convert',
   summary: 'convert a trace between text and JSON',
   synopsis: ['convert [--to json|text] <trace|->'],
-  about: 'Prints the trace in the other format (or the one --to names); a `-` input in JSON becomes text.',
+  about: 'Prints the trace in the other format, or the one --to names (from standard input: JSON becomes text).',
   flags: { to: { type: 'string', arg: 'json|text', help: 'the format to write (default: the other one)' } },
   stdin: true,
   exits: ['0 done'],
