@@ -7,37 +7,64 @@ import { type Mechanism, MECHANISMS } from '../model/op-values.ts';
 import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
 import { PROPERTY_NAMES } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
+import {
+  type CommandName,
+  type CommandSpec,
+  COMMANDS,
+  COMMON,
+  EXHAUSTIVE,
+  type Flags as FlagTable,
+} from './commands.ts';
 import { withScopeFlags } from './load-trace.ts';
 import { propertyArgs } from './property-args.ts';
-import { SCOPE_FLAGS, type ScopeFlagValues, scopeFlagValues } from './scope-flags.ts';
+import { readStdin, STDIN, useStdin } from './read-input.ts';
+import { type ScopeFlagValues, scopeFlagValues } from './scope-flags.ts';
 import { closest, UsageError } from './usage.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-export const COMMON = {
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-export { SCOPE_FLAGS, scopeFlagValues } from './scope-flags.ts';
+export { COMMON } from './commands.ts';
+export { scopeFlagValues } from './scope-flags.ts';
+
+/** `--help` or `-h` on a command line that parsed: bin/cli.ts prints that command's help, exit 0. */
+export class HelpRequest extends Error {
+  readonly command: CommandName;
+  constructor(command: CommandName) {
+    super(`apmc ${command} --help`);
+    this.command = command;
+  }
+}
 
 /**
- * node:util parseArgs in strict mode, its errors as one-line UsageErrors. A flag that takes a value and
- * is not `multiple` may be given once (parseArgs would keep the last silently).
+ * node:util parseArgs in strict mode over the flags of `spec` (bin/commands.ts) and the common ones, its
+ * errors as one-line UsageErrors. A flag that takes a value and is not `multiple` may be given once
+ * (parseArgs would keep the last silently). `--help` throws HelpRequest. For a command that reads traces,
+ * a positional `-` is standard input: read here, once, and named `<stdin>` (bin/read-input.ts).
  */
-export function parse<const O extends ParseArgsOptionsConfig>(args: string[], options: O) {
-  const all: ParseArgsOptionsConfig = { ...COMMON, ...options };
+export function parse<const F extends FlagTable>(args: readonly string[], spec: CommandSpec<F>) {
+  const all: FlagTable = { ...COMMON, ...spec.flags };
+  const options: ParseArgsOptionsConfig = {};
+  for (const [name, f] of Object.entries(all)) {
+    options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args, options: all as O & typeof COMMON, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({
+      args: [...args],
+      options: options as unknown as F & typeof COMMON,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const code = (e as { code?: string }).code;
     const flag = /'(--?[^' ]+)/.exec(msg)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const hint = closest(flag.replace(/^-+/, ''), Object.keys(all));
-      throw new UsageError(`unknown option '${flag}'${hint ? ` (did you mean '--${hint}'?)` : ''}`);
+      const see = hint ? ` (did you mean '--${hint}'?)` : ` (see 'apmc ${spec.name} --help')`;
+      throw new UsageError(`unknown option '${flag}'${see}`);
     }
     if (/ambiguous/.test(msg)) {
       const i = args.indexOf(flag);
@@ -48,6 +75,7 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     if (/argument missing/.test(msg)) throw new UsageError(`${flag}: missing value`);
     throw new UsageError(msg.split('\n')[0]!);
   }
+  if ((parsed.values as Record<string, unknown>)['help'] === true) throw new HelpRequest(spec.name as CommandName);
   const given = new Map<string, string | undefined>();
   for (const t of parsed.tokens) {
     if (t.kind !== 'option' || all[t.name]?.type !== 'string' || all[t.name]?.multiple === true) continue;
@@ -56,8 +84,23 @@ export function parse<const O extends ParseArgsOptionsConfig>(args: string[], op
     }
     given.set(t.name, t.value);
   }
-  const { values, positionals } = parsed;
-  return { values, positionals };
+  const { values, tokens } = parsed;
+  let positionals = parsed.positionals;
+  if (spec.stdin === true) positionals = stdinPositionals(positionals);
+  else useStdin(false);
+  return { values, positionals, tokens };
+}
+
+/** The positionals with `-` as STDIN, read (once per process); at most one `-`, and no file named STDIN with it. */
+function stdinPositionals(positionals: string[]): string[] {
+  const dashes = positionals.filter((p) => p === '-').length;
+  useStdin(dashes > 0);
+  if (dashes === 0) return positionals;
+  if (dashes > 1) throw new UsageError(`'-' given ${dashes} times: standard input holds one trace`);
+  if (positionals.includes(STDIN))
+    throw new UsageError(`'${STDIN}' is how '-' is named; write './${STDIN}' for a file of that name`);
+  readStdin();
+  return positionals.map((p) => (p === '-' ? STDIN : p));
 }
 
 export function onePositional(positionals: string[], what: string): string {
@@ -72,7 +115,6 @@ export function scopeFromFlags(v: ScopeFlagValues): Scope {
 }
 
 export interface CheckArgs {
-  readonly help: boolean;
   /** Policy names or files, unresolved (bin/load-policy.ts resolves them). */
   readonly policies: readonly string[] | null;
   /** --base: the policy (name or file, unresolved) every policy is checked against; null without. */
@@ -115,23 +157,7 @@ const intFlag = (
 
 /** `apmc check`'s arguments. */
 export function parseCheckArgs(args: string[]): CheckArgs {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string', multiple: true },
-    base: { type: 'string' },
-    property: { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    runs: { type: 'string' },
-    time: { type: 'string' },
-    json: { type: 'boolean' },
-    save: { type: 'boolean' },
-    ci: { type: 'boolean' },
-    stats: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-    report: { type: 'string' },
-    from: { type: 'string' },
-    ...ENGINE_FLAGS,
-    ...SCOPE_FLAGS,
-  });
+  const { values, positionals } = parse(args, COMMANDS.check);
   // `--save DIR`: the one positional check accepts.
   if (positionals.length > (values.save ? 1 : 0)) {
     throw new UsageError(
@@ -143,7 +169,6 @@ export function parseCheckArgs(args: string[]): CheckArgs {
   const properties = propertyArgs(values.property ?? PROPERTY_NAMES);
   const time = values.time === undefined ? undefined : intFlag('time', values.time, 0, 1, 86400 * 365) * 1000;
   return {
-    help: values.help === true,
     policies: values.policy ?? null,
     base: values.base ?? null,
     properties,
@@ -165,18 +190,11 @@ export function parseCheckArgs(args: string[]): CheckArgs {
   };
 }
 
-/** The exhaustive engine's flags and --shard (`apmc check`). */
+/** --engine, the exhaustive engine's flags and --shard (`apmc check`; bin/commands.ts). */
 export const ENGINE_FLAGS = {
-  engine: { type: 'string' },
-  depth: { type: 'string' },
-  'max-states': { type: 'string' },
-  'max-memory': { type: 'string' },
-  symmetry: { type: 'string' },
-  memo: { type: 'string' },
-  order: { type: 'string' },
-  workers: { type: 'string' },
-  shard: { type: 'string' },
-  mechanisms: { type: 'string' },
+  engine: COMMANDS.check.flags.engine,
+  shard: COMMANDS.check.flags.shard,
+  ...EXHAUSTIVE,
 } as const;
 
 /**
@@ -193,7 +211,7 @@ export function mechanismsFlag(v: string | undefined): readonly Mechanism[] {
     const m = MECHANISMS.find((x) => x === word);
     if (m === undefined) {
       const hint = closest(word, [...MECHANISMS]);
-      const help = hint ? ` (did you mean '${hint}'?)` : " (see 'apmc help' for the names)";
+      const help = hint ? ` (did you mean '${hint}'?)` : " (see 'apmc check --help' for the names)";
       throw new UsageError(`--mechanisms: unknown mechanism '${word}'${help}`);
     }
     if (!out.includes(m)) out.push(m);

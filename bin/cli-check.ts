@@ -23,7 +23,8 @@ import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { runCheck } from './check.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
 import { makeChalk } from './color.ts';
-import { help, identity, type Io, sandboxed, stdio } from './io.ts';
+import { COMMANDS } from './commands.ts';
+import { identity, type Io, sandboxed, stdio } from './io.ts';
 import { loadPolicy } from './load-policy.ts';
 import { mergedJson, mergeReports, renderMerged } from './merge.ts';
 import { checkJson, renderCheck } from './render-check.ts';
@@ -38,7 +39,6 @@ import { UsageError } from './usage.ts';
 
 export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const parsed = parseCheckArgs(args);
-  if (parsed.help) return help();
   // --from FILE: its scope (the flags over it), its ops as every counterexample's fixed prefix (check/run.ts).
   const fromTrace =
     parsed.from === undefined ? null : withScopeFlags(loadTrace(parsed.from), parsed.scopeFlags, parsed.from);
@@ -181,8 +181,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
 }
 
 export function cmdMerge(args: string[]): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, ci: { type: 'boolean' } });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.merge);
   if (positionals.length === 0)
     throw new UsageError('apmc merge: expected one or more report files (apmc check --json output)');
   const m = mergeReports(positionals, values.ci === true);

@@ -1,13 +1,14 @@
 /** `apmc diff` and `apmc compare` on the command line: flags, the policy sandbox, signals, exit codes. */
 import type { Op } from '../model/ops.ts';
 import { abortFlag } from '../properties/abort.ts';
-import { parse, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
+import { parse, scopeFlagValues } from './args.ts';
+import { COMMANDS } from './commands.ts';
 import { makeChalk } from './color.ts';
 import { compareCommand, loadPair } from './compare.ts';
 import { diffCommand, diffSearchCommand, parseDiffArgs } from './diff.ts';
 import { diffClassesCommand } from './diff-classes.ts';
 import { loadSubject } from './explain.ts';
-import { help, identity, type Io, sandboxed } from './io.ts';
+import { identity, type Io, sandboxed } from './io.ts';
 import { isPolicyFile } from './load-policy.ts';
 import { withScopeFlags } from './load-trace.ts';
 import { stepWhere } from './run-fault.ts';
@@ -22,7 +23,6 @@ import { UsageError } from './usage.ts';
  */
 export async function cmdDiff(args: string[], io: Io): Promise<number> {
   const a = parseDiffArgs(args);
-  if (a.help) return help();
   const c = makeChalk({ color: a.color, noColor: a.noColor });
   const file = a.trace;
   if (sandboxed(io, a.policies)) {
@@ -58,14 +58,11 @@ export async function cmdDiff(args: string[], io: Io): Promise<number> {
 
 /** Exit 1: the same configuration in two orders gives other guests; 0: the same guests; 4: other configurations. */
 export async function cmdCompare(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string' },
-    save: { type: 'string' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.compare);
   if (positionals.length !== 2)
-    throw new UsageError(`apmc compare: expected two trace files, got ${positionals.length} (see 'apmc help')`);
+    throw new UsageError(
+      `apmc compare: expected two trace files, got ${positionals.length} (see 'apmc compare --help')`,
+    );
   const [a, b] = positionals as [string, string];
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
   const f = { policy: values.policy, save: values.save, scope: scopeFlagValues(values) };

@@ -4,29 +4,37 @@
  * 2 bad usage or input; 3 internal error; 130/143 a signal). bin/main.ts wires it to the process.
  */
 import { POLICIES } from '../model/policies/index.ts';
-import { formatTrace, InputError, traceToJson } from '../trace/index.ts';
+import { formatTrace, InputError, isJsonTrace, traceToJson } from '../trace/index.ts';
 import { makeChalk } from './color.ts';
 import { tracePolicy, loadPolicy } from './load-policy.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { renderRun, runReport } from './run.ts';
-import { pathArgs, policiesText, propertiesText, UsageError } from './usage.ts';
+import {
+  closest,
+  commandHelp,
+  HELP,
+  packageVersion,
+  pathArgs,
+  policiesText,
+  propertiesText,
+  SHORT_USAGE,
+  UsageError,
+} from './usage.ts';
 import { PROPERTIES } from '../properties/registry.ts';
-import { onePositional, parse, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
+import { HelpRequest, onePositional, parse, scopeFlagValues } from './args.ts';
+import { type CommandName, COMMANDS, isCommand } from './commands.ts';
+import { withConfig } from './config.ts';
+import { readInput, STDIN } from './read-input.ts';
 import { guardPolicy, PolicyFault } from '../properties/policy-guard.ts';
 import { runFault, stepWhere, traceFault, TracePolicyError } from './run-fault.ts';
 import { errorLine } from '../render/term.ts';
 import { sandboxCommand } from './sandbox.ts';
-import { help, identity, type Io, LOCAL, sandboxed, stdio } from './io.ts';
+import { identity, type Io, LOCAL, sandboxed, stdio } from './io.ts';
 
 export type { Io } from './io.ts';
 
 async function cmdRun(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string' },
-    json: { type: 'boolean' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.run);
   const file = onePositional(positionals, 'trace file');
   const t = withScopeFlags(loadTrace(file), scopeFlagValues(values), file);
   // A policy file loads only from --policy (which wins over the trace's `policy` line, as for built-in names).
@@ -54,14 +62,14 @@ async function cmdRun(args: string[], io: Io): Promise<number> {
 }
 
 function cmdConvert(args: string[]): number {
-  const { values, positionals } = parse(args, { to: { type: 'string' } });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.convert);
   const file = onePositional(positionals, 'trace file');
   if (values.to !== undefined && values.to !== 'json' && values.to !== 'text')
     throw new UsageError(`--to: expected 'json' or 'text', got '${values.to}'`);
   const t = loadTrace(file);
-  // Default: to the other format (JSON files become text, text files JSON).
-  const to = values.to ?? (file.endsWith('.json') ? 'text' : 'json');
+  // Default: to the other format (JSON files become text, text files JSON; standard input by its content).
+  const json = file === STDIN ? isJsonTrace(readInput(file, 'trace'), file) : file.endsWith('.json');
+  const to = values.to ?? (json ? 'text' : 'json');
   if (to === 'json') stdio.log(JSON.stringify(traceToJson(t), null, 2));
   else process.stdout.write(formatTrace(t));
   return 0;
@@ -69,13 +77,7 @@ function cmdConvert(args: string[]): number {
 
 async function cmdExplain(args: string[], io: Io): Promise<number> {
   const { explainCommand, loadSubject } = await import('./explain.ts');
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string' },
-    format: { type: 'string' },
-    property: { type: 'string' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.explain);
   const c = makeChalk({ color: values.color, noColor: values['no-color'] });
   const file = onePositional(positionals, 'trace or counterexample file');
   const f = { format: values.format, policy: values.policy, property: values.property, scope: scopeFlagValues(values) };
@@ -88,15 +90,16 @@ async function cmdExplain(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-function cmdPolicies(): number {
+function cmdPolicies(args: string[]): number {
+  const { positionals } = parse(args, COMMANDS.policies);
+  if (positionals.length > 0) throw new UsageError(`apmc policies takes no arguments (got '${positionals[0]}')`);
   stdio.log(policiesText(Object.values(POLICIES)));
   return 0;
 }
 
 /** `apmc properties`: every property with its spec id and sentence (`--json`: the same as data). */
 function cmdProperties(args: string[]): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.properties);
   if (positionals.length > 0) throw new UsageError(`apmc properties takes no arguments (got '${positionals[0]}')`);
   if (values.json) {
     const list = PROPERTIES.map((p) => ({ name: p.name, spec: p.spec, kind: p.kind, statement: p.statement }));
@@ -105,38 +108,64 @@ function cmdProperties(args: string[]): number {
   return 0;
 }
 
+/** `apmc help [command]`: the list of commands, or one command's help. */
+function cmdHelp(args: string[]): number {
+  const { positionals } = parse(args, COMMANDS.help);
+  if (positionals.length > 1) throw new UsageError(`apmc help takes one command name, got ${positionals.length}`);
+  const name = positionals[0];
+  if (name === undefined) stdio.log(HELP);
+  else stdio.log(commandHelp(commandNamed(name)));
+  return 0;
+}
+
+/** `name` as a command; an unknown one is a UsageError with the closest name. */
+function commandNamed(name: string): CommandName {
+  if (isCommand(name)) return name;
+  // Names longer than any command's by far get no hint (the distance costs their length times a name's).
+  const hint = name.length <= 40 ? closest(name, Object.keys(COMMANDS)) : null;
+  throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : " (see 'apmc help')"}`);
+}
+
+type Handler = (args: string[], io: Io) => number | Promise<number>;
+
+/** Each command's function: one per entry of bin/commands.ts COMMANDS (tsc checks both ways). */
+const HANDLERS: { readonly [K in CommandName]: Handler } = {
+  run: cmdRun,
+  check: async (args, io) => (await import('./cli-check.ts')).cmdCheck(withConfig(args, io.err), io),
+  merge: async (args) => (await import('./cli-check.ts')).cmdMerge(args),
+  explain: cmdExplain,
+  diff: async (args, io) => (await import('./cli-diff.ts')).cmdDiff(args, io),
+  compare: async (args, io) => (await import('./cli-diff.ts')).cmdCompare(args, io),
+  convert: cmdConvert,
+  import: async (args, io) => (await import('./import.ts')).cmdImport(args, io),
+  snapshot: async (args) => (await import('./snapshot.ts')).cmdSnapshot(args),
+  policies: cmdPolicies,
+  properties: cmdProperties,
+  help: cmdHelp,
+};
+
 async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'run':
-      return cmdRun(rest, io);
-    case 'convert':
-      return cmdConvert(rest);
-    case 'check':
-      return (await import('./cli-check.ts')).cmdCheck(rest, io);
-    case 'explain':
-      return cmdExplain(rest, io);
-    case 'diff':
-      return (await import('./cli-diff.ts')).cmdDiff(rest, io);
-    case 'compare':
-      return (await import('./cli-diff.ts')).cmdCompare(rest, io);
-    case 'merge':
-      return (await import('./cli-check.ts')).cmdMerge(rest);
-    case 'import':
-      return (await import('./import.ts')).cmdImport(rest, io);
-    case 'snapshot':
-      return (await import('./snapshot.ts')).cmdSnapshot(rest);
-    case 'policies':
-      return cmdPolicies();
-    case 'properties':
-      return cmdProperties(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      return help();
-    default:
-      throw new UsageError(`unknown command '${cmd}' (commands: apmc help)`);
+  if (cmd === undefined) {
+    io.err(SHORT_USAGE);
+    return 2;
+  }
+  if (cmd === '--help' || cmd === '-h') return cmdHelp(rest);
+  if (cmd === '--version' || cmd === '-V') {
+    if (rest.length > 0) throw new UsageError(`${cmd} takes no arguments (got '${rest[0]}')`);
+    io.out(packageVersion());
+    return 0;
+  }
+  if (cmd.startsWith('-')) {
+    throw new UsageError(`unknown command '${cmd}' (the command comes first: see 'apmc help')`);
+  }
+  const name = commandNamed(cmd);
+  try {
+    return await HANDLERS[name](rest, io);
+  } catch (e) {
+    if (!(e instanceof HelpRequest)) throw e;
+    io.out(commandHelp(e.command));
+    return 0;
   }
 }
 
@@ -171,7 +200,8 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await main(argv, LOCAL);
   } catch (e) {
-    const f = failure(e, argv);
+    // The command's name is no path, even where a directory of that name exists (the repository's check/).
+    const f = failure(e, argv.slice(1));
     stdio.error(f.line);
     return f.code;
   }

@@ -13,7 +13,7 @@ import { OBSERVE_LEVELS, type ObserveLevel } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import { POLICIES } from '../model/policies/index.ts';
-import { DEFAULT_SCOPE, type Scope } from '../model/scope.ts';
+import type { Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { abortFlag, type AbortFlag } from '../properties/abort.ts';
 import { searchDifference, type DifferenceSearch } from '../properties/difference.ts';
@@ -23,7 +23,8 @@ import { diffTraces, diffText } from '../render/diff.ts';
 import { clip, oneLine, WIDTH, wrapLine } from '../render/term.ts';
 import { formatOp, formatTrace } from '../trace/format.ts';
 import type { Trace } from '../trace/types.ts';
-import { engineSettings, ENGINE_FLAGS, parse, SCOPE_FLAGS, scopeFlagValues, scopeFromFlags } from './args.ts';
+import { engineSettings, ENGINE_FLAGS, parse, scopeFlagValues, scopeFromFlags } from './args.ts';
+import { COMMANDS } from './commands.ts';
 import type { ExhaustiveSettings } from './check-exhaustive.ts';
 import { loadSubject, type ScopeFlags } from './explain.ts';
 import { loadPolicy } from './load-policy.ts';
@@ -49,7 +50,6 @@ const SEARCH_FLAGS = [
 export type DiffEngine = 'random' | 'exhaustive' | 'auto';
 
 export interface DiffArgs {
-  readonly help: boolean;
   readonly color: boolean | undefined;
   readonly noColor: boolean | undefined;
   /** Policy names or files, unresolved. */
@@ -84,27 +84,12 @@ const whole = (name: string, v: string | undefined, dflt: number, min: number, m
 
 /** `apmc diff`'s arguments. */
 export function parseDiffArgs(args: string[]): DiffArgs {
-  const { values, positionals } = parse(args, {
-    policy: { type: 'string', multiple: true },
-    observe: { type: 'string' },
-    seed: { type: 'string' },
-    runs: { type: 'string' },
-    time: { type: 'string' },
-    save: { type: 'string' },
-    'max-ops': { type: 'string' },
-    classes: { type: 'boolean' },
-    'save-dir': { type: 'string' },
-    ...ENGINE_FLAGS,
-    ...SCOPE_FLAGS,
-  });
-  const common = { help: values.help === true, color: values.color, noColor: values['no-color'] };
+  const { values, positionals } = parse(args, COMMANDS.diff);
+  const common = { color: values.color, noColor: values['no-color'] };
   const policies = values.policy ?? [];
-  if (values.help) {
-    return { ...common, policies, trace: null, level: 'guest', scope: {}, searchScope: DEFAULT_SCOPE, ...DEFAULTS };
-  }
   const searchScope = scopeFromFlags(values);
   if (positionals.length > 1)
-    throw new UsageError(`expected at most one trace file, got ${positionals.length} (see 'apmc help')`);
+    throw new UsageError(`expected at most one trace file, got ${positionals.length} (see 'apmc diff --help')`);
   if (policies.length !== 2) throw new UsageError(`apmc diff needs exactly two --policy flags, got ${policies.length}`);
   const trace = positionals[0] ?? null;
   const observe = values.observe ?? (trace === null ? 'guest' : 'sysfs');
@@ -120,7 +105,6 @@ export function parseDiffArgs(args: string[]): DiffArgs {
   const engine = values.engine ?? 'auto';
   if (engine !== 'random' && engine !== 'exhaustive' && engine !== 'auto')
     throw new UsageError(`--engine: expected 'random', 'exhaustive' or 'auto', got '${engine}'`);
-  if (values.shard !== undefined) throw new UsageError('--shard: not for apmc diff (one search, not shards)');
   // The exhaustive flags as `apmc check` parses them; `auto` runs the exhaustive engine first, so takes them too.
   const { settings } = engineSettings({ ...values, engine: engine === 'random' ? 'random' : 'exhaustive' });
   if (engine === 'exhaustive' && values.seed !== undefined)

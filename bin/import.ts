@@ -13,10 +13,11 @@ import { traceToJson } from '../trace/json.ts';
 import { machineDifferences } from '../trace/machine-compare.ts';
 import { type Machine, machineTrace, mdevInUse } from '../trace/machine.ts';
 import { oneLine } from '../render/term.ts';
-import { parse, SCOPE_FLAGS, scopeFlagValues } from './args.ts';
+import { parse, scopeFlagValues } from './args.ts';
+import { COMMANDS } from './commands.ts';
 import { parseLszcrypt, parseMdevctl } from './import-extra.ts';
 import { readSysfs, Tree } from './import-sysfs.ts';
-import { help, type Io } from './io.ts';
+import type { Io } from './io.ts';
 import { readInput } from './read-input.ts';
 import { writeFileSafe } from './safe-write.ts';
 import { scopeFlag } from './scope-flags.ts';
@@ -77,16 +78,7 @@ function crossNotes(m: Machine, lsz: ReturnType<typeof parseLszcrypt> | null, md
 }
 
 export function cmdImport(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, {
-    sysfs: { type: 'string' },
-    lszcrypt: { type: 'string' },
-    mdevctl: { type: 'string' },
-    to: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-    policy: { type: 'string' },
-    ...SCOPE_FLAGS,
-  });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.import);
   if (positionals.length > 0) throw new UsageError(`apmc import takes no arguments (got '${positionals[0]}')`);
   const to = values.to ?? (values.output?.endsWith('.json') ? 'json' : 'text');
   if (to !== 'json' && to !== 'text') throw new UsageError(`--to: expected 'json' or 'text', got '${to}'`);

@@ -5,7 +5,6 @@ import type { Finding } from '../check/finding.ts';
 import type { AbortFlag } from '../properties/abort.ts';
 import { isPolicyFile, policyIdentity } from './load-policy.ts';
 import type { WatchShared } from './sandbox-watch.ts';
-import { HELP } from './usage.ts';
 
 /**
  * apmc's console. apmc decides colour itself (bin/color.ts: NO_COLOR wins over FORCE_COLOR), so this console never
@@ -47,9 +46,3 @@ export const LOCAL: Io = {
 export const sandboxed = (io: Io, specs: readonly (string | undefined)[]): boolean =>
   io.sandbox === null && specs.some((p) => p !== undefined && isPolicyFile(p));
 export const identity = (spec: string): string => (isPolicyFile(spec) ? policyIdentity(resolve(spec)) : spec);
-
-/** `apmc help` and `--help`: the help text, exit 0. */
-export function help(): number {
-  stdio.log(HELP);
-  return 0;
-}

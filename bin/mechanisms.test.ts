@@ -12,7 +12,7 @@ import { POLICIES } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { mechanismsFlag, parseCheckArgs } from './args.ts';
 import { parseDiffArgs } from './diff.ts';
-import { HELP, UsageError } from './usage.ts';
+import { commandHelp, UsageError } from './usage.ts';
 
 const t = suite('--mechanisms');
 const TINY: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
@@ -38,7 +38,9 @@ t('a bad value is one line naming the flag and the problem', () => {
   assert.throws(() => mechanismsFlag(''), says('--mechanisms: an empty name'));
   const withTrace = ['--policy', 'd0', '--policy', 'upstream', '--mechanisms', 'none', 'x.trace'];
   assert.throws(() => parseDiffArgs(withTrace), says('--mechanisms: only without a trace'));
-  assert.ok(HELP.includes('--mechanisms'));
+  for (const c of ['check', 'diff'] as const) {
+    for (const m of MECHANISMS) assert.ok(commandHelp(c).includes(m), `${c}: ${m}`);
+  }
 });
 
 t('the exhaustive search steps the alphabet of its mechanisms', () => {

@@ -5,8 +5,13 @@
  * dropped and CRLF line ends become LF, no line may be longer than MAX_LINE, so a file saved on Windows
  * reads as the same text. Every refusal is an InputError naming the file (and the line where there is
  * one): bad input, exit 2.
+ *
+ * A trace argument `-` is standard input (bin/args.ts parse): read whole, once per process, within the
+ * same bounds, and named STDIN in messages. A policy sandbox thread gets those bytes from the main thread
+ * (worker_threads environment data), since the main thread has consumed the stream.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import { MAX_LINE } from '../trace/parse-text.ts';
 import { InputError } from '../trace/types.ts';
 
@@ -22,6 +27,7 @@ const ERRNO: Readonly<Record<string, string>> = {
   ENOTDIR: 'a part of the path is not a directory',
   ELOOP: 'too many symbolic links',
   ENAMETOOLONG: 'name too long',
+  EISDIR: 'a directory',
 };
 
 function kind(st: Stats): string {
@@ -64,11 +70,64 @@ function lineOfByte(b: Uint8Array, offset: number): number {
   return n;
 }
 
+/** How messages name standard input; a path of this name reads it when the command line had `-`. */
+export const STDIN = '<stdin>';
+const STDIN_KEY = 'apmc:stdin';
+
+let stdinWanted = false;
+let stdinBytes: Buffer | null = null;
+
+/** Whether the command line being run has `-` (bin/args.ts): only then does the path STDIN read stdin. */
+export function useStdin(on: boolean): void {
+  stdinWanted = on;
+}
+
+/** Standard input's bytes, read once (at most MAX_INPUT_BYTES); in a sandbox thread, the main thread's. */
+export function readStdin(): Buffer {
+  if (stdinBytes !== null) return stdinBytes;
+  if (!isMainThread) {
+    const got = getEnvironmentData(STDIN_KEY);
+    if (!(got instanceof Uint8Array)) throw new InputError(STDIN, null, 'standard input was not passed to the sandbox');
+    stdinBytes = Buffer.from(got);
+    return stdinBytes;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const mb = MAX_INPUT_BYTES / 1024 / 1024;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, CHUNK, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      // A non-blocking pipe with nothing in it yet: wait a little and read again.
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw new InputError(STDIN, null, `cannot read standard input (${ERRNO[code] ?? code})`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_INPUT_BYTES) throw new InputError(STDIN, null, `larger than ${mb} MB, the most apmc reads`);
+    chunks.push(n === CHUNK ? buf : Buffer.from(buf.subarray(0, n)));
+  }
+  stdinBytes = Buffer.concat(chunks, total);
+  setEnvironmentData(STDIN_KEY, stdinBytes);
+  return stdinBytes;
+}
+
 /**
  * The text of the file at `path`, which holds a `what` ('trace', 'report' …, for messages). Throws
  * InputError: missing or unreadable, not a regular file, larger than MAX_INPUT_BYTES, not UTF-8, NUL.
  */
 export function readInput(path: string, what: string): string {
+  return decodeInput(path === STDIN && stdinWanted ? readStdin() : readBytes(path, what), path, what);
+}
+
+function readBytes(path: string, what: string): Buffer {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below, unread).
@@ -107,6 +166,11 @@ export function readInput(path: string, what: string): string {
   } finally {
     closeSync(fd);
   }
+  return bytes;
+}
+
+/** The bytes as text: UTF-8 without NUL, no BOM, LF line ends, no line longer than MAX_LINE. */
+function decodeInput(bytes: Buffer, path: string, what: string): string {
   let text: string;
   try {
     // Drops a leading byte order mark (ignoreBOM: false).

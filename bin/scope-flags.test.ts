@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_SCOPE, SCOPE_KEYS, scopeLimit } from '../model/scope.ts';
 import { parseCheckArgs } from './args.ts';
 import { scopeFlag } from './scope-flags.ts';
-import { HELP, UsageError } from './usage.ts';
+import { commandHelp, UsageError } from './usage.ts';
 
 const flags = suite('scope flags');
 
@@ -21,7 +21,9 @@ flags('a value beyond the model names the flag and the limit; the help lists eve
     const max = scopeLimit(k);
     const says = (e: unknown) => e instanceof UsageError && e.message.startsWith(`${f}: expected 1 to ${max} `);
     assert.throws(() => parseCheckArgs([f, String(max + 1)]), says, f);
-    assert.ok(HELP.includes(`${f} N (${DEFAULT_SCOPE[k]})`), f);
+    for (const c of ['run', 'check', 'explain', 'diff', 'compare'] as const) {
+      assert.match(commandHelp(c), new RegExp(`\\n  ${f} N +.*1 to ${max} \\(${DEFAULT_SCOPE[k]}\\)\\n`), `${c} ${f}`);
+    }
   }
 });
 

@@ -5,7 +5,8 @@
  * Queue `driver` links are kept as links (their target's last part is the driver); nothing else is a link.
  */
 import { parse } from './args.ts';
-import { help, stdio } from './io.ts';
+import { COMMANDS } from './commands.ts';
+import { stdio } from './io.ts';
 import { SNAPSHOT_LSZCRYPT, SNAPSHOT_MDEVCTL, SNAPSHOT_UNAME } from './import.ts';
 import { writeFileSafe } from './safe-write.ts';
 import { UsageError } from './usage.ts';
@@ -72,8 +73,7 @@ echo "next: apmc import --sysfs $OUT -o machine.trace"
 `;
 
 export function cmdSnapshot(args: string[]): number {
-  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
-  if (values.help) return help();
+  const { values, positionals } = parse(args, COMMANDS.snapshot);
   if (positionals.length > 0) throw new UsageError(`apmc snapshot takes no arguments (got '${positionals[0]}')`);
   if (values.output === undefined) process.stdout.write(SNAPSHOT_SCRIPT);
   else {

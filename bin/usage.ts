@@ -1,11 +1,6 @@
-import { existsSync } from 'node:fs';
-import { oneLine, WIDTH, wrap } from '../render/term.ts';
-import { MECHANISMS } from '../model/op-values.ts';
-import { scopeFlagsHelp } from './scope-flags.ts';
-
-const MECHANISMS_HELP =
-  '--mechanisms (check, diff without a trace): the kernel mechanisms whose ops both engines generate ' +
-  `besides the classic ones: all (default), none, or a comma list of ${MECHANISMS.join(', ')}.`;
+import { existsSync, readFileSync } from 'node:fs';
+import { oneLine, WIDTH, width, wrap } from '../render/term.ts';
+import { type CommandName, COMMANDS, type CommandSpec, COMMON, type Flag } from './commands.ts';
 
 /** A bad command line or input: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -40,70 +35,80 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-export const HELP = `apmc: a model checker for the s390 AP passthrough stack (AP bus + vfio_ap + KVM)
+const TITLE = 'apmc: a model checker for the s390 AP passthrough stack (AP bus + vfio_ap + KVM)';
 
-usage:
-  apmc run [--policy <name|file>] [scope flags] [--json] <trace>
-      run a trace, print every step
-  apmc check [--policy <name|file>]... [--property <name>]... [--seed N]
-             [--runs N] [--time S] [scope flags] [--json] [--stats] [--verbose]
-             [--save [DIR]] [--ci] [--report <dir>] [--shard k/n]
-             [--engine random|exhaustive] [--depth N] [--max-states N]
-             [--max-memory MB] [--symmetry on|off] [--memo auto|on|off]
-             [--order guests-first|plain] [--workers N] [--base <name|file>]
-             [--mechanisms all|none|LIST] [--from <trace>]
-      check properties (random or exhaustive); with --base, per property what
-      each policy adds to the base (new), shares with it (inherited), fixes
-  apmc merge [--json] [--ci] <report.json>...
-      combine the --json reports of shards
-  apmc explain [--format text|md|json|sh] [--policy <name|file>] [scope flags]
-               [--property <name|id>] <trace|counterexample.json>
-      a trace step by step, with guest grids; --property: that property
-      (a name or spec id, I7) judged after every step
-  apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all]
-            [scope flags] <trace>
-      where two policies first differ on a trace (exit 1)
-  apmc diff --policy <A> --policy <B> [--observe guest|sysfs|all] [--seed N]
-            [--runs N] [--time S] [--max-ops N] [--save FILE]
-            [--engine auto|random|exhaustive] [exhaustive flags] [scope flags]
-            [--mechanisms all|none|LIST]
-      search for a trace after which they differ (exit 1), and show it; auto
-      (default): breadth-first first (a shortest trace), then random;
-      --classes [--save-dir DIR]: every class of first difference, a trace each
-  apmc compare [--policy <name|file>] [--save FILE] [scope flags]
-               <a.trace> <b.trace>
-      two orders under one design: same configuration, other guests? (exit 1)
-  apmc convert [--to json|text] <trace>
-      convert a trace between formats
-  apmc import [--sysfs DIR] [--lszcrypt FILE] [--mdevctl FILE] [--to json|text]
-              [-o FILE] [--policy <name>] [scope flags: at most this many]
-      a machine's vfio_ap state as a trace with its real ids (exit 1: the
-      model does not rebuild it exactly; stderr says where)
-  apmc snapshot [-o FILE]
-      the sh script that collects what import reads on an LPAR
-  apmc policies      list the built-in policies
-  apmc properties [--json]
-      list the properties: spec id, name, sentence
-  apmc help          this text
+/** The list of commands and where their flags are: what a bare `apmc` prints on stderr. */
+export const SHORT_USAGE = [
+  'usage: apmc <command> [flags] [arguments]',
+  '',
+  'commands:',
+  ...Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(11)} ${c.summary}`),
+  '',
+  'apmc <command> --help (or apmc help <command>): flags, exit codes, examples.',
+].join('\n');
 
-${wrap(MECHANISMS_HELP, WIDTH, '  ', '').join('\n')}
+/** `apmc help`: the commands, and what every command shares. */
+export const HELP = [
+  TITLE,
+  '',
+  SHORT_USAGE,
+  ...wrap(
+    "'apmc --version' (or -V): the version. A trace argument '-' reads the trace from standard input " +
+      '(one per command). apmc check reads defaults from ./apmc.config.json or the "apmc" key of ' +
+      './package.json (--config <file>, --no-config). Every command exits 2 on bad usage or input (one line on ' +
+      'stderr naming the file, line and problem) and 3 on an internal error. NO_COLOR is honoured.',
+    WIDTH,
+  ),
+].join('\n');
 
-scope flags (override the trace's 'scope' line; defaults in parentheses):
-${scopeFlagsHelp(WIDTH).join('\n')}
+/** A flag as its help's left column shows it: `-h, --help`, `--policy <name|file>`. */
+const flagLabel = (name: string, f: Flag): string =>
+  `${f.short ? `-${f.short}, ` : ''}--${name}${f.arg ? ` ${f.arg}` : ''}`;
 
-common flags: --color / --no-color (NO_COLOR is honoured)
-exit codes: run/convert/explain: 0 done (kernel rejections are results).
-  diff: 0 no difference (in every case asked for, or to the depth shown),
-  1 the policies differ, 6 a bound (--time …) stopped the search undecided.
-  compare: 0 the same guests, 1 other guests from the same configuration,
-  4 the two orders end in different configurations. check: 0 every property
-  holds (or is vacuous), 1 a violation not recorded as expected, 4 violations
-  found and all expected (0 with --ci), 5 an expected violation was not
-  found, 6 a verdict left unknown: a bound (--time, --max-states, memory)
-  ended an exhaustive search first, or merge misses a shard, 130/143 stopped
-  by SIGINT/SIGTERM. check
-  and run: 7 a policy error. merge: as check. All: 2 bad usage or input,
-  3 internal error.`;
+/** The widest left column before a flag's help moves under it. */
+const LABEL_MAX = 32;
+
+/** `apmc <command> --help`: its usage, what it does, every flag it takes (one line each), exit codes, examples. */
+export function commandHelp(name: CommandName): string {
+  const c: CommandSpec = COMMANDS[name];
+  const flags: [string, Flag][] = [...Object.entries(c.flags as Record<string, Flag>), ...Object.entries(COMMON)];
+  const col = Math.min(LABEL_MAX, Math.max(...flags.map(([n, f]) => flagLabel(n, f).length))) + 4;
+  const flagLines = flags.flatMap(([n, f]) => {
+    const label = `  ${flagLabel(n, f)}`;
+    const pad = ' '.repeat(col);
+    if (width(label) + 2 > col) return [label, ...wrap(f.help, WIDTH, pad)];
+    return wrap(f.help, WIDTH, pad, label.padEnd(col));
+  });
+  const codes = [...c.exits, '2 bad usage or input', '3 internal error'];
+  const exits = codes
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10))
+    .flatMap((e) => {
+      const [code, ...rest] = e.split(' ');
+      return wrap(rest.join(' '), WIDTH, ' '.repeat(10), `  ${code!.padEnd(8)}`);
+    });
+  return [
+    ...c.synopsis.flatMap((s, i) => wrap(`apmc ${s}`, WIDTH, ' '.repeat(9), i === 0 ? 'usage:  ' : '        ')),
+    '',
+    ...wrap(c.about, WIDTH),
+    ...(c.stdin ? ["A trace argument '-' reads the trace from standard input (one per command)."] : []),
+    '',
+    'flags:',
+    ...flagLines,
+    '',
+    'exit codes:',
+    ...exits,
+    '',
+    'examples:',
+    ...c.examples.map((e) => `  ${e}`),
+  ].join('\n');
+}
+
+/** The version in apmc's package.json, read when asked (not built in). */
+export function packageVersion(): string {
+  const doc = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof doc.version !== 'string') throw new Error('package.json has no "version" string');
+  return doc.version;
+}
 
 /** `apmc policies`: each built-in policy's name and summary, the summary wrapped under itself. */
 export function policiesText(policies: readonly { readonly name: string; readonly summary: string }[]): string {
