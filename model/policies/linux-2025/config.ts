@@ -1,7 +1,8 @@
 /**
- * linux-2025: the host AP configuration callbacks of vfio_ap_ops.c @9b44fff6 (vfio_ap_on_cfg_changed,
- * vfio_ap_on_scan_complete). The guests_lock, kvm->lock and mdevs_lock they take are beyond the model, except
- * that taking `matrix_mdev->kvm->lock` dereferences matrix_mdev->kvm, which may be NULL.
+ * linux-2025: the host AP configuration callbacks of vfio_ap_ops.c @9b44fff6 (vfio_ap_on_cfg_changed(),
+ * vfio_ap_ops.c:2804-2817, and vfio_ap_on_scan_complete(), vfio_ap_ops.c:2849-2869). The guests_lock, kvm->lock and
+ * mdevs_lock they take are beyond the model, except that taking `matrix_mdev->kvm->lock` dereferences matrix_mdev->kvm,
+ * which may be NULL.
  */
 import { and, EMPTY, ids, minus, type Mask } from '../../bits.ts';
 import { deref } from '../../blocks/events.ts';
@@ -15,14 +16,17 @@ import { EMPTY_MATRIX, patchState } from '../../state.ts';
 import { filterMatrix, resetQueuesForApids } from './matrix.ts';
 import { mdevList } from './table.ts';
 
-/** mutex_lock(&matrix_mdev->kvm->lock) with no check of matrix_mdev->kvm: an oops for an mdev without a guest. */
+/**
+ * mutex_lock(&matrix_mdev->kvm->lock) with no check of matrix_mdev->kvm (vfio_ap_ops.c:2609 in cfg_remove, 2824 in
+ * hot_plug_cfg): an oops for an mdev without a guest.
+ */
 export const lockKvm = (s: State, m: MdevName): string =>
   deref(s, mdevOf(s, m).kvm, `matrix_mdev->kvm of ${m} (mutex_lock(&matrix_mdev->kvm->lock))`);
 
 /**
- * vfio_ap_mdev_hot_unplug_cfg(): each non-empty removal mask is cleared from the shadow with bitmap_andnot(), and
- * do_hotplug ORs in bitmap_andnot()'s return value: whether the shadow mask is non-empty afterwards (not whether
- * it changed). The APCB is updated only if do_hotplug.
+ * vfio_ap_mdev_hot_unplug_cfg(), vfio_ap_ops.c:2557-2583: each non-empty removal mask is cleared from the shadow with
+ * bitmap_andnot(), and do_hotplug ORs in bitmap_andnot()'s return value: whether the shadow mask is non-empty
+ * afterwards (not whether it changed). The APCB is updated only if do_hotplug.
  */
 export function hotUnplugCfg(cfg: Config, s: State, m: MdevName, aprem: Mask, aqrem: Mask, cdrem: Mask): State {
   const sh = { ...(mdevOf(s, m).shadow ?? EMPTY_MATRIX) };
@@ -44,9 +48,10 @@ export function hotUnplugCfg(cfg: Config, s: State, m: MdevName, aprem: Mask, aq
 }
 
 /**
- * vfio_ap_mdev_cfg_remove(): for every mdev of the list, lock its KVM (dereferenced unchecked), then aprem :=
- * removed ∩ matrix.apm, aqrem := removed ∩ matrix.aqm, but cdrem := removed control domains NOT in matrix.adm
- * (bitmap_andnot); do_remove accumulates over the mdevs and is never reset; hot_unplug_cfg if it is set.
+ * vfio_ap_mdev_cfg_remove(), vfio_ap_ops.c:2598-2629: for every mdev of the list, lock its KVM (dereferenced
+ * unchecked), then aprem := removed ∩ matrix.apm, aqrem := removed ∩ matrix.aqm, but cdrem := removed control domains
+ * NOT in matrix.adm (bitmap_andnot); do_remove accumulates over the mdevs and is never reset; hot_unplug_cfg if it is
+ * set.
  */
 export function cfgRemove(cfg: Config, s: State, rem: Matrix): State {
   let doRemove = false;
@@ -63,8 +68,9 @@ export function cfgRemove(cfg: Config, s: State, rem: Matrix): State {
 }
 
 /**
- * vfio_ap_filter_apid_by_qtype(): an added APID leaves apm_add when TAPQ of one of its added APQNs answers
- * anything but normal, reset in progress, deconfigured, checkstopped or busy (every modelled adapter is CEX4+).
+ * vfio_ap_filter_apid_by_qtype(), vfio_ap_ops.c:2670-2726: an added APID leaves apm_add when TAPQ of one of its added
+ * APQNs answers anything but normal, reset in progress, deconfigured, checkstopped or busy (every modelled adapter is
+ * CEX4+).
  */
 export function filterApidByQtype(cfg: Config, s: State, apm: Mask, aqm: Mask): Mask {
   let out = apm;
@@ -75,8 +81,8 @@ export function filterApidByQtype(cfg: Config, s: State, apm: Mask, aqm: Mask): 
 }
 
 /**
- * vfio_ap_mdev_cfg_add(): nothing without mdevs; filter the added APIDs by type; every mdev's apm_add /
- * aqm_add / adm_add := its matrix ∩ the added (the model keeps the three as `pending`, null when all empty).
+ * vfio_ap_mdev_cfg_add(), vfio_ap_ops.c:2741-2759: nothing without mdevs; filter the added APIDs by type; every mdev's
+ * apm_add / aqm_add / adm_add := its matrix ∩ the added (the model keeps the three as `pending`, null when all empty).
  */
 export function cfgAdd(cfg: Config, s: State, addd: Matrix): State {
   if (Object.keys(s.mdevs).length === 0) return s;
@@ -90,8 +96,9 @@ export function cfgAdd(cfg: Config, s: State, addd: Matrix): State {
 }
 
 /**
- * vfio_ap_on_cfg_changed(): vfio_ap_mdev_on_cfg_remove() (cfg_remove if anything left the configuration), then
- * vfio_ap_mdev_on_cfg_add() (cfg_add if anything came), then matrix_dev->info := the new configuration.
+ * vfio_ap_on_cfg_changed(), vfio_ap_ops.c:2804-2817: vfio_ap_mdev_on_cfg_remove(), vfio_ap_ops.c:2639-2662 (cfg_remove
+ * if anything left the configuration), then vfio_ap_mdev_on_cfg_add(), vfio_ap_ops.c:2772-2795 (cfg_add if anything
+ * came), then matrix_dev->info := the new configuration.
  */
 export function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix): State {
   const rem: Matrix = { apm: minus(old.apm, qci.apm), aqm: minus(old.aqm, qci.aqm), adm: minus(old.adm, qci.adm) };
@@ -102,10 +109,10 @@ export function onConfigChanged(cfg: Config, s: State, qci: Matrix, old: Matrix)
 }
 
 /**
- * vfio_ap_mdev_hot_plug_cfg(): lock the KVM (dereferenced unchecked); filter_matrix if matrix ∩ apm_add or
- * aqm_add, filter_cdoms if matrix ∩ adm_add; update the APCB if either changed; reset_queues_for_apids() runs
- * in every case, on apm_filtered, which is uninitialised stack memory when filter_matrix did not run (the model
- * takes it as empty).
+ * vfio_ap_mdev_hot_plug_cfg(), vfio_ap_ops.c:2819-2847: lock the KVM (dereferenced unchecked); filter_matrix if matrix
+ * ∩ apm_add or aqm_add, filter_cdoms if matrix ∩ adm_add; update the APCB if either changed; reset_queues_for_apids(),
+ * vfio_ap_ops.c:1022-1037, runs in every case, on apm_filtered, which is uninitialised stack memory when filter_matrix
+ * did not run (the model takes it as empty).
  */
 export function hotPlugCfg(cfg: Config, s: State, m: MdevName, p: Matrix): State {
   lockKvm(s, m);
@@ -127,7 +134,10 @@ export function hotPlugCfg(cfg: Config, s: State, m: MdevName, p: Matrix): State
   return resetQueuesForApids(cfg, s, m, filtered);
 }
 
-/** vfio_ap_on_scan_complete(): every mdev of the list with an add mask set: hot_plug_cfg, then clear the masks. */
+/**
+ * vfio_ap_on_scan_complete(), vfio_ap_ops.c:2849-2869: every mdev of the list with an add mask set: hot_plug_cfg, then
+ * clear the masks.
+ */
 export function onScanComplete(cfg: Config, s: State, _qci: Matrix, _old: Matrix): State {
   for (const m of mdevList(s)) {
     const p = mdevOf(s, m).pending;

@@ -11,9 +11,10 @@ import type { Config, Effect, Outcome } from '../../policy.ts';
 import { mdevList, unlinkFrQueues } from './table.ts';
 
 /**
- * vfio_ap_mdev_remove(): vfio_unregister_group_dev() waits while the device is open (the vfio core calls
- * `request`; the guest's close completes the remove); then vfio_ap_mdev_reset_queues() (every queue of the table,
- * the resetLinked block), vfio_ap_mdev_unlink_fr_queues() (back-pointers of matrix ∩ table only) and list_del.
+ * vfio_ap_mdev_remove(), vfio_ap_ops.c:860-874: vfio_unregister_group_dev() waits while the device is open (the vfio
+ * core calls `request`; the guest's close completes the remove); then vfio_ap_mdev_reset_queues(),
+ * vfio_ap_ops.c:2017-2033 (every queue of the table, the resetLinked block), vfio_ap_mdev_unlink_fr_queues(),
+ * vfio_ap_ops.c:844-858 (back-pointers of matrix ∩ table only) and list_del.
  */
 export function removeMdev(cfg: Config, s: State, m: MdevName): Outcome {
   const x = mdevOf(s, m);
@@ -23,9 +24,10 @@ export function removeMdev(cfg: Config, s: State, m: MdevName): Outcome {
 }
 
 /**
- * vfio_ap_mdev_open_device() → vfio_ap_mdev_set_kvm(): the KVM's pqap_hook is set to this mdev first; then, if
- * another mdev of the list already has this KVM, EPERM, with the hook left pointing at this mdev (open fails, so
- * close_device never runs to clear it); else matrix_mdev->kvm = kvm and update_guest_apcb (CRYCB := shadow).
+ * vfio_ap_mdev_open_device(), vfio_ap_ops.c:2053-2062 → vfio_ap_mdev_set_kvm(), vfio_ap_ops.c:1821-1848: the KVM's
+ * pqap_hook is set to this mdev first; then, if another mdev of the list already has this KVM, EPERM, with the hook
+ * left pointing at this mdev (open fails, so close_device never runs to clear it); else matrix_mdev->kvm = kvm and
+ * update_guest_apcb (CRYCB := shadow).
  */
 export function attach(cfg: Config, s: State, m: MdevName, vm: VmName): Effect {
   s = setVm(s, vm, { crycb: s.vms[vm]?.crycb ?? EMPTY_MATRIX, hook: m });

@@ -15,9 +15,10 @@ import { EMPTY_MATRIX } from '../../state.ts';
 import { clearBackPointer, getQueue, hashDel, mdevList } from './table.ts';
 
 /**
- * vfio_ap_mdev_filter_matrix(): shadow.apm/aqm := matrix ∩ info; an APID with an APQN of shadow.aqm whose queue
- * is not in the mdev's table or not _queue_passable leaves shadow.apm, and goes into apm_filtered only if it was
- * in the previous shadow.apm. Changed: shadow.apm or shadow.aqm differs from before. shadow.adm not touched.
+ * vfio_ap_mdev_filter_matrix(), vfio_ap_ops.c:720-774: shadow.apm/aqm := matrix ∩ info; an APID with an APQN of
+ * shadow.aqm whose queue is not in the mdev's table or not passed by _queue_passable(), vfio_ap_ops.c:683-696, leaves
+ * shadow.apm, and goes into apm_filtered only if it was in the previous shadow.apm. Changed: shadow.apm or shadow.aqm
+ * differs from before. shadow.adm not touched.
  */
 export function filterMatrix(cfg: Config, s: State, m: MdevName): Filtered {
   const x = mdevOf(s, m);
@@ -40,8 +41,9 @@ export function filterMatrix(cfg: Config, s: State, m: MdevName): Filtered {
 }
 
 /**
- * reset_queues_for_apids() / collect_queues_to_reset(): nothing for an empty mask; else the queues the table
- * holds for each APID × shadow.aqm, reset by vfio_ap_mdev_reset_qlist() (the resetList block: ZAPQ, flush_work).
+ * reset_queues_for_apids(), vfio_ap_ops.c:1022-1037 / collect_queues_to_reset(), vfio_ap_ops.c:998-1010: nothing for an
+ * empty mask; else the queues the table holds for each APID × shadow.aqm, reset by vfio_ap_mdev_reset_qlist(),
+ * vfio_ap_ops.c:2035-2051 (the resetList block: ZAPQ, flush_work).
  */
 export function resetQueuesForApids(cfg: Config, s: State, m: MdevName, apids: Mask): State {
   if (apids === 0) return s;
@@ -52,9 +54,9 @@ export function resetQueuesForApids(cfg: Config, s: State, m: MdevName, apids: M
 }
 
 /**
- * vfio_ap_mdev_verify_no_sharing(): the first mdev of the list (other than `assignee`) whose matrix shares an APQN
- * with apm × aqm logs the shared APQNs (log_sharing_err by the assignee, or log_in_use_err by the holder for a
- * NULL assignee) and the check stops: EADDRINUSE. Later mdevs are not looked at.
+ * vfio_ap_mdev_verify_no_sharing(), vfio_ap_ops.c:922-960: the first mdev of the list (other than `assignee`) whose
+ * matrix shares an APQN with apm × aqm logs the shared APQNs (log_sharing_err by the assignee, or log_in_use_err by the
+ * holder for a NULL assignee) and the check stops: EADDRINUSE. Later mdevs are not looked at.
  */
 export function verifyNoSharing(s: State, assignee: MdevName | null, apm: Mask, aqm: Mask): Reported | null {
   for (const o of mdevList(s)) {
@@ -67,8 +69,9 @@ export function verifyNoSharing(s: State, assignee: MdevName | null, apm: Mask, 
 }
 
 /**
- * vfio_ap_mdev_validate_masks(): ap_apqn_in_matrix_owned_by_def_drv() (ap_bus.c @0291023e: an APQN of apm × aqm
- * in ap_perms) → EADDRNOTAVAIL, then verify_no_sharing. `apmHigh`/`aqmHigh`: the matrix names ids above MAX_ID.
+ * vfio_ap_mdev_validate_masks(), vfio_ap_ops.c:977-986: ap_apqn_in_matrix_owned_by_def_drv(), ap_bus.c:919-933
+ * (@0291023e: an APQN of apm × aqm in ap_perms) → EADDRNOTAVAIL, then verify_no_sharing. `apmHigh`/`aqmHigh`: the
+ * matrix names ids above MAX_ID.
  */
 export function validateMasks(
   s: State,
@@ -82,10 +85,12 @@ export function validateMasks(
 }
 
 /**
- * vfio_ap_mdev_hot_unplug_adapters() / _domains(): for each id, vfio_ap_mdev_unlink_adapter() (_domain()) walks
- * matrix.aqm (matrix.apm): a queue the table holds is hash_del'ed and, if in the shadow, listed for reset; the
- * id leaves the shadow. The guest's APCB is updated once if the shadow changed; the listed queues are reset
- * (vfio_ap_mdev_reset_qlist), and only their back-pointers are cleared (vfio_ap_unlink_mdev_fr_queue).
+ * vfio_ap_mdev_hot_unplug_adapters(), vfio_ap_ops.c:1164-1193 / _domains(), vfio_ap_ops.c:1365-1394: for each id,
+ * vfio_ap_mdev_unlink_adapter(), vfio_ap_ops.c:1146-1162 (_domain(), vfio_ap_ops.c:1347-1363), walks matrix.aqm
+ * (matrix.apm): a queue the table holds is hash_del'ed and, if in the shadow, listed for reset; the id leaves the
+ * shadow. The guest's APCB is updated once if the shadow changed; the listed queues are reset
+ * (vfio_ap_mdev_reset_qlist(), vfio_ap_ops.c:2035-2051), and only their back-pointers are cleared
+ * (vfio_ap_unlink_mdev_fr_queue(), vfio_ap_ops.c:839-842).
  */
 export function hotUnplug(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', idm: Mask): State {
   const qlist: [number, number][] = [];
@@ -105,7 +110,8 @@ export function hotUnplug(cfg: Config, s: State, m: MdevName, res: 'adapter' | '
       apcbUpdate = true;
     }
   }
-  // vfio_ap_mdev_update_guest_apcb() is the updateApcb block: CRYCB := shadow if a KVM is attached.
+  // vfio_ap_mdev_update_guest_apcb(), vfio_ap_ops.c:659-669, is the updateApcb block: CRYCB := shadow if a KVM is
+  // attached.
   if (apcbUpdate) s = updateApcb(cfg, s, m);
   s = resetList(cfg, s, qlist);
   for (const [a, d] of qlist) s = clearBackPointer(cfg, s, a, d);

@@ -15,9 +15,10 @@ import { applyFilter, filterMatrix, resetQueuesForApids, verifyNoSharing } from 
 import { hashDel, linkQueue, mdevForApqn } from './table.ts';
 
 /**
- * vfio_ap_mdev_probe_queue(): a fresh queue object (reset_status zeroed); the mdev get_update_locks_by_apqn()
- * finds (first of the list whose matrix has the APQN) links it; while apm_add or aqm_add is set (a scan is
- * adding resources) nothing more; else filter and, if the shadow changed, update the APCB and reset the filtered.
+ * vfio_ap_mdev_probe_queue(), vfio_ap_ops.c:2416-2468: a fresh queue object (reset_status zeroed); the mdev
+ * get_update_locks_by_apqn(), vfio_ap_ops.c:150-171, finds (first of the list whose matrix has the APQN) links it;
+ * while apm_add or aqm_add is set (a scan is adding resources) nothing more; else filter and, if the shadow changed,
+ * update the APCB and reset the filtered.
  */
 export function probe(cfg: Config, s: State, apid: number, apqi: number): State {
   const m = mdevForApqn(s, apid, apqi);
@@ -29,11 +30,11 @@ export function probe(cfg: Config, s: State, apid: number, apqi: number): State 
 }
 
 /**
- * vfio_ap_mdev_remove_queue(): get_update_locks_for_queue() reads q->matrix_mdev->kvm (a freed mdev: an oops).
- * With a back-pointer whose shadow has the APQN: the adapter leaves the shadow, the APCB is updated and
- * reset_queues_for_apid() resets the table's queues of that APID × shadow.aqm. Otherwise the queue alone is
- * reset and waited for (reset_queue + flush_work) if info has the APQN. Then hash_del if the back-pointer is set;
- * the queue object is freed (the bus drops it).
+ * vfio_ap_mdev_remove_queue(), vfio_ap_ops.c:2470-2517: get_update_locks_for_queue(), vfio_ap_ops.c:189-195, reads
+ * q->matrix_mdev->kvm (a freed mdev: an oops). With a back-pointer whose shadow has the APQN: the adapter leaves the
+ * shadow, the APCB is updated and reset_queues_for_apid(), vfio_ap_ops.c:1012-1020, resets the table's queues of that
+ * APID × shadow.aqm. Otherwise the queue alone is reset and waited for (reset_queue + flush_work) if info has the APQN.
+ * Then hash_del if the back-pointer is set; the queue object is freed (the bus drops it).
  */
 export function removeQueue(cfg: Config, s: State, apid: number, apqi: number): State {
   const m = queueAt(cfg, s, apid, apqi)?.link ?? null;
@@ -51,16 +52,18 @@ export function removeQueue(cfg: Config, s: State, apid: number, apqi: number): 
 }
 
 /**
- * vfio_ap_mdev_resource_in_use(): verify_no_sharing(NULL, apm, aqm): the first mdev of the list holding an APQN
- * logs "Can not reserve queue ..." for each shared APQN and the answer is EADDRINUSE (the bus refuses: EBUSY).
+ * vfio_ap_mdev_resource_in_use(), vfio_ap_ops.c:2533-2544: verify_no_sharing(NULL, apm, aqm): the first mdev of the
+ * list holding an APQN logs "Can not reserve queue ..." for each shared APQN and the answer is EADDRINUSE (the bus
+ * refuses: EBUSY).
  */
 export function inUse(_cfg: Config, s: State, apm: Mask, aqm: Mask): InUse {
   return verifyNoSharing(s, null, apm, aqm) ?? false;
 }
 
 /**
- * status_show(): vfio_ap_mdev_for_queue() (first mdev of the list whose matrix has the APQN): "in use" if it
- * has a KVM and the shadow has the APQN, else "assigned"; no such mdev: "unassigned".
+ * status_show(), vfio_ap_ops.c:2309-2348: vfio_ap_mdev_for_queue(), vfio_ap_ops.c:2294-2307 (first mdev of the list
+ * whose matrix has the APQN): "in use" if it has a KVM and the shadow has the APQN, else "assigned"; no such mdev:
+ * "unassigned".
  */
 export function status(_cfg: Config, s: State, apid: number, apqi: number): QueueStatus {
   const m = mdevForApqn(s, apid, apqi);

@@ -14,9 +14,10 @@ import { applyFilter, filterMatrix, hotUnplug, resetQueuesForApids, validateMask
 import { linkAdapter, linkDomain } from './table.ts';
 
 /**
- * assign_adapter_store() / assign_domain_store(): ENODEV above apm_max (aqm_max); an assigned id is a no-op; set
- * the bit and validate the whole matrix (cleared again on EADDRNOTAVAIL / EADDRINUSE); link the new row (column);
- * filter the whole matrix and, if the shadow changed, update the APCB and reset the filtered APIDs.
+ * assign_adapter_store(), vfio_ap_ops.c:1073-1120 / assign_domain_store(), vfio_ap_ops.c:1297-1344: ENODEV above
+ * apm_max (aqm_max); an assigned id is a no-op; set the bit and validate the whole matrix (cleared again on
+ * EADDRNOTAVAIL / EADDRINUSE); link the new row (column); filter the whole matrix and, if the shadow changed, update
+ * the APCB and reset the filtered APIDs.
  */
 export function assignUsage(cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number): Effect {
   const e = idError(cfg, res, id);
@@ -31,14 +32,18 @@ export function assignUsage(cfg: Config, s: State, m: MdevName, res: 'adapter' |
   return applyFilter(cfg, filterMatrix(cfg, s, m), m);
 }
 
-/** assign_control_domain_store(): ENODEV; no-op if set; set; vfio_ap_mdev_filter_cdoms() and, if changed, plug. */
+/**
+ * assign_control_domain_store(), vfio_ap_ops.c:1469-1506: ENODEV; no-op if set; set; vfio_ap_mdev_filter_cdoms(),
+ * vfio_ap_ops.c:671-681, and, if changed, plug.
+ */
 export function assignControlDomain(cfg: Config, s: State, m: MdevName, id: number): Outcome {
   const e = idError(cfg, 'control_domain', id);
   if (e) return e;
   const x = mdevOf(s, m).matrix;
   if (has(x.adm, id)) return s;
   s = setMatrix(s, m, { ...x, adm: add(x.adm, id) });
-  // vfio_ap_mdev_filter_cdoms() is the filterCdoms block: shadow.adm := matrix.adm ∩ info.adm, changed or not.
+  // vfio_ap_mdev_filter_cdoms(), vfio_ap_ops.c:671-681, is the filterCdoms block: shadow.adm := matrix.adm ∩ info.adm,
+  // changed or not.
   const c = filterCdoms(cfg, s, m);
   return c.changed ? updateApcb(cfg, c.state, m) : c.state;
 }
@@ -48,9 +53,10 @@ export const assign = (cfg: Config, s: State, m: MdevName, res: Resource, id: nu
   res === 'control_domain' ? assignControlDomain(cfg, s, m, id) : assignUsage(cfg, s, m, res, id);
 
 /**
- * unassign_adapter_store() / unassign_domain_store(): ENODEV; no-op if not assigned; clear the bit;
- * vfio_ap_mdev_hot_unplug_adapter() (_domain()). unassign_control_domain_store(): clear it; if in the shadow,
- * clear it there and update the APCB. Nothing is re-filtered.
+ * unassign_adapter_store(), vfio_ap_ops.c:1220-1250 / unassign_domain_store(), vfio_ap_ops.c:1421-1452: ENODEV; no-op
+ * if not assigned; clear the bit; vfio_ap_mdev_hot_unplug_adapter(), vfio_ap_ops.c:1195-1203 (_domain(),
+ * vfio_ap_ops.c:1396-1404). unassign_control_domain_store(), vfio_ap_ops.c:1523-1558: clear it; if in the shadow, clear
+ * it there and update the APCB. Nothing is re-filtered.
  */
 export function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
   const e = idError(cfg, res, id);
@@ -73,16 +79,17 @@ const toMask = (list: readonly number[]): Mask => of(...list.filter((id) => id <
 const anyHigh = (list: readonly number[]): boolean => list.some((id) => id > MAX_ID);
 
 /**
- * ap_config_store(): parse (EINVAL, in the step); the new matrix is validated (EADDRNOTAVAIL, EADDRINUSE) and
- * overflow-checked (ENODEV) and restored on failure; with the old matrix, hot unplug the removed adapters, then
- * the removed domains; with the new one, link the added adapters (over the new aqm), then the added domains
- * (over the new apm); filter_matrix and filter_cdoms; if either changed, update the APCB and reset the filtered.
+ * ap_config_store(), vfio_ap_ops.c:1705-1785: parse (EINVAL, in the step); the new matrix is validated (EADDRNOTAVAIL,
+ * EADDRINUSE) and overflow-checked (ENODEV) and restored on failure; with the old matrix, hot unplug the removed
+ * adapters, then the removed domains; with the new one, link the added adapters (over the new aqm), then the added
+ * domains (over the new apm); filter_matrix and filter_cdoms; if either changed, update the APCB and reset the
+ * filtered.
  */
 export function apConfig(cfg: Config, s: State, m: MdevName, w: MatrixIds): Effect {
   const next: Matrix = { apm: toMask(w.apm), aqm: toMask(w.aqm), adm: toMask(w.adm) };
   const v = validateMasks(s, m, next.apm, next.aqm, anyHigh(w.apm), anyHigh(w.aqm));
   if (v) return v;
-  // ap_matrix_overflow_check()
+  // ap_matrix_overflow_check(), vfio_ap_ops.c:1672-1692
   const over = (list: readonly number[], res: Resource) => list.some((id) => id > maxId(cfg, res));
   if (over(w.apm, 'adapter') || over(w.aqm, 'domain') || over(w.adm, 'control_domain')) return 'ENODEV';
   const old = mdevOf(s, m).matrix;

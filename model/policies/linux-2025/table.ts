@@ -14,12 +14,15 @@ import { apqnName, qix } from '../../scope.ts';
 import type { MdevName, QueueDev, State } from '../../state.ts';
 import { patchQueue, setQueue } from '../../state.ts';
 
-/** matrix_dev->mdev_list in list order: list_add() puts each new mdev at the head (vfio_ap_mdev_probe). */
+/**
+ * matrix_dev->mdev_list in list order: list_add() puts each new mdev at the head (vfio_ap_mdev_probe(),
+ * vfio_ap_ops.c:790-814).
+ */
 export const mdevList = (s: State): MdevName[] => Object.keys(s.mdevs).reverse();
 
 /**
- * vfio_ap_mdev_get_queue(): the queue object in `m`'s table for APQN (apid, apqi), or null. A table entry whose
- * queue object was freed (no vfio_ap queue there any more) is a walk over a freed node: an oops.
+ * vfio_ap_mdev_get_queue(), vfio_ap_ops.c:206-219: the queue object in `m`'s table for APQN (apid, apqi), or null. A
+ * table entry whose queue object was freed (no vfio_ap queue there any more) is a walk over a freed node: an oops.
  */
 export function getQueue(cfg: Config, s: State, m: MdevName, apid: number, apqi: number): QueueDev | null {
   const row = mdevOf(s, m).qtable[apid];
@@ -30,8 +33,8 @@ export function getQueue(cfg: Config, s: State, m: MdevName, apid: number, apqi:
 }
 
 /**
- * vfio_ap_mdev_link_queue(): nothing without a queue object or when `m`'s table already has it; else
- * `q->matrix_mdev = m; hash_add(m's table)` (the hashAdd block: exactly these two statements, with no unlink from
+ * vfio_ap_mdev_link_queue(), vfio_ap_ops.c:816-824: nothing without a queue object or when `m`'s table already has it;
+ * else `q->matrix_mdev = m; hash_add(m's table)` (the hashAdd block: exactly these two statements, with no unlink from
  * a table that already holds the node).
  */
 export function linkQueue(cfg: Config, s: State, m: MdevName, apid: number, apqi: number): State {
@@ -40,21 +43,24 @@ export function linkQueue(cfg: Config, s: State, m: MdevName, apid: number, apqi
   return hashAdd(cfg, s, m, apid, apqi);
 }
 
-/** vfio_ap_mdev_link_adapter(): link_apqn (vfio_ap_find_queue + link_queue) for every APQI of matrix.aqm. */
+/**
+ * vfio_ap_mdev_link_adapter(), vfio_ap_ops.c:988-996: link_apqn (vfio_ap_mdev_link_apqn(), vfio_ap_ops.c:826-832:
+ * vfio_ap_find_queue(), vfio_ap_ops.c:1901-1916, then link_queue) for every APQI of matrix.aqm.
+ */
 export function linkAdapter(cfg: Config, s: State, m: MdevName, apid: number): State {
   for (const d of ids(mdevOf(s, m).matrix.aqm)) s = linkQueue(cfg, s, m, apid, d);
   return s;
 }
 
-/** vfio_ap_mdev_link_domain(): link_apqn for every APID of matrix.apm. */
+/** vfio_ap_mdev_link_domain(), vfio_ap_ops.c:1253-1261: link_apqn for every APID of matrix.apm. */
 export function linkDomain(cfg: Config, s: State, m: MdevName, apqi: number): State {
   for (const a of ids(mdevOf(s, m).matrix.apm)) s = linkQueue(cfg, s, m, a, apqi);
   return s;
 }
 
 /**
- * vfio_ap_unlink_queue_fr_mdev(): hash_del(&q->mdev_qnode), the table half only; q->matrix_mdev is left as it
- * was. A node inserted twice (dup) stays reachable from the chain's head (link.ts `unlink`).
+ * vfio_ap_unlink_queue_fr_mdev(), vfio_ap_ops.c:834-837: hash_del(&q->mdev_qnode), the table half only; q->matrix_mdev
+ * is left as it was. A node inserted twice (dup) stays reachable from the chain's head (link.ts `unlink`).
  */
 export function hashDel(cfg: Config, s: State, m: MdevName, apid: number, apqi: number): State {
   const q = queueAt(cfg, s, apid, apqi);
@@ -68,7 +74,7 @@ export function hashDel(cfg: Config, s: State, m: MdevName, apid: number, apqi: 
   return q.dup ? setQueue(s, qix(cfg.scope, apid, apqi), patchQueue(q, { dup: false })) : s;
 }
 
-/** vfio_ap_unlink_mdev_fr_queue(): q->matrix_mdev = NULL, the back-pointer only. */
+/** vfio_ap_unlink_mdev_fr_queue(), vfio_ap_ops.c:839-842: q->matrix_mdev = NULL, the back-pointer only. */
 export function clearBackPointer(cfg: Config, s: State, apid: number, apqi: number): State {
   const q = queueAt(cfg, s, apid, apqi);
   if (q === null || q.link === null) return s;
@@ -76,9 +82,9 @@ export function clearBackPointer(cfg: Config, s: State, apid: number, apqi: numb
 }
 
 /**
- * vfio_ap_mdev_unlink_fr_queues(): for every APQN of matrix.apm × matrix.aqm that `m`'s table holds,
- * q->matrix_mdev = NULL. No hash_del (the table goes with the mdev); back-pointers of queues that are not in
- * the table are not cleared.
+ * vfio_ap_mdev_unlink_fr_queues(), vfio_ap_ops.c:844-858: for every APQN of matrix.apm × matrix.aqm that `m`'s table
+ * holds, q->matrix_mdev = NULL. No hash_del (the table goes with the mdev); back-pointers of queues that are not in the
+ * table are not cleared.
  */
 export function unlinkFrQueues(cfg: Config, s: State, m: MdevName): State {
   const x = mdevOf(s, m).matrix;
@@ -88,7 +94,10 @@ export function unlinkFrQueues(cfg: Config, s: State, m: MdevName): State {
   return s;
 }
 
-/** get_update_locks_by_apqn() / vfio_ap_mdev_for_queue(): the first mdev of the list whose matrix has the APQN. */
+/**
+ * get_update_locks_by_apqn(), vfio_ap_ops.c:150-171 / vfio_ap_mdev_for_queue(), vfio_ap_ops.c:2294-2307: the first mdev
+ * of the list whose matrix has the APQN.
+ */
 export function mdevForApqn(s: State, apid: number, apqi: number): MdevName | null {
   for (const m of mdevList(s)) {
     const x = s.mdevs[m]!.matrix;
