@@ -139,7 +139,7 @@ export async function searchDifferenceClasses(
   return { classes, runs: r.searched, maxOps, ms: Date.now() - t0, stoppedBy: r.stoppedBy };
 }
 
-/** apmc's shrinking passes on a class's trace: a candidate is kept if it first differs at its last step, in the class. */
+/** apmc's shrinking passes on a class's trace: a candidate stays if it first differs at its last step, in the class. */
 function shrinkWithin(
   ca: Config,
   cb: Config,
