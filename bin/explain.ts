@@ -124,7 +124,7 @@ export async function explainCommand(
     if (subject.property) {
       Object.assign(doc, { property: subject.property.name, expect: subject.expect, note: subject.note });
       if (subject.other) doc['other_ops'] = subject.other;
-      if (subject.tail) doc['tail'] = subject.tail;
+      if (subject.tail !== undefined) doc['tail'] = subject.tail;
     }
     if (v) Object.assign(doc, { violated: v.property, reason: v.reason, ...(v.at !== null ? { at: v.at } : {}) });
     if (ex.violatedSteps) doc['violated_steps'] = ex.violatedSteps;

@@ -12,6 +12,7 @@ import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { formatOp } from '../trace/format.ts';
+import { counterexampleDoc, parseCounterexample, replay } from './counterexample.ts';
 import { explore } from './explore.ts';
 import { livenessAfter, settledGuestsGetTheirQueues as p, settling } from './settled-guests-get-their-queues.ts';
 
@@ -50,6 +51,26 @@ t('the continuation clears the faults, runs the pending scan, and re-probes a mi
   assert.match(c.reason ?? '', 'vm1 lacks 00.0000');
   // Settled and nothing missing: no ops, no violation.
   assert.equal(settling(cfg, run(d0)), { ops: [], reason: null });
+});
+
+t('a counterexample whose settling is empty (the work never ends) saves its tail, 0, and replays', () => {
+  // linux-2025: the scan dies on the NULL matrix_mdev->kvm of m2 (no guest) each time: nothing can settle.
+  const scope: Scope = { ...SCOPE, mdevs: 2 };
+  const cfg = { scope, policy: POLICIES['linux-2025']! };
+  const ops: Op[] = [
+    { kind: 'create', mdev: 'm1' },
+    { kind: 'start', mdev: 'm1', vm: 'vm1' },
+    { kind: 'host', action: 'remove', resource: 'adapter', id: 0, async: true },
+    { kind: 'create', mdev: 'm2' },
+  ];
+  const v = livenessAfter(cfg, initialState(scope), ops);
+  assert.ok(v !== null);
+  assert.is(v.tail, 0);
+  const found = { ...v, afterRuns: 1, foundMs: 0, afterMs: 0, unshrunk: 4, seed: 0, path: '' };
+  const doc = counterexampleDoc(scope, 'linux-2025', found, 'violates', '');
+  assert.is(doc['tail'], 0);
+  const cx = parseCounterexample(JSON.parse(JSON.stringify(doc)), 'l1.json');
+  assert.ok(replay(cfg, cx, p));
 });
 
 t('d0 keeps the adapter out; upstream gives it back', () => {
