@@ -4,6 +4,7 @@
  * `kind` says whether the violation is the design's (a kernel issue) or follows from a modelling choice.
  */
 import type { ExpectedViolation, Policy } from '../model/policy.ts';
+import { LINUX_2025 } from './expected-linux-2025.ts';
 import { propertyByName } from './registry.ts';
 
 export type Expectation = ExpectedViolation;
@@ -254,119 +255,7 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Expectati
         'stays: "in use" for queues no guest can use (§8.3, §8.7). Cosmetic.',
     },
   },
-  // linux-2025 follows vfio_ap_ops.c @9b44fff6 (model/policies/linux-2025/): each sentence names the C code.
-  'linux-2025': {
-    'no-kernel-warning': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_cfg_remove() and vfio_ap_mdev_hot_plug_cfg() take mutex_lock(&matrix_mdev->kvm->lock) ' +
-        'without checking matrix_mdev->kvm, so a host configuration change while an mdev has no guest is a NULL ' +
-        'dereference (2 ops); and, as upstream, vfio_ap_mdev_reset_queue() WARNs on ZAPQ rc 01 for a queue that ' +
-        'left the host before the scan updated matrix_dev->info.',
-    },
-    'failed-op-changes-nothing': {
-      kind: 'design',
-      why:
-        'The NULL matrix_mdev->kvm dereference of vfio_ap_mdev_cfg_remove() ends the scan half done (EFAULT), and ' +
-        'vfio_ap_mdev_set_kvm() sets the KVM’s pqap_hook before its EPERM check and leaves it on failure.',
-    },
-    'one-mdev-per-vm': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_set_kvm() sets kvm->arch.crypto.pqap_hook to the opening mdev before it finds that another ' +
-        'mdev has the KVM (EPERM) and never restores it: the guest’s PQAP(AQIC) goes to an mdev without a KVM.',
-    },
-    'guest-queues-in-host-config': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_hot_unplug_cfg() sets do_hotplug from bitmap_andnot()’s return value (the shadow mask is ' +
-        'not empty afterwards), so removing a guest’s last adapter or domain from the host leaves its CRYCB as it ' +
-        'was.',
-    },
-    'crycb-equals-guest-matrix': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_hot_unplug_cfg() updates the APCB only if bitmap_andnot() leaves the shadow mask non-empty: ' +
-        'when a host removal empties shadow_apcb.apm or .aqm, the CRYCB keeps the old masks.',
-    },
-    'guest-queues-assigned': {
-      kind: 'design',
-      why:
-        'After vfio_ap_mdev_hot_unplug_cfg() left a removed adapter in the CRYCB, unassign_adapter_store() finds ' +
-        'it no longer in the shadow and does not update the APCB: the guest keeps an unassigned APQN.',
-    },
-    recovery: {
-      kind: 'design',
-      foundBy: 'exhaustive',
-      why:
-        'The stale CRYCB of vfio_ap_mdev_hot_unplug_cfg() (do_hotplug from bitmap_andnot()) gives the guest an ' +
-        'adapter its shadow lacks; the next hot_plug_cfg writes the shadow to the CRYCB and the adapter goes ' +
-        '(9 ops). Found by the exhaustive engine only.',
-    },
-    'guest-control-domains-allowed': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_cfg_remove() computes cdrem with bitmap_andnot(cd_remove, matrix.adm): the removed control ' +
-        'domains NOT assigned, so an assigned one the host removed stays in the shadow and the CRYCB.',
-    },
-    'shadow-within-bounds': {
-      kind: 'design',
-      why:
-        'cdrem of vfio_ap_mdev_cfg_remove() is bitmap_andnot(cd_remove, matrix.adm), so a removed control domain ' +
-        'the mdev has assigned is never cleared from shadow_apcb.adm.',
-    },
-    'links-halves-agree': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_hot_unplug_adapters() / _domains() hash_del every linked queue of the row but clear ' +
-        'q->matrix_mdev only for the queues on the reset list (those in the shadow): a linked queue filtered out ' +
-        'of the guest keeps its back-pointer.',
-    },
-    'links-follow-assignment': {
-      kind: 'design',
-      why:
-        'The back-pointer hot_unplug_adapters() / _domains() leave on a queue outside the shadow names the mdev ' +
-        'after its adapter or domain is unassigned.',
-    },
-    'removed-mdev-leaves-nothing': {
-      kind: 'design',
-      why:
-        'vfio_ap_mdev_unlink_fr_queues() clears q->matrix_mdev only for queues still in the table, so the ' +
-        'back-pointer an earlier hot unplug left survives vfio_ap_mdev_remove(): it points at the freed mdev, and ' +
-        'vfio_ap_mdev_remove_queue() dereferences it later.',
-    },
-    'settled-guests-get-their-queues': {
-      kind: 'design',
-      why:
-        'After vfio_ap_mdev_cfg_remove() dereferences a NULL matrix_mdev->kvm the scan never completes: every ' +
-        'later scan meets the same configuration change and dies again, so nothing settles.',
-    },
-    'order-independence': {
-      kind: 'design',
-      why:
-        'As upstream, unassign_*_store() only hot unplugs and never re-filters; and a scan that dies in ' +
-        'vfio_ap_mdev_cfg_remove() leaves matrix_dev->info behind, so later filters depend on whether an mdev ' +
-        'existed at the time.',
-    },
-    'reset-before-reuse': {
-      kind: 'design',
-      why:
-        'As upstream, vfio_ap_mdev_set_kvm() does not re-filter: when the reset of vfio_ap_mdev_unset_kvm() fails, ' +
-        'the next guest attached to the mdev gets the queue unzeroized.',
-    },
-    'guest-queues-linked-and-passable': {
-      kind: 'modelling',
-      why:
-        'As upstream: vfio_ap_mdev_reset_queues() (VFIO_DEVICE_RESET) does not filter, so a queue whose reset ' +
-        'failed stays in the guest until the next filter event; follows from modelling a failed reset as persistent.',
-    },
-    'status-attribute-truthful': {
-      kind: 'modelling',
-      why:
-        'As upstream: vfio_ap_mdev_request() clears the CRYCB while status_show() reads the shadow, which stays: ' +
-        '"in use" for queues no guest can use during a pending remove. Cosmetic.',
-    },
-  },
+  'linux-2025': LINUX_2025,
 };
 
 export const expectation = (policy: string, property: string): Expectation | null =>
