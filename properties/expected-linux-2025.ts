@@ -14,7 +14,9 @@ export const LINUX_2025: Readonly<Record<string, ExpectedViolation>> = {
       'without checking matrix_mdev->kvm: a host configuration change while an mdev has no guest is a NULL ' +
       'dereference (2 ops); vfio_ap_mdev_remove_queue() follows a back-pointer to a freed mdev; and, as upstream, ' +
       'vfio_ap_mdev_reset_queue() WARNs on ZAPQ rc 01 for a queue that left the host before the scan removed it.' +
-      F('cfg-remove-null-kvm'),
+      F('cfg-remove-null-kvm') +
+      F('stale-back-pointer-after-unplug') +
+      F('reset-warn-after-config-removal'),
   },
   'failed-op-changes-nothing': {
     kind: 'design',
