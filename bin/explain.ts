@@ -1,7 +1,7 @@
 /** `apmc explain` and `apmc diff`: load a trace or a counterexample file, render it. */
 import { renderSh } from '../render/sh.ts';
 import { stdio } from './io.ts';
-import { DEFAULT_IDS_WARNING, mapsEveryId } from '../render/sh-machine.ts';
+import { mapsEveryId } from '../render/sh-machine.ts';
 import type { ChalkInstance } from 'chalk';
 import type { Scope } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
@@ -108,7 +108,7 @@ export async function explainCommand(
   if (fault) throw fault;
   const policy = guardPolicy(raw).policy;
   if (format === 'sh') {
-    if (!mapsEveryId(trace)) stdio.error(`apmc explain: warning: ${DEFAULT_IDS_WARNING}`);
+    if (!mapsEveryId(trace)) stdio.error('apmc: warning: no real ids: model id i stands for real id i (see the script)');
     return renderSh(trace, {
       policy,
       source: file,

@@ -87,7 +87,13 @@ function problemsOf(c: Case, o: Outcome, wrote: readonly string[]): string[] {
   // check reports what it found (a policy error included) on stdout; everything else says it on stderr.
   const reported = argv(c)[0] === 'check' && c.exit !== 2 && o.out !== '';
   if (c.exit === 0) {
-    if (o.err !== '') p.push(`stderr on success: ${said}`);
+    // A success may warn (`apmc: warning: …`, one clean line each); nothing else goes to stderr.
+    const warnings = o.err.match(/^apmc: warning: [^\n]*\n/gm) ?? [];
+    if (o.err !== warnings.join('')) p.push(`stderr on success: ${said}`);
+    for (const w of warnings) {
+      const problem = lineProblem(w.slice(0, -1));
+      if (problem !== null) p.push(`warning line: ${problem}: ${JSON.stringify(w.slice(0, 200))}`);
+    }
   } else if (o.code !== null && !(reported && o.err === '')) {
     // A signal's own notice ('apmc: SIGTERM: stopping; …') comes first; the one line is what follows it.
     const err = c.signal ? o.err.replace(/^apmc: SIG[A-Z]+: stopping;[^\n]*\n/, '') : o.err;
