@@ -108,7 +108,8 @@ export async function explainCommand(
   if (fault) throw fault;
   const policy = guardPolicy(raw).policy;
   if (format === 'sh') {
-    if (!mapsEveryId(trace)) stdio.error('apmc: warning: no real ids: model id i stands for real id i (see the script)');
+    if (!mapsEveryId(trace))
+      stdio.error('apmc: warning: no real ids: model id i stands for real id i (see the script)');
     return renderSh(trace, {
       policy,
       source: file,

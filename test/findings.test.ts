@@ -68,7 +68,7 @@ t('the index ranks every finding once, in rank order', () => {
     findings.map((_, i) => i + 1),
     'ranks are 1..n',
   );
-  const byRank = [...findings].sort((a, b) => Number.parseInt(a.table.rank) - Number.parseInt(b.table.rank));
+  const byRank = [...findings].sort((a, b) => Number.parseInt(a.table.rank, 10) - Number.parseInt(b.table.rank, 10));
   const at = byRank.map((f) => index.indexOf(`(${f.slug}.md)`));
   assert.ok(
     at.every((x) => x >= 0),
