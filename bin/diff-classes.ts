@@ -7,20 +7,17 @@
  */
 import { resolve, join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
-import type { ObserveLevel } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import { POLICIES } from '../model/policies/index.ts';
-import type { Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { abortFlag } from '../properties/abort.ts';
 import { type ClassFound, searchDifferenceClasses } from '../properties/difference-classes.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { exploreDifferenceClasses } from '../exhaustive/product-classes.ts';
 import { clip, oneLine, WIDTH, wrap, wrapLine } from '../render/term.ts';
-import { formatOp, formatTrace } from '../trace/format.ts';
-import type { Trace } from '../trace/types.ts';
-import type { DiffArgs, SearchHooks } from './diff.ts';
+import { formatOp } from '../trace/format.ts';
+import { type DiffArgs, foundTraceText, type SearchHooks } from './diff.ts';
 import { loadPolicy } from './load-policy.ts';
 import { checkOutputDir, writeFileSafe } from './safe-write.ts';
 
@@ -46,21 +43,6 @@ function packOps(ops: readonly Op[], indent: string): string[] {
   return out;
 }
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-/** A class's trace as trace text: the scope, the class and the two designs in its header. */
-function classTraceText(scope: Scope, f: ClassFound, names: readonly string[], level: ObserveLevel): string {
-  const [a, b] = names.map((n) => clip(oneLine(n), 36));
-  const t: Trace = {
-    scope,
-    scopeSet: ['adapters', 'domains'],
-    policy: null,
-    initial: null,
-    header: [`apmc diff --observe ${level}: ${a} and ${b} first differ after the last step:`, clip(f.cls, 76)],
-    steps: f.ops.map((op) => ({ op })),
-    trailer: [],
-  };
-  return formatTrace(t);
-}
 
 /** A file name for class n: its number and its words, lower case, letters and digits only. */
 export const classFileName = (n: number, cls: string): string =>
@@ -170,7 +152,7 @@ export async function diffClassesCommand(
     lines.push(...packOps(f.ops, '    '));
     if (dir === undefined) return;
     const name = classFileName(n, f.cls);
-    writeFileSafe(join(dir, name), classTraceText(scope, f, [pa.name, pb.name], a.level), 'replace');
+    writeFileSafe(join(dir, name), foundTraceText(scope, f.ops, [pa.name, pb.name], a.level, f.cls), 'replace');
     lines.push(`    saved to ${oneLine(join(dir, name))}`);
   });
   return { text: lines.join('\n'), code: 1 };

@@ -294,15 +294,24 @@ async function exhaustiveDifference(
   return { ops: null, searched, complete: decided, signal, none, proved: r.depth };
 }
 
-/** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from. */
-export function foundTraceText(scope: Scope, ops: readonly Op[], names: readonly [string, string], l: string): string {
+/** The trace found, as trace text: its scope, no policy line (diff takes --policy), where it came from, its class. */
+export function foundTraceText(
+  scope: Scope,
+  ops: readonly Op[],
+  names: readonly [string, string],
+  l: string,
+  cls?: string,
+): string {
   const [a, b] = names.map((n) => clip(oneLine(n), 36));
+  const header = cls
+    ? [`apmc diff --observe ${l}: ${a} and ${b} first differ after the last step:`, clip(cls, 76)]
+    : [`apmc diff --observe ${l}: two designs differ after the last step:`, `${a} and ${b}`];
   const t: Trace = {
     scope,
     scopeSet: ['adapters', 'domains'],
     policy: null,
     initial: null,
-    header: [`apmc diff --observe ${l}: two designs differ after the last step:`, `${a} and ${b}`],
+    header,
     steps: ops.map((op) => ({ op })),
     trailer: [],
   };

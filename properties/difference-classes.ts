@@ -19,6 +19,7 @@ import { caseArb, mechanismSet } from './arbitraries.ts';
 import type { AbortFlag } from './abort.ts';
 import type { Case } from './case.ts';
 import { Budget, sampleRound } from './sampling.ts';
+import { firstDifference } from './difference.ts';
 import { shrinkOps } from './shrink.ts';
 import type { Violation } from './types.ts';
 
@@ -70,19 +71,15 @@ export function firstDifferenceClass(
   ops: readonly Op[],
   level: ObserveLevel,
 ): { readonly at: number; readonly cls: string } | null {
+  const at = firstDifference(ca, cb, s0, ops, level);
+  if (at === null) return null;
   let a = s0;
   let b = s0;
-  for (let i = 0; i < ops.length; i++) {
-    const ra = step(ca, a, ops[i]!);
-    const rb = step(cb, b, ops[i]!);
-    a = ra.state;
-    b = rb.state;
-    const x = observation(ca, a, ra.result, level, ra.events);
-    const y = observation(cb, b, rb.result, level, rb.events);
-    if (x.size === y.size && [...x].every(([k, v]) => y.get(k) === v)) continue;
-    return { at: i, cls: differenceClass(ca, ra, cb, rb, ops[i]!, level) };
+  for (let i = 0; i < at; i++) {
+    a = step(ca, a, ops[i]!).state;
+    b = step(cb, b, ops[i]!).state;
   }
-  return null;
+  return { at, cls: differenceClass(ca, step(ca, a, ops[at]!), cb, step(cb, b, ops[at]!), ops[at]!, level) };
 }
 
 /** One class and a trace of it: the designs agree before its last step and differ, so, after it. */

@@ -91,22 +91,35 @@ export function hotUnplug(
   return resetList(cfg, s, toReset);
 }
 
+/** A hot unplug of adapter (domain) `id` whose row (column) ran over `others` (the matrix's aqm or apm before). */
+export type Unplug = (cfg: Config, s: State, m: MdevName, res: 'adapter' | 'domain', id: number, others: Mask) => State;
+
 /** unassign_* (spec §8.3): ENODEV; no-op if not assigned; clear it; hot unplug. No re-filter. */
-export function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
-  const e = idError(cfg, res, id);
-  if (e) return e;
-  const x = mdevOf(s, m);
-  if (res === 'control_domain') {
-    if (!has(x.matrix.adm, id)) return s;
-    s = setMatrix(s, m, { ...x.matrix, adm: del(x.matrix.adm, id) });
-    if (!x.shadow || !has(x.shadow.adm, id)) return s;
-    return updateApcb(cfg, setShadow(s, m, { ...x.shadow, adm: del(x.shadow.adm, id) }), m);
-  }
-  const isA = res === 'adapter';
-  if (!has(isA ? x.matrix.apm : x.matrix.aqm, id)) return s;
-  s = setMatrix(s, m, isA ? { ...x.matrix, apm: del(x.matrix.apm, id) } : { ...x.matrix, aqm: del(x.matrix.aqm, id) });
-  return hotUnplug(cfg, s, m, res, id, isA ? x.matrix.aqm : x.matrix.apm);
-}
+export const unassign = (cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome =>
+  unassignWith(hotUnplug)(cfg, s, m, res, id);
+
+/** unassign_* with the hot unplug `unplug`: the store functions are the same in every D1+ kernel. */
+export const unassignWith =
+  (unplug: Unplug) =>
+  (cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome => {
+    const e = idError(cfg, res, id);
+    if (e) return e;
+    const x = mdevOf(s, m);
+    if (res === 'control_domain') {
+      if (!has(x.matrix.adm, id)) return s;
+      s = setMatrix(s, m, { ...x.matrix, adm: del(x.matrix.adm, id) });
+      if (!x.shadow || !has(x.shadow.adm, id)) return s;
+      return updateApcb(cfg, setShadow(s, m, { ...x.shadow, adm: del(x.shadow.adm, id) }), m);
+    }
+    const isA = res === 'adapter';
+    if (!has(isA ? x.matrix.apm : x.matrix.aqm, id)) return s;
+    s = setMatrix(
+      s,
+      m,
+      isA ? { ...x.matrix, apm: del(x.matrix.apm, id) } : { ...x.matrix, aqm: del(x.matrix.aqm, id) },
+    );
+    return unplug(cfg, s, m, res, id, isA ? x.matrix.aqm : x.matrix.apm);
+  };
 
 /** The ids the model's masks can hold; ids above MAX_ID only matter to the checks below. */
 const toMask = (list: readonly number[]): Mask => of(...list.filter((id) => id <= MAX_ID));

@@ -2,16 +2,17 @@
  * linux-2025: the mdev's sysfs stores of vfio_ap_ops.c @9b44fff6 (assign_* / unassign_* / ap_config). The
  * ap_perms_mutex and update locks they take are beyond the model (each store is one step).
  */
-import { add, del, has, ids, MAX_ID, minus, of, type Mask } from '../../bits.ts';
+import { add, has, ids, MAX_ID, minus, of, type Mask } from '../../bits.ts';
 import { filterCdoms } from '../../blocks/filter.ts';
 import { mdevOf } from '../../blocks/queries.ts';
-import { setMatrix, setShadow, updateApcb } from '../../blocks/update.ts';
+import { setMatrix, updateApcb } from '../../blocks/update.ts';
 import { idError, maxId } from '../../blocks/validate.ts';
 import type { Resource } from '../../ops.ts';
 import type { Config, Effect, MatrixIds, Outcome } from '../../policy.ts';
 import type { Matrix, MdevName, State } from '../../state.ts';
 import { applyFilter, filterMatrix, hotUnplug, resetQueuesForApids, validateMasks } from './matrix.ts';
 import { linkAdapter, linkDomain } from './table.ts';
+import { unassignWith } from '../upstream.ts';
 
 /**
  * assign_adapter_store(), vfio_ap_ops.c:1073-1120 / assign_domain_store(), vfio_ap_ops.c:1297-1344: ENODEV above
@@ -58,21 +59,8 @@ export const assign = (cfg: Config, s: State, m: MdevName, res: Resource, id: nu
  * vfio_ap_ops.c:1396-1404). unassign_control_domain_store(), vfio_ap_ops.c:1523-1558: clear it; if in the shadow, clear
  * it there and update the APCB. Nothing is re-filtered.
  */
-export function unassign(cfg: Config, s: State, m: MdevName, res: Resource, id: number): Outcome {
-  const e = idError(cfg, res, id);
-  if (e) return e;
-  const x = mdevOf(s, m);
-  if (res === 'control_domain') {
-    if (!has(x.matrix.adm, id)) return s;
-    s = setMatrix(s, m, { ...x.matrix, adm: del(x.matrix.adm, id) });
-    if (!x.shadow || !has(x.shadow.adm, id)) return s;
-    return updateApcb(cfg, setShadow(s, m, { ...x.shadow, adm: del(x.shadow.adm, id) }), m);
-  }
-  const isA = res === 'adapter';
-  if (!has(isA ? x.matrix.apm : x.matrix.aqm, id)) return s;
-  s = setMatrix(s, m, isA ? { ...x.matrix, apm: del(x.matrix.apm, id) } : { ...x.matrix, aqm: del(x.matrix.aqm, id) });
-  return hotUnplug(cfg, s, m, res, of(id));
-}
+// The store functions' checks and bit updates are upstream's, line for line; the hot unplug is this file's.
+export const unassign = unassignWith((cfg, s, m, res, id) => hotUnplug(cfg, s, m, res, of(id)));
 
 /** The ids the model's masks can hold; ids above MAX_ID only matter to the checks. */
 const toMask = (list: readonly number[]): Mask => of(...list.filter((id) => id <= MAX_ID));
