@@ -131,10 +131,10 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * apmcProcess's counterpart in this process: runInProcess in the repository, colour off, `env` over that,
- * limited to 60 s. Calls made together (Promise.all) run one after another.
+ * limited to `limitMs`. Calls made together (Promise.all) run one after another.
  */
-export function apmcInProcess(args: readonly string[], env: Env = {}): Promise<Outcome> {
-  const run = queue.then(() => runInProcess(args, ROOT, { NO_COLOR: '1', ...env }, 60_000));
+export function apmcInProcess(args: readonly string[], env: Env = {}, limitMs = 60_000): Promise<Outcome> {
+  const run = queue.then(() => runInProcess(args, ROOT, { NO_COLOR: '1', ...env }, limitMs));
   queue = run.catch(() => undefined);
   return run;
 }
