@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { apmcProcess } from '../test/cli-harness.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
-const apmc = apmcProcess;
+const apmc = apmcInProcess;
 
 interface Result {
   property: string;

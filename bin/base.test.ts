@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { apmcProcess } from '../test/cli-harness.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 import { EXPECTED } from '../properties/expected.ts';
 import { mergeReports } from './merge.ts';
 
-const apmc = apmcProcess;
+const apmc = apmcInProcess;
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-base-'));
 // A renamed copy of upstream, as a policy file: it can only inherit upstream's violations.

@@ -1,18 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
-/** Run the real `apmc` entry point (bin/apmc.js registers tsx, as `npx apmc` does). */
-function apmc(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+/** apmc in this process (runCli), in the repository, colour off; bin/help.test.ts runs the real entry point. */
+const apmc = (...args: string[]) => apmcInProcess(args);
 
 interface RunJson {
   steps: { op: string; result: string; changes: string[] }[];
@@ -25,8 +19,8 @@ interface RunJson {
   };
 }
 
-const runJson = (...args: string[]): RunJson => {
-  const r = apmc('run', '--json', ...args);
+const runJson = async (...args: string[]): Promise<RunJson> => {
+  const r = await apmc('run', '--json', ...args);
   assert.is(r.code, 0, r.err);
   return JSON.parse(r.out) as RunJson;
 };
@@ -35,43 +29,43 @@ const runJson = (...args: string[]): RunJson => {
 const done = suite('apmc run: the outcomes issue #2 names');
 
 // Why: these are the scenarios apmc exists to settle (spec §6, §10 examples 1 and 2).
-done("Halil's two orders under v12-fcfs give different guests", () => {
-  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-a.trace').final.vms['vm1']!.crycb, [
+done("Halil's two orders under v12-fcfs give different guests", async () => {
+  assert.equal((await runJson('--policy', 'v12-fcfs', 'traces/halil-order-a.trace')).final.vms['vm1']!.crycb, [
     '00.0000',
     '00.0001',
   ]);
-  assert.equal(runJson('--policy', 'v12-fcfs', 'traces/halil-order-b.trace').final.vms['vm1']!.crycb, [
+  assert.equal((await runJson('--policy', 'v12-fcfs', 'traces/halil-order-b.trace')).final.vms['vm1']!.crycb, [
     '00.0000',
     '01.0000',
   ]);
 });
 
-done("Halil's two orders under upstream give the same guest", () => {
+done("Halil's two orders under upstream give the same guest", async () => {
   for (const f of ['traces/halil-order-a.trace', 'traces/halil-order-b.trace']) {
-    const r = runJson('--policy', 'upstream', f);
+    const r = await runJson('--policy', 'upstream', f);
     assert.equal(r.final.mdevs['m1']!.guest_matrix, ['00.0000', '00.0001'], f);
     assert.equal(r.final.vms['vm1']!.crycb, ['00.0000', '00.0001'], f);
   }
 });
 
-done('CVE-2024-26620: d0 hands the guest the unbound 01.0001, upstream does not', () => {
-  const d0 = runJson('--policy', 'd0', 'traces/cve-2024-26620.trace');
+done('CVE-2024-26620: d0 hands the guest the unbound 01.0001, upstream does not', async () => {
+  const d0 = await runJson('--policy', 'd0', 'traces/cve-2024-26620.trace');
   assert.is(d0.final.queues['01.0001'], null);
   assert.ok(d0.final.vms['vm1']!.crycb.includes('01.0001'));
-  const up = runJson('--policy', 'upstream', 'traces/cve-2024-26620.trace');
+  const up = await runJson('--policy', 'upstream', 'traces/cve-2024-26620.trace');
   assert.not.ok(up.final.vms['vm1']!.crycb.includes('01.0001'));
   assert.equal(up.final.vms['vm1']!.crycb, ['00.0000', '00.0001', '00.0002']);
 });
 
-done('the README example policy loads from a file and changes the outcome', () => {
-  const mine = runJson('--policy', './examples/refilter-on-unassign.ts', 'examples/adapter-pops-up.trace');
-  const up = runJson('--policy', 'upstream', 'examples/adapter-pops-up.trace');
+done('the README example policy loads from a file and changes the outcome', async () => {
+  const mine = await runJson('--policy', './examples/refilter-on-unassign.ts', 'examples/adapter-pops-up.trace');
+  const up = await runJson('--policy', 'upstream', 'examples/adapter-pops-up.trace');
   assert.equal(mine.final.vms['vm1']!.crycb, ['00.0000', '01.0000']);
   assert.equal(up.final.vms['vm1']!.crycb, ['00.0000']);
 });
 
-done('JSON report shape: steps with op text and result, masks as the kernel prints them', () => {
-  const r = runJson('--policy', 'static', 'traces/halil-order-a.trace');
+done('JSON report shape: steps with op text and result, masks as the kernel prints them', async () => {
+  const r = await runJson('--policy', 'static', 'traces/halil-order-a.trace');
   assert.is(r.steps[0]!.op, 'apmask -0,-1');
   assert.is(r.steps[0]!.result, 'ok');
   assert.is(r.steps.at(-1)!.result, 'EBUSY'); // static: no assignment while a guest is attached
@@ -85,29 +79,29 @@ done.run();
 // ---
 const bad = suite('bad input: one line, exit 2');
 
-bad('unknown policy suggests the closest name', () => {
-  const r = apmc('run', '--policy', 'upstrem', 'traces/halil-order-a.trace');
+bad('unknown policy suggests the closest name', async () => {
+  const r = await apmc('run', '--policy', 'upstrem', 'traces/halil-order-a.trace');
   assert.is(r.code, 2);
   assert.match(r.err, /^apmc: unknown policy 'upstrem' \(did you mean 'upstream'\?\)/);
   assert.is(r.err.trim().split('\n').length, 1);
 });
 
-bad('unknown flag, missing file, scope too large', () => {
+bad('unknown flag, missing file, scope too large', async () => {
   for (const args of [
     ['run', '--frob', 'x'],
     ['run', 'no/such.trace'],
     ['run', '--domains', '33', 'traces/halil-order-a.trace'],
     ['frob'],
   ]) {
-    const r = apmc(...args);
+    const r = await apmc(...args);
     assert.is(r.code, 2, args.join(' '));
     assert.is(r.err.trim().split('\n').length, 1, r.err);
     assert.is(r.out, '');
   }
 });
 
-bad('a broken policy file is reported, not thrown', () => {
-  const r = apmc('run', '--policy', './package.json', 'traces/halil-order-a.trace');
+bad('a broken policy file is reported, not thrown', async () => {
+  const r = await apmc('run', '--policy', './package.json', 'traces/halil-order-a.trace');
   assert.is(r.code, 2);
   assert.match(r.err, /package\.json: /);
 });
@@ -117,8 +111,8 @@ bad.run();
 // ---
 const conv = suite('apmc convert');
 
-conv('text → JSON → text', () => {
-  const j = apmc('convert', '--to', 'json', 'traces/halil-order-b.trace');
+conv('text → JSON → text', async () => {
+  const j = await apmc('convert', '--to', 'json', 'traces/halil-order-b.trace');
   assert.is(j.code, 0, j.err);
   const doc = JSON.parse(j.out) as { format: string; ops: { kind: string }[] };
   assert.is(doc.format, 'apmc-trace/1');
@@ -130,24 +124,33 @@ conv.run();
 // ---
 const check = suite('apmc check: verdicts and exit codes');
 
-check('0 when everything checked holds', () => {
-  const r = apmc('check', '--policy', 'upstream', '--property', 'assigned-not-default-owned', '--runs', '300');
+check('0 when everything checked holds', async () => {
+  const r = await apmc('check', '--policy', 'upstream', '--property', 'assigned-not-default-owned', '--runs', '300');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /assigned-not-default-owned \(I2\)\s+holds/);
 });
 
 // Why: 300 cases of the classic ops never give two mdevs an assignment each, so I1 had nothing to compare;
 // saying 'holds' would overstate what was checked.
-check("a property never exercised is 'vacuous', not 'holds' (exit 0 all the same)", () => {
-  const r = apmc('check', '--policy', 'upstream', '--property', 'I1', '--runs', '300', '--mechanisms', 'none');
+check("a property never exercised is 'vacuous', not 'holds' (exit 0 all the same)", async () => {
+  const r = await apmc('check', '--policy', 'upstream', '--property', 'I1', '--runs', '300', '--mechanisms', 'none');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /no-apqn-in-two-mdevs \(I1\)\s+vacuous/);
 });
 
 check(
   '4 when every violation is expected, 0 with --ci; the counterexample is explained: both orders, both grids',
-  () => {
-    const r = apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--verbose');
+  async () => {
+    const r = await apmc(
+      'check',
+      '--policy',
+      'v12-fcfs',
+      '--property',
+      'order-independence',
+      '--runs',
+      '20000',
+      '--verbose',
+    );
     assert.is(r.code, 4, r.err);
     // With --verbose, the expected counterexample in full, as apmc explain renders it: the histories side by
     // side, then the final guest grids.
@@ -155,32 +158,44 @@ check(
     assert.match(r.out, /A: m1 \(vm1\) +B: m1 \(vm1\)\n +0 1 +0 1\n/);
     assert.match(r.out, /\ngrids: a row per adapter, a column per domain/);
     assert.is(
-      apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci').code,
+      (await apmc('check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--ci')).code,
       0,
     );
   },
 );
 
-check('5 when an expected violation is not found within the budget', () => {
-  assert.is(apmc('check', '--policy', 'upstream', '--property', 'order-independence', '--runs', '5').code, 5);
+check('5 when an expected violation is not found within the budget', async () => {
+  assert.is((await apmc('check', '--policy', 'upstream', '--property', 'order-independence', '--runs', '5')).code, 5);
 });
 
-check('4 for a violation the base of a user policy expects (extend() records the base, its expectations count)', () => {
-  const r = apmc(
+check(
+  '4 for a violation the base of a user policy expects (extend() records the base, its expectations count)',
+  async () => {
+    const r = await apmc(
+      'check',
+      '--policy',
+      './examples/refilter-on-unassign.ts',
+      '--property',
+      'status-attribute-truthful',
+      '--runs',
+      '2000',
+    );
+    assert.is(r.code, 4, r.err);
+    assert.match(r.out, /\n1 expected violation, ops per trace .*\n {2}status-attribute-truthful \(I14\): \S+ \d+\n/);
+  },
+);
+
+check('--json: verdicts per (policy, property), counterexamples that apmc run replays', async () => {
+  const r = await apmc(
     'check',
     '--policy',
-    './examples/refilter-on-unassign.ts',
+    'd0',
     '--property',
-    'status-attribute-truthful',
+    'guest-queues-bound-to-vfio-ap',
     '--runs',
-    '2000',
+    '10000',
+    '--json',
   );
-  assert.is(r.code, 4, r.err);
-  assert.match(r.out, /\n1 expected violation, ops per trace .*\n {2}status-attribute-truthful \(I14\): \S+ \d+\n/);
-});
-
-check('--json: verdicts per (policy, property), counterexamples that apmc run replays', () => {
-  const r = apmc('check', '--policy', 'd0', '--property', 'guest-queues-bound-to-vfio-ap', '--runs', '10000', '--json');
   assert.is(r.code, 4, r.err);
   const rep = JSON.parse(r.out) as {
     exit: number;
@@ -192,7 +207,7 @@ check('--json: verdicts per (policy, property), counterexamples that apmc run re
   assert.is(c.status, 'as-expected');
   const file = join(mkdtempSync(join(tmpdir(), 'apmc-')), 'cx.json');
   writeFileSync(file, JSON.stringify(c.counterexample));
-  const run = apmc('run', '--json', file);
+  const run = await apmc('run', '--json', file);
   assert.is(run.code, 0, run.err);
   const final = (JSON.parse(run.out) as RunJson).final;
   const vm = Object.values(final.vms)[0]!;
@@ -202,8 +217,8 @@ check('--json: verdicts per (policy, property), counterexamples that apmc run re
   );
 });
 
-check('bad usage: unknown property suggests the closest', () => {
-  const r = apmc('check', '--property', 'order-independance');
+check('bad usage: unknown property suggests the closest', async () => {
+  const r = await apmc('check', '--property', 'order-independance');
   assert.is(r.code, 2);
   assert.match(r.err, /did you mean 'order-independence'/);
 });

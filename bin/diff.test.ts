@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ROOT, runInProcess } from '../test/cli-harness.ts';
 import { parseTextTrace } from '../trace/index.ts';
 
-function apmc(...args: string[]): { code: number; out: string; err: string } {
-  return apmcEnv({}, ...args);
-}
-function apmcEnv(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
+/** apmc in this process (runCli), in the repository, colour off. */
+const apmc = (...args: string[]) => runInProcess(args, ROOT, { NO_COLOR: '1' }, 60_000);
+/** A real apmc process: for the policies that hang, which the sandbox thread stops. */
+function apmcProcess(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...env },
@@ -37,9 +38,21 @@ const LINKS = 'test/fixtures/diff/keeps-links.ts';
 const s = suite('apmc diff without a trace: the random search');
 
 for (const a of ['v12-fcfs', 'd0']) {
-  s(`${a} against upstream: a short trace, printed and saved, that replays as different; exit 1`, () => {
+  s(`${a} against upstream: a short trace, printed and saved, that replays as different; exit 1`, async () => {
     const save = join(dir, `${a}.trace`);
-    const r = apmc('diff', '--policy', a, '--policy', 'upstream', '--engine', 'random', '--seed', '7', '--save', save);
+    const r = await apmc(
+      'diff',
+      '--policy',
+      a,
+      '--policy',
+      'upstream',
+      '--engine',
+      'random',
+      '--seed',
+      '7',
+      '--save',
+      save,
+    );
     assert.is(r.code, 1, r.out + r.err);
     assert.match(flat(r.out), /random search \(seed 7, .*\): found in case \d+ after/);
     assert.equal(
@@ -52,17 +65,17 @@ for (const a of ['v12-fcfs', 'd0']) {
     assert.ok(t.steps.length >= 1 && t.steps.length <= 12, `${t.steps.length} steps`);
     assert.match(r.out, `first difference, after step ${t.steps.length} `);
     // The trace replays: the same two policies differ on it, after its last step and not before.
-    const again = apmc('diff', '--policy', a, '--policy', 'upstream', '--observe', 'guest', save);
+    const again = await apmc('diff', '--policy', a, '--policy', 'upstream', '--observe', 'guest', save);
     assert.is(again.code, 1, again.out + again.err);
     assert.match(again.out, `first difference, after step ${t.steps.length} `);
     // The same seed gives the same trace.
-    const same = apmc('diff', '--policy', a, '--policy', 'upstream', '--engine', 'random', '--seed', '7');
+    const same = await apmc('diff', '--policy', a, '--policy', 'upstream', '--engine', 'random', '--seed', '7');
     assert.is(printedTrace(same.out), text);
   });
 }
 
-s('upstream against upstream: no difference in every case asked for, said so; exit 0', () => {
-  const r = apmc('diff', '--policy', 'upstream', '--policy', 'upstream', '--engine', 'random', '--runs', '1500');
+s('upstream against upstream: no difference in every case asked for, said so; exit 0', async () => {
+  const r = await apmc('diff', '--policy', 'upstream', '--policy', 'upstream', '--engine', 'random', '--runs', '1500');
   assert.is(r.code, 0, r.out + r.err);
   assert.match(flat(r.out), /no difference found in 1500 cases of 1500 /);
   assert.match(flat(r.out), /sampling: not a proof/);
@@ -72,8 +85,8 @@ s('upstream against upstream: no difference in every case asked for, said so; ex
   );
 });
 
-s('--time stopping the search before its --runs cases: undecided, exit 6, never 0', () => {
-  const r = apmc(
+s('--time stopping the search before its --runs cases: undecided, exit 6, never 0', async () => {
+  const r = await apmc(
     'diff',
     '--policy',
     'upstream',
@@ -103,40 +116,43 @@ s('SIGINT during the search: what was searched, said; exit 130, never 0', async 
   assert.match(flat(out), /no difference found in \d+ cases of 100000000 \(.*stopped by SIGINT\)/);
 });
 
-s('--engine exhaustive: a shortest trace (d0 and upstream differ after 4 ops), exit 1; it replays as different', () => {
-  const save = join(dir, 'exhaustive.trace');
-  const r = apmc(
-    'diff',
-    '--policy',
-    'd0',
-    '--policy',
-    'upstream',
-    '--engine',
-    'exhaustive',
-    '--depth',
-    '6',
-    '--save',
-    save,
-  );
-  assert.is(r.code, 1, r.out + r.err);
-  assert.match(flat(r.out), /a shortest trace \(4 ops\)/);
-  assert.is(parseTextTrace(readFileSync(save, 'utf8'), save).steps.length, 4);
-  assert.is(apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--observe', 'guest', save).code, 1);
-});
+s(
+  '--engine exhaustive: a shortest trace (d0 and upstream differ after 4 ops), exit 1; it replays as different',
+  async () => {
+    const save = join(dir, 'exhaustive.trace');
+    const r = await apmc(
+      'diff',
+      '--policy',
+      'd0',
+      '--policy',
+      'upstream',
+      '--engine',
+      'exhaustive',
+      '--depth',
+      '6',
+      '--save',
+      save,
+    );
+    assert.is(r.code, 1, r.out + r.err);
+    assert.match(flat(r.out), /a shortest trace \(4 ops\)/);
+    assert.is(parseTextTrace(readFileSync(save, 'utf8'), save).steps.length, 4);
+    assert.is((await apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--observe', 'guest', save)).code, 1);
+  },
+);
 
-s('--engine exhaustive: no difference to the depth searched is a proof to that depth, exit 0', () => {
-  const r = apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--depth', '4');
+s('--engine exhaustive: no difference to the depth searched is a proof to that depth, exit 0', async () => {
+  const r = await apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--depth', '4');
   assert.is(r.code, 0, r.out + r.err);
   assert.match(flat(r.out), /no difference on any trace of up to 4 ops \(a proof to that depth\)/);
   assert.not.match(r.out, /sampling/);
   // At `all` the links differ: the same search finds it.
   assert.is(
-    apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--observe', 'all').code,
+    (await apmc('diff', '--policy', 'upstream', '--policy', LINKS, '--engine', 'exhaustive', '--observe', 'all')).code,
     1,
   );
 });
 
-s('bad flags: one line, exit 2', () => {
+s('bad flags: one line, exit 2', async () => {
   const cases: [string[], string][] = [
     [['--observe', 'links'], "--observe: expected guest, sysfs, all, got 'links'"],
     [['--engine', 'fast'], "--engine: expected 'random', 'exhaustive' or 'auto', got 'fast'"],
@@ -146,22 +162,30 @@ s('bad flags: one line, exit 2', () => {
     [['--save', join(dir, 'x'), 'traces/halil-order-a.trace'], '--save: only without a trace'],
   ];
   for (const [args, msg] of cases) {
-    const r = apmc('diff', '--policy', 'd0', '--policy', 'upstream', ...args);
+    const r = await apmc('diff', '--policy', 'd0', '--policy', 'upstream', ...args);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, msg);
     assert.is(r.err.trim().split('\n').length, 1);
   }
 });
 
-s('a policy file that throws during the search: a policy error, exit 7', () => {
-  const r = apmc('diff', '--policy', 'test/fixtures/sandbox/throws-42.ts', '--policy', 'upstream', '--runs', '3000');
+s('a policy file that throws during the search: a policy error, exit 7', async () => {
+  const r = await apmc(
+    'diff',
+    '--policy',
+    'test/fixtures/sandbox/throws-42.ts',
+    '--policy',
+    'upstream',
+    '--runs',
+    '3000',
+  );
   assert.is(r.code, 7, r.out + r.err);
   assert.match(r.err, "policy error in 'test/fixtures/sandbox/throws-42.ts'");
 });
 
-s('a policy file that hangs during the search: the case up to the step it hangs on, exit 7', () => {
+s('a policy file that hangs during the search: the case up to the step it hangs on, exit 7', async () => {
   const loops = 'test/fixtures/sandbox/loops.ts';
-  const r = apmcEnv(
+  const r = apmcProcess(
     { APMC_CALL_LIMIT_MS: '300' },
     'diff',
     '--policy',
@@ -176,17 +200,17 @@ s('a policy file that hangs during the search: the case up to the step it hangs 
   assert.match(r.out, /m1 assign_adapter 1 {2}# <-- policy error/);
 });
 
-s('--save to a name with a newline: written there, shown on one line', () => {
+s('--save to a name with a newline: written there, shown on one line', async () => {
   const save = join(dir, 'with\nnewline.trace');
-  const r = apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--engine', 'random', '--save', save);
+  const r = await apmc('diff', '--policy', 'd0', '--policy', 'upstream', '--engine', 'random', '--save', save);
   assert.is(r.code, 1, r.out + r.err);
   assert.ok(readFileSync(save, 'utf8').includes('scope'));
   assert.match(r.out, `saved to ${dir}/with\\x0anewline.trace\n`);
 });
 
-s('a policy file that hangs in the breadth-first search: a policy error naming that file only, exit 7', () => {
+s('a policy file that hangs in the breadth-first search: a policy error naming that file only, exit 7', async () => {
   const loops = 'test/fixtures/sandbox/loops.ts';
-  const r = apmcEnv({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');
+  const r = apmcProcess({ APMC_CALL_LIMIT_MS: '300' }, 'diff', '--policy', loops, '--policy', 'upstream');
   assert.is(r.code, 7, r.out + r.err);
   assert.match(r.err, `apmc: policy error in '${loops}': 'assign' did not return within 0.3 s`);
   assert.not.match(r.err, 'upstream');
@@ -203,24 +227,24 @@ writeFileSync(
     'unbind 00.0000\n',
 );
 
-o('a patch that changes only links, on a trace: differs at all (the qtable), not at guest nor sysfs', () => {
-  const all = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', 'all', links);
+o('a patch that changes only links, on a trace: differs at all (the qtable), not at guest nor sysfs', async () => {
+  const all = await apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', 'all', links);
   assert.is(all.code, 1, all.out + all.err);
   assert.match(all.out, /first difference, after step 6 \(unbind 00\.0000\):\n {2}m1 qtable: \{00\.0000\} under/);
   for (const level of ['guest', 'sysfs']) {
-    const r = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', level, links);
+    const r = await apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', level, links);
     assert.is(r.code, 0, `${level}: ${r.out}${r.err}`);
     assert.match(r.out, 'no difference');
   }
 });
 
-o('the same patch without a trace: found at all; at guest only through the oops its stale link causes', () => {
-  const all = apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', 'all');
+o('the same patch without a trace: found at all; at guest only through the oops its stale link causes', async () => {
+  const all = await apmc('diff', '--policy', LINKS, '--policy', 'upstream', '--observe', 'all');
   assert.is(all.code, 1, all.out + all.err);
   assert.match(all.out, /observing all/);
   assert.match(all.out, / {2}m1 qtable: /);
   const classic = ['--mechanisms', 'none'];
-  const guest = apmc(
+  const guest = await apmc(
     'diff',
     '--policy',
     LINKS,
@@ -238,11 +262,11 @@ o('the same patch without a trace: found at all; at guest only through the oops 
   assert.match(guest.out, /stop m1 +EFAULT +ok/);
 });
 
-o('without a trace the default is guest: a result that differs alone is no difference there', () => {
+o('without a trace the default is guest: a result that differs alone is no difference there', async () => {
   // static refuses hot plug (EBUSY) where upstream accepts: at sysfs the first difference is a result.
-  const sysfs = apmc('diff', '--policy', 'static', '--policy', 'upstream', '--observe', 'sysfs', '--seed', '3');
+  const sysfs = await apmc('diff', '--policy', 'static', '--policy', 'upstream', '--observe', 'sysfs', '--seed', '3');
   assert.is(sysfs.code, 1, sysfs.out + sysfs.err);
-  const guest = apmc('diff', '--policy', 'static', '--policy', 'upstream', '--seed', '3');
+  const guest = await apmc('diff', '--policy', 'static', '--policy', 'upstream', '--seed', '3');
   assert.is(guest.code, 1, guest.out + guest.err);
   assert.match(guest.out, /first difference, after step \d+ \([^)]*\):\n {2}vm\d crycb/);
 });

@@ -1,21 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ROOT, runInProcess } from '../test/cli-harness.ts';
 
-function apmc(...args: string[]): { code: number; out: string; err: string } {
-  const { FORCE_COLOR: _f, ...env } = process.env;
-  const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+/** apmc in this process (runCli), in the repository, colour off. */
+const apmc = (...args: string[]) => runInProcess(args, ROOT, { FORCE_COLOR: undefined, NO_COLOR: '1' }, 60_000);
 const SMALL = ['--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1'];
 
 const cli = suite('apmc check --engine exhaustive, apmc merge');
 
-cli("a shortest counterexample, in the random engine's report format, with the search figures", () => {
-  const r = apmc(
+cli("a shortest counterexample, in the random engine's report format, with the search figures", async () => {
+  const r = await apmc(
     'check',
     '--engine',
     'exhaustive',
@@ -41,9 +38,9 @@ cli("a shortest counterexample, in the random engine's report format, with the s
   );
 });
 
-cli('--json: a search records the states and depth it found a counterexample at, no made-up seed or path', () => {
+cli('--json: a search records the states and depth it found a counterexample at, no made-up seed or path', async () => {
   const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'static', '--property', 'I16', '--json'];
-  const r = apmc(...args);
+  const r = await apmc(...args);
   const doc = JSON.parse(r.out) as { results: { counterexample?: { found: Record<string, unknown> } }[] };
   const found = doc.results.flatMap((x) => (x.counterexample ? [x.counterexample.found] : []));
   assert.ok(found.length > 0, r.out);
@@ -56,10 +53,10 @@ cli('--json: a search records the states and depth it found a counterexample at,
 
 cli(
   '--workers 2: one search over two threads, the same verdicts and depths as one thread, order independence compared',
-  () => {
+  async () => {
     const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'v12-fcfs', ...SMALL, '--json'];
-    const one = apmc(...args);
-    const two = apmc(...args, '--workers', '2');
+    const one = await apmc(...args);
+    const two = await apmc(...args, '--workers', '2');
     assert.is(two.code, one.code, two.err);
     type Doc = {
       results: { property: string; verdict: string; found?: { ops: unknown[] } }[];
@@ -76,33 +73,36 @@ cli(
   },
 );
 
-cli("--workers with a user's policy file: the workers load it too (through tsx), same verdicts as one thread", () => {
-  const args = [
-    'check',
-    '--engine',
-    'exhaustive',
-    '--depth',
-    '3',
-    '--policy',
-    'examples/refilter-on-unassign.ts',
-    ...SMALL,
-    '--json',
-  ];
-  const one = apmc(...args);
-  const two = apmc(...args, '--workers', '2');
-  assert.is(two.code, one.code, two.err);
-  type Doc = { results: { property: string; verdict: string }[]; exhaustive: { states: number }[] };
-  const a = JSON.parse(one.out) as Doc;
-  const b = JSON.parse(two.out) as Doc;
-  assert.equal(
-    b.results.map((x) => x.verdict),
-    a.results.map((x) => x.verdict),
-  );
-  assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
-});
+cli(
+  "--workers with a user's policy file: the workers load it too (through tsx), same verdicts as one thread",
+  async () => {
+    const args = [
+      'check',
+      '--engine',
+      'exhaustive',
+      '--depth',
+      '3',
+      '--policy',
+      'examples/refilter-on-unassign.ts',
+      ...SMALL,
+      '--json',
+    ];
+    const one = await apmc(...args);
+    const two = await apmc(...args, '--workers', '2');
+    assert.is(two.code, one.code, two.err);
+    type Doc = { results: { property: string; verdict: string }[]; exhaustive: { states: number }[] };
+    const a = JSON.parse(one.out) as Doc;
+    const b = JSON.parse(two.out) as Doc;
+    assert.equal(
+      b.results.map((x) => x.verdict),
+      a.results.map((x) => x.verdict),
+    );
+    assert.is(b.exhaustive[0]!.states, a.exhaustive[0]!.states);
+  },
+);
 
-cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () => {
-  const r = apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
+cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', async () => {
+  const r = await apmc('check', '--engine', 'exhaustive', '--max-states', '500', '--policy', 'upstream', '--json');
   assert.is(r.code, 6, r.err);
   const doc = JSON.parse(r.out) as {
     exit: number;
@@ -115,11 +115,12 @@ cli('--max-states ends cleanly: unknown (bound reached at depth d), exit 6', () 
   assert.match(doc.results.find((x) => x.verdict === 'unknown')!.bound!, /^states bound reached at depth \d+$/);
 });
 
-cli('shards k/n merge into the verdicts of one run; a missing shard gives unknown and exit 6', () => {
+cli('shards k/n merge into the verdicts of one run; a missing shard gives unknown and exit 6', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apmc-shard-'));
-  const one = apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--json');
-  const files = [1, 2, 3].map((k) => {
-    const r = apmc(
+  const one = await apmc('check', '--engine', 'exhaustive', '--depth', '3', '--policy', 'static', ...SMALL, '--json');
+  const files: string[] = [];
+  for (const k of [1, 2, 3]) {
+    const r = await apmc(
       'check',
       '--engine',
       'exhaustive',
@@ -134,9 +135,9 @@ cli('shards k/n merge into the verdicts of one run; a missing shard gives unknow
     );
     const f = join(dir, `shard-${k}.json`);
     writeFileSync(f, r.out);
-    return f;
-  });
-  const m = apmc('merge', '--json', ...files);
+    files.push(f);
+  }
+  const m = await apmc('merge', '--json', ...files);
   const verdicts = (out: string) =>
     Object.fromEntries(
       (JSON.parse(out) as { results: { property: string; verdict: string }[] }).results
@@ -145,15 +146,16 @@ cli('shards k/n merge into the verdicts of one run; a missing shard gives unknow
     );
   assert.equal(verdicts(m.out), verdicts(one.out));
   assert.is(m.code, one.code);
-  const partial = apmc('merge', files[0]!, files[2]!);
+  const partial = await apmc('merge', files[0]!, files[2]!);
   assert.is(partial.code, 6);
   assert.match(partial.out, /shards missing: 2\/3/);
 });
 
-cli('random shards run disjoint seeds and merge', () => {
+cli('random shards run disjoint seeds and merge', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
-  const files = [1, 2].map((k) => {
-    const r = apmc(
+  const files: string[] = [];
+  for (const k of [1, 2]) {
+    const r = await apmc(
       'check',
       '--policy',
       'v12-fcfs',
@@ -168,35 +170,39 @@ cli('random shards run disjoint seeds and merge', () => {
     const f = join(dir, `r-${k}.json`);
     writeFileSync(f, r.out);
     assert.is((JSON.parse(r.out) as { shard: { k: number } }).shard.k, k);
-    return f;
-  });
-  const m = apmc('merge', '--ci', ...files);
+    files.push(f);
+  }
+  const m = await apmc('merge', '--ci', ...files);
   assert.is(m.code, 0, m.out);
   assert.match(m.out, /order-independence\s+violated\*/);
 });
 
-cli('merged random shards get the statuses the shards gave: an expectation only a search meets is no miss', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
-  const files = [1, 2].map((k) => {
-    const flags = ['--property', 'guest-queues-in-host-config', '--runs', '200', '--shard', `${k}/2`, '--json'];
-    const r = apmc('check', '--policy', 'v12-fcfs', ...flags);
-    const doc = JSON.parse(r.out) as { results: { verdict: string; status: string }[] };
-    assert.equal(
-      doc.results.map((x) => [x.verdict, x.status]),
-      [['holds', 'holds']],
-    );
-    assert.is(r.code, 0, r.out);
-    const f = join(dir, `r-${k}.json`);
-    writeFileSync(f, r.out);
-    return f;
-  });
-  const m = apmc('merge', ...files);
-  assert.is(m.code, 0, m.out);
-  assert.match(m.out, /guest-queues-in-host-config +holds\n/);
-  assert.match(m.out, /\nevery property checked holds; exit 0\n$/);
-});
+cli(
+  'merged random shards get the statuses the shards gave: an expectation only a search meets is no miss',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apmc-rshard-'));
+    const files: string[] = [];
+    for (const k of [1, 2]) {
+      const flags = ['--property', 'guest-queues-in-host-config', '--runs', '200', '--shard', `${k}/2`, '--json'];
+      const r = await apmc('check', '--policy', 'v12-fcfs', ...flags);
+      const doc = JSON.parse(r.out) as { results: { verdict: string; status: string }[] };
+      assert.equal(
+        doc.results.map((x) => [x.verdict, x.status]),
+        [['holds', 'holds']],
+      );
+      assert.is(r.code, 0, r.out);
+      const f = join(dir, `r-${k}.json`);
+      writeFileSync(f, r.out);
+      files.push(f);
+    }
+    const m = await apmc('merge', ...files);
+    assert.is(m.code, 0, m.out);
+    assert.match(m.out, /guest-queues-in-host-config +holds\n/);
+    assert.match(m.out, /\nevery property checked holds; exit 0\n$/);
+  },
+);
 
-cli('bad engine flags: one line, exit 2', () => {
+cli('bad engine flags: one line, exit 2', async () => {
   for (const [args, msg] of [
     [['--engine', 'dfs'], /--engine: expected 'random' or 'exhaustive', got 'dfs'/],
     [['--depth', '3'], /--depth needs --engine exhaustive/],
@@ -204,19 +210,19 @@ cli('bad engine flags: one line, exit 2', () => {
     [['--shard', '3/2'], /--shard: expected k\/n with 1 ≤ k ≤ n/],
     [['--engine', 'exhaustive', '--symmetry', 'maybe'], /--symmetry: expected 'on' or 'off'/],
   ] as const) {
-    const r = apmc('check', ...args);
+    const r = await apmc('check', ...args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, msg);
     assert.is(r.err.trim().split('\n').length, 1, r.err);
     assert.is(r.out, '');
   }
-  const bad = apmc('merge', 'package.json');
+  const bad = await apmc('merge', 'package.json');
   assert.is(bad.code, 2);
   assert.match(bad.err, /^apmc: package.json:1: not an apmc check report/);
 });
 
-cli('a misbehaving policy is a policy error with a shortest trace, exit 7', () => {
-  const r = apmc(
+cli('a misbehaving policy is a policy error with a shortest trace, exit 7', async () => {
+  const r = await apmc(
     'check',
     '--engine',
     'exhaustive',
@@ -230,7 +236,7 @@ cli('a misbehaving policy is a policy error with a shortest trace, exit 7', () =
   assert.is(r.code, 7, r.err);
   assert.match(r.out, /POLICY ERROR: 'create' mutated its input/);
   assert.match(r.out, /create m1 {2}# <-- policy error/);
-  const t = apmc(
+  const t = await apmc(
     'check',
     '--engine',
     'exhaustive',

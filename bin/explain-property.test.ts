@@ -2,13 +2,13 @@
  * Properties by spec id, `apmc properties`, `apmc explain --property`, and counterexamples of policy files: they
  * record the file's path relative to themselves and replay only with --policy.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runInProcess } from '../test/cli-harness.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { parseCounterexample } from '../properties/counterexample.ts';
 import { PROPERTIES } from '../properties/registry.ts';
@@ -22,16 +22,9 @@ import { recordedPolicy, saveFound } from './save.ts';
 const plain = new Chalk({ level: 0 });
 const CVE = 'traces/cve-2024-26620.trace';
 const HALIL = 'counterexamples/order-independence/v12-fcfs-halil-pasic-2020.json';
-const APMC = resolve('bin/apmc.js');
 
-function apmc(cwd: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [APMC, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+/** apmc in this process (runCli) in `cwd`, colour off. */
+const apmc = (cwd: string, ...args: string[]) => runInProcess(args, cwd, { NO_COLOR: '1' }, 60_000);
 
 const rejects = async (p: Promise<unknown>, message: string | RegExp): Promise<void> => {
   try {
@@ -48,7 +41,7 @@ const rejects = async (p: Promise<unknown>, message: string | RegExp): Promise<v
 // ---
 const ids = suite('a property by its spec id');
 
-ids('check --property takes spec ids: I7 is order-independence, I3 its four properties, each once', () => {
+ids('check --property takes spec ids: I7 is order-independence, I3 its four properties, each once', async () => {
   const names = (...a: string[]) => parseCheckArgs(a).properties.map((p) => p.name);
   assert.equal(names('--property', 'I7'), ['order-independence']);
   assert.equal(names('--property', 'i9'), ['reset-before-reuse', 'no-handover-while-resetting']);
@@ -61,7 +54,7 @@ ids('check --property takes spec ids: I7 is order-independence, I3 its four prop
   assert.throws(() => parseCheckArgs(['--property', 'I99']), /unknown property 'I99' \(did you mean 'I9'\?\)/);
 });
 
-ids('a counterexample names its property by spec id; a shared id is refused', () => {
+ids('a counterexample names its property by spec id; a shared id is refused', async () => {
   const doc = JSON.parse(readFileSync(HALIL, 'utf8')) as Record<string, unknown>;
   assert.is(parseCounterexample({ ...doc, property: 'I7' }, 'cx.json').property, 'order-independence');
   assert.throws(
@@ -70,17 +63,21 @@ ids('a counterexample names its property by spec id; a shared id is refused', ()
   );
 });
 
-ids('apmc properties lists every property with its spec id and sentence; --json the same', () => {
-  const r = apmc('.', 'properties');
+ids('apmc properties lists every property with its spec id and sentence; --json the same', async () => {
+  const r = await apmc('.', 'properties');
   assert.is(r.code, 0, r.err);
   for (const p of PROPERTIES) assert.match(r.out, `${p.spec.padEnd(4)} ${p.name}\n`);
   assert.match(r.out, /I7 {3}order-independence\n {5}Two histories that end in the same configuration/);
-  const j = JSON.parse(apmc('.', 'properties', '--json').out) as { name: string; spec: string; statement: string }[];
+  const j = JSON.parse((await apmc('.', 'properties', '--json')).out) as {
+    name: string;
+    spec: string;
+    statement: string;
+  }[];
   assert.equal(
     j.map((x) => [x.name, x.spec, x.statement]),
     PROPERTIES.map((p) => [p.name, p.spec, p.statement]),
   );
-  assert.is(apmc('.', 'properties', 'extra').code, 2);
+  assert.is((await apmc('.', 'properties', 'extra')).code, 2);
 });
 
 ids.run();
@@ -143,7 +140,7 @@ ex('bad input: a history property on a plain trace, a shared spec id, an unknown
     explainCommand(plain, CVE, { property: 'recovry', scope: {} }),
     "--property: unknown property 'recovry' (did you mean 'recovery'?)",
   );
-  const r = apmc('.', 'explain', '--property', 'I7', CVE);
+  const r = await apmc('.', 'explain', '--property', 'I7', CVE);
   assert.is(r.code, 2);
   assert.is(r.err, 'apmc: --property I7 needs a counterexample with "other_ops" (two histories)\n');
 });
@@ -169,7 +166,7 @@ const finding = (): SampledFinding => ({
   path: '0',
 });
 
-saved('the policy path is recorded relative to the counterexample file; a built-in name as it is', () => {
+saved('the policy path is recorded relative to the counterexample file; a built-in name as it is', async () => {
   assert.is(recordedPolicy('examples/p.ts', 'counterexamples/recovery/x.json'), '../../examples/p.ts');
   assert.is(recordedPolicy('./p.ts', 'cx/x.json'), '../p.ts');
   assert.is(recordedPolicy('cx/p.ts', 'cx/x.json'), './p.ts');
@@ -198,11 +195,11 @@ saved('explain and run replay it only with --policy, and say which path to pass'
   // The command line, from the directory above: the hint is the path to copy from there.
   const rel = r.path.slice(d.length + 1);
   for (const cmd of ['explain', 'run']) {
-    const refused = apmc(d, cmd, rel);
+    const refused = await apmc(d, cmd, rel);
     assert.is(refused.code, 2, refused.err);
     assert.is(refused.err.trim().split('\n').length, 1);
     assert.match(refused.err, / policy files load only from the command line: --policy pol\/p\.mjs\n$/);
-    const replay = apmc(d, cmd, '--policy', 'pol/p.mjs', rel);
+    const replay = await apmc(d, cmd, '--policy', 'pol/p.mjs', rel);
     assert.is(replay.code, 0, replay.err);
   }
 });

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { apmcProcess } from '../test/cli-harness.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -170,21 +170,21 @@ t(
       const out = join(dir, 'm.trace');
       const aqmask = readFileSync(join(root, 'bus/ap/aqmask'));
       writeFileSync(join(root, 'bus/ap/aqmask'), 'garbage\n');
-      const bad = await apmcProcess(['import', '--sysfs', root, '-o', out]);
+      const bad = await apmcInProcess(['import', '--sysfs', root, '-o', out]);
       assert.is(bad.code, 2);
       assert.is(bad.err.trim().split('\n').length, 1);
       assert.match(bad.err, /bus\/ap\/aqmask:1: expected 0x/);
       assert.not.ok(existsSync(out));
       writeFileSync(join(root, 'bus/ap/aqmask'), aqmask);
-      const good = await apmcProcess(['import', '--sysfs', root, '-o', out]);
+      const good = await apmcInProcess(['import', '--sysfs', root, '-o', out]);
       assert.is(good.code, 0, good.err);
       const text = readFileSync(out, 'utf8');
       assert.match(text, /^real adapters=0x03,0x05,0x06 domains=0x0004,0x002c .*mdevs=m1:/m);
       const json = join(dir, 'm.json');
-      writeFileSync(json, (await apmcProcess(['convert', '--to', 'json', out])).out);
-      assert.is((await apmcProcess(['convert', '--to', 'text', json])).out, text);
-      assert.is((await apmcProcess(['run', out])).code, 0);
-      assert.is((await apmcProcess(['check', '--from', join(dir, 'nope.trace')])).code, 2);
+      writeFileSync(json, (await apmcInProcess(['convert', '--to', 'json', out])).out);
+      assert.is((await apmcInProcess(['convert', '--to', 'text', json])).out, text);
+      assert.is((await apmcInProcess(['run', out])).code, 0);
+      assert.is((await apmcInProcess(['check', '--from', join(dir, 'nope.trace')])).code, 2);
     } finally {
       rmSync(root, { recursive: true });
       rmSync(dir, { recursive: true });

@@ -1,5 +1,4 @@
 /** `--mechanisms`: parsed for check and diff, and the alphabet each engine draws from follows it. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { exploreExhaustive } from '../exhaustive/engine.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
 import { MECHANISMS } from '../model/op-values.ts';
 import { POLICIES } from '../model/policies/index.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 import type { Scope } from '../model/scope.ts';
 import { mechanismsFlag, parseCheckArgs } from './args.ts';
 import { parseDiffArgs } from './diff.ts';
@@ -55,46 +55,42 @@ t('the exhaustive search steps the alphabet of its mechanisms', () => {
 });
 
 /** `apmc check --json`'s exhaustive figures. */
-function searched(...args: string[]): { alphabet: number; transitions: number; workers: number }[] {
-  const r = spawnSync(process.execPath, ['bin/apmc.js', 'check', '--engine', 'exhaustive', '--json', ...args], {
-    encoding: 'utf8',
-  });
-  assert.ok(r.status === 0 || r.status === 5, r.stderr);
-  return (JSON.parse(r.stdout) as { exhaustive: { alphabet: number; transitions: number; workers: number }[] })
-    .exhaustive;
+async function searched(...args: string[]): Promise<{ alphabet: number; transitions: number; workers: number }[]> {
+  const r = await apmcInProcess(['check', '--engine', 'exhaustive', '--json', ...args]);
+  assert.ok(r.code === 0 || r.code === 5, r.err);
+  return (JSON.parse(r.out) as { exhaustive: { alphabet: number; transitions: number; workers: number }[] }).exhaustive;
 }
 
-t('worker threads and the product search against a base step the alphabet of the mechanisms asked for', () => {
+t('worker threads and the product search against a base step the alphabet of the mechanisms asked for', async () => {
   const small = ['--adapters', '1', '--domains', '1', '--mdevs', '1', '--vms', '1', '--depth', '1'];
   const none = alphabet(TINY).length;
   const reset = alphabet(TINY, new Set(['async_reset'])).length;
   const base = ['--base', 'upstream', '--policy', 'd0'];
   for (const more of [['--workers', '2'], base, [...base, '--workers', '2']]) {
-    const a = searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'none');
-    const b = searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'async_reset');
+    const a = await searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'none');
+    const b = await searched(...small, ...more, '--policy', 'upstream', '--mechanisms', 'async_reset');
     assert.ok(a.length > 0);
     for (const x of a) assert.is(x.alphabet, none, more.join(' '));
     for (const x of b) assert.is(x.alphabet, reset, more.join(' '));
   }
 });
 
-t('the report names the mechanisms; merge refuses shards made with other mechanisms', () => {
+t('the report names the mechanisms; merge refuses shards made with other mechanisms', async () => {
   const d = mkdtempSync(join(tmpdir(), 'apmc-mech-'));
-  const shard = (k: number, m: string): string => {
+  const shard = async (k: number, m: string): Promise<string> => {
     const args = ['check', '--runs', '5', '--policy', 'upstream', '--shard', `${k}/2`, '--json', '--mechanisms', m];
-    const r = spawnSync(process.execPath, ['bin/apmc.js', ...args], { encoding: 'utf8' });
+    const r = await apmcInProcess(args);
     const f = join(d, `${k}-${m}.json`);
-    writeFileSync(f, r.stdout);
+    writeFileSync(f, r.out);
     return f;
   };
-  const a = shard(1, 'none');
+  const a = await shard(1, 'none');
   assert.equal((JSON.parse(readFileSync(a, 'utf8')) as { mechanisms: string[] }).mechanisms, []);
-  const merge = (...files: string[]) =>
-    spawnSync(process.execPath, ['bin/apmc.js', 'merge', ...files], { encoding: 'utf8' });
-  assert.ok([0, 5].includes(merge(a, shard(2, 'none')).status ?? -1));
-  const bad = merge(a, shard(2, 'all'));
-  assert.is(bad.status, 2);
-  assert.match(bad.stderr, 'mechanisms differ');
+  const merge = (...files: string[]) => apmcInProcess(['merge', ...files]);
+  assert.ok([0, 5].includes((await merge(a, await shard(2, 'none'))).code ?? -1));
+  const bad = await merge(a, await shard(2, 'all'));
+  assert.is(bad.code, 2);
+  assert.match(bad.err, 'mechanisms differ');
 });
 
 t.run();

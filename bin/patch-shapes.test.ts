@@ -5,13 +5,13 @@
  * before: a callback that fails and still changes the state, an overridden status attribute, and a log line
  * that names the wrong queue.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PROPERTY_NAMES } from '../properties/registry.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
 interface Out {
   code: number;
@@ -19,17 +19,9 @@ interface Out {
   err: string;
 }
 
-/** apmc as a process; the tests start theirs together and await them, so that they use both cores. */
-function apmc(...args: string[]): Promise<Out> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['bin/apmc.js', ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
-      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err }),
-    );
-  });
-}
+/** apmc in this process (runCli), in the repository, colour off; one run at a time. */
+const apmc = (...args: string[]): Promise<Out> =>
+  apmcInProcess(args, {}, 120_000).then((o) => ({ ...o, code: o.code ?? -1 }));
 const flat = (s: string): string => s.replace(/\s+/g, ' ');
 
 interface Shape {
@@ -65,20 +57,19 @@ const shapes = suite('patch shapes written as policy files');
 
 for (const x of SHAPES) {
   const policy = `./examples/${x.file}.ts`;
-  // Started now, awaited by the tests.
-  const diff = apmc('diff', '--policy', 'upstream', '--policy', policy, '--observe', 'all', `examples/${x.file}.trace`);
+  // Each started in its test: an in-process run started at load would capture what uvu prints meanwhile.
+  const diff = () =>
+    apmc('diff', '--policy', 'upstream', '--policy', policy, '--observe', 'all', `examples/${x.file}.trace`);
   const registered = PROPERTY_NAMES.includes(x.property);
-  const check = registered
-    ? apmc('check', '--base', 'upstream', '--policy', policy, '--property', x.property, '--time', '20')
-    : null;
+  const check = () => apmc('check', '--base', 'upstream', '--policy', policy, '--property', x.property, '--time', '20');
   shapes(`${x.file}: apmc diff --observe all shows the difference on its trace (exit 1)`, async () => {
-    const r = await diff;
+    const r = await diff();
     assert.is(r.code, 1, r.err);
     assert.match(flat(r.out), x.diff);
   });
   // The property that catches the log line is registered with the event properties; until then this waits.
   (registered ? shapes : shapes.skip)(`${x.file}: apmc check --base upstream finds a new ${x.property}`, async () => {
-    const r = (await check)!;
+    const r = await check();
     assert.is(r.code, 1, r.err);
     const out = flat(r.out);
     assert.match(out, new RegExp(`${x.property} \\([A-Z]\\d+\\) new!`));

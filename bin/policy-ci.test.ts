@@ -3,14 +3,12 @@
  * file, no package.json), declares its base (extend) and its own expected violations; `apmc check --ci` on it
  * passes, static's expectations counting through the base.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-
-const APMC = resolve('bin/apmc.js');
+import { runInProcess } from '../test/cli-harness.ts';
 
 const VARIANT = `import { extend, staticPolicy } from 'apmc';
 
@@ -32,22 +30,15 @@ export default extend(staticPolicy, {
 
 const ci = suite('apmc check --ci on a policy file that declares itself');
 
-ci('a variant of static passes --ci from a directory without package.json', () => {
+ci('a variant of static passes --ci from a directory without package.json', async () => {
   const d = mkdtempSync(join(tmpdir(), 'apmc-ci-'));
   writeFileSync(join(d, 'variant.ts'), VARIANT);
-  const r = spawnSync(
-    process.execPath,
-    [APMC, 'check', '--ci', '--policy', './variant.ts', '--runs', '20000', '--verbose'],
-    {
-      cwd: d,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
-  assert.is(r.status, 0, r.stdout.slice(-600) + r.stderr);
-  assert.match(r.stdout, /violations, all expected; 0 new; exit 0/);
+  const argv = ['check', '--ci', '--policy', './variant.ts', '--runs', '20000', '--verbose'];
+  const r = await runInProcess(argv, d, { NO_COLOR: '1' }, 60_000);
+  assert.is(r.code, 0, r.out.slice(-600) + r.err);
+  assert.match(r.out, /violations, all expected; 0 new; exit 0/);
   // Its own sentence, not static's.
-  assert.match(r.stdout, /As in static: a mask write re-probes/);
+  assert.match(r.out, /As in static: a mask write re-probes/);
 });
 
 ci.run();

@@ -3,29 +3,22 @@
  * the API as 'apmc' or receive it as their factory's argument, and declare their base and expected violations,
  * read once and validated (bad input is one line, exit 2).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runInProcess } from '../test/cli-harness.ts';
 import { staticPolicy, upstream } from '../model/index.ts';
 import type { Policy } from '../model/policy.ts';
 import { expectationFor } from '../properties/expected.ts';
 import { loadPolicy } from './load-policy.ts';
 
 const REPO = process.cwd();
-const APMC = join(REPO, 'bin/apmc.js');
 const TRACE = join(REPO, 'examples/adapter-pops-up.trace');
 
-function apmc(cwd: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [APMC, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+/** apmc in this process (runCli) in `cwd`, colour off. */
+const apmc = (cwd: string, ...args: string[]) => runInProcess(args, cwd, { NO_COLOR: '1' }, 60_000);
 
 /** A fresh directory outside the repository, with these files. */
 function dir(files: Record<string, string>): string {
@@ -112,13 +105,13 @@ for (const [where, pkg] of Object.entries(PACKAGES)) {
   });
 }
 
-load('apmc run --policy ./p.ts from a directory without package.json (the sandbox loads it)', () => {
+load('apmc run --policy ./p.ts from a directory without package.json (the sandbox loads it)', async () => {
   const d = dir({ 'p.ts': FACTORY_TS });
-  const r = apmc(d, 'run', '--policy', './p.ts', TRACE);
+  const r = await apmc(d, 'run', '--policy', './p.ts', TRACE);
   assert.is(r.code, 0, r.err);
   // upstream leaves adapter 1 out; the re-filter lets it come back (examples/refilter-on-unassign.ts).
   assert.match(r.out, /vm1 crycb: 00\.0000 01\.0000/);
-  const i = apmc(
+  const i = await apmc(
     dir({ 'p.ts': IMPORT_TS, 'helper.ts': "export const NAME = 'x';\n" }),
     'run',
     '--policy',
@@ -130,7 +123,7 @@ load('apmc run --policy ./p.ts from a directory without package.json (the sandbo
 
 load('a syntax error names the file as given, line and column', async () => {
   const d = dir({ 'bad.ts': 'export default {\n  name: "x" +\n};\n' });
-  const r = apmc(d, 'run', '--policy', 'bad.ts', TRACE);
+  const r = await apmc(d, 'run', '--policy', 'bad.ts', TRACE);
   assert.is(r.code, 2);
   assert.is(r.err, 'apmc: bad.ts: cannot load policy file: bad.ts:3:0: ERROR: Unexpected "}"\n');
 });
@@ -168,7 +161,7 @@ decl('expected by name or spec id, read into names; the rest inherited through b
   assert.ok(expectationFor(p, 'in-use-refuses-mask-write') !== null);
 });
 
-decl('expectationFor finds a declaration keyed by spec id on a policy built in code', () => {
+decl('expectationFor finds a declaration keyed by spec id on a policy built in code', async () => {
   const p = { ...upstream, name: 'x', base: upstream, expected: { I7: null } } as Policy;
   assert.is(expectationFor(p, 'order-independence'), null);
   assert.ok(expectationFor(p, 'reset-before-reuse') !== null);
@@ -258,9 +251,9 @@ for (const [what, base, says] of BAD_BASE) {
   });
 }
 
-decl('bad input on the command line: one line naming the file, exit 2, nothing run', () => {
+decl('bad input on the command line: one line naming the file, exit 2, nothing run', async () => {
   const d = dir({ 'v.ts': VARIANT(`{ I9: { kind: 'design', why: 'two\\nlines' } }`) });
-  const r = apmc(d, 'check', '--ci', '--policy', './v.ts', '--runs', '10');
+  const r = await apmc(d, 'check', '--ci', '--policy', './v.ts', '--runs', '10');
   assert.is(r.code, 2);
   assert.is(r.out, '');
   assert.is(r.err, `apmc: ./v.ts: the policy's expected["I9"].why contains a control character (U+000a)\n`);

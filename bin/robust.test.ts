@@ -3,12 +3,13 @@
  * a shrunk trace and exit 7, and `apmc run` says so in one line; SIGINT, SIGTERM and --time end a run
  * quickly with the verdicts so far, keeping the counterexamples saved; --stats reports coverage.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
 interface Out {
   code: number;
@@ -16,18 +17,8 @@ interface Out {
   err: string;
 }
 
-function apmc(...args: string[]): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/apmc.js', ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      (e, out, err) => {
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err });
-      },
-    );
-  });
-}
+/** apmc in this process (runCli), in the repository, colour off; one run at a time. */
+const apmc = (...args: string[]): Promise<Out> => apmcInProcess(args).then((o) => ({ ...o, code: o.code ?? -1 }));
 
 const dir = mkdtempSync(join(tmpdir(), 'apmc-robust-'));
 
@@ -49,17 +40,15 @@ const FIXTURES = [
   },
 ];
 
-// Started now, awaited in the tests: the four checks run while the other suites do.
-const checks = new Map(
-  FIXTURES.map((f) => [f.name, apmc('check', '--policy', `test/fixtures/${f.name}.ts`, '--runs', '5000', '--json')]),
-);
+// Each in its test: an in-process run started at load would capture what uvu prints meanwhile.
+const check = (name: string) => apmc('check', '--policy', `test/fixtures/${name}.ts`, '--runs', '5000', '--json');
 
 // ---
 const pe = suite('misbehaving policies: policy error, a shrunk trace, exit 7');
 
 for (const f of FIXTURES) {
   pe(`${f.name}: ${f.kind} in '${f.callback}'`, async () => {
-    const r = await checks.get(f.name)!;
+    const r = await check(f.name);
     assert.is(r.code, 7, r.err);
     const rep = JSON.parse(r.out) as PolicyErrorJson;
     assert.is(rep.exit, 7);

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { apmcProcess } from '../test/cli-harness.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
-const apmc = apmcProcess;
+const apmc = apmcInProcess;
 
 /** Each example, its base, where the diff first differs, and the property check finds newly violated (if any). */
 const PATCHES = [

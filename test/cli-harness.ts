@@ -126,6 +126,19 @@ export async function runInProcess(
   return { code, out: out.join(''), err: err.join(''), ms, ...(exitCalled !== undefined ? { exitCalled } : {}) };
 }
 
+/** The in-process runs asked for and not yet settled: apmcInProcess starts each after the one before. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * apmcProcess's counterpart in this process: runInProcess in the repository, colour off, `env` over that,
+ * limited to `limitMs`. Calls made together (Promise.all) run one after another.
+ */
+export function apmcInProcess(args: readonly string[], env: Env = {}, limitMs = 60_000): Promise<Outcome> {
+  const run = queue.then(() => runInProcess(args, ROOT, { NO_COLOR: '1', ...env }, limitMs));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
 /** The supervisors still running: killed when this process exits (and they kill their apmc process). */
 const running = new Set<number>();
 process.on('exit', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, extend, POLICIES, UsageError, upstream } from '../api/index.ts';
-import { apmcProcess, ROOT } from './cli-harness.ts';
+import { apmcInProcess, ROOT } from './cli-harness.ts';
 
 /** A report without its timings (`ms` anywhere), which differ from run to run. */
 function untimed(x: unknown): unknown {
@@ -36,7 +36,7 @@ const fresh = (): string => mkdtempSync(join(tmpdir(), 'apmc-library-'));
 test('check returns the report apmc check --json prints (a built-in and a policy file)', async () => {
   const file = './examples/refilter-on-unassign.ts';
   const props = ['no-kernel-warning', 'status-attribute-truthful'];
-  const cli = await apmcProcess([
+  const cli = await apmcInProcess([
     'check',
     ...['--policy', 'upstream', '--policy', file],
     ...props.flatMap((p) => ['--property', p]),

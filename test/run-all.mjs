@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 
 const TIMED = '(bin/(bounds|sandbox|output)|test/hostile)\\.test\\.ts';
-// The exhaustive CLI and compare tests (about 23 s and 7 s alone, one process at a time) go with the compute
-// files, so that both groups take about as long.
+// The exhaustive CLI and compare tests (about 6 s and 1 s alone, in process) go with the compute files, so
+// that both groups take about as long.
 const WITH_COMPUTE = 'bin/(exhaustive-cli|compare)\\.test\\.ts';
 const PHASES = [
   [
