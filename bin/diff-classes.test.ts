@@ -71,7 +71,15 @@ t('random: classes of shrunk traces, each first differing at its last step', asy
   assert.match(r.out, /random search \(seed 1\): \d+ classes in 300 cases/);
 });
 
-t('bad flags: --save-dir without --classes, --classes with a trace', async () => {
+t('bad flags: --save-dir without --classes or empty, --classes with a trace', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'apmc-classes-'));
+  const e = await runInProcess(
+    ['diff', '--classes', '--policy', 'd0', '--policy', 'upstream', '--save-dir', ''],
+    empty,
+  );
+  assert.is(e.code, 2);
+  assert.match(e.err, /--save-dir: expected a directory name, got an empty one/);
+  assert.equal(readdirSync(empty), [], 'nothing written');
   const a = await runInProcess(['diff', '--policy', 'd0', '--policy', 'upstream', '--save-dir', 'x'], ROOT);
   assert.is(a.code, 2);
   assert.match(a.err, /--save-dir needs --classes/);

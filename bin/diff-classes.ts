@@ -128,8 +128,9 @@ export async function diffClassesCommand(
   hooks: SearchHooks = {},
 ): Promise<{ text: string; code: number }> {
   const scope = a.searchScope;
+  // Checked as given (an empty name is bad input, not the current directory), before the search starts.
+  if (saveDir !== undefined) checkOutputDir('--save-dir', saveDir);
   const dir = saveDir === undefined ? undefined : resolve(saveDir);
-  if (dir !== undefined) checkOutputDir('--save-dir', dir);
   const raw = await Promise.all(a.policies.map((p) => loadPolicy(p)));
   onLoaded();
   const [pa, pb] = raw.map((p) => (POLICIES[p.name] === p ? p : guardPolicy(p).policy)) as [Policy, Policy];
