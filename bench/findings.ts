@@ -65,5 +65,10 @@ for (const slug of slugs) {
   const ex = when(e);
   const fixArgs = ['--base', 'linux-2025', '--policy', link(md, 'fix'), '--property', cx.property];
   const f = check([...fixArgs, '--time', String(TIME_S)])[0]!;
-  console.log(`${slug}\n  ${cx.property}: random ${random.join(', ')}; exhaustive ${ex}; fix: ${f.status}`);
+  // A property two root causes violate: their fixes together (the finding's `together` policy).
+  const both = /^\| together \|/m.test(md) ? link(md, 'together') : null;
+  const t =
+    both && check(['--base', 'linux-2025', '--policy', both, '--property', cx.property, '--time', String(TIME_S)]);
+  const together = t ? `; together: ${t[0]!.status}` : '';
+  console.log(`${slug}\n  ${cx.property}: random ${random.join(', ')}; exhaustive ${ex}; fix: ${f.status}${together}`);
 }

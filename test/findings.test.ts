@@ -96,6 +96,13 @@ for (const f of findings) {
     const fix = await loadPolicy(fixFile, ROOT);
     const v = replay({ scope: cx.trace.scope, policy: fix }, cx, prop!);
     assert.is(v, null, `the fix ${fix.name} still violates ${cx.property}: ${v?.reason}`);
+    // With the other root cause of the same property fixed too (`together`), it holds as well.
+    const together = /^\| together \| .*?\]\(([^)]+)\)/m.exec(f.text)?.[1];
+    if (together !== undefined) {
+      const both = await loadPolicy(resolve(DIR, together), ROOT);
+      const w = replay({ scope: cx.trace.scope, policy: both }, cx, prop!);
+      assert.is(w, null, `${both.name} violates ${cx.property}: ${w?.reason}`);
+    }
   });
 
   t(`${f.slug}: the counterexample section is what apmc explain prints`, async () => {
