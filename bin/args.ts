@@ -221,16 +221,23 @@ export function mechanismsFlag(v: string | undefined): readonly Mechanism[] {
 
 type Flags = Partial<Record<keyof typeof ENGINE_FLAGS, string | undefined>>;
 
-export function engineSettings(v: Flags): { engine: 'random' | 'exhaustive'; settings: ExhaustiveSettings } {
+export function engineSettings(v: Flags): {
+  engine: 'random' | 'exhaustive' | 'hybrid';
+  settings: ExhaustiveSettings;
+} {
   const engine = v.engine ?? 'random';
-  if (engine !== 'random' && engine !== 'exhaustive')
-    throw new UsageError(`--engine: expected 'random' or 'exhaustive', got '${engine}'`);
+  if (engine !== 'random' && engine !== 'exhaustive' && engine !== 'hybrid')
+    throw new UsageError(`--engine: expected 'random', 'exhaustive' or 'hybrid', got '${engine}'`);
   const int = (name: string, x: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined =>
     x === undefined ? undefined : intFlag(name, x, 0, min, max);
   const onlyExhaustive = (['depth', 'max-states', 'max-memory', 'symmetry', 'memo', 'order', 'workers'] as const).find(
     (f) => v[f] !== undefined,
   );
   if (engine === 'random' && onlyExhaustive) throw new UsageError(`--${onlyExhaustive} needs --engine exhaustive`);
+  // The hybrid engine's search phase runs in one thread to a depth (bin/check-hybrid.ts).
+  const notHybrid = (['max-states', 'max-memory', 'memo', 'order', 'workers'] as const).find((f) => v[f] !== undefined);
+  if (engine === 'hybrid' && (notHybrid ?? v.shard) !== undefined)
+    throw new UsageError(`--${notHybrid ?? 'shard'} does not go with --engine hybrid`);
   const sym = v.symmetry ?? 'on';
   if (sym !== 'on' && sym !== 'off') throw new UsageError(`--symmetry: expected 'on' or 'off', got '${sym}'`);
   const memo = v.memo ?? 'auto';

@@ -22,6 +22,7 @@ import { parse, parseCheckArgs } from './args.ts';
 import { loadTrace, withScopeFlags } from './load-trace.ts';
 import { runCheck } from './check.ts';
 import { runExhaustiveCheck } from './check-exhaustive.ts';
+import { runHybridCheck } from './check-hybrid.ts';
 import { makeChalk } from './color.ts';
 import { COMMANDS } from './commands.ts';
 import { identity, type Io, sandboxed, stdio } from './io.ts';
@@ -39,6 +40,8 @@ import { UsageError } from './usage.ts';
 
 export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const parsed = parseCheckArgs(args);
+  if (parsed.engine.engine === 'hybrid' && (parsed.from !== undefined || parsed.base !== null))
+    throw new UsageError(`--${parsed.from !== undefined ? 'from' : 'base'} does not go with --engine hybrid`);
   // --from FILE: its scope (the flags over it), its ops as every counterexample's fixed prefix (check/run.ts).
   const fromTrace =
     parsed.from === undefined ? null : withScopeFlags(loadTrace(parsed.from), parsed.scopeFlags, parsed.from);
@@ -101,36 +104,51 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
   let run;
   try {
+    const hybrid = { symmetry: settings.symmetry, mechanisms: settings.mechanisms ?? [] };
     run =
-      engine === 'exhaustive'
-        ? await runExhaustiveCheck(
-            policies,
-            specs,
-            a.properties,
-            a.scope,
-            {
-              ...settings,
-              signal,
-              ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
-              ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
-              ...(from ? { from } : {}),
-            },
-            !a.json && io.tty,
-            onFound,
-          )
-        : await runCheck(
+      engine === 'hybrid'
+        ? await runHybridCheck(
             policies,
             a.properties,
             a.scope,
-            shard ? a.seed * shard.n + shard.k : a.seed,
-            shard ? Math.ceil(a.runs / shard.n) : a.runs,
+            a.seed,
+            a.runs,
             a.timeMs,
+            {
+              ...hybrid,
+              ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
+            },
             { signal, onFound, ...record },
-            shard,
-            base,
-            settings.mechanisms,
-            from,
-          );
+          )
+        : engine === 'exhaustive'
+          ? await runExhaustiveCheck(
+              policies,
+              specs,
+              a.properties,
+              a.scope,
+              {
+                ...settings,
+                signal,
+                ...(a.timeMs !== undefined ? { timeMs: a.timeMs } : {}),
+                ...(base && a.base !== null ? { base, baseSpec: a.base } : {}),
+                ...(from ? { from } : {}),
+              },
+              !a.json && io.tty,
+              onFound,
+            )
+          : await runCheck(
+              policies,
+              a.properties,
+              a.scope,
+              shard ? a.seed * shard.n + shard.k : a.seed,
+              shard ? Math.ceil(a.runs / shard.n) : a.runs,
+              a.timeMs,
+              { signal, onFound, ...record },
+              shard,
+              base,
+              settings.mechanisms,
+              from,
+            );
   } finally {
     restore();
   }

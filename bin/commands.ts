@@ -69,7 +69,7 @@ const MECHANISM_NAMES =
 
 /** The exhaustive engine's flags and --mechanisms (check and diff). */
 export const EXHAUSTIVE = {
-  depth: { type: 'string', arg: 'N', help: 'exhaustive: the most steps, 0 to 1000' },
+  depth: { type: 'string', arg: 'N', help: 'exhaustive, hybrid: most steps, 0 to 1000' },
   'max-states': { type: 'string', arg: 'N', help: 'exhaustive: stop (undecided) after N states' },
   'max-memory': { type: 'string', arg: 'MB', help: 'exhaustive: stop (undecided) past MB, ≥ 64' },
   symmetry: { type: 'string', arg: 'on|off', help: 'exhaustive: merge states alike but ids (on)' },
@@ -123,7 +123,7 @@ const check = {
     verbose: { type: 'boolean', help: 'every counterexample in full, expected ones too' },
     report: { type: 'string', arg: '<dir>', help: 'write the HTML report into this directory' },
     from: { type: 'string', arg: '<trace>', help: 'explore from the state this trace reaches' },
-    engine: { type: 'string', arg: 'random|exhaustive', help: 'the search engine (random)' },
+    engine: { type: 'string', arg: 'NAME', help: 'random, exhaustive or hybrid (random)' },
     shard: { type: 'string', arg: 'k/n', help: 'shard k of n (apmc merge joins their --json)' },
     ...EXHAUSTIVE,
     ...SCOPE,

@@ -212,9 +212,12 @@ export function withConfig(args: readonly string[], note: (line: string) => void
   }
   const settings = configSettings(doc, text, where.file, where.key === null ? '' : `${where.key}.`);
   const given = new Set<string>(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
-  // The exhaustive settings only with the exhaustive engine, the command line's or else the config's.
+  // The exhaustive settings only with the exhaustive engine (the command line's or else the config's).
   const engine = values.engine ?? settings.find((s) => s.flag === 'engine')?.args[1] ?? 'random';
-  const kept = settings.filter((s) => !given.has(s.flag) && (engine === 'exhaustive' || !EXHAUSTIVE_ONLY.has(s.flag)));
+  // The hybrid engine takes the search's depth and symmetry (bin/check-hybrid.ts).
+  const takes = (f: string) =>
+    engine === 'exhaustive' || !EXHAUSTIVE_ONLY.has(f) || (engine === 'hybrid' && (f === 'depth' || f === 'symmetry'));
+  const kept = settings.filter((s) => !given.has(s.flag) && takes(s.flag));
   // The command line without its --config (the settings are in the arguments now).
   const drop = new Set<number>();
   for (const t of tokens) {

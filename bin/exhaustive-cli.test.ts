@@ -204,7 +204,7 @@ cli(
 
 cli('bad engine flags: one line, exit 2', async () => {
   for (const [args, msg] of [
-    [['--engine', 'dfs'], /--engine: expected 'random' or 'exhaustive', got 'dfs'/],
+    [['--engine', 'dfs'], /--engine: expected 'random', 'exhaustive' or 'hybrid', got 'dfs'/],
     [['--depth', '3'], /--depth needs --engine exhaustive/],
     [['--engine', 'exhaustive', '--max-states', 'many'], /--max-states: expected a whole number/],
     [['--shard', '3/2'], /--shard: expected k\/n with 1 ≤ k ≤ n/],

@@ -33,6 +33,7 @@ export type {
   ExhaustiveOptions,
   ExhaustivePolicyError,
   ExhaustiveResult,
+  FrontierLevel,
   Progress,
 } from './options.ts';
 export type { ParallelPart } from './part.ts';
@@ -110,6 +111,7 @@ function* search(
     traceTo: opt.traceTo && { state: opt.traceTo.state, give: (i) => opt.traceTo!.give(x.trace(i)) },
   });
   const end = yield* core.run(first);
+  if (opt.onFrontier && !par) opt.onFrontier({ ...x.frontier.last, trace: x.trace });
   return result(x, end, opt, t0, par !== undefined);
 }
 

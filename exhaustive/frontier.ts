@@ -12,6 +12,8 @@ import type { SearchStore } from './space.ts';
 export abstract class Frontier {
   /** The depth of the level being expanded. */
   depth = 0;
+  /** The last level entered that has states (the last complete one: stored before it was expanded). */
+  last = { start: 0, end: 0, depth: 0 };
   protected start = 0;
   protected end = 0;
   private order: Int32Array | null = null;
@@ -54,6 +56,7 @@ export abstract class Frontier {
     this.start = start;
     this.end = end;
     this.depth = depth;
+    if (start < end) this.last = { start, end, depth };
     this.j = this.chunkEnd = start;
     this.order = this.ordered ? levelOrder(this.store, this.codec, start, end, this.stride) : null;
   }

@@ -64,6 +64,19 @@ export interface ExhaustiveOptions {
   readonly where?: Int32Array;
   /** Before expanding state `state`, give its trace and end the search (the sandbox rebuilding a trace). */
   readonly traceTo?: { readonly state: number; readonly give: (ops: Op[]) => void };
+  /**
+   * When a search in one thread ends: its last complete level (every state at `depth` stored), the states
+   * [start, end), and the trace to any stored state (`apmc check --engine hybrid` walks on from them).
+   */
+  readonly onFrontier?: (f: FrontierLevel) => void;
+}
+
+/** The last complete level of a search (`ExhaustiveOptions.onFrontier`). */
+export interface FrontierLevel {
+  readonly depth: number;
+  readonly start: number;
+  readonly end: number;
+  readonly trace: (n: number) => Op[];
 }
 
 /** A misbehaving policy, with the shortest trace that shows it (breadth-first: the first one met). */

@@ -1,0 +1,96 @@
+/**
+ * Why: `apmc check --engine hybrid` searches exhaustively to a depth, then walks at random from the frontier; it
+ * must find a violation deeper than its search reaches, with a counterexample that replays from the initial
+ * state (the frontier state's trace, then the walk's ops), the same one for the same seed, and refuse the flags
+ * it does not take (exit 2).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { exploreExhaustive } from '../exhaustive/engine.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import { DEFAULT_SCOPE } from '../model/scope.ts';
+import { initialState } from '../model/state.ts';
+import { firstStepViolation } from '../properties/case.ts';
+import { oneProperty } from '../properties/registry.ts';
+import type { Property } from '../properties/types.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
+import { frontierStarts, runHybridCheck } from './check-hybrid.ts';
+
+const t = suite('check --engine hybrid');
+const linux = POLICIES['linux-2025']!;
+const I16 = oneProperty('links-halves-agree') as Property;
+const settings = { depth: 2, symmetry: true, mechanisms: [] } as const;
+
+t('finds a violation deeper than its search depth, and it replays from the initial state', async () => {
+  const cfg = { scope: DEFAULT_SCOPE, policy: linux };
+  // The search alone, to depth 2, finds nothing: the shortest counterexample is 5 ops.
+  assert.is(exploreExhaustive(cfg, [I16], { depth: 2, symmetry: true, mechanisms: [] }).found.length, 0);
+  const run = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 1, 3000, undefined, settings);
+  const x = run.policies[0]!.exploration;
+  assert.is(x.found.length, 1);
+  const f = x.found[0]!;
+  assert.ok(f.ops.length > 2, `${f.ops.length} ops`);
+  assert.ok(firstStepViolation(cfg, initialState(DEFAULT_SCOPE), f.ops, [I16]) !== null);
+});
+
+t('the same seed gives the same counterexample; the frontier picks are spread and seeded', async () => {
+  const a = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 7, 3000, undefined, settings);
+  const b = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 7, 3000, undefined, settings);
+  const ops = (r: typeof a) => JSON.stringify(r.policies[0]!.exploration.found.map((f) => f.ops));
+  assert.is(a.policies[0]!.exploration.found.length, 1);
+  assert.is(ops(a), ops(b));
+  assert.equal(frontierStarts(100, 200, 10, 3), frontierStarts(100, 200, 10, 3));
+  assert.not.equal(frontierStarts(100, 200, 10, 3), frontierStarts(100, 200, 10, 4));
+  const picks = frontierStarts(100, 200, 10, 3);
+  for (const [i, n] of picks.entries()) assert.ok(n >= 100 + i * 10 && n < 110 + i * 10, `${n} in slice ${i}`);
+  assert.equal(frontierStarts(5, 8, 10, 1).length, 3);
+});
+
+t('apmc check --engine hybrid: exit 4 with a saved counterexample that apmc explain replays', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-hybrid-'));
+  try {
+    const args = ['check', '--policy', 'linux-2025', '--property', 'links-halves-agree', '--engine', 'hybrid'];
+    const r = await apmcInProcess([...args, '--depth', '2', '--runs', '3000', '--save', dir]);
+    assert.is(r.code, 4, r.err);
+    const sub = join(dir, 'links-halves-agree');
+    const file = join(sub, readdirSync(sub)[0]!);
+    assert.ok((JSON.parse(readFileSync(file, 'utf8')) as { ops: unknown[] }).ops.length > 2);
+    const e = await apmcInProcess(['explain', '--property', 'links-halves-agree', file]);
+    assert.is(e.code, 0, e.err);
+    assert.match(e.out, /links-halves-agree breaks here/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t('a run the budget cuts short never exits 0', async () => {
+  const r = await apmcInProcess(['check', '--policy', 'static', '--engine', 'hybrid', '--time', '1']);
+  assert.ok(r.code !== 0 && r.code !== null, `exit ${r.code}`);
+});
+
+t('flags the hybrid engine does not take: exit 2, one line', async () => {
+  const base = ['check', '--policy', 'upstream', '--engine', 'hybrid'];
+  for (const extra of [
+    ['--workers', '2'],
+    ['--max-states', '10'],
+    ['--memo', 'on'],
+    ['--shard', '1/2'],
+    ['--base', 'upstream'],
+    ['--from', 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json'],
+    ['--depth', '2', '--order', 'plain'],
+  ]) {
+    const r = await apmcInProcess([...base, ...extra]);
+    assert.is(r.code, 2, `${extra.join(' ')}: ${r.err}`);
+    assert.is(r.err.trim().split('\n').length, 1, r.err);
+    assert.ok(r.err.includes(extra[extra.length - 2]!), r.err);
+    assert.is(r.out, '');
+  }
+  const random = await apmcInProcess(['check', '--policy', 'upstream', '--depth', '2']);
+  assert.is(random.code, 2);
+  assert.match(random.err, /needs --engine exhaustive/);
+});
+
+t.run();

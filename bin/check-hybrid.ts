@@ -1,0 +1,237 @@
+/**
+ * `apmc check --engine hybrid`: per policy, the exhaustive breadth-first search to a depth (`--depth N`, else as
+ * deep as a quarter of the policy's share of `--time` takes it), then random walks (properties/explore.ts, with
+ * shrinking) started from states of its frontier, the last complete level, for violations deeper than the search's
+ * horizon. A violation a walk finds is the frontier state's trace followed by the walk's case, then shrunk whole
+ * from the initial state.
+ *
+ * The run is given as a random-engine run (check/run.ts) with the search's findings merged in, so that the
+ * verdicts are the random engine's (check/verdict.ts): a violation found by either phase counts; a property
+ * neither phase violated holds only as sampled (the walks are not a proof), and a walk phase cut short by the
+ * budget or a signal leaves it unknown.
+ */
+import type { Finding } from '../check/finding.ts';
+import { sampledFinding, searchFinding } from '../check/finding.ts';
+import type { RandomRun, SampledPolicy } from '../check/run.ts';
+import { exploreExhaustiveAsync, type ExhaustiveFound, type FrontierLevel } from '../exhaustive/engine.ts';
+import type { Mechanism } from '../model/op-values.ts';
+import type { Op } from '../model/ops.ts';
+import type { Config, Policy } from '../model/policy.ts';
+import type { Scope } from '../model/scope.ts';
+import { initialState, type State } from '../model/state.ts';
+import { step } from '../model/step.ts';
+import { exerciseTracker } from '../properties/exercised.ts';
+import { explore, type Exploration, type ExploreOptions, type Found } from '../properties/explore.ts';
+import { guardPolicy } from '../properties/policy-guard.ts';
+import { shrinkViolation } from '../properties/shrink.ts';
+import { coverage, opStats } from '../properties/stats.ts';
+import type { Property, Violation } from '../properties/types.ts';
+import type { CheckHooks } from './check.ts';
+
+export interface HybridSettings {
+  /** The search phase's depth (`--depth`); default: what its share of the time budget reaches. */
+  readonly depth?: number;
+  readonly symmetry: boolean;
+  readonly mechanisms?: readonly Mechanism[];
+}
+
+/** The search phase's depth when neither `--depth` nor `--time` bounds it. */
+export const HYBRID_DEPTH = 4;
+/** Frontier states the walks start from, at most (the cases are shared out among them). */
+export const HYBRID_STARTS = 32;
+
+/**
+ * The frontier states the walks start from: `n` of the level [start, end), one drawn at random (seeded) in each
+ * of `n` equal slices of it. At random, because the level is numbered in the order the search met its states, so
+ * that neighbours are siblings sharing a prefix, and a fixed pick (the first ones, every k-th) would start every
+ * walk under a few parents, or always under the same ones whatever the seed; one per slice, so that the picks are
+ * spread over the whole level rather than clustered as independent draws can be. The same seed gives the same
+ * states (the search numbers its states deterministically).
+ */
+export function frontierStarts(start: number, end: number, n: number, seed: number): number[] {
+  const size = end - start;
+  const k = Math.min(n, size);
+  const rand = mulberry32(seed);
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const lo = start + Math.floor((i * size) / k);
+    const hi = start + Math.floor(((i + 1) * size) / k);
+    out.push(lo + Math.floor(rand() * (hi - lo)));
+  }
+  return out;
+}
+
+/** A small seeded generator (mulberry32): numbers in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A violation found from a state a trace reaches, as one from the initial state: the trace's ops first. */
+function prefixed<V extends Violation>(v: V, prefix: readonly Op[]): V {
+  if (prefix.length === 0) return v;
+  return {
+    ...v,
+    ops: [...prefix, ...v.ops],
+    at: v.at === null ? null : v.at + prefix.length,
+    ...(v.other ? { other: [...prefix, ...v.other] } : {}),
+  };
+}
+
+/** A search's finding in the random engine's record (found after 0 cases, at the search's time). */
+function asFound(f: ExhaustiveFound, seed: number): Found {
+  const { depth: _d, afterStates: _s, foundMs, ...v } = f;
+  return { ...v, afterRuns: 0, foundMs, afterMs: foundMs, seed, path: '' };
+}
+
+/** Each policy in turn: the search, then the walks from its frontier. */
+export async function runHybridCheck(
+  policies: readonly Policy[],
+  props: readonly Property[],
+  scope: Scope,
+  seed: number,
+  runs: number,
+  timeMs: number | undefined,
+  settings: HybridSettings,
+  hooks: CheckHooks = {},
+): Promise<RandomRun> {
+  const explored: SampledPolicy[] = [];
+  const t0 = Date.now();
+  for (const [i, policy] of policies.entries()) {
+    if (hooks.signal?.aborted) break;
+    const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
+    explored.push(await hybridPolicy(policy, props, scope, seed, runs, left, settings, hooks));
+  }
+  const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;
+  return { engine: 'random', scope, props, seed, runs, policies: explored, stoppedBy };
+}
+
+async function hybridPolicy(
+  policy: Policy,
+  props: readonly Property[],
+  scope: Scope,
+  seed: number,
+  runs: number,
+  timeMs: number | undefined,
+  settings: HybridSettings,
+  hooks: CheckHooks,
+): Promise<SampledPolicy> {
+  const t0 = Date.now();
+  const guard = guardPolicy(policy);
+  const cfg: Config = { scope, policy: guard.policy };
+  const stats = opStats();
+  const tracker = exerciseTracker(cfg, props);
+  const report = (f: Finding) => hooks.onFound?.(policy.name, f);
+  // The search phase: to --depth (within half the budget), or as deep as a quarter of the budget reaches.
+  let level: FrontierLevel | null = null;
+  const depth = settings.depth ?? (timeMs === undefined ? HYBRID_DEPTH : undefined);
+  const searchMs = timeMs === undefined ? undefined : timeMs / (settings.depth === undefined ? 4 : 2);
+  const searched = await exploreExhaustiveAsync(cfg, props, {
+    symmetry: settings.symmetry,
+    mechanisms: settings.mechanisms ?? [],
+    guard,
+    ...(depth !== undefined ? { depth } : {}),
+    ...(searchMs !== undefined ? { timeMs: searchMs } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    onFound: (f) => report(searchFinding(f)),
+    onFrontier: (f) => {
+      level = f;
+    },
+  });
+  const found: Found[] = searched.found.map((f) => asFound(f, seed));
+  const exercised = new Set([...searched.exercised]);
+  const s0 = initialState(scope);
+  const total: Mutable = { runs: 0, ops: 0, interrupted: false, stoppedBy: null };
+  const frontier = level as FrontierLevel | null;
+  // A search a signal or a policy error ended leaves the walks nothing sure to start from.
+  const stopped = searched.bound === 'interrupted' || searched.bound === 'policy-error';
+  const starts = frontier && !stopped ? frontierStarts(frontier.start, frontier.end, HYBRID_STARTS, seed) : [];
+  if (stopped) total.interrupted = true;
+  if (searched.bound === 'policy-error') total.stoppedBy = 'policy-error';
+  for (const [j, n] of starts.entries()) {
+    const remaining = props.filter((p) => !found.some((f) => f.property === p.name));
+    // A walk out of its share of the time leaves the next ones theirs; a signal or a policy error ends them.
+    if (remaining.length === 0 || (total.stoppedBy !== null && total.stoppedBy !== 'time')) break;
+    const prefix = frontier!.trace(n);
+    const from = prefix.reduce((s: State, op) => step(cfg, s, op).state, s0);
+    const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (starts.length - j));
+    const share = Math.ceil((runs - total.runs) / (starts.length - j));
+    const opt: ExploreOptions = {
+      seed: (seed + j * 104729) | 0,
+      runs: share,
+      guard,
+      ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
+      ...(left !== undefined ? { timeMs: left } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onStep: (before, op, after) => {
+        hooks.onStepDone?.();
+        stats.recordOp(op.kind, after.result);
+        tracker.observe(before, op, after);
+      },
+      ...(hooks.onCase ? { onCase: (c) => hooks.onCase!(policy.name, c) } : {}),
+    };
+    const x = await explore(cfg, from, remaining, opt);
+    for (const f of x.found) {
+      const whole = shrunkWhole(cfg, s0, prefixed(f, prefix), remaining);
+      found.push(whole);
+      report(sampledFinding(whole));
+    }
+    add(total, x);
+    if (x.policyError) return done(policy, found, total, t0, stats, tracker, exercised, x);
+  }
+  return done(policy, found, total, t0, stats, tracker, exercised);
+}
+
+/** The frontier's trace and the walk's case, shrunk together from the initial state (kept as is if that fails). */
+function shrunkWhole(cfg: Config, s0: State, f: Found, props: readonly Property[]): Found {
+  const prop = props.find((p) => p.name === f.property);
+  if (!prop) return f;
+  try {
+    return { ...f, ...shrinkViolation(cfg, s0, f, prop) };
+  } catch {
+    return f;
+  }
+}
+
+interface Mutable {
+  runs: number;
+  ops: number;
+  interrupted: boolean;
+  stoppedBy: string | null;
+}
+
+function add(total: Mutable, x: Exploration): void {
+  total.runs += x.runs;
+  total.ops += x.ops;
+  total.interrupted ||= x.interrupted;
+  total.stoppedBy ??= x.stoppedBy;
+}
+
+function done(
+  policy: Policy,
+  found: Found[],
+  total: Mutable,
+  t0: number,
+  stats: ReturnType<typeof opStats>,
+  tracker: ReturnType<typeof exerciseTracker>,
+  exercised: Set<string>,
+  last?: Exploration,
+): SampledPolicy {
+  for (const p of tracker.exercised) exercised.add(p);
+  const exploration: Exploration = {
+    found,
+    runs: total.runs,
+    ms: Date.now() - t0,
+    interrupted: total.interrupted,
+    ops: total.ops,
+    stoppedBy: total.stoppedBy,
+    ...(last?.policyError ? { policyError: last.policyError } : {}),
+  };
+  return { policy: policy.name, exploration, coverage: coverage(stats), exercised };
+}
