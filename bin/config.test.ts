@@ -128,7 +128,11 @@ t('a bad config: one line naming the file, line and key; exit 2, nothing run', a
     [{ 'apmc.config.json': { policies: ['upstream', 'upstrem'] } }, [], `"policies[1]": unknown policy 'upstrem'`],
     [{ 'apmc.config.json': { policies: ['./gone.ts'] } }, [], `:3: "policies[0]": no such policy file './gone.ts'`],
     [{ 'apmc.config.json': { properties: ['recovry'] } }, [], `:3: "properties[0]": unknown property 'recovry'`],
-    [{ 'apmc.config.json': { engine: 'fast' } }, [], `:2: "engine" is fast; expected 'random', 'exhaustive' or 'hybrid'`],
+    [
+      { 'apmc.config.json': { engine: 'fast' } },
+      [],
+      `:2: "engine" is fast; expected 'random', 'exhaustive' or 'hybrid'`,
+    ],
     [{ 'apmc.config.json': { exhaustive: { depth: 3 } }, x: '' }, ['--engine', 'random'], ''],
     [{ 'apmc.config.json': [] }, [], 'apmc.config.json: expected a JSON object of settings'],
     [{ 'apmc.config.json': {}, 'package.json': { apmc: {} } }, [], 'apmc.config.json and package.json\'s "apmc"'],
