@@ -31,6 +31,8 @@ t('finds a violation deeper than its search depth, and it replays from the initi
   const run = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 1, 3000, undefined, settings);
   const x = run.policies[0]!.exploration;
   assert.is(x.found.length, 1);
+  assert.is(run.policies[0]!.search?.depth, 2);
+  assert.ok(run.policies[0]!.search!.starts >= 1);
   const f = x.found[0]!;
   assert.ok(f.ops.length > 2, `${f.ops.length} ops`);
   assert.ok(firstStepViolation(cfg, initialState(DEFAULT_SCOPE), f.ops, [I16]) !== null);

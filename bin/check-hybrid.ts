@@ -12,7 +12,7 @@
  */
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
-import type { RandomRun, SampledPolicy } from '../check/run.ts';
+import type { HybridSearch, RandomRun, SampledPolicy } from '../check/run.ts';
 import { exploreExhaustiveAsync, type ExhaustiveFound, type FrontierLevel } from '../exhaustive/engine.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
@@ -152,6 +152,14 @@ async function hybridPolicy(
   // A search a signal or a policy error ended leaves the walks nothing sure to start from.
   const stopped = searched.bound === 'interrupted' || searched.bound === 'policy-error';
   const starts = frontier && !stopped ? frontierStarts(frontier.start, frontier.end, HYBRID_STARTS, seed) : [];
+  // The walks' starts are counted as they go (a walk that finds every property left ends them).
+  const search = {
+    depth: frontier?.depth ?? 0,
+    states: searched.states,
+    frontier: frontier ? frontier.end - frontier.start : 0,
+    starts: 0,
+    ms: searched.ms,
+  } satisfies HybridSearch;
   if (stopped) total.interrupted = true;
   if (searched.bound === 'policy-error') total.stoppedBy = 'policy-error';
   for (const [j, n] of starts.entries()) {
@@ -176,6 +184,7 @@ async function hybridPolicy(
       },
       ...(hooks.onCase ? { onCase: (c) => hooks.onCase!(policy.name, c) } : {}),
     };
+    search.starts++;
     const x = await explore(cfg, from, remaining, opt);
     for (const f of x.found) {
       const whole = shrunkWhole(cfg, s0, prefixed(f, prefix), remaining);
@@ -183,9 +192,9 @@ async function hybridPolicy(
       report(sampledFinding(whole));
     }
     add(total, x);
-    if (x.policyError) return done(policy, found, total, t0, stats, tracker, exercised, x);
+    if (x.policyError) return { ...done(policy, found, total, t0, stats, tracker, exercised, x), search };
   }
-  return done(policy, found, total, t0, stats, tracker, exercised);
+  return { ...done(policy, found, total, t0, stats, tracker, exercised), search };
 }
 
 /** The frontier's trace and the walk's case, shrunk together from the initial state (kept as is if that fails). */

@@ -9,6 +9,7 @@ import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
 import { foundAfter, type Finding } from '../check/finding.ts';
 import type { CheckSummary } from '../check/summary.ts';
+import type { HybridSearch } from '../check/run.ts';
 import { sharedLine, type Cell } from '../check/verdict.ts';
 import {
   policyErrorJson,
@@ -58,7 +59,8 @@ export function renderCheck(
   // Long lines of prose (data in them escaped) wrap, continuation lines indented.
   const dim = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.dim(l));
   const bold = (text: string, indent?: string) => wrapLine(oneLine(text), WIDTH, indent).map((l) => c.bold(l));
-  const random = run.engine === 'random' ? `seed ${run.seed}, up to ${run.runs} cases per policy` : null;
+  const hybrid = run.engine === 'random' && run.policies.some((r) => r.search) ? 'search to a depth, then walks: ' : '';
+  const random = run.engine === 'random' ? `${hybrid}seed ${run.seed}, up to ${run.runs} cases per policy` : null;
   const what = random ?? 'exhaustive breadth-first search';
   const shard = run.shard ? ` (shard ${run.shard.k + 1}/${run.shard.n})` : '';
   const domains = `${s.adapters} adapters × ${s.domains} domains × ${s.control_domains} control domains`;
@@ -76,6 +78,8 @@ export function renderCheck(
   if (run.engine === 'exhaustive') for (const x of run.policies) out.push(...dim(searchLine(x)));
   for (const x of run.cells) if (x.bound) out.push(...dim(`${x.policy}: ${x.property.name} unknown: ${x.bound}`));
   if (run.engine === 'random') for (const r of run.policies) out.push(...dim(progressLine(r)));
+  if (run.engine === 'random')
+    for (const r of run.policies) if (r.search) out.push(...dim(hybridLine(r.policy, r.search)));
   // Inherited and fixed counterexamples: one line each; the new ones in full below.
   const shared = run.cells.filter((x) => x.found && (x.status === 'inherited' || x.status === 'fixed'));
   if (shared.length > 0) out.push('');
@@ -199,6 +203,7 @@ export function checkJson(run: CheckSummary): Record<string, unknown> {
       ms: r.exploration.ms,
       interrupted: r.exploration.interrupted,
       stopped_by: r.exploration.stoppedBy,
+      ...(r.search ? { search: r.search } : {}),
       coverage: statsJson(r),
     })),
     policy_errors: random.flatMap((r) => {
@@ -250,4 +255,11 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
         }
       : {}),
   };
+}
+
+/** A hybrid run's search phase, e.g. "upstream: searched to depth 4 (9,876 states) in 1.2 s, walked from 32 of 310". */
+function hybridLine(policy: string, x: HybridSearch): string {
+  const states = x.states.toLocaleString('en-US');
+  const walks = `walked from ${x.starts} of its ${x.frontier.toLocaleString('en-US')} frontier states`;
+  return `${policy}: searched every state to depth ${x.depth} (${states} states) in ${(x.ms / 1000).toFixed(1)} s, ${walks}`;
 }

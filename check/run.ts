@@ -25,6 +25,18 @@ export interface SampledPolicy {
   readonly coverage: readonly OpCoverage[];
   /** The properties some step exercised (properties/exercised.ts); the others are vacuous. */
   readonly exercised: ReadonlySet<string>;
+  /** `--engine hybrid`: the search before the walks, and the frontier states the walks started from. */
+  readonly search?: HybridSearch;
+}
+
+/** The search phase of a hybrid run (bin/check-hybrid.ts): its depth, states and the walks' starts. */
+export interface HybridSearch {
+  /** The depth of its last complete level, the walks' frontier. */
+  readonly depth: number;
+  readonly states: number;
+  readonly frontier: number;
+  readonly starts: number;
+  readonly ms: number;
 }
 
 /** One policy's exhaustive search. */
