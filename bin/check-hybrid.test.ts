@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exploreExhaustive } from '../exhaustive/engine.ts';
+import { summarize } from '../check/summary.ts';
 import { POLICIES } from '../model/policies/index.ts';
+import type { Policy } from '../model/policy.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { firstStepViolation } from '../properties/case.ts';
@@ -68,9 +70,19 @@ t('apmc check --engine hybrid: exit 4 with a saved counterexample that apmc expl
   }
 });
 
-t('a run the budget cuts short never exits 0', async () => {
-  const r = await apmcInProcess(['check', '--policy', 'static', '--engine', 'hybrid', '--time', '1']);
-  assert.ok(r.code !== 0 && r.code !== null, `exit ${r.code}`);
+t('a policy error the search meets is the policy error of the run: exit 7, not a sample that holds', async () => {
+  const upstream = POLICIES['upstream']!;
+  const throwing: Policy = {
+    ...upstream,
+    name: 'throwing',
+    assign: (cfg, s, m, res, id) => {
+      if (res === 'adapter' && id === 1) throw new Error('adapter 1 is not supported');
+      return upstream.assign(cfg, s, m, res, id);
+    },
+  };
+  const run = await runHybridCheck([throwing], [I16], DEFAULT_SCOPE, 1, 300, undefined, settings);
+  assert.ok(run.policies[0]!.exploration.policyError, 'no policy error');
+  assert.is(summarize(run, false, [throwing]).exit, 7);
 });
 
 t('flags the hybrid engine does not take: exit 2, one line', async () => {

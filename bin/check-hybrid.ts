@@ -13,7 +13,12 @@
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
 import type { HybridSearch, RandomRun, SampledPolicy } from '../check/run.ts';
-import { exploreExhaustiveAsync, type ExhaustiveFound, type FrontierLevel } from '../exhaustive/engine.ts';
+import {
+  type ExhaustiveFound,
+  type ExhaustiveResult,
+  exploreExhaustiveAsync,
+  type FrontierLevel,
+} from '../exhaustive/engine.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
@@ -22,6 +27,7 @@ import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { exerciseTracker } from '../properties/exercised.ts';
 import { explore, type Exploration, type ExploreOptions, type Found } from '../properties/explore.ts';
+import type { PolicyError } from '../properties/policy-error.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { shrinkViolation } from '../properties/shrink.ts';
 import { coverage, opStats } from '../properties/stats.ts';
@@ -194,7 +200,7 @@ async function hybridPolicy(
     add(total, x);
     if (x.policyError) return { ...done(policy, found, total, t0, stats, tracker, exercised, x), search };
   }
-  return { ...done(policy, found, total, t0, stats, tracker, exercised), search };
+  return { ...done(policy, found, total, t0, stats, tracker, exercised, undefined, searched.policyError), search };
 }
 
 /** The frontier's trace and the walk's case, shrunk together from the initial state (kept as is if that fails). */
@@ -231,7 +237,20 @@ function done(
   tracker: ReturnType<typeof exerciseTracker>,
   exercised: Set<string>,
   last?: Exploration,
+  searchError?: ExhaustiveResult['policyError'],
 ): SampledPolicy {
+  // The search's policy error in the random engine's record (found after 0 cases).
+  const policyError =
+    last?.policyError ??
+    (searchError && {
+      ...searchError,
+      // exhaustive/successors.ts records a PolicyFault's own kind.
+      kind: searchError.kind as PolicyError['kind'],
+      policy: searchError.policy ?? policy.name,
+      afterRuns: 0,
+      seed: 0,
+      path: '',
+    });
   for (const p of tracker.exercised) exercised.add(p);
   const exploration: Exploration = {
     found,
@@ -240,7 +259,7 @@ function done(
     interrupted: total.interrupted,
     ops: total.ops,
     stoppedBy: total.stoppedBy,
-    ...(last?.policyError ? { policyError: last.policyError } : {}),
+    ...(policyError ? { policyError } : {}),
   };
   return { policy: policy.name, exploration, coverage: coverage(stats), exercised };
 }
