@@ -192,8 +192,10 @@ async function hybridPolicy(
     };
     search.starts++;
     const x = await explore(cfg, from, remaining, opt);
+    // Shrunk whole only while the budget lasts and no signal came (the walk's shrinking keeps to them itself).
+    const late = () => hooks.signal?.aborted === true || (timeMs !== undefined && Date.now() - t0 >= timeMs);
     for (const f of x.found) {
-      const whole = shrunkWhole(cfg, s0, prefixed(f, prefix), remaining);
+      const whole = late() ? prefixed(f, prefix) : shrunkWhole(cfg, s0, prefixed(f, prefix), remaining);
       found.push(whole);
       report(sampledFinding(whole));
     }
