@@ -261,5 +261,6 @@ function resultJson(run: CheckSummary, c: Cell): Record<string, unknown> {
 function hybridLine(policy: string, x: HybridSearch): string {
   const states = x.states.toLocaleString('en-US');
   const walks = `walked from ${x.starts} of its ${x.frontier.toLocaleString('en-US')} frontier states`;
-  return `${policy}: searched every state to depth ${x.depth} (${states} states) in ${(x.ms / 1000).toFixed(1)} s, ${walks}`;
+  const took = `${(x.ms / 1000).toFixed(1)} s`;
+  return `${policy}: searched every state to depth ${x.depth} (${states} states) in ${took}, ${walks}`;
 }
