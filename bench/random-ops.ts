@@ -5,18 +5,7 @@
  */
 import type { Op } from '../model/ops.ts';
 import type { Scope } from '../model/scope.ts';
-
-/** mulberry32: a tiny seeded PRNG, so every run of the bench executes the same operations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../properties/prng.ts';
 
 export function randomOps(scope: Scope, n: number, seed: number): Op[] {
   const r = prng(seed);

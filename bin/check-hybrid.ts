@@ -12,7 +12,8 @@
  */
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
-import type { HybridSearch, RandomRun, SampledPolicy } from '../check/run.ts';
+import { type HybridSearch, type RandomRun, type SampledPolicy, withPrefix } from '../check/run.ts';
+import { prng } from '../properties/prng.ts';
 import {
   type ExhaustiveFound,
   type ExhaustiveResult,
@@ -20,7 +21,6 @@ import {
   type FrontierLevel,
 } from '../exhaustive/engine.ts';
 import type { Mechanism } from '../model/op-values.ts';
-import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
@@ -31,7 +31,7 @@ import type { PolicyError } from '../properties/policy-error.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { shrinkViolation } from '../properties/shrink.ts';
 import { coverage, opStats } from '../properties/stats.ts';
-import type { Property, Violation } from '../properties/types.ts';
+import type { Property } from '../properties/types.ts';
 import type { CheckHooks } from './check.ts';
 
 export interface HybridSettings {
@@ -57,7 +57,7 @@ export const HYBRID_STARTS = 32;
 export function frontierStarts(start: number, end: number, n: number, seed: number): number[] {
   const size = end - start;
   const k = Math.min(n, size);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const out: number[] = [];
   for (let i = 0; i < k; i++) {
     const lo = start + Math.floor((i * size) / k);
@@ -65,29 +65,6 @@ export function frontierStarts(start: number, end: number, n: number, seed: numb
     out.push(lo + Math.floor(rand() * (hi - lo)));
   }
   return out;
-}
-
-/** A small seeded generator (mulberry32): numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A violation found from a state a trace reaches, as one from the initial state: the trace's ops first. */
-function prefixed<V extends Violation>(v: V, prefix: readonly Op[]): V {
-  if (prefix.length === 0) return v;
-  return {
-    ...v,
-    ops: [...prefix, ...v.ops],
-    at: v.at === null ? null : v.at + prefix.length,
-    ...(v.other ? { other: [...prefix, ...v.other] } : {}),
-  };
 }
 
 /** A search's finding in the random engine's record (found after 0 cases, at the search's time). */
@@ -195,7 +172,7 @@ async function hybridPolicy(
     // Shrunk whole only while the budget lasts and no signal came (the walk's shrinking keeps to them itself).
     const late = () => hooks.signal?.aborted === true || (timeMs !== undefined && Date.now() - t0 >= timeMs);
     for (const f of x.found) {
-      const whole = late() ? prefixed(f, prefix) : shrunkWhole(cfg, s0, prefixed(f, prefix), remaining);
+      const whole = late() ? withPrefix(f, prefix) : shrunkWhole(cfg, s0, withPrefix(f, prefix), remaining);
       found.push(whole);
       report(sampledFinding(whole));
     }

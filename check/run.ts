@@ -6,10 +6,9 @@ import type { ExhaustiveResult } from '../exhaustive/engine.ts';
 import type { Scope } from '../model/scope.ts';
 import type { Exploration } from '../properties/explore.ts';
 import type { OpCoverage } from '../properties/stats.ts';
-import type { Property } from '../properties/types.ts';
+import type { Property, Violation } from '../properties/types.ts';
 import type { Start } from '../properties/counterexample.ts';
 import type { Op } from '../model/ops.ts';
-import type { Finding } from './finding.ts';
 
 /** `--shard k/n`, k 0-based. */
 export interface Shard {
@@ -84,7 +83,7 @@ export type EngineRun = RandomRun | SearchRun;
  * A finding of a run `--from` a trace, as a counterexample from the trace's initial state: the trace's ops
  * (fixed: shrinking never touches them), then the explored ops; a second history starts with them too.
  */
-export function withPrefix<F extends Finding>(f: F, prefix: readonly Op[]): F {
+export function withPrefix<F extends Violation>(f: F, prefix: readonly Op[]): F {
   if (prefix.length === 0) return f;
   return {
     ...f,

@@ -8,11 +8,11 @@ import { mdevOf } from '../../blocks/queries.ts';
 import { setMatrix, updateApcb } from '../../blocks/update.ts';
 import { idError, maxId } from '../../blocks/validate.ts';
 import type { Resource } from '../../ops.ts';
-import type { Config, Effect, MatrixIds, Outcome } from '../../policy.ts';
+import type { Config, Effect, MatrixIds } from '../../policy.ts';
 import type { Matrix, MdevName, State } from '../../state.ts';
 import { applyFilter, filterMatrix, hotUnplug, resetQueuesForApids, validateMasks } from './matrix.ts';
 import { linkAdapter, linkDomain } from './table.ts';
-import { unassignWith } from '../upstream.ts';
+import { assignControlDomain as upstreamAssignControlDomain, unassignWith } from '../upstream.ts';
 
 /**
  * assign_adapter_store(), vfio_ap_ops.c:1073-1120 / assign_domain_store(), vfio_ap_ops.c:1297-1344: ENODEV above
@@ -35,19 +35,10 @@ export function assignUsage(cfg: Config, s: State, m: MdevName, res: 'adapter' |
 
 /**
  * assign_control_domain_store(), vfio_ap_ops.c:1469-1506: ENODEV; no-op if set; set; vfio_ap_mdev_filter_cdoms(),
- * vfio_ap_ops.c:671-681, and, if changed, plug.
+ * vfio_ap_ops.c:671-681 (shadow.adm := matrix.adm ∩ info.adm), and, if changed, plug: upstream's
+ * assignControlDomain does exactly this.
  */
-export function assignControlDomain(cfg: Config, s: State, m: MdevName, id: number): Outcome {
-  const e = idError(cfg, 'control_domain', id);
-  if (e) return e;
-  const x = mdevOf(s, m).matrix;
-  if (has(x.adm, id)) return s;
-  s = setMatrix(s, m, { ...x, adm: add(x.adm, id) });
-  // vfio_ap_mdev_filter_cdoms(), vfio_ap_ops.c:671-681, is the filterCdoms block: shadow.adm := matrix.adm ∩ info.adm,
-  // changed or not.
-  const c = filterCdoms(cfg, s, m);
-  return c.changed ? updateApcb(cfg, c.state, m) : c.state;
-}
+export const assignControlDomain = upstreamAssignControlDomain;
 
 /** assign_*_store(): the three attributes. */
 export const assign = (cfg: Config, s: State, m: MdevName, res: Resource, id: number): Effect =>
