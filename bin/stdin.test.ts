@@ -42,8 +42,9 @@ t('run, convert, explain, diff and compare read the trace from stdin as from its
   const explain = apmc(text, 'explain', '--policy', 'upstream', '-');
   assert.is(explain.code, 0, explain.err);
   assert.match(explain.out, /^<stdin>/m);
-  const cve = join(ROOT, 'traces/cve-2024-26620.trace');
-  const diff = apmc(readFileSync(cve), 'diff', '--policy', 'd0', '--policy', 'upstream', '-');
+  // Relative, as the header is cut to 80 columns and a long checkout path would be cut differently.
+  const cve = 'traces/cve-2024-26620.trace';
+  const diff = apmc(readFileSync(join(ROOT, cve)), 'diff', '--policy', 'd0', '--policy', 'upstream', '-');
   const diffFile = apmc('', 'diff', '--policy', 'd0', '--policy', 'upstream', cve);
   assert.is(diff.code, 1, diff.err);
   assert.is(diff.out, diffFile.out.replaceAll(cve, '<stdin>'));
