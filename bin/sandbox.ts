@@ -14,6 +14,8 @@ const DEFAULT_CALL_LIMIT_MS = 5000;
 /** The thread's own start (tsx and apmc's modules, before any policy code): generous, it is not the policy's. */
 const START_LIMIT_MS = 60_000;
 const POLL_MS = 50;
+/** The least time a policy file is given to load. */
+const LOAD_FLOOR_MS = 3000;
 const SIGNAL_GRACE_MS = 1500;
 const ENGINE_STOP_MS = 5000;
 
@@ -33,8 +35,9 @@ const seconds = (ms: number): string => `${+(ms / 1000).toFixed(1)} s`;
 /** Run `command args` in a sandbox worker; its exit code. */
 export async function sandboxCommand(command: Command, args: readonly string[], opt: SandboxOptions): Promise<number> {
   const limit = callLimitMs();
-  // Loading registers tsx and transpiles the policy and the modules it imports: seconds on a busy machine.
-  const loadLimit = 2 * limit;
+  // Loading registers tsx and transpiles the policy and the modules it imports: seconds on a busy machine, whatever
+  // the call limit.
+  const loadLimit = Math.max(2 * limit, LOAD_FLOOR_MS);
   const heapMb = opt.maxMemory !== undefined ? Math.max(16, Math.floor(opt.maxMemory / 1048576)) : DEFAULT_HEAP_MB;
   const shared = makeShared();
   const ints = new Int32Array(shared.ints);
