@@ -6,7 +6,7 @@
  *
  * Memory per state: the key (W words), the parent (4 bytes), the op (1 byte while the alphabet has
  * at most 256 ops, then 2) and the table's share: one 32-bit slot per state at a load of 3/8 to 3/4.
- * The arrays grow by half, the table doubles. A slot holds the state's number + 1 in its low bits
+ * The arrays grow by a quarter, the table doubles. A slot holds the state's number + 1 in its low bits
  * (as many as the table's size needs) and the same high bits of the key's hash above them, so that
  * a probe reads the arena only when those bits agree: nearly only for the key itself.
  *
@@ -93,25 +93,30 @@ export class StateStore implements Stored {
     const W = this.words;
     const recent = this.recent;
     const r = ((h >>> RECENT_SHIFT) & this.recentMask) * (W + 1);
-    if (recent[r + W] === 1 && same(recent, r, key, off, W)) return -1;
+    // The comparisons are written out (not a function): this is the search's hottest loop.
+    recent: if (recent[r + W] === 1) {
+      for (let w = 0; w < W; w++) if (recent[r + w] !== key[off + w]) break recent;
+      return -1;
+    }
     const mask = this.mask;
     const high = h & ~mask;
     const table = this.table;
     const arena = this.arena;
     let slot = h & mask;
-    for (; ; slot = (slot + 1) & mask) {
+    probe: for (; ; slot = (slot + 1) & mask) {
       const e = table[slot]!;
       if (e === 0) break;
-      if ((e & ~mask) === high && same(arena, ((e & mask) - 1) * W, key, off, W)) {
-        this.remember(r, key, off);
-        return -1;
-      }
+      if ((e & ~mask) !== high) continue;
+      const at = ((e & mask) - 1) * W;
+      for (let w = 0; w < W; w++) if (arena[at + w] !== key[off + w]) continue probe;
+      this.remember(r, key, off);
+      return -1;
     }
     const n = this.count;
     if (this.allow !== null) {
       // The old arrays live until the new ones are filled: a step needs the new sizes on top.
       const arrays = this.arena.byteLength + this.parent.byteLength + this.via.byteLength;
-      if (n === this.parent.length && !this.allow(arrays + (arrays >>> 1))) return -2;
+      if (n === this.parent.length && !this.allow(arrays + Math.ceil(arrays / 4))) return -2;
       if (n >= this.limit && !this.allow(2 * this.table.byteLength + this.recent.byteLength)) return -2;
     }
     if (n === this.parent.length) this.growArena();
@@ -145,7 +150,7 @@ export class StateStore implements Stored {
 
   private growArena(): void {
     const n = this.parent.length;
-    const cap = n + Math.max(1, n >>> 1);
+    const cap = n + Math.max(1, n >>> 2);
     this.arena = resized(this.arena, cap * this.words);
     this.parent = resized(this.parent, cap);
     this.via = resized(this.via, cap);
@@ -176,12 +181,6 @@ export class StateStore implements Stored {
     for (let i = n; this.parent[i]! >= 0; i = this.parent[i]!) out.push(this.via[i]!);
     return out.reverse();
   }
-}
-
-/** Whether a[at .. at+W) equals key[off .. off+W). */
-function same(a: Uint32Array, at: number, key: Uint32Array, off: number, W: number): boolean {
-  for (let w = 0; w < W; w++) if (a[at + w] !== key[off + w]) return false;
-  return true;
 }
 
 /** Hash of the W words key[off .. off+W): FNV-1a over words, then a murmur3 finaliser. */
