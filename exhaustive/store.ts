@@ -94,8 +94,9 @@ export class StateStore implements Stored {
     const recent = this.recent;
     const r = ((h >>> RECENT_SHIFT) & this.recentMask) * (W + 1);
     // The comparisons are written out (not a function): this is the search's hottest loop.
-    recent: if (recent[r + W] === 1) {
-      for (let w = 0; w < W; w++) if (recent[r + w] !== key[off + w]) break recent;
+    cached: for (;;) {
+      if (recent[r + W] !== 1) break;
+      for (let w = 0; w < W; w++) if (recent[r + w] !== key[off + w]) break cached;
       return -1;
     }
     const mask = this.mask;
