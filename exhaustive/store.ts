@@ -13,7 +13,7 @@
  * A lookup of a key already stored (most of them: a state is reached many times) would read two
  * random places, the slot and the arena. In front of the table sits a small direct-mapped cache of
  * the keys last looked up, all of them stored: most repeats are near in time (siblings, cousins), and
- * two lookups in three end there on the Spin comparison's space. A lookup that finds its key does
+ * seven lookups in ten end there on the Spin comparison's space. A lookup that finds its key does
  * not learn the state's number: no caller needs it.
  */
 /** What traces and reports read of a store of reached states (StateStore, SharedStateStore). */
