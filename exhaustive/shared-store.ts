@@ -29,6 +29,9 @@ const GROW_EPOCH = 2;
 
 /** Load factor at which the table doubles (as in store.ts). */
 const MAX_LOAD = 0.7;
+/** This thread's cache of stored keys: 64 K entries (as in store.ts), indexed by the hash from bit 11 up. */
+const RECENT_MASK = (1 << 16) - 1;
+const RECENT_SHIFT = 11;
 
 export interface SharedBuffers {
   readonly words: number;
@@ -97,6 +100,8 @@ export class SharedStateStore implements Stored {
   /** This thread's copy of the table's mask and limit (`refresh` after a rehash). */
   private mask = 0;
   private limit = 0;
+  /** This thread's direct-mapped cache of keys known to be stored, W words + 1 each (as in store.ts). */
+  private readonly recent: Uint32Array;
 
   constructor(b: SharedBuffers) {
     this.words = b.words;
@@ -114,6 +119,7 @@ export class SharedStateStore implements Stored {
     this.table = new Uint32Array(b.table);
     this.slots = new Int32Array(b.table);
     this.maxSlots = this.table.length / this.stride;
+    this.recent = new Uint32Array((RECENT_MASK + 1) * (this.words + 1));
     this.refresh();
   }
 
@@ -156,6 +162,26 @@ export class SharedStateStore implements Stored {
    */
   addHashed(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
     const W = this.words;
+    const n = this.addShared(key, off, h, parent, via);
+    if (n === -2) return n;
+    // This thread's cache of keys known to be stored (a key, once published, stays): see store.ts.
+    const recent = this.recent;
+    const r = ((h >>> RECENT_SHIFT) & RECENT_MASK) * (W + 1);
+    for (let w = 0; w < W; w++) recent[r + w] = key[off + w]!;
+    recent[r + W] = 1;
+    return n;
+  }
+
+  /** `addHashed` past this thread's cache of stored keys. */
+  private addShared(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
+    const W = this.words;
+    const recent = this.recent;
+    const r = ((h >>> RECENT_SHIFT) & RECENT_MASK) * (W + 1);
+    cached: for (;;) {
+      if (recent[r + W] !== 1) break;
+      for (let w = 0; w < W; w++) if (recent[r + w] !== key[off + w]) break cached;
+      return -1;
+    }
     const S = this.stride;
     const L = S - 1;
     const last = S === W ? key[off + W - 1]! | this.mark : 1;

@@ -52,4 +52,32 @@ store('path follows parents and ops', () => {
   assert.equal(s.path(4), [11, 12, 13, 14]);
 });
 
+store('ops past 255 are kept whole (the op array widens)', () => {
+  const s = new StateStore(1, 8, 4);
+  const k = new Uint32Array(1);
+  const ops = [3, 255, 256, 70_000 & 0xffff, 1];
+  for (let i = 0; i < ops.length; i++) {
+    k[0] = i + 1;
+    s.add(k, 0, i - 1, ops[i]!);
+  }
+  assert.equal(s.path(4), ops.slice(1));
+});
+
+store("at most 24 bytes per stored state (table included) at the Spin comparison's count of 2-word keys", () => {
+  const s = new StateStore(2, 59);
+  const key = new Uint32Array(2);
+  const n = 1_394_736;
+  for (let i = 0; i < n; i++) {
+    // Distinct keys, spread over the 59 bits like packed states.
+    key[0] = Math.imul(i, 0x9e3779b1) >>> 0;
+    key[1] = (i >>> 5) & 0x7ffffff;
+    assert.is(s.add(key, 0, i - 1, i % 44), i);
+  }
+  assert.is(s.count, n);
+  assert.ok(s.bytes / n <= 24, `${(s.bytes / n).toFixed(1)} bytes per state`);
+  key[0] = Math.imul(n - 1, 0x9e3779b1) >>> 0;
+  key[1] = ((n - 1) >>> 5) & 0x7ffffff;
+  assert.is(s.add(key, 0, 0, 0), -1);
+});
+
 store.run();

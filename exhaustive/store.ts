@@ -1,14 +1,20 @@
 /**
  * The set of reached states: packed states in one growing Uint32Array arena (state i at words
- * [i*W, (i+1)*W)), an open-addressing hash table (linear probing) of the keys themselves, and per
- * state its BFS parent and the alphabet index of the op that reached it. States are numbered in
- * insertion order, which for a breadth-first search is also depth order.
+ * [i*W, (i+1)*W)), an open-addressing hash table (linear probing) of state numbers, and per state its
+ * BFS parent and the alphabet index of the op that reached it. States are numbered in insertion
+ * order, which for a breadth-first search is also depth order.
  *
- * The table is the hot spot of a search (one random access per successor), so it is kept small
- * enough to stay in the last-level cache as long as possible: a slot is the key alone, marked as
- * taken by a bit of the last word the encoding never uses (or, when the encoding fills every bit, by
- * one extra word), and it is filled up to MAX_LOAD before it doubles. A lookup that finds its key
- * does not learn the state's number: no caller needs it.
+ * Memory per state: the key (W words), the parent (4 bytes), the op (1 byte while the alphabet has
+ * at most 256 ops, then 2) and the table's share: one 32-bit slot per state at a load of 3/8 to 3/4.
+ * The arrays grow by a quarter, the table doubles. A slot holds the state's number + 1 in its low bits
+ * (as many as the table's size needs) and the same high bits of the key's hash above them, so that
+ * a probe reads the arena only when those bits agree: nearly only for the key itself.
+ *
+ * A lookup of a key already stored (most of them: a state is reached many times) would read two
+ * random places, the slot and the arena. In front of the table sits a small direct-mapped cache of
+ * the keys last looked up, all of them stored: most repeats are near in time (siblings, cousins), and
+ * seven lookups in ten end there on the Spin comparison's space. A lookup that finds its key does
+ * not learn the state's number: no caller needs it.
  */
 /** What traces and reports read of a store of reached states (StateStore, SharedStateStore). */
 export interface Stored {
@@ -16,7 +22,7 @@ export interface Stored {
   readonly count: number;
   readonly arena: Uint32Array;
   readonly parent: Int32Array;
-  readonly via: Uint16Array;
+  readonly via: Uint8Array | Uint16Array;
   readonly bytes: number;
   /** Alphabet indices of the ops from the initial state to state n. */
   path(n: number): number[];
@@ -27,35 +33,35 @@ export class StateStore implements Stored {
   count = 0;
   arena: Uint32Array;
   parent: Int32Array;
-  via: Uint16Array;
-  private hashes: Uint32Array;
-  /** Slots of `stride` words: the key, its last word or-ed with MARK, or then a word 1. */
+  via: Uint8Array | Uint16Array;
+  /** Slots: 0 when free, else the hash's bits above `mask` or-ed with the state's number + 1. */
   private table: Uint32Array;
   private mask: number;
-  private readonly stride: number;
-  /** Or-ed into the last key word of a taken slot (0 when a marker word follows the key). */
-  private readonly mark: number;
   /** Grow the table past this many states. */
   private limit: number;
+  /** Keys known to be stored, W words + 1 each: the key, then 1 when the entry is set. */
+  private recent: Uint32Array;
+  private recentMask: number;
   /**
    * Asked before a growth step with the bytes it would allocate: false refuses it, and `add` then
    * returns -2 (the search ends with the memory bound rather than pass its ceiling while growing).
    */
   allow: ((bytes: number) => boolean) | null = null;
 
-  /** `bits`: how many low bits of the W words an encoding uses (default all). */
-  constructor(words: number, bits = 32 * words, capacity = 1 << 16) {
+  /** `_bits`: how many low bits of the W words an encoding uses (every key is stored whole). */
+  constructor(words: number, _bits = 32 * words, capacity = 1 << 16) {
     this.words = words;
-    const spare = bits < 32 * words;
-    this.stride = spare ? words : words + 1;
-    this.mark = spare ? 0x80000000 : 0;
     this.arena = new Uint32Array(capacity * words);
     this.parent = new Int32Array(capacity);
-    this.via = new Uint16Array(capacity);
-    this.hashes = new Uint32Array(capacity);
-    this.table = new Uint32Array(capacity * this.stride);
-    this.mask = capacity - 1;
-    this.limit = Math.floor(capacity * MAX_LOAD);
+    this.via = new Uint8Array(capacity);
+    let slots = 2;
+    while (slots < capacity) slots *= 2;
+    this.table = new Uint32Array(slots);
+    this.mask = slots - 1;
+    this.limit = Math.floor(slots * MAX_LOAD);
+    this.recent = new Uint32Array(0);
+    this.recentMask = 0;
+    this.sizeRecent();
   }
 
   /** Bytes held by the typed arrays. */
@@ -64,8 +70,8 @@ export class StateStore implements Stored {
       this.arena.byteLength +
       this.parent.byteLength +
       this.via.byteLength +
-      this.hashes.byteLength +
-      this.table.byteLength
+      this.table.byteLength +
+      this.recent.byteLength
     );
   }
 
@@ -79,74 +85,95 @@ export class StateStore implements Stored {
    * when storing it would need a growth step that `allow` refused (nothing is changed then).
    */
   add(key: Uint32Array, off: number, parent: number, via: number): number {
-    return this.addHashed(key, off, this.hash(key, off), parent, via);
+    return this.addHashed(key, off, hashKey(key, off, this.words), parent, via);
   }
 
   /** `add`, with the key's hash already computed (`hash`). */
   addHashed(key: Uint32Array, off: number, h: number, parent: number, via: number): number {
     const W = this.words;
-    const S = this.stride;
-    const L = S - 1;
-    const last = (key[off + W - 1]! | this.mark) >>> 0;
+    const recent = this.recent;
+    const r = ((h >>> RECENT_SHIFT) & this.recentMask) * (W + 1);
+    // The comparisons are written out (not a function): this is the search's hottest loop.
+    cached: for (;;) {
+      if (recent[r + W] !== 1) break;
+      for (let w = 0; w < W; w++) if (recent[r + w] !== key[off + w]) break cached;
+      return -1;
+    }
+    const mask = this.mask;
+    const high = h & ~mask;
     const table = this.table;
-    let slot = h & this.mask;
-    probe: for (; ; slot = (slot + 1) & this.mask) {
-      const at = slot * S;
-      const e = table[at + L]!;
+    const arena = this.arena;
+    let slot = h & mask;
+    probe: for (; ; slot = (slot + 1) & mask) {
+      const e = table[slot]!;
       if (e === 0) break;
-      if (S === W && e !== last) continue;
-      for (let w = 0; w < L; w++) if (table[at + w] !== key[off + w]) continue probe;
+      if ((e & ~mask) !== high) continue;
+      const at = ((e & mask) - 1) * W;
+      for (let w = 0; w < W; w++) if (arena[at + w] !== key[off + w]) continue probe;
+      this.remember(r, key, off);
       return -1;
     }
     const n = this.count;
     if (this.allow !== null) {
       // The old arrays live until the new ones are filled: a step needs the new sizes on top.
-      const arrays = this.arena.byteLength + this.parent.byteLength + this.via.byteLength + this.hashes.byteLength;
-      if (n === this.parent.length && !this.allow(2 * arrays)) return -2;
-      if (n >= this.limit && !this.allow(2 * this.table.byteLength)) return -2;
+      const arrays = this.arena.byteLength + this.parent.byteLength + this.via.byteLength;
+      if (n === this.parent.length && !this.allow(arrays + Math.ceil(arrays / 4))) return -2;
+      if (n >= this.limit && !this.allow(2 * this.table.byteLength + this.recent.byteLength)) return -2;
     }
     if (n === this.parent.length) this.growArena();
-    const arena = this.arena;
-    for (let w = 0; w < W; w++) arena[n * W + w] = key[off + w]!;
+    const to = this.arena;
+    for (let w = 0; w < W; w++) to[n * W + w] = key[off + w]!;
     this.parent[n] = parent;
+    if (via > 255 && this.via instanceof Uint8Array) this.via = Uint16Array.from(this.via);
     this.via[n] = via;
-    this.hashes[n] = h;
     this.count = n + 1;
     if (n >= this.limit) this.growTable();
-    else this.place(slot, n);
+    else table[slot] = (high | (n + 1)) >>> 0;
+    this.remember(((h >>> RECENT_SHIFT) & this.recentMask) * (W + 1), key, off);
     return n;
   }
 
-  private place(slot: number, n: number): void {
+  /** Note key[off..] (stored) in the recent entry at r. */
+  private remember(r: number, key: Uint32Array, off: number): void {
     const W = this.words;
-    const at = slot * this.stride;
-    const table = this.table;
-    const arena = this.arena;
-    for (let w = 0; w < W; w++) table[at + w] = arena[n * W + w]!;
-    if (this.stride === W) this.table[at + W - 1] = (this.table[at + W - 1]! | this.mark) >>> 0;
-    else this.table[at + W] = 1;
+    const recent = this.recent;
+    for (let w = 0; w < W; w++) recent[r + w] = key[off + w]!;
+    recent[r + W] = 1;
+  }
+
+  /** The recent-keys cache at its size for the table's (at most RECENT entries), empty. */
+  private sizeRecent(): void {
+    const entries = Math.min(RECENT, this.mask + 1);
+    if (entries === this.recentMask + 1 && this.recent.length > 0) return;
+    this.recent = new Uint32Array(entries * (this.words + 1));
+    this.recentMask = entries - 1;
   }
 
   private growArena(): void {
-    this.arena = grown(this.arena);
-    this.parent = grown(this.parent);
-    this.via = grown(this.via);
-    this.hashes = grown(this.hashes);
+    const n = this.parent.length;
+    const cap = n + Math.max(1, n >>> 2);
+    this.arena = resized(this.arena, cap * this.words);
+    this.parent = resized(this.parent, cap);
+    this.via = resized(this.via, cap);
   }
 
-  /** Double the table and place every state again (the newest included). */
+  /** Double the table and place every state again (the newest included), hashing each key anew. */
   private growTable(): void {
     const slots = (this.mask + 1) * 2;
-    const S = this.stride;
-    const L = S - 1;
-    this.table = new Uint32Array(slots * S);
-    this.mask = slots - 1;
-    this.limit = Math.floor(slots * MAX_LOAD);
+    const W = this.words;
+    const table = new Uint32Array(slots);
+    const mask = slots - 1;
+    const arena = this.arena;
     for (let i = 0; i < this.count; i++) {
-      let slot = this.hashes[i]! & this.mask;
-      while (this.table[slot * S + L] !== 0) slot = (slot + 1) & this.mask;
-      this.place(slot, i);
+      const h = hashKey(arena, i * W, W);
+      let slot = h & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = ((h & ~mask) | (i + 1)) >>> 0;
     }
+    this.table = table;
+    this.mask = mask;
+    this.limit = Math.floor(slots * MAX_LOAD);
+    this.sizeRecent();
   }
 
   /** Alphabet indices of the ops from the initial state to state n. */
@@ -170,11 +197,20 @@ export function hashKey(key: Uint32Array, off: number, W: number): number {
 }
 
 /** Load factor at which the table doubles. */
-const MAX_LOAD = 0.7;
+const MAX_LOAD = 0.75;
+/** Entries of the recent-keys cache (at most): 64 K, 768 KB for 2-word keys, within a core's L2. */
+const RECENT = 1 << 16;
+/** The cache's index: the hash's bits from here up (the table's come from the low bits). */
+const RECENT_SHIFT = 11;
+
+/** A copy of a grown to n entries (a's contents first). */
+function resized<T extends Uint8Array | Uint16Array | Int32Array | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
 
 /** A copy of a twice as long (the first half a's contents). */
 export function grown<T extends Uint16Array | Int32Array | Uint32Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
+  return resized(a, a.length * 2);
 }

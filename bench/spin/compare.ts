@@ -4,7 +4,10 @@
  * Prints the rates side by side.
  *
  *   node --import tsx bench/spin/compare.ts [--adapters 1 --domains 1 --control-domains 1 --mdevs 1 --vms 1]
- *        [--workers N] [--ref] [--variants] [--keep DIR] [--json]
+ *        [--workers N] [--ref] [--variants] [--keep DIR] [--no-larger] [--json]
+ *
+ * At the default scope (1×1×1, 1 mdev, 1 VM) it then compares Spin on one core and apmc in one thread at
+ * LARGER_SCOPE too (a second VM), unless `--no-larger`; the exit code covers the state counts of both.
  *
  * apmc runs twice: in one thread, and over `--workers` threads (default: 2, or the CPUs if fewer; 1 skips
  * it), and so does Spin: its default setting, and its multi-core search (-DNCORE) on as many cores as
@@ -30,6 +33,11 @@ import { parseScopeArgs, referenceBfs, scopeName } from './reference-bfs.ts';
 
 /** The smallest scope: already 1,394,736 states for `static`. */
 export const SPIN_SCOPE: Scope = { adapters: 1, domains: 1, control_domains: 1, mdevs: 1, vms: 1 };
+/**
+ * The larger scope of `--larger`: a second VM, 2,654,688 states, 3-word keys. A second adapter, domain,
+ * control domain or mdev each gives more than 8 million states (more than Spin's few minutes here).
+ */
+export const LARGER_SCOPE: Scope = { ...SPIN_SCOPE, vms: 2 };
 
 export interface SpinOptions {
   /** 'dfs' (default, pan's default search) or 'bfs' (-DBFS; needs scratch: 'reset'). */
@@ -159,7 +167,7 @@ export async function spinRun(scope: Scope = SPIN_SCOPE, opts: SpinOptions = {})
       const seconds = num(o, /(?:pan|cpu0): elapsed time ([\d.e+]+) seconds/) ?? 0;
       return {
         states,
-        transitions: num(o, /(\d+) transitions \(= stored\+matched\)/)!,
+        transitions: num(o, /([\d.e+]+) transitions \(= stored\+matched\)/)!,
         seconds,
         rate: num(o, /(?:pan|cpu0): rate\s+([\d.e+]+) states\/second/) ?? (seconds > 0 ? states / seconds : 0),
         cpuSeconds: t ? Number(t[1]) + Number(t[2]) : NaN,
@@ -189,23 +197,35 @@ const countsLine = (r: ExhaustiveResult): string =>
   `${fmt(r.states)} states, ${fmt(r.transitions)} transitions, depth ${r.depth}, ` +
   `${r.complete ? 'complete' : `bound ${r.bound}`}, ${(r.bytes / 1048576).toFixed(1)} MB`;
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const argv = process.argv.slice(2);
-  const scope = parseScopeArgs(argv, SPIN_SCOPE);
-  const json = argv.includes('--json');
-  const ki = argv.indexOf('--keep');
-  const wi = argv.indexOf('--workers');
-  const workers = wi >= 0 ? Number(argv[wi + 1]) : Math.min(2, availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new Error(`--workers: expected a positive integer, got '${argv[wi + 1]}'`);
-  }
-  const keepDir = ki >= 0 ? argv[ki + 1] : undefined;
-  const log = (s: string) => (json ? undefined : console.log(s));
-  const spinVersion = (await run('spin', ['-V'], '.')).out.trim();
-  log(`apmc static policy, scope ${scopeName(scope)}; spin ${spinVersion}; node ${process.version}`);
+/** What one scope's comparison measured (`compareAt`). */
+interface Compared {
+  readonly scope: Scope;
+  readonly spin: readonly { readonly name: string; readonly r: SpinResult }[];
+  readonly apmc: ExhaustiveResult;
+  readonly apmcCpu: number;
+  readonly apmcRate: number;
+  readonly par: {
+    readonly r: ExhaustiveResult;
+    readonly wall: number;
+    readonly cpu: number;
+    readonly rate: number;
+  } | null;
+  readonly agree: boolean;
+}
 
+/**
+ * Spin (its default setting, then the `variants`, then -DNCORE=workers when workers > 1) and apmc (one
+ * thread, then `workers` worker threads when more than 1) on `static` at `scope`, printed through `log`.
+ */
+async function compareAt(
+  scope: Scope,
+  o: { readonly variants: boolean; readonly workers: number; readonly keepDir?: string | undefined },
+  log: (s: string) => void,
+): Promise<Compared> {
+  const { workers, keepDir } = o;
+  log(`\n=== scope ${scopeName(scope)} ===`);
   const variants: [string, SpinOptions][] = [['dfs, bit-fields, hidden scratch (default)', {}]];
-  if (argv.includes('--variants')) {
+  if (o.variants) {
     variants.push(
       ['dfs, byte variables, scratch reset', { bitfields: false, scratch: 'reset' }],
       ['bfs (-DBFS), bit-fields, scratch reset', { search: 'bfs' }],
@@ -218,8 +238,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     variants.push([`dfs, multi-core -DNCORE=${workers}, scratch reset`, { ncore: workers, scratch: 'reset' }]);
   }
   const results: { name: string; r: SpinResult }[] = [];
-  for (const [name, o] of variants) {
-    const r = await spinRun(scope, { ...o, ...(keepDir && results.length === 0 ? { keepDir } : {}) });
+  for (const [name, v] of variants) {
+    const r = await spinRun(scope, { ...v, ...(keepDir && results.length === 0 ? { keepDir } : {}) });
     results.push({ name, r });
     log(`\nSpin, ${name}`);
     log(`  ${r.commands.spin} && ${r.commands.gcc} && ${r.commands.pan}`);
@@ -243,13 +263,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ec = process.cpuUsage(e0);
   const exCpu = (ec.user + ec.system) / 1e6;
   const exRate = (ex.states / ex.ms) * 1000;
-  log(`  ${countsLine(ex)}`);
+  log(`  ${countsLine(ex)}, ${(ex.bytes / ex.states).toFixed(1)} bytes per state`);
   log(
     `  ${(ex.ms / 1000).toFixed(1)} s = ${fmt(exRate)} states/s (wall); ` +
       `cpu ${exCpu.toFixed(1)} s = ${fmt(ex.states / exCpu)} states/cpu-s`,
   );
   // The same search over worker threads sharing one state store (exhaustive/parallel.ts).
-  let par: { r: ExhaustiveResult; wall: number; cpu: number; rate: number } | null = null;
+  let par: Compared['par'] = null;
   if (workers > 1) {
     log(`\napmc exhaustive engine, ${workers} worker threads (exhaustive/parallel.ts, symmetry off, cache) ...`);
     const c0 = process.cpuUsage();
@@ -290,6 +310,30 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     `  Spin with compilation: ${fmt(spinCompiled)} states/s ` +
       `(apmc one thread/Spin = ${(exRate / spinCompiled).toFixed(2)})`,
   );
+  const agree = results.every(({ r }) => r.states === ex.states) && (par === null || par.r.states === ex.states);
+  return { scope, spin: results, apmc: ex, apmcCpu: exCpu, apmcRate: exRate, par, agree };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const scope = parseScopeArgs(argv, SPIN_SCOPE);
+  const json = argv.includes('--json');
+  const ki = argv.indexOf('--keep');
+  const wi = argv.indexOf('--workers');
+  const workers = wi >= 0 ? Number(argv[wi + 1]) : Math.min(2, availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new Error(`--workers: expected a positive integer, got '${argv[wi + 1]}'`);
+  }
+  const keepDir = ki >= 0 ? argv[ki + 1] : undefined;
+  const log = (s: string) => (json ? undefined : console.log(s));
+  const spinVersion = (await run('spin', ['-V'], '.')).out.trim();
+  log(`apmc static policy; spin ${spinVersion}; node ${process.version}`);
+  const all = [await compareAt(scope, { variants: argv.includes('--variants'), workers, keepDir }, log)];
+  // At the default scope, then the larger one: Spin's default setting on one core against apmc in one thread.
+  const same = (a: Scope, b: Scope) => scopeName(a) === scopeName(b);
+  if (same(scope, SPIN_SCOPE) && !argv.includes('--no-larger')) {
+    all.push(await compareAt(LARGER_SCOPE, { variants: false, workers: 1 }, log));
+  }
 
   let ref: ReturnType<typeof referenceBfs> | null = null;
   let refCpu = NaN;
@@ -305,19 +349,27 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         `cpu ${refCpu.toFixed(1)} s = ${fmt(ref.states / refCpu)} states/cpu-s`,
     );
   }
-  const agree =
-    results.every(({ r }) => r.states === ex.states && (ref === null || r.states === ref.states)) &&
-    (par === null || par.r.states === ex.states);
-  log(
-    `\nstate counts ${agree ? 'agree' : 'DIFFER'}: apmc ${fmt(ex.states)}` +
-      `${par ? ` (${workers} workers: ${fmt(par.r.states)})` : ''}, ` +
-      `spin ${results.map(({ r }) => fmt(r.states)).join(' / ')}${ref ? `, reference ${fmt(ref.states)}` : ''}`,
-  );
+  const agree = all.every((c) => c.agree) && (ref === null || ref.states === all[0]!.apmc.states);
+  log('');
+  for (const c of all) {
+    const n = c.par ? ` (${c.par.r.states === c.apmc.states ? 'and' : 'but'} ${fmt(c.par.r.states)} over workers)` : '';
+    const spins = c.spin.map(({ r }) => fmt(r.states)).join(' / ');
+    log(
+      `scope ${scopeName(c.scope)}: apmc ${fmt(c.apmc.states)}${n}, spin ${spins}` +
+        `${c === all[0] && ref ? `, reference ${fmt(ref.states)}` : ''}; one thread/Spin one core ` +
+        `${(c.apmcRate / c.spin[0]!.r.rate).toFixed(2)}`,
+    );
+  }
+  log(`state counts ${agree ? 'agree' : 'DIFFER'}`);
   if (json) {
-    const apmcWorkers = par && { ...par.r, found: [], workers, cpuSeconds: par.cpu, rate: par.rate };
-    const apmc = { ...ex, found: [], cpuSeconds: exCpu, rate: exRate };
+    const scopes = all.map((c) => ({
+      scope: c.scope,
+      spin: c.spin,
+      apmc: { ...c.apmc, found: [], cpuSeconds: c.apmcCpu, rate: c.apmcRate },
+      apmcWorkers: c.par && { ...c.par.r, found: [], workers, cpuSeconds: c.par.cpu, rate: c.par.rate },
+    }));
     const reference = ref && { ...ref, cpuSeconds: refCpu };
-    console.log(JSON.stringify({ scope, spin: results, apmc, apmcWorkers, reference }, null, 2));
+    console.log(JSON.stringify({ ...scopes[0], larger: scopes[1] ?? null, reference }, null, 2));
   }
   if (!agree) process.exitCode = 1;
 }
