@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runInProcess } from '../test/cli-harness.ts';
+import { queuedInProcess } from '../test/cli-harness.ts';
 
 interface Out {
   code: number;
@@ -37,12 +37,10 @@ function apmc(args: string[], env: Record<string, string> = {}, cwd = process.cw
   });
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-/** apmc through runCli in this process, colour off, one run after another (see apmc for the arguments). */
-function inProcess(args: string[], cwd = process.cwd()): Promise<Out> {
-  const run = queue.then(() => runInProcess(args, cwd, { NO_COLOR: '1' }, 60_000));
-  queue = run.catch(() => undefined);
-  return run.then((o) => ({ code: o.code ?? -1, out: o.out, err: o.err, ms: o.ms }));
+/** apmc through runCli in this process, colour off, after the in-process runs asked for before it. */
+async function inProcess(args: string[], cwd = process.cwd()): Promise<Out> {
+  const o = await queuedInProcess(args, cwd, { NO_COLOR: '1' }, 60_000);
+  return { code: o.code ?? -1, out: o.out, err: o.err, ms: o.ms };
 }
 
 const F = 'test/fixtures/sandbox';
