@@ -19,6 +19,7 @@ import { expectation } from '../properties/expected.ts';
 import { PROPERTIES, propertyByName } from '../properties/registry.ts';
 import { closingLine, exitCode } from '../check/exit.ts';
 import type { Cell, Status, Verdict } from '../check/verdict.ts';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
 interface Out {
   code: number;
@@ -55,6 +56,12 @@ function apmc(args: readonly string[], sigintAfterMs?: number): Promise<Out> {
     });
   });
 }
+
+/** apmc through runCli in this process: for the closing lines, which are not about the process. */
+const inProcess = async (args: readonly string[]): Promise<Out> => {
+  const o = await apmcInProcess(args);
+  return { code: o.code ?? -1, out: o.out, err: o.err, ms: o.ms };
+};
 
 const lastLine = (s: string): string => s.trimEnd().split('\n').pop()!;
 const LARGE: Scope = { adapters: 4, domains: 4, control_domains: 2, mdevs: 2, vms: 2 };
@@ -181,20 +188,29 @@ end('every exit code has its line', () => {
 });
 
 end('apmc check --ci (random engine): the last line counts the expected violations, exit 0', async () => {
-  const r = await apmc(['check', '--ci', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '4000']);
+  const r = await inProcess([
+    'check',
+    '--ci',
+    '--policy',
+    'v12-fcfs',
+    '--property',
+    'order-independence',
+    '--runs',
+    '4000',
+  ]);
   assert.is(r.code, 0, r.err);
   assert.is(lastLine(r.out), '1 violation, all expected; 0 new; exit 0');
 });
 
 end('apmc check --engine exhaustive: the same closing line', async () => {
   const flags = ['--depth', '4', '--policy', 'static', '--property', 'links-follow-assignment'];
-  const r = await apmc(['check', '--engine', 'exhaustive', ...flags]);
+  const r = await inProcess(['check', '--engine', 'exhaustive', ...flags]);
   assert.is(r.code, 4, r.err);
   assert.is(lastLine(r.out), '1 violation, all expected; 0 new; exit 4');
 });
 
 end('apmc check --engine exhaustive --max-states: every verdict unknown is exit 6, not "holds"', async () => {
-  const r = await apmc(['check', '--engine', 'exhaustive', '--max-states', '2', '--policy', 'upstream', '--ci']);
+  const r = await inProcess(['check', '--engine', 'exhaustive', '--max-states', '2', '--policy', 'upstream', '--ci']);
   assert.is(r.code, 6, r.err);
   assert.match(lastLine(r.out), /^no violation; 0 new; \d+ unknown \(not finished\); exit 6$/);
 });
@@ -204,13 +220,13 @@ end('apmc merge: the closing line from the merged cells, with the exit code --ci
   const files = await Promise.all(
     [1, 2].map(async (k) => {
       const flags = ['--property', 'order-independence', '--runs', '4000', '--shard', `${k}/2`, '--json'];
-      const r = await apmc(['check', '--policy', 'v12-fcfs', ...flags]);
+      const r = await inProcess(['check', '--policy', 'v12-fcfs', ...flags]);
       const f = join(dir, `r-${k}.json`);
       writeFileSync(f, r.out);
       return f;
     }),
   );
-  const m = await apmc(['merge', '--ci', ...files]);
+  const m = await inProcess(['merge', '--ci', ...files]);
   assert.is(m.code, 0, m.err);
   assert.is(lastLine(m.out), '1 violation, all expected; 0 new; exit 0');
 });

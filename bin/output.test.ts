@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { apmcInProcess } from '../test/cli-harness.ts';
 
 const APMC = resolve('bin/apmc.js');
 const root = mkdtempSync(join(tmpdir(), 'apmc-output-'));
@@ -193,11 +194,17 @@ ex.run();
 // ---
 const merge = suite('apmc merge refuses reports that are not shards of one run');
 
+/** What merge accepts and refuses is not about the process: runCli in this process. */
+const inProcess = async (args: string[]): Promise<Out> => {
+  const o = await apmcInProcess(args);
+  return { code: o.code ?? -1, out: o.out, err: o.err, ms: o.ms };
+};
+
 merge('different seeds, runs, scopes, policies or properties: one line, exit 2', async () => {
   const dir = mkdtempSync(join(root, 'merge-'));
   const base = ['check', '--policy', 'v12-fcfs', '--policy', 'static', '--property', 'order-independence'];
   base.push('--runs', '200', '--json');
-  const [a, b] = await Promise.all([1, 2].map((k) => apmc([...base, '--shard', `${k}/2`])));
+  const [a, b] = await Promise.all([1, 2].map((k) => inProcess([...base, '--shard', `${k}/2`])));
   type Doc = Record<string, unknown> & { results: Record<string, unknown>[] };
   const docs = [a!, b!].map((r) => JSON.parse(r.out) as Doc);
   const write = (name: string, doc: unknown): string => {
@@ -207,7 +214,7 @@ merge('different seeds, runs, scopes, policies or properties: one line, exit 2',
   };
   const s1 = write('s1.json', docs[0]);
   const s2 = write('s2.json', docs[1]);
-  const ok = await apmc(['merge', s1, s2]);
+  const ok = await inProcess(['merge', s1, s2]);
   assert.is(ok.err, '');
   assert.match(ok.out, /^apmc merge: 2 reports/);
   const d2 = docs[1]!;
@@ -227,7 +234,7 @@ merge('different seeds, runs, scopes, policies or properties: one line, exit 2',
     ],
   ];
   for (const [name, doc, msg] of variants) {
-    const r = await apmc(['merge', s1, write(`s-${name}.json`, doc)]);
+    const r = await inProcess(['merge', s1, write(`s-${name}.json`, doc)]);
     assert.is(r.code, 2, `${name}: ${r.out}`);
     assert.match(r.err, msg, name);
     assert.is(r.err.trim().split('\n').length, 1, r.err);

@@ -2,7 +2,10 @@
  * Policy files are code: apmc loads them only from --policy, runs them in a sandbox thread, and reports
  * what a misbehaving one does (exit, loop, allocate without bound, never finish loading, throw a
  * non-Error) as a policy error with its trace, exit 7. A file policy's identity is its path.
- * The CLI is spawned: process.exit, loops and heap limits must be real.
+ * The CLI is spawned where the process itself is tested: process.exit, loops, heap limits, signals, and the
+ * check that a trace never loads a policy file (what a file loaded in a thread prints must reach the
+ * process's stderr). A policy that throws or never loads, a policy file's name and a saved policy path
+ * run through runCli in this process (test/cli-harness.ts), each in its real sandbox thread.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { queuedInProcess } from '../test/cli-harness.ts';
 
 interface Out {
   code: number;
@@ -33,6 +37,12 @@ function apmc(args: string[], env: Record<string, string> = {}, cwd = process.cw
   });
 }
 
+/** apmc through runCli in this process, colour off, after the in-process runs asked for before it. */
+async function inProcess(args: string[], cwd = process.cwd()): Promise<Out> {
+  const o = await queuedInProcess(args, cwd, { NO_COLOR: '1' }, 60_000);
+  return { code: o.code ?? -1, out: o.out, err: o.err, ms: o.ms };
+}
+
 const F = 'test/fixtures/sandbox';
 const dir = mkdtempSync(join(tmpdir(), 'apmc-sandbox-'));
 const trace = join(dir, 'assign1.trace');
@@ -45,14 +55,14 @@ const lines = (s: string): string[] =>
 
 // Started together, awaited in the tests (the machine has 2 cores: the slow ones overlap).
 const exits = apmc(['check', '--policy', `${F}/exits.ts`, '--runs', '500', '--ci']);
-const never = apmc(['check', '--policy', `${F}/never-settles.ts`, '--runs', '10']);
-const forty2 = apmc(['check', '--policy', `${F}/throws-42.ts`, '--runs', '500']);
-const nul = apmc(['run', '--policy', `${F}/throws-null.ts`, trace]);
+const never = inProcess(['check', '--policy', `${F}/never-settles.ts`, '--runs', '10']);
+const forty2 = inProcess(['check', '--policy', `${F}/throws-42.ts`, '--runs', '500']);
+const nul = inProcess(['run', '--policy', `${F}/throws-null.ts`, trace]);
 const limited = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '300' });
 const badLimit = apmc(['run', '--policy', `${F}/loops.ts`, trace], { APMC_CALL_LIMIT_MS: '1e3' });
-const diffed = apmc(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/throwing.ts', trace]);
-const explained = apmc(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
-const timer = apmc(['check', '--policy', `${F}/timer-throws.ts`, '--runs', '3000']);
+const diffed = inProcess(['diff', '--policy', 'upstream', '--policy', 'test/fixtures/throwing.ts', trace]);
+const explained = inProcess(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
+const timer = inProcess(['check', '--policy', `${F}/timer-throws.ts`, '--runs', '3000']);
 const caught = apmc(['check', '--policy', `${F}/exit-caught.ts`, '--runs', '500']);
 const alloc = apmc([
   'check',
@@ -219,7 +229,7 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
     assert.not.match(r.err, /canary: loaded/, `${args.join(' ')} loaded the policy file`);
   }
   // Passed with --policy (the same file, relative to the current directory), it loads and runs.
-  const ok = await apmc(['run', '--policy', './x.mts', 't.trace'], env, d);
+  const ok = await inProcess(['run', '--policy', './x.mts', 't.trace'], d);
   assert.is(ok.code, 0, ok.err);
   assert.match(ok.out, /^policy \.\/x\.mts, /);
   assert.match(ok.out, /create m1\s+EBUSY/);
@@ -227,8 +237,8 @@ data('a trace naming a policy file is refused with a hint (exit 2); the file is 
 
 data("a policy file may not take a built-in's name, nor a name with a control character (exit 2)", async () => {
   const [up, nl] = await Promise.all([
-    apmc(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']),
-    apmc(['run', '--policy', `${F}/named-newline.ts`, trace]),
+    inProcess(['check', '--policy', `${F}/named-upstream.ts`, '--runs', '10']),
+    inProcess(['run', '--policy', `${F}/named-newline.ts`, trace]),
   ]);
   assert.is(up.code, 2, up.err);
   assert.equal(lines(up.err), [
@@ -242,7 +252,7 @@ data("a policy file may not take a built-in's name, nor a name with a control ch
 
 data('saved counterexamples record the policy file by its path; replaying one needs --policy', async () => {
   const save = join(dir, 'saved');
-  const r = await apmc([
+  const r = await inProcess([
     'check',
     '--policy',
     './examples/refilter-on-unassign.ts',
@@ -266,8 +276,8 @@ data('saved counterexamples record the policy file by its path; replaying one ne
   // Relative to the counterexample file (absolute when they share no top directory, as /tmp and the repository).
   assert.is(resolve(dirname(files[0]!), doc.policy), resolve('examples/refilter-on-unassign.ts'));
   const [refused, replay] = await Promise.all([
-    apmc(['run', files[0]!]),
-    apmc(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!]),
+    inProcess(['run', files[0]!]),
+    inProcess(['run', '--policy', 'examples/refilter-on-unassign.ts', files[0]!]),
   ]);
   assert.is(refused.code, 2, refused.err);
   assert.match(refused.err, /: --policy examples\/refilter-on-unassign\.ts$/m);

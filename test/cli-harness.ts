@@ -126,17 +126,30 @@ export async function runInProcess(
   return { code, out: out.join(''), err: err.join(''), ms, ...(exitCalled !== undefined ? { exitCalled } : {}) };
 }
 
-/** The in-process runs asked for and not yet settled: apmcInProcess starts each after the one before. */
+/**
+ * The in-process runs asked for and not yet settled, in every test file of this process: queuedInProcess
+ * starts each after the one before (a file may start runs when it loads, while another file's test runs).
+ */
 let queue: Promise<unknown> = Promise.resolve();
+
+/** runInProcess, started once every in-process run asked for before it has settled. */
+export function queuedInProcess(
+  argv: readonly string[],
+  cwd: string,
+  env: Env = {},
+  limitMs = 10_000,
+): Promise<Outcome> {
+  const run = queue.then(() => runInProcess(argv, cwd, env, limitMs));
+  queue = run.catch(() => undefined);
+  return run;
+}
 
 /**
  * apmcProcess's counterpart in this process: runInProcess in the repository, colour off, `env` over that,
  * limited to `limitMs`. Calls made together (Promise.all) run one after another.
  */
 export function apmcInProcess(args: readonly string[], env: Env = {}, limitMs = 60_000): Promise<Outcome> {
-  const run = queue.then(() => runInProcess(args, ROOT, { NO_COLOR: '1', ...env }, limitMs));
-  queue = run.catch(() => undefined);
-  return run;
+  return queuedInProcess(args, ROOT, { NO_COLOR: '1', ...env }, limitMs);
 }
 
 /** The supervisors still running: killed when this process exits (and they kill their apmc process). */

@@ -17,7 +17,16 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { changed, freshDir, type Outcome, ROOT, runInProcess, snapshot, spawnApmc, writeFiles } from './cli-harness.ts';
+import {
+  changed,
+  freshDir,
+  type Outcome,
+  queuedInProcess,
+  ROOT,
+  snapshot,
+  spawnApmc,
+  writeFiles,
+} from './cli-harness.ts';
 import type { Case } from './hostile/case.ts';
 import { ENV } from './hostile/env.ts';
 import { FLAGS } from './hostile/flags.ts';
@@ -155,7 +164,13 @@ async function outcome(c: Case): Promise<{ o: Outcome; wrote: string[] }> {
   const { dir, argv } = prepare(c);
   const before = snapshot(dir);
   const cxBefore = snapshot(counterexamples);
-  const o = await runInProcess(argv, dir, { NO_COLOR: '1', FORCE_COLOR: undefined, ...c.env }, (c.ms ?? 3000) + 5000);
+  // After any in-process run another test file in this process started and that has not settled.
+  const o = await queuedInProcess(
+    argv,
+    dir,
+    { NO_COLOR: '1', FORCE_COLOR: undefined, ...c.env },
+    (c.ms ?? 3000) + 5000,
+  );
   const wrote = [
     ...changed(before, snapshot(dir)),
     ...changed(cxBefore, snapshot(counterexamples)).map((x) => `counterexamples/${x}`),
