@@ -17,11 +17,14 @@ import { step, stepUnmarked } from '../model/step.ts';
 import { fieldOf } from './codec.ts';
 import type { Successors } from './core.ts';
 import { asyncHostChange, type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
+import { StateMemo } from './memo-states.ts';
 import type { Bound } from './options.ts';
 import { KeyedSuccessors, type StrategySetting, sameAsParent } from './successors.ts';
 
 export class CachedSuccessors extends KeyedSuccessors implements Successors {
   readonly memo: TransitionMemo;
+  /** The state invariants' verdicts and the settled classes, on the packed key (null: none asked for). */
+  readonly states: StateMemo | null;
   /** The successor before canonicalisation (kept for exercise tracking). */
   private readonly uncanon: Uint32Array;
   /** The last step: its op index, result code, and the state that entered a scan (null: one key). */
@@ -33,6 +36,20 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
     super(x);
     this.uncanon = new Uint32Array(x.sp.W);
     this.memo = makeMemo(x);
+    const { sp, observer } = x;
+    const some = observer.stateProps.length > 0 || observer.histories;
+    this.states = some ? new StateMemo(sp.cfg, sp.codec, observer.stateProps, observer.histories) : null;
+  }
+
+  /** Asked before a growth step of either cache (as StateStore.allow). */
+  set allow(f: ((bytes: number) => boolean) | null) {
+    this.memo.allow = f;
+    if (this.states !== null) this.states.memo.allow = f;
+  }
+
+  /** Bytes held by both caches. */
+  get bytes(): number {
+    return this.memo.bytes + (this.states?.memo.bytes ?? 0);
   }
 
   begin(i: number): void {
@@ -71,15 +88,18 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
    */
   stored(_j: number, n: number, depth: number): Bound | null {
     const { sp, store, observer } = this.x;
-    if (this.entered === null && observer.none) return null;
-    const t = sp.codec.decode(store.arena, n * this.W);
-    const real = this.entered ?? (observer.tracking && sp.sym ? sp.codec.decode(this.uncanon, 0) : t);
+    if (observer.none) return null;
+    const at = n * this.W;
+    let t: State | null = null;
+    const state = (): State => (t ??= sp.codec.decode(store.arena, at));
     if (observer.tracking) {
+      const real = this.entered ?? (sp.sym ? sp.codec.decode(this.uncanon, 0) : state());
       const s = this.memo.decoded(store.arena, this.i * this.W, this.i);
       // The cache keeps results and flags, not events: a property that reads events is a flag.
       observer.transition(s, sp.ops[this.k]!, { state: real, result: this.memo.result(this.code), events: NO_EVENTS });
     }
-    return observer.newState(n, t, depth);
+    if (this.states === null) return null;
+    return observer.newKey(n, this.states, store.arena, at, depth, state);
   }
 
   stepped(): void {}
