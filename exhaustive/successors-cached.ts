@@ -2,7 +2,8 @@
  * The cached successor strategy of the search core (exhaustive/core.ts): successors computed from
  * packed keys by the transition cache (exhaustive/memo.ts), with the effects learnt per op; the
  * reducer runs only on a cache miss. The step properties' verdicts are cached with the effects, as
- * flag bits (31 step properties at most).
+ * flag bits (31 step properties at most); the state invariants' verdicts and the settled classes of
+ * the history properties are cached per key too (exhaustive/memo-states.ts).
  *
  * It pays off where nearly every lookup hits: a pure exploration of a whole small space (the Spin
  * comparison, bench/spin: `static` at 1×1×1, 1.4 M states, 12,768 misses). At the default scope about
