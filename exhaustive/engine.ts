@@ -144,7 +144,7 @@ function assemble(
   if (maxMemory !== Infinity) {
     const allow = (bytes: number): boolean => memoryInUse() + bytes <= maxMemory;
     for (const s of [store, checked]) if (s instanceof StateStore) s.allow = allow;
-    if (successors instanceof CachedSuccessors) successors.memo.allow = allow;
+    if (successors instanceof CachedSuccessors) successors.allow = allow;
   }
   const ordered = (opt.order ?? (props.length > 0 ? 'guests-first' : 'plain')) === 'guests-first';
   const frontier = par
@@ -157,7 +157,8 @@ function assemble(
 function result(x: Search, end: CoreEnd, opt: ExhaustiveOptions, t0: number, parallel: boolean): ExhaustiveResult {
   const { sp, store, observer, successors } = x;
   const { bound, complete } = end;
-  const memo = successors instanceof CachedSuccessors ? successors.memo : null;
+  const cached = successors instanceof CachedSuccessors ? successors : null;
+  const memo = cached?.memo ?? null;
   const policyError = x.faults.error;
   return {
     states: store.count,
@@ -171,7 +172,16 @@ function result(x: Search, end: CoreEnd, opt: ExhaustiveOptions, t0: number, par
     found: observer.found,
     reduction: sp.sym && !parallel ? sp.sym.reduction(store, reductionMs(opt)) : 1,
     exercised: [...observer.exercised],
-    ...(memo ? { memo: { hits: memo.stats.hits, misses: memo.stats.misses, bytes: memo.bytes } } : {}),
+    ...(memo
+      ? {
+          memo: {
+            hits: memo.stats.hits,
+            misses: memo.stats.misses,
+            bytes: cached!.bytes,
+            ...(process.env['XP_DEBUG'] ? { st: cached!.states?.memo.stats } : {}),
+          },
+        }
+      : {}),
     ...(policyError ? { policyError } : {}),
   };
 }

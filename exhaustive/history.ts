@@ -39,6 +39,13 @@ export interface HistorySearch {
    * known. 'memory' when the store of classes could not grow (the search ends with the memory bound).
    */
   state(n: number, s: State, depth: number, quiet: boolean | null): 'memory' | null;
+  /** Whether some history property is still looked for. */
+  readonly open: boolean;
+  /**
+   * `state` for a caller that has the key of the settled state's class (exhaustive/memo-states.ts):
+   * `settled` gives the settled state (as `state` computes it) only when the class is new.
+   */
+  settledClass(n: number, key: Uint32Array, settled: () => State, depth: number): 'memory' | null;
 }
 
 /** Where the classes of settled states are kept (StateStore, SharedStateStore). */
@@ -102,21 +109,33 @@ export function historySearch(
   if (checks.length === 0) return null;
   const W = codec.words;
   const key = new Uint32Array(W);
+  const classOf = (n: number, k: Uint32Array, settled: State | (() => State), depth: number): 'memory' | null => {
+    const fresh = checked.add(k, 0, -1, 0);
+    if (fresh === -2) return 'memory'; // a growth step would pass the ceiling: the search ends
+    if (fresh < 0) return null;
+    const t = typeof settled === 'function' ? settled() : settled;
+    for (const c of checks) if (open.has(c.name)) c.check.settled(n, t, depth);
+    return null;
+  };
+  const anyOpen = (): boolean => {
+    for (const c of checks) if (open.has(c.name)) return true;
+    return false;
+  };
   return {
+    get open() {
+      return anyOpen();
+    },
     state(n, s, depth, quiet) {
-      let any = false;
-      for (const c of checks) any ||= open.has(c.name);
-      if (!any) return null;
+      if (!anyOpen()) return null;
       const q = quiet ?? quiescent(cfg, s);
       const settled = q ? s : settle(cfg, s);
       if (q) key.set(store.arena.subarray(n * W, n * W + W));
       else if (sym) sym.canonical(settled, key);
       else codec.encode(settled, key, 0);
-      const fresh = checked.add(key, 0, -1, 0);
-      if (fresh === -2) return 'memory'; // a growth step would pass the ceiling: the search ends
-      if (fresh < 0) return null;
-      for (const c of checks) if (open.has(c.name)) c.check.settled(n, settled, depth);
-      return null;
+      return classOf(n, key, settled, depth);
+    },
+    settledClass(n, k, settled, depth) {
+      return classOf(n, k, settled, depth);
     },
   };
 }

@@ -12,9 +12,10 @@ import type { State } from '../model/state.ts';
 import type { Step } from '../model/step.ts';
 import { firstStepViolation, type Violation } from '../properties/case.ts';
 import { exerciseTracker } from '../properties/exercised.ts';
-import { quiescent } from '../properties/quiescence.ts';
+import { quiescent, settle } from '../properties/quiescence.ts';
 import type { Property, StateInvariant, StepProperty } from '../properties/types.ts';
 import type { HistorySearch } from './history.ts';
+import type { StateMemo } from './memo-states.ts';
 import type { ExhaustiveFound, ExhaustiveOptions } from './options.ts';
 import type { Space } from './space.ts';
 
@@ -37,12 +38,17 @@ export class Observer {
   readonly stepProps: readonly StepProperty[];
   /** Whether exercise tracking is still on (some property was not exercised yet). */
   tracking: boolean;
+  /** Room for the key of a settled state's class (`newKey`). */
+  private settledKey: Uint32Array | null = null;
   /** The history properties' checks, once set (`watchHistory`). */
   private history: HistorySearch | null = null;
   private readonly cfg: Config;
-  private readonly stateProps: readonly StateInvariant[];
-  /** The step properties not violated yet. */
+  readonly stateProps: readonly StateInvariant[];
+  /** The step properties not violated yet; those of them that an idle step can break (`idleCheck`). */
   private active: readonly StepProperty[];
+  private activeIdle: readonly StepProperty[];
+  /** Per step property (`stepProps` order), whether an idle step can break it. */
+  private readonly idleCheck: readonly boolean[];
   private readonly tracker: ReturnType<typeof exerciseTracker>;
   private readonly x: ObserverSetting;
 
@@ -54,9 +60,12 @@ export class Observer {
     this.none = props.length === 0;
     this.stateProps = props.filter((p): p is StateInvariant => p.kind === 'state');
     this.stepProps = props.filter((p): p is StepProperty => p.kind === 'step');
+    // Without `holdsWhenIdle`, a check is run on idle steps too (properties/types.ts).
+    this.idleCheck = this.stepProps.map((p) => p.holdsWhenIdle !== true);
     this.active = this.stepProps;
+    this.activeIdle = this.stepProps.filter((p) => p.holdsWhenIdle !== true);
     this.tracker = exerciseTracker(this.cfg, props);
-    this.tracking = props.length > 0;
+    this.tracking = props.length > 0 && !process.env['XP_NOTRACK'];
   }
 
   watchHistory(h: HistorySearch | null): void {
@@ -75,7 +84,7 @@ export class Observer {
   /** A violation found at `depth` (the length of its first trace). */
   report(v: Violation, depth: number): void {
     this.open.delete(v.property);
-    this.active = this.stepProps.filter((p) => this.open.has(p.name));
+    this.narrow();
     const f = { ...v, depth, afterStates: this.x.count(), foundMs: Date.now() - this.x.t0 };
     this.found.push(f);
     this.x.opt.onFound?.(f);
@@ -84,7 +93,12 @@ export class Observer {
   /** Properties violated elsewhere (another worker of a parallel search): no longer looked for. */
   close(names: readonly string[]): void {
     for (const p of names) this.open.delete(p);
+    this.narrow();
+  }
+
+  private narrow(): void {
     this.active = this.stepProps.filter((p) => this.open.has(p.name));
+    this.activeIdle = this.active.filter((p) => p.holdsWhenIdle !== true);
   }
 
   /** Re-run the reconstructed trace: the violation as the random engine would report it. */
@@ -116,9 +130,35 @@ export class Observer {
     return this.history === null ? null : this.history.state(n, s, depth, q);
   }
 
+  /** Whether some history property is asked for. */
+  get histories(): boolean {
+    return this.history !== null;
+  }
+
+  /**
+   * `newState` on the packed key of stored state n at src[off..] (the transition cache): the verdicts
+   * and the settled class from `sm` (exhaustive/memo-states.ts); `state` decodes the state, called only
+   * when its settled class is new.
+   */
+  newKey(n: number, sm: StateMemo, src: Uint32Array, off: number, depth: number, state: () => State): 'memory' | null {
+    const ps = this.stateProps;
+    for (let j = 0; j < ps.length; j++) {
+      const p = ps[j]!;
+      if (this.open.has(p.name) && sm.broken(src, off, n, j)) this.confirm(p, this.x.trace(n), null);
+    }
+    const h = this.history;
+    if (h === null || !h.open) return null;
+    const key = (this.settledKey ??= new Uint32Array(this.x.sp.W));
+    const q = sm.settled(src, off, n, key);
+    // A quiescent state is its own settled state, and its stored key is its class.
+    if (!q && this.x.sp.sym !== null) this.x.sp.sym.canonicalKey(key);
+    return h.settledClass(n, key, () => (q ? state() : settle(this.cfg, state())), depth);
+  }
+
   /** The transition from stored state i by op: its step properties checked. */
   step(i: number, s: State, op: Op, r: Step): void {
-    const active = this.active;
+    // An idle step (the same state, no event): only the checks that it can break.
+    const active = r.state === s && r.events.length === 0 ? this.activeIdle : this.active;
     for (let j = 0; j < active.length; j++) {
       const p = active[j]!;
       if (p.check(this.cfg, s, op, r) !== null) this.confirm(p, this.x.trace(i), op);
@@ -129,7 +169,12 @@ export class Observer {
   flags(s: State, op: Op, r: Step): number {
     let flags = 0;
     const ps = this.stepProps;
-    for (let j = 0; j < ps.length; j++) if (ps[j]!.check(this.cfg, s, op, r) !== null) flags |= 1 << j;
+    // An idle step reads nothing more (the transition cache tracks reads): identity, not values.
+    const idle = r.state === s && r.events.length === 0;
+    for (let j = 0; j < ps.length; j++) {
+      if (idle && !this.idleCheck[j]) continue;
+      if (ps[j]!.check(this.cfg, s, op, r) !== null) flags |= 1 << j;
+    }
     return flags;
   }
 

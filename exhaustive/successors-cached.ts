@@ -2,7 +2,8 @@
  * The cached successor strategy of the search core (exhaustive/core.ts): successors computed from
  * packed keys by the transition cache (exhaustive/memo.ts), with the effects learnt per op; the
  * reducer runs only on a cache miss. The step properties' verdicts are cached with the effects, as
- * flag bits (31 step properties at most).
+ * flag bits (31 step properties at most); the state invariants' verdicts and the settled classes of
+ * the history properties are cached per key too (exhaustive/memo-states.ts).
  *
  * It pays off where nearly every lookup hits: a pure exploration of a whole small space (the Spin
  * comparison, bench/spin: `static` at 1×1×1, 1.4 M states, 12,768 misses). At the default scope about
@@ -17,11 +18,14 @@ import { step, stepUnmarked } from '../model/step.ts';
 import { fieldOf } from './codec.ts';
 import type { Successors } from './core.ts';
 import { asyncHostChange, type FlaggedStep, MemoryRefused, type Split, TransitionMemo } from './memo.ts';
+import { StateMemo } from './memo-states.ts';
 import type { Bound } from './options.ts';
 import { KeyedSuccessors, type StrategySetting, sameAsParent } from './successors.ts';
 
 export class CachedSuccessors extends KeyedSuccessors implements Successors {
   readonly memo: TransitionMemo;
+  /** The state invariants' verdicts and the settled classes, on the packed key (null: none asked for). */
+  readonly states: StateMemo | null;
   /** The successor before canonicalisation (kept for exercise tracking). */
   private readonly uncanon: Uint32Array;
   /** The last step: its op index, result code, and the state that entered a scan (null: one key). */
@@ -33,6 +37,20 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
     super(x);
     this.uncanon = new Uint32Array(x.sp.W);
     this.memo = makeMemo(x);
+    const { sp, observer } = x;
+    const some = observer.stateProps.length > 0 || observer.histories;
+    this.states = some ? new StateMemo(sp.cfg, sp.codec, observer.stateProps, observer.histories) : null;
+  }
+
+  /** Asked before a growth step of either cache (as StateStore.allow). */
+  set allow(f: ((bytes: number) => boolean) | null) {
+    this.memo.allow = f;
+    if (this.states !== null) this.states.memo.allow = f;
+  }
+
+  /** Bytes held by both caches. */
+  get bytes(): number {
+    return this.memo.bytes + (this.states?.memo.bytes ?? 0);
   }
 
   begin(i: number): void {
@@ -71,15 +89,18 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
    */
   stored(_j: number, n: number, depth: number): Bound | null {
     const { sp, store, observer } = this.x;
-    if (this.entered === null && observer.none) return null;
-    const t = sp.codec.decode(store.arena, n * this.W);
-    const real = this.entered ?? (observer.tracking && sp.sym ? sp.codec.decode(this.uncanon, 0) : t);
+    if (observer.none) return null;
+    const at = n * this.W;
+    let t: State | null = null;
+    const state = (): State => (t ??= sp.codec.decode(store.arena, at));
     if (observer.tracking) {
+      const real = this.entered ?? (sp.sym ? sp.codec.decode(this.uncanon, 0) : state());
       const s = this.memo.decoded(store.arena, this.i * this.W, this.i);
       // The cache keeps results and flags, not events: a property that reads events is a flag.
       observer.transition(s, sp.ops[this.k]!, { state: real, result: this.memo.result(this.code), events: NO_EVENTS });
     }
-    return observer.newState(n, t, depth);
+    if (this.states === null) return null;
+    return observer.newKey(n, this.states, store.arena, at, depth, state);
   }
 
   stepped(): void {}

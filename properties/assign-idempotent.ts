@@ -8,6 +8,8 @@ export const assignIdempotent: StepProperty = {
   name: 'assign-idempotent',
   statement: 'Assigning an already-assigned id, or unassigning an unassigned one, changes nothing.',
   spec: 'I13',
+  // An idle step: the same state: nothing changed.
+  holdsWhenIdle: true,
   // An assign of an assigned id, or an unassign of an unassigned one, on an existing mdev.
   exercised: (_c, b, op, a) => {
     if (!('id' in op) || !('mdev' in op) || a.result !== 'ok') return false;

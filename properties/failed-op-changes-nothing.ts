@@ -9,6 +9,8 @@ export const failedOpChangesNothing: StepProperty = {
   name: 'failed-op-changes-nothing',
   statement: 'An operation that fails with an errno leaves the state unchanged.',
   spec: 'I15',
+  // An idle step: the same state: nothing changed.
+  holdsWhenIdle: true,
   exercised: (_c, _b, _o, a) => a.result !== 'ok',
   check: (_cfg, before, op, after) =>
     after.result !== 'ok' &&

@@ -15,6 +15,8 @@ export const logLinesNameTheRightResources: StepProperty = {
     "Every log line of a step names only the APQNs the step acted on (the op's own and those it changed) and, " +
     "as mdev, the op's, one it changed, or one that has a named APQN assigned.",
   spec: 'E2',
+  // An idle step: no event: no log line.
+  holdsWhenIdle: true,
   exercised: (_c, _b, _o, a) => a.events.some((e) => e.kind === 'log' && (e.apqns.length > 0 || e.mdev !== null)),
   check: (cfg, before, op, after) => {
     // Only a step with a log line that names something reads the states (the transition cache tracks reads).

@@ -37,6 +37,8 @@ export const noKernelWarning: StepProperty = {
     'No step makes the kernel oops, hang or WARN; a WARN about an APQN whose hardware the trace made fail ' +
     '(a fault other than none, before or after the step) is the hardware, not a bug, and does not count.',
   spec: 'E1',
+  // An idle step: no event: no WARN, oops or hang.
+  holdsWhenIdle: true,
   check: (cfg, before, _op, after) => {
     if (after.events.length === 0) return null;
     const e = firstKernelWarning(cfg, before, after.state, after.events);

@@ -11,6 +11,8 @@ export const refusedMaskWriteChangesNothing: StepProperty = {
   name: 'in-use-refuses-mask-write',
   statement: 'A mask write that would hand an assigned APQN to the default driver is refused and changes nothing.',
   spec: 'I10',
+  // An idle step: the same masks: no APQN was handed over, nothing changed.
+  holdsWhenIdle: true,
   // A mask write that was refused, or that set a bit of an assigned adapter or domain.
   exercised: (_c, b, op, a) => {
     if (op.kind !== 'apmask' && op.kind !== 'aqmask') return false;

@@ -56,6 +56,12 @@ export interface StateInvariant extends Named {
 export interface StepProperty extends Named {
   readonly kind: 'step';
   readonly check: (cfg: Config, before: State, op: Op, after: Step) => string | null;
+  /**
+   * The check holds on every idle step: one that gives back the very state it was given (the same
+   * object) and no event. The exhaustive engine skips it there (exhaustive/observer.ts); most steps
+   * of a search are idle (a refused op, a re-assign).
+   */
+  readonly holdsWhenIdle?: boolean;
 }
 
 /** The histories a violation of a history property carries (as a counterexample file gives them). */
