@@ -1,0 +1,304 @@
+/**
+ * Swarm op generation for the random engine (properties/guided.ts): ops grouped in families, each case drawing its
+ * body from a random subset of the families (swarm testing: a case that never unbinds can pile up assignments, one
+ * that never starts a guest explores the host side deeply), and each op chosen from the state the case has reached,
+ * so that ops that need something in flight are drawn where it is: scan steps while a scan is under way, the bind
+ * half of a re-probe where a queue awaits it, reset polls on a queue whose reset work is queued.
+ */
+import { ids } from '../model/bits.ts';
+import {
+  ASSIGNMENTS,
+  CARD_CONFIGS,
+  DRIVERS,
+  FAULTS,
+  HOST_ACTIONS,
+  idCount,
+  MASK_KINDS,
+  MASK_SIGNS,
+  type Mechanism,
+  mdevNames,
+  OVERRIDES,
+  RESOURCES,
+  vmNames,
+} from '../model/op-values.ts';
+import type { Op, Resource } from '../model/ops.ts';
+import type { Scope } from '../model/scope.ts';
+import type { State } from '../model/state.ts';
+
+/** Numbers in [0, 1), properties/prng.ts. */
+export type Rng = () => number;
+
+export const below = (r: Rng, n: number): number => Math.floor(r() * n);
+export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[below(r, xs.length)]!;
+
+/** What an op is drawn from: the scope, the state the case has reached, and the mdevs the case created. */
+export interface Where {
+  readonly scope: Scope;
+  readonly s: State;
+  /** mdev names some op of the case creates (only those are named: every case is a valid trace file). */
+  readonly created: readonly string[];
+}
+
+/** A family of ops: drawn with its weight when enabled; null when nothing of it fits the state. */
+export interface Family {
+  readonly name: string;
+  readonly weight: number;
+  /** The kernel mechanism its ops belong to (left out unless explored), or null for classic ops. */
+  readonly mechanism: Mechanism | null;
+  readonly draw: (r: Rng, w: Where) => Op | readonly Op[] | null;
+}
+
+/** An id in scope, and now and then one just outside (ENODEV paths). */
+const idIn = (r: Rng, n: number): number => (r() < 0.1 ? n : below(r, n));
+const apid = (r: Rng, w: Where): number => below(r, idCount(w.scope, 'adapter'));
+const apqi = (r: Rng, w: Where): number => below(r, idCount(w.scope, 'domain'));
+
+/** A created mdev, the existing ones (those `want` accepts) preferred. */
+function mdevOf(r: Rng, w: Where, want: (name: string) => boolean = (m) => m in w.s.mdevs): string | null {
+  if (w.created.length === 0) return null;
+  const good = w.created.filter(want);
+  return good.length > 0 && r() < 0.85 ? pick(r, good) : pick(r, w.created);
+}
+
+/** The APQNs (apid, apqi) of the scope whose queue `p` accepts. */
+function queuesWhere(w: Where, p: (q: NonNullable<State['queues'][number]>) => boolean): [number, number][] {
+  const out: [number, number][] = [];
+  const D = w.scope.domains;
+  w.s.queues.forEach((q, i) => {
+    if (q !== null && p(q)) out.push([Math.floor(i / D), i % D]);
+  });
+  return out;
+}
+
+/** An APQN from `hits` most of the time, any APQN of the scope otherwise. */
+function apqnOf(r: Rng, w: Where, hits: readonly [number, number][]): [number, number] {
+  return hits.length > 0 && r() < 0.9 ? pick(r, hits) : [apid(r, w), apqi(r, w)];
+}
+
+const assignment = (r: Rng, w: Where, res: Resource): Op | null => {
+  const mdev = mdevOf(r, w);
+  if (mdev === null) return null;
+  const kind = pick(r, ASSIGNMENTS[res]);
+  return { kind, mdev, id: idIn(r, idCount(w.scope, res)) };
+};
+
+const onMdev =
+  (kind: 'remove' | 'stop' | 'vfio_reset' | 'request' | 'kvm_gone', want?: (w: Where, m: string) => boolean) =>
+  (r: Rng, w: Where): Op | null => {
+    const mdev = mdevOf(r, w, want ? (m) => want(w, m) : undefined);
+    return mdev === null ? null : { kind, mdev };
+  };
+
+/** A guest holds the mdev. */
+const withGuest = (w: Where, m: string): boolean => w.s.mdevs[m]?.kvm != null;
+
+/** Create an mdev, a name not in use preferred. */
+function create(r: Rng, w: Where): Op {
+  const names = mdevNames(w.scope);
+  const free = names.filter((m) => !(m in w.s.mdevs));
+  return { kind: 'create', mdev: free.length > 0 && r() < 0.85 ? pick(r, free) : pick(r, names) };
+}
+
+/** Start a guest on an mdev without one, with a VM not in use preferred. */
+function start(r: Rng, w: Where): Op | null {
+  const mdev = mdevOf(r, w, (m) => m in w.s.mdevs && !withGuest(w, m));
+  if (mdev === null) return null;
+  const vms = vmNames(w.scope);
+  const used = new Set(Object.values(w.s.mdevs).map((m) => m.kvm));
+  const free = vms.filter((v) => !used.has(v));
+  return { kind: 'start', mdev, vm: free.length > 0 && r() < 0.85 ? pick(r, free) : pick(r, vms) };
+}
+
+/** An adapter or domain moved from one mdev to another: its unassignment, then its assignment. */
+function move(r: Rng, w: Where): readonly Op[] | null {
+  const live = w.created.filter((m) => m in w.s.mdevs);
+  if (live.length < 2) return null;
+  const from = pick(r, live);
+  const to = pick(
+    r,
+    live.filter((m) => m !== from),
+  );
+  const res = pick(r, ['adapter', 'domain'] as const);
+  const m = w.s.mdevs[from]!.matrix;
+  const held = ids(res === 'adapter' ? m.apm : m.aqm);
+  const id = held.length > 0 ? pick(r, held) : below(r, idCount(w.scope, res));
+  const [assign, unassign] = ASSIGNMENTS[res];
+  return [
+    { kind: unassign, mdev: from, id },
+    { kind: assign, mdev: to, id },
+  ];
+}
+
+function mask(r: Rng, w: Where): Op {
+  const kind = pick(r, MASK_KINDS);
+  const value = `${pick(r, MASK_SIGNS)}${below(r, Math.max(w.scope.adapters, w.scope.domains))}`;
+  return r() < 0.5 ? { kind, value, async: true } : { kind, value };
+}
+
+function host(r: Rng, w: Where): Op {
+  const resource = pick(r, RESOURCES);
+  const op = {
+    kind: 'host' as const,
+    action: pick(r, HOST_ACTIONS),
+    resource,
+    id: below(r, idCount(w.scope, resource)),
+  };
+  return r() < 0.5 ? { ...op, async: true } : op;
+}
+
+/** A bus scan, its start, or while one is under way mostly its steps and its end. */
+function scan(r: Rng, w: Where): Op {
+  if (w.s.bus.scan === null) return { kind: r() < 0.5 ? 'scan' : 'scan_start' };
+  const x = r();
+  return { kind: x < 0.7 ? 'scan_step' : x < 0.9 ? 'scan_complete' : 'scan' };
+}
+
+const queueOp =
+  (kind: 'unbind' | 'reprobe') =>
+  (r: Rng, w: Where): Op => ({ kind, apid: apid(r, w), apqi: apqi(r, w) });
+
+/** The classic families (always explored). */
+const CLASSIC: readonly Family[] = (
+  [
+    { name: 'assign', weight: 10, draw: (r, w) => assignment(r, w, r() < 0.5 ? 'adapter' : 'domain') },
+    { name: 'control_domain', weight: 1, draw: (r, w) => assignment(r, w, 'control_domain') },
+    { name: 'move', weight: 2, draw: move },
+    { name: 'create', weight: 2, draw: create },
+    { name: 'remove', weight: 1, draw: onMdev('remove') },
+    { name: 'start', weight: 3, draw: start },
+    { name: 'stop', weight: 2, draw: onMdev('stop', withGuest) },
+    { name: 'vfio_reset', weight: 1, draw: onMdev('vfio_reset', withGuest) },
+    { name: 'mask', weight: 3, draw: mask },
+    { name: 'unbind', weight: 3, draw: queueOp('unbind') },
+    {
+      name: 'bind',
+      weight: 2,
+      draw: (r, w) => {
+        const [a, d] = apqnOf(
+          r,
+          w,
+          queuesWhere(w, (q) => q.driver === null),
+        );
+        return { kind: 'bind', apid: a, apqi: d, driver: r() < 0.6 ? 'vfio_ap' : pick(r, DRIVERS) };
+      },
+    },
+    { name: 'reprobe', weight: 1, draw: queueOp('reprobe') },
+    { name: 'host', weight: 2, draw: host },
+    { name: 'scan', weight: 2, draw: scan },
+    {
+      name: 'card_config',
+      weight: 1,
+      draw: (r, w) => ({ kind: 'card_config', apid: apid(r, w), config: pick(r, CARD_CONFIGS) }),
+    },
+    {
+      name: 'fault',
+      weight: 2,
+      draw: (r, w) => {
+        const fault = pick(
+          r,
+          FAULTS.filter((f) => f !== 'busy'),
+        );
+        return { kind: 'fault', apid: apid(r, w), apqi: apqi(r, w), fault };
+      },
+    },
+  ] satisfies Omit<Family, 'mechanism'>[]
+).map((f) => ({ ...f, mechanism: null }));
+
+/** Any subset of ids 0..n-1. */
+const subset = (r: Rng, n: number): number[] => Array.from({ length: n }, (_, i) => i).filter(() => r() < 0.5);
+
+/** The families of the kernel mechanisms. */
+const MECHANISM_FAMILIES: readonly Family[] = [
+  {
+    name: 'busy',
+    weight: 1,
+    mechanism: 'async_reset',
+    draw: (r, w) => ({ kind: 'fault', apid: apid(r, w), apqi: apqi(r, w), fault: 'busy' }),
+  },
+  {
+    name: 'reset_poll',
+    weight: 2,
+    mechanism: 'async_reset',
+    draw: (r, w) => {
+      const [a, d] = apqnOf(
+        r,
+        w,
+        queuesWhere(w, (q) => q.polling),
+      );
+      return { kind: 'reset_poll', apid: a, apqi: d };
+    },
+  },
+  {
+    name: 'driver_override',
+    weight: 2,
+    mechanism: 'driver_override',
+    draw: (r, w) => ({ kind: 'driver_override', apid: apid(r, w), apqi: apqi(r, w), driver: pick(r, OVERRIDES) }),
+  },
+  {
+    name: 'reprobe_half',
+    weight: 2,
+    mechanism: 'reprobe_halves',
+    draw: (r, w) => {
+      const waiting = queuesWhere(w, (q) => q.rebind);
+      if (waiting.length > 0 && r() < 0.8) {
+        const [a, d] = pick(r, waiting);
+        return { kind: 'reprobe', apid: a, apqi: d, half: 'bind' };
+      }
+      return { kind: 'reprobe', apid: apid(r, w), apqi: apqi(r, w), half: pick(r, ['unbind', 'bind'] as const) };
+    },
+  },
+  {
+    name: 'remove_async',
+    weight: 1,
+    mechanism: 'request',
+    draw: (r, w) => {
+      const mdev = mdevOf(r, w);
+      return mdev === null ? null : { kind: 'remove', mdev, async: true };
+    },
+  },
+  { name: 'request', weight: 1, mechanism: 'request', draw: onMdev('request') },
+  { name: 'kvm_gone', weight: 1, mechanism: 'kvm_notifier', draw: onMdev('kvm_gone', withGuest) },
+  {
+    name: 'ap_config',
+    weight: 2,
+    mechanism: 'ap_config',
+    draw: (r, w) => {
+      const mdev = mdevOf(r, w);
+      if (mdev === null) return null;
+      const { adapters, domains, control_domains } = w.scope;
+      return {
+        kind: 'ap_config',
+        mdev,
+        apm: subset(r, adapters),
+        aqm: subset(r, domains),
+        adm: subset(r, control_domains),
+      };
+    },
+  },
+];
+
+/** The families a run draws from: the classic ones and those of the mechanisms explored. */
+export function families(mechanisms: ReadonlySet<Mechanism>): readonly Family[] {
+  return [...CLASSIC, ...MECHANISM_FAMILIES.filter((f) => mechanisms.has(f.mechanism!))];
+}
+
+/** A swarm: each family enabled with probability 1/2, at least one. */
+export function swarm(r: Rng, all: readonly Family[]): readonly Family[] {
+  const on = all.filter(() => r() < 0.5);
+  return on.length > 0 ? on : [pick(r, all)];
+}
+
+/**
+ * The next ops of a case from `w`: a family of the swarm by weight, then its op; a family with nothing that fits
+ * gives way to another, and when none fits (no mdev created yet) an mdev is created.
+ */
+export function drawOps(r: Rng, on: readonly Family[], w: Where): readonly Op[] {
+  const total = on.reduce((n, f) => n + f.weight, 0);
+  for (let tries = 0; tries < 4; tries++) {
+    let x = r() * total;
+    const f = on.find((g) => (x -= g.weight) < 0) ?? on[on.length - 1]!;
+    const got = f.draw(r, w);
+    if (got !== null) return Array.isArray(got) ? got : [got as Op];
+  }
+  return [create(r, w)];
+}
