@@ -25,9 +25,11 @@ export type Coverage = (s: State) => string | number;
 /** Corpus entries kept at most (a full corpus replaces a random entry). */
 const CORPUS_MAX = 4096;
 /** The longest prefix kept in the corpus. */
-const MAX_PREFIX = 14;
+const MAX_PREFIX = 12;
 /** Of the cases, the share that extends a corpus entry (once there is one). */
-const EXTEND = 0.35;
+/** How many of the newest corpus entries count as the frontier. */
+const RECENT = 256;
+const EXTEND = 0.6;
 
 /**
  * Setup prefixes: 0..3 as properties/arbitraries.ts setupOps; 4: every queue to vfio_ap, two mdevs with an
@@ -69,6 +71,8 @@ export class GuidedCases {
   private readonly seen = new Set<string | number>();
   /** The case `next` generates, or generated last: its ops so far if a step threw. */
   current: Case | null = null;
+  /** Entries added in all (the newest is at (added - 1) mod CORPUS_MAX once the corpus is full). */
+  private added = 0;
 
   private readonly scope: Scope;
   private readonly maxOps: number;
@@ -115,7 +119,7 @@ export class GuidedCases {
   ): Generated {
     const r = this.r;
     const on = swarm(r, this.all);
-    const entry = this.corpus.length > 0 && r() < EXTEND ? pick(r, this.corpus) : null;
+    const entry = this.corpus.length > 0 && r() < EXTEND ? this.pickEntry() : null;
     const plan = entry ? [] : guidedSetup(r, this.scope, pick(r, SETUPS));
     let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 5)) : below(r, Math.floor(this.maxOps / 4) + 1);
     const swaps = Array.from({ length: 1 + below(r, 3) }, () => below(r, this.maxOps + 9));
@@ -166,8 +170,21 @@ export class GuidedCases {
     return { c, v };
   }
 
+  /** A corpus entry: half the time one of the newest (the frontier), else any. */
+  private pickEntry(): Entry {
+    const n = this.corpus.length;
+    if (this.r() < 0.5) return this.corpus[this.recent(n)]!;
+    return pick(this.r, this.corpus);
+  }
+
+  private recent(n: number): number {
+    const back = below(this.r, Math.min(n, RECENT));
+    return ((this.added - 1 - back + 16 * CORPUS_MAX) % CORPUS_MAX) % n;
+  }
+
   private keep(e: Entry): void {
+    this.added++;
     if (this.corpus.length < CORPUS_MAX) this.corpus.push(e);
-    else this.corpus[below(this.r, CORPUS_MAX)] = e;
+    else this.corpus[(this.added - 1) % CORPUS_MAX] = e;
   }
 }
