@@ -33,9 +33,12 @@ const EXTEND = 0.6;
 
 /**
  * Setup prefixes: 0..3 as properties/arbitraries.ts setupOps; 4: every queue to vfio_ap, two mdevs with an
- * adapter and a domain each (drawn), each with a guest: queues can move between two guests from there.
+ * adapter and a domain each (drawn), each with a guest: queues can move between two guests from there; 5: setup
+ * 2, 3 or 4, then asynchronous work left in flight: a bus scan with a device to remove (an asynchronous host change,
+ * then the scan's start) or, with the async_reset mechanism, a queue reset that polls (busy, then a reset).
  */
-export function guidedSetup(r: Rng, scope: Scope, level: number): Op[] {
+export function guidedSetup(r: Rng, scope: Scope, level: number, mechanisms: ReadonlySet<Mechanism> = new Set()): Op[] {
+  if (level === 5) return [...guidedSetup(r, scope, 2 + below(r, 3)), ...inFlight(r, scope, mechanisms)];
   if (level < 4 || scope.mdevs < 2 || scope.vms < 2) return setupOps(scope, Math.min(level, 3));
   const ops = setupOps(scope, 1);
   for (const mdev of ['m1', 'm2']) {
@@ -48,8 +51,23 @@ export function guidedSetup(r: Rng, scope: Scope, level: number): Op[] {
   return ops;
 }
 
-/** Setup levels by weight: none, queues to vfio_ap, one guest, one static guest, two guests. */
-const SETUPS = [0, 1, 2, 2, 3, 4, 4] as const;
+/** Asynchronous work to leave in flight after a setup with a guest on m1 (see guidedSetup). */
+function inFlight(r: Rng, scope: Scope, mechanisms: ReadonlySet<Mechanism>): Op[] {
+  if (mechanisms.has('async_reset') && r() < 0.5) {
+    const apid = below(r, scope.adapters);
+    const apqi = below(r, scope.domains);
+    return [
+      { kind: 'fault', apid, apqi, fault: 'busy' },
+      { kind: r() < 0.5 ? 'stop' : 'vfio_reset', mdev: 'm1' },
+    ];
+  }
+  const resource = r() < 0.5 ? 'adapter' : 'domain';
+  const id = below(r, resource === 'adapter' ? scope.adapters : scope.domains);
+  return [{ kind: 'host', action: 'remove', resource, id, async: true }, { kind: 'scan_start' }];
+}
+
+/** Setup levels by weight: none, queues to vfio_ap, one guest, one static guest, two guests, work in flight. */
+const SETUPS = [0, 1, 2, 2, 3, 4, 4, 5] as const;
 
 export interface Generated {
   readonly c: Case;
@@ -80,6 +98,7 @@ export class GuidedCases {
 
   /** A copy of a stored state to start from (a guarded policy's steps may not share the states they are given). */
   private readonly copy: ((s: State) => State) | undefined;
+  private readonly mechanisms: ReadonlySet<Mechanism>;
 
   constructor(
     scope: Scope,
@@ -90,6 +109,7 @@ export class GuidedCases {
     copy?: (s: State) => State,
   ) {
     this.copy = copy;
+    this.mechanisms = mechanisms;
     this.scope = scope;
     this.maxOps = maxOps;
     this.coverage = coverage;
@@ -120,7 +140,7 @@ export class GuidedCases {
     const r = this.r;
     const on = swarm(r, this.all);
     const entry = this.corpus.length > 0 && r() < EXTEND ? this.pickEntry() : null;
-    const plan = entry ? [] : guidedSetup(r, this.scope, pick(r, SETUPS));
+    const plan = entry ? [] : guidedSetup(r, this.scope, pick(r, SETUPS), this.mechanisms);
     let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 5)) : below(r, Math.floor(this.maxOps / 4) + 1);
     const swaps = Array.from({ length: 1 + below(r, 3) }, () => below(r, this.maxOps + 9));
     const disturb = below(r, DISTURBANCES.length);

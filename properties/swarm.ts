@@ -46,6 +46,8 @@ export interface Family {
   /** The kernel mechanism its ops belong to (left out unless explored), or null for classic ops. */
   readonly mechanism: Mechanism | null;
   readonly draw: (r: Rng, w: Where) => Op | readonly Op[] | null;
+  /** Its weight's factor in a state (default 1): work in flight makes the ops that advance it likelier. */
+  readonly boost?: (w: Where) => number;
 }
 
 /** An id in scope, and now and then one just outside (ENODEV paths). */
@@ -68,6 +70,15 @@ function queuesWhere(w: Where, p: (q: NonNullable<State['queues'][number]>) => b
     if (q !== null && p(q)) out.push([Math.floor(i / D), i % D]);
   });
   return out;
+}
+
+/** The APQNs in some guest's CRYCB: faults there hit a queue in use. */
+function guestApqns(w: Where): [number, number][] {
+  const out: [number, number][] = [];
+  for (const vm of Object.values(w.s.vms)) {
+    for (const a of ids(vm.crycb.apm)) for (const d of ids(vm.crycb.aqm)) out.push([a, d]);
+  }
+  return out.filter(([a, d]) => a < w.scope.adapters && d < w.scope.domains);
 }
 
 /** An APQN from `hits` most of the time, any APQN of the scope otherwise. */
@@ -146,11 +157,31 @@ function host(r: Rng, w: Where): Op {
   return r() < 0.5 ? { ...op, async: true } : op;
 }
 
-/** A bus scan, its start, or while one is under way mostly its steps and its end. */
+/** The scan under way has a queue device left to add or remove (model/bus.ts firstDeviceChange). */
+function deviceLeft(w: Where): boolean {
+  const scan = w.s.bus.scan;
+  if (scan === null) return false;
+  const { adapters, domains } = w.scope;
+  for (let a = 0; a < adapters; a++) {
+    for (let d = 0; d < domains; d++) {
+      const wanted = ((scan.qci.apm >>> a) & 1) === 1 && ((scan.qci.aqm >>> d) & 1) === 1;
+      if ((w.s.queues[a * domains + d] !== null) !== wanted) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A bus scan or its start (mostly its start after an asynchronous host change); while one is under way mostly its
+ * next step, a device step while it has a device left
+ * (scan_step is refused otherwise) and its end when it has none.
+ */
 function scan(r: Rng, w: Where): Op {
-  if (w.s.bus.scan === null) return { kind: r() < 0.5 ? 'scan' : 'scan_start' };
-  const x = r();
-  return { kind: x < 0.7 ? 'scan_step' : x < 0.9 ? 'scan_complete' : 'scan' };
+  const { host, bus } = w.s;
+  const pending = host.apm !== bus.qci.apm || host.aqm !== bus.qci.aqm || host.adm !== bus.qci.adm;
+  if (bus.scan === null) return { kind: r() < (pending ? 0.8 : 0.3) ? 'scan_start' : 'scan' };
+  const next = deviceLeft(w) ? 'scan_step' : 'scan_complete';
+  return { kind: r() < 0.85 ? next : 'scan' };
 }
 
 const queueOp =
@@ -184,7 +215,7 @@ const CLASSIC: readonly Family[] = (
     },
     { name: 'reprobe', weight: 1, draw: queueOp('reprobe') },
     { name: 'host', weight: 2, draw: host },
-    { name: 'scan', weight: 2, draw: scan },
+    { name: 'scan', weight: 2, draw: scan, boost: (w) => (w.s.bus.scan !== null ? 6 : 1) },
     {
       name: 'card_config',
       weight: 1,
@@ -213,12 +244,16 @@ const MECHANISM_FAMILIES: readonly Family[] = [
     name: 'busy',
     weight: 1,
     mechanism: 'async_reset',
-    draw: (r, w) => ({ kind: 'fault', apid: apid(r, w), apqi: apqi(r, w), fault: 'busy' }),
+    draw: (r, w) => {
+      const [a, d] = apqnOf(r, w, guestApqns(w));
+      return { kind: 'fault', apid: a, apqi: d, fault: 'busy' };
+    },
   },
   {
     name: 'reset_poll',
     weight: 2,
     mechanism: 'async_reset',
+    boost: (w) => (w.s.queues.some((q) => q?.polling) ? 4 : 1),
     draw: (r, w) => {
       const [a, d] = apqnOf(
         r,
@@ -238,6 +273,7 @@ const MECHANISM_FAMILIES: readonly Family[] = [
     name: 'reprobe_half',
     weight: 2,
     mechanism: 'reprobe_halves',
+    boost: (w) => (w.s.queues.some((q) => q?.rebind) ? 4 : 1),
     draw: (r, w) => {
       const waiting = queuesWhere(w, (q) => q.rebind);
       if (waiting.length > 0 && r() < 0.8) {
@@ -293,10 +329,12 @@ export function swarm(r: Rng, all: readonly Family[]): readonly Family[] {
  * gives way to another, and when none fits (no mdev created yet) an mdev is created.
  */
 export function drawOps(r: Rng, on: readonly Family[], w: Where): readonly Op[] {
-  const total = on.reduce((n, f) => n + f.weight, 0);
+  const weights = on.map((f) => f.weight * (f.boost ? f.boost(w) : 1));
+  const total = weights.reduce((n, x) => n + x, 0);
   for (let tries = 0; tries < 4; tries++) {
     let x = r() * total;
-    const f = on.find((g) => (x -= g.weight) < 0) ?? on[on.length - 1]!;
+    const i = weights.findIndex((g) => (x -= g) < 0);
+    const f = on[i < 0 ? on.length - 1 : i]!;
     const got = f.draw(r, w);
     if (got !== null) return Array.isArray(got) ? got : [got as Op];
   }
