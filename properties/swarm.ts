@@ -100,8 +100,8 @@ const onMdev =
     return mdev === null ? null : { kind, mdev };
   };
 
-/** A guest holds the mdev. */
-const withGuest = (w: Where, m: string): boolean => w.s.mdevs[m]?.kvm != null;
+/** A guest holds the mdev, or QEMU still has it open (the KVM notifier reported the guest gone). */
+const withGuest = (w: Where, m: string): boolean => w.s.mdevs[m]?.kvm != null || w.s.mdevs[m]?.open === true;
 
 /** Create an mdev, a name not in use preferred. */
 function create(r: Rng, w: Where): Op {
@@ -137,6 +137,54 @@ function move(r: Rng, w: Where): readonly Op[] | null {
   return [
     { kind: unassign, mdev: from, id },
     { kind: assign, mdev: to, id },
+  ];
+}
+
+/** The mdevs with a guest, and each one's guest's APQNs. */
+function guests(w: Where): { mdev: string; apqns: [number, number][] }[] {
+  const out: { mdev: string; apqns: [number, number][] }[] = [];
+  for (const mdev of w.created) {
+    const vm = w.s.mdevs[mdev]?.kvm;
+    const crycb = vm == null ? undefined : w.s.vms[vm]?.crycb;
+    if (crycb === undefined) continue;
+    const apqns: [number, number][] = [];
+    for (const a of ids(crycb.apm)) for (const d of ids(crycb.aqm)) apqns.push([a, d]);
+    out.push({ mdev, apqns: apqns.filter(([a, d]) => a < w.scope.adapters && d < w.scope.domains) });
+  }
+  return out;
+}
+
+/**
+ * A fault on a queue of a guest, then what resets its queues: the guest stopped or its device reset; half the time
+ * after a stop the mdev goes to a guest again (a queue reused after its reset).
+ */
+function faultThenReset(r: Rng, w: Where): readonly Op[] | null {
+  const held = guests(w).filter((g) => g.apqns.length > 0);
+  if (held.length === 0) return null;
+  const g = pick(r, held);
+  const [apid, apqi] = pick(r, g.apqns);
+  const fault = pick(
+    r,
+    FAULTS.filter((f) => f !== 'none' && f !== 'busy'),
+  );
+  const ops: Op[] = [{ kind: 'fault', apid, apqi, fault }];
+  if (r() < 0.5) return [...ops, { kind: 'vfio_reset', mdev: g.mdev }];
+  const vm = w.s.mdevs[g.mdev]!.kvm!;
+  const other = vmNames(w.scope).find((v) => v !== vm) ?? vm;
+  ops.push({ kind: 'stop', mdev: g.mdev });
+  return r() < 0.5 ? [...ops, { kind: 'start', mdev: g.mdev, vm: other }] : ops;
+}
+
+/** A guest stopped and its mdev given to a guest again, another VM preferred: a queue reused. */
+function restart(r: Rng, w: Where): readonly Op[] | null {
+  const held = guests(w);
+  if (held.length === 0) return null;
+  const g = pick(r, held);
+  const vm = w.s.mdevs[g.mdev]!.kvm!;
+  const others = vmNames(w.scope).filter((v) => v !== vm);
+  return [
+    { kind: 'stop', mdev: g.mdev },
+    { kind: 'start', mdev: g.mdev, vm: others.length > 0 && r() < 0.7 ? pick(r, others) : vm },
   ];
 }
 
@@ -194,6 +242,8 @@ const CLASSIC: readonly Family[] = (
     { name: 'assign', weight: 10, draw: (r, w) => assignment(r, w, r() < 0.5 ? 'adapter' : 'domain') },
     { name: 'control_domain', weight: 1, draw: (r, w) => assignment(r, w, 'control_domain') },
     { name: 'move', weight: 2, draw: move },
+    { name: 'fault_reset', weight: 1, draw: faultThenReset },
+    { name: 'restart', weight: 1, draw: restart },
     { name: 'create', weight: 2, draw: create },
     { name: 'remove', weight: 1, draw: onMdev('remove') },
     { name: 'start', weight: 3, draw: start },
@@ -237,6 +287,20 @@ const CLASSIC: readonly Family[] = (
 
 /** Any subset of ids 0..n-1. */
 const subset = (r: Rng, n: number): number[] => Array.from({ length: n }, (_, i) => i).filter(() => r() < 0.5);
+
+/** The KVM notifier reports a guest gone; half the time QEMU then stops and the mdev gets a guest again. */
+function kvmGone(r: Rng, w: Where): readonly Op[] | null {
+  const mdev = mdevOf(r, w, (m) => w.s.mdevs[m]?.kvm != null);
+  if (mdev === null) return null;
+  const vm = w.s.mdevs[mdev]?.kvm;
+  if (vm == null || r() < 0.5) return [{ kind: 'kvm_gone', mdev }];
+  const other = vmNames(w.scope).find((v) => v !== vm) ?? vm;
+  return [
+    { kind: 'kvm_gone', mdev },
+    { kind: 'stop', mdev },
+    { kind: 'start', mdev, vm: other },
+  ];
+}
 
 /** The families of the kernel mechanisms. */
 const MECHANISM_FAMILIES: readonly Family[] = [
@@ -293,7 +357,7 @@ const MECHANISM_FAMILIES: readonly Family[] = [
     },
   },
   { name: 'request', weight: 1, mechanism: 'request', draw: onMdev('request') },
-  { name: 'kvm_gone', weight: 1, mechanism: 'kvm_notifier', draw: onMdev('kvm_gone', withGuest) },
+  { name: 'kvm_gone', weight: 1, mechanism: 'kvm_notifier', draw: kvmGone },
   {
     name: 'ap_config',
     weight: 2,

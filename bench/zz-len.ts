@@ -1,0 +1,11 @@
+import { canonicalCoverage } from '../check/run.ts';
+import { POLICIES } from '../model/policies/index.ts';
+import { DEFAULT_SCOPE } from '../model/scope.ts';
+import { initialState } from '../model/state.ts';
+import { ALL_MECHANISMS } from '../properties/arbitraries.ts';
+import { GuidedCases } from '../properties/guided.ts';
+const cfg = { scope: DEFAULT_SCOPE, policy: POLICIES['upstream']! };
+const g = new GuidedCases(DEFAULT_SCOPE, 20, ALL_MECHANISMS, 1, canonicalCoverage(DEFAULT_SCOPE));
+let len = 0; let steps = 0;
+for (let i = 0; i < 20000; i++) len += g.next(cfg, initialState(DEFAULT_SCOPE), [], () => steps++).c.ops.length;
+console.log('avg len', len / 20000, 'avg steps', steps / 20000, 'keys', g.reached);
