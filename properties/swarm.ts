@@ -77,11 +77,23 @@ function apqnOf(r: Rng, w: Where, hits: readonly [number, number][]): [number, n
   return hits.length > 0 && r() < 0.9 ? pick(r, hits) : [apid(r, w), apqi(r, w)];
 }
 
+/**
+ * An assignment or unassignment; now and then of an id that is already so (I13's no-op writes, which a design that
+ * re-filters on every write can get wrong).
+ */
 const assignment = (r: Rng, w: Where, res: Resource): Op | null => {
   const mdev = mdevOf(r, w);
   if (mdev === null) return null;
-  const kind = pick(r, ASSIGNMENTS[res]);
-  return { kind, mdev, id: idIn(r, idCount(w.scope, res)) };
+  const [assign, unassign] = ASSIGNMENTS[res];
+  const kind = r() < 0.5 ? assign : unassign;
+  const m = w.s.mdevs[mdev]?.matrix;
+  const n = idCount(w.scope, res);
+  if (m !== undefined && r() < 0.3) {
+    const held = ids(res === 'adapter' ? m.apm : res === 'domain' ? m.aqm : m.adm).filter((i) => i < n);
+    const same = kind === assign ? held : Array.from({ length: n }, (_, i) => i).filter((i) => !held.includes(i));
+    if (same.length > 0) return { kind, mdev, id: pick(r, same) };
+  }
+  return { kind, mdev, id: idIn(r, n) };
 };
 
 const onMdev =
