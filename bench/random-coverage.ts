@@ -3,8 +3,9 @@
  * caseArb, the generator before swarm and coverage guidance) and the guided one (properties/guided.ts), each run
  * through the same loop (every property checked on every case, violations not shrunk, the canonical packed key of
  * every state reached recorded: check/run.ts canonicalCoverage). It prints, per policy, the distinct keys reached
- * per second with the ratio, and per seed the case at which each reaches the target of properties/targets.ts (a
- * queue moved between two guests) within 50,000 cases. BENCH_SEEDS (20), BENCH_CASES (10,000: the timed run),
+ * per second with the ratio, and per seed the case at which each generator's sequence (no property checked, so no
+ * shrinking in between) reaches the target of properties/targets.ts (a queue moved between two guests) within
+ * 50,000 cases. BENCH_SEEDS (20), BENCH_CASES (10,000: the timed run),
  * BENCH_POLICIES (upstream) change it.
  */
 import fc from 'fast-check';
@@ -19,7 +20,7 @@ import { checkCase } from '../properties/case.ts';
 import { GuidedCases } from '../properties/guided.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { queueMovedBetweenGuests } from '../properties/targets.ts';
-import type { Case } from '../properties/types.ts';
+import type { Case, Property } from '../properties/types.ts';
 
 const SEEDS = Number(process.env['BENCH_SEEDS'] ?? 20);
 const CASES = Number(process.env['BENCH_CASES'] ?? 10_000);
@@ -32,16 +33,16 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** A case source: the next case, run with every property (state and step ones on its first history). */
-type Source = (cfg: Config, seen: Set<string>) => Case;
+/** A case source: the next case, run with `props` (every property in the timed runs, none for the target). */
+type Source = (cfg: Config, seen: Set<string>, props: readonly Property[]) => Case;
 
 function classic(seed: number, n: number): Source {
   const cases = fc.sample(caseArb(scope), { seed, numRuns: n });
   let i = 0;
   const key = canonicalCoverage(scope);
-  return (cfg, seen) => {
+  return (cfg, seen, props) => {
     const c = cases[i++]!;
-    checkCase(cfg, s0, c, PROPERTIES, (before, _op, after) => {
+    checkCase(cfg, s0, c, props, (before, _op, after) => {
       if (after.state !== before) seen.add(key(after.state));
     });
     return c;
@@ -51,14 +52,14 @@ function classic(seed: number, n: number): Source {
 function guided(seed: number): Source {
   let gen: GuidedCases | null = null;
   const key = canonicalCoverage(scope);
-  return (cfg, seen) => {
+  return (cfg, seen, props) => {
     gen ??= new GuidedCases(scope, 20, ALL_MECHANISMS, seed, (s) => {
       const x = key(s);
       seen.add(x);
       return x;
     });
-    const g = gen.next(cfg, s0, PROPERTIES);
-    for (const p of PROPERTIES) if (p.kind === 'history') p.checkCase(cfg, s0, g.c);
+    const g = gen.next(cfg, s0, props);
+    for (const p of props) if (p.kind === 'history') p.checkCase(cfg, s0, g.c);
     return g.c;
   };
 }
@@ -67,7 +68,7 @@ function guided(seed: number): Source {
 function rate(cfg: Config, src: Source, n: number): { keys: number; ms: number } {
   const seen = new Set<string>();
   const t = performance.now();
-  for (let i = 0; i < n; i++) src(cfg, seen);
+  for (let i = 0; i < n; i++) src(cfg, seen, PROPERTIES);
   return { keys: seen.size, ms: performance.now() - t };
 }
 
@@ -75,7 +76,7 @@ function rate(cfg: Config, src: Source, n: number): { keys: number; ms: number }
 function firstTarget(cfg: Config, src: Source): number | null {
   const seen = new Set<string>();
   for (let i = 1; i <= TARGET_BUDGET; i++) {
-    const c = src(cfg, seen);
+    const c = src(cfg, seen, []);
     const hit = queueMovedBetweenGuests(scope);
     let s = s0;
     for (const op of c.ops) {

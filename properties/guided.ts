@@ -183,7 +183,7 @@ export class GuidedCases {
     };
     for (const op of plan) run(op);
     while (fresh > 0) {
-      for (const op of drawOps(r, on, { scope: this.scope, s, created })) run(op);
+      for (const op of drawOps(r, on, { scope: this.scope, cfg, s, created })) run(op);
       fresh--;
     }
     if (novel !== null && (novel as Entry).ops.length <= MAX_PREFIX) this.keep(novel);

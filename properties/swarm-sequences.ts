@@ -5,6 +5,7 @@
 import { ids } from '../model/bits.ts';
 import { ASSIGNMENTS, FAULTS, idCount, vmNames } from '../model/op-values.ts';
 import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 
@@ -17,6 +18,8 @@ export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[below(r, xs.length)]!
 /** What an op is drawn from: the scope, the state the case has reached, and the mdevs the case created. */
 export interface Where {
   readonly scope: Scope;
+  /** The configuration the case runs under (what some ops' enabledness depends on). */
+  readonly cfg: Config;
   readonly s: State;
   /** mdev names some op of the case creates (only those are named: every case is a valid trace file). */
   readonly created: readonly string[];

@@ -6,6 +6,7 @@
  * half of a re-probe where a queue awaits it, reset polls on a queue whose reset work is queued.
  */
 import { ids } from '../model/bits.ts';
+import { reprobePending } from '../model/bus.ts';
 import {
   ASSIGNMENTS,
   CARD_CONFIGS,
@@ -167,8 +168,26 @@ function scan(r: Rng, w: Where): Op {
   return { kind: r() < 0.85 ? next : 'scan' };
 }
 
+/** The queues with a re-probe pending (model/bus.ts reprobePending): a re-probe elsewhere is refused (EAGAIN). */
+const pendingReprobes = (w: Where): [number, number][] => {
+  const out: [number, number][] = [];
+  for (let a = 0; a < w.scope.adapters; a++) {
+    for (let d = 0; d < w.scope.domains; d++) if (reprobePending(w.cfg, w.s, a, d)) out.push([a, d]);
+  }
+  return out;
+};
+
+/**
+ * Where an op that needs something in flight is drawn: one of `hits` (where it is), or, when there is none, any
+ * APQN one time in ten (its refusal is a result too) and else nothing (another family is drawn).
+ */
+function enabledAt(r: Rng, w: Where, hits: readonly [number, number][]): [number, number] | null {
+  if (hits.length > 0) return pick(r, hits);
+  return r() < 0.1 ? [apid(r, w), apqi(r, w)] : null;
+}
+
 const queueOp =
-  (kind: 'unbind' | 'reprobe') =>
+  (kind: 'unbind') =>
   (r: Rng, w: Where): Op => ({ kind, apid: apid(r, w), apqi: apqi(r, w) });
 
 /** The classic families (always explored). */
@@ -198,7 +217,14 @@ const CLASSIC: readonly Family[] = (
         return { kind: 'bind', apid: a, apqi: d, driver: r() < 0.6 ? 'vfio_ap' : pick(r, DRIVERS) };
       },
     },
-    { name: 'reprobe', weight: 1, draw: queueOp('reprobe') },
+    {
+      name: 'reprobe',
+      weight: 1,
+      draw: (r, w) => {
+        const at = enabledAt(r, w, pendingReprobes(w));
+        return at === null ? null : { kind: 'reprobe', apid: at[0], apqi: at[1] };
+      },
+    },
     { name: 'host', weight: 2, draw: host },
     { name: 'scan', weight: 2, draw: scan, boost: (w) => (w.s.bus.scan !== null ? 6 : 1) },
     {
@@ -240,12 +266,9 @@ const MECHANISM_FAMILIES: readonly Family[] = [
     mechanism: 'async_reset',
     boost: (w) => (w.s.queues.some((q) => q?.polling) ? 4 : 1),
     draw: (r, w) => {
-      const [a, d] = apqnOf(
-        r,
-        w,
-        queuesWhere(w, (q) => q.polling),
-      );
-      return { kind: 'reset_poll', apid: a, apqi: d };
+      const hits = queuesWhere(w, (q) => q.polling);
+      const at = enabledAt(r, w, hits);
+      return at === null ? null : { kind: 'reset_poll', apid: at[0], apqi: at[1] };
     },
   },
   {
@@ -265,7 +288,8 @@ const MECHANISM_FAMILIES: readonly Family[] = [
         const [a, d] = pick(r, waiting);
         return { kind: 'reprobe', apid: a, apqi: d, half: 'bind' };
       }
-      return { kind: 'reprobe', apid: apid(r, w), apqi: apqi(r, w), half: pick(r, ['unbind', 'bind'] as const) };
+      const at = enabledAt(r, w, pendingReprobes(w));
+      return at === null ? null : { kind: 'reprobe', apid: at[0], apqi: at[1], half: 'unbind' };
     },
   },
   {
