@@ -100,16 +100,20 @@ export function restart(r: Rng, w: Where): readonly Op[] | null {
   ];
 }
 
-/** The KVM notifier reports a guest gone; half the time QEMU then stops and the mdev gets a guest again. */
+/**
+ * The KVM notifier reports a guest gone, while QEMU holds the device; then, a third of the time each, QEMU stops and
+ * the mdev gets a guest again, or the mdev is removed (the remove waits for QEMU) and QEMU stops.
+ */
 export function kvmGone(r: Rng, w: Where): readonly Op[] | null {
   const mdev = mdevOf(r, w, (m) => w.s.mdevs[m]?.kvm != null);
   if (mdev === null) return null;
   const vm = w.s.mdevs[mdev]?.kvm;
-  if (vm == null || r() < 0.5) return [{ kind: 'kvm_gone', mdev }];
+  const gone: Op = { kind: 'kvm_gone', mdev };
+  const x = r();
+  if (vm == null || x < 1 / 3) return [gone];
+  if (x < 2 / 3) {
+    return [gone, { kind: 'remove', mdev }, { kind: 'stop', mdev }];
+  }
   const other = vmNames(w.scope).find((v) => v !== vm) ?? vm;
-  return [
-    { kind: 'kvm_gone', mdev },
-    { kind: 'stop', mdev },
-    { kind: 'start', mdev, vm: other },
-  ];
+  return [gone, { kind: 'stop', mdev }, { kind: 'start', mdev, vm: other }];
 }
