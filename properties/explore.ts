@@ -1,11 +1,11 @@
 /**
- * The random explorer: fast-check generates cases for one policy, every selected property is
- * checked after every step, and each violation found is shrunk (fast-check's shrinking, then
- * apmc's own passes) for the property it broke. Deterministic for a given seed.
+ * The random explorer: the guided generator (properties/guided.ts) draws cases for one policy, every selected
+ * property is checked after every step and on the case's histories, and each violation found is shrunk by apmc's
+ * passes (properties/shrink.ts) for the property it broke. Deterministic for a given seed.
  *
- * It is asynchronous only so that it can be stopped: its rounds are properties/sampling.ts's, which let
- * the event loop turn and poll the stop request and the time budget; a stop while shrinking keeps the
- * counterexample shrunk so far.
+ * It is asynchronous only so that it can be stopped: before each case it lets the event loop turn now and then
+ * and polls the stop request and the time budget (properties/sampling.ts Budget). Shrinking a violation runs to
+ * its end (apmc's passes are short: tens of steps per candidate, a few hundred candidates).
  */
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -54,7 +54,7 @@ export interface Found extends Violation {
   readonly afterRuns: number;
   readonly foundMs: number;
   readonly afterMs: number;
-  /** fast-check's seed and path, to replay the unshrunk case. */
+  /** The seed, and the number of the case that showed it (as a string: fast-check's path in other explorers). */
   readonly seed: number;
   readonly path: string;
 }

@@ -127,8 +127,8 @@ export class GuidedCases {
 
   /**
    * Generate the next case and run its first history from s0, checking the state and step properties `props`
-   * (the first violation is returned; the case is still generated to its end, so that what follows does not
-   * depend on `props`). `onStep` sees every step it runs, `before` each op before it runs (i: its index).
+   * (the first violation is returned; the case is still drawn to its end, and joins the corpus only up to a state
+   * every property held on). `onStep` sees every step it runs, `before` each op before it runs (i: its index).
    */
   next(
     cfg: Config,
