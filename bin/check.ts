@@ -12,7 +12,7 @@ import { exerciseTracker } from '../properties/exercised.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { coverage, opStats } from '../properties/stats.ts';
 import { sampledFinding, type Finding } from '../check/finding.ts';
-import type { RandomRun, SampledPolicy, Shard } from '../check/run.ts';
+import { canonicalCoverage, type RandomRun, type SampledPolicy, type Shard } from '../check/run.ts';
 
 export interface CheckHooks {
   /** Polled by the engine; bin/signals.ts sets it. */
@@ -20,7 +20,7 @@ export interface CheckHooks {
   /** Each violation as soon as it is found and shrunk. */
   readonly onFound?: (policy: string, f: Finding) => void;
   /** Each case as it starts, and each step of its first history done (the policy sandbox records them). */
-  readonly onCase?: (policy: string, c: Case) => void;
+  readonly onCase?: (policy: string, c: Case, done?: number) => void;
   readonly onStepDone?: () => void;
 }
 
@@ -54,6 +54,7 @@ export async function runCheck(
       seed,
       runs,
       guard,
+      coverage: canonicalCoverage(scope),
       ...(mechanisms !== undefined ? { mechanisms } : {}),
       ...(left !== undefined ? { timeMs: left } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -63,7 +64,7 @@ export async function runCheck(
         tracker.observe(before, op, after);
       },
       onFound: (f) => hooks.onFound?.(policy.name, sampledFinding(f)),
-      ...(hooks.onCase ? { onCase: (c: Case) => hooks.onCase!(policy.name, c) } : {}),
+      ...(hooks.onCase ? { onCase: (c: Case, done?: number) => hooks.onCase!(policy.name, c, done) } : {}),
     };
     // `--from`: every case starts where the trace leaves the machine under this policy.
     const s0 = from ? from(policy) : initialState(scope);

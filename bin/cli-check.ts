@@ -100,7 +100,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
     stdio.error('apmc: a search --from a trace runs in one thread (--workers ignored)');
   const shard = settings.shard;
   // In a sandbox, each case is recorded for the watchdog (bin/sandbox-watch.ts).
-  const onCase = (policy: string, c: Case) => recordCase(policy, c.ops);
+  const onCase = (policy: string, c: Case, done?: number) => recordCase(policy, c.ops, done);
   const record = io.sandbox ? { onCase, onStepDone: recordStepDone } : {};
   let run;
   try {

@@ -228,11 +228,11 @@ export function watched(p: Policy): Policy {
 
 const encoder = new TextEncoder();
 
-/** The case being checked: its policy and ops (as JSON), and no step done yet. */
-export function recordCase(policy: string, ops: readonly Op[]): void {
+/** The case being checked: its policy and ops (as JSON), and how many of its steps are done (none yet). */
+export function recordCase(policy: string, ops: readonly Op[], done = 0): void {
   if (ints === null) return;
   const n = encoder.encodeInto(JSON.stringify({ policy, ops }), text!).written;
-  ints[base + WHERE_A] = 0;
+  ints[base + WHERE_A] = done;
   ints[TEXT_LEN] = n;
   ints[base + WHERE] = W_CASE;
 }

@@ -2,8 +2,11 @@
  * What an engine run of `apmc check` gives, per policy, before any verdict is drawn from it: the random
  * engine's explorations, or the exhaustive engine's searches. check/summary.ts turns it into verdicts.
  */
+import { makeCodec } from '../exhaustive/codec.ts';
 import type { ExhaustiveResult } from '../exhaustive/engine.ts';
+import { makeSymmetry } from '../exhaustive/symmetry.ts';
 import type { Scope } from '../model/scope.ts';
+import type { State } from '../model/state.ts';
 import type { Exploration } from '../properties/explore.ts';
 import type { OpCoverage } from '../properties/stats.ts';
 import type { Property, Violation } from '../properties/types.ts';
@@ -90,5 +93,26 @@ export function withPrefix<F extends Violation>(f: F, prefix: readonly Op[]): F 
     ops: [...prefix, ...f.ops],
     at: f.at === null ? null : f.at + prefix.length,
     ...(f.other ? { other: [...prefix, ...f.other] } : {}),
+  };
+}
+
+/**
+ * The random engine's coverage abstraction (properties/guided.ts): a state's canonical packed key, as the exhaustive
+ * engine stores it (exhaustive/codec.ts, symmetry.ts), as a string of 16-bit halves. A state the codec cannot
+ * encode (a name or a mask outside what it packs) counts as its JSON text.
+ */
+export function canonicalCoverage(scope: Scope): (s: State) => string {
+  const codec = makeCodec(scope);
+  const sym = makeSymmetry(scope, codec);
+  const out = new Uint32Array(codec.words);
+  return (s) => {
+    try {
+      sym.canonical(s, out);
+    } catch {
+      return JSON.stringify({ ...s, log: [] });
+    }
+    let k = '';
+    for (let i = 0; i < out.length; i++) k += String.fromCharCode(out[i]! & 0xffff, out[i]! >>> 16);
+    return k;
   };
 }

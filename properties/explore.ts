@@ -1,21 +1,22 @@
 /**
- * The random explorer: fast-check generates cases for one policy, every selected property is
- * checked after every step, and each violation found is shrunk (fast-check's shrinking, then
- * apmc's own passes) for the property it broke. Deterministic for a given seed.
+ * The random explorer: the guided generator (properties/guided.ts) draws cases for one policy, every selected
+ * property is checked after every step and on the case's histories, and each violation found is shrunk by apmc's
+ * passes (properties/shrink.ts) for the property it broke. Deterministic for a given seed.
  *
- * It is asynchronous only so that it can be stopped: its rounds are properties/sampling.ts's, which let
- * the event loop turn and poll the stop request and the time budget; a stop while shrinking keeps the
- * counterexample shrunk so far.
+ * It is asynchronous only so that it can be stopped: before each case it lets the event loop turn now and then
+ * and polls the stop request and the time budget (properties/sampling.ts Budget). Shrinking a violation runs to
+ * its end (apmc's passes are short: tens of steps per candidate, a few hundred candidates).
  */
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { AbortFlag } from './abort.ts';
-import { caseArb, mechanismSet } from './arbitraries.ts';
+import { mechanismSet } from './arbitraries.ts';
+import { type Coverage, GuidedCases } from './guided.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
-import { Budget, sampleRound } from './sampling.ts';
+import { Budget } from './sampling.ts';
 import { shrinkViolation } from './shrink.ts';
 import type { Property } from './types.ts';
 
@@ -36,8 +37,16 @@ export interface ExploreOptions {
   readonly onStep?: StepHook;
   /** Each violation as soon as it is shrunk (to save it at once). */
   readonly onFound?: (f: Found) => void;
-  /** Each case before it runs, shrinking candidates included (the policy sandbox records it). */
-  readonly onCase?: (c: Case) => void;
+  /**
+   * The abstraction of states that guides generation (properties/guided.ts): cases that reach a new abstract state
+   * are extended later. Without it, cases are drawn from the swarm and the setups alone.
+   */
+  readonly coverage?: Coverage;
+  /**
+   * Each case before it runs, shrinking candidates included (the policy sandbox records it). A case drawn op by op
+   * (properties/guided.ts) is given before each of its ops with the ops so far and `done`, how many of them ran.
+   */
+  readonly onCase?: (c: Case, done?: number) => void;
 }
 
 export interface Found extends Violation {
@@ -45,7 +54,7 @@ export interface Found extends Violation {
   readonly afterRuns: number;
   readonly foundMs: number;
   readonly afterMs: number;
-  /** fast-check's seed and path, to replay the unshrunk case. */
+  /** The seed, and the number of the case that showed it (as a string: fast-check's path in other explorers). */
   readonly seed: number;
   readonly path: string;
 }
@@ -93,39 +102,47 @@ export async function explore(
   let remaining = [...props];
   let runs = 0;
   let ops = 0;
-  let round = 0;
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
-  const arb = caseArb(cfg.scope, opt.maxOps ?? 20, mechanismSet(opt.mechanisms));
+  const mechs = mechanismSet(opt.mechanisms);
+  const gen = new GuidedCases(
+    cfg.scope,
+    opt.maxOps ?? 20,
+    mechs,
+    opt.seed,
+    opt.coverage,
+    guard ? copyState : undefined,
+  );
   // Unsampled cases and shrinking step with the raw policy (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
 
-  while (remaining.length > 0 && runs < opt.runs && stoppedBy === null) {
-    const seed = (opt.seed + round * 7919) | 0;
-    round++;
-    const active = remaining;
-    const r = await sampleRound(arb, seed, opt.runs - runs, budget, (c, phase, searched) => {
-      opt.onCase?.(c);
-      ops += c.ops.length;
-      // Shrinking runs unguarded-fast; settleFailure re-checks the result thoroughly.
-      if (guard) guard.thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
-      try {
-        const cx = guard?.thorough ? cfg : fast;
-        return (
-          checkCase(cx, guard ? copyState(s0) : s0, c, active, phase === 'search' ? opt.onStep : undefined) === null
-        );
-      } catch (e) {
-        if (!guard) throw e;
-        return false;
-      }
-    });
-    runs += r.searched;
-    stoppedBy = r.stoppedBy;
-    if (r.failure === null) break;
-    const ce = r.failure.c;
+  while (remaining.length > 0 && runs < opt.runs) {
+    await budget.turn();
+    stoppedBy = budget.stopRequested();
+    if (stoppedBy !== null) break;
+    runs++;
+    if (guard) guard.thorough = (runs - 1) % THOROUGH_EVERY === 0;
+    const cx = guard?.thorough ? cfg : fast;
+    const start = guard ? copyState(s0) : s0;
+    let c: Case | null = null;
+    let failed: boolean;
+    try {
+      const onCase = opt.onCase;
+      const before = onCase ? (d: Case, i: number) => onCase({ ...d, ops: d.ops.slice(0, i + 1) }, i) : undefined;
+      const g = gen.next(cx, start, remaining, opt.onStep, before);
+      c = g.c;
+      onCase?.(c, c.ops.length);
+      failed = g.v !== null || historyViolation(cx, start, c, remaining) !== null;
+    } catch (e) {
+      c ??= gen.current;
+      if (!guard || c === null) throw e;
+      failed = true;
+    }
+    ops += c.ops.length;
+    if (!failed) continue;
     const foundMs = Date.now() - t0;
-    const where = { afterRuns: runs, seed, path: r.failure.path };
-    const outcome = settleFailure(cfg, fast, guard ? copyState(s0) : s0, ce, active, guard, where);
+    const where = { afterRuns: runs, seed: opt.seed, path: String(runs) };
+    const outcome = settleFailure(cfg, fast, guard ? copyState(s0) : s0, c, remaining, guard, where);
     if ('policy' in outcome) {
       policyError = outcome;
       stoppedBy = 'policy-error';
@@ -145,6 +162,16 @@ export async function explore(
     stoppedBy,
     ...(policyError ? { policyError } : {}),
   };
+}
+
+/** The first violation of the history properties of `props` on case c, or null. */
+function historyViolation(cfg: Config, s0: State, c: Case, props: readonly Property[]): Violation | null {
+  for (const p of props) {
+    if (p.kind !== 'history') continue;
+    const h = p.checkCase(cfg, s0, c);
+    if (h) return h;
+  }
+  return null;
 }
 
 /**

@@ -92,7 +92,7 @@ t('the exhaustive engine finds d0 within two ops of the set-up, and upstream hol
 });
 
 t('the random engine finds d0', async () => {
-  const r = await explore({ scope: SCOPE, policy: d0 }, initialState(SCOPE), [p], { seed: 1, runs: 3000 });
+  const r = await explore({ scope: SCOPE, policy: d0 }, initialState(SCOPE), [p], { seed: 1, runs: 5000 });
   assert.is(r.found.length, 1);
   assert.match(r.found[0]!.reason, 'lacks');
 });
