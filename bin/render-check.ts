@@ -4,6 +4,7 @@ import type { Policy } from '../model/policy.ts';
 import { MECHANISMS } from '../model/op-values.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { traceToJson } from '../trace/json.ts';
+import { foundWhere } from '../render/budget.ts';
 import { explain } from '../render/explain.ts';
 import { LEGEND } from '../render/grid.ts';
 import { explainText } from '../render/text.ts';
@@ -140,7 +141,7 @@ function fullFinding(c: ChalkInstance, run: CheckSummary, policies: readonly Pol
   if (f.engine === 'exhaustive') {
     out.push(...dim(`   a shortest trace: ${ops}; found after ${f.states} states (${f.ms} ms)`, '   '));
   } else {
-    const how = `fast-check seed ${f.seed}, path ${f.path}; ${f.ops.length} ops after shrinking`;
+    const how = `${foundWhere(f.seed, f.path)}; ${f.ops.length} ops after shrinking`;
     out.push(...dim(`   found after ${f.cases} cases (${f.ms} ms); ${how}`, '   '));
   }
   // The counterexample as `apmc explain` shows it: steps, results, guest grids, the failing step.

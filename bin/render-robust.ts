@@ -2,6 +2,7 @@
  * The parts of the `apmc check` report about how much was checked and what went wrong besides
  * violations: how far each exploration or search got, operation coverage (--stats), and policy errors.
  */
+import { foundWhere } from '../render/budget.ts';
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../model/ops.ts';
 import type { Policy } from '../model/policy.ts';
@@ -66,7 +67,7 @@ export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: 
     const whose = pe.policy === r.policy ? r.policy : `${r.policy}: its base ${pe.policy}`;
     const heading = wrapLine(oneLine(`== ${whose}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
     out.push('', ...heading.map((l) => c.red.bold(l)));
-    const found = `found after ${pe.afterRuns} cases; fast-check seed ${pe.seed}, path ${pe.path}`;
+    const found = `found after ${pe.afterRuns} cases; ${foundWhere(pe.seed, pe.path)}`;
     const shrunk = `${pe.ops.length} ops after shrinking`;
     const how = `   the policy is broken, so its remaining verdicts are 'policy error'; ${found}; ${shrunk}`;
     out.push(...wrapLine(how, WIDTH, '   ').map((l) => c.dim(l)));

@@ -37,3 +37,11 @@ export function searchLine(x: SearchedPolicy): string {
   const workers = x.workers > 1 ? `, ${x.workers} workers` : '';
   return `${x.policy}: ${end}; ${counts}, ${memory}${cache}${workers}, ${(r.ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * Where a random search found a case: "seed 1, case 3804" (the guided generator numbers its cases), or fast-check's
+ * "fast-check seed 1, path 12:0:1" (the explorers of `--base` and `apmc diff`).
+ */
+export function foundWhere(seed: number, path: string): string {
+  return /^\d+$/.test(path) ? `seed ${seed}, case ${path}` : `fast-check seed ${seed}, path ${path}`;
+}

@@ -6,7 +6,7 @@ import type { CheckSummary } from '../check/summary.ts';
 import type { Cell, Status } from '../check/verdict.ts';
 import type { Op } from '../model/ops.ts';
 import type { Policy } from '../model/policy.ts';
-import { progressLine, searchLine } from './budget.ts';
+import { foundWhere, progressLine, searchLine } from './budget.ts';
 import { faultSteps } from './fault.ts';
 
 /** The one escaping function for data in the page: text and attribute values alike. */
@@ -93,7 +93,7 @@ export function policyErrors(run: CheckSummary): PolicyErrorView[] {
     return run.policies.flatMap((r) => {
       const e = r.exploration.policyError;
       if (!e) return [];
-      const found = `found after ${e.afterRuns} cases; fast-check seed ${e.seed}, path ${e.path}; ${e.ops.length} ops`;
+      const found = `found after ${e.afterRuns} cases; ${foundWhere(e.seed, e.path)}; ${e.ops.length} ops`;
       return [{ checked: r.policy, ...e, found: `${found} after shrinking` }];
     });
   }

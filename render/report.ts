@@ -9,6 +9,7 @@ import { sharedLine } from '../check/verdict.ts';
 import { formatEvent } from '../model/events.ts';
 import type { Policy } from '../model/policy.ts';
 import { foundTrace } from '../properties/counterexample.ts';
+import { foundWhere } from './budget.ts';
 import { explain, type Explanation } from './explain.ts';
 import { MARK_MEANING, MARKS, type Grid, type Mark } from './grid.ts';
 import {
@@ -223,7 +224,7 @@ const found = (f: Finding): string => {
     const ops = Math.max(f.ops.length, f.other?.length ?? 0);
     return `a shortest trace: ${ops} ops; found after ${f.states} states (${f.ms} ms).`;
   }
-  const how = `fast-check seed ${f.seed}, path ${esc(f.path)}; ${f.ops.length} ops after shrinking.`;
+  const how = `${esc(foundWhere(f.seed, f.path))}; ${f.ops.length} ops after shrinking.`;
   return `found after ${f.cases} cases; ${how}`;
 };
 
