@@ -67,13 +67,14 @@ t("a case's states are those a replay from s0 reaches (corpus entries and setups
 t('the history properties from the stored states give what they give from s0', () => {
   const history = PROPERTIES.filter((p) => p.kind === 'history');
   const violated = new Set<string>();
-  for (const [policy, seed, n0] of [
-    [upstream, 4, 2100],
-    [v12Fcfs, 1, 1000],
+  // v12-fcfs violates each of them (properties/expected.ts); up to 8,000 cases until each has been violated.
+  for (const [policy, n0] of [
+    [upstream, 1000],
+    [v12Fcfs, 8000],
   ] as const) {
     const c = { ...cfg, policy };
-    const g = new GuidedCases(DEFAULT_SCOPE, 20, ALL_MECHANISMS, seed, canonicalCoverage(DEFAULT_SCOPE));
-    for (let n = 0; n < n0; n++) {
+    const g = new GuidedCases(DEFAULT_SCOPE, 20, ALL_MECHANISMS, 1, canonicalCoverage(DEFAULT_SCOPE));
+    for (let n = 0; n < n0 && (policy === upstream || violated.size < history.length); n++) {
       const x = g.next(c, s0, []);
       for (const p of history) {
         const want = p.checkCase(c, s0, x.c);

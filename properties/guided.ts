@@ -1,6 +1,6 @@
 /**
  * The random engine's case generator: swarm testing guided by coverage. Each case is either a setup and a fresh
- * body, or a prefix from the corpus and a few fresh ops; the body is drawn from a swarm of op families
+ * body, or a prefix from the corpus and up to maxOps / 2 fresh draws; the body is drawn from a swarm of op families
  * (properties/swarm.ts), op by op from the state the case has reached. With a coverage function (an abstraction
  * of states; `apmc check` gives the exhaustive engine's canonical packed key) the generator keeps the set of
  * abstract states reached, and a case that reaches a new one adds its ops up to the last new state to the corpus,
@@ -33,9 +33,9 @@ const CORPUS_MAX = 4096;
 const SETUPS_MAX = 4096;
 /** The longest prefix kept in the corpus. */
 const MAX_PREFIX = 12;
-/** Of the cases, the share that extends a corpus entry (once there is one). */
 /** How many of the newest corpus entries count as the frontier. */
 const RECENT = 256;
+/** Of the cases, the share that extends a corpus entry (once there is one), by 1 to maxOps / 2 draws. */
 const EXTEND = 0.6;
 
 /**
@@ -153,7 +153,7 @@ export class GuidedCases {
     const on = swarm(r, this.all);
     const entry = this.corpus.length > 0 && r() < EXTEND ? this.pickEntry() : null;
     const plan = entry ? [] : guidedSetup(r, this.scope, pick(r, SETUPS), this.mechanisms);
-    let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 5)) : below(r, Math.floor(this.maxOps / 4) + 1);
+    let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 2)) : below(r, Math.floor(this.maxOps / 4) + 1);
     const swaps = Array.from({ length: 1 + below(r, 3) }, () => below(r, this.maxOps + 9));
     const disturb = below(r, DISTURBANCES.length);
     const target = below(r, this.scope.adapters * this.scope.domains);
