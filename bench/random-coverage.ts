@@ -5,8 +5,8 @@
  * every state reached recorded: check/run.ts canonicalCoverage). It prints, per policy, the distinct keys reached
  * per second of CPU time (one thread: wall time on an idle machine) with the ratio, and per seed the case at which
  * each generator's sequence (no property checked, so no shrinking in between) reaches the target of
- * properties/targets.ts (a queue moved between two guests) within 50,000 cases. BENCH_SEEDS (20), BENCH_CASES (10,000: the timed run), BENCH_TARGET (50,000; 0: no target
- * runs), BENCH_POLICIES (upstream) change it.
+ * properties/targets.ts (a queue moved between two guests) within 50,000 cases. BENCH_SEEDS (20), BENCH_CASES
+ * (10,000: the timed run), BENCH_TARGET (50,000; 0: no target runs), BENCH_POLICIES (upstream) change it.
  */
 import fc from 'fast-check';
 import { canonicalCoverage } from '../check/run.ts';
