@@ -11,7 +11,7 @@ import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { AbortFlag } from './abort.ts';
 import { mechanismSet } from './arbitraries.ts';
-import { type Coverage, GuidedCases } from './guided.ts';
+import { type Coverage, GuidedCases, historyViolation } from './guided.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
@@ -132,7 +132,7 @@ export async function explore(
       const g = gen.next(cx, start, remaining, opt.onStep, before);
       c = g.c;
       onCase?.(c, c.ops.length);
-      failed = g.v !== null || historyViolation(cx, start, c, remaining) !== null;
+      failed = g.v !== null || historyViolation(cx, start, g, remaining, guard ? copyState : undefined) !== null;
     } catch (e) {
       c ??= gen.current;
       if (!guard || c === null) throw e;
@@ -162,16 +162,6 @@ export async function explore(
     stoppedBy,
     ...(policyError ? { policyError } : {}),
   };
-}
-
-/** The first violation of the history properties of `props` on case c, or null. */
-function historyViolation(cfg: Config, s0: State, c: Case, props: readonly Property[]): Violation | null {
-  for (const p of props) {
-    if (p.kind !== 'history') continue;
-    const h = p.checkCase(cfg, s0, c);
-    if (h) return h;
-  }
-  return null;
 }
 
 /**

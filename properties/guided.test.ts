@@ -7,14 +7,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalCoverage } from '../check/run.ts';
 import { upstream } from '../model/policies/upstream.ts';
+import { v12Fcfs } from '../model/policies/v12-fcfs.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import { DEFAULT_SCOPE } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { ALL_MECHANISMS, caseArb } from './arbitraries.ts';
-import { guidedSetup, GuidedCases } from './guided.ts';
+import { guidedSetup, GuidedCases, historyViolation } from './guided.ts';
 import { prng } from './prng.ts';
+import { PROPERTIES } from './registry.ts';
 import { queueMovedBetweenGuests } from './targets.ts';
 import type { Case } from './types.ts';
 
@@ -47,6 +49,42 @@ function reaches(c: Case): boolean {
 t('the same seed gives the same cases', () => {
   assert.equal(JSON.stringify(cases(7, 300)), JSON.stringify(cases(7, 300)));
   assert.not.equal(JSON.stringify(cases(7, 300)), JSON.stringify(cases(8, 300)));
+});
+
+t("a case's states are those a replay from s0 reaches (corpus entries and setups run once)", () => {
+  const g = new GuidedCases(DEFAULT_SCOPE, 20, ALL_MECHANISMS, 5, canonicalCoverage(DEFAULT_SCOPE));
+  for (let n = 0; n < 600; n++) {
+    const { c, states } = g.next(cfg, s0, []);
+    assert.is(states.length, c.ops.length + 1);
+    let s = s0;
+    for (let i = 0; i < c.ops.length; i++) {
+      s = step(cfg, s, c.ops[i]!).state;
+      assert.equal(states[i + 1], s, `case ${n}, op ${i}`);
+    }
+  }
+});
+
+t('the history properties from the stored states give what they give from s0', () => {
+  const history = PROPERTIES.filter((p) => p.kind === 'history');
+  const violated = new Set<string>();
+  // v12-fcfs violates each of them (properties/expected.ts); up to 8,000 cases until each has been violated.
+  for (const [policy, n0] of [
+    [upstream, 1000],
+    [v12Fcfs, 8000],
+  ] as const) {
+    const c = { ...cfg, policy };
+    const g = new GuidedCases(DEFAULT_SCOPE, 20, ALL_MECHANISMS, 1, canonicalCoverage(DEFAULT_SCOPE));
+    for (let n = 0; n < n0 && (policy === upstream || violated.size < history.length); n++) {
+      const x = g.next(c, s0, []);
+      for (const p of history) {
+        const want = p.checkCase(c, s0, x.c);
+        assert.equal(historyViolation(c, s0, x, [p]), want, `${p.name}, ${policy.name}, case ${n}`);
+        if (want) violated.add(p.name);
+      }
+    }
+  }
+  // Each shortcut is compared on a violation too.
+  assert.equal([...violated].sort(), history.map((p) => p.name).sort());
 });
 
 t('every case names only mdevs it creates (a valid trace file)', () => {

@@ -1,6 +1,6 @@
 /**
  * The random engine's case generator: swarm testing guided by coverage. Each case is either a setup and a fresh
- * body, or a prefix from the corpus and a few fresh ops; the body is drawn from a swarm of op families
+ * body, or a prefix from the corpus and up to maxOps / 2 fresh draws; the body is drawn from a swarm of op families
  * (properties/swarm.ts), op by op from the state the case has reached. With a coverage function (an abstraction
  * of states; `apmc check` gives the exhaustive engine's canonical packed key) the generator keeps the set of
  * abstract states reached, and a case that reaches a new one adds its ops up to the last new state to the corpus,
@@ -13,9 +13,14 @@ import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { setupOps } from './arbitraries.ts';
-import { type QuietMemo, stepFailure, type StepHook } from './case.ts';
-import { DISTURBANCES } from './disturbances.ts';
+import { type QuietMemo, runSettled, stepFailure, type StepHook } from './case.ts';
+import { caseDisturbance, DISTURBANCES } from './disturbances.ts';
+import { configurationKey } from './configuration.ts';
+import { applySwaps, gives, orderIndependence, orderViolation } from './order-independence.ts';
 import { prng } from './prng.ts';
+import { settle } from './quiescence.ts';
+import { recovery, recoveryWith } from './recovery.ts';
+import { livenessAfter, settledGuestsGetTheirQueues } from './settled-guests-get-their-queues.ts';
 import { below, drawOps, type Family, families, pick, type Rng, swarm } from './swarm.ts';
 import type { Case, Property, Violation } from './types.ts';
 
@@ -24,11 +29,13 @@ export type Coverage = (s: State) => string | number;
 
 /** Corpus entries kept at most (a full corpus replaces a random entry). */
 const CORPUS_MAX = 4096;
+/** Setups remembered at most. */
+const SETUPS_MAX = 4096;
 /** The longest prefix kept in the corpus. */
 const MAX_PREFIX = 12;
-/** Of the cases, the share that extends a corpus entry (once there is one). */
 /** How many of the newest corpus entries count as the frontier. */
 const RECENT = 256;
+/** Of the cases, the share that extends a corpus entry (once there is one), by 1 to maxOps / 2 draws. */
 const EXTEND = 0.6;
 
 /**
@@ -73,12 +80,15 @@ export interface Generated {
   readonly c: Case;
   /** The first state or step violation of the case's first history, or null (history properties: not run). */
   readonly v: Violation | null;
+  /** The states of the first history: states[i] after c.ops[0..i) (states[0] is s0; stored states: do not mutate). */
+  readonly states: readonly State[];
 }
 
-/** A corpus entry: a case's ops up to a new abstract state, that state, and the mdevs the ops create. */
+/** A corpus entry: a case's ops up to a new abstract state, the states after each op, the mdevs the ops create. */
 interface Entry {
   readonly ops: readonly Op[];
-  readonly state: State;
+  /** states[i]: the state after ops[i]; the last one is the new abstract state. */
+  readonly states: readonly State[];
   readonly created: readonly string[];
 }
 
@@ -87,6 +97,8 @@ export class GuidedCases {
   private readonly all: readonly Family[];
   private readonly corpus: Entry[] = [];
   private readonly seen = new Set<string | number>();
+  /** Setups run so far (by their ops), each as a corpus entry. */
+  private readonly setups = new Map<string, Entry>();
   /** The case `next` generates, or generated last: its ops so far if a step threw. */
   current: Case | null = null;
   /** Entries added in all (the newest is at (added - 1) mod CORPUS_MAX once the corpus is full). */
@@ -141,19 +153,24 @@ export class GuidedCases {
     const on = swarm(r, this.all);
     const entry = this.corpus.length > 0 && r() < EXTEND ? this.pickEntry() : null;
     const plan = entry ? [] : guidedSetup(r, this.scope, pick(r, SETUPS), this.mechanisms);
-    let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 5)) : below(r, Math.floor(this.maxOps / 4) + 1);
+    let fresh = entry ? 1 + below(r, Math.ceil(this.maxOps / 2)) : below(r, Math.floor(this.maxOps / 4) + 1);
     const swaps = Array.from({ length: 1 + below(r, 3) }, () => below(r, this.maxOps + 9));
     const disturb = below(r, DISTURBANCES.length);
     const target = below(r, this.scope.adapters * this.scope.domains);
-    const created = entry ? [...entry.created] : [];
-    // A corpus entry's steps ran before, with these properties or more, and held: the case starts at its state.
-    const ops: Op[] = entry ? [...entry.ops] : [];
+    // A corpus entry's steps, or a setup's that ran before, ran with these properties or more and held: the case
+    // starts at their last state.
+    const memo = entry === null && plan.length > 0 ? plan.map((o) => JSON.stringify(o)).join('\n') : null;
+    const base = entry ?? (memo === null ? undefined : this.setups.get(memo));
+    const created = base ? [...base.created] : [];
+    const ops: Op[] = base ? [...base.ops] : [];
+    const states: State[] = base ? [s0, ...base.states] : [s0];
     const c: Case = { ops, swaps, disturb, target };
     this.current = c;
     const local = props.filter((p) => p.kind !== 'history');
     const quiet: QuietMemo = { v: null };
     let v: Violation | null = null;
-    let s = entry ? (this.copy ? this.copy(entry.state) : entry.state) : s0;
+    const last = states[states.length - 1]!;
+    let s = base && this.copy ? this.copy(last) : last;
     let novel: Entry | null = null;
     const run = (op: Op) => {
       const i = ops.length;
@@ -172,22 +189,28 @@ export class GuidedCases {
           }
         }
       }
-      if (this.coverage && x.state !== s) {
-        const k = this.coverage(x.state);
+      const moved = x.state !== s;
+      s = x.state;
+      states.push(s);
+      if (this.coverage && moved) {
+        const k = this.coverage(s);
         if (!this.seen.has(k)) {
           this.seen.add(k);
-          if (v === null) novel = { ops: ops.slice(), state: x.state, created: created.slice() };
+          if (v === null) novel = { ops: ops.slice(), states: states.slice(1), created: created.slice() };
         }
       }
-      s = x.state;
     };
-    for (const op of plan) run(op);
+    if (!base) {
+      for (const op of plan) run(op);
+      if (memo !== null && v === null && this.setups.size < SETUPS_MAX)
+        this.setups.set(memo, { ops: ops.slice(), states: states.slice(1), created: created.slice() });
+    }
     while (fresh > 0) {
       for (const op of drawOps(r, on, { scope: this.scope, cfg, s, created })) run(op);
       fresh--;
     }
     if (novel !== null && (novel as Entry).ops.length <= MAX_PREFIX) this.keep(novel);
-    return { c, v };
+    return { c, v, states };
   }
 
   /** A corpus entry: half the time one of the newest (the frontier), else any. */
@@ -207,4 +230,63 @@ export class GuidedCases {
     if (this.corpus.length < CORPUS_MAX) this.corpus.push(e);
     else this.corpus[(this.added - 1) % CORPUS_MAX] = e;
   }
+}
+
+/**
+ * The first violation of the history properties of `props` on a generated case, in the order of `props`: what
+ * `p.checkCase(cfg, s0, g.c)` returns, without replaying what the first history already ran (the model is
+ * deterministic, so a replay of ops[0..i) from s0 reaches g.states[i]). Recovery and settled-guests start from the
+ * case's last state; order independence from the state before the first op the swaps move (the two histories share
+ * the ops before it). Other history properties run their own check. `copy`: as GuidedCases' (a guarded policy).
+ */
+export function historyViolation(
+  cfg: Config,
+  s0: State,
+  g: Generated,
+  props: readonly Property[],
+  copy?: (s: State) => State,
+): Violation | null {
+  const { c, states } = g;
+  const at = (i: number): State => (copy ? copy(states[i]!) : states[i]!);
+  let end: State | null = null; // the case's last state, settled
+  const settled = (): State => (end ??= settle(cfg, at(c.ops.length)));
+  for (const p of props) {
+    if (p.kind !== 'history') continue;
+    let v: Violation | null;
+    if (p === recovery) {
+      const before = settled();
+      const dr = caseDisturbance(cfg, before, c);
+      v = dr === null ? null : recoveryWith(cfg, s0, c.ops, dr, before);
+    } else if (p === settledGuestsGetTheirQueues) {
+      const w = livenessAfter(cfg, at(c.ops.length), []);
+      v = w === null ? null : { ...w, ops: [...c.ops, ...w.ops] };
+    } else if (p === orderIndependence) {
+      v = c.swaps.length > 0 ? swapped(cfg, c.ops, applySwaps(c.ops, c.swaps), at, settled) : null;
+    } else v = p.checkCase(cfg, s0, c);
+    if (v) return v;
+  }
+  return null;
+}
+
+/**
+ * orderViolation(cfg, s0, ops, other): the second history runs from the first op where the two differ, and is
+ * compared with the first one's settled last state as orderViolation compares them; orderViolation itself, from
+ * that op, gives the violation when there is one.
+ */
+function swapped(
+  cfg: Config,
+  ops: readonly Op[],
+  other: readonly Op[],
+  at: (i: number) => State,
+  settled: () => State,
+): Violation | null {
+  let i = 0;
+  while (i < ops.length && ops[i] === other[i]) i++;
+  if (i === ops.length) return null; // one history twice: the same configuration and guests
+  const a = settled();
+  const b = runSettled(cfg, at(i), other.slice(i));
+  if (configurationKey(a) !== configurationKey(b)) return null;
+  if (Object.keys(a.mdevs).every((m) => gives(a.mdevs[m]!) === gives(b.mdevs[m]!))) return null;
+  const w = orderViolation(cfg, at(i), ops.slice(i), other.slice(i));
+  return w === null ? null : { ...w, ops, other };
 }
