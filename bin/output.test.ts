@@ -125,7 +125,7 @@ early('--report /proc/x alone (the default check): exit 2 within 2 s of the star
 
 early('--save without a directory: ./counterexamples of the current directory', async () => {
   const cwd = mkdtempSync(join(root, 'cwd-'));
-  const args = ['check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '3000', '--save'];
+  const args = ['check', '--policy', 'v12-fcfs', '--property', 'order-independence', '--runs', '20000', '--save'];
   const r = await apmc(args, { cwd });
   assert.is(r.code, 4, r.err);
   const saved = [...r.err.matchAll(/^saved (.+)$/gm)].map((m) => m[1]!);
