@@ -142,7 +142,7 @@ keyed('the engine with every property, cached and not: the same counts, violatio
   for (const name of NAMES) {
     for (const symmetry of [false, true]) {
       const cfg = { scope: TINY, policy: POLICIES[name]! };
-      const opt: ExhaustiveOptions = { depth: 5, symmetry };
+      const opt: ExhaustiveOptions = { depth: 4, symmetry };
       const a = exploreExhaustive(cfg, PROPERTIES, { ...opt, memo: false });
       const b = exploreExhaustive(cfg, PROPERTIES, { ...opt, memo: true });
       assert.equal(outcome(b), outcome(a), `${name}, symmetry ${symmetry}`);
