@@ -22,7 +22,7 @@ import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { exhaustiveWatch, SLOTS, watch } from './sandbox-watch.ts';
 import { searchFinding, type Finding } from '../check/finding.ts';
-import type { SearchedPolicy, SearchRun, Shard } from '../check/run.ts';
+import { type SearchedPolicy, type SearchRun, type Shard, timeShare } from '../check/run.ts';
 
 export interface ExhaustiveSettings {
   readonly depth?: number;
@@ -176,7 +176,7 @@ export async function runExhaustiveCheck(
     const policy = policies[i]!;
     // `--time` is the whole run's: shared out evenly among the policies still to search.
     const t = settings.timeMs;
-    const timeMs = t === undefined ? undefined : Math.max(1, (t - (Date.now() - t0)) / (policies.length - i));
+    const timeMs = timeShare(t, t0, i, policies.length);
     // The line shows at once: setting up a large scope's search takes a moment.
     progress?.(policy.name, { states: 0, transitions: 0, depth: 0, ms: 0 });
     // Counterexamples go to onFound as the search finds them, so that an interrupted run keeps them.

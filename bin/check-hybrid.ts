@@ -12,7 +12,7 @@
  */
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
-import { type HybridSearch, type RandomRun, type SampledPolicy, withPrefix } from '../check/run.ts';
+import { type HybridSearch, type RandomRun, type SampledPolicy, timeShare, withPrefix } from '../check/run.ts';
 import { prng } from '../properties/prng.ts';
 import {
   type ExhaustiveFound,
@@ -32,7 +32,7 @@ import { guardPolicy } from '../properties/policy-guard.ts';
 import { shrinkViolation } from '../properties/shrink.ts';
 import { coverage, opStats } from '../properties/stats.ts';
 import type { Property } from '../properties/types.ts';
-import type { CheckHooks } from './check.ts';
+import { type CheckHooks, recording } from './check.ts';
 
 export interface HybridSettings {
   /** The search phase's depth (`--depth`); default: what its share of the time budget reaches. */
@@ -88,7 +88,7 @@ export async function runHybridCheck(
   const t0 = Date.now();
   for (const [i, policy] of policies.entries()) {
     if (hooks.signal?.aborted) break;
-    const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
+    const left = timeShare(timeMs, t0, i, policies.length);
     explored.push(await hybridPolicy(policy, props, scope, seed, runs, left, settings, hooks));
   }
   const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;
@@ -151,7 +151,7 @@ async function hybridPolicy(
     if (remaining.length === 0 || (total.stoppedBy !== null && total.stoppedBy !== 'time')) break;
     const prefix = frontier!.trace(n);
     const from = prefix.reduce((s: State, op) => step(cfg, s, op).state, s0);
-    const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (starts.length - j));
+    const left = timeShare(timeMs, t0, j, starts.length);
     const share = Math.ceil((runs - total.runs) / (starts.length - j));
     const opt: ExploreOptions = {
       seed: (seed + j * 104729) | 0,
@@ -159,13 +159,7 @@ async function hybridPolicy(
       guard,
       ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
       ...(left !== undefined ? { timeMs: left } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onStep: (before, op, after) => {
-        hooks.onStepDone?.();
-        stats.recordOp(op.kind, after.result);
-        tracker.observe(before, op, after);
-      },
-      ...(hooks.onCase ? { onCase: (c) => hooks.onCase!(policy.name, c) } : {}),
+      ...recording(hooks, policy.name, stats, tracker),
     };
     search.starts++;
     const x = await explore(cfg, from, remaining, opt);

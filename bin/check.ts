@@ -12,7 +12,7 @@ import { exerciseTracker } from '../properties/exercised.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { coverage, opStats } from '../properties/stats.ts';
 import { sampledFinding, type Finding } from '../check/finding.ts';
-import { canonicalCoverage, type RandomRun, type SampledPolicy, type Shard } from '../check/run.ts';
+import { canonicalCoverage, type RandomRun, type SampledPolicy, type Shard, timeShare } from '../check/run.ts';
 
 export interface CheckHooks {
   /** Polled by the engine; bin/signals.ts sets it. */
@@ -47,7 +47,7 @@ export async function runCheck(
     const stats = opStats();
     const tracker = exerciseTracker(cfg, props);
     // The time budget is shared out evenly among the policies still to run.
-    const left = timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (policies.length - i));
+    const left = timeShare(timeMs, t0, i, policies.length);
     // Against a base, the base runs guarded too: its policy errors are reported as such.
     const bguard = base ? guardPolicy(base) : undefined;
     const opt: ExploreOptions = {
@@ -57,14 +57,8 @@ export async function runCheck(
       coverage: canonicalCoverage(scope),
       ...(mechanisms !== undefined ? { mechanisms } : {}),
       ...(left !== undefined ? { timeMs: left } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onStep: (before, op, after) => {
-        hooks.onStepDone?.();
-        stats.recordOp(op.kind, after.result);
-        tracker.observe(before, op, after);
-      },
+      ...recording(hooks, policy.name, stats, tracker),
       onFound: (f) => hooks.onFound?.(policy.name, sampledFinding(f)),
-      ...(hooks.onCase ? { onCase: (c: Case, done?: number) => hooks.onCase!(policy.name, c, done) } : {}),
     };
     // `--from`: every case starts where the trace leaves the machine under this policy.
     const s0 = from ? from(policy) : initialState(scope);
@@ -75,4 +69,25 @@ export async function runCheck(
   }
   const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;
   return { engine: 'random', scope, props, seed, runs, policies: explored, stoppedBy, ...(shard ? { shard } : {}) };
+}
+
+/**
+ * The explorer options that feed a policy's run record and the caller's hooks: each step of a first history counted
+ * (`--stats`) and tracked for exercise, and each case given to `hooks.onCase` (the policy sandbox records it).
+ */
+export function recording(
+  hooks: CheckHooks,
+  policy: string,
+  stats: ReturnType<typeof opStats>,
+  tracker: ReturnType<typeof exerciseTracker>,
+): Pick<ExploreOptions, 'signal' | 'onStep' | 'onCase'> {
+  return {
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    onStep: (before, op, after) => {
+      hooks.onStepDone?.();
+      stats.recordOp(op.kind, after.result);
+      tracker.observe(before, op, after);
+    },
+    ...(hooks.onCase ? { onCase: (c: Case, done?: number) => hooks.onCase!(policy, c, done) } : {}),
+  };
 }

@@ -86,6 +86,14 @@ export type EngineRun = RandomRun | SearchRun;
  * A finding of a run `--from` a trace, as a counterexample from the trace's initial state: the trace's ops
  * (fixed: shrinking never touches them), then the explored ops; a second history starts with them too.
  */
+/**
+ * Part `i` of `parts` of a run's time budget `timeMs` (ms, from `t0`): what is left, shared out evenly among the
+ * parts still to run (at least 1 ms); none without a budget.
+ */
+export function timeShare(timeMs: number | undefined, t0: number, i: number, parts: number): number | undefined {
+  return timeMs === undefined ? undefined : Math.max(1, (timeMs - (Date.now() - t0)) / (parts - i));
+}
+
 export function withPrefix<F extends Violation>(f: F, prefix: readonly Op[]): F {
   if (prefix.length === 0) return f;
   return {
