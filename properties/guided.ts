@@ -92,6 +92,16 @@ interface Entry {
   readonly created: readonly string[];
 }
 
+/** The entry of the first n ops of a case whose states (s0 first) are `states`. */
+function prefixEntry(ops: readonly Op[], states: readonly State[], n: number): Entry {
+  const created: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = ops[i]!;
+    if (o.kind === 'create' && !created.includes(o.mdev)) created.push(o.mdev);
+  }
+  return { ops: ops.slice(0, n), states: states.slice(1, n + 1), created };
+}
+
 export class GuidedCases {
   private readonly r: Rng;
   private readonly all: readonly Family[];
@@ -171,7 +181,8 @@ export class GuidedCases {
     let v: Violation | null = null;
     const last = states[states.length - 1]!;
     let s = base && this.copy ? this.copy(last) : last;
-    let novel: Entry | null = null;
+    // The ops up to the last new abstract state reached while every property held (0: none).
+    let novelAt = 0;
     const run = (op: Op) => {
       const i = ops.length;
       ops.push(op);
@@ -196,20 +207,20 @@ export class GuidedCases {
         const k = this.coverage(s);
         if (!this.seen.has(k)) {
           this.seen.add(k);
-          if (v === null) novel = { ops: ops.slice(), states: states.slice(1), created: created.slice() };
+          if (v === null) novelAt = ops.length;
         }
       }
     };
     if (!base) {
       for (const op of plan) run(op);
       if (memo !== null && v === null && this.setups.size < SETUPS_MAX)
-        this.setups.set(memo, { ops: ops.slice(), states: states.slice(1), created: created.slice() });
+        this.setups.set(memo, prefixEntry(ops, states, ops.length));
     }
     while (fresh > 0) {
       for (const op of drawOps(r, on, { scope: this.scope, cfg, s, created })) run(op);
       fresh--;
     }
-    if (novel !== null && (novel as Entry).ops.length <= MAX_PREFIX) this.keep(novel);
+    if (novelAt > 0 && novelAt <= MAX_PREFIX) this.keep(prefixEntry(ops, states, novelAt));
     return { c, v, states };
   }
 
