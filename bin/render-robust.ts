@@ -65,7 +65,7 @@ export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: 
     // Against a base (`--base`), the policy error may be the base's.
     const policy = policies.find((p) => p.name === pe.policy) ?? policies.find((p) => p.name === r.policy)!;
     const whose = pe.policy === r.policy ? r.policy : `${r.policy}: its base ${pe.policy}`;
-    const heading = wrapLine(oneLine(`== ${whose}: POLICY ERROR: ${pe.message}`), WIDTH, '   ');
+    const heading = policyErrorHeading(whose, pe.message);
     out.push('', ...heading.map((l) => c.red.bold(l)));
     const found = `found after ${pe.afterRuns} cases; ${foundWhere(pe.seed, pe.path)}`;
     const shrunk = `${pe.ops.length} ops after shrinking`;
@@ -76,13 +76,18 @@ export function policyErrorLines(c: ChalkInstance, run: CheckSummary, policies: 
   return out;
 }
 
+/** A policy error's heading: its policy and message on one line (a name's newline escaped), wrapped to WIDTH. */
+export function policyErrorHeading(policy: string, message: string): string[] {
+  return wrapLine(oneLine(`== ${policy}: POLICY ERROR: ${message}`), WIDTH, '   ');
+}
+
 /** The policy errors of a search, each in full: the message, and a shortest trace that triggers it. */
 export function searchErrorLines(c: ChalkInstance, run: CheckSummary): string[] {
   const out: string[] = [];
   for (const x of run.engine === 'exhaustive' ? run.policies : []) {
     const e = x.result.policyError;
     if (!e) continue;
-    const heading = wrapLine(oneLine(`== ${x.policy}: POLICY ERROR: ${e.message}`), WIDTH, '   ');
+    const heading = policyErrorHeading(x.policy, e.message);
     out.push('', ...heading.map((l) => c.red.bold(l)));
     out.push(c.dim(`   a shortest trace that triggers it (${e.ops.length} ops):`));
     e.ops.forEach((op, i) => {

@@ -11,6 +11,7 @@ import { formatOp } from '../trace/format.ts';
 import { traceToJson } from '../trace/json.ts';
 import { foundTrace } from '../properties/counterexample.ts';
 import { isPolicyFile } from './load-policy.ts';
+import { policyErrorHeading } from './render-robust.ts';
 import {
   CALLBACK,
   DEPTH,
@@ -134,7 +135,7 @@ export function policyFailure(
     // A parallel search numbers its states anew each run, so its state cannot be rebuilt: one thread can.
     const why = slot > 0 ? 'with --workers (use 1)' : '(the search did not get there)';
     const at = `   on '${op ? formatOp(op) : '?'}' at depth ${depth}; no trace ${why}`;
-    return { line, out: opt.json ? null : `== ${policy}: POLICY ERROR: ${message}\n${at}` };
+    return { line, out: opt.json ? null : [...policyErrorHeading(policy, message), at].join('\n') };
   }
   // Only a policy file can misbehave: the built-in policies of the command are not named.
   const files = opt.policies.filter(isPolicyFile);
@@ -151,7 +152,7 @@ export function stateBlock(opt: SandboxOptions, policy: string, message: string,
     const pe = { policy, kind: 'stopped', callback, message, at, trace };
     return JSON.stringify({ format: 'apmc-check/1', exit: 7, policy_errors: [pe] }, null, 2);
   }
-  const lines = [`== ${policy}: POLICY ERROR: ${message}`];
+  const lines = policyErrorHeading(policy, message);
   lines.push(`   a shortest trace to the state being expanded, then the op (${ops.length} ops):`);
   for (const [i, op] of ops.entries()) lines.push(`   ${formatOp(op)}${i === at ? '  # <-- policy error' : ''}`);
   return lines.join('\n');
@@ -165,7 +166,7 @@ export function caseBlock(opt: SandboxOptions, policy: string, message: string, 
     const pe = { policy, kind: 'stopped', callback, message, ...(at !== null ? { at } : {}), trace };
     return JSON.stringify({ format: 'apmc-check/1', exit: 7, policy_errors: [pe] }, null, 2);
   }
-  const lines = [`== ${policy}: POLICY ERROR: ${message}`];
+  const lines = policyErrorHeading(policy, message);
   lines.push(
     at === null
       ? `   the case being checked (${ops.length} ops, not shrunk); it stopped after its last op (settling, replaying):`

@@ -64,6 +64,12 @@ const diffed = inProcess(['diff', '--policy', 'upstream', '--policy', 'test/fixt
 const explained = inProcess(['explain', '--policy', 'test/fixtures/throwing.ts', trace]);
 const timer = inProcess(['check', '--policy', `${F}/timer-throws.ts`, '--runs', '3000']);
 const caught = apmc(['check', '--policy', `${F}/exit-caught.ts`, '--runs', '500']);
+// The looping policy under a name with a newline: the stopped case's report names it on one line.
+const newlineName = join(dir, 'lo\nops.ts');
+writeFileSync(newlineName, readFileSync(`${F}/loops.ts`));
+const loopCheck = apmc(['check', '--policy', newlineName, '--property', 'assign-idempotent'], {
+  APMC_CALL_LIMIT_MS: '300',
+});
 const alloc = apmc([
   'check',
   '--engine',
@@ -96,6 +102,13 @@ iso('a loop in a callback: the call limit stops it; apmc run names the line and 
   const bad = await badLimit;
   assert.is(bad.code, 2);
   assert.match(bad.err, /^apmc: APMC_CALL_LIMIT_MS: expected whole milliseconds/);
+});
+
+iso("a loop in a callback under check: the stopped case's heading names the policy on one line", async () => {
+  const r = await loopCheck;
+  assert.is(r.code, 7, r.err);
+  const heading = r.out.split('\n').find((l) => l.includes('POLICY ERROR'));
+  assert.ok(heading?.startsWith(`== ${dir}/lo\\x0aops.ts: POLICY ERROR: 'assign' did not return`), r.out);
 });
 
 iso('unbounded allocation with --max-memory 256: exit 7 (not a V8 crash, 134), with a shortest trace', async () => {
