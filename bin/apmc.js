@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The `apmc` command: registers tsx so that the TypeScript sources (and users' .ts policy files) load on Node 20.
-import { register } from 'tsx/esm/api';
+// The `apmc` command: the bundle of apmc's modules (bin/bundle.mjs), or else the TypeScript sources through tsx.
+import { bundle } from './bundle.mjs';
 
-register();
-await import('./main.ts');
+const dir = await bundle();
+if (dir !== null) await import(new URL('main.js', dir).href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./main.ts');
+}

@@ -16,7 +16,6 @@ import {
 } from '../exhaustive/engine.ts';
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { exploreAgainstBase, exploreAgainstBaseParallel } from '../exhaustive/product.ts';
-import { POLICIES } from '../model/policies/index.ts';
 import { workerEntry } from './worker-entry.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -87,10 +86,10 @@ export async function runPolicy(
   const cfg = { scope, policy };
   const initial = s.from ? { initial: s.from(policy) } : {};
   if (s.base && s.workers > 1 && s.baseSpec !== undefined && !s.from) {
-    // The product search over worker threads: each loads both policies (a file policy through tsx).
+    // The product search over worker threads: each loads both policies.
     const t0 = Date.now();
     const baseSpec = s.baseSpec;
-    const entry = await workerEntry(POLICIES[baseSpec] !== undefined ? policySpec : baseSpec);
+    const entry = await workerEntry();
     const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
     const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
     const spawn = (d: PartData): Worker => spawnPart(entry, { ...d, base: baseSpec }, policySpec, scope, true);
@@ -125,7 +124,7 @@ export async function runPolicy(
   // One search over worker threads sharing one state store (exhaustive/parallel.ts). Making the
   // workers' script counts against the time bound.
   const t0 = Date.now();
-  const entry = await workerEntry(policySpec);
+  const entry = await workerEntry();
   const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
   const opt = options({ ...s, ...timeMs }, policy.name, s.shard);
   const spawn = (d: PartData): Worker => spawnPart(entry, d, policySpec, scope, true);

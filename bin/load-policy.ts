@@ -19,6 +19,7 @@ import { CALLBACK_NAMES, CALLBACKS, type ExpectedViolation, type Policy } from '
 import { PROPERTY_NAMES, propertiesNamed, propertyByName, SPEC_IDS } from '../properties/registry.ts';
 import { PolicyFault } from '../properties/policy-guard.ts';
 import { PolicyExit, PolicyWrite, watched } from './sandbox-watch.ts';
+import { BUNDLE_API } from './bundled.ts';
 import { closest, UsageError } from './usage.ts';
 import { policyLine } from './load-trace.ts';
 import { InputError, type Trace } from '../trace/index.ts';
@@ -27,10 +28,13 @@ import { InputError, type Trace } from '../trace/index.ts';
 const POLICY_QUERY = 'apmc-policy';
 let hooked = false;
 
-/** Register bin/policy-hooks.mjs in this thread, once (after tsx: its hooks run first). */
+/**
+ * Register bin/policy-hooks.mjs in this thread, once (after tsx, where the sources run: its hooks run first). In the
+ * bundle, `apmc` is the bundle's API entry, and every TypeScript file a policy imports is transpiled by the hooks.
+ */
 function hookPolicies(): void {
   if (hooked) return;
-  register(new URL('./policy-hooks.mjs', import.meta.url));
+  register(new URL('./policy-hooks.mjs', import.meta.url), { data: { bundleApi: BUNDLE_API } });
   hooked = true;
 }
 

@@ -3,6 +3,7 @@
  * rebuilt from what the worker recorded or from the exhaustive search's position, and the policy-error block.
  */
 import { Worker } from 'node:worker_threads';
+import { freshBundle } from './bundle.mjs';
 import type { Command, FromWorker, SandboxOptions } from './sandbox-types.ts';
 import type { Op } from '../model/ops.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
@@ -30,9 +31,14 @@ import {
   type WatchShared,
 } from './sandbox-watch.ts';
 
-/** A sandbox thread running `data` (see bin/sandbox-worker.ts). */
+/**
+ * A sandbox thread running `data` (see bin/sandbox-worker.ts): from the bundle when it is up to date with the
+ * sources (bin/bundle.mjs; a thread shares no module with the main thread, which may run from either).
+ */
 export function spawn(data: Record<string, unknown> & { heapMb: number }): Worker {
-  const worker = new Worker(new URL('./sandbox-worker.js', import.meta.url), {
+  const dir = freshBundle();
+  const entry = dir === null ? new URL('./sandbox-worker.js', import.meta.url) : new URL('sandbox-thread.js', dir);
+  const worker = new Worker(entry, {
     workerData: data,
     execArgv: [],
     stdout: true,

@@ -22,7 +22,7 @@ async function parallel(
   opt: ExhaustiveOptions,
   workers = 2,
 ): Promise<ExhaustiveResult> {
-  const entry = await workerEntry(policy);
+  const entry = await workerEntry();
   return exploreParallel({ scope, policy: POLICIES[policy]! }, props, opt, workers, (d) =>
     spawnPart(entry, d, policy, scope, false),
   );

@@ -2,8 +2,9 @@
 // cores: the files that compute (model/, trace/, properties/, exhaustive/, render/, check/), and the files that mostly
 // wait on the apmc processes they start (bin/, test/). Then, alone, the files whose figures are times: the
 // bounds test, then the sandbox and output tests and the hostile suite; on a machine whose cores are both
-// busy their bounds would measure the other tests. Before all, one apmc process loads every module, so that
-// tsx's cache is warm before the tests start dozens of processes (a fresh checkout has none). Each group's
+// busy their bounds would measure the other tests. Before all, one apmc process builds the CLI's bundle
+// (bin/bundle.mjs), which the dozens of processes and sandbox threads the tests start then run (a fresh checkout
+// has none). Each group's
 // output is printed whole when it ends; the exit code is non-zero if any group failed, and the last line
 // counts them all.
 import { spawn } from 'node:child_process';

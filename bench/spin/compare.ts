@@ -274,7 +274,7 @@ async function compareAt(
     log(`\napmc exhaustive engine, ${workers} worker threads (exhaustive/parallel.ts, symmetry off, cache) ...`);
     const c0 = process.cpuUsage();
     const w0 = Date.now();
-    const entry = await workerEntry('static');
+    const entry = await workerEntry();
     const part = (d: Parameters<typeof spawnPart>[1]) => spawnPart(entry, d, 'static', scope, false);
     const r = await exploreParallel({ scope, policy: staticPolicy }, [], { memo: true }, workers, part);
     // From before the worker script is bundled to the result: everything a user waits for.
