@@ -59,7 +59,7 @@ test('a patch against upstream: a new, attributable violation, exit 1; shown in 
 });
 
 test('the remove patch: a new reset-before-reuse violation, a property upstream itself violates', async () => {
-  // bench/base-attribution.ts runs seeds 1..5; seed 5 finds it soonest (the classic ops' cases).
+  // Seeds 1, 3, 7 and 8 find it within 20,000 cases with every mechanism off; seed 8 soonest (case 4,064).
   const o = await apmc([
     ...against.slice(0, 3),
     '--policy',
@@ -69,7 +69,7 @@ test('the remove patch: a new reset-before-reuse violation, a property upstream 
     '--mechanisms',
     'none',
     '--seed',
-    '5',
+    '8',
     '--runs',
     '20000',
     '--json',

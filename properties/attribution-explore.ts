@@ -1,27 +1,28 @@
 /**
- * The random explorer against a base (`apmc check --base`): every generated case runs under the variant
- * and the base, and its violations are attributed per property (properties/attribution.ts). A case fails
- * (fast-check shrinks it) only when it shows a new violation; the shrinking predicate is "the variant
- * violates P and the base holds P on the same trace" for the property P it first showed, and apmc's
- * shrinker keeps it so. Other new violations of the same case are shrunk from the case as generated.
- * Inherited and fixed violations never fail a case: the first of each per property is kept, and shrunk
- * (keeping its class) when the exploration ends. The search goes on until the budget ends or every
- * property has a new violation. Half of the cases continue a prefix after which the two designs' states
- * differ (the first 64 such prefixes met): where they part is where a new violation can start. Deterministic
- * for a given seed.
+ * The random explorer against a base (`apmc check --base`): every case runs under the variant and the base, and
+ * its violations are attributed per property (properties/attribution.ts). The cases come from two generators in
+ * turn, since neither finds every patch's new violations sooner (`npm run bench:base`):
+ * - the guided one (properties/guided.ts: swarm, setups, coverage guidance on the variant's states);
+ * - the classic one (properties/arbitraries.ts caseArb), half of whose cases continue a prefix after which the two
+ *   designs' states differ (the first 64 such prefixes met): where they part is where a new violation can start.
+ * A case fails only when it shows a new violation; each new violation is shrunk with "the variant violates P and
+ * the base holds P on the same trace" for its property P, so it stays new. Inherited and fixed violations never
+ * fail a case: the first of each per property is kept, and shrunk (keeping its class) when the exploration ends.
+ * The search goes on until the budget ends or every property has a new violation. Deterministic for a given seed.
  */
-import fc from 'fast-check';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
+import fc from 'fast-check';
+import type { Op } from '../model/ops.ts';
 import { caseArb, mechanismSet } from './arbitraries.ts';
 import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProperty } from './attribution.ts';
 import type { Attributed } from './attribution.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
-import type { Op } from '../model/ops.ts';
-import type { ExploreOptions, Exploration, Found } from './explore.ts';
+import { type ExploreOptions, type Exploration, type Found, THOROUGH_EVERY } from './explore.ts';
+import { GuidedCases } from './guided.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
-import { Budget, sampleRound } from './sampling.ts';
+import { Budget } from './sampling.ts';
 import type { Property } from './types.ts';
 
 /** The base of an exploration: its Config and, when it is guarded, its guard (whose `policy` is cfg.policy). */
@@ -32,6 +33,8 @@ export interface ExploreBase {
 
 /** The most divergent prefixes kept (the first found). */
 const POOL = 64;
+/** Classic cases drawn at a time. */
+const BATCH = 256;
 
 /** The first step after which the two runs' states differ, if their last states differ; else null. */
 function divergence(a: readonly State[], b: readonly State[]): number | null {
@@ -40,7 +43,6 @@ function divergence(a: readonly State[], b: readonly State[]): number | null {
   for (let i = 0; i < n; i++) if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) return i;
   return null;
 }
-const THOROUGH_EVERY = 128;
 
 interface Where {
   readonly afterRuns: number;
@@ -48,7 +50,7 @@ interface Where {
   readonly path: string;
 }
 
-/** A policy fault met while classifying a case: which side. */
+/** A policy fault met while generating or classifying a case: which side. */
 class SideFault {
   readonly side: 'variant' | 'base';
   constructor(side: 'variant' | 'base') {
@@ -73,15 +75,15 @@ export async function exploreAgainst(
   let remaining = [...props];
   let runs = 0;
   let ops = 0;
-  let round = 0;
   let stoppedBy: string | null = null;
   let policyError: PolicyError | undefined;
-  // Divergent prefixes: the ops up to the first step after which the two policies' states differ. Half of the
-  // cases continue one of them (a generated case appended), so that the search goes on where the designs part:
-  // a new violation often needs a few more steps after the difference, which plain cases rarely reach.
+  const copy = guard || bguard ? copyState : undefined;
+  const mechs = mechanismSet(opt.mechanisms);
+  const gen = new GuidedCases(cfg.scope, opt.maxOps ?? 20, mechs, opt.seed, opt.coverage, copy);
+  // Divergent prefixes: the ops up to the first step after which the two policies' states differ.
   const pool: (readonly Op[])[] = [];
   const pooled = new Set<string>();
-  const plain = caseArb(cfg.scope, opt.maxOps ?? 20, mechanismSet(opt.mechanisms));
+  const plain = caseArb(cfg.scope, opt.maxOps ?? 20, mechs);
   const arb = fc.oneof(
     { weight: 1, arbitrary: plain },
     {
@@ -91,10 +93,17 @@ export async function exploreAgainst(
         .map(({ pick, c }): Case => (pool.length === 0 ? c : { ...c, ops: [...pool[pick % pool.length]!, ...c.ops] })),
     },
   );
+  let batch: Case[] = [];
+  let batches = 0;
+  const classic = (): Case => {
+    if (batch.length === 0)
+      batch = fc.sample(arb, { seed: (opt.seed + 7919 * batches++) | 0, numRuns: BATCH }).reverse();
+    return batch.pop()!;
+  };
   // Unsampled cases and shrinking step with the raw policies (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
   const bfast: Config = bguard ? { ...base.cfg, policy: bguard.raw } : base.cfg;
-  const fresh = (): State => (guard || bguard ? copyState(s0) : s0);
+  const fresh = (): State => (copy ? copy(s0) : s0);
   const setThorough = (on: boolean) => {
     if (guard) guard.thorough = on;
     if (bguard) bguard.thorough = on;
@@ -112,98 +121,72 @@ export async function exploreAgainst(
     }
   };
 
-  while (remaining.length > 0 && runs < opt.runs && stoppedBy === null) {
-    const seed = (opt.seed + round * 7919) | 0;
-    round++;
+  while (remaining.length > 0 && runs < opt.runs) {
+    await budget.turn();
+    stoppedBy = budget.stopRequested();
+    if (stoppedBy !== null) break;
+    runs++;
+    setThorough((runs - 1) % THOROUGH_EVERY === 0);
+    const vc = guard?.thorough ? cfg : fast;
+    const bc = bguard?.thorough ? base.cfg : bfast;
     const active = remaining;
-    // The property whose new violation fast-check shrinks, and the case as generated with its attributions.
-    const st: { target: Property | null; first: Attributed[]; fault: SideFault | null } = {
-      target: null,
-      first: [],
-      fault: null,
-    };
-    const r = await sampleRound(arb, seed, opt.runs - runs, budget, (c, phase, searched) => {
-      opt.onCase?.(c);
-      ops += c.ops.length;
-      const thorough = phase === 'search' && (runs + searched - 1) % THOROUGH_EVERY === 0;
-      setThorough(thorough);
-      const vc = guard?.thorough ? cfg : fast;
-      const bc = bguard?.thorough ? base.cfg : bfast;
-      try {
-        if (phase === 'shrink' && st.fault !== null) {
-          // Shrinking a policy fault: the case still faults on the same side.
-          const f = st.fault.side;
-          side(f, () => violationsByProperty(f === 'variant' ? vc : bc, fresh(), c, active));
-          return true;
+    const where: Where = { afterRuns: runs, seed: opt.seed, path: String(runs) };
+    let c: Case | null = null;
+    let at: Attributed[];
+    try {
+      const onCase = opt.onCase;
+      const before = onCase ? (d: Case, i: number) => onCase({ ...d, ops: d.ops.slice(0, i + 1) }, i) : undefined;
+      // Odd cases: guided, drawn under the variant (its properties left to the runs below); even ones: classic.
+      const guided = runs % 2 === 1;
+      const g = guided ? side('variant', () => gen.next(vc, fresh(), [], undefined, before)) : null;
+      const k = g?.c ?? classic();
+      c = k;
+      onCase?.(k, k.ops.length);
+      const vs: State[] = [];
+      const bs: State[] = [];
+      const onStep: StepHook = (b, op, r) => {
+        opt.onStep?.(b, op, r);
+        vs.push(r.state);
+      };
+      const vv = side('variant', () => violationsByProperty(vc, fresh(), k, active, onStep));
+      const bv = side('base', () => violationsByProperty(bc, fresh(), k, active, (_b, _o, r) => bs.push(r.state)));
+      if (pool.length < POOL) {
+        const d = divergence(vs, bs);
+        const prefix = d === null ? null : k.ops.slice(0, d + 1);
+        const key = prefix && JSON.stringify(prefix);
+        if (prefix && key && !pooled.has(key)) {
+          pooled.add(key);
+          // Both generators extend it: the classic one (`arb`) and the guided one, from its corpus.
+          pool.push(prefix);
+          if (g) gen.offer(k.ops, g.states, d! + 1);
         }
-        if (phase === 'shrink') {
-          const p = st.target!;
-          const v = side('variant', () => checkCase(vc, fresh(), c, [p]));
-          if (v === null) return true;
-          return side('base', () => violationOn(bc, fresh(), p, historiesOf(v))) !== null;
-        }
-        const vs: State[] = [];
-        const bs: State[] = [];
-        const onStep: StepHook = (before, op, after) => {
-          opt.onStep?.(before, op, after);
-          vs.push(after.state);
-        };
-        const vv = side('variant', () => violationsByProperty(vc, fresh(), c, active, onStep));
-        const bv = side('base', () => violationsByProperty(bc, fresh(), c, active, (_b, _o, r) => bs.push(r.state)));
-        if (pool.length < POOL) {
-          const d = divergence(vs, bs);
-          const prefix = d === null ? null : c.ops.slice(0, d + 1);
-          const key = prefix && JSON.stringify(prefix);
-          if (prefix && key && !pooled.has(key)) {
-            pooled.add(key);
-            pool.push(prefix);
-          }
-        }
-        const at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
-        const where = (): Where => ({ afterRuns: runs + searched, seed, path: '' });
-        for (const a of at) {
-          const keep = a.kind === 'inherited' ? inherited : a.kind === 'fixed' ? fixed : null;
-          if (keep && !keep.has(a.property)) keep.set(a.property, { a, where: where(), foundMs: Date.now() - t0 });
-        }
-        const news = at.filter((a) => a.kind === 'new');
-        if (news.length === 0) return true;
-        st.target = active.find((p) => p.name === news[0]!.property)!;
-        st.first = news;
-        return false;
-      } catch (e) {
-        if (!(e instanceof SideFault)) throw e;
-        if (phase === 'search') st.fault = e;
-        return false;
       }
-    });
-    runs += r.searched;
-    stoppedBy = r.stoppedBy;
-    if (r.failure === null) break;
-    const ce = r.failure.c;
-    const foundMs = Date.now() - t0;
-    const where: Where = { afterRuns: runs, seed, path: r.failure.path };
-    if (st.fault !== null) {
-      policyError = sidePolicyError(st.fault.side, ce, where);
+      at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
+    } catch (e) {
+      if (!(e instanceof SideFault)) throw e;
+      policyError = sidePolicyError(e.side, c ?? gen.current!, where);
       stoppedBy = 'policy-error';
       break;
     }
-    // Not a fault nor a new violation: fast-check caught an exception of an unguarded policy.
-    if (st.target === null) throw r.failure.error ?? new Error('a case failed without a violation');
-    const shrunk: { a: Attributed; v: Violation; where: Where }[] = [];
+    ops += c.ops.length;
+    for (const a of at) {
+      const keep = a.kind === 'inherited' ? inherited : a.kind === 'fixed' ? fixed : null;
+      if (keep && !keep.has(a.property)) keep.set(a.property, { a, where, foundMs: Date.now() - t0 });
+    }
+    const news = at.filter((a) => a.kind === 'new');
+    if (news.length === 0) continue;
+    const foundMs = Date.now() - t0;
+    const shrunk: { v: Violation; where: Where }[] = [];
     try {
       setThorough(true);
-      const p = st.target;
-      const v = checkCase(cfg, fresh(), ce, [p]);
-      if (v === null || violationOn(base.cfg, fresh(), p, historiesOf(v)) !== null) {
-        throw new Error('an attributable case is not so when run again: a policy is not deterministic');
-      }
-      const a: Attributed = { property: p.name, kind: 'new', violation: v };
-      shrunk.push({ a, v: shrinkAttributed(fast, bfast, fresh(), a, p), where });
-      // The case as generated showed these too: shrunk from it (fast-check shrank it for `target` only).
-      const unshrunk = { ...where, path: where.path.split(':')[0] ?? '' };
-      for (const o of st.first.slice(1)) {
-        const q = active.find((x) => x.name === o.property)!;
-        shrunk.push({ a: o, v: shrinkAttributed(fast, bfast, fresh(), o, q), where: unshrunk });
+      for (const a of news) {
+        const p = active.find((x) => x.name === a.property)!;
+        // Once more with the guards thorough: still the variant's violation, still not the base's.
+        const v = checkCase(cfg, fresh(), c, [p]);
+        if (v === null || violationOn(base.cfg, fresh(), p, historiesOf(v)) !== null) {
+          throw new Error('an attributable case is not so when run again: a policy is not deterministic');
+        }
+        shrunk.push({ v: shrinkAttributed(fast, bfast, fresh(), { ...a, violation: v }, p), where });
       }
       for (const x of shrunk) {
         if (guard && faultIn(cfg, guard, fresh(), x.v.ops)) throw new SideFault('variant');
@@ -211,7 +194,7 @@ export async function exploreAgainst(
       }
     } catch (e) {
       if (!(e instanceof SideFault) && !guard && !bguard) throw e;
-      policyError = sidePolicyError(e instanceof SideFault ? e.side : guard ? 'variant' : 'base', ce, where);
+      policyError = sidePolicyError(e instanceof SideFault ? e.side : guard ? 'variant' : 'base', c, where);
       stoppedBy = 'policy-error';
       break;
     }

@@ -80,11 +80,12 @@ t('explore with one case reports a counterexample for every attributable P, each
       const x = await exploreAgainst(cfgOf(v), { cfg: cfgOf(b) }, s0, PROPERTIES, {
         seed,
         runs: 1,
-        onCase: (k) => {
-          first ??= k;
+        // Called with the case as it grows (done: the op about to run), then whole (done: its length).
+        onCase: (k, done) => {
+          if (done === k.ops.length) first ??= k;
         },
       });
-      // The one case generated (shrinking candidates come after it).
+      // The one case generated.
       const want = attributable(cfgOf(v), cfgOf(b), first!);
       positive += want.length;
       assert.equal(x.found.map((f) => f.property).sort(), [...want].sort(), `${v.name} vs ${b.name}, seed ${seed}`);

@@ -224,6 +224,15 @@ export class GuidedCases {
     return { c, v, states };
   }
 
+  /**
+   * Offer the first n ops of the case generated last (its first history reached `states`, s0 first) to the corpus
+   * as a prefix worth extending, as a new abstract state is: the engine against a base offers where the two designs
+   * part. Longer prefixes than a corpus entry may have are not kept.
+   */
+  offer(ops: readonly Op[], states: readonly State[], n: number): void {
+    if (n > 0 && n <= MAX_PREFIX) this.keep(prefixEntry(ops, states, n));
+  }
+
   /** A corpus entry: half the time one of the newest (the frontier), else any. */
   private pickEntry(): Entry {
     const n = this.corpus.length;

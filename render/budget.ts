@@ -39,8 +39,8 @@ export function searchLine(x: SearchedPolicy): string {
 }
 
 /**
- * Where a random search found a case: "seed 1, case 3804" (the guided generator numbers its cases), or fast-check's
- * "fast-check seed 1, path 12:0:1" (the explorers of `--base` and `apmc diff`).
+ * Where a random search found a case: "seed 1, case 3804" (`check`, with or without `--base`, numbers its cases), or
+ * fast-check's "fast-check seed 1, path 12:0:1" (the explorer of `apmc diff`).
  */
 export function foundWhere(seed: number, path: string): string {
   return /^\d+$/.test(path) ? `seed ${seed}, case ${path}` : `fast-check seed ${seed}, path ${path}`;
