@@ -83,6 +83,19 @@ outcomes('normal wipes the queue (dirty cleared); in progress, deconfigured, che
   assert.equal(answer([{ kind: 'host', action: 'remove', resource: 'domain', id: 0, async: true }])[0], 'failed');
 });
 
+outcomes('a queue leaves a checkstop only through a reset (ap_bus.c, checkstop off): its dirty mark goes', () => {
+  const { cfg, s } = setUp(upstream);
+  // vm1's queue fails (a checkstop, or resets that fail) and its detach reset does not wipe it; vm2 gets it.
+  const handed = (f: 'checkstop' | 'reset_fails') =>
+    ok(cfg, s, [fault(0, 0, f), { kind: 'stop', mdev: 'm1' }, { kind: 'start', mdev: 'm1', vm: 'vm2' }]);
+  assert.is(handed('checkstop').dirty[i00], 'vm1', 'a checkstop is no reset');
+  // Back from the checkstop the queue is wiped: what vm2 uses from then on is its own.
+  for (const f of ['none', 'busy', 'reset_fails'] as const)
+    assert.is(ok(cfg, handed('checkstop'), [fault(0, 0, f)]).dirty[i00], 'vm2', f);
+  // Resets that fail, then work again: no reset happened, vm1's mark stays (upstream's expected I9 violation).
+  assert.is(ok(cfg, handed('reset_fails'), [fault(0, 0, 'none')]).dirty[i00], 'vm1');
+});
+
 outcomes('vfio_ap_mdev_reset_queue: what is stored, whether the work item is queued, what WARNs', () => {
   const { cfg, s } = setUp(upstream);
   const issue = (ops: Op[], era = undefined as typeof ERA_6_6 | undefined) => {

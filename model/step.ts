@@ -141,7 +141,10 @@ function apply(cfg: Config, s: State, op: Op): Effect {
       if (s.fault[i] === op.fault) return s;
       const fault = s.fault.slice();
       fault[i] = op.fault;
-      return patchState(s, { fault });
+      // A queue leaves a checkstop only through a reset: the adapter's recovery, and the bus's own at its next scan
+      // (ap_bus.c ap_scan_domains(), "checkstop off": _ap_queue_init_state(), RESET_START); spec §4.6/§9 are silent.
+      const after = patchState(s, { fault });
+      return s.fault[i] === 'checkstop' ? setDirty(after, i, null) : after;
     }
     default:
       return applyVfio(cfg, s, op);

@@ -84,9 +84,15 @@ export function opCode(p: PmlScope, op: Op): string {
       return hostChange(p, op);
     case 'card_config':
       return cardConfig(p, op);
-    case 'fault':
+    case 'fault': {
       if (op.fault === 'busy') throw new Error('the Spin model has no busy fault');
-      return `fault[${p.qi(op.apid, op.apqi)}] = ${FAULT[op.fault]}`;
+      // Leaving a checkstop resets the queue (model/step.ts): its dirty mark goes.
+      const i = p.qi(op.apid, op.apqi);
+      const set = `fault[${i}] = ${FAULT[op.fault]}`;
+      return op.fault === 'checkstop'
+        ? set
+        : `if :: fault[${i}] == F_CHECKSTOP -> dirty[${i}] = 0 :: else -> skip fi; ${set}`;
+    }
     case 'reset_poll':
     case 'request':
     case 'kvm_gone':
