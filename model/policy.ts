@@ -69,8 +69,8 @@ export interface Config {
 
 /**
  * A violation a design is expected to show, in one sentence: by design (a kernel issue) or as a
- * consequence of a modelling choice. `foundBy: 'exhaustive'`: only the exhaustive engine is expected
- * to find it (the random engine not finding it is no surprise).
+ * consequence of a modelling choice. `foundBy: 'exhaustive'`: the random engine is not expected to find it
+ * within its budget (a search finds it, or a much longer random run): its not finding it is no surprise.
  */
 export interface ExpectedViolation {
   readonly why: string;
