@@ -19,7 +19,7 @@ import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProp
 import type { Attributed } from './attribution.ts';
 import { checkCase, type Case, type StepHook, type Violation } from './case.ts';
 import { type ExploreOptions, type Exploration, type Found, THOROUGH_EVERY } from './explore.ts';
-import { GuidedCases } from './guided.ts';
+import { MixedCases } from './mixed-cases.ts';
 import { faultIn, policyErrorOf, type PolicyError } from './policy-error.ts';
 import { copyState, type PolicyGuard } from './policy-guard.ts';
 import { Budget } from './sampling.ts';
@@ -33,8 +33,6 @@ export interface ExploreBase {
 
 /** The most divergent prefixes kept (the first found). */
 const POOL = 64;
-/** Classic cases drawn at a time. */
-const BATCH = 256;
 
 /** The first step after which the two runs' states differ, if their last states differ; else null. */
 function divergence(a: readonly State[], b: readonly State[]): number | null {
@@ -79,7 +77,6 @@ export async function exploreAgainst(
   let policyError: PolicyError | undefined;
   const copy = guard || bguard ? copyState : undefined;
   const mechs = mechanismSet(opt.mechanisms);
-  const gen = new GuidedCases(cfg.scope, opt.maxOps ?? 20, mechs, opt.seed, opt.coverage, copy);
   // Divergent prefixes: the ops up to the first step after which the two policies' states differ.
   const pool: (readonly Op[])[] = [];
   const pooled = new Set<string>();
@@ -93,13 +90,7 @@ export async function exploreAgainst(
         .map(({ pick, c }): Case => (pool.length === 0 ? c : { ...c, ops: [...pool[pick % pool.length]!, ...c.ops] })),
     },
   );
-  let batch: Case[] = [];
-  let batches = 0;
-  const classic = (): Case => {
-    if (batch.length === 0)
-      batch = fc.sample(arb, { seed: (opt.seed + 7919 * batches++) | 0, numRuns: BATCH }).reverse();
-    return batch.pop()!;
-  };
+  const cases = new MixedCases(cfg.scope, opt.maxOps ?? 20, mechs, opt.seed, arb, opt.coverage, copy);
   // Unsampled cases and shrinking step with the raw policies (see PolicyGuard.raw).
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
   const bfast: Config = bguard ? { ...base.cfg, policy: bguard.raw } : base.cfg;
@@ -136,10 +127,8 @@ export async function exploreAgainst(
     try {
       const onCase = opt.onCase;
       const before = onCase ? (d: Case, i: number) => onCase({ ...d, ops: d.ops.slice(0, i + 1) }, i) : undefined;
-      // Odd cases: guided, drawn under the variant (its properties left to the runs below); even ones: classic.
-      const guided = runs % 2 === 1;
-      const g = guided ? side('variant', () => gen.next(vc, fresh(), [], undefined, before)) : null;
-      const k = g?.c ?? classic();
+      // A guided case is drawn under the variant, its properties left to the runs below.
+      const { c: k, g } = side('variant', () => cases.next(vc, fresh(), before));
       c = k;
       onCase?.(k, k.ops.length);
       const vs: State[] = [];
@@ -158,13 +147,13 @@ export async function exploreAgainst(
           pooled.add(key);
           // Both generators extend it: the classic one (`arb`) and the guided one, from its corpus.
           pool.push(prefix);
-          if (g) gen.offer(k.ops, g.states, d! + 1);
+          if (g) cases.guided.offer(k.ops, g.states, d! + 1);
         }
       }
       at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
     } catch (e) {
       if (!(e instanceof SideFault)) throw e;
-      policyError = sidePolicyError(e.side, c ?? gen.current!, where);
+      policyError = sidePolicyError(e.side, c ?? cases.current!, where);
       stoppedBy = 'policy-error';
       break;
     }
