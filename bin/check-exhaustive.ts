@@ -17,6 +17,7 @@ import {
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { exploreAgainstBase, exploreAgainstBaseParallel } from '../exhaustive/product.ts';
 import { workerEntry } from './worker-entry.ts';
+import { idPermCount, MAX_ID_PERMS, symmetryFits } from '../exhaustive/group.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { exhaustiveWatch, SLOTS, watch } from './sandbox-watch.ts';
@@ -54,6 +55,16 @@ export interface ExhaustiveSettings {
 
 /** Said once on stderr when `--workers` asks for threads a search against a base cannot use (no baseSpec). */
 export const BASE_ONE_THREAD = 'apmc: a search against a base runs in one thread (--workers ignored)';
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Said once on stderr when symmetry reduction is asked for at a scope with too many renamings to enumerate. */
+export function symmetryOffNote(scope: Scope): string | null {
+  if (symmetryFits(scope)) return null;
+  const n = idPermCount(scope);
+  const count = Number.isSafeInteger(n) ? fmt(n) : 'too many';
+  return `apmc: symmetry reduction off: ${count} renamings of adapters and domains (at most ${fmt(MAX_ID_PERMS)})`;
+}
 
 /** Depth at which shards and workers split the successors. */
 export const SHARD_DEPTH = 2;
@@ -146,8 +157,6 @@ export function spawnPart(entry: URL, d: PartData, policySpec: string, scope: Sc
   return new Worker(entry, { workerData: { ...d, policySpec, scope, guard, sandbox }, execArgv: [], resourceLimits });
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
 /** One search per policy; on a TTY a progress line on stderr refreshes a few times a second. */
 export async function runExhaustiveCheck(
   policies: readonly Policy[],
@@ -167,6 +176,8 @@ export async function runExhaustiveCheck(
       }
     : undefined;
   const searched: SearchedPolicy[] = [];
+  const symOff = settings.symmetry ? symmetryOffNote(scope) : null;
+  if (symOff) process.stderr.write(`${symOff}\n`);
   if (settings.base && settings.workers > 1 && settings.baseSpec === undefined) {
     process.stderr.write(`${BASE_ONE_THREAD}\n`);
   }

@@ -10,6 +10,7 @@
  * neither phase violated holds only as sampled (the walks are not a proof), and a walk phase cut short by the
  * budget or a signal leaves it unknown.
  */
+import { symmetryOffNote } from './check-exhaustive.ts';
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
 import { type HybridSearch, type RandomRun, type SampledPolicy, timeShare, withPrefix } from '../check/run.ts';
@@ -85,6 +86,8 @@ export async function runHybridCheck(
   hooks: CheckHooks = {},
 ): Promise<RandomRun> {
   const explored: SampledPolicy[] = [];
+  const symOff = settings.symmetry ? symmetryOffNote(scope) : null;
+  if (symOff) process.stderr.write(`${symOff}\n`);
   const t0 = Date.now();
   for (const [i, policy] of policies.entries()) {
     if (hooks.signal?.aborted) break;

@@ -13,6 +13,7 @@ import { type Step, step } from '../model/step.ts';
 import { alphabet } from './alphabet.ts';
 import { type Codec, makeCodec } from './codec.ts';
 import type { ExhaustiveOptions } from './options.ts';
+import { symmetryFits } from './group.ts';
 import { PairSymmetry } from './product-symmetry.ts';
 import type { SearchStore } from './space.ts';
 import type { Stored } from './store.ts';
@@ -44,7 +45,7 @@ export function makePairSpace(cfgA: Config, cfgB: Config, T: number, opt: Exhaus
   const codecA = makeCodec(scope);
   const codecB = makeCodec(scope);
   const W1 = codecA.words;
-  const sym = opt.symmetry ? new PairSymmetry(scope, codecA, codecB) : null;
+  const sym = opt.symmetry && symmetryFits(scope) ? new PairSymmetry(scope, codecA, codecB) : null;
   const P = 2 * W1;
   return {
     cfgA,

@@ -11,6 +11,7 @@ import { alphabet } from './alphabet.ts';
 import { type Codec, makeCodec } from './codec.ts';
 import type { ExhaustiveOptions } from './options.ts';
 import type { Stored } from './store.ts';
+import { symmetryFits } from './group.ts';
 import { makeSymmetry, type Symmetry } from './symmetry.ts';
 
 export interface Space {
@@ -29,7 +30,8 @@ export interface Space {
 export function makeSpace(cfg: Config, opt: ExhaustiveOptions): Space {
   const scope = cfg.scope;
   const codec = makeCodec(scope);
-  const sym = opt.symmetry ? makeSymmetry(scope, codec) : null;
+  // Too many renamings to enumerate (exhaustive/group.ts MAX_ID_PERMS): the search runs without the reduction.
+  const sym = opt.symmetry && symmetryFits(scope) ? makeSymmetry(scope, codec) : null;
   return {
     cfg,
     scope,
