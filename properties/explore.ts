@@ -86,6 +86,14 @@ export interface Exploration {
   readonly policyError?: PolicyError;
 }
 
+/** Thrown from the op hook when the budget ends in the middle of a case. */
+class CaseStopped {
+  readonly why: string;
+  constructor(why: string) {
+    this.why = why;
+  }
+}
+
 /** One case in how many runs with the policy guard thorough. */
 export const THOROUGH_EVERY = 128;
 
@@ -128,12 +136,25 @@ export async function explore(
     let failed: boolean;
     try {
       const onCase = opt.onCase;
-      const before = onCase ? (d: Case, i: number) => onCase({ ...d, ops: d.ops.slice(0, i + 1) }, i) : undefined;
+      // A case at a large scope can take seconds: the budget is polled before each of its ops as well.
+      const before = (d: Case, i: number): void => {
+        const why = budget.stopRequested();
+        if (why !== null) throw new CaseStopped(why);
+        onCase?.({ ...d, ops: d.ops.slice(0, i + 1) }, i);
+      };
       const g = gen.next(cx, start, remaining, opt.onStep, before);
       c = g.c;
       onCase?.(c, c.ops.length);
-      failed = g.v !== null || historyViolation(cx, start, g, remaining, guard ? copyState : undefined) !== null;
+      // The history replays step with the raw policy: a thorough case checks the calls of its first history, whose
+      // cost grows with the scope's size (a 32×32 state is written out twice per call).
+      failed = g.v !== null || historyViolation(fast, start, g, remaining, guard ? copyState : undefined) !== null;
     } catch (e) {
+      if (e instanceof CaseStopped) {
+        // The case is dropped, unfinished.
+        stoppedBy = e.why;
+        runs--;
+        break;
+      }
       c ??= gen.current;
       if (!guard || c === null) throw e;
       failed = true;

@@ -13,7 +13,7 @@ import { abortFlag } from './abort.ts';
 import { caseArb } from './arbitraries.ts';
 import { explore } from './explore.ts';
 import { faultIn } from './policy-error.ts';
-import { guardPolicy, PolicyFault } from './policy-guard.ts';
+import { guardPolicy, MAX_THOROUGH_CALLS, PolicyFault } from './policy-guard.ts';
 import { PROPERTIES } from './registry.ts';
 
 const s0 = initialState(DEFAULT_SCOPE);
@@ -128,6 +128,48 @@ caught('two different answers to the same question', () => {
   assert.match(f.message, /an object vs "EBUSY"/);
 });
 
+caught('a write between two thorough calls on the same state is still seen, and past the cap calls are cheap', () => {
+  // `status` runs once per queue on the same state: the first call's JSON is kept for the next (one write-out per
+  // call); a later call that writes to it is caught against that text.
+  let n = 0;
+  const p = extend(upstream, {
+    name: 'x',
+    status: (cfg, s, apid, apqi) => {
+      if (++n === 7) (s as unknown as Record<string, unknown>)['extra'] = 1;
+      return upstream.status(cfg, s, apid, apqi);
+    },
+  });
+  const g = guardPolicy(p);
+  g.thorough = true;
+  const cfg = { scope: DEFAULT_SCOPE, policy: g.policy };
+  const s = { ...s0 };
+  const ask = () => g.policy.status(cfg, s, 0, 0);
+  ask(); // calls 1 and 2 (a thorough call calls twice)
+  ask(); // 3, 4
+  ask(); // 5, 6
+  assert.throws(
+    ask,
+    (e: unknown) => e instanceof PolicyFault && e.kind === 'mutated' && /state\.extra/.test(e.message),
+  );
+  // Past MAX_THOROUGH_CALLS of one callback, a call is made once, with the cheap checks only.
+  const counted: Policy['status'] = (...a) => {
+    n++;
+    return upstream.status(...a);
+  };
+  const h = guardPolicy(extend(upstream, { name: 'y', status: counted }));
+  h.thorough = true;
+  const hc = { scope: DEFAULT_SCOPE, policy: h.policy };
+  n = 0;
+  for (let i = 0; i < MAX_THOROUGH_CALLS + 10; i++) h.policy.status(hc, s0, 0, 0);
+  assert.is(n, 2 * MAX_THOROUGH_CALLS + 10);
+  // Turned on again (the next sampled case): thorough again.
+  h.thorough = false;
+  h.thorough = true;
+  n = 0;
+  h.policy.status(hc, s0, 0, 0);
+  assert.is(n, 2);
+});
+
 caught.run();
 
 // ---
@@ -159,6 +201,29 @@ stop('a flag never set changes nothing: same counterexamples as without one', as
     b.found.map((f) => [f.property, f.ops, f.path]),
     a.found.map((f) => [f.property, f.ops, f.path]),
   );
+});
+
+stop('the time budget ends a long case between its ops, not only between cases', async () => {
+  // A case can take seconds (a large scope; here every callback takes 40 ms): the budget is polled before each op.
+  const spin = (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+  };
+  const slowed: Record<string, unknown> = {};
+  for (const n of CALLBACK_NAMES) {
+    const f = (upstream as unknown as Record<string, unknown>)[n];
+    if (typeof f === 'function')
+      slowed[n] = (...a: unknown[]) => {
+        spin(40);
+        return f(...a);
+      };
+  }
+  const slow = extend(upstream, { name: 'slow', ...(slowed as Partial<Policy>) });
+  const t0 = Date.now();
+  const x = await explore({ scope: DEFAULT_SCOPE, policy: slow }, s0, PROPERTIES, { seed: 1, runs: 1000, timeMs: 200 });
+  // Without the poll the first case alone runs about 50 callbacks (2 s).
+  assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+  assert.is(x.stoppedBy, 'time');
 });
 
 stop.run();

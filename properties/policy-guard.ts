@@ -129,12 +129,39 @@ const message = (e: unknown): string => {
   const m = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error ${show(e)}`;
   return m.split('\n')[0]!;
 };
+/**
+ * The most thorough calls of one callback while thoroughness stays on (a sampled case); later ones get the cheap
+ * checks. A thorough call writes out and validates the whole state, and at 32×32 a mask write re-probes 1,024
+ * queues, each a callback: uncapped, one such step took seconds.
+ */
+export const MAX_THOROUGH_CALLS = 64;
 const FROZEN_WRITE = /read[- ]only|not extensible|Cannot (assign|add|delete|define|redefine)|object is frozen/i;
 
 /** Wrap every callback of `p`; see the module comment. */
 export function guardPolicy(p: Policy): PolicyGuard {
   let depth = 0;
-  const g: { policy: Policy; raw: Policy; thorough: boolean } = { policy: p, raw: p, thorough: false };
+  // An input's JSON as the last thorough call left it, by object: a state passed to many calls in a row (`status`
+  // runs once per queue) is written out once per call instead of twice. Thorough calls see every change a policy
+  // makes to its inputs (a nested call's, at the end of the outermost one), so the text stays true while they run;
+  // it is forgotten whenever thoroughness is turned on, since a plain call may have changed an input unseen.
+  let known = new WeakMap<object, string>();
+  // Thorough calls per callback since thoroughness was turned on: past MAX_THOROUGH_CALLS the cheap checks do.
+  let counts = new Map<string, number>();
+  let thorough = false;
+  const g: { policy: Policy; raw: Policy; thorough: boolean } = {
+    policy: p,
+    raw: p,
+    get thorough() {
+      return thorough;
+    },
+    set thorough(on: boolean) {
+      if (on && !thorough) {
+        known = new WeakMap();
+        counts = new Map();
+      }
+      thorough = on;
+    },
+  };
   const fault = (cb: string, kind: FaultKind, detail: string) => new PolicyFault(p.name, cb, kind, detail);
   // Total: what was thrown may be a Proxy whose every trap throws, or an Error whose message getter throws.
   const thrown = (cb: string, e: unknown): PolicyFault => {
@@ -158,7 +185,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     (cb: string, kind: Kind, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
-      if (!g.thorough) {
+      const n = g.thorough ? (counts.get(cb) ?? 0) : MAX_THOROUGH_CALLS;
+      if (n >= MAX_THOROUGH_CALLS) {
         depth++;
         let r: unknown;
         try {
@@ -171,6 +199,7 @@ export function guardPolicy(p: Policy): PolicyGuard {
         if (!cheapOk(kind, r)) throw fault(cb, 'malformed', resultProblem(kind, r, null) ?? `unexpected ${show(r)}`);
         return r;
       }
+      counts.set(cb, n + 1);
       return thoroughCall(cb, kind, raw, [a, b, c, d, e]);
     };
   // Twice on the same inputs, which must come out of each call as they went in; the two results must agree.
@@ -181,13 +210,18 @@ export function guardPolicy(p: Policy): PolicyGuard {
       const first = cb === 'passable' ? 0 : 1;
       // The state (or, for `passable`, the reset status) is the input that matters; the other
       // arguments are ids and masks. JSON.stringify is native: the cheapest snapshot to compare.
-      const before = JSON.stringify(args[first]);
+      const input = args[first];
+      const held = typeof input === 'object' && input !== null ? input : null;
+      const before = (held && known.get(held)) ?? JSON.stringify(input);
       const r1 = call(cb, raw, args);
       // After the first call only: a second one would find the same.
-      if (JSON.stringify(args[first]) !== before) {
-        const where = difference(JSON.parse(before), args[first], first === 0 ? 'its argument' : 'state');
+      const after = JSON.stringify(input);
+      if (after !== before) {
+        if (held) known.delete(held);
+        const where = difference(JSON.parse(before), input, first === 0 ? 'its argument' : 'state');
         throw fault(cb, 'mutated', `${where ?? 'a value JSON does not show'} (before vs after the call)`);
       }
+      if (held) known.set(held, after);
       const r = call(cb, raw, args);
       const problem = resultProblem(kind, r, first === 0 ? null : (args[0] as Config).scope);
       if (problem) throw fault(cb, 'malformed', problem);

@@ -54,22 +54,27 @@ function noun(sh: Shape): string {
 const entries = (sh: Shape & { t: 'array' }, scope: Scope): [number, string] =>
   sh.per === 'apqn' ? [scope.adapters * scope.domains, 'APQN'] : [scope.adapters, 'adapter'];
 
+/** The message for a value of the wrong shape (a function, not a closure per call: a 32×32 state has thousands of
+ * entries). */
+function badValue(at: string, x: unknown, or: string, sh: Shape): string {
+  return `${at} is ${show(x)}, not ${or}${noun(sh)}`;
+}
+
 /** A problem with `x` at path `at` (its shape `sh`), or null. `or`: 'null or ' when null would do. */
 function problem(sh: Shape, x: unknown, at: string, scope: Scope, or = ''): string | null {
-  const bad = (): string => `${at} is ${show(x)}, not ${or}${noun(sh)}`;
   switch (sh.t) {
     case 'mask':
-      return isMask(x) ? null : bad();
+      return isMask(x) ? null : badValue(at, x, or, sh);
     case 'flag':
-      return typeof x === 'boolean' ? null : bad();
+      return typeof x === 'boolean' ? null : badValue(at, x, or, sh);
     case 'enum':
-      return (sh.values as readonly unknown[]).includes(x) ? null : bad();
+      return (sh.values as readonly unknown[]).includes(x) ? null : badValue(at, x, or, sh);
     case 'name':
-      return typeof x === 'string' ? null : bad();
+      return typeof x === 'string' ? null : badValue(at, x, or, sh);
     case 'nullable':
       return x === null ? null : problem(sh.of, x, at, scope, 'null or ');
     case 'record':
-      return isObj(x) ? fieldsProblem(sh.fields, x, `${at}.`, scope) : bad();
+      return isObj(x) ? fieldsProblem(sh.fields, x, `${at}.`, scope) : badValue(at, x, or, sh);
     case 'array': {
       const [n, per] = entries(sh, scope);
       if (!Array.isArray(x) || x.length !== n) {
@@ -83,7 +88,7 @@ function problem(sh: Shape, x: unknown, at: string, scope: Scope, or = ''): stri
       return null;
     }
     case 'table':
-      if (!isObj(x)) return bad();
+      if (!isObj(x)) return badValue(at, x, or, sh);
       for (const [k, v] of Object.entries(x)) {
         const p = problem(sh.item, v, `${at}.${k}`, scope);
         if (p) return p;
