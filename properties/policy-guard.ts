@@ -185,7 +185,8 @@ export function guardPolicy(p: Policy): PolicyGuard {
     (cb: string, kind: Kind, raw: (...a: unknown[]) => unknown) =>
     (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown => {
       if (depth > 0) return raw(a, b, c, d, e);
-      const n = g.thorough ? (counts.get(cb) ?? 0) : MAX_THOROUGH_CALLS;
+      // The closure's flag, not g's accessor: this runs on every outermost callback call.
+      const n = thorough ? (counts.get(cb) ?? 0) : MAX_THOROUGH_CALLS;
       if (n >= MAX_THOROUGH_CALLS) {
         depth++;
         let r: unknown;
