@@ -91,7 +91,7 @@ export const scanKeepsGuestQueues: StepProperty = {
   spec: 'T1',
   // A scan that did something, with a guest holding queues.
   exercised: (cfg, before, op, after) =>
-    after.state !== before && guestWithQueues(before) && scanBase(cfg, before, op, after) !== null,
+    after.state !== before && scanBase(cfg, before, op, after) !== null && guestWithQueues(before),
   check: (cfg, before, op, after) => {
     // Cheap tests first: a guest with queues (a host change alone changes no CRYCB), a scan that sees a change.
     if (!holdsQueues(before)) return null;
