@@ -3,18 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ROOT, runInProcess } from '../test/cli-harness.ts';
+import { RESERVE_BOUND, ROOT, runInProcess } from '../test/cli-harness.ts';
 
 /** apmc in this process (runCli), in the repository, colour off. */
 const apmc = (...args: string[]) => runInProcess(args, ROOT, { FORCE_COLOR: undefined, NO_COLOR: '1' }, 60_000);
 const SMALL = ['--adapters', '2', '--domains', '1', '--mdevs', '1', '--vms', '1'];
-
-/**
- * A states bound far above these searches: a parallel search reserves shared buffers for the states it may store,
- * without a bound half the machine's memory, held until collected; a process holding a few such reservations cannot
- * fork (spawn ENOMEM), and the test files after this one start processes.
- */
-const RESERVE = ['--max-states', '20000000'];
 
 const cli = suite('apmc check --engine exhaustive, apmc merge');
 
@@ -63,7 +56,7 @@ cli(
   async () => {
     const args = ['check', '--engine', 'exhaustive', '--depth', '4', '--policy', 'v12-fcfs', ...SMALL, '--json'];
     const one = await apmc(...args);
-    const two = await apmc(...args, '--workers', '2', ...RESERVE);
+    const two = await apmc(...args, '--workers', '2', ...RESERVE_BOUND);
     assert.is(two.code, one.code, two.err);
     type Doc = {
       results: { property: string; verdict: string; found?: { ops: unknown[] } }[];
@@ -95,7 +88,7 @@ cli(
       '--json',
     ];
     const one = await apmc(...args);
-    const two = await apmc(...args, '--workers', '2', ...RESERVE);
+    const two = await apmc(...args, '--workers', '2', ...RESERVE_BOUND);
     assert.is(two.code, one.code, two.err);
     type Doc = { results: { property: string; verdict: string }[]; exhaustive: { states: number }[] };
     const a = JSON.parse(one.out) as Doc;

@@ -8,7 +8,7 @@ import { exploreExhaustive } from '../exhaustive/engine.ts';
 import { alphabet } from '../exhaustive/alphabet.ts';
 import { MECHANISMS } from '../model/op-values.ts';
 import { POLICIES } from '../model/policies/index.ts';
-import { apmcInProcess } from '../test/cli-harness.ts';
+import { apmcInProcess, RESERVE_BOUND } from '../test/cli-harness.ts';
 import type { Scope } from '../model/scope.ts';
 import { mechanismsFlag, parseCheckArgs } from './args.ts';
 import { parseDiffArgs } from './diff.ts';
@@ -62,22 +62,7 @@ async function searched(...args: string[]): Promise<{ alphabet: number; transiti
 }
 
 t('worker threads and the product search against a base step the alphabet of the mechanisms asked for', async () => {
-  // --max-states: a bound far above these searches, so that each parallel search reserves shared buffers for that
-  // many states rather than for half the machine's memory (this process starts others later: spawn ENOMEM).
-  const small = [
-    '--adapters',
-    '1',
-    '--domains',
-    '1',
-    '--mdevs',
-    '1',
-    '--vms',
-    '1',
-    '--depth',
-    '1',
-    '--max-states',
-    '100000',
-  ];
+  const small = ['--adapters', '1', '--domains', '1', '--mdevs', '1', '--vms', '1', '--depth', '1', ...RESERVE_BOUND];
   const none = alphabet(TINY).length;
   const reset = alphabet(TINY, new Set(['async_reset'])).length;
   const base = ['--base', 'upstream', '--policy', 'd0'];

@@ -201,9 +201,6 @@ export function applyOp(op: Op, e: GroupElement): Op {
 }
 
 /**
- * A bit permutation (srcOf[b]: the key bit that lands on bit b, or -1) as a program: for each
-
-/**
  * The most id permutations a symmetry reduction enumerates: 4×4×2 has 1,152 (set up in about 40 ms, 0.7 ms to
  * canonicalise a state); 5×5×1 has 14,400 (0.5 s, 15 ms) and 6×6×1 518,400 (33 s, 1.4 GB). Beyond it the searches
  * run without symmetry reduction, and the random engine's coverage key is the plain packed key.

@@ -23,9 +23,7 @@ async function parallel(
   workers = 2,
 ): Promise<ExhaustiveResult> {
   const entry = await workerEntry();
-  // A states bound well above these searches: a parallel search reserves its shared buffers for the states it may
-  // store, and without a bound that is half the machine's memory, kept until collected; a process holding a few
-  // such reservations cannot fork (spawn ENOMEM), and later test files start processes.
+  // A states bound well above these searches, which sizes their shared buffers (test/cli-harness.ts RESERVE_BOUND).
   const bounded = { maxStates: 20_000_000, ...opt };
   return exploreParallel({ scope, policy: POLICIES[policy]! }, props, bounded, workers, (d) =>
     spawnPart(entry, d, policy, scope, false),

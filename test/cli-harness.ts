@@ -15,6 +15,14 @@ import { runCli } from '../bin/cli.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
+/**
+ * `--max-states` far above any search a test runs in this process with worker threads. A parallel search reserves
+ * its shared buffers for the states it may store, without a bound half the machine's memory per store, held until
+ * collected; a process holding a few such reservations cannot fork (spawn ENOMEM), and later test files in the
+ * same process start processes. exhaustive/parallel.test.ts gives the library the same bound.
+ */
+export const RESERVE_BOUND = ['--max-states', '20000000'];
+
 export interface Outcome {
   /** The exit code; null when the run did not end within its time limit. */
   readonly code: number | null;
