@@ -19,7 +19,7 @@ import { firstStepViolation } from '../properties/case.ts';
 import { oneProperty } from '../properties/registry.ts';
 import type { Property } from '../properties/types.ts';
 import { apmcInProcess } from '../test/cli-harness.ts';
-import { frontierStarts, runHybridCheck } from './check-hybrid.ts';
+import { frontierStarts, runHybridCheck, settleTimeStop, type WalkTotals } from './check-hybrid.ts';
 
 const t = suite('check --engine hybrid');
 const linux = POLICIES['linux-2025']!;
@@ -83,6 +83,28 @@ t('a policy error the search meets is the policy error of the run: exit 7, not a
   const run = await runHybridCheck([throwing], [I16], DEFAULT_SCOPE, 1, 300, undefined, settings);
   assert.ok(run.policies[0]!.exploration.policyError, 'no policy error');
   assert.is(summarize(run, false, [throwing]).exit, 7);
+});
+
+t('walks cut short by their time shares leave the run unfinished only when cases of the budget did not run', () => {
+  const walks = (runs: number, stoppedBy: string | null): WalkTotals => ({
+    runs,
+    ops: runs * 9,
+    interrupted: stoppedBy !== null,
+    stoppedBy,
+  });
+  const all = walks(3000, 'time');
+  settleTimeStop(all, 3000, false);
+  assert.equal([all.interrupted, all.stoppedBy], [false, null]);
+  const short = walks(2999, 'time');
+  settleTimeStop(short, 3000, false);
+  assert.equal([short.interrupted, short.stoppedBy], [true, 'time']);
+  // An interrupted search phase, or a signal, is not made up for by the cases.
+  const afterSearch = walks(3000, 'time');
+  settleTimeStop(afterSearch, 3000, true);
+  assert.equal([afterSearch.interrupted, afterSearch.stoppedBy], [true, 'time']);
+  const signal = walks(3000, 'SIGINT');
+  settleTimeStop(signal, 3000, false);
+  assert.equal([signal.interrupted, signal.stoppedBy], [true, 'SIGINT']);
 });
 
 t('flags the hybrid engine does not take: exit 2, one line', async () => {

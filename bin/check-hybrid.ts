@@ -133,7 +133,7 @@ async function hybridPolicy(
   const found: Found[] = searched.found.map((f) => asFound(f, seed));
   const exercised = new Set([...searched.exercised]);
   const s0 = initialState(scope);
-  const total: Mutable = { runs: 0, ops: 0, interrupted: false, stoppedBy: null };
+  const total: WalkTotals = { runs: 0, ops: 0, interrupted: false, stoppedBy: null };
   const frontier = level as FrontierLevel | null;
   // A search a signal or a policy error ended leaves the walks nothing sure to start from.
   const stopped = searched.bound === 'interrupted' || searched.bound === 'policy-error';
@@ -176,6 +176,7 @@ async function hybridPolicy(
     add(total, x);
     if (x.policyError) return { ...done(policy, found, total, t0, stats, tracker, exercised, x), search };
   }
+  settleTimeStop(total, runs, stopped);
   return { ...done(policy, found, total, t0, stats, tracker, exercised, undefined, searched.policyError), search };
 }
 
@@ -190,14 +191,25 @@ function shrunkWhole(cfg: Config, s0: State, f: Found, props: readonly Property[
   }
 }
 
-interface Mutable {
+export interface WalkTotals {
   runs: number;
   ops: number;
   interrupted: boolean;
   stoppedBy: string | null;
 }
 
-function add(total: Mutable, x: Exploration): void {
+/**
+ * A walk cut short by its share of the time leaves its cases to the walks after it (their shares are drawn from
+ * the cases left): once every case of the budget ran, the time did not leave the walks unfinished. `stopped`:
+ * the search phase was interrupted, which no later case makes up for.
+ */
+export function settleTimeStop(total: WalkTotals, runs: number, stopped: boolean): void {
+  if (total.stoppedBy !== 'time' || stopped || total.runs < runs) return;
+  total.stoppedBy = null;
+  total.interrupted = false;
+}
+
+function add(total: WalkTotals, x: Exploration): void {
   total.runs += x.runs;
   total.ops += x.ops;
   total.interrupted ||= x.interrupted;
@@ -207,7 +219,7 @@ function add(total: Mutable, x: Exploration): void {
 function done(
   policy: Policy,
   found: Found[],
-  total: Mutable,
+  total: WalkTotals,
   t0: number,
   stats: ReturnType<typeof opStats>,
   tracker: ReturnType<typeof exerciseTracker>,
