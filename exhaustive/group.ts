@@ -153,16 +153,25 @@ export function permuteOp(op: Op, g: IdPerm): Op {
   switch (op.kind) {
     case 'apmask':
     case 'aqmask': {
-      const m = /^([+-])(\d+)$/.exec(op.value);
-      if (!m) return op;
+      // Relative writes ("+1", "-0,-1"), as the alphabet and the random engine write them; an absolute mask is
+      // left as it is.
+      const items = op.value.split(',').map((x) => /^([+-])(\d+)$/.exec(x));
+      if (items.some((m) => m === null)) return op;
       const p = op.kind === 'apmask' ? g.pa : g.pd;
-      return { ...op, value: `${m[1]}${p[Number(m[2])] ?? Number(m[2])}` };
+      const value = items.map((m) => `${m![1]}${p[Number(m![2])] ?? Number(m![2])}`).join(',');
+      return { ...op, value };
     }
     case 'reprobe':
     case 'bind':
     case 'unbind':
     case 'fault':
+    case 'driver_override':
+    case 'reset_poll':
       return { ...op, apid: g.pa[op.apid] ?? op.apid, apqi: g.pd[op.apqi] ?? op.apqi };
+    case 'ap_config': {
+      const ids = (l: readonly number[], p: readonly number[]) => l.map((i) => p[i] ?? i).sort((a, b) => a - b);
+      return { ...op, apm: ids(op.apm, g.pa), aqm: ids(op.aqm, g.pd), adm: ids(op.adm, g.pc) };
+    }
     case 'card_config':
       return { ...op, apid: g.pa[op.apid] ?? op.apid };
     case 'host': {
