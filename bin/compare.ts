@@ -16,7 +16,7 @@ import type { ChalkInstance } from 'chalk';
 import { type Difference, differences, observation } from '../model/observation.ts';
 import { apqnName, type Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
-import { POLICIES } from '../model/policies/index.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import { runSettled } from '../properties/case.ts';
 import { configurationKey } from '../properties/configuration.ts';
@@ -40,8 +40,6 @@ export interface CompareFlags {
   readonly save?: string | undefined;
   readonly scope: ScopeFlags;
 }
-
-const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
 /** Both traces, with the scope flags over them: they must describe the same system. */
 export function loadPair(fileA: string, fileB: string, scope: ScopeFlags): [Trace, Trace] {
@@ -96,11 +94,11 @@ export async function compareCommand(
   const raw = await pairPolicy(ta, tb, fileA, fileB, f.policy);
   onLoaded();
   // A policy file that throws is a policy error at its step (exit 7), as in run, explain and diff.
-  if (!builtIn(raw)) {
+  if (!isBuiltIn(raw)) {
     const fault = traceFault(ta, raw, fileA, 0) ?? traceFault(tb, raw, fileB, 0);
     if (fault) throw fault;
   }
-  const policy = builtIn(raw) ? raw : guardPolicy(raw).policy;
+  const policy = isBuiltIn(raw) ? raw : guardPolicy(raw).policy;
   const cfg: Config = { scope: ta.scope, policy };
   const opsA = ta.steps.map((s) => s.op);
   const opsB = tb.steps.map((s) => s.op);

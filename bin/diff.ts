@@ -12,7 +12,7 @@ import type { ChalkInstance } from 'chalk';
 import { OBSERVE_LEVELS, type ObserveLevel } from '../model/observation.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config, Policy } from '../model/policy.ts';
-import { POLICIES } from '../model/policies/index.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState } from '../model/state.ts';
 import { abortFlag, type AbortFlag } from '../properties/abort.ts';
@@ -32,8 +32,6 @@ import { withScopeFlags } from './load-trace.ts';
 import { traceFault } from './run-fault.ts';
 import { checkOutputDir, writeFileSafe } from './safe-write.ts';
 import { UsageError } from './usage.ts';
-
-const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
 /** The search flags: only without a trace. */
 const SEARCH_FLAGS = [
@@ -164,7 +162,7 @@ export async function diffCommand(
   onLoaded();
   // A policy that throws is a policy error at its step (exit 7), as in run and check.
   for (const [i, p] of raw.entries()) {
-    const fault = builtIn(p) ? null : traceFault(trace, p, file, i);
+    const fault = isBuiltIn(p) ? null : traceFault(trace, p, file, i);
     if (fault) throw fault;
   }
   const d = diffTraces(trace, guardPolicy(raw[0]!).policy, guardPolicy(raw[1]!).policy, level);
@@ -332,7 +330,7 @@ export async function diffSearchCommand(
   const raw = await Promise.all(a.policies.map((p) => loadPolicy(p)));
   onLoaded();
   // Guarded: a policy file that throws is a policy error (exit 7), not a crash.
-  const [pa, pb] = raw.map((p) => (builtIn(p) ? p : guardPolicy(p).policy)) as [Policy, Policy];
+  const [pa, pb] = raw.map((p) => (isBuiltIn(p) ? p : guardPolicy(p).policy)) as [Policy, Policy];
   const ca: Config = { scope, policy: pa };
   const cb: Config = { scope, policy: pb };
   const signal = hooks.signal ?? abortFlag();

@@ -13,8 +13,7 @@ import { explainMarkdown } from '../render/md.ts';
 import { explainText } from '../render/text.ts';
 import { tracePolicy, loadPolicy } from './load-policy.ts';
 import { withScopeFlags } from './load-trace.ts';
-import type { Policy } from '../model/policy.ts';
-import { POLICIES } from '../model/policies/index.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { traceFault } from './run-fault.ts';
 import { readInput } from './read-input.ts';
@@ -54,8 +53,6 @@ export function loadSubject(file: string): Subject {
   const property = propertyByName(cx.property)!;
   return { trace: cx.trace, property, note: cx.note, expect: cx.expect, other: cx.other, tail: cx.tail };
 }
-
-const builtIn = (p: Policy): boolean => POLICIES[p.name] === p;
 
 export interface ExplainFlags {
   readonly format?: string | undefined;
@@ -104,7 +101,7 @@ export async function explainCommand(
   onLoaded();
   const trace: Trace = { ...subject.trace, policy: raw.name };
   // A misbehaving policy file is a policy error at its step (exit 7); what runs after is guarded too.
-  const fault = builtIn(raw) ? null : traceFault(trace, raw, file);
+  const fault = isBuiltIn(raw) ? null : traceFault(trace, raw, file);
   if (fault) throw fault;
   const policy = guardPolicy(raw).policy;
   if (format === 'sh') {

@@ -17,3 +17,6 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
 };
 
 export { d0, linux2025, staticPolicy, upstream, upstream619, v12Fcfs };
+
+/** Whether p is a built-in design itself (not a policy file's, nor a copy of one). */
+export const isBuiltIn = (p: Policy): boolean => Object.hasOwn(POLICIES, p.name) && POLICIES[p.name] === p;
