@@ -40,6 +40,34 @@ t('finds a violation deeper than its search depth, and it replays from the initi
   assert.ok(firstStepViolation(cfg, initialState(DEFAULT_SCOPE), f.ops, [I16]) !== null);
 });
 
+t('against a base: a new violation deeper than the search, attributable from the initial state', async () => {
+  const upstream = POLICIES['upstream']!;
+  const [cl, cu] = [linux, upstream].map((policy) => ({ scope: DEFAULT_SCOPE, policy }));
+  const run = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 1, 3000, undefined, settings, {}, upstream);
+  const x = run.policies[0]!.exploration;
+  assert.is(x.found.length, 1);
+  assert.is(x.base?.policy, 'upstream');
+  const f = x.found[0]!;
+  assert.ok(f.ops.length > 2, `${f.ops.length} ops`);
+  assert.ok(firstStepViolation(cl!, initialState(DEFAULT_SCOPE), f.ops, [I16]) !== null, 'linux-2025 violates it');
+  assert.is(firstStepViolation(cu!, initialState(DEFAULT_SCOPE), f.ops, [I16]), null, 'upstream holds');
+});
+
+t('against itself: every violation is inherited, none new', async () => {
+  const upstream = POLICIES['upstream']!;
+  const copy: Policy = { ...upstream, name: 'upstream-copy' };
+  const I14 = oneProperty('status-attribute-truthful') as Property;
+  const cfg = { scope: DEFAULT_SCOPE, policy: upstream };
+  const run = await runHybridCheck([copy], [I14], DEFAULT_SCOPE, 1, 3000, undefined, settings, {}, upstream);
+  const x = run.policies[0]!.exploration;
+  assert.is(x.found.length, 0);
+  assert.is(x.base?.inherited.length, 1);
+  const f = x.base!.inherited[0]!;
+  assert.ok(f.ops.length > 2, `${f.ops.length} ops: deeper than the search`);
+  assert.ok(firstStepViolation(cfg, initialState(DEFAULT_SCOPE), f.ops, [I14]) !== null);
+  assert.is(summarize({ ...run, base: 'upstream' }, false, [copy, upstream]).exit, 4);
+});
+
 t('the same seed gives the same counterexample; the frontier picks are spread and seeded', async () => {
   const a = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 7, 3000, undefined, settings);
   const b = await runHybridCheck([linux], [I16], DEFAULT_SCOPE, 7, 3000, undefined, settings);
@@ -65,6 +93,21 @@ t('apmc check --engine hybrid: exit 4 with a saved counterexample that apmc expl
     const e = await apmcInProcess(['explain', '--property', 'links-halves-agree', file]);
     assert.is(e.code, 0, e.err);
     assert.match(e.out, /links-halves-agree breaks here/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t('apmc check --engine hybrid --base: the new violation of a patch, exit 1, saved as new', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apmc-hybrid-'));
+  try {
+    const args = ['check', '--base', 'upstream', '--policy', './examples/patch-reset-early.ts', '--engine', 'hybrid'];
+    const r = await apmcInProcess([...args, '--property', 'reset-before-reuse', '--depth', '2', '--save', dir]);
+    assert.is(r.code, 1, r.err);
+    assert.match(r.out, /1 new; exit 1/);
+    const sub = join(dir, 'reset-before-reuse');
+    const saved = JSON.parse(readFileSync(join(sub, readdirSync(sub)[0]!), 'utf8')) as { note: string };
+    assert.match(saved.note, /new violation/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -114,7 +157,6 @@ t('flags the hybrid engine does not take: exit 2, one line', async () => {
     ['--max-states', '10'],
     ['--memo', 'on'],
     ['--shard', '1/2'],
-    ['--base', 'upstream'],
     ['--from', 'counterexamples/recovery/d0-domain-outside-host-blocks-adapter.json'],
     ['--depth', '2', '--order', 'plain'],
   ]) {

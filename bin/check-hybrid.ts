@@ -21,13 +21,16 @@ import {
   exploreExhaustiveAsync,
   type FrontierLevel,
 } from '../exhaustive/engine.ts';
+import type { ExhaustiveOptions } from '../exhaustive/options.ts';
+import { exploreAgainstBase } from '../exhaustive/product.ts';
 import type { Mechanism } from '../model/op-values.ts';
 import type { Config, Policy } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
 import { initialState, type State } from '../model/state.ts';
 import { step } from '../model/step.ts';
 import { exerciseTracker } from '../properties/exercised.ts';
-import { explore, type Exploration, type ExploreOptions, type Found } from '../properties/explore.ts';
+import { exploreAgainst } from '../properties/attribution-explore.ts';
+import { type BaseFound, explore, type Exploration, type ExploreOptions, type Found } from '../properties/explore.ts';
 import type { PolicyError } from '../properties/policy-error.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
 import { shrinkViolation } from '../properties/shrink.ts';
@@ -84,6 +87,7 @@ export async function runHybridCheck(
   timeMs: number | undefined,
   settings: HybridSettings,
   hooks: CheckHooks = {},
+  base?: Policy,
 ): Promise<RandomRun> {
   const explored: SampledPolicy[] = [];
   const symOff = settings.symmetry ? symmetryOffNote(scope) : null;
@@ -92,7 +96,7 @@ export async function runHybridCheck(
   for (const [i, policy] of policies.entries()) {
     if (hooks.signal?.aborted) break;
     const left = timeShare(timeMs, t0, i, policies.length);
-    explored.push(await hybridPolicy(policy, props, scope, seed, runs, left, settings, hooks));
+    explored.push(await hybridPolicy(policy, props, scope, seed, runs, left, settings, hooks, base));
   }
   const stoppedBy = hooks.signal?.aborted ? (hooks.signal.reason ?? 'signal') : null;
   return { engine: 'random', scope, props, seed, runs, policies: explored, stoppedBy };
@@ -107,10 +111,13 @@ async function hybridPolicy(
   timeMs: number | undefined,
   settings: HybridSettings,
   hooks: CheckHooks,
+  base?: Policy,
 ): Promise<SampledPolicy> {
   const t0 = Date.now();
   const guard = guardPolicy(policy);
   const cfg: Config = { scope, policy: guard.policy };
+  // Against a base, the base runs guarded too: its policy errors are reported as such.
+  const bguard = base ? guardPolicy(base) : undefined;
   const stats = opStats();
   const tracker = exerciseTracker(cfg, props);
   const report = (f: Finding) => hooks.onFound?.(policy.name, f);
@@ -118,7 +125,7 @@ async function hybridPolicy(
   let level: FrontierLevel | null = null;
   const depth = settings.depth ?? (timeMs === undefined ? HYBRID_DEPTH : undefined);
   const searchMs = timeMs === undefined ? undefined : timeMs / (settings.depth === undefined ? 4 : 2);
-  const searched = await exploreExhaustiveAsync(cfg, props, {
+  const searchOpt: ExhaustiveOptions = {
     symmetry: settings.symmetry,
     mechanisms: settings.mechanisms ?? [],
     guard,
@@ -129,8 +136,23 @@ async function hybridPolicy(
     onFrontier: (f) => {
       level = f;
     },
-  });
+  };
+  // Against a base: the search over pairs of states (its found: the new violations; history properties are left
+  // to the walks).
+  const searched = bguard
+    ? await exploreAgainstBase(cfg, bguard.policy, props, { ...searchOpt, baseGuard: bguard })
+    : await exploreExhaustiveAsync(cfg, props, searchOpt);
   const found: Found[] = searched.found.map((f) => asFound(f, seed));
+  // The first inherited and fixed violation of each property: the search's (a shortest), else the first walk's.
+  const kept: Kept = { policy: base?.name, inherited: new Map(), fixed: new Map() };
+  const keep = (b: { inherited: readonly Found[]; fixed: readonly Found[] }) => {
+    for (const f of b.inherited) if (!kept.inherited.has(f.property)) kept.inherited.set(f.property, f);
+    for (const f of b.fixed) if (!kept.fixed.has(f.property)) kept.fixed.set(f.property, f);
+  };
+  if (searched.base) {
+    const asFounds = (l: readonly ExhaustiveFound[]) => l.map((f) => asFound(f, seed));
+    keep({ inherited: asFounds(searched.base.inherited), fixed: asFounds(searched.base.fixed) });
+  }
   const exercised = new Set([...searched.exercised]);
   const s0 = initialState(scope);
   const total: WalkTotals = { runs: 0, ops: 0, interrupted: false, stoppedBy: null };
@@ -153,7 +175,6 @@ async function hybridPolicy(
     // A walk out of its share of the time leaves the next ones theirs; a signal or a policy error ends them.
     if (remaining.length === 0 || (total.stoppedBy !== null && total.stoppedBy !== 'time')) break;
     const prefix = frontier!.trace(n);
-    const from = prefix.reduce((s: State, op) => step(cfg, s, op).state, s0);
     const left = timeShare(timeMs, t0, j, starts.length);
     const share = Math.ceil((runs - total.runs) / (starts.length - j));
     const opt: ExploreOptions = {
@@ -165,19 +186,53 @@ async function hybridPolicy(
       ...recording(hooks, policy.name, stats, tracker),
     };
     search.starts++;
-    const x = await explore(cfg, from, remaining, opt);
+    // Against a base, every case runs whole from the initial state under both designs, the frontier state's
+    // trace first, and is attributed and shrunk there.
+    const x = bguard
+      ? await exploreAgainst(cfg, { cfg: { scope, policy: bguard.policy }, guard: bguard }, s0, remaining, {
+          ...opt,
+          prefix,
+        })
+      : await explore(
+          cfg,
+          prefix.reduce((s: State, op) => step(cfg, s, op).state, s0),
+          remaining,
+          opt,
+        );
     // Shrunk whole only while the budget lasts and no signal came (the walk's shrinking keeps to them itself).
     const late = () => hooks.signal?.aborted === true || (timeMs !== undefined && Date.now() - t0 >= timeMs);
     for (const f of x.found) {
-      const whole = late() ? withPrefix(f, prefix) : shrunkWhole(cfg, s0, withPrefix(f, prefix), remaining);
+      const whole = bguard
+        ? f
+        : late()
+          ? withPrefix(f, prefix)
+          : shrunkWhole(cfg, s0, withPrefix(f, prefix), remaining);
       found.push(whole);
       report(sampledFinding(whole));
     }
+    if (x.base) keep(x.base);
     add(total, x);
-    if (x.policyError) return { ...done(policy, found, total, t0, stats, tracker, exercised, x), search };
+    if (x.policyError) {
+      return { ...done(policy, found, total, t0, stats, tracker, exercised, x, undefined, kept), search };
+    }
   }
   settleTimeStop(total, runs, stopped);
-  return { ...done(policy, found, total, t0, stats, tracker, exercised, undefined, searched.policyError), search };
+  const searchError = searched.policyError;
+  return { ...done(policy, found, total, t0, stats, tracker, exercised, undefined, searchError, kept), search };
+}
+
+/** The first inherited and fixed violation of each property, against the base named `policy` (if any). */
+interface Kept {
+  readonly policy: string | undefined;
+  readonly inherited: Map<string, Found>;
+  readonly fixed: Map<string, Found>;
+}
+
+/** The kept inherited and fixed violations of the properties without a new one. */
+function baseFound(policy: string, kept: Kept, found: readonly Found[]): BaseFound {
+  const without = (m: Map<string, Found>) =>
+    [...m.values()].filter((f) => !found.some((n) => n.property === f.property));
+  return { policy, inherited: without(kept.inherited), fixed: without(kept.fixed) };
 }
 
 /** The frontier's trace and the walk's case, shrunk together from the initial state (kept as is if that fails). */
@@ -226,6 +281,7 @@ function done(
   exercised: Set<string>,
   last?: Exploration,
   searchError?: ExhaustiveResult['policyError'],
+  kept?: Kept,
 ): SampledPolicy {
   // The search's policy error in the random engine's record (found after 0 cases).
   const policyError =
@@ -248,6 +304,7 @@ function done(
     ops: total.ops,
     stoppedBy: total.stoppedBy,
     ...(policyError ? { policyError } : {}),
+    ...(kept?.policy !== undefined ? { base: baseFound(kept.policy, kept, found) } : {}),
   };
   return { policy: policy.name, exploration, coverage: coverage(stats), exercised };
 }

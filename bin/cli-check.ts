@@ -40,8 +40,8 @@ import { UsageError } from './usage.ts';
 
 export async function cmdCheck(args: string[], io: Io): Promise<number> {
   const parsed = parseCheckArgs(args);
-  if (parsed.engine.engine === 'hybrid' && (parsed.from !== undefined || parsed.base !== null))
-    throw new UsageError(`--${parsed.from !== undefined ? 'from' : 'base'} does not go with --engine hybrid`);
+  if (parsed.engine.engine === 'hybrid' && parsed.from !== undefined)
+    throw new UsageError('--from does not go with --engine hybrid');
   // --from FILE: its scope (the flags over it), its ops as every counterexample's fixed prefix (check/run.ts).
   const fromTrace =
     parsed.from === undefined ? null : withScopeFlags(loadTrace(parsed.from), parsed.scopeFlags, parsed.from);
@@ -119,6 +119,7 @@ export async function cmdCheck(args: string[], io: Io): Promise<number> {
               ...(settings.depth !== undefined ? { depth: settings.depth } : {}),
             },
             { signal, onFound, ...record },
+            base,
           )
         : engine === 'exhaustive'
           ? await runExhaustiveCheck(

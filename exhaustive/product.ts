@@ -256,6 +256,7 @@ export function* productSearch(
     traceTo: opt.traceTo && { state: opt.traceTo.state, give: (i) => opt.traceTo!.give(trace(i)) },
   });
   const end = yield* core.run(null);
+  if (opt.onFrontier && !par) opt.onFrontier({ ...frontier.last, trace });
   const b = faultsB.error;
   const policyError = faultsA.error
     ? { ...faultsA.error, policy: cfgA.policy.name }

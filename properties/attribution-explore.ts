@@ -14,6 +14,7 @@ import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import fc from 'fast-check';
 import type { Op } from '../model/ops.ts';
+import { step } from '../model/step.ts';
 import { caseArb, mechanismSet } from './arbitraries.ts';
 import { attribute, historiesOf, shrinkAttributed, violationOn, violationsByProperty } from './attribution.ts';
 import type { Attributed } from './attribution.ts';
@@ -29,6 +30,15 @@ import type { Property } from './types.ts';
 export interface ExploreBase {
   readonly cfg: Config;
   readonly guard?: PolicyGuard;
+}
+
+/** exploreAgainst's options: the explorer's, and the ops every case continues. */
+export interface AgainstOptions extends ExploreOptions {
+  /**
+   * Every case starts with these ops, its own drawn from the state they leave the variant in, and runs whole from
+   * s0 under both designs (the hybrid engine's walks from a state of its search's frontier, bin/check-hybrid.ts).
+   */
+  readonly prefix?: readonly Op[];
 }
 
 /** The most divergent prefixes kept (the first found). */
@@ -61,7 +71,7 @@ export async function exploreAgainst(
   base: ExploreBase,
   s0: State,
   props: readonly Property[],
-  opt: ExploreOptions,
+  opt: AgainstOptions,
 ): Promise<Exploration> {
   const t0 = Date.now();
   const budget = new Budget(t0, opt.timeMs, opt.signal);
@@ -95,6 +105,12 @@ export async function exploreAgainst(
   const fast: Config = guard ? { ...cfg, policy: guard.raw } : cfg;
   const bfast: Config = bguard ? { ...base.cfg, policy: bguard.raw } : base.cfg;
   const fresh = (): State => (copy ? copy(s0) : s0);
+  const prefix = opt.prefix ?? [];
+  const P = prefix.length;
+  const prefixed = (k: Case): Case => (P === 0 ? k : { ...k, ops: [...prefix, ...k.ops] });
+  // Where the cases' own ops are drawn: the variant's state after the prefix (the search stepped it already).
+  const from = prefix.reduce((x: State, op) => step(fast, x, op).state, s0);
+  const drawFrom = (): State => (copy ? copy(from) : from);
   const setThorough = (on: boolean) => {
     if (guard) guard.thorough = on;
     if (bguard) bguard.thorough = on;
@@ -126,9 +142,12 @@ export async function exploreAgainst(
     let at: Attributed[];
     try {
       const onCase = opt.onCase;
-      const before = onCase ? (d: Case, i: number) => onCase({ ...d, ops: d.ops.slice(0, i + 1) }, i) : undefined;
+      const before = onCase
+        ? (d: Case, i: number) => onCase({ ...d, ops: [...prefix, ...d.ops.slice(0, i + 1)] }, P + i)
+        : undefined;
       // A guided case is drawn under the variant, its properties left to the runs below.
-      const { c: k, g } = side('variant', () => cases.next(vc, fresh(), before));
+      const { c: drawn, g } = side('variant', () => cases.next(vc, drawFrom(), before));
+      const k = prefixed(drawn);
       c = k;
       onCase?.(k, k.ops.length);
       const vs: State[] = [];
@@ -140,20 +159,21 @@ export async function exploreAgainst(
       const vv = side('variant', () => violationsByProperty(vc, fresh(), k, active, onStep));
       const bv = side('base', () => violationsByProperty(bc, fresh(), k, active, (_b, _o, r) => bs.push(r.state)));
       if (pool.length < POOL) {
+        // Where they part within the case's own ops (a parting within the prefix is in every case).
         const d = divergence(vs, bs);
-        const prefix = d === null ? null : k.ops.slice(0, d + 1);
-        const key = prefix && JSON.stringify(prefix);
-        if (prefix && key && !pooled.has(key)) {
+        const part = d === null || d < P ? null : drawn.ops.slice(0, d - P + 1);
+        const key = part && JSON.stringify(part);
+        if (part && key && !pooled.has(key)) {
           pooled.add(key);
           // Both generators extend it: the classic one (`arb`) and the guided one, from its corpus.
-          pool.push(prefix);
-          if (g) cases.guided.offer(k.ops, g.states, d! + 1);
+          pool.push(part);
+          if (g) cases.guided.offer(drawn.ops, g.states, part.length);
         }
       }
       at = side('base', () => attribute(vc, bc, fresh(), active, vv, bv));
     } catch (e) {
       if (!(e instanceof SideFault)) throw e;
-      policyError = sidePolicyError(e.side, c ?? cases.current!, where);
+      policyError = sidePolicyError(e.side, c ?? prefixed(cases.current!), where);
       stoppedBy = 'policy-error';
       break;
     }

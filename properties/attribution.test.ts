@@ -108,6 +108,36 @@ t('explore with one case reports a counterexample for every attributable P, each
   assert.ok(positive > 3, `only ${positive} attributable violations in the sampled cases: the test would not bite`);
 });
 
+t('a prefix: every case continues it from s0, and what is reported is attributable there', async () => {
+  const o = (x: object) => x as never;
+  const prefix = [o({ kind: 'apmask', value: '-0,-1' }), o({ kind: 'create', mdev: 'm1' })];
+  let cases = 0;
+  let found = 0;
+  for (const [v, b] of PAIRS) {
+    const x = await exploreAgainst(cfgOf(v), { cfg: cfgOf(b) }, s0, PROPERTIES, {
+      seed: 3,
+      runs: 40,
+      prefix,
+      onCase: (k, done) => {
+        if (done !== k.ops.length) return;
+        cases++;
+        assert.equal(k.ops.slice(0, 2), prefix, JSON.stringify(k.ops.slice(0, 3)));
+      },
+    });
+    found += x.found.length;
+    for (const f of x.found) {
+      const p = PROPERTIES.find((q) => q.name === f.property)!;
+      assert.ok(violatesOn(cfgOf(v), p, f) && !violatesOn(cfgOf(b), p, f), `${f.property} new`);
+    }
+    for (const f of x.base!.inherited) {
+      const p = PROPERTIES.find((q) => q.name === f.property)!;
+      assert.ok(violatesOn(cfgOf(v), p, f) && violatesOn(cfgOf(b), p, f), `${f.property} inherited`);
+    }
+  }
+  assert.ok(cases >= 4 * 40, `${cases} cases`);
+  assert.ok(found > 0, 'nothing new found: the test would not bite');
+});
+
 t('the remove patch: reset-before-reuse, which upstream violates too, is new on the trace where it differs', () => {
   const o = (x: object) => x as never;
   // 00.0001's resets fail. upstream's remove stores the failure, so the filter keeps the queue from m1's next
