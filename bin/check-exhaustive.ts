@@ -17,6 +17,8 @@ import {
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { exploreAgainstBase, exploreAgainstBaseParallel } from '../exhaustive/product.ts';
 import { workerEntry } from './worker-entry.ts';
+import { isAsymmetric } from '../exhaustive/asymmetry.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
 import { idPermCount, MAX_ID_PERMS, symmetryFits } from '../exhaustive/group.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -30,6 +32,8 @@ export interface ExhaustiveSettings {
   readonly maxMemory?: number;
   readonly timeMs?: number;
   readonly symmetry: boolean;
+  /** Check that the policies treat ids alike (set by searchPolicy for policy files). */
+  readonly audit?: boolean;
   /** `--mechanisms`: the kernel mechanisms both engines generate ops of (absent: none, the classic ops). */
   readonly mechanisms?: readonly Mechanism[];
   /** The transition cache: on, off, or (absent) the engine's choice. */
@@ -79,6 +83,7 @@ function options(s: ExhaustiveSettings, policy: string, shard?: Shard): Exhausti
     ...(s.progress ? { progress: (p: Progress) => s.progress!(policy, p) } : {}),
     ...(s.onFound ? { onFound: (f: ExhaustiveFound) => s.onFound!(policy, searchFinding(f)) } : {}),
     symmetry: s.symmetry,
+    ...(s.audit ? { audit: true } : {}),
     ...(s.mechanisms !== undefined ? { mechanisms: s.mechanisms } : {}),
     ...(s.memo !== undefined ? { memo: s.memo } : {}),
     ...(s.order !== undefined ? { order: s.order } : {}),
@@ -86,7 +91,10 @@ function options(s: ExhaustiveSettings, policy: string, shard?: Shard): Exhausti
   };
 }
 
-/** Run one policy: in this thread, or over `workers` worker threads. */
+/**
+ * Run one policy: in this thread, or over `workers` worker threads. A policy found not to treat ids alike
+ * (exhaustive/asymmetry.ts) is searched again without symmetry reduction, in the time left, with a line on stderr.
+ */
 export async function runPolicy(
   policy: Policy,
   policySpec: string,
@@ -94,6 +102,31 @@ export async function runPolicy(
   scope: Scope,
   s: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
+  const t0 = Date.now();
+  try {
+    return await searchPolicy(policy, policySpec, props, scope, s);
+  } catch (e) {
+    if (!s.symmetry || !isAsymmetric(e)) throw e;
+    process.stderr.write(`${asymmetryNote(e)}\n`);
+    const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
+    return await searchPolicy(policy, policySpec, props, scope, { ...s, ...timeMs, symmetry: false });
+  }
+}
+
+/** The line that says a search runs again without symmetry reduction, and why. */
+export const asymmetryNote = (e: Error): string =>
+  `apmc: symmetry reduction off, searching again: ${oneLine(e.message.replace(/^.*?policy /s, 'policy '))}`;
+
+async function searchPolicy(
+  policy: Policy,
+  policySpec: string,
+  props: readonly Property[],
+  scope: Scope,
+  given: ExhaustiveSettings,
+): Promise<SearchedPolicy> {
+  // A policy file may not treat ids alike, which symmetry reduction takes for granted (exhaustive/asymmetry.ts).
+  const audit = given.symmetry && (!isBuiltIn(policy) || (given.base !== undefined && !isBuiltIn(given.base)));
+  const s = { ...given, audit };
   const cfg = { scope, policy };
   const initial = s.from ? { initial: s.from(policy) } : {};
   if (s.base && s.workers > 1 && s.baseSpec !== undefined && !s.from) {

@@ -10,7 +10,9 @@
  * neither phase violated holds only as sampled (the walks are not a proof), and a walk phase cut short by the
  * budget or a signal leaves it unknown.
  */
-import { symmetryOffNote } from './check-exhaustive.ts';
+import { asymmetryNote, symmetryOffNote } from './check-exhaustive.ts';
+import { isAsymmetric } from '../exhaustive/asymmetry.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
 import { type HybridSearch, type RandomRun, type SampledPolicy, timeShare, withPrefix } from '../check/run.ts';
@@ -127,6 +129,7 @@ async function hybridPolicy(
   const searchMs = timeMs === undefined ? undefined : timeMs / (settings.depth === undefined ? 4 : 2);
   const searchOpt: ExhaustiveOptions = {
     symmetry: settings.symmetry,
+    audit: !isBuiltIn(policy) || (base !== undefined && !isBuiltIn(base)),
     mechanisms: settings.mechanisms ?? [],
     guard,
     ...(depth !== undefined ? { depth } : {}),
@@ -139,9 +142,19 @@ async function hybridPolicy(
   };
   // Against a base: the search over pairs of states (its found: the new violations; history properties are left
   // to the walks).
-  const searched = bguard
-    ? await exploreAgainstBase(cfg, bguard.policy, props, { ...searchOpt, baseGuard: bguard })
-    : await exploreExhaustiveAsync(cfg, props, searchOpt);
+  const searchWith = (symmetry: boolean) =>
+    bguard
+      ? exploreAgainstBase(cfg, bguard.policy, props, { ...searchOpt, symmetry, baseGuard: bguard })
+      : exploreExhaustiveAsync(cfg, props, { ...searchOpt, symmetry });
+  let searched: ExhaustiveResult;
+  try {
+    searched = await searchWith(settings.symmetry);
+  } catch (e) {
+    // A policy that does not treat ids alike: searched again without the reduction (bin/check-exhaustive.ts).
+    if (!settings.symmetry || !isAsymmetric(e)) throw e;
+    process.stderr.write(`${asymmetryNote(e)}\n`);
+    searched = await searchWith(false);
+  }
   const found: Found[] = searched.found.map((f) => asFound(f, seed));
   // The first inherited and fixed violation of each property: the search's (a shortest), else the first walk's.
   const kept: Kept = { policy: base?.name, inherited: new Map(), fixed: new Map() };

@@ -25,6 +25,7 @@ import { makeSpace, type SearchStore, type Space, storeInitial } from './space.t
 import { StateStore } from './store.ts';
 import { PlainSuccessors, StepFaults } from './successors.ts';
 import { CachedSuccessors } from './successors-cached.ts';
+import { SymmetryAudit } from './asymmetry.ts';
 import { witness } from './witness.ts';
 
 export type {
@@ -135,7 +136,8 @@ function assemble(
   const open = observer.open;
   observer.watchHistory(historySearch({ cfg, s0, props, open, sym, codec, store, checked, trace, report, record }));
   const faults = new StepFaults(cfg, opt.guard, trace);
-  const setting = { sp, store, observer, faults, guard: opt.guard };
+  const audit = opt.audit && sym ? new SymmetryAudit(sp.cfg, sym, sp.W, sp.ops) : undefined;
+  const setting = { sp, store, observer, faults, guard: opt.guard, audit };
   // The transition cache, when asked for: step properties' verdicts are cached as flag bits (31 at most).
   const cached = opt.memo === true && observer.stepProps.length <= 31;
   const successors = cached ? new CachedSuccessors(setting) : new PlainSuccessors(setting);

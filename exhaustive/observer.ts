@@ -6,6 +6,7 @@
  * once per property; the search has nothing left to look for once every property is violated.
  */
 
+import { AsymmetricPolicy } from './asymmetry.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -114,6 +115,9 @@ export class Observer {
         if (v !== null && v.at === path.length) break;
         v = null;
       }
+    }
+    if (v === null && sym !== null) {
+      throw new AsymmetricPolicy(cfg.policy.name, `${p.name} holds on the trace to a state where it fails`);
     }
     if (v === null) throw new Error(`exhaustive: ${p.name}: the reconstructed trace does not reproduce the violation`);
     this.report(v, all.length);

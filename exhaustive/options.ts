@@ -69,6 +69,11 @@ export interface ExhaustiveOptions {
    * [start, end), and the trace to any stored state (`apmc check --engine hybrid` walks on from them).
    */
   readonly onFrontier?: (f: FrontierLevel) => void;
+  /**
+   * Under symmetry reduction: check on a sample of states that the policy treats ids alike, and end the search
+   * with AsymmetricPolicy if not (exhaustive/asymmetry.ts). Asked for policy files.
+   */
+  readonly audit?: boolean;
 }
 
 /** The last complete level of a search (`ExhaustiveOptions.onFrontier`). */

@@ -16,6 +16,7 @@
  * The search goes on past `inherited` and `fixed` until every property has its `found` (or a bound).
  */
 import type { Op } from '../model/ops.ts';
+import { AsymmetricPolicy } from './asymmetry.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import type { Step } from '../model/step.ts';
@@ -200,6 +201,10 @@ export class Attribution implements PairGoal {
     let v = judge(op);
     if (v === null && sym !== null) {
       for (const o of ops) if ((v = judge(o)) !== null) break;
+    }
+    if (v === null && sym !== null) {
+      const policies = `${cfgA.policy.name} or ${cfgB.policy.name}`;
+      throw new AsymmetricPolicy(policies, `${p.name}: the trace to a ${kind} case does not reproduce it`);
     }
     if (v === null)
       throw new Error(`exhaustive: ${p.name}: the reconstructed trace does not reproduce the ${kind} case`);

@@ -10,6 +10,7 @@
  * policy's guard, thoroughly. A policy that throws is reported as the plain search reports it, the
  * base's error naming the base.
  */
+import type { SymmetryAudit } from './asymmetry.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -77,6 +78,8 @@ export interface PairSetting {
   readonly faultsB: StepFaults;
   readonly guardA: PolicyGuard | undefined;
   readonly guardB: PolicyGuard | undefined;
+  /** Under symmetry reduction, for policy files: the checks that each treats ids alike (exhaustive/asymmetry.ts). */
+  readonly audits?: readonly [SymmetryAudit, SymmetryAudit] | undefined;
 }
 
 export class PairSuccessors implements Successors {
@@ -115,6 +118,11 @@ export class PairSuccessors implements Successors {
     // Successors share most of their parts with their parent: their keys start from its key.
     sp.codecA.reference(a, store.arena, at);
     sp.codecB.reference(b, store.arena, at + sp.W1);
+    const audits = this.x.audits;
+    if (audits?.[0].due(i)) {
+      audits[0].check(i, a);
+      audits[1].check(i, b);
+    }
     const thorough = (i & 127) === 0;
     this.A.begin(a, thorough);
     this.B.begin(b, thorough);

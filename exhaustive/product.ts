@@ -40,6 +40,9 @@ import { type LevelObserver, type ParallelPart, SharedBounds, SharedFrontier } f
 import type { SearchStore } from './space.ts';
 import { StateStore, type Stored } from './store.ts';
 import { StepFaults } from './successors.ts';
+import { SymmetryAudit } from './asymmetry.ts';
+import { makeCodec } from './codec.ts';
+import { makeSymmetry } from './symmetry.ts';
 
 export interface ProductOptions extends ExhaustiveOptions {
   /** Policy B's guard, as `guard` is policy A's. */
@@ -231,6 +234,7 @@ export function* productSearch(
     faultsB,
     guardA: opt.guard,
     guardB: opt.baseGuard,
+    audits: opt.audit && sp.sym ? pairAudits(sp) : undefined,
   });
   const maxMemory = opt.maxMemory ?? Infinity;
   if (maxMemory !== Infinity && store instanceof StateStore) {
@@ -262,6 +266,15 @@ export function* productSearch(
     ? { ...faultsA.error, policy: cfgA.policy.name }
     : b && { ...b, policy: cfgB.policy.name };
   return { sp, store, end, policyError, t0 };
+}
+
+/** The checks that each policy of a pair treats ids alike, each with a symmetry of its own. */
+function pairAudits(sp: PairSpace): [SymmetryAudit, SymmetryAudit] {
+  const audit = (cfg: Config) => {
+    const codec = makeCodec(cfg.scope);
+    return new SymmetryAudit(cfg, makeSymmetry(cfg.scope, codec), codec.words, sp.ops);
+  };
+  return [audit(sp.cfgA), audit(sp.cfgB)];
 }
 
 function* againstBase(

@@ -55,6 +55,8 @@ export class CachedSuccessors extends KeyedSuccessors implements Successors {
 
   begin(i: number): void {
     this.i = i;
+    const audit = this.x.audit;
+    if (audit?.due(i)) audit.check(i, this.x.sp.codec.decode(this.x.store.arena, i * this.W));
   }
 
   step(k: number): void {

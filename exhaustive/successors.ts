@@ -12,6 +12,7 @@
  *
  * Also here: what a search reports when the policy throws (`StepFaults`).
  */
+import type { SymmetryAudit } from './asymmetry.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -30,6 +31,8 @@ export interface StrategySetting {
   readonly observer: Observer;
   readonly faults: StepFaults;
   readonly guard: PolicyGuard | undefined;
+  /** Under symmetry reduction, for a policy file: the check that it treats ids alike. */
+  readonly audit?: SymmetryAudit | undefined;
 }
 
 const SCAN: Op = { kind: 'scan' };
@@ -79,6 +82,7 @@ export class PlainSuccessors extends KeyedSuccessors implements Successors {
     this.s = sp.codec.decode(store.arena, at);
     // Successors share most of their parts with s: their keys start from s's (codec.ts `reference`).
     sp.codec.reference(this.s, store.arena, at);
+    if (this.x.audit?.due(i)) this.x.audit.check(i, this.s);
     this.thorough = guard !== undefined && (i & 127) === 0;
     if (guard) guard.thorough = this.thorough;
     this.stepCfg = this.thorough ? { scope: sp.scope, policy: guard!.policy } : sp.cfg;

@@ -1,0 +1,123 @@
+/**
+ * Symmetry reduction (exhaustive/symmetry.ts) stores one state per class of id renamings, which is sound only for a
+ * policy that treats ids alike: renaming the adapters, domains and mdevs of a state and of an op renames the step's
+ * result the same way. Every built-in policy does; a policy file need not (a patch that swaps an APQN's adapter and
+ * domain in a log line, examples/patch-in-use-log-swapped.ts, does not). A search that meets a violation on a stored
+ * state that the trace to it, with the ids that ran, does not reproduce has met such a policy: it ends with this
+ * error, and the caller searches again without the reduction (bin/check-exhaustive.ts).
+ */
+
+import type { Apqn, KernelEvent } from '../model/events.ts';
+import type { Op } from '../model/ops.ts';
+import type { Config } from '../model/policy.ts';
+import type { State } from '../model/state.ts';
+import { step, type Step } from '../model/step.ts';
+import { formatOp } from '../trace/format.ts';
+import { applyOp, applyState, type IdPerm } from './group.ts';
+import type { Symmetry } from './symmetry.ts';
+
+/** The mark the error's message carries, also across worker threads (whose errors arrive as messages). */
+const MARK = 'does not treat ids alike';
+
+export class AsymmetricPolicy extends Error {
+  constructor(policy: string, what: string) {
+    super(`policy ${policy} ${MARK}: ${what}`);
+    this.name = 'AsymmetricPolicy';
+  }
+}
+
+/** Whether e is an AsymmetricPolicy, here or from a worker thread. */
+export const isAsymmetric = (e: unknown): e is Error => e instanceof Error && e.message.includes(MARK);
+
+/**
+ * How often a search under symmetry reduction checks that the policy treats ids alike: one expanded state in
+ * AUDIT_EVERY, every op (bin/check-exhaustive.ts asks it of policy files; the built-in policies are tested).
+ */
+export const AUDIT_EVERY = 256;
+
+/**
+ * An event with its ids renamed by g, as a string: what the properties read of it (its kind, level, APQNs and mdev).
+ * Its text is left out: it spells ids in words of its own.
+ */
+function eventSig(e: KernelEvent, g: IdPerm | null): string {
+  const apqn = (q: Apqn | null) => (q === null ? '-' : g ? `${g.pa[q[0]]}.${g.pd[q[1]]}` : `${q[0]}.${q[1]}`);
+  if (e.kind === 'warn') return `warn ${apqn(e.apqn)}`;
+  if (e.kind === 'log') return `log ${e.level} ${e.mdev ?? '-'} ${e.apqns.map(apqn).join(',')}`;
+  return e.kind;
+}
+
+/** The events of a step as a sorted list (a renamed state may meet its ids in another order). */
+const eventsSig = (es: readonly KernelEvent[], g: IdPerm | null): string =>
+  es
+    .map((e) => eventSig(e, g))
+    .sort()
+    .join('\n');
+
+/**
+ * Checks, on one state in `every`, that every op and its image under an id permutation give images of one another:
+ * the same result, the same events renamed, and states of one class. States with a scan under way, and steps that
+ * enter one, are skipped: the scan's order by id is part of the state (exhaustive/symmetry.ts). Throws
+ * AsymmetricPolicy.
+ */
+export class SymmetryAudit {
+  private readonly cfg: Config;
+  private readonly sym: Symmetry;
+  private readonly ops: readonly Op[];
+  private readonly every: number;
+  private readonly a: Uint32Array;
+  private readonly b: Uint32Array;
+  private n = 0;
+
+  constructor(cfg: Config, sym: Symmetry, words: number, ops: readonly Op[], every = AUDIT_EVERY) {
+    this.cfg = cfg;
+    this.sym = sym;
+    this.ops = ops;
+    this.every = every;
+    this.a = new Uint32Array(words);
+    this.b = new Uint32Array(words);
+  }
+
+  /** Whether stored state i is one the audit looks at. */
+  due(i: number): boolean {
+    return i % this.every === 0 && this.sym.perms.length > 1;
+  }
+
+  /** Audit state s (stored state i, `due`). */
+  check(i: number, s: State): void {
+    if (s.bus.scan !== null) return;
+    const perms = this.sym.perms;
+    const g = perms[1 + (this.n++ % (perms.length - 1))]!;
+    const e = { g, mn: new Map<string, string>(), vn: new Map<string, string>() };
+    const { cfg, a, b } = this;
+    const gs = applyState(cfg.scope, s, e);
+    for (const op of this.ops) {
+      let r: Step;
+      let q: Step;
+      try {
+        r = step(cfg, s, op);
+        q = step(cfg, gs, applyOp(op, e));
+      } catch {
+        return; // the search meets the policy error itself, with its trace
+      }
+      const what =
+        r.result !== q.result
+          ? `results ${r.result} and ${q.result}`
+          : eventsSig(r.events, g) !== eventsSig(q.events, null)
+            ? 'kernel events'
+            : null;
+      if (what !== null) throw this.found(i, op, g, what);
+      if (r.state === s && q.state === gs) continue;
+      if (r.state.bus.scan !== null || q.state.bus.scan !== null) continue;
+      this.sym.canonical(r.state, a);
+      this.sym.canonical(q.state, b);
+      for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) throw this.found(i, op, g, 'states');
+    }
+  }
+
+  private found(i: number, op: Op, g: IdPerm, what: string): AsymmetricPolicy {
+    const perm = (p: readonly number[]) => p.join('');
+    const image = `adapters ${perm(g.pa)}, domains ${perm(g.pd)}, control domains ${perm(g.pc)}`;
+    const where = `'${formatOp(op)}' from stored state ${i} and its image (${image}) give other ${what}`;
+    return new AsymmetricPolicy(this.cfg.policy.name, where);
+  }
+}
