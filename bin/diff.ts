@@ -7,6 +7,7 @@
  * case the random engine was asked to run, or, exhaustively, to the depth reported); 6 a bound (--time, or
  * the exhaustive engine's --max-states or memory) stopped the search before it was done: undecided, never 0.
  */
+import { isAsymmetric } from '../exhaustive/asymmetry.ts';
 import { dirname, basename, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { OBSERVE_LEVELS, type ObserveLevel } from '../model/observation.ts';
@@ -250,6 +251,8 @@ async function exhaustiveDifference(
       ...(a.timeMs !== undefined ? { timeMs: Math.max(1, a.timeMs - (Date.now() - t0)) } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       symmetry,
+      // A policy file may not treat ids alike (exhaustive/asymmetry.ts).
+      ...(!isBuiltIn(ca.policy) || !isBuiltIn(cb.policy) ? { audit: true } : {}),
       ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
     });
   // A design that does not treat ids alike defeats symmetry reduction: the search runs again without it.
@@ -258,7 +261,7 @@ async function exhaustiveDifference(
   try {
     r = await search(settings.symmetry);
   } catch (e) {
-    if (!settings.symmetry || !(e instanceof Error) || !e.message.startsWith('symmetry:')) throw e;
+    if (!settings.symmetry || !isAsymmetric(e)) throw e;
     unsymmetric = true;
     r = await search(false);
   }

@@ -4,6 +4,7 @@
  * (model/observation.ts `differ`: the step's results count at `sysfs` and `all`). Confirmed by running
  * the trace again under both policies.
  */
+import { AsymmetricPolicy } from './asymmetry.ts';
 import { type KernelEvent, NO_EVENTS } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
 import { differ, type ObserveLevel } from '../model/observation.ts';
@@ -93,9 +94,12 @@ export class Difference implements PairGoal {
       return;
     }
     // Under symmetry a design that does not treat ids alike (e.g. a log line with adapter and domain swapped)
-    // can differ on a stored image only: the same words as replay's error, which apmc diff answers.
-    if (this.sp.sym !== null)
-      throw new Error('symmetry: a difference does not replay from the initial state (a policy is not symmetric)');
+    // can differ on a stored image only (exhaustive/asymmetry.ts).
+    if (this.sp.sym !== null) {
+      const { cfgA, cfgB } = this.sp;
+      const policies = `${cfgA.policy.name} or ${cfgB.policy.name}`;
+      throw new AsymmetricPolicy(policies, 'a difference does not replay from the initial state');
+    }
     throw new Error('exhaustive: the reconstructed trace does not reproduce the difference');
   }
 }

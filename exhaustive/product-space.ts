@@ -5,6 +5,7 @@
  * already violated on the way). Under symmetry the two states' part is canonical for the pair
  * (exhaustive/product-symmetry.ts); the goal's words are not moved by the group.
  */
+import { AsymmetricPolicy } from './asymmetry.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { Scope } from '../model/scope.ts';
@@ -135,8 +136,8 @@ export function replayPair(
       if (next.length >= 256) break;
     }
     if (next.length === 0) {
-      const why = '(a policy is not symmetric)';
-      throw new Error(`symmetry: a stored pair's path cannot be replayed from the initial state ${why}`);
+      const policies = `${sp.cfgA.policy.name} or ${sp.cfgB.policy.name}`;
+      throw new AsymmetricPolicy(policies, "a stored pair's path cannot be replayed from the initial state");
     }
     cands = next;
   }

@@ -3,6 +3,7 @@
  * one representative per class, so the path is walked again from the real initial state, choosing at
  * each step an op whose successor has the stored representative.
  */
+import { AsymmetricPolicy } from './asymmetry.ts';
 import type { Op } from '../model/ops.ts';
 import type { Config } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
@@ -51,8 +52,7 @@ export function replayPath(
       if (next.length >= 256) break;
     }
     if (next.length === 0) {
-      const why = '(the policy is not symmetric)';
-      throw new Error(`symmetry: a stored path cannot be replayed from the initial state ${why}`);
+      throw new AsymmetricPolicy(cfg.policy.name, 'a stored path cannot be replayed from the initial state');
     }
     cands = next;
   }

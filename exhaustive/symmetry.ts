@@ -10,8 +10,9 @@
  * successor has the stored representative (exhaustive/replay.ts).
  *
  * This is sound only if the policy treats ids alike (step(g·s, g·op) = g·step(s, op)). Nothing checks
- * that on every transition: a stored path that cannot be replayed from the real initial state stops
- * `replay` with an error naming the policy as not symmetric, and `--symmetry off` searches without it.
+ * that on every transition: a search of a policy file checks it on a sample of states, and a stored path
+ * that cannot be replayed from the real initial state, or that does not show what its state showed, ends
+ * the search with AsymmetricPolicy (exhaustive/asymmetry.ts); bin searches again without the reduction.
  *
  * The group's action on states and ops is in exhaustive/group.ts, on packed keys in key-canon.ts.
  */
