@@ -9,6 +9,11 @@
  * verdicts are the random engine's (check/verdict.ts): a violation found by either phase counts; a property
  * neither phase violated holds only as sampled (the walks are not a proof), and a walk phase cut short by the
  * budget or a signal leaves it unknown.
+ *
+ * Against a base (`--base P`), the search runs over pairs of states (exhaustive/product.ts), and each walk's case
+ * runs whole from the initial state under both designs, the frontier state's trace first
+ * (properties/attribution-explore.ts `prefix`): each violation is new, inherited or fixed as under the random
+ * engine's `--base`.
  */
 import { asymmetryNote, symmetryOffNote } from './check-exhaustive.ts';
 import { isAsymmetric } from '../exhaustive/asymmetry.ts';
