@@ -148,9 +148,14 @@ export class Attribution implements PairGoal {
       const bit = 1 << (j & 31);
       const priorA = (t[w]! & bit) !== 0;
       const priorB = (t[M + w]! & bit) !== 0;
-      if (va && !vb && !priorB) this.confirm('found', j, i, op);
-      else if (va && this.inheritedOpen[j]) this.confirm('inherited', j, i, op);
-      if (vb && !va && !priorA && this.fixedOpen[j]) this.confirm('fixed', j, i, op);
+      // A trace is kept only where its policy first violates the property (a prior violation on the path is the
+      // one that counts). A live bit is known, and in a parallel search another worker can store the pairs past
+      // a trace it kept, whose `inheritedOpen` and `fixedOpen` this worker does not see until the level ends.
+      if (va && !priorA) {
+        if (!vb && !priorB) this.confirm('found', j, i, op);
+        else if (this.inheritedOpen[j]) this.confirm('inherited', j, i, op);
+      }
+      if (vb && !priorB && !va && !priorA && this.fixedOpen[j]) this.confirm('fixed', j, i, op);
       if (va) t[w]! |= bit;
       if (vb) t[M + w]! |= bit;
     }
