@@ -93,7 +93,10 @@ function options(s: ExhaustiveSettings, policy: string, shard?: Shard): Exhausti
 
 /**
  * Run one policy: in this thread, or over `workers` worker threads. A policy found not to treat ids alike
- * (exhaustive/asymmetry.ts) is searched again without symmetry reduction, in the time left, with a line on stderr.
+ * (exhaustive/asymmetry.ts) is searched again without symmetry reduction, in the time left, with a line on stderr,
+ * in this thread: the shared buffers of a parallel search stay mapped until the garbage collector frees them, and
+ * while two searches' buffers are, starting the new workers (which spawn esbuild for a policy file) can fail
+ * with ENOMEM.
  */
 export async function runPolicy(
   policy: Policy,
@@ -107,15 +110,16 @@ export async function runPolicy(
     return await searchPolicy(policy, policySpec, props, scope, s);
   } catch (e) {
     if (!s.symmetry || !isAsymmetric(e)) throw e;
-    process.stderr.write(`${asymmetryNote(e)}\n`);
+    process.stderr.write(`${asymmetryNote(e, s.workers > 1)}\n`);
     const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
-    return await searchPolicy(policy, policySpec, props, scope, { ...s, ...timeMs, symmetry: false });
+    return await searchPolicy(policy, policySpec, props, scope, { ...s, ...timeMs, symmetry: false, workers: 1 });
   }
 }
 
 /** The line that says a search runs again without symmetry reduction, and why. */
-export const asymmetryNote = (e: Error): string =>
-  `apmc: symmetry reduction off, searching again: ${oneLine(e.message.replace(/^.*?policy /s, 'policy '))}`;
+export const asymmetryNote = (e: Error, oneThread = false): string =>
+  `apmc: symmetry reduction off, searching again${oneThread ? ' in one thread' : ''}: ` +
+  oneLine(e.message.replace(/^.*?policy /s, 'policy '));
 
 async function searchPolicy(
   policy: Policy,
