@@ -139,7 +139,10 @@ export class KeyCanon {
     return true;
   }
 
-  /** Key k's names are in creation order (slot j holds name j+1), and no dirty mark is of a VM that is gone. */
+  /**
+   * Key k's names are in creation order (slot j holds name j+1), and no dirty mark or mdev's kvm is of a VM that is
+   * gone (exhaustive/group.ts goneVms).
+   */
   namesInOrder(k: Uint32Array): boolean {
     const L = this.L;
     const mb = this.mb;
@@ -159,6 +162,7 @@ export class KeyCanon {
       if (v !== 0) vmsUp = j + 1;
     }
     for (const r of L.dirty) if (field(k, r) > vmsUp) return false;
+    for (const m of L.mdevs) if (field(k, m.kvm) > vmsUp) return false;
     return true;
   }
 

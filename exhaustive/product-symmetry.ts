@@ -2,7 +2,7 @@
  * Symmetry reduction of a product search (exhaustive/product.ts): a pair of states (the state under
  * policy A, the state under policy B, reached by the same ops) is one class with every image of it under
  * one group element applied to both halves. Names are normalised jointly (A's mdevs and VMs in creation
- * order, then B's that A has not, then the VMs that are gone but still mark a queue, in name order),
+ * order, then B's that A has not, then the VMs that are gone but still named, in name order),
  * and ids by trying every id permutation on the two packed keys one after the other, keeping the least
  * concatenation. While a scan is under way in either half, only the permutations that keep the order of
  * the devices each scan still has to add or remove are tried (exhaustive/key-canon.ts `remaining`): the
@@ -14,7 +14,7 @@ import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 import type { Codec } from './codec.ts';
-import { type IdPerm, idPerms, isIdentityPerm, renameState } from './group.ts';
+import { goneVms, type IdPerm, idPerms, isIdentityPerm, renameState } from './group.ts';
 import { applyProgram, keepLesserImage, compile, KeyCanon } from './key-canon.ts';
 
 export class PairSymmetry {
@@ -72,8 +72,8 @@ export class PairSymmetry {
     for (const name in a.vms) vn.set(name, vms[vn.size]!);
     for (const name in b.vms) if (!vn.has(name)) vn.set(name, vms[vn.size]!);
     const gone = new Set<string>();
-    for (const v of a.dirty) if (v !== null && !vn.has(v)) gone.add(v);
-    for (const v of b.dirty) if (v !== null && !vn.has(v)) gone.add(v);
+    for (const v of goneVms(a)) if (!vn.has(v)) gone.add(v);
+    for (const v of goneVms(b)) if (!vn.has(v)) gone.add(v);
     for (const v of [...gone].sort()) vn.set(v, vms[vn.size]!);
     let same = true;
     for (const [k, v] of mn) if (k !== v) same = false;
@@ -82,7 +82,7 @@ export class PairSymmetry {
     return [renameState(a, mn, vn), renameState(b, mn, vn)];
   }
 
-  /** The usual case, without maps: the joint renaming is the identity and no VM that is gone marks a queue. */
+  /** The usual case, without maps: the joint renaming is the identity and no VM that is gone is named. */
   private namesNormal(a: State, b: State): boolean {
     const { mdevs, vms } = this;
     let j = 0;
@@ -91,8 +91,8 @@ export class PairSymmetry {
     j = 0;
     for (const name in a.vms) if (name !== vms[j++]) return false;
     for (const name in b.vms) if (a.vms[name] === undefined && name !== vms[j++]) return false;
-    for (const v of a.dirty) if (v !== null && a.vms[v] === undefined && b.vms[v] === undefined) return false;
-    for (const v of b.dirty) if (v !== null && a.vms[v] === undefined && b.vms[v] === undefined) return false;
+    for (const v of goneVms(a)) if (b.vms[v] === undefined) return false;
+    for (const v of goneVms(b)) if (a.vms[v] === undefined) return false;
     return true;
   }
 
