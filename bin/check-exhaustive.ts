@@ -118,8 +118,7 @@ export async function runPolicy(
 
 /** The line that says a search runs again without symmetry reduction, and why. */
 export const asymmetryNote = (e: Error, oneThread = false): string =>
-  `apmc: symmetry reduction off, searching again${oneThread ? ' in one thread' : ''}: ` +
-  oneLine(e.message.replace(/^.*?policy /s, 'policy '));
+  `apmc: symmetry reduction off, searching again${oneThread ? ' in one thread' : ''}: ${oneLine(e.message)}`;
 
 async function searchPolicy(
   policy: Policy,

@@ -256,13 +256,13 @@ async function exhaustiveDifference(
       ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
     });
   // A design that does not treat ids alike defeats symmetry reduction: the search runs again without it.
-  let unsymmetric = false;
+  let unsymmetric: string | null = null;
   let r: Awaited<ReturnType<typeof exploreDifference>>;
   try {
     r = await search(settings.symmetry);
   } catch (e) {
     if (!settings.symmetry || !isAsymmetric(e)) throw e;
-    unsymmetric = true;
+    unsymmetric = e.message;
     r = await search(false);
   }
   const pe = r.policyError;
@@ -274,7 +274,7 @@ async function exhaustiveDifference(
     throw new PolicyFault(pe.policy ?? ca.policy.name, pe.callback, pe.kind as FaultKind, `${pe.message} (${where})`);
   }
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const again = unsymmetric ? ', without symmetry reduction: a design does not treat ids alike' : '';
+  const again = unsymmetric === null ? '' : `, without symmetry reduction: ${oneLine(unsymmetric)}`;
   const pairs = `${plural(r.states, 'pair')} stored${again}`;
   const how = `exhaustive search (breadth-first, both designs stepped together; ${pairs})`;
   if (r.ops !== null) {

@@ -2,9 +2,11 @@
  * Symmetry reduction (exhaustive/symmetry.ts) stores one state per class of id renamings, which is sound only for a
  * policy that treats ids alike: renaming the adapters, domains and mdevs of a state and of an op renames the step's
  * result the same way. Every built-in policy does; a policy file need not (a patch that swaps an APQN's adapter and
- * domain in a log line, examples/patch-in-use-log-swapped.ts, does not). A search that meets a violation on a stored
- * state that the trace to it, with the ids that ran, does not reproduce has met such a policy: it ends with this
- * error, and the caller searches again without the reduction (bin/check-exhaustive.ts).
+ * domain in a log line, examples/patch-in-use-log-swapped.ts, does not). A search ends with this error when its
+ * audit sees an op and its image give results that are not images of each other (`seen`: the policy does not treat
+ * ids alike), or when a stored state's path or violation does not replay with the ids that ran (which such a policy
+ * causes, and so would a reduction that merged states it should not), and the caller searches again without the
+ * reduction (bin/check-exhaustive.ts).
  */
 
 import type { Apqn, KernelEvent } from '../model/events.ts';
@@ -16,11 +18,16 @@ import { formatOp } from '../trace/format.ts';
 import { applyOp, applyState, type IdPerm } from './group.ts';
 
 /** The mark the error's message carries, also across worker threads (whose errors arrive as messages). */
-const MARK = 'does not treat ids alike';
+const MARK = 'treat ids alike';
 
 export class AsymmetricPolicy extends Error {
-  constructor(policy: string, what: string) {
-    super(`policy ${policy} ${MARK}: ${what}`);
+  /** `seen`: the audit saw it; else a replay failed, which points at the policy but does not prove it. */
+  constructor(policy: string, what: string, seen = false) {
+    super(
+      seen
+        ? `policy ${policy} does not ${MARK}: ${what}`
+        : `${what} (policy ${policy} may not ${MARK}, or the reduction merged states that differ)`,
+    );
     this.name = 'AsymmetricPolicy';
   }
 }
@@ -127,6 +134,6 @@ export class SymmetryAudit {
     const perm = (p: readonly number[]) => p.join('');
     const image = `adapters ${perm(g.pa)}, domains ${perm(g.pd)}, control domains ${perm(g.pc)}`;
     const where = `'${formatOp(op)}' from stored state ${i} and its image (${image}) give other ${what}`;
-    return new AsymmetricPolicy(this.cfg.policy.name, where);
+    return new AsymmetricPolicy(this.cfg.policy.name, where, true);
   }
 }
