@@ -82,9 +82,15 @@ export class SymmetryAudit {
   private readonly every: number;
   private readonly a: Uint32Array;
   private readonly b: Uint32Array;
+  private readonly where: Int32Array | undefined;
   private n = 0;
 
-  constructor(cfg: Config, sym: Canonical, words: number, ops: readonly Op[], every = AUDIT_EVERY) {
+  /**
+   * `where`: the search's (ExhaustiveOptions.where), whose op the audit sets as it steps, so that a policy a
+   * sandbox stops in an audited step is reported on the state being expanded and that op.
+   */
+  constructor(cfg: Config, sym: Canonical, words: number, ops: readonly Op[], every = AUDIT_EVERY, where?: Int32Array) {
+    this.where = where;
     this.cfg = cfg;
     this.sym = sym;
     this.ops = ops;
@@ -106,14 +112,25 @@ export class SymmetryAudit {
     const e = { g, mn: new Map<string, string>(), vn: new Map<string, string>() };
     const { cfg, a, b } = this;
     const gs = applyState(cfg.scope, s, e);
-    for (const op of this.ops) {
-      let r: Step;
+    // The state's own steps first, each with its op in `where`: a policy that misbehaves on one of them is stopped
+    // where the search itself would stop it, with a true trace. The images' steps have no trace of their own.
+    const rs: Step[] = [];
+    try {
+      for (const [k, op] of this.ops.entries()) {
+        if (this.where !== undefined) this.where[1] = k;
+        rs.push(step(cfg, s, op));
+      }
+    } catch {
+      return; // the search meets the policy error itself, with its trace
+    }
+    if (this.where !== undefined) this.where[1] = -1;
+    for (const [k, op] of this.ops.entries()) {
+      const r = rs[k]!;
       let q: Step;
       try {
-        r = step(cfg, s, op);
         q = step(cfg, gs, applyOp(op, e));
       } catch {
-        return; // the search meets the policy error itself, with its trace
+        throw this.found(i, op, g, 'results (the image step throws)');
       }
       const what =
         r.result !== q.result

@@ -234,7 +234,7 @@ export function* productSearch(
     faultsB,
     guardA: opt.guard,
     guardB: opt.baseGuard,
-    audits: opt.audit && sp.sym ? pairAudits(sp) : undefined,
+    audits: opt.audit && sp.sym ? pairAudits(sp, opt.where) : undefined,
   });
   const maxMemory = opt.maxMemory ?? Infinity;
   if (maxMemory !== Infinity && store instanceof StateStore) {
@@ -269,10 +269,10 @@ export function* productSearch(
 }
 
 /** The checks that each policy of a pair treats ids alike, each with a symmetry of its own. */
-function pairAudits(sp: PairSpace): [SymmetryAudit, SymmetryAudit] {
+function pairAudits(sp: PairSpace, where: Int32Array | undefined): [SymmetryAudit, SymmetryAudit] {
   const audit = (cfg: Config) => {
     const codec = makeCodec(cfg.scope);
-    return new SymmetryAudit(cfg, makeSymmetry(cfg.scope, codec), codec.words, sp.ops);
+    return new SymmetryAudit(cfg, makeSymmetry(cfg.scope, codec), codec.words, sp.ops, undefined, where);
   };
   return [audit(sp.cfgA), audit(sp.cfgB)];
 }
