@@ -92,8 +92,8 @@ export function permuteIds(scope: Scope, s: State, g: IdPerm): State {
 }
 
 /**
- * s with mdevs and VMs renamed by creation order; VMs that are gone but still named (`goneVms`: a dirty mark, an
- * mdev's kvm) take the remaining names in their own name order (so that the result does not depend on id order).
+ * s with mdevs and VMs renamed by creation order; VMs that are gone but still named (`someNamedVm`: a dirty mark,
+ * an mdev's kvm) take the remaining names in their own name order (so that the result does not depend on id order).
  */
 export function normaliseNames(
   scope: Scope,
@@ -107,8 +107,12 @@ export function normaliseNames(
   const vn = new Map<string, string>();
   for (const name in s.vms) vn.set(name, vms[vn.size]!);
   if (vn.size < vms.length) {
-    const gone = [...goneVms(s)].filter((v) => !vn.has(v)).sort();
-    for (const v of gone) vn.set(v, vms[vn.size]!);
+    const gone = new Set<string>();
+    someNamedVm(s, (v) => {
+      if (!vn.has(v)) gone.add(v);
+      return false;
+    });
+    for (const v of [...gone].sort()) vn.set(v, vms[vn.size]!);
   }
   let same = true;
   for (const [k, v] of mn) if (k !== v) same = false;
@@ -123,20 +127,21 @@ function namesNormal(s: State, mdevs: readonly string[], vms: readonly string[])
   for (const name in s.mdevs) if (name !== mdevs[j++]) return false;
   j = 0;
   for (const name in s.vms) if (name !== vms[j++]) return false;
-  for (const v of goneVms(s)) if (s.vms[v] === undefined) return false;
-  return true;
+  return !someNamedVm(s, (v) => s.vms[v] === undefined);
 }
 
 /**
- * The VM names a state mentions besides its VMs: dirty marks, and mdevs whose `kvm` names a VM no longer there
- * (a policy may drop the VM and keep the pointer). Renamed like the VMs, or two such states would merge.
+ * Whether f holds for a VM name s mentions outside its VMs: a dirty mark, or an mdev's `kvm` (a policy may drop the
+ * VM and keep the pointer). A VM that is gone but still named is renamed like the VMs, or two such states would merge.
+ * f is called on each until it holds.
  */
-export function* goneVms(s: State): Generator<string> {
-  for (const v of s.dirty) if (v !== null && s.vms[v] === undefined) yield v;
+export function someNamedVm(s: State, f: (v: string) => boolean): boolean {
+  for (const v of s.dirty) if (v !== null && f(v)) return true;
   for (const name in s.mdevs) {
     const v = s.mdevs[name]!.kvm;
-    if (v !== null && s.vms[v] === undefined) yield v;
+    if (v !== null && f(v)) return true;
   }
+  return false;
 }
 
 /** s with mdev and VM names mapped (names not in the maps stay). */

@@ -141,7 +141,7 @@ export class KeyCanon {
 
   /**
    * Key k's names are in creation order (slot j holds name j+1), and no dirty mark or mdev's kvm is of a VM that is
-   * gone (exhaustive/group.ts goneVms).
+   * gone (exhaustive/group.ts someNamedVm).
    */
   namesInOrder(k: Uint32Array): boolean {
     const L = this.L;

@@ -14,7 +14,7 @@ import { mdevNames, vmNames } from '../model/op-values.ts';
 import type { Scope } from '../model/scope.ts';
 import type { State } from '../model/state.ts';
 import type { Codec } from './codec.ts';
-import { goneVms, type IdPerm, idPerms, isIdentityPerm, renameState } from './group.ts';
+import { type IdPerm, idPerms, isIdentityPerm, renameState, someNamedVm } from './group.ts';
 import { applyProgram, keepLesserImage, compile, KeyCanon } from './key-canon.ts';
 
 export class PairSymmetry {
@@ -72,8 +72,12 @@ export class PairSymmetry {
     for (const name in a.vms) vn.set(name, vms[vn.size]!);
     for (const name in b.vms) if (!vn.has(name)) vn.set(name, vms[vn.size]!);
     const gone = new Set<string>();
-    for (const v of goneVms(a)) if (!vn.has(v)) gone.add(v);
-    for (const v of goneVms(b)) if (!vn.has(v)) gone.add(v);
+    const add = (v: string): boolean => {
+      if (!vn.has(v)) gone.add(v);
+      return false;
+    };
+    someNamedVm(a, add);
+    someNamedVm(b, add);
     for (const v of [...gone].sort()) vn.set(v, vms[vn.size]!);
     let same = true;
     for (const [k, v] of mn) if (k !== v) same = false;
@@ -91,9 +95,8 @@ export class PairSymmetry {
     j = 0;
     for (const name in a.vms) if (name !== vms[j++]) return false;
     for (const name in b.vms) if (a.vms[name] === undefined && name !== vms[j++]) return false;
-    for (const v of goneVms(a)) if (b.vms[v] === undefined) return false;
-    for (const v of goneVms(b)) if (a.vms[v] === undefined) return false;
-    return true;
+    const gone = (v: string) => a.vms[v] === undefined && b.vms[v] === undefined;
+    return !someNamedVm(a, gone) && !someNamedVm(b, gone);
   }
 
   /** The two halves' keys, names normalised jointly, into out[at .. at+words). */
