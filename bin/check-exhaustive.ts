@@ -17,8 +17,7 @@ import {
 import { exploreParallel, type PartData } from '../exhaustive/parallel.ts';
 import { exploreAgainstBase, exploreAgainstBaseParallel } from '../exhaustive/product.ts';
 import { workerEntry } from './worker-entry.ts';
-import { isAsymmetric } from '../exhaustive/asymmetry.ts';
-import { isBuiltIn } from '../model/policies/index.ts';
+import { auditsPolicies, searchOrAgain } from '../exhaustive/asymmetry.ts';
 import { idPermCount, MAX_ID_PERMS, symmetryFits } from '../exhaustive/group.ts';
 import type { Property } from '../properties/types.ts';
 import { guardPolicy } from '../properties/policy-guard.ts';
@@ -106,14 +105,13 @@ export async function runPolicy(
   s: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
   const t0 = Date.now();
-  try {
-    return await searchPolicy(policy, policySpec, props, scope, s);
-  } catch (e) {
-    if (!s.symmetry || !isAsymmetric(e)) throw e;
-    process.stderr.write(`${asymmetryNote(e, s.workers > 1)}\n`);
-    const timeMs = s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) };
-    return await searchPolicy(policy, policySpec, props, scope, { ...s, ...timeMs, symmetry: false, workers: 1 });
-  }
+  const left = () => (s.timeMs === undefined ? {} : { timeMs: Math.max(1, s.timeMs - (Date.now() - t0)) });
+  return searchOrAgain(
+    s.symmetry,
+    (symmetry) =>
+      searchPolicy(policy, policySpec, props, scope, symmetry ? s : { ...s, ...left(), symmetry, workers: 1 }),
+    (e) => process.stderr.write(`${asymmetryNote(e, s.workers > 1)}\n`),
+  );
 }
 
 /** The line that says a search runs again without symmetry reduction, and why. */
@@ -128,7 +126,7 @@ async function searchPolicy(
   given: ExhaustiveSettings,
 ): Promise<SearchedPolicy> {
   // A policy file may not treat ids alike, which symmetry reduction takes for granted (exhaustive/asymmetry.ts).
-  const audit = given.symmetry && (!isBuiltIn(policy) || (given.base !== undefined && !isBuiltIn(given.base)));
+  const audit = given.symmetry && auditsPolicies(policy, given.base);
   const s = { ...given, audit };
   const cfg = { scope, policy };
   const initial = s.from ? { initial: s.from(policy) } : {};

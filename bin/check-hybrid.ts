@@ -16,8 +16,7 @@
  * engine's `--base`.
  */
 import { asymmetryNote, symmetryOffNote } from './check-exhaustive.ts';
-import { isAsymmetric } from '../exhaustive/asymmetry.ts';
-import { isBuiltIn } from '../model/policies/index.ts';
+import { auditsPolicies, searchOrAgain } from '../exhaustive/asymmetry.ts';
 import type { Finding } from '../check/finding.ts';
 import { sampledFinding, searchFinding } from '../check/finding.ts';
 import { type HybridSearch, type RandomRun, type SampledPolicy, timeShare, withPrefix } from '../check/run.ts';
@@ -134,7 +133,7 @@ async function hybridPolicy(
   const searchMs = timeMs === undefined ? undefined : timeMs / (settings.depth === undefined ? 4 : 2);
   const searchOpt: ExhaustiveOptions = {
     symmetry: settings.symmetry,
-    audit: !isBuiltIn(policy) || (base !== undefined && !isBuiltIn(base)),
+    audit: auditsPolicies(policy, base),
     mechanisms: settings.mechanisms ?? [],
     guard,
     ...(depth !== undefined ? { depth } : {}),
@@ -151,15 +150,9 @@ async function hybridPolicy(
     bguard
       ? exploreAgainstBase(cfg, bguard.policy, props, { ...searchOpt, symmetry, baseGuard: bguard })
       : exploreExhaustiveAsync(cfg, props, { ...searchOpt, symmetry });
-  let searched: ExhaustiveResult;
-  try {
-    searched = await searchWith(settings.symmetry);
-  } catch (e) {
-    // A policy that does not treat ids alike: searched again without the reduction (bin/check-exhaustive.ts).
-    if (!settings.symmetry || !isAsymmetric(e)) throw e;
-    process.stderr.write(`${asymmetryNote(e)}\n`);
-    searched = await searchWith(false);
-  }
+  const searched = await searchOrAgain(settings.symmetry, searchWith, (e) =>
+    process.stderr.write(`${asymmetryNote(e)}\n`),
+  );
   const found: Found[] = searched.found.map((f) => asFound(f, seed));
   // The first inherited and fixed violation of each property: the search's (a shortest), else the first walk's.
   const kept: Kept = { policy: base?.name, inherited: new Map(), fixed: new Map() };

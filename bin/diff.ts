@@ -7,7 +7,7 @@
  * case the random engine was asked to run, or, exhaustively, to the depth reported); 6 a bound (--time, or
  * the exhaustive engine's --max-states or memory) stopped the search before it was done: undecided, never 0.
  */
-import { isAsymmetric } from '../exhaustive/asymmetry.ts';
+import { auditsPolicies, searchOrAgain } from '../exhaustive/asymmetry.ts';
 import { dirname, basename, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { OBSERVE_LEVELS, type ObserveLevel } from '../model/observation.ts';
@@ -252,19 +252,14 @@ async function exhaustiveDifference(
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       symmetry,
       // A policy file may not treat ids alike (exhaustive/asymmetry.ts).
-      ...(!isBuiltIn(ca.policy) || !isBuiltIn(cb.policy) ? { audit: true } : {}),
+      ...(auditsPolicies(ca.policy, cb.policy) ? { audit: true } : {}),
       ...(settings.mechanisms !== undefined ? { mechanisms: settings.mechanisms } : {}),
     });
   // A design that does not treat ids alike defeats symmetry reduction: the search runs again without it.
   let unsymmetric: string | null = null;
-  let r: Awaited<ReturnType<typeof exploreDifference>>;
-  try {
-    r = await search(settings.symmetry);
-  } catch (e) {
-    if (!settings.symmetry || !isAsymmetric(e)) throw e;
+  const r = await searchOrAgain(settings.symmetry, search, (e) => {
     unsymmetric = e.message;
-    r = await search(false);
-  }
+  });
   const pe = r.policyError;
   if (pe) {
     const where = `after ${plural(pe.at + 1, 'op')}: ${pe.ops

@@ -11,11 +11,12 @@
 
 import type { Apqn, KernelEvent } from '../model/events.ts';
 import type { Op } from '../model/ops.ts';
-import type { Config } from '../model/policy.ts';
+import { isBuiltIn } from '../model/policies/index.ts';
+import type { Config, Policy } from '../model/policy.ts';
 import type { State } from '../model/state.ts';
 import { step, type Step } from '../model/step.ts';
 import { formatOp } from '../trace/format.ts';
-import { applyOp, applyState, type IdPerm } from './group.ts';
+import { type IdPerm, permuteIds, permuteOp } from './group.ts';
 
 /** The mark the error's message carries, also across worker threads (whose errors arrive as messages). */
 const MARK = 'treat ids alike';
@@ -34,6 +35,28 @@ export class AsymmetricPolicy extends Error {
 
 /** Whether e is an AsymmetricPolicy, here or from a worker thread. */
 export const isAsymmetric = (e: unknown): e is Error => e instanceof Error && e.message.includes(MARK);
+
+/** Whether a search of these policies audits them: some is a policy file (the built-in designs are tested). */
+export const auditsPolicies = (...policies: readonly (Policy | undefined)[]): boolean =>
+  policies.some((p) => p !== undefined && !isBuiltIn(p));
+
+/**
+ * `search(symmetry)`, and when it ends with AsymmetricPolicy, `again(e)` and `search(false)`: the one way every
+ * command searches a policy that may not treat ids alike.
+ */
+export async function searchOrAgain<R>(
+  symmetry: boolean,
+  search: (symmetry: boolean) => Promise<R>,
+  again: (e: Error) => void,
+): Promise<R> {
+  try {
+    return await search(symmetry);
+  } catch (e) {
+    if (!symmetry || !isAsymmetric(e)) throw e;
+    again(e);
+    return await search(false);
+  }
+}
 
 /**
  * How often a search under symmetry reduction checks that the policy treats ids alike: the first AUDIT_FIRST
@@ -109,9 +132,8 @@ export class SymmetryAudit {
     if (s.bus.scan !== null) return;
     const perms = this.sym.perms;
     const g = perms[1 + (this.n++ % (perms.length - 1))]!;
-    const e = { g, mn: new Map<string, string>(), vn: new Map<string, string>() };
     const { cfg, a, b } = this;
-    const gs = applyState(cfg.scope, s, e);
+    const gs = permuteIds(cfg.scope, s, g);
     // The state's own steps first, each with its op in `where`: a policy that misbehaves on one of them is stopped
     // where the search itself would stop it, with a true trace. The images' steps have no trace of their own.
     const rs: Step[] = [];
@@ -128,7 +150,7 @@ export class SymmetryAudit {
       const r = rs[k]!;
       let q: Step;
       try {
-        q = step(cfg, gs, applyOp(op, e));
+        q = step(cfg, gs, permuteOp(op, g));
       } catch {
         throw this.found(i, op, g, 'results (the image step throws)');
       }
