@@ -155,8 +155,9 @@ async function hybridPolicy(
   );
   const found: Found[] = searched.found.map((f) => asFound(f, seed));
   // The first inherited and fixed violation of each property: the search's (a shortest), else the first walk's.
-  const kept: Kept = { policy: base?.name, inherited: new Map(), fixed: new Map() };
+  const kept: Kept | undefined = base && { policy: base.name, inherited: new Map(), fixed: new Map() };
   const keep = (b: { inherited: readonly Found[]; fixed: readonly Found[] }) => {
+    if (kept === undefined) return;
     for (const f of b.inherited) if (!kept.inherited.has(f.property)) kept.inherited.set(f.property, f);
     for (const f of b.fixed) if (!kept.fixed.has(f.property)) kept.fixed.set(f.property, f);
   };
@@ -232,18 +233,18 @@ async function hybridPolicy(
   return { ...done(policy, found, total, t0, stats, tracker, exercised, undefined, searchError, kept), search };
 }
 
-/** The first inherited and fixed violation of each property, against the base named `policy` (if any). */
+/** The first inherited and fixed violation of each property, against the base named `policy`. */
 interface Kept {
-  readonly policy: string | undefined;
+  readonly policy: string;
   readonly inherited: Map<string, Found>;
   readonly fixed: Map<string, Found>;
 }
 
 /** The kept inherited and fixed violations of the properties without a new one. */
-function baseFound(policy: string, kept: Kept, found: readonly Found[]): BaseFound {
+function baseFound(kept: Kept, found: readonly Found[]): BaseFound {
   const without = (m: Map<string, Found>) =>
     [...m.values()].filter((f) => !found.some((n) => n.property === f.property));
-  return { policy, inherited: without(kept.inherited), fixed: without(kept.fixed) };
+  return { policy: kept.policy, inherited: without(kept.inherited), fixed: without(kept.fixed) };
 }
 
 /** The frontier's trace and the walk's case, shrunk together from the initial state (kept as is if that fails). */
@@ -315,7 +316,7 @@ function done(
     ops: total.ops,
     stoppedBy: total.stoppedBy,
     ...(policyError ? { policyError } : {}),
-    ...(kept?.policy !== undefined ? { base: baseFound(kept.policy, kept, found) } : {}),
+    ...(kept ? { base: baseFound(kept, found) } : {}),
   };
   return { policy: policy.name, exploration, coverage: coverage(stats), exercised };
 }
