@@ -12,18 +12,18 @@ import { apqnName, cross, queue } from './util.ts';
  * queue object keeps its answer (the bus's, zcrypt's) is I9's business through the `dirty` mark.
  */
 export function resetInProgress(cfg: Config, s: State, a: number, d: number): boolean {
-  const i = qix(cfg.scope, a, d);
+  return resettingAt(s, qix(cfg.scope, a, d));
+}
+
+/** resetInProgress of the queue at index i of s.queues. */
+function resettingAt(s: State, i: number): boolean {
   const q = s.queues[i];
   return q?.driver === 'vfio_ap' && q.reset === 'in_progress' && (q.polling || s.fault[i] === 'busy');
 }
 
 /** resetInProgress for some queue of the scope (the queue list holds the scope's queues, in qix order). */
 function anyResetInProgress(s: State): boolean {
-  const qs = s.queues;
-  for (let i = 0; i < qs.length; i++) {
-    const q = qs[i];
-    if (q?.driver === 'vfio_ap' && q.reset === 'in_progress' && (q.polling || s.fault[i] === 'busy')) return true;
-  }
+  for (let i = 0; i < s.queues.length; i++) if (resettingAt(s, i)) return true;
   return false;
 }
 
