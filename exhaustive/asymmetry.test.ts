@@ -70,7 +70,7 @@ t('every op of the alphabet has its ids permuted (history witnesses rename whole
 
 t('the check never fires on a built-in design', () => {
   for (const p of Object.values(POLICIES)) {
-    const audit = new SymmetryAudit({ scope, policy: p }, sym, codec.words, ops, 1);
+    const audit = new SymmetryAudit({ scope, policy: p }, sym, codec.words, ops, { every: 1 });
     const states = walkStates(p, 25);
     // Each state with every non-identity permutation in turn.
     for (const [i, s] of states.entries()) for (let k = 1; k < sym.perms.length; k++) audit.check(i, s);
@@ -79,7 +79,7 @@ t('the check never fires on a built-in design', () => {
 });
 
 t('the check fires on a policy that refuses one adapter, naming the op', () => {
-  const audit = new SymmetryAudit({ scope, policy: onlyAdapterZero }, sym, codec.words, ops, 1);
+  const audit = new SymmetryAudit({ scope, policy: onlyAdapterZero }, sym, codec.words, ops, { every: 1 });
   let err: unknown = null;
   try {
     for (const [i, s] of walkStates(onlyAdapterZero, 40).entries()) {

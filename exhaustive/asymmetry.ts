@@ -63,7 +63,7 @@ export async function searchOrAgain<R>(
  * states it expands (a short search expands few), then one in AUDIT_EVERY, every op (bin/check-exhaustive.ts asks
  * it of policy files; the built-in policies are tested).
  */
-export const AUDIT_EVERY = 256;
+const AUDIT_EVERY = 256;
 const AUDIT_FIRST = 64;
 
 /**
@@ -109,10 +109,17 @@ export class SymmetryAudit {
   private n = 0;
 
   /**
-   * `where`: the search's (ExhaustiveOptions.where), whose op the audit sets as it steps, so that a policy a
-   * sandbox stops in an audited step is reported on the state being expanded and that op.
+   * `every`: audit one state in so many after the first ones (1: every state). `where`: the search's
+   * (ExhaustiveOptions.where), whose op the audit sets as it steps, so that a policy a sandbox stops in an audited
+   * step is reported on the state being expanded and that op.
    */
-  constructor(cfg: Config, sym: Canonical, words: number, ops: readonly Op[], every = AUDIT_EVERY, where?: Int32Array) {
+  constructor(
+    cfg: Config,
+    sym: Canonical,
+    words: number,
+    ops: readonly Op[],
+    { every = AUDIT_EVERY, where }: { readonly every?: number; readonly where?: Int32Array | undefined } = {},
+  ) {
     this.where = where;
     this.cfg = cfg;
     this.sym = sym;

@@ -136,7 +136,7 @@ function assemble(
   const open = observer.open;
   observer.watchHistory(historySearch({ cfg, s0, props, open, sym, codec, store, checked, trace, report, record }));
   const faults = new StepFaults(cfg, opt.guard, trace);
-  const audit = opt.audit && sym ? new SymmetryAudit(sp.cfg, sym, sp.W, sp.ops, undefined, opt.where) : undefined;
+  const audit = opt.audit && sym ? new SymmetryAudit(sp.cfg, sym, sp.W, sp.ops, { where: opt.where }) : undefined;
   const setting = { sp, store, observer, faults, guard: opt.guard, audit };
   // The transition cache, when asked for: step properties' verdicts are cached as flag bits (31 at most).
   const cached = opt.memo === true && observer.stepProps.length <= 31;

@@ -272,7 +272,7 @@ export function* productSearch(
 function pairAudits(sp: PairSpace, where: Int32Array | undefined): [SymmetryAudit, SymmetryAudit] {
   const audit = (cfg: Config) => {
     const codec = makeCodec(cfg.scope);
-    return new SymmetryAudit(cfg, makeSymmetry(cfg.scope, codec), codec.words, sp.ops, undefined, where);
+    return new SymmetryAudit(cfg, makeSymmetry(cfg.scope, codec), codec.words, sp.ops, { where });
   };
   return [audit(sp.cfgA), audit(sp.cfgB)];
 }
